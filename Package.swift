@@ -1,0 +1,25 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// MockIdP takes no package dependencies: the toolchain plus the system's OpenSSL 3.
+let package = Package(
+    name: "MockIdP",
+    products: [
+        .executable(name: "mockidp", targets: ["mockidp"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "JSON", linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "JOSE", dependencies: ["COpenSSL", "JSON"]),
+        .target(name: "HTTP", dependencies: ["JSON"]),
+        .executableTarget(name: "mockidp", dependencies: ["JOSE", "HTTP", "JSON"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "JOSETests", dependencies: ["JOSE", "JSON", "COpenSSL"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "JSON"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -16,10 +16,12 @@ let package = Package(
         .target(name: "JSON", linkerSettings: [.linkedLibrary("m")]),
         .target(name: "JOSE", dependencies: ["COpenSSL", "JSON"]),
         .target(name: "HTTP", dependencies: ["JSON"]),
-        .executableTarget(name: "mockidp", dependencies: ["JOSE", "HTTP", "JSON"]),
+        .target(name: "Arguments"),
+        .executableTarget(name: "mockidp", dependencies: ["JOSE", "HTTP", "JSON", "Arguments"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "JOSETests", dependencies: ["JOSE", "JSON", "COpenSSL"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "JSON"]),
+        .testTarget(name: "ArgumentsTests", dependencies: ["Arguments"]),
     ],
     swiftLanguageModes: [.v6]
 )

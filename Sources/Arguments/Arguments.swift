@@ -1,0 +1,182 @@
+/// A small command-line parser: `--name value`, `--name=value`, boolean `--flag`, `-h`, `--`,
+/// repeated options, and usage errors that say what to type instead.
+public struct OptionSpec: Sendable {
+    public enum Kind: Sendable { case flag, value(placeholder: String) }
+
+    public let name: String
+    public let short: Character?
+    public let kind: Kind
+    public let help: String
+    public let defaultValue: String?
+
+    public static func flag(_ name: String, short: Character? = nil, help: String) -> OptionSpec {
+        OptionSpec(name: name, short: short, kind: .flag, help: help, defaultValue: nil)
+    }
+
+    public static func value(_ name: String, short: Character? = nil, placeholder: String, default defaultValue: String? = nil, help: String) -> OptionSpec {
+        OptionSpec(name: name, short: short, kind: .value(placeholder: placeholder), help: help, defaultValue: defaultValue)
+    }
+}
+
+public struct CommandSpec: Sendable {
+    public let name: String
+    public let summary: String
+    public let options: [OptionSpec]
+    /// Placeholders for positional arguments, shown in usage; `nil` means none are accepted.
+    public let positionals: String?
+
+    public init(name: String, summary: String, options: [OptionSpec], positionals: String? = nil) {
+        self.name = name
+        self.summary = summary
+        self.options = options + [.flag("help", short: "h", help: "Show this help.")]
+        self.positionals = positionals
+    }
+
+    public func usage(program: String) -> String {
+        var lines = ["Usage: \(program) \(name)\(options.isEmpty ? "" : " [options]")\(positionals.map { " " + $0 } ?? "")", "", summary, "", "Options:"]
+        let rendered = options.map { option -> (String, String) in
+            var left = "  --\(option.name)"
+            if let short = option.short { left = "  -\(short), --\(option.name)" }
+            if case .value(let placeholder) = option.kind { left += " \(placeholder)" }
+            var help = option.help
+            if let value = option.defaultValue { help += " (default: \(value))" }
+            return (left, help)
+        }
+        let width = min(36, (rendered.map(\.0.count).max() ?? 0) + 2)
+        for (left, help) in rendered {
+            if left.count + 2 > width {
+                lines.append(left)
+                lines.append(String(repeating: " ", count: width) + help)
+            } else {
+                lines.append(left + String(repeating: " ", count: width - left.count) + help)
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+public struct UsageError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+public struct ParsedArguments: Sendable {
+    public private(set) var values: [String: [String]] = [:]
+    public private(set) var flags: Set<String> = []
+    public private(set) var positionals: [String] = []
+    let spec: CommandSpec
+
+    init(spec: CommandSpec) { self.spec = spec }
+
+    public func has(_ flag: String) -> Bool { flags.contains(flag) }
+
+    /// The last value given for `name`, or its default.
+    public func value(_ name: String) -> String? {
+        values[name]?.last ?? spec.options.first { $0.name == name }?.defaultValue
+    }
+
+    public func allValues(_ name: String) -> [String] { values[name] ?? [] }
+
+    public func integer(_ name: String, in range: ClosedRange<Int> = Int.min...Int.max) throws(UsageError) -> Int? {
+        guard let text = value(name) else { return nil }
+        guard let number = Int(text), range.contains(number) else {
+            let bounds = range == Int.min...Int.max ? "" : " from \(range.lowerBound) to \(range.upperBound)"
+            throw UsageError("--\(name) takes a whole number\(bounds), not '\(text)'")
+        }
+        return number
+    }
+
+    public func choice(_ name: String, from choices: [String]) throws(UsageError) -> String? {
+        guard let text = value(name) else { return nil }
+        guard choices.contains(text) else {
+            throw UsageError("--\(name) takes one of \(choices.joined(separator: ", ")), not '\(text)'")
+        }
+        return text
+    }
+
+    fileprivate mutating func record(_ option: OptionSpec, value: String?) {
+        if let value { values[option.name, default: []].append(value) } else { flags.insert(option.name) }
+    }
+
+    fileprivate mutating func appendPositional(_ value: String) { positionals.append(value) }
+}
+
+extension CommandSpec {
+    public func parse(_ arguments: some Sequence<String>) throws(UsageError) -> ParsedArguments {
+        var parsed = ParsedArguments(spec: self)
+        var iterator = arguments.makeIterator()
+        var onlyPositionals = false
+        while let argument = iterator.next() {
+            if onlyPositionals || argument == "-" || !argument.hasPrefix("-") {
+                guard positionals != nil else {
+                    throw UsageError("\(name) takes no arguments, but got '\(argument)'")
+                }
+                parsed.appendPositional(argument)
+                continue
+            }
+            if argument == "--" {
+                onlyPositionals = true
+                continue
+            }
+            let option: OptionSpec
+            var inlineValue: String?
+            if argument.hasPrefix("--") {
+                let body = argument.dropFirst(2)
+                let optionName: Substring
+                if let equals = body.firstIndex(of: "=") {
+                    optionName = body[..<equals]
+                    inlineValue = String(body[body.index(after: equals)...])
+                } else {
+                    optionName = body
+                }
+                guard let found = options.first(where: { $0.name == optionName }) else {
+                    throw UsageError("unknown option --\(optionName) for \(name)\(suggestion(for: String(optionName)))")
+                }
+                option = found
+            } else {
+                let letters = argument.dropFirst()
+                guard letters.count == 1, let letter = letters.first, let found = options.first(where: { $0.short == letter }) else {
+                    throw UsageError("unknown option \(argument) for \(name)")
+                }
+                option = found
+            }
+            switch option.kind {
+            case .flag:
+                if inlineValue != nil { throw UsageError("--\(option.name) is a switch and takes no value") }
+                parsed.record(option, value: nil)
+            case .value(let placeholder):
+                if let inlineValue {
+                    parsed.record(option, value: inlineValue)
+                } else if let next = iterator.next() {
+                    parsed.record(option, value: next)
+                } else {
+                    throw UsageError("--\(option.name) needs a value (\(placeholder))")
+                }
+            }
+        }
+        return parsed
+    }
+
+    private func suggestion(for unknown: String) -> String {
+        let close = options.map(\.name).filter { editDistance($0, unknown) <= 2 }
+        guard let best = close.first else { return "" }
+        return "; did you mean --\(best)?"
+    }
+}
+
+/// Levenshtein distance, for "did you mean" hints on mistyped options and commands.
+public func editDistance(_ a: String, _ b: String) -> Int {
+    let left = Array(a), right = Array(b)
+    if left.isEmpty { return right.count }
+    if right.isEmpty { return left.count }
+    var previous = Array(0...right.count)
+    for (i, x) in left.enumerated() {
+        var current = [i + 1] + Array(repeating: 0, count: right.count)
+        for (j, y) in right.enumerated() {
+            current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
+        }
+        previous = current
+    }
+    return previous[right.count]
+}

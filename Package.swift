@@ -17,11 +17,13 @@ let package = Package(
         .target(name: "JOSE", dependencies: ["COpenSSL", "JSON"]),
         .target(name: "HTTP", dependencies: ["JSON"]),
         .target(name: "Arguments"),
+        .target(name: "IdP", dependencies: ["JOSE", "HTTP", "JSON"]),
         .executableTarget(name: "mockidp", dependencies: ["JOSE", "HTTP", "JSON", "Arguments"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "JOSETests", dependencies: ["JOSE", "JSON", "COpenSSL"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "JSON"]),
         .testTarget(name: "ArgumentsTests", dependencies: ["Arguments"]),
+        .testTarget(name: "IdPTests", dependencies: ["IdP", "JOSE", "HTTP", "JSON"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,177 @@
+import Synchronization
+
+/// The prefixes of the IdP's own identifiers (`<prefix>_<ULID>`), as WorkOS spells them.
+public enum IdPPrefix: String, Sendable, CaseIterable {
+    case user = "user"
+    case organization = "org"
+    case membership = "om"
+    case session = "session"
+    case connection = "conn"
+    case organizationDomain = "org_domain"
+    case client = "client"
+    case keyPair = "sso_oidc_key_pair"
+    case role = "role"
+    case requestID = "req"
+}
+
+/// Which of the two disjoint ID spaces a string belongs to.
+public enum IDSpace: String, Sendable {
+    /// `user_…`, `org_…`: the IdP's identifiers.
+    case idp
+    /// UUIDs: the app's own identifiers, carried as `external_id` on IdP objects.
+    case app
+    case unknown
+
+    public static func of(_ value: String) -> IDSpace {
+        if IdPID.parse(value) != nil { return .idp }
+        if AppID.isUUID(value) { return .app }
+        return .unknown
+    }
+}
+
+public enum IdPID {
+    static let crockford: [UInt8] = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+
+    /// Splits `org_01H…` into its prefix and ULID, or nil when it is not an IdP ID.
+    public static func parse(_ value: String) -> (prefix: IdPPrefix, ulid: Substring)? {
+        guard value.utf8.count > 27, let underscore = value.utf8.lastIndex(of: UInt8(ascii: "_")) else { return nil }
+        let prefixText = value[..<underscore]
+        let ulid = value[value.index(after: underscore)...]
+        guard let prefix = IdPPrefix(rawValue: String(prefixText)), isULID(ulid) else { return nil }
+        return (prefix, ulid)
+    }
+
+    public static func isULID(_ text: Substring) -> Bool {
+        text.utf8.count == 26 && text.utf8.allSatisfy { crockford.contains($0) } && (text.utf8.first ?? 0x38) <= UInt8(ascii: "7")
+    }
+
+    public static func has(prefix: IdPPrefix, _ value: String) -> Bool {
+        parse(value)?.prefix == prefix
+    }
+}
+
+public enum AppID {
+    /// RFC 4122 text form, any version, either case.
+    public static func isUUID(_ value: String) -> Bool {
+        let bytes = Array(value.utf8)
+        guard bytes.count == 36 else { return false }
+        for (index, byte) in bytes.enumerated() {
+            if [8, 13, 18, 23].contains(index) {
+                guard byte == UInt8(ascii: "-") else { return false }
+            } else {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte | 0x20) else { return false }
+            }
+        }
+        return true
+    }
+}
+
+/// SplitMix64: small, fast and good enough to make seeded runs reproducible. Not for secrets.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Makes every identifier the mock hands out. Seeded, it is fully deterministic: the ULID time
+/// part comes from a fixed epoch plus a counter instead of the wall clock, so two runs with the
+/// same seed produce the same IDs byte for byte.
+public final class IDGenerator: Sendable {
+    private struct State {
+        var seeded: SeededGenerator?
+        var system = SystemRandomNumberGenerator()
+        var lastMillis: UInt64 = 0
+        var counter: UInt64 = 0
+
+        mutating func random() -> UInt64 {
+            if seeded != nil { return seeded!.next() }
+            return system.next()
+        }
+    }
+
+    /// 2026-01-01T00:00:00Z, the time base of seeded IDs.
+    static let seededEpochMillis: UInt64 = 1_767_225_600_000
+    private let state: Mutex<State>
+    public let seed: UInt64?
+
+    public init(seed: UInt64? = nil) {
+        self.seed = seed
+        state = Mutex(State(seeded: seed.map { SeededGenerator(seed: $0) }))
+    }
+
+    /// A ULID whose time part never goes backwards, so sorting IDs sorts by creation.
+    public func ulid() -> String {
+        let (millis, high, low) = state.withLock { state -> (UInt64, UInt64, UInt64) in
+            var millis: UInt64
+            if state.seeded != nil {
+                state.counter += 1
+                millis = Self.seededEpochMillis + state.counter
+            } else {
+                millis = UInt64(max(0, MockClock.systemMillis()))
+                if millis <= state.lastMillis { millis = state.lastMillis + 1 }
+            }
+            state.lastMillis = millis
+            return (millis, state.random() & 0xFFFF, state.random())
+        }
+        return Self.encodeULID(millis: millis, randomHigh16: high, randomLow64: low)
+    }
+
+    public func id(_ prefix: IdPPrefix) -> String { "\(prefix.rawValue)_\(ulid())" }
+
+    /// A version-4 UUID in lowercase text form: the shape of app-side IDs.
+    public func uuid() -> String {
+        let (a, b) = state.withLock { ($0.random(), $0.random()) }
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for index in 0..<8 {
+            bytes[index] = UInt8(truncatingIfNeeded: a >> (56 - 8 * index))
+            bytes[8 + index] = UInt8(truncatingIfNeeded: b >> (56 - 8 * index))
+        }
+        bytes[6] = (bytes[6] & 0x0F) | 0x40
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(36)
+        for (index, byte) in bytes.enumerated() {
+            if [4, 6, 8, 10].contains(index) { out.append(UInt8(ascii: "-")) }
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// An opaque URL-safe secret (refresh tokens, codes), `length` characters of base62.
+    public func opaque(length: Int = 32) -> String {
+        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+        return state.withLock { state in
+            String(decoding: (0..<length).map { _ in alphabet[Int(state.random() % 62)] }, as: UTF8.self)
+        }
+    }
+
+    public func randomUInt64() -> UInt64 { state.withLock { $0.random() } }
+
+    static func encodeULID(millis: UInt64, randomHigh16: UInt64, randomLow64: UInt64) -> String {
+        // 128 bits: 48 of time, 80 of randomness, written as 26 base32 digits (the first holds 3 bits).
+        let high: UInt64 = (millis << 16) | (randomHigh16 & 0xFFFF)
+        let low: UInt64 = randomLow64
+        var out = [UInt8](repeating: 0, count: 26)
+        for index in 0..<26 {
+            let shift = 125 - 5 * index
+            let value: UInt64
+            if shift >= 64 {
+                value = high >> UInt64(shift - 64)
+            } else if shift > 59 {
+                value = (high << UInt64(64 - shift)) | (low >> UInt64(shift))
+            } else {
+                value = low >> UInt64(shift)
+            }
+            out[index] = IdPID.crockford[Int(value & 0x1F)]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

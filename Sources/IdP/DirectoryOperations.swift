@@ -1,0 +1,396 @@
+import Foundation
+import JSON
+
+/// The WorkOS management operations on the directory. The REST routes and the `/_mock`
+/// control routes both call these, with the request's JSON body.
+extension MockIdP {
+    // MARK: Users
+
+    public func listUsers(email: String?, organizationID: String?, page: Pagination) -> JSONValue {
+        let directory = self.directory
+        let ids = directory.users.values.filter { user in
+            if let email, user.email != email.lowercased() { return false }
+            if let organizationID, directory.membership(userID: user.id, organizationID: organizationID) == nil { return false }
+            return true
+        }.map(\.id)
+        let result = page.page(ids)
+        return WorkOSShape.list(result.ids.compactMap { directory.users[$0].map(WorkOSShape.user) }, before: result.before, after: result.after)
+    }
+
+    public func getUser(_ id: String) throws(IdPError) -> JSONValue {
+        guard let user = directory.users[id] else { throw .notFound(entity: "User", id: id) }
+        return WorkOSShape.user(user)
+    }
+
+    public func getUser(externalID: String) throws(IdPError) -> JSONValue {
+        guard let user = directory.users.values.first(where: { $0.externalID == externalID }) else {
+            throw .notFound(entity: "User", id: externalID)
+        }
+        return WorkOSShape.user(user)
+    }
+
+    /// `allowPinned` lets the control API set `id` and `ref`; the WorkOS API never does.
+    public func createUser(_ body: JSONValue, allowPinned: Bool = false) throws(IdPError) -> JSONValue {
+        let fields = try BodyFields(body)
+        let email = try fields.requiredString("email").trimmingCharacters(in: .whitespaces).lowercased()
+        guard email.contains("@") else { throw .invalidRequest(code: "invalid_request_parameters", message: "email '\(email)' is not an email address") }
+        let now = clock.nowMillis()
+        let id = allowPinned ? try fields.string("id") ?? ids.id(.user) : ids.id(.user)
+        if allowPinned, !IdPID.has(prefix: .user, id) {
+            throw .invalidRequest(code: "invalid_request_parameters", message: "id '\(id)' is not of the form user_<ULID>")
+        }
+        var user = User(id: id, email: email, createdAt: now, updatedAt: now)
+        try apply(fields, to: &user)
+        if allowPinned { user.ref = try fields.string("ref") }
+        let created = user
+        try update { (directory) throws(IdPError) in
+            if directory.user(email: email) != nil {
+                throw .conflict(code: "email_already_in_use", message: "A user with email '\(email)' already exists.")
+            }
+            if directory.users[created.id] != nil { throw .conflict(code: "id_already_in_use", message: "'\(created.id)' already exists.") }
+            directory.users[created.id] = created
+        }
+        return WorkOSShape.user(created)
+    }
+
+    public func updateUser(_ id: String, _ body: JSONValue) throws(IdPError) -> JSONValue {
+        let fields = try BodyFields(body)
+        let now = clock.nowMillis()
+        let user = try update { (directory) throws(IdPError) -> User in
+            guard var user = directory.users[id] else { throw .notFound(entity: "User", id: id) }
+            if let email = try fields.string("email")?.lowercased(), email != user.email {
+                if directory.user(email: email) != nil { throw .conflict(code: "email_already_in_use", message: "A user with email '\(email)' already exists.") }
+                user.email = email
+            }
+            try apply(fields, to: &user)
+            user.updatedAt = now
+            directory.users[id] = user
+            return user
+        }
+        return WorkOSShape.user(user)
+    }
+
+    private func apply(_ fields: BodyFields, to user: inout User) throws(IdPError) {
+        if fields.has("first_name") { user.firstName = try fields.string("first_name") }
+        if fields.has("last_name") { user.lastName = try fields.string("last_name") }
+        if fields.has("external_id") { user.externalID = try fields.string("external_id") }
+        if fields.has("email_verified") { user.emailVerified = try fields.bool("email_verified") ?? true }
+        if fields.has("password") { user.password = try fields.string("password") }
+        if fields.has("locale") { user.locale = try fields.string("locale") }
+        if fields.has("profile_picture_url") { user.profilePictureURL = try fields.string("profile_picture_url") }
+        if fields.has("metadata") { user.metadata = try fields.object("metadata") ?? [:] }
+    }
+
+    public func deleteUser(_ id: String) throws(IdPError) {
+        try update { (directory) throws(IdPError) in
+            guard directory.users.removeValue(forKey: id) != nil else { throw .notFound(entity: "User", id: id) }
+            directory.memberships = directory.memberships.filter { $0.value.userID != id }
+            directory.sessions = directory.sessions.filter { $0.value.userID != id }
+        }
+    }
+
+    public func listSessions(userID: String, page: Pagination) throws(IdPError) -> JSONValue {
+        let directory = self.directory
+        guard directory.users[userID] != nil else { throw .notFound(entity: "User", id: userID) }
+        let ids = directory.sessions.values.filter { $0.userID == userID }.map(\.id)
+        let result = page.page(ids)
+        return WorkOSShape.list(result.ids.compactMap { directory.sessions[$0].map(WorkOSShape.session) }, before: result.before, after: result.after)
+    }
+
+    // MARK: Organizations
+
+    public func listOrganizations(domains: [String], search: String?, page: Pagination) -> JSONValue {
+        let directory = self.directory
+        let wanted = Set(domains.map { $0.lowercased() })
+        let ids = directory.organizations.values.filter { organization in
+            if !wanted.isEmpty, !organization.domains.contains(where: { wanted.contains($0.domain) }) { return false }
+            if let search, !search.isEmpty, !organization.name.lowercased().contains(search.lowercased()) { return false }
+            return true
+        }.map(\.id)
+        let result = page.page(ids)
+        return WorkOSShape.list(result.ids.compactMap { directory.organizations[$0].map(WorkOSShape.organization) }, before: result.before, after: result.after)
+    }
+
+    public func getOrganization(_ id: String) throws(IdPError) -> JSONValue {
+        guard let organization = directory.organizations[id] else { throw .notFound(entity: "Organization", id: id) }
+        return WorkOSShape.organization(organization)
+    }
+
+    public func getOrganization(externalID: String) throws(IdPError) -> JSONValue {
+        guard let organization = directory.organization(externalID: externalID) else { throw .notFound(entity: "Organization", id: externalID) }
+        return WorkOSShape.organization(organization)
+    }
+
+    public func createOrganization(_ body: JSONValue, allowPinned: Bool = false) throws(IdPError) -> JSONValue {
+        let fields = try BodyFields(body)
+        let name = try fields.requiredString("name")
+        let now = clock.nowMillis()
+        let id = allowPinned ? try fields.string("id") ?? ids.id(.organization) : ids.id(.organization)
+        if allowPinned, !IdPID.has(prefix: .organization, id) {
+            throw .invalidRequest(code: "invalid_request_parameters", message: "id '\(id)' is not of the form org_<ULID>")
+        }
+        var organization = Organization(id: id, name: name, createdAt: now, updatedAt: now)
+        organization.externalID = try fields.string("external_id")
+        organization.metadata = try fields.object("metadata") ?? [:]
+        organization.domains = try domains(fields)
+        if allowPinned { organization.ref = try fields.string("ref") }
+        try checkExternalID(organization.externalID)
+        let created = organization
+        try update { (directory) throws(IdPError) in
+            if let external = created.externalID, directory.organization(externalID: external) != nil {
+                throw .conflict(code: "external_id_already_in_use", message: "An organization with external_id '\(external)' already exists.")
+            }
+            for domain in created.domains where directory.organizations.values.contains(where: { $0.domains.contains { $0.domain == domain.domain } }) {
+                throw .conflict(code: "domain_already_exists", message: "The domain '\(domain.domain)' belongs to another organization.")
+            }
+            if directory.organizations[created.id] != nil { throw .conflict(code: "id_already_in_use", message: "'\(created.id)' already exists.") }
+            directory.organizations[created.id] = created
+        }
+        return WorkOSShape.organization(created)
+    }
+
+    public func updateOrganization(_ id: String, _ body: JSONValue) throws(IdPError) -> JSONValue {
+        let fields = try BodyFields(body)
+        let newDomains = fields.has("domain_data") || fields.has("domains") ? try domains(fields) : nil
+        if fields.has("external_id") { try checkExternalID(try fields.string("external_id")) }
+        let now = clock.nowMillis()
+        let organization = try update { (directory) throws(IdPError) -> Organization in
+            guard var organization = directory.organizations[id] else { throw .notFound(entity: "Organization", id: id) }
+            if fields.has("name") { organization.name = try fields.requiredString("name") }
+            if fields.has("external_id") { organization.externalID = try fields.string("external_id") }
+            if fields.has("metadata") { organization.metadata = try fields.object("metadata") ?? [:] }
+            if let newDomains { organization.domains = newDomains }
+            organization.updatedAt = now
+            directory.organizations[id] = organization
+            return organization
+        }
+        return WorkOSShape.organization(organization)
+    }
+
+    public func deleteOrganization(_ id: String) throws(IdPError) {
+        try update { (directory) throws(IdPError) in
+            guard directory.organizations.removeValue(forKey: id) != nil else { throw .notFound(entity: "Organization", id: id) }
+            directory.memberships = directory.memberships.filter { $0.value.organizationID != id }
+        }
+    }
+
+    /// Outside adversarial mode an app-side ID must not be an IdP ID: refusing it keeps the two
+    /// spaces apart even when an app writes to the mock.
+    private func checkExternalID(_ external: String?) throws(IdPError) {
+        guard configuration.idSpaces == .strict, let external, IDSpace.of(external) == .idp else { return }
+        throw .invalidRequest(code: "invalid_request_parameters",
+                              message: "external_id '\(external)' is an IdP ID; external_id holds the app's own ID (the mock refuses to mix the spaces)")
+    }
+
+    private func domains(_ fields: BodyFields) throws(IdPError) -> [OrganizationDomain] {
+        var result: [OrganizationDomain] = []
+        if let data = try fields.array("domain_data") {
+            for (index, entry) in data.enumerated() {
+                guard let domain = entry["domain"]?.stringValue else {
+                    throw .invalidRequest(code: "invalid_request_parameters", message: "domain_data[\(index)].domain is required")
+                }
+                result.append(OrganizationDomain(id: ids.id(.organizationDomain), domain: domain.lowercased(), state: entry["state"]?.stringValue ?? "verified"))
+            }
+        } else if let plain = try fields.array("domains") {
+            for entry in plain {
+                guard let domain = entry.stringValue else { throw .invalidRequest(code: "invalid_request_parameters", message: "domains must be strings") }
+                result.append(OrganizationDomain(id: ids.id(.organizationDomain), domain: domain.lowercased()))
+            }
+        }
+        return result
+    }
+
+    // MARK: Memberships
+
+    public func listMemberships(userID: String?, organizationID: String?, statuses: [String], page: Pagination) throws(IdPError) -> JSONValue {
+        guard userID != nil || organizationID != nil else {
+            throw .invalidRequest(code: "missing_user_id_or_organization_id", message: "Provide user_id or organization_id.")
+        }
+        var wanted: Set<MembershipStatus> = [.active]
+        if !statuses.isEmpty {
+            wanted = []
+            for status in statuses {
+                guard let parsed = MembershipStatus(rawValue: status) else {
+                    throw .invalidRequest(code: "invalid_request_parameters", message: "statuses: '\(status)' is not active, inactive or pending")
+                }
+                wanted.insert(parsed)
+            }
+        }
+        let directory = self.directory
+        let ids = directory.memberships.values.filter { membership in
+            if let userID, membership.userID != userID { return false }
+            if let organizationID, membership.organizationID != organizationID { return false }
+            return wanted.contains(membership.status)
+        }.map(\.id)
+        let result = page.page(ids)
+        return WorkOSShape.list(result.ids.compactMap { id in directory.memberships[id].map { WorkOSShape.membership($0, in: directory) } },
+                                before: result.before, after: result.after)
+    }
+
+    public func getMembership(_ id: String) throws(IdPError) -> JSONValue {
+        let directory = self.directory
+        guard let membership = directory.memberships[id] else { throw .notFound(entity: "Organization membership", id: id) }
+        return WorkOSShape.membership(membership, in: directory)
+    }
+
+    public func createMembership(_ body: JSONValue) throws(IdPError) -> JSONValue {
+        let fields = try BodyFields(body)
+        let userID = try fields.requiredString("user_id")
+        let organizationID = try fields.requiredString("organization_id")
+        let roles = try roleSlugs(fields) ?? ["member"]
+        let now = clock.nowMillis()
+        let newID = ids.id(.membership)
+        let (membership, directory) = try update { (directory) throws(IdPError) -> (Membership, Directory) in
+            guard directory.users[userID] != nil else { throw .notFound(entity: "User", id: userID) }
+            guard directory.organizations[organizationID] != nil else { throw .notFound(entity: "Organization", id: organizationID) }
+            for slug in roles where directory.role(slug) == nil {
+                throw .invalidRequest(code: "invalid_request_parameters", message: "role '\(slug)' does not exist")
+            }
+            if var existing = directory.membership(userID: userID, organizationID: organizationID) {
+                guard existing.status == .inactive else {
+                    throw .conflict(code: "organization_membership_already_exists", message: "The user is already a member of '\(organizationID)'.")
+                }
+                // WorkOS reactivates an inactive membership instead of creating a second one.
+                existing.status = .active
+                existing.roleSlugs = roles
+                existing.updatedAt = now
+                directory.memberships[existing.id] = existing
+                return (existing, directory)
+            }
+            let membership = Membership(id: newID, userID: userID, organizationID: organizationID, roleSlugs: roles, createdAt: now, updatedAt: now)
+            directory.memberships[membership.id] = membership
+            return (membership, directory)
+        }
+        return WorkOSShape.membership(membership, in: directory)
+    }
+
+    public func updateMembership(_ id: String, _ body: JSONValue) throws(IdPError) -> JSONValue {
+        let fields = try BodyFields(body)
+        let roles = try roleSlugs(fields)
+        let statusText = try fields.string("status")
+        let now = clock.nowMillis()
+        let (membership, directory) = try update { (directory) throws(IdPError) -> (Membership, Directory) in
+            guard var membership = directory.memberships[id] else { throw .notFound(entity: "Organization membership", id: id) }
+            if let roles {
+                for slug in roles where directory.role(slug) == nil {
+                    throw .invalidRequest(code: "invalid_request_parameters", message: "role '\(slug)' does not exist")
+                }
+                membership.roleSlugs = roles
+            }
+            if let statusText {
+                guard let status = MembershipStatus(rawValue: statusText) else {
+                    throw .invalidRequest(code: "invalid_request_parameters", message: "status '\(statusText)' is not active, inactive or pending")
+                }
+                membership.status = status
+            }
+            membership.updatedAt = now
+            directory.memberships[id] = membership
+            return (membership, directory)
+        }
+        return WorkOSShape.membership(membership, in: directory)
+    }
+
+    public func setMembershipActive(_ id: String, _ active: Bool) throws(IdPError) -> JSONValue {
+        let now = clock.nowMillis()
+        let (membership, directory) = try update { (directory) throws(IdPError) -> (Membership, Directory) in
+            guard var membership = directory.memberships[id] else { throw .notFound(entity: "Organization membership", id: id) }
+            if membership.status == .pending {
+                let code = active ? "cannot_reactivate_pending_organization_membership" : "cannot_deactivate_pending_organization_membership"
+                throw .oauth(error: code, description: "A pending membership cannot change status.", status: 400)
+            }
+            membership.status = active ? .active : .inactive
+            membership.updatedAt = now
+            directory.memberships[id] = membership
+            return (membership, directory)
+        }
+        return WorkOSShape.membership(membership, in: directory)
+    }
+
+    public func deleteMembership(_ id: String) throws(IdPError) {
+        try update { (directory) throws(IdPError) in
+            guard directory.memberships.removeValue(forKey: id) != nil else { throw .notFound(entity: "Organization membership", id: id) }
+        }
+    }
+
+    private func roleSlugs(_ fields: BodyFields) throws(IdPError) -> [String]? {
+        if fields.has("role_slug"), fields.has("role_slugs") {
+            throw .invalidRequest(code: "invalid_request_parameters", message: "role_slug and role_slugs are mutually exclusive")
+        }
+        if let slug = try fields.string("role_slug") { return [slug] }
+        if let slugs = try fields.array("role_slugs") {
+            var result: [String] = []
+            for slug in slugs {
+                guard let text = slug.stringValue else { throw .invalidRequest(code: "invalid_request_parameters", message: "role_slugs must be strings") }
+                result.append(text)
+            }
+            return result
+        }
+        return nil
+    }
+
+    // MARK: Sessions
+
+    public func revokeSession(_ id: String) throws(IdPError) {
+        let now = clock.nowMillis()
+        try update { (directory) throws(IdPError) in
+            guard var session = directory.sessions[id] else { throw .notFound(entity: "Session", id: id) }
+            session.status = .revoked
+            session.endedAt = now
+            session.updatedAt = now
+            directory.sessions[id] = session
+        }
+    }
+}
+
+/// Typed reads of a JSON request body, with errors that name the field.
+struct BodyFields {
+    let object: JSONObject
+
+    init(_ body: JSONValue) throws(IdPError) {
+        guard let object = body.objectValue else {
+            throw .invalidRequest(code: "invalid_request_parameters", message: "the request body must be a JSON object")
+        }
+        self.object = object
+    }
+
+    func has(_ name: String) -> Bool { object[name] != nil }
+
+    func string(_ name: String) throws(IdPError) -> String? {
+        guard let value = object[name], !value.isNull else { return nil }
+        guard let text = value.stringValue else {
+            throw .invalidRequest(code: "invalid_request_parameters", message: "\(name) must be a string, got \(value.typeName)")
+        }
+        return text
+    }
+
+    func requiredString(_ name: String) throws(IdPError) -> String {
+        guard let text = try string(name), !text.isEmpty else {
+            throw .invalidRequest(code: "invalid_request_parameters", message: "\(name) is required")
+        }
+        return text
+    }
+
+    func bool(_ name: String) throws(IdPError) -> Bool? {
+        guard let value = object[name], !value.isNull else { return nil }
+        guard let flag = value.boolValue else { throw .invalidRequest(code: "invalid_request_parameters", message: "\(name) must be a boolean") }
+        return flag
+    }
+
+    func array(_ name: String) throws(IdPError) -> [JSONValue]? {
+        guard let value = object[name], !value.isNull else { return nil }
+        guard let array = value.arrayValue else { throw .invalidRequest(code: "invalid_request_parameters", message: "\(name) must be an array") }
+        return array
+    }
+
+    func object(_ name: String) throws(IdPError) -> JSONObject? {
+        guard let value = object[name], !value.isNull else { return nil }
+        guard let nested = value.objectValue else { throw .invalidRequest(code: "invalid_request_parameters", message: "\(name) must be an object") }
+        return nested
+    }
+
+    func int(_ name: String) throws(IdPError) -> Int64? {
+        guard let value = object[name], !value.isNull else { return nil }
+        guard let number = value.intValue else { throw .invalidRequest(code: "invalid_request_parameters", message: "\(name) must be a whole number") }
+        return number
+    }
+}

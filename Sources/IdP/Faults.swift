@@ -1,0 +1,80 @@
+import JSON
+import Synchronization
+
+/// A failure the mock injects on matching requests: a fixed answer, added latency, or a
+/// connection dropped without an answer.
+public struct FaultRule: Sendable, Equatable {
+    public enum Action: Sendable, Equatable {
+        case respond(status: Int, body: JSONValue?)
+        case delay(milliseconds: Int)
+        case drop
+    }
+
+    public var id: String
+    public var method: String?
+    /// An exact path, or a prefix ending in `*` (`/sso/jwks/*`).
+    public var path: String
+    public var action: Action
+    /// How many more requests it applies to; nil until cleared.
+    public var remaining: Int?
+
+    public init(id: String, method: String? = nil, path: String, action: Action, times: Int? = nil) {
+        self.id = id
+        self.method = method
+        self.path = path
+        self.action = action
+        remaining = times
+    }
+
+    func matches(method: String, path: String) -> Bool {
+        if let wanted = self.method, wanted.uppercased() != method.uppercased() { return false }
+        if self.path.hasSuffix("*") { return path.hasPrefix(self.path.dropLast()) }
+        return self.path == path
+    }
+
+    public var json: JSONValue {
+        var object: JSONObject = ["id": .string(id), "method": method.map(JSONValue.string) ?? .null, "path": .string(path)]
+        switch action {
+        case .respond(let status, let body):
+            object["status"] = .int(Int64(status))
+            object["body"] = body ?? .null
+        case .delay(let milliseconds):
+            object["latency_ms"] = .int(Int64(milliseconds))
+        case .drop:
+            object["drop"] = true
+        }
+        object["remaining"] = remaining.map { .int(Int64($0)) } ?? .null
+        return .object(object)
+    }
+}
+
+/// The armed faults. Each matching request consumes one use of the first rule that matches.
+public final class FaultInjector: Sendable {
+    private let rules = Mutex<[FaultRule]>([])
+
+    public init() {}
+
+    public func arm(_ rule: FaultRule) {
+        rules.withLock { $0.append(rule) }
+    }
+
+    public func clear(id: String? = nil) {
+        rules.withLock { rules in
+            if let id { rules.removeAll { $0.id == id } } else { rules.removeAll() }
+        }
+    }
+
+    public var armed: [FaultRule] { rules.withLock { $0 } }
+
+    /// The fault to apply to this request, if any; a rule that runs out of uses is removed.
+    public func take(method: String, path: String) -> FaultRule? {
+        rules.withLock { rules in
+            guard let index = rules.firstIndex(where: { $0.matches(method: method, path: path) }) else { return nil }
+            let rule = rules[index]
+            if let remaining = rule.remaining {
+                if remaining <= 1 { rules.remove(at: index) } else { rules[index].remaining = remaining - 1 }
+            }
+            return rule
+        }
+    }
+}

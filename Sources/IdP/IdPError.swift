@@ -1,0 +1,90 @@
+import JSON
+
+/// Why the mock refused a request, carrying the WorkOS or OAuth error shape it answers with.
+public enum IdPError: Error, Sendable, Equatable, CustomStringConvertible {
+    case notFound(entity: String, id: String)
+    case invalidRequest(code: String, message: String)
+    case conflict(code: String, message: String)
+    case unauthorized(String)
+    /// RFC 6749 errors, for the authenticate endpoint: `invalid_grant` (400), `invalid_client` (401).
+    case oauth(error: String, description: String, status: Int)
+    /// The 403 step-up errors (`organization_selection_required`, ...) with their extra members.
+    case authenticationStep(code: String, message: String, extra: JSONObject)
+
+    public var status: Int {
+        switch self {
+        case .notFound: return 404
+        case .invalidRequest: return 422
+        case .conflict: return 409
+        case .unauthorized: return 401
+        case .oauth(_, _, let status): return status
+        case .authenticationStep: return 403
+        }
+    }
+
+    public var body: JSONValue {
+        switch self {
+        case .notFound(let entity, let id):
+            return ["code": "entity_not_found", "entity_id": .string(id), "message": .string("\(entity) not found: '\(id)'.")]
+        case .invalidRequest(let code, let message), .conflict(let code, let message):
+            return ["code": .string(code), "message": .string(message)]
+        case .unauthorized(let message):
+            return ["code": "unauthorized", "message": .string(message)]
+        case .oauth(let error, let description, _):
+            return ["error": .string(error), "error_description": .string(description)]
+        case .authenticationStep(let code, let message, let extra):
+            var object: JSONObject = ["code": .string(code), "message": .string(message)]
+            for member in extra { object[member.key] = member.value }
+            return .object(object)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .notFound(let entity, let id): return "\(entity) not found: '\(id)'"
+        case .invalidRequest(let code, let message), .conflict(let code, let message): return "\(code): \(message)"
+        case .unauthorized(let message): return "unauthorized: \(message)"
+        case .oauth(let error, let description, _): return "\(error): \(description)"
+        case .authenticationStep(let code, let message, _): return "\(code): \(message)"
+        }
+    }
+}
+
+/// Cursor pagination as WorkOS does it: cursors are object IDs, `order` is desc by default.
+struct Pagination {
+    let limit: Int
+    let before: String?
+    let after: String?
+    let ascending: Bool
+
+    init(limit: Int = 10, before: String? = nil, after: String? = nil, order: String? = nil) throws(IdPError) {
+        guard (1...100).contains(limit) else {
+            throw .invalidRequest(code: "invalid_request_parameters", message: "limit must be between 1 and 100, got \(limit)")
+        }
+        if let order, !["asc", "desc", "normal"].contains(order) {
+            throw .invalidRequest(code: "invalid_request_parameters", message: "order must be asc, desc or normal, got '\(order)'")
+        }
+        self.limit = limit
+        self.before = before
+        self.after = after
+        ascending = order == "asc"
+    }
+
+    /// `ids` must be the full result set; returns the page and its `before`/`after` cursors.
+    func page(_ ids: [String]) -> (ids: [String], before: String?, after: String?) {
+        let ordered = ascending ? ids.sorted() : ids.sorted(by: >)
+        var start = 0
+        var end = ordered.count
+        if let after {
+            start = ordered.firstIndex { ascending ? $0 > after : $0 < after } ?? ordered.count
+            end = min(ordered.count, start + limit)
+        } else if let before {
+            end = ordered.firstIndex { ascending ? $0 >= before : $0 <= before } ?? ordered.count
+            start = max(0, end - limit)
+        } else {
+            end = min(ordered.count, limit)
+        }
+        let slice = Array(ordered[start..<end])
+        return (slice, start > 0 ? slice.first : nil, end < ordered.count ? slice.last : nil)
+    }
+}

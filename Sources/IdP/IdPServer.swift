@@ -1,0 +1,78 @@
+import Glibc
+import HTTP
+import JSON
+
+/// Puts every WorkOS request through the same steps: read the IDs it carries, apply an armed
+/// fault, answer, stamp `X-Request-ID`, and journal it.
+public struct IdPResponder: HTTPResponder {
+    let idp: MockIdP
+    let routes: RouterResponder
+    let inspector = IDSpaceInspector()
+
+    public init(idp: MockIdP) {
+        self.idp = idp
+        var router = Router()
+        WorkOSRoutes(idp: idp).register(into: &router)
+        ControlRoutes(idp: idp).register(into: &router)
+        routes = router.freeze()
+    }
+
+    static let journaledHeaders = ["user-agent", "content-type", "idempotency-key", "origin"]
+
+    public func respond(to request: HTTPRequest) -> HTTPResponse {
+        if request.path.hasPrefix("/_mock/") { return routes.respond(to: request) }
+        let requestID = idp.ids.id(.requestID)
+        let body: JSONValue? = request.method == "GET" || request.body.isEmpty ? nil : try? request.json()
+        var flags = inspector.flags(method: request.method, path: request.path, query: request.query.pairs, body: body, directory: idp.directory)
+        var response: HTTPResponse
+        if let fault = idp.faults.take(method: request.method, path: request.path) {
+            flags.append(JournalFlag(kind: .faultInjected, reason: fault.id, field: "route", value: fault.path))
+            switch fault.action {
+            case .respond(let status, let faultBody):
+                response = .json(faultBody ?? ["code": "injected_fault", "message": .string("fault \(fault.id) injected by the mock")], status: status)
+            case .drop:
+                response = .dropConnection
+            case .delay(let milliseconds):
+                // Blocking is fine: each connection has its own thread, never a Swift task.
+                usleep(useconds_t(milliseconds * 1000))
+                response = routes.respond(to: request)
+            }
+        } else {
+            response = routes.respond(to: request)
+        }
+        response.headers.set("X-Request-ID", requestID)
+        var headers: [(name: String, value: String)] = []
+        for name in Self.journaledHeaders {
+            if let value = request.headers[name] { headers.append((name: name, value: value)) }
+        }
+        if let authorization = request.headers["authorization"] {
+            headers.append((name: "authorization", value: authorization.count > 14 ? String(authorization.prefix(14)) + "…" : authorization))
+        }
+        idp.journal.record(JournalEntry(
+            sequence: 0, timeMillis: idp.clock.nowMillis(), requestID: requestID, method: request.method, path: request.path,
+            query: request.query.encoded, headers: headers, status: response.dropsConnection ? 0 : response.status, flags: flags))
+        return response
+    }
+}
+
+/// The mock IdP on a socket: binds, learns its port, and tells the IdP its base URL.
+public final class IdPServer: Sendable {
+    public let idp: MockIdP
+    private let server: HTTPServer
+
+    public init(idp: MockIdP, configuration: HTTPServer.Configuration = .init()) {
+        self.idp = idp
+        server = HTTPServer(configuration: configuration, responder: IdPResponder(idp: idp))
+    }
+
+    /// Returns the bound port; `port: 0` picks a free one.
+    @discardableResult
+    public func start(host: String = "127.0.0.1", port: UInt16 = 0) throws -> UInt16 {
+        let bound = try server.start(host: host, port: port)
+        let visibleHost = host == "0.0.0.0" ? "127.0.0.1" : (host.contains(":") ? "[\(host)]" : host)
+        idp.setBaseURL("http://\(visibleHost):\(bound)")
+        return bound
+    }
+
+    public func stop() { server.stop() }
+}

@@ -1,0 +1,125 @@
+import JOSE
+import JSON
+import Synchronization
+
+/// The IdP's signing keys: which one signs, which ones JWKS publishes, and the rotations a
+/// scenario asks for. The JWKS body is rendered once per change, not once per request.
+public final class KeyRing: Sendable {
+    public enum Change: Sendable {
+        /// A new key signs from now on; the old ones stay published.
+        case add(algorithm: JWSAlgorithm)
+        /// Stop publishing `kid` (and stop signing with it, if it was active).
+        case remove(kid: String)
+        /// New key material under the same `kid`: a cache keyed by `kid` alone goes stale.
+        case replace(kid: String)
+        /// Publish a key no client can parse next to the real ones (RFC 7517 §5: ignore it).
+        case publishUnparseable
+        case clearUnparseable
+    }
+
+    struct State {
+        var published: [SigningKey]
+        var activeKID: String
+        var unparseable: [JSONValue] = []
+        var jwksBody: [UInt8] = []
+    }
+
+    private let state: Mutex<State>
+    private let ids: IDGenerator
+
+    public init(keys: [SigningKey], ids: IDGenerator) throws(IdPError) {
+        guard let first = keys.first else {
+            throw .invalidRequest(code: "no_signing_key", message: "the key ring needs at least one signing key")
+        }
+        self.ids = ids
+        var initial = State(published: keys, activeKID: first.kid)
+        initial.jwksBody = Self.render(initial)
+        state = Mutex(initial)
+    }
+
+    public var activeKey: SigningKey {
+        state.withLock { state in state.published.first { $0.kid == state.activeKID } ?? state.published[0] }
+    }
+
+    public var publishedKeys: [SigningKey] { state.withLock { $0.published } }
+
+    public func key(kid: String) -> SigningKey? { state.withLock { $0.published.first { $0.kid == kid } } }
+
+    /// The serialized JWKS document, ready to send.
+    public var jwksBody: [UInt8] { state.withLock { $0.jwksBody } }
+
+    public var jwks: JSONValue { (try? JSONValue.parse(jwksBody)) ?? ["keys": []] }
+
+    /// A fresh key with a WorkOS-style `kid` (`sso_oidc_key_pair_<ULID>`).
+    public func makeKey(algorithm: JWSAlgorithm, kid: String? = nil) throws(IdPError) -> SigningKey {
+        do {
+            let privateKey: PrivateKey
+            switch algorithm {
+            case .es256:
+                privateKey = try ids.seed.map { try PrivateKey.generateP256(seed: $0 &+ ids.randomUInt64()) } ?? PrivateKey.generateP256()
+            default:
+                privateKey = try PrivateKey.generateRSA(bits: 2048)
+            }
+            return try SigningKey(privateKey: privateKey, kid: kid ?? ids.id(.keyPair))
+        } catch {
+            throw .invalidRequest(code: "key_generation_failed", message: error.description)
+        }
+    }
+
+    /// Applies a rotation and returns the key it made (if any).
+    @discardableResult
+    public func apply(_ change: Change) throws(IdPError) -> SigningKey? {
+        var made: SigningKey?
+        switch change {
+        case .add(let algorithm):
+            made = try makeKey(algorithm: algorithm)
+        case .replace(let kid):
+            guard let old = key(kid: kid) else { throw .notFound(entity: "Signing key", id: kid) }
+            made = try makeKey(algorithm: old.algorithm, kid: kid)
+        case .remove, .publishUnparseable, .clearUnparseable:
+            break
+        }
+        let key = made
+        try state.withLock { (state) throws(IdPError) in
+            switch change {
+            case .add:
+                if let key {
+                    state.published.append(key)
+                    state.activeKID = key.kid
+                }
+            case .replace(let kid):
+                if let key, let index = state.published.firstIndex(where: { $0.kid == kid }) { state.published[index] = key }
+            case .remove(let kid):
+                guard let index = state.published.firstIndex(where: { $0.kid == kid }) else {
+                    throw .notFound(entity: "Signing key", id: kid)
+                }
+                guard state.published.count > 1 else {
+                    throw .invalidRequest(code: "last_signing_key", message: "cannot remove the only signing key; add one first")
+                }
+                state.published.remove(at: index)
+                if state.activeKID == kid, let last = state.published.last { state.activeKID = last.kid }
+            case .publishUnparseable:
+                state.unparseable.append([
+                    "kty": "AKP", "use": "sig", "alg": "ML-DSA-44", "kid": .string("unparseable_\(state.unparseable.count + 1)"),
+                    "pub": "bm90LWEtcmVhbC1rZXk",
+                ])
+            case .clearUnparseable:
+                state.unparseable.removeAll()
+            }
+            state.jwksBody = Self.render(state)
+        }
+        return made
+    }
+
+    /// Makes `kid` the signing key without changing what is published.
+    public func activate(kid: String) throws(IdPError) {
+        try state.withLock { (state) throws(IdPError) in
+            guard state.published.contains(where: { $0.kid == kid }) else { throw .notFound(entity: "Signing key", id: kid) }
+            state.activeKID = kid
+        }
+    }
+
+    private static func render(_ state: State) -> [UInt8] {
+        jwksDocument(state.published, extraKeys: state.unparseable).serialized()
+    }
+}

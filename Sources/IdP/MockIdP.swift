@@ -1,0 +1,197 @@
+import Foundation
+import JOSE
+import JSON
+import Synchronization
+
+/// Why the mock could not start, with what to change.
+public enum StartupError: Error, Sendable, CustomStringConvertible {
+    case fixtures(FixtureError)
+    case keys(String)
+
+    public var description: String {
+        switch self {
+        case .fixtures(let error): return "fixtures: \(error.description)"
+        case .keys(let message): return "keys: \(message)"
+        }
+    }
+}
+
+/// The one in-process handle on the mock IdP. The HTTP routes (WorkOS surface and `/_mock`)
+/// and the conformance runner both call it, so there is exactly one implementation of each
+/// behaviour.
+public final class MockIdP: Sendable {
+    public let configuration: IdPConfiguration
+    public let ids: IDGenerator
+    public let clock: MockClock
+    public let journal = Journal()
+    public let faults = FaultInjector()
+    public let keys: KeyRing
+
+    struct State {
+        var directory: Directory
+        var template: JWTTemplate?
+        var baseURL = "http://127.0.0.1"
+        var flows = AuthFlowState()
+    }
+
+    let state: Mutex<State>
+    private let initialDirectory: Directory
+    let minterLifetime: Int64
+
+    public init(configuration: IdPConfiguration = IdPConfiguration()) throws(StartupError) {
+        self.configuration = configuration
+        ids = IDGenerator(seed: configuration.seed)
+        clock = MockClock()
+        let loader = FixtureLoader(ids: ids, clock: clock, mode: configuration.idSpaces)
+        let directory: Directory
+        do {
+            if let file = configuration.fixturesFile {
+                directory = try loader.load(file: file)
+            } else {
+                directory = try loader.load(bytes: Array(DefaultFixtures.json.utf8), file: "(embedded) \(DefaultFixtures.fileName)")
+            }
+        } catch {
+            throw .fixtures(error)
+        }
+        initialDirectory = directory
+        state = Mutex(State(directory: directory))
+        minterLifetime = configuration.tokenLifetime
+        do {
+            keys = try KeyRing(keys: try Self.loadKeys(configuration, ids: ids), ids: ids)
+        } catch let error as StartupError {
+            throw error
+        } catch {
+            throw .keys("\(error)")
+        }
+    }
+
+    static func loadKeys(_ configuration: IdPConfiguration, ids: IDGenerator) throws -> [SigningKey] {
+        let wanted = configuration.signingAlgorithm
+        var pems: [(kid: String, pem: String)] = []
+        switch configuration.keysDirectory {
+        case nil:
+            pems = DefaultKeys.pems
+        case "generate":
+            return []
+        case let folder?:
+            let names: [String]
+            do {
+                names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".pem") }.sorted()
+            } catch {
+                throw StartupError.keys("cannot read the folder \(folder): \(error.localizedDescription)")
+            }
+            for name in names {
+                let path = (folder as NSString).appendingPathComponent(name)
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw StartupError.keys("cannot read \(path)")
+                }
+                pems.append((kid: String(name.dropLast(4)), pem: text))
+            }
+        }
+        var keys: [SigningKey] = []
+        for entry in pems {
+            let privateKey: PrivateKey
+            do {
+                privateKey = try PrivateKey(pem: entry.pem)
+            } catch {
+                throw StartupError.keys("\(entry.kid).pem: \(error)")
+            }
+            guard privateKey.algorithm == wanted else { continue }
+            keys.append(try SigningKey(privateKey: privateKey, kid: entry.kid))
+        }
+        if keys.isEmpty {
+            if configuration.keysDirectory == nil || configuration.keysDirectory == "generate" {
+                return []
+            }
+            throw StartupError.keys("no \(wanted.rawValue) key in \(configuration.keysDirectory ?? "the embedded keys"); add a PEM or use --keys generate")
+        }
+        return keys
+    }
+
+    // MARK: - Addresses
+
+    /// Set once the server knows its port; the issuer and discovery document follow it.
+    public func setBaseURL(_ url: String) { state.withLock { $0.baseURL = url } }
+
+    public var baseURL: String { state.withLock { $0.baseURL } }
+
+    public var issuer: String {
+        switch configuration.issuer {
+        case .mockBaseURL: return baseURL
+        case .workos: return "https://api.workos.com"
+        case .workosClient: return "https://api.workos.com/user_management/\(configuration.clientID)"
+        case .custom(let value): return value
+        }
+    }
+
+    public var jwksURL: String { "\(baseURL)/sso/jwks/\(configuration.clientID)" }
+
+    // MARK: - Directory
+
+    public var directory: Directory { state.withLock { $0.directory } }
+
+    /// Changes the directory atomically: the body sees and edits one consistent copy.
+    public func update<T>(_ body: (inout Directory) throws(IdPError) -> T) throws(IdPError) -> T {
+        try state.withLock { (state) throws(IdPError) -> T in try body(&state.directory) }
+    }
+
+    /// Back to the fixtures as loaded: directory, template, codes, sessions, journal, faults, clock.
+    public func reset() {
+        state.withLock { state in
+            state.directory = initialDirectory
+            state.template = nil
+            state.flows = AuthFlowState()
+        }
+        journal.clear()
+        faults.clear()
+        clock.setOffset(0)
+    }
+
+    public var jwtTemplate: JWTTemplate? { state.withLock { $0.template } }
+
+    public func setJWTTemplate(_ content: String) throws(IdPError) -> JWTTemplate {
+        let template = try JWTTemplate(content: content, updatedAt: clock.nowMillis())
+        state.withLock { $0.template = template }
+        return template
+    }
+
+    // MARK: - Tokens
+
+    var minter: TokenMinter { TokenMinter(issuer: issuer, lifetime: minterLifetime, ids: ids) }
+
+    /// Mints an access token for a fixture user, creating the session its `sid` names, then
+    /// applies the request's overrides and forgery. The control API and the runner call this.
+    public func mintToken(_ request: TokenRequest) throws(IdPError) -> MintedToken {
+        let now = clock.now()
+        let (user, membership, organization, role, session, template) = try state.withLock { (state) throws(IdPError) in
+            let directory = state.directory
+            guard let user = directory.resolveUser(request.user) else { throw IdPError.notFound(entity: "User", id: request.user) }
+            var membership: Membership?
+            var organization: Organization?
+            if let reference = request.organization {
+                guard let found = directory.resolveOrganization(reference) else { throw IdPError.notFound(entity: "Organization", id: reference) }
+                organization = found
+                membership = directory.membership(userID: user.id, organizationID: found.id)
+                    ?? Membership(id: "", userID: user.id, organizationID: found.id, roleSlugs: ["member"], createdAt: 0, updatedAt: 0)
+            }
+            let session = Session(id: ids.id(.session), userID: user.id, organizationID: organization?.id,
+                                  impersonatorEmail: request.impersonatorEmail, createdAt: now * 1000, updatedAt: now * 1000,
+                                  expiresAt: (now + 86_400) * 1000)
+            state.directory.sessions[session.id] = session
+            return (user, membership, organization, membership.flatMap { directory.role($0.primaryRole) }, session, state.template)
+        }
+        let templateClaims = try template?.render(context: templateContext(user: user, organization: organization, membership: membership)) ?? [:]
+        let claims = minter.claims(user: user, membership: membership, organization: organization, role: role,
+                                   sessionID: session.id, now: now, template: templateClaims, impersonator: request.impersonatorEmail)
+        return try minter.sign(claims: claims, request: request, keys: keys, now: now)
+    }
+
+    func templateContext(user: User, organization: Organization?, membership: Membership?) -> JSONValue {
+        let directory = self.directory
+        return [
+            "user": WorkOSShape.user(user),
+            "organization": organization.map(WorkOSShape.organization) ?? .null,
+            "organization_membership": membership.map { WorkOSShape.membership($0, in: directory) } ?? .null,
+        ]
+    }
+}

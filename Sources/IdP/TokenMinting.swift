@@ -1,0 +1,143 @@
+import JOSE
+import JSON
+
+/// How a minted token is signed. Everything but `.valid` is a forgery a correct app must reject.
+public enum SignMode: String, Sendable, CaseIterable {
+    case valid
+    /// `alg` from the header (default `none`) and an empty signature.
+    case none
+    /// Validly signed, then one signature bit flipped.
+    case badSignature = "bad-signature"
+    /// `header.payload.` with the signature removed but `alg` unchanged.
+    case stripSignature = "strip-signature"
+    /// `alg: HS256`, HMAC keyed with the active key's public PEM (the RS/HS confusion attack).
+    case hs256PublicKey = "hs256-public-key"
+    /// Signed by a key the JWKS never published, under a fresh `kid`.
+    case unknownKey = "unknown-key"
+    /// Signed by an attacker key that the header carries as `jwk` (CVE-2018-0114).
+    case embeddedJWK = "embedded-jwk"
+}
+
+/// What a scenario or `/_mock/tokens` asks for. Unset fields follow the IdP's normal policy.
+public struct TokenRequest: Sendable {
+    public var user: String
+    public var organization: String?
+    /// Claims to set or override; any JSON value, including `""`, `null`, numbers and arrays.
+    public var claims: JSONObject = [:]
+    public var omit: [String] = []
+    /// Header members to set or override; a JSON null sets a literal null.
+    public var header: JSONObject = [:]
+    /// Header members to remove (`["kid"]` for a kid-less token).
+    public var omitHeader: [String] = []
+    public var sign: SignMode = .valid
+    /// Sign with this published key instead of the active one.
+    public var kid: String?
+    public var expiresIn: Int64?
+    public var notBeforeIn: Int64?
+    public var issuedAtOffset: Int64 = 0
+    /// Exact payload bytes (duplicate keys, odd spacing): replaces the claims entirely.
+    public var rawPayload: String?
+    public var impersonatorEmail: String?
+
+    public init(user: String, organization: String? = nil) {
+        self.user = user
+        self.organization = organization
+    }
+}
+
+public struct MintedToken: Sendable {
+    public var token: String
+    public var claims: JSONObject
+    public var header: JSONObject
+    public var sessionID: String?
+}
+
+/// Builds access tokens the way WorkOS does: `{alg, kid}` header without `typ`; claims in
+/// WorkOS's order (template claims first, then `iss sub act org_id role roles permissions
+/// entitlements sid jti exp iat`).
+struct TokenMinter: Sendable {
+    let issuer: String
+    let lifetime: Int64
+    let ids: IDGenerator
+
+    func claims(user: User, membership: Membership?, organization: Organization?, role: Role?, sessionID: String,
+                now: Int64, template: JSONObject, impersonator: String?) -> JSONObject {
+        var claims = template
+        claims["iss"] = .string(issuer)
+        claims["sub"] = .string(user.id)
+        if let impersonator { claims["act"] = ["sub": .string(impersonator)] }
+        if let membership, let organization {
+            claims["org_id"] = .string(organization.id)
+            claims["role"] = .string(membership.primaryRole)
+            claims["roles"] = .array(membership.roleSlugs.map(JSONValue.string))
+            claims["permissions"] = .array((role?.permissions ?? []).map(JSONValue.string))
+            claims["entitlements"] = []
+        }
+        claims["sid"] = .string(sessionID)
+        claims["jti"] = .string(ids.ulid())
+        claims["exp"] = .int(now + lifetime)
+        claims["iat"] = .int(now)
+        return claims
+    }
+
+    /// Applies the request's overrides to policy claims, then signs as asked.
+    func sign(claims base: JSONObject, request: TokenRequest, keys: KeyRing, now: Int64) throws(IdPError) -> MintedToken {
+        var claims = base
+        if request.issuedAtOffset != 0 { claims["iat"] = .int(now + request.issuedAtOffset) }
+        if let expiresIn = request.expiresIn { claims["exp"] = .int(now + expiresIn) }
+        if let notBeforeIn = request.notBeforeIn { claims["nbf"] = .int(now + notBeforeIn) }
+        for member in request.claims { claims[member.key] = member.value }
+        for name in request.omit { claims[name] = nil }
+        let payload = request.rawPayload.map { Array($0.utf8) } ?? JSONValue.object(claims).serialized()
+
+        var signingKey = keys.activeKey
+        if let kid = request.kid {
+            guard let chosen = keys.key(kid: kid) else { throw .notFound(entity: "Signing key", id: kid) }
+            signingKey = chosen
+        }
+        var header: JSONObject = ["alg": .string(signingKey.algorithm.rawValue), "kid": .string(signingKey.kid)]
+        do {
+            let signature: [UInt8]
+            switch request.sign {
+            case .valid, .badSignature, .stripSignature:
+                header = merged(header, request)
+                signature = try sign(header: header, payload: payload, signer: signingKey.signer)
+            case .none:
+                header["alg"] = "none"
+                header = merged(header, request)
+                signature = []
+            case .hs256PublicKey:
+                header["alg"] = "HS256"
+                header = merged(header, request)
+                signature = try sign(header: header, payload: payload, signer: HMACSigner(secret: Array(signingKey.privateKey.publicKey.spkiPEM.utf8)))
+            case .unknownKey, .embeddedJWK:
+                let attacker = try keys.makeKey(algorithm: signingKey.algorithm)
+                header["kid"] = .string(attacker.kid)
+                if request.sign == .embeddedJWK { header["jwk"] = .object(attacker.privateKey.publicKey.jwk(kid: attacker.kid)) }
+                header = merged(header, request)
+                signature = try sign(header: header, payload: payload, signer: attacker.signer)
+            }
+            var finalSignature = signature
+            if request.sign == .badSignature, !finalSignature.isEmpty { finalSignature[finalSignature.count / 2] ^= 0x01 }
+            if request.sign == .stripSignature { finalSignature = [] }
+            let token = JWS.compact(headerBytes: JSONValue.object(header).serialized(), payloadBytes: payload, signature: finalSignature)
+            return MintedToken(token: token, claims: claims, header: header, sessionID: claims["sid"]?.stringValue)
+        } catch let error as IdPError {
+            throw error
+        } catch {
+            throw .invalidRequest(code: "signing_failed", message: "\(error)")
+        }
+    }
+
+    private func sign(header: JSONObject, payload: [UInt8], signer: some JWSSigner) throws -> [UInt8] {
+        let input = JWS.signingInput(headerBytes: JSONValue.object(header).serialized(), payloadBytes: payload)
+        return try signer.sign(input)
+    }
+
+    private func merged(_ header: JSONObject, _ request: TokenRequest) -> JSONObject {
+        var header = header
+        for member in request.header { header[member.key] = member.value }
+        for name in request.omitHeader { header[name] = nil }
+        return header
+    }
+}

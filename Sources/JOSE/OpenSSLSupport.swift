@@ -125,6 +125,12 @@ enum OpenSSL {
         return pkey
     }
 
+    /// OSSL_PARAM_BLD keeps the name pointers it is given until conversion, so names must be
+    /// static C strings, never temporaries bridged from Swift Strings.
+    static func cName(_ name: StaticString) -> UnsafePointer<CChar> {
+        UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
+    }
+
     // evp.h defines these as OR-ed macros Swift cannot import; values from OpenSSL 3.0's evp.h.
     static let selectPublicKey: Int32 = 0x86  // EVP_PKEY_PUBLIC_KEY
     static let selectKeyPair: Int32 = 0x87  // EVP_PKEY_KEYPAIR

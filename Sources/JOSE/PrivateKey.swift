@@ -62,12 +62,12 @@ public final class PrivateKey: @unchecked Sendable {
             guard let text = jwk[name]?.stringValue else { throw .invalidKey("RSA private JWK lacks string member \"\(name)\"") }
             parts.append(try Base64URL.decode(text))
         }
-        let osslNames = ["n", "e", "d", "rsa-factor1", "rsa-factor2", "rsa-exponent1", "rsa-exponent2", "rsa-coefficient1"]
+        let osslNames: [StaticString] = ["n", "e", "d", "rsa-factor1", "rsa-factor2", "rsa-exponent1", "rsa-exponent2", "rsa-coefficient1"]
         let pkey = try OpenSSL.keyFromData(type: "RSA", selection: OpenSSL.selectKeyPair) { builder, numbers in
             for (name, bytes) in zip(osslNames, parts) {
                 guard let bn = OpenSSL.bigNum(bytes) else { return false }
                 numbers.append(bn)
-                guard OSSL_PARAM_BLD_push_BN(builder, name, bn) == 1 else { return false }
+                guard OSSL_PARAM_BLD_push_BN(builder, OpenSSL.cName(name), bn) == 1 else { return false }
             }
             return true
         }

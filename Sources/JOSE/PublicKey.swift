@@ -75,7 +75,8 @@ public final class PublicKey: @unchecked Sendable {
             pkey = try OpenSSL.keyFromData(type: "RSA", selection: OpenSSL.selectPublicKey) { builder, numbers in
                 guard let bnN = OpenSSL.bigNum(n), let bnE = OpenSSL.bigNum(e) else { return false }
                 numbers += [bnN, bnE]
-                return OSSL_PARAM_BLD_push_BN(builder, "n", bnN) == 1 && OSSL_PARAM_BLD_push_BN(builder, "e", bnE) == 1
+                return OSSL_PARAM_BLD_push_BN(builder, OpenSSL.cName("n"), bnN) == 1
+                    && OSSL_PARAM_BLD_push_BN(builder, OpenSSL.cName("e"), bnE) == 1
             }
         case "EC":
             guard let crv = object["crv"]?.stringValue else { throw .invalidKey("EC JWK has no string \"crv\"") }
@@ -84,10 +85,13 @@ public final class PublicKey: @unchecked Sendable {
             guard x.count == 32, y.count == 32 else {
                 throw .invalidKey("P-256 coordinates must be 32 bytes each, found x \(x.count) and y \(y.count)")
             }
-            let point = [0x04] + x + y
+            // The builder reads the point only at conversion, so it lives in a buffer we own until then.
+            let point = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 65)
+            defer { point.deallocate() }
+            _ = point.initialize(from: [0x04] + x + y)
             pkey = try OpenSSL.keyFromData(type: "EC", selection: OpenSSL.selectPublicKey) { builder, _ in
-                OSSL_PARAM_BLD_push_utf8_string(builder, "group", "prime256v1", 0) == 1
-                    && point.withUnsafeBytes { OSSL_PARAM_BLD_push_octet_string(builder, "pub", $0.baseAddress, $0.count) } == 1
+                OSSL_PARAM_BLD_push_utf8_string(builder, OpenSSL.cName("group"), OpenSSL.cName("prime256v1"), 0) == 1
+                    && OSSL_PARAM_BLD_push_octet_string(builder, OpenSSL.cName("pub"), point.baseAddress, 65) == 1
             }
         default:
             throw .unsupportedKey("JWK kty \"\(kty)\"; only RSA and EC are supported")

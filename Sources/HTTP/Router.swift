@@ -1,0 +1,180 @@
+/// Collects routes, then `freeze()`s into an immutable `RouterResponder`.
+///
+/// Paths are literal segments and `{name}` parameters: `/organizations/{id}/domains`. Parameter
+/// values are percent-decoded into `HTTPRequest.pathParameters`. Literal routes win over
+/// parameterized ones; among parameterized routes, the one whose first literal comes earliest wins.
+public struct Router: Sendable {
+    fileprivate struct Route: Sendable {
+        var method: String
+        var path: String
+        var handler: HTTPHandler
+    }
+
+    fileprivate var routes: [Route] = []
+    /// When true, `/users/` matches `/users` (and the reverse).
+    public var ignoresTrailingSlash: Bool
+
+    public init(ignoresTrailingSlash: Bool = true) {
+        self.ignoresTrailingSlash = ignoresTrailingSlash
+    }
+
+    /// Registers a handler. Registering the same method and path again replaces the handler.
+    public mutating func add(method: String, path: String, handler: @escaping HTTPHandler) {
+        precondition(path.hasPrefix("/"), "route paths start with '/': \(path)")
+        routes.append(Route(method: method, path: path, handler: handler))
+    }
+
+    public mutating func get(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "GET", path: path, handler: handler) }
+    public mutating func post(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "POST", path: path, handler: handler) }
+    public mutating func put(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "PUT", path: path, handler: handler) }
+    public mutating func delete(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "DELETE", path: path, handler: handler) }
+    public mutating func patch(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "PATCH", path: path, handler: handler) }
+    public mutating func head(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "HEAD", path: path, handler: handler) }
+    public mutating func options(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "OPTIONS", path: path, handler: handler) }
+
+    /// The immutable responder serving these routes.
+    public func freeze() -> RouterResponder {
+        RouterResponder(routes: routes, ignoresTrailingSlash: ignoresTrailingSlash)
+    }
+}
+
+/// An immutable route table. 404 and 405 answers are WorkOS-style JSON errors; 405 carries `Allow`.
+/// `HEAD` falls back to the `GET` handler and drops the body (keeping its `Content-Length`).
+public struct RouterResponder: HTTPResponder {
+    fileprivate enum Segment: Sendable {
+        case literal(String)
+        case parameter(String)
+    }
+
+    fileprivate struct Entry: Sendable {
+        var handlers: [String: HTTPHandler] = [:]
+        var allow: String = ""
+    }
+
+    fileprivate struct Pattern: Sendable {
+        var segments: [Segment]
+        var entry: Entry
+    }
+
+    private let staticRoutes: [String: Entry]
+    /// Parameterized routes bucketed by segment count, most specific first.
+    private let patterns: [Int: [Pattern]]
+    public let ignoresTrailingSlash: Bool
+
+    fileprivate init(routes: [Router.Route], ignoresTrailingSlash: Bool) {
+        self.ignoresTrailingSlash = ignoresTrailingSlash
+        var statics: [String: Entry] = [:]
+        var patternOrder: [String] = []
+        var patternEntries: [String: (segments: [Segment], entry: Entry)] = [:]
+        for route in routes {
+            let path = Self.normalize(route.path, ignoresTrailingSlash)
+            let rawSegments = Self.split(path)
+            let segments: [Segment] = rawSegments.map { raw in
+                if raw.hasPrefix("{") && raw.hasSuffix("}") && raw.count > 2 {
+                    return .parameter(String(raw.dropFirst().dropLast()))
+                }
+                return .literal(String(raw))
+            }
+            let isStatic = segments.allSatisfy { if case .literal = $0 { return true } else { return false } }
+            if isStatic {
+                statics[path, default: Entry()].handlers[route.method] = route.handler
+            } else {
+                // Key patterns by shape so `{id}` and `{org}` at the same place are the same route.
+                let shape = segments.map { if case .literal(let s) = $0 { return s } else { return "{}" } }.joined(separator: "/")
+                if patternEntries[shape] == nil {
+                    patternOrder.append(shape)
+                    patternEntries[shape] = (segments, Entry())
+                }
+                patternEntries[shape]!.entry.handlers[route.method] = route.handler
+            }
+        }
+        for key in statics.keys { statics[key]!.allow = Self.allowHeader(statics[key]!.handlers) }
+        var buckets: [Int: [Pattern]] = [:]
+        for shape in patternOrder {
+            var (segments, entry) = patternEntries[shape]!
+            entry.allow = Self.allowHeader(entry.handlers)
+            buckets[segments.count, default: []].append(Pattern(segments: segments, entry: entry))
+        }
+        for key in buckets.keys {
+            // Literal segments before parameters, position by position.
+            buckets[key]!.sort { a, b in
+                for (x, y) in zip(a.segments, b.segments) {
+                    switch (x, y) {
+                    case (.literal, .parameter): return true
+                    case (.parameter, .literal): return false
+                    default: continue
+                    }
+                }
+                return false
+            }
+        }
+        staticRoutes = statics
+        patterns = buckets
+    }
+
+    private static func allowHeader(_ handlers: [String: HTTPHandler]) -> String {
+        var methods = Set(handlers.keys)
+        if methods.contains("GET") { methods.insert("HEAD") }
+        return methods.sorted().joined(separator: ", ")
+    }
+
+    private static func normalize(_ path: String, _ ignoresTrailingSlash: Bool) -> String {
+        if path.isEmpty { return "/" }
+        if ignoresTrailingSlash && path.utf8.count > 1 && path.utf8.last == UInt8(ascii: "/") {
+            var trimmed = Substring(path)
+            while trimmed.utf8.count > 1 && trimmed.utf8.last == UInt8(ascii: "/") { trimmed = trimmed.dropLast() }
+            return String(trimmed)
+        }
+        return path
+    }
+
+    private static func split(_ path: String) -> [Substring] {
+        path.utf8.count <= 1 ? [] : path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+    }
+
+    /// The matched handler table and decoded parameters for a path, if any route matches it.
+    private func lookup(_ rawPath: String) -> (entry: Entry, parameters: [String: String])? {
+        let path = Self.normalize(rawPath, ignoresTrailingSlash)
+        if let entry = staticRoutes[path] { return (entry, [:]) }
+        let segments = Self.split(path)
+        guard let bucket = patterns[segments.count] else { return nil }
+        candidates: for pattern in bucket {
+            var parameters: [String: String] = [:]
+            for (segment, raw) in zip(pattern.segments, segments) {
+                switch segment {
+                case .literal(let literal):
+                    if literal != raw { continue candidates }
+                case .parameter(let name):
+                    if raw.isEmpty { continue candidates }
+                    parameters[name] = percentDecode(raw.utf8, plusAsSpace: false)
+                }
+            }
+            return (pattern.entry, parameters)
+        }
+        return nil
+    }
+
+    public func respond(to request: HTTPRequest) -> HTTPResponse {
+        guard let (entry, parameters) = lookup(request.path) else {
+            return .error(status: 404, code: "not_found", message: "No route for \(request.method) \(request.path)")
+        }
+        var request = request
+        request.pathParameters = parameters
+        if let handler = entry.handlers[request.method] {
+            return handler(request)
+        }
+        if request.method == "HEAD", let get = entry.handlers["GET"] {
+            var response = get(request)
+            if !response.headers.contains("Content-Length") {
+                response.headers.add("Content-Length", String(response.body.count))
+            }
+            response.body = []
+            return response
+        }
+        var response = HTTPResponse.error(
+            status: 405, code: "method_not_allowed",
+            message: "\(request.method) is not allowed on \(request.path); allowed: \(entry.allow)")
+        response.headers.add("Allow", entry.allow)
+        return response
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import JSON
+@testable import JOSE
+
+/// Keys are generated once per test process: RSA generation is slow and the tests only need
+/// "some valid key", not a fresh one each time.
+enum Fixtures {
+    static let rsa: PrivateKey = make { try PrivateKey.generateRSA() }
+    static let rsa2: PrivateKey = make { try PrivateKey.generateRSA() }
+    static let ec: PrivateKey = make { try PrivateKey.generateP256() }
+    static let rsaSigning: SigningKey = make { try SigningKey(privateKey: rsa) }
+    static let ecSigning: SigningKey = make { try SigningKey(privateKey: ec) }
+
+    static func make<T>(_ body: () throws -> T) -> T {
+        do { return try body() } catch { fatalError("fixture failed: \(error)") }
+    }
+
+    /// Verifier trusting the RSA and EC fixture keys under their thumbprint kids.
+    static var verifier: JWSVerifier {
+        JWSVerifier(keys: [rsaSigning.kid: rsa.publicKey, ecSigning.kid: ec.publicKey], allowedAlgorithms: [.rs256, .es256])
+    }
+
+    static func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+    /// Builds a token from exact header/payload text, signed by `signer` (or with `signature`).
+    static func forge(header: String, payload: String = #"{"sub":"u"}"#, signer: (any JWSSigner)? = nil, signature: [UInt8] = []) -> String {
+        if let signer {
+            return make { try JWS.sign(headerBytes: bytes(header), payloadBytes: bytes(payload), signer: signer) }
+        }
+        return JWS.compact(headerBytes: bytes(header), payloadBytes: bytes(payload), signature: signature)
+    }
+
+    static func rejection(_ token: String, by verifier: JWSVerifier = Fixtures.verifier) -> JOSEError? {
+        do {
+            _ = try verifier.verify(token)
+            return nil
+        } catch {
+            return error
+        }
+    }
+}
+
+/// SplitMix64: a tiny deterministic PRNG so randomized tests replay identically.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Runs the system `openssl` as an independent implementation.
+enum OpenSSLCLI {
+    struct Output { let status: Int32; let stdout: String; let stderr: String }
+
+    static func run(_ arguments: [String], stdin: Data? = nil) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["openssl"] + arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus,
+                      stdout: String(decoding: stdoutData, as: UTF8.self),
+                      stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("jose-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+/// Minimal DER for an ECDSA-Sig-Value, written independently of the module under test.
+enum TestDER {
+    static func integer(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+        var value = Array(bytes.drop { $0 == 0 })
+        if value.isEmpty { value = [0] }
+        if value[0] & 0x80 != 0 { value.insert(0, at: 0) }
+        return [0x02, UInt8(value.count)] + value
+    }
+
+    static func ecdsaSignature(raw: [UInt8]) -> [UInt8] {
+        let body = integer(raw[0..<32]) + integer(raw[32..<64])
+        return [0x30, UInt8(body.count)] + body
+    }
+}

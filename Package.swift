@@ -18,7 +18,7 @@ let package = Package(
         .target(name: "HTTP", dependencies: ["JSON"]),
         .target(name: "Arguments"),
         .target(name: "IdP", dependencies: ["JOSE", "HTTP", "JSON"]),
-        .executableTarget(name: "mockidp", dependencies: ["JOSE", "HTTP", "JSON", "Arguments"]),
+        .executableTarget(name: "mockidp", dependencies: ["IdP", "JOSE", "HTTP", "JSON", "Arguments"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "JOSETests", dependencies: ["JOSE", "JSON", "COpenSSL"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "JSON"]),

@@ -51,13 +51,13 @@ public enum IdPError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Cursor pagination as WorkOS does it: cursors are object IDs, `order` is desc by default.
-struct Pagination {
-    let limit: Int
-    let before: String?
-    let after: String?
-    let ascending: Bool
+public struct Pagination: Sendable {
+    public let limit: Int
+    public let before: String?
+    public let after: String?
+    public let ascending: Bool
 
-    init(limit: Int = 10, before: String? = nil, after: String? = nil, order: String? = nil) throws(IdPError) {
+    public init(limit: Int = 10, before: String? = nil, after: String? = nil, order: String? = nil) throws(IdPError) {
         guard (1...100).contains(limit) else {
             throw .invalidRequest(code: "invalid_request_parameters", message: "limit must be between 1 and 100, got \(limit)")
         }

@@ -8,9 +8,11 @@ public struct IdPResponder: HTTPResponder {
     let idp: MockIdP
     let routes: RouterResponder
     let inspector = IDSpaceInspector()
+    let log: (@Sendable (JournalEntry) -> Void)?
 
-    public init(idp: MockIdP) {
+    public init(idp: MockIdP, log: (@Sendable (JournalEntry) -> Void)? = nil) {
         self.idp = idp
+        self.log = log
         var router = Router()
         WorkOSRoutes(idp: idp).register(into: &router)
         ControlRoutes(idp: idp).register(into: &router)
@@ -48,9 +50,11 @@ public struct IdPResponder: HTTPResponder {
         if let authorization = request.headers["authorization"] {
             headers.append((name: "authorization", value: authorization.count > 14 ? String(authorization.prefix(14)) + "…" : authorization))
         }
-        idp.journal.record(JournalEntry(
+        var entry = JournalEntry(
             sequence: 0, timeMillis: idp.clock.nowMillis(), requestID: requestID, method: request.method, path: request.path,
-            query: request.query.encoded, headers: headers, status: response.dropsConnection ? 0 : response.status, flags: flags))
+            query: request.query.encoded, headers: headers, status: response.dropsConnection ? 0 : response.status, flags: flags)
+        entry.sequence = idp.journal.record(entry)
+        log?(entry)
         return response
     }
 }
@@ -60,9 +64,9 @@ public final class IdPServer: Sendable {
     public let idp: MockIdP
     private let server: HTTPServer
 
-    public init(idp: MockIdP, configuration: HTTPServer.Configuration = .init()) {
+    public init(idp: MockIdP, configuration: HTTPServer.Configuration = .init(), log: (@Sendable (JournalEntry) -> Void)? = nil) {
         self.idp = idp
-        server = HTTPServer(configuration: configuration, responder: IdPResponder(idp: idp))
+        server = HTTPServer(configuration: configuration, responder: IdPResponder(idp: idp, log: log))
     }
 
     /// Returns the bound port; `port: 0` picks a free one.
@@ -75,4 +79,12 @@ public final class IdPServer: Sendable {
     }
 
     public func stop() { server.stop() }
+
+    /// Blocks until SIGINT or SIGTERM, then stops gracefully; returns the signal number.
+    @discardableResult
+    public func runUntilTerminated() -> Int32 {
+        let signal = HTTPServer.waitForTerminationSignal()
+        stop()
+        return signal
+    }
 }

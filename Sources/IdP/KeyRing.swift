@@ -52,15 +52,13 @@ public final class KeyRing: Sendable {
 
     /// A fresh key with a WorkOS-style `kid` (`sso_oidc_key_pair_<ULID>`).
     public func makeKey(algorithm: JWSAlgorithm, kid: String? = nil) throws(IdPError) -> SigningKey {
+        try Self.generateKey(algorithm: algorithm, kid: kid ?? ids.id(.keyPair))
+    }
+
+    static func generateKey(algorithm: JWSAlgorithm, kid: String) throws(IdPError) -> SigningKey {
         do {
-            let privateKey: PrivateKey
-            switch algorithm {
-            case .es256:
-                privateKey = try ids.seed.map { try PrivateKey.generateP256(seed: $0 &+ ids.randomUInt64()) } ?? PrivateKey.generateP256()
-            default:
-                privateKey = try PrivateKey.generateRSA(bits: 2048)
-            }
-            return try SigningKey(privateKey: privateKey, kid: kid ?? ids.id(.keyPair))
+            let privateKey = algorithm == .es256 ? try PrivateKey.generateP256() : try PrivateKey.generateRSA(bits: 2048)
+            return try SigningKey(privateKey: privateKey, kid: kid)
         } catch {
             throw .invalidRequest(code: "key_generation_failed", message: error.description)
         }

@@ -72,7 +72,7 @@ public final class MockIdP: Sendable {
         case nil:
             pems = DefaultKeys.pems
         case "generate":
-            return []
+            return [try KeyRing.generateKey(algorithm: wanted, kid: ids.id(.keyPair))]
         case let folder?:
             let names: [String]
             do {
@@ -101,7 +101,7 @@ public final class MockIdP: Sendable {
         }
         if keys.isEmpty {
             if configuration.keysDirectory == nil || configuration.keysDirectory == "generate" {
-                return []
+                return [try KeyRing.generateKey(algorithm: wanted, kid: ids.id(.keyPair))]
             }
             throw StartupError.keys("no \(wanted.rawValue) key in \(configuration.keysDirectory ?? "the embedded keys"); add a PEM or use --keys generate")
         }
@@ -125,6 +125,23 @@ public final class MockIdP: Sendable {
     }
 
     public var jwksURL: String { "\(baseURL)/sso/jwks/\(configuration.clientID)" }
+
+    /// What a WorkOS SDK needs to talk to this mock, as environment variables.
+    public func sdkEnvironment() -> [(name: String, value: String)] {
+        let base = baseURL
+        let hostAndPort = base.split(separator: "/").last.map(String.init) ?? ""
+        let port = hostAndPort.split(separator: ":").last.map(String.init) ?? ""
+        let host = hostAndPort.hasPrefix("[") ? String(hostAndPort.prefix { $0 != "]" }.dropFirst()) : String(hostAndPort.split(separator: ":").first ?? "")
+        return [
+            ("WORKOS_BASE_URL", base + "/"),
+            ("WORKOS_API_HOSTNAME", host),
+            ("WORKOS_API_PORT", port),
+            ("WORKOS_API_HTTPS", "false"),
+            ("WORKOS_CLIENT_ID", configuration.clientID),
+            ("WORKOS_API_KEY", configuration.apiKey),
+            ("WORKOS_ISSUER", issuer),
+        ]
+    }
 
     // MARK: - Directory
 

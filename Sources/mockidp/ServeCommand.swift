@@ -1,0 +1,104 @@
+import Arguments
+import Foundation
+import IdP
+import JOSE
+
+enum ServeCommand: Subcommand {
+    static let spec = CommandSpec(
+        name: "serve",
+        summary: "Run the mock IdP: WorkOS-compatible API, JWKS, discovery, and the /_mock control API.",
+        options: [
+            .value("host", placeholder: "HOST", default: "127.0.0.1", help: "Address to bind."),
+            .value("port", short: "p", placeholder: "PORT", default: "4100", help: "Port to bind; 0 picks a free one."),
+            .value("fixtures", placeholder: "FILE", help: "Fixtures JSON (default: the embedded scenarios/fixtures/default.json)."),
+            .value("keys", placeholder: "DIR", help: "Folder of PEM keys, or 'generate' (default: the embedded test keys in keys/)."),
+            .value("alg", placeholder: "ALG", default: "RS256", help: "Signing algorithm: RS256 or ES256."),
+            .value("issuer", placeholder: "ISSUER", default: "mock", help: "Token issuer: mock (own base URL), workos, workos-client, or a URL."),
+            .value("client-id", placeholder: "ID", help: "Client ID (default: client_01KDXYS8R8A5ZQ5Y2TE3G0GSD4)."),
+            .value("api-key", placeholder: "KEY", help: "API key the management API requires (default: sk_test_mockidp_local_only)."),
+            .value("seed", placeholder: "N", help: "Make generated IDs, token IDs and generated keys deterministic."),
+            .value("id-spaces", placeholder: "MODE", default: "strict", help: "strict, or adversarial (fixtures arranged so mixing ID spaces finds the wrong tenant)."),
+            .value("token-lifetime", placeholder: "SECONDS", default: "300", help: "Access token lifetime."),
+            .value("redirect-uri", placeholder: "URI", help: "Allow this redirect URI besides loopback ones (repeatable)."),
+            .value("log", placeholder: "FORMAT", default: "human", help: "Request log on stderr: human, json, or off."),
+        ])
+
+    static func configuration(from arguments: ParsedArguments) throws -> IdPConfiguration {
+        var configuration = IdPConfiguration()
+        configuration.fixturesFile = arguments.value("fixtures")
+        configuration.keysDirectory = arguments.value("keys")
+        let algorithm = try arguments.choice("alg", from: ["RS256", "ES256"]) ?? "RS256"
+        configuration.signingAlgorithm = JWSAlgorithm(rawValue: algorithm) ?? .rs256
+        configuration.issuer = IssuerSetting(flag: arguments.value("issuer") ?? "mock")
+        if let clientID = arguments.value("client-id") {
+            guard clientID.hasPrefix("client_") else { throw UsageError("--client-id must start with client_, as WorkOS client IDs do") }
+            configuration.clientID = clientID
+        }
+        if let apiKey = arguments.value("api-key") {
+            guard apiKey.hasPrefix("sk_") else { throw UsageError("--api-key must start with sk_, as WorkOS API keys do") }
+            configuration.apiKey = apiKey
+        }
+        if let seed = arguments.value("seed") {
+            guard let value = UInt64(seed) else { throw UsageError("--seed takes a whole number, not '\(seed)'") }
+            configuration.seed = value
+        }
+        let mode = try arguments.choice("id-spaces", from: IDSpaceMode.allCases.map(\.rawValue)) ?? "strict"
+        configuration.idSpaces = IDSpaceMode(rawValue: mode) ?? .strict
+        configuration.tokenLifetime = Int64(try arguments.integer("token-lifetime", in: 1...86_400 * 365) ?? 300)
+        configuration.redirectURIs = arguments.allValues("redirect-uri")
+        return configuration
+    }
+
+    static func run(_ arguments: ParsedArguments) throws -> Int32 {
+        let configuration = try configuration(from: arguments)
+        let port = try arguments.integer("port", in: 0...65535) ?? 4100
+        let logFormat = try arguments.choice("log", from: ["human", "json", "off"]) ?? "human"
+        let host = arguments.value("host") ?? "127.0.0.1"
+        let idp: MockIdP
+        do {
+            idp = try MockIdP(configuration: configuration)
+        } catch {
+            printError("mockidp serve: \(error)")
+            return ExitCode.usage
+        }
+        let log: (@Sendable (JournalEntry) -> Void)?
+        switch logFormat {
+        case "json": log = { entry in printError(entry.json.serializedString()) }
+        case "human": log = { entry in
+                let flags = entry.flags.map { "\($0.kind.rawValue)(\($0.reason): \($0.field)=\($0.value))" }.joined(separator: " ")
+                printError("\(entry.status) \(entry.method) \(entry.path)\(entry.query.isEmpty ? "" : "?" + entry.query) \(entry.requestID)\(flags.isEmpty ? "" : " ⚑ " + flags)")
+            }
+        default: log = nil
+        }
+        let server = IdPServer(idp: idp, log: log)
+        do {
+            try server.start(host: host, port: UInt16(port))
+        } catch {
+            printError("mockidp serve: cannot listen on \(host):\(port): \(error)")
+            return ExitCode.failure
+        }
+        // The first line is a contract: scripts wait for it and read the URL from it.
+        print("listening on \(idp.baseURL)")
+        print("client id: \(idp.configuration.clientID)")
+        print("api key:   \(idp.configuration.apiKey)")
+        print("issuer:    \(idp.issuer)")
+        print("jwks:      \(idp.jwksURL)")
+        print("id spaces: \(configuration.idSpaces.rawValue)")
+        print("")
+        print("# environment for WorkOS SDKs")
+        for (name, value) in idp.sdkEnvironment() { print("export \(name)=\(value)") }
+        fflush(nil)  // nil flushes every stream; naming stdout trips strict concurrency checking
+        server.runUntilTerminated()
+        printError("mockidp serve: stopped")
+        return ExitCode.success
+    }
+}
+
+enum BenchCommand: Subcommand {
+    static let spec = CommandSpec(name: "bench", summary: "Measure signing, minting and HTTP throughput (use a release build).", options: [])
+
+    static func run(_ arguments: ParsedArguments) throws -> Int32 {
+        printError("bench: not wired yet")
+        return ExitCode.failure
+    }
+}

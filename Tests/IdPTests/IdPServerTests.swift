@@ -1,0 +1,261 @@
+import Foundation
+import HTTP
+import JOSE
+import JSON
+import Testing
+@testable import IdP
+
+@Suite struct IDSpaceJournalTests {
+    @Test func appUUIDInAnOrgPathIsJournaledAsAViolation() throws {
+        let mock = try RunningIdP()
+        let acme = mock.org("acme")
+        let appID = try #require(acme.externalID)
+        let response = try mock.get("/organizations/\(appID)")
+        #expect(response.status == 404)
+        let journal = try mock.json("/_mock/journal?flag=id_space_violation")
+        let entries = try #require(journal["data"]?.arrayValue)
+        #expect(entries.count == 1)
+        #expect(entries.first?["path"] == .string("/organizations/\(appID)"))
+        #expect(entries.first?["flags"]?[0]?["reason"] == "app_id_in_idp_field")
+        // The correct lookup is clean.
+        #expect(try mock.get("/organizations/\(acme.id)").status == 200)
+        #expect(try mock.get("/organizations/external_id/\(appID)").status == 200)
+        #expect(mock.idp.journal.entries(.init(flag: .idSpaceViolation)).count == 1)
+    }
+
+    @Test func queryAndBodyIDsAreCheckedToo() throws {
+        let mock = try RunningIdP()
+        let appID = try #require(mock.org("globex").externalID)
+        _ = try mock.get("/user_management/organization_memberships?organization_id=\(appID)")
+        _ = try mock.send("POST", "/user_management/organization_memberships", ["user_id": .string(mock.user("grace").id), "organization_id": .string(appID)])
+        _ = try mock.get("/user_management/users/user_01KDVDZZZZZZZZZZZZZZZZZZZZ")
+        _ = try mock.get("/organizations/external_id/\(mock.org("globex").id)")
+        let reasons = mock.idp.journal.entries(.init(flag: .idSpaceViolation)).flatMap(\.flags).map { "\($0.field):\($0.reason)" }
+        #expect(reasons == [
+            "query organization_id:app_id_in_idp_field",
+            "body organization_id:app_id_in_idp_field",
+            "path user id:unknown_id",
+            "path external_id:idp_id_in_app_field",
+        ])
+    }
+
+    @Test func adversarialModeFindsTheWrongTenantForAMixedUpLookup() throws {
+        let mock = try RunningIdP { $0.idSpaces = .adversarial }
+        let orgs = mock.idp.directory.organizations.values.sorted { $0.id < $1.id }
+        // An app holding org B's IdP ID and looking it up as if it were its own external ID gets org A.
+        let found = try mock.json("/organizations/external_id/\(orgs[1].id)")
+        #expect(found["id"] == .string(orgs[0].id))
+        #expect(mock.idp.journal.entries(.init(flag: .idSpaceViolation)).count == 1)
+    }
+}
+
+@Suite struct TokenTests {
+    func verifier(_ mock: RunningIdP) throws -> JWSVerifier {
+        let jwks = try mock.get("/sso/jwks/\(mock.idp.configuration.clientID)", authorized: false).json()
+        return try JWSVerifier(jwks: jwks, allowedAlgorithms: [.rs256])
+    }
+
+    @Test func mintedTokensCarryWorkOSClaimsAndVerifyAgainstTheServedJWKS() throws {
+        let mock = try RunningIdP()
+        let token = try mock.mint(["user": "carol", "organization": "globex"])
+        let verified = try verifier(mock).verify(token)
+        #expect(verified.header.keys == ["alg", "kid"])
+        let claims = verified.payload
+        #expect(claims.objectValue?.keys == ["iss", "sub", "org_id", "role", "roles", "permissions", "entitlements", "sid", "jti", "exp", "iat"])
+        #expect(claims["sub"] == .string(mock.user("carol").id))
+        #expect(claims["org_id"] == .string(mock.org("globex").id))
+        #expect(claims["role"] == "admin")
+        #expect(claims["iss"] == .string(mock.base))
+        #expect((claims["exp"]?.intValue ?? 0) - (claims["iat"]?.intValue ?? 0) == 300)
+        // sid names a real session listed under the user.
+        let sessions = try mock.json("/user_management/users/\(mock.user("carol").id)/sessions")
+        #expect(sessions["data"]?.arrayValue?.contains { $0["id"] == claims["sid"] } == true)
+        try ClaimsValidator(issuer: mock.base, leeway: 0, now: Int64(Date().timeIntervalSince1970)).validate(claims)
+    }
+
+    @Test func overridesAndOmissionsReachTheToken() throws {
+        let mock = try RunningIdP()
+        let token = try mock.mint(["user": "alice", "claims": ["sid": "", "jti": nil, "email": "x@y.test"], "omit": ["iat"], "expires_in": -60])
+        let claims = try verifier(mock).verify(token).payload
+        #expect(claims["sid"] == "")
+        #expect(claims["jti"] == .null)
+        #expect(claims["email"] == "x@y.test")
+        #expect(claims["iat"] == nil)
+        #expect(throws: JOSEError.self) { try ClaimsValidator(issuer: nil, leeway: 0, now: Int64(Date().timeIntervalSince1970)).validate(claims) }
+    }
+
+    @Test(arguments: ["none", "bad-signature", "strip-signature", "hs256-public-key", "unknown-key", "embedded-jwk"])
+    func forgeriesAreRejectedByAStrictVerifier(_ mode: String) throws {
+        let mock = try RunningIdP()
+        let token = try mock.mint(["user": "alice", "sign": .string(mode)])
+        #expect(throws: JOSEError.self) { try verifier(mock).verify(token) }
+    }
+
+    @Test func rawPayloadIsSignedExactly() throws {
+        let mock = try RunningIdP()
+        let raw = #"{"sub":"a","sub":"b" , "iss":1}"#
+        let token = try mock.mint(["user": "alice", "raw_payload": .string(raw)])
+        let verified = try verifier(mock).verify(token)
+        #expect(String(decoding: verified.payloadBytes, as: UTF8.self) == raw)
+    }
+
+    @Test func templateClaimsComeFirstAtTopLevel() throws {
+        let mock = try RunningIdP()
+        let put = try mock.send("PUT", "/user_management/jwt_template", ["content": #"{"urn:app:email": "{{ user.email }}", "org": {{ organization.name || 'none' }}}"#])
+        #expect(put.status == 200)
+        let claims = try verifier(mock).verify(try mock.mint(["user": "bob", "organization": "acme"])).payload
+        #expect(claims.objectValue?.keys.prefix(2) == ["urn:app:email", "org"])
+        #expect(claims["urn:app:email"] == "bob@acme.test")
+        #expect(claims["org"] == "Acme Corp")
+    }
+}
+
+@Suite struct KeyRotationTests {
+    @Test func addRemoveReplaceAndUnparseableChangeTheJWKSAsDocumented() throws {
+        let mock = try RunningIdP()
+        let jwksPath = "/sso/jwks/\(mock.idp.configuration.clientID)"
+        func kids() throws -> [String] { try mock.json(jwksPath)["keys"]?.arrayValue?.compactMap { $0["kid"]?.stringValue } ?? [] }
+        let original = try kids()
+        #expect(original.count == 1)
+
+        let added = try mock.send("POST", "/_mock/keys", ["action": "add"], authorized: false).json()
+        let newKid = try #require(added["kid"]?.stringValue)
+        #expect(try kids() == original + [newKid])
+        #expect(added["active_kid"] == .string(newKid))
+        let tokenAfterAdd = try mock.mint(["user": "alice"])
+        let jwksAfterAdd = try mock.json(jwksPath)
+        #expect(try JWSVerifier(jwks: jwksAfterAdd).verify(tokenAfterAdd).keyID == newKid)
+
+        #expect(try mock.send("POST", "/_mock/keys", ["action": "remove", "kid": .string(original[0])], authorized: false).status == 200)
+        #expect(try kids() == [newKid])
+
+        let oldJWK = try #require(mock.json(jwksPath)["keys"]?[0])
+        #expect(try mock.send("POST", "/_mock/keys", ["action": "replace", "kid": .string(newKid)], authorized: false).status == 200)
+        let newJWK = try #require(mock.json(jwksPath)["keys"]?[0])
+        #expect(newJWK["kid"] == oldJWK["kid"])
+        #expect(newJWK["n"] != oldJWK["n"])
+        // A token from the replaced key fails against the old key material, passes against the new.
+        let replacedToken = try mock.mint(["user": "alice"])
+        #expect(throws: JOSEError.self) { try JWSVerifier(jwks: jwksAfterAdd).verify(replacedToken) }
+        #expect(try JWSVerifier(jwks: mock.json(jwksPath)).verify(replacedToken).keyID == newKid)
+
+        #expect(try mock.send("POST", "/_mock/keys", ["action": "publish-unparseable"], authorized: false).status == 200)
+        let keys = try #require(mock.json(jwksPath)["keys"]?.arrayValue)
+        #expect(keys.count == 2)
+        #expect(keys.contains { $0["kty"] == "AKP" })
+        #expect(try JWSVerifier(jwks: mock.json(jwksPath)).verify(try mock.mint(["user": "alice"])).keyID == newKid)
+    }
+
+    @Test func jwksPublishesX5cAndThumbprint() throws {
+        let mock = try RunningIdP()
+        let key = try #require(mock.json("/sso/jwks/\(mock.idp.configuration.clientID)")["keys"]?[0])
+        for member in ["alg", "kty", "use", "n", "e", "kid", "x5c", "x5t#S256"] { #expect(key[member] != nil, "\(member)") }
+        #expect(try mock.get("/sso/jwks/client_01KDVDZZZZZZZZZZZZZZZZZZZZ", authorized: false).status == 404)
+    }
+}
+
+@Suite struct FaultTests {
+    @Test func aOneShot500OnJWKSIsServedOnceThenNormalService() throws {
+        let mock = try RunningIdP()
+        let path = "/sso/jwks/\(mock.idp.configuration.clientID)"
+        #expect(try mock.send("POST", "/_mock/faults", ["path": .string(path), "status": 500, "times": 1], authorized: false).status == 201)
+        let first = try mock.get(path, authorized: false)
+        #expect(first.status == 500)
+        let second = try mock.get(path, authorized: false)
+        #expect(second.status == 200)
+        #expect(try second.json()["keys"]?.arrayValue?.isEmpty == false)
+        #expect(mock.idp.journal.entries(.init(flag: .faultInjected)).count == 1)
+    }
+
+    @Test func droppedConnectionsAndPrefixRulesUntilCleared() throws {
+        let mock = try RunningIdP()
+        _ = try mock.send("POST", "/_mock/faults", ["path": "/user_management/*", "drop": true], authorized: false)
+        for _ in 0..<2 {
+            #expect(throws: HTTPClientError.self) { try mock.get("/user_management/users") }
+        }
+        #expect(try mock.get("/organizations").status == 200)
+        #expect(try mock.client.send(ClientRequest(method: "DELETE", url: mock.base + "/_mock/faults")).status == 204)
+        #expect(try mock.get("/user_management/users").status == 200)
+    }
+}
+
+@Suite struct ManagementAPITests {
+    @Test func wrongOrMissingAPIKeyGets401() throws {
+        let mock = try RunningIdP()
+        #expect(try mock.get("/user_management/users", authorized: false).status == 401)
+        let wrong = try mock.client.send(ClientRequest(method: "GET", url: mock.base + "/organizations", headers: ["Authorization": "Bearer sk_wrong"]))
+        #expect(wrong.status == 401)
+        #expect(try wrong.json()["code"] == "unauthorized")
+    }
+
+    // The keys the WorkOS Python SDK 10.x reads with data["…"] (workos-surface.md §2.4, §2.5, §5).
+    static let requiredUserKeys = ["object", "id", "first_name", "last_name", "profile_picture_url", "email", "email_verified", "external_id", "last_sign_in_at", "created_at", "updated_at", "metadata", "name", "locale"]
+    static let requiredOrgKeys = ["object", "id", "name", "domains", "metadata", "external_id", "created_at", "updated_at"]
+    static let requiredMembershipKeys = ["object", "id", "user_id", "organization_id", "organization_name", "status", "directory_managed", "role", "roles", "custom_attributes", "user", "created_at", "updated_at"]
+
+    @Test func shapesCarryEveryRequiredKeyEvenWhenNull() throws {
+        let mock = try RunningIdP()
+        let created = try mock.send("POST", "/user_management/users", ["email": " New.Person@Example.TEST "])
+        #expect(created.status == 201)
+        let user = try created.json()
+        for key in Self.requiredUserKeys { #expect(user[key] != nil, "user.\(key)") }
+        #expect(user["email"] == "new.person@example.test")
+        #expect(user["first_name"] == .null)
+        #expect(created.headers["X-Request-ID"]?.hasPrefix("req_") == true)
+
+        let org = try mock.json("/organizations/\(mock.org("acme").id)")
+        for key in Self.requiredOrgKeys { #expect(org[key] != nil, "organization.\(key)") }
+        for key in ["id", "organization_id", "domain", "created_at", "updated_at"] { #expect(org["domains"]?[0]?[key] != nil, "domain.\(key)") }
+
+        let memberships = try mock.json("/user_management/organization_memberships?user_id=\(mock.user("carol").id)")
+        #expect(memberships["object"] == "list")
+        #expect(memberships["list_metadata"]?["before"] == .null)
+        #expect(memberships["list_metadata"]?["after"] == .null)
+        let data = try #require(memberships["data"]?.arrayValue)
+        #expect(data.count == 2)
+        for membership in data { for key in Self.requiredMembershipKeys { #expect(membership[key] != nil, "membership.\(key)") } }
+        #expect(data.first?["user"]?["id"] == .string(mock.user("carol").id))
+    }
+
+    @Test func createIsIdempotentForDuplicatesAndValidates() throws {
+        let mock = try RunningIdP()
+        #expect(try mock.send("POST", "/user_management/users", ["email": "alice@acme.test"]).status == 409)
+        #expect(try mock.send("POST", "/user_management/users", [:]).status == 422)
+        let org = try mock.send("POST", "/organizations", ["name": "New Co", "external_id": "9b2f3c4d-1e5a-4b6c-8d7e-0f1a2b3c4d5e", "domain_data": [["domain": "new.test", "state": "verified"]]])
+        #expect(org.status == 201)
+        // external_id must stay in the app's space.
+        let mixed = try mock.send("POST", "/organizations", ["name": "Mixed", "external_id": .string(mock.org("acme").id)])
+        #expect(mixed.status == 422)
+    }
+
+    @Test func paginationWalksEveryUserOnceWithCursors() throws {
+        let mock = try RunningIdP()
+        var seen: [String] = []
+        var after: String?
+        for _ in 0..<10 {
+            let page = try mock.json("/user_management/users?limit=3" + (after.map { "&after=\($0)" } ?? ""))
+            seen += page["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+            after = page["list_metadata"]?["after"]?.stringValue
+            if after == nil { break }
+        }
+        #expect(seen.count == mock.fixtures.users.count)
+        #expect(Set(seen).count == seen.count)
+        #expect(seen == seen.sorted(by: >))
+    }
+
+    @Test func membershipLifecycle() throws {
+        let mock = try RunningIdP()
+        let created = try mock.send("POST", "/user_management/organization_memberships",
+                                    ["user_id": .string(mock.user("grace").id), "organization_id": .string(mock.org("initech").id), "role_slug": "admin"])
+        #expect(created.status == 201)
+        let id = try #require(try created.json()["id"]?.stringValue)
+        #expect(id.hasPrefix("om_"))
+        #expect(try mock.send("PUT", "/user_management/organization_memberships/\(id)/deactivate", [:]).json()["status"] == "inactive")
+        #expect(try mock.send("PUT", "/user_management/organization_memberships/\(id)/reactivate", [:]).json()["status"] == "active")
+        #expect(try mock.send("PUT", "/user_management/organization_memberships/\(id)", ["role_slug": "member"]).json()["role"]?["slug"] == "member")
+        let statuses = try mock.json("/user_management/organization_memberships?user_id=\(mock.user("frank").id)&statuses=active,inactive")
+        #expect(statuses["data"]?.arrayValue?.count == 2)
+        let repeated = try mock.json("/user_management/organization_memberships?user_id=\(mock.user("frank").id)&statuses=active&statuses=inactive")
+        #expect(repeated["data"]?.arrayValue?.count == 2)
+    }
+}

@@ -95,6 +95,8 @@ public struct JWSVerifier: Sendable {
         }
         let key = try selectKey(keyID: keyID, algorithm: algorithm)
 
+        // All segments are decoded before any crypto so encoding faults are reported as such.
+        let payloadBytes = try Base64URL.decode(bytes: payloadSegment)
         let signature = try Base64URL.decode(bytes: signatureSegment)
         let expectedLength = algorithm == .es256 ? 64 : key.spkiSignatureLength
         guard signature.count == expectedLength else { throw .signatureLength(expected: expectedLength, actual: signature.count) }
@@ -110,7 +112,6 @@ public struct JWSVerifier: Sendable {
         }
         guard valid else { throw .signatureInvalid }
 
-        let payloadBytes = try Base64URL.decode(bytes: payloadSegment)
         let payload: JSONValue
         do {
             payload = try JSONValue.parse(payloadBytes)

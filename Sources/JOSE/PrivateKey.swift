@@ -62,8 +62,14 @@ public final class PrivateKey: @unchecked Sendable {
             guard let text = jwk[name]?.stringValue else { throw .invalidKey("RSA private JWK lacks string member \"\(name)\"") }
             parts.append(try Base64URL.decode(text))
         }
+        let pkey = try Self.rsaKey(components: parts)
+        try self.init(taking: pkey)
+    }
+
+    /// Imports `n e d p q dp dq qi` (big-endian bytes) as an RSA key pair.
+    static func rsaKey(components parts: [[UInt8]]) throws(JOSEError) -> OpaquePointer {
         let osslNames: [StaticString] = ["n", "e", "d", "rsa-factor1", "rsa-factor2", "rsa-exponent1", "rsa-exponent2", "rsa-coefficient1"]
-        let pkey = try OpenSSL.keyFromData(type: "RSA", selection: OpenSSL.selectKeyPair) { builder, numbers in
+        return try OpenSSL.keyFromData(type: "RSA", selection: OpenSSL.selectKeyPair) { builder, numbers in
             for (name, bytes) in zip(osslNames, parts) {
                 guard let bn = OpenSSL.bigNum(bytes) else { return false }
                 numbers.append(bn)
@@ -71,7 +77,6 @@ public final class PrivateKey: @unchecked Sendable {
             }
             return true
         }
-        try self.init(taking: pkey)
     }
 
     public var algorithm: JWSAlgorithm { keyType.defaultAlgorithm }

@@ -57,14 +57,18 @@ struct SplitMix64: RandomNumberGenerator {
 enum OpenSSLCLI {
     struct Output { let status: Int32; let stdout: String; let stderr: String }
 
-    static func run(_ arguments: [String], stdin: Data? = nil) throws -> Output {
+    static func run(_ arguments: [String], stdinText: String? = nil) throws -> Output {
         let process = Process()
+        let input = Pipe()
+        process.standardInput = input
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["openssl"] + arguments
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        if let stdinText { input.fileHandleForWriting.write(Data(stdinText.utf8)) }
+        try input.fileHandleForWriting.close()
         let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
         let stderrData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

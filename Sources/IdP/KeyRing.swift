@@ -52,12 +52,22 @@ public final class KeyRing: Sendable {
 
     /// A fresh key with a WorkOS-style `kid` (`sso_oidc_key_pair_<ULID>`).
     public func makeKey(algorithm: JWSAlgorithm, kid: String? = nil) throws(IdPError) -> SigningKey {
-        try Self.generateKey(algorithm: algorithm, kid: kid ?? ids.id(.keyPair))
+        try Self.generateKey(algorithm: algorithm, kid: kid ?? ids.id(.keyPair), ids: ids)
     }
 
-    static func generateKey(algorithm: JWSAlgorithm, kid: String) throws(IdPError) -> SigningKey {
+    /// Seeded, the key material and its certificate come from the ID generator's sequence, so a
+    /// `--seed` run publishes the same JWKS every time.
+    static func generateKey(algorithm: JWSAlgorithm, kid: String, ids: IDGenerator) throws(IdPError) -> SigningKey {
         do {
-            let privateKey = algorithm == .es256 ? try PrivateKey.generateP256() : try PrivateKey.generateRSA(bits: 2048)
+            let privateKey: PrivateKey
+            if ids.seed != nil {
+                let keySeed = ids.randomUInt64()
+                privateKey = algorithm == .es256 ? try PrivateKey.generateP256(seed: keySeed) : try PrivateKey.generateRSA(bits: 2048, seed: keySeed)
+                let serial = withUnsafeBytes(of: keySeed.bigEndian) { Array($0) }
+                return try SigningKey(privateKey: privateKey, kid: kid, certificateSerial: serial,
+                                      notBefore: Int64(IDGenerator.seededEpochMillis / 1000))
+            }
+            privateKey = algorithm == .es256 ? try PrivateKey.generateP256() : try PrivateKey.generateRSA(bits: 2048)
             return try SigningKey(privateKey: privateKey, kid: kid)
         } catch {
             throw .invalidRequest(code: "key_generation_failed", message: error.description)

@@ -72,7 +72,7 @@ public final class MockIdP: Sendable {
         case nil:
             pems = DefaultKeys.pems
         case "generate":
-            return [try KeyRing.generateKey(algorithm: wanted, kid: ids.id(.keyPair))]
+            return [try KeyRing.generateKey(algorithm: wanted, kid: ids.id(.keyPair), ids: ids)]
         case let folder?:
             let names: [String]
             do {
@@ -101,7 +101,7 @@ public final class MockIdP: Sendable {
         }
         if keys.isEmpty {
             if configuration.keysDirectory == nil || configuration.keysDirectory == "generate" {
-                return [try KeyRing.generateKey(algorithm: wanted, kid: ids.id(.keyPair))]
+                return [try KeyRing.generateKey(algorithm: wanted, kid: ids.id(.keyPair), ids: ids)]
             }
             throw StartupError.keys("no \(wanted.rawValue) key in \(configuration.keysDirectory ?? "the embedded keys"); add a PEM or use --keys generate")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import JOSE
 import JSON
 @testable import IdP
 
@@ -137,5 +138,38 @@ import JSON
         #expect(a.name == c.externalID)
         // The same layout is refused outside adversarial mode.
         #expect(throws: FixtureError.self) { try FixtureLoader.checkDisjoint(directory, file: "x") }
+    }
+}
+
+@Suite struct DefaultKeyTests {
+    @Test func embeddedKeysMatchTheFilesInKeys() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let folder = root.appendingPathComponent(DefaultKeys.directory)
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".pem") }.sorted()
+        #expect(files == DefaultKeys.pems.map { $0.kid + ".pem" })
+        for entry in DefaultKeys.pems {
+            let text = try String(contentsOf: folder.appendingPathComponent(entry.kid + ".pem"), encoding: .utf8)
+            #expect(text == entry.pem + "\n")
+        }
+    }
+
+    @Test func seededGeneratedKeysAndIDsRepeatAcrossStarts() throws {
+        func make(_ algorithm: JWSAlgorithm) throws -> MockIdP {
+            var configuration = IdPConfiguration()
+            configuration.seed = 1234
+            configuration.keysDirectory = "generate"
+            configuration.signingAlgorithm = algorithm
+            return try MockIdP(configuration: configuration)
+        }
+        let first = try make(.rs256), second = try make(.rs256)
+        #expect(first.keys.jwksBody == second.keys.jwksBody)
+        // ECDSA signatures use a random nonce (OpenSSL 3.0), so only the EC key itself repeats, not its certificate.
+        let ecFirst = try make(.es256).keys.jwks["keys"]?[0], ecSecond = try make(.es256).keys.jwks["keys"]?[0]
+        for member in ["kid", "x", "y"] { #expect(ecFirst?[member] == ecSecond?[member]) }
+        #expect(first.directory.memberships.keys.sorted() == second.directory.memberships.keys.sorted())
+        let tokenA = try first.mintToken(TokenRequest(user: "alice"))
+        let tokenB = try second.mintToken(TokenRequest(user: "alice"))
+        #expect(tokenA.claims["jti"] == tokenB.claims["jti"])
+        #expect(tokenA.claims["sid"] == tokenB.claims["sid"])
     }
 }

@@ -160,7 +160,6 @@ import JSON
             #expect(closed, "\(name): connection not closed")
             try expectHealthy(port)
         }
-        #expect(server.activeConnectionCount <= 1)
     }
 
     @Test func truncatedBodyThenClientCloses() throws {
@@ -244,8 +243,12 @@ import JSON
         for _ in 0..<count { connections.append(try RawConnection(port: port)) }
         for connection in connections { connection.write("GET /json HTTP/1.1\r\nHost: x\r\n\r\n") }
         var answered = 0
-        for connection in connections where connection.readResponse()?.hasPrefix("HTTP/1.1 200") == true { answered += 1 }
-        #expect(answered == count)
+        var failures: [String] = []
+        for connection in connections {
+            let response = connection.readResponse()
+            if response?.hasPrefix("HTTP/1.1 200") == true { answered += 1 } else { failures.append(response ?? "nil") }
+        }
+        #expect(answered == count, "failures: \(failures.prefix(3))")
         #expect(server.activeConnectionCount == count)
     }
 

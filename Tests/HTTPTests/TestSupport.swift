@@ -21,7 +21,8 @@ final class RawConnection {
             }
         }
         if rc != 0 {
-            close(fd)
+            // No close here: deinit runs for a fully initialized object whose init throws, and a
+            // double close would close some other test's descriptor.
             throw TestFailure("connect failed: \(errno)")
         }
         var one: Int32 = 1

@@ -53,9 +53,15 @@ public final class HTTPServer: Sendable {
         var listenFD: Int32 = -1
         var started = false
         var stopping = false
-        /// Open connections and whether each is idle (waiting between requests).
-        var connections: [Int32: Bool] = [:]
+        /// Open connections, each with its idle flag (waiting between requests).
+        var connections: [Int32: ConnectionFlag] = [:]
         var port: UInt16 = 0
+    }
+
+    /// Set by the connection's own thread between requests, read by `stop()`. An atomic per
+    /// connection, so the per-request bookkeeping takes no server-wide lock.
+    final class ConnectionFlag: Sendable {
+        let idle = Atomic<Bool>(false)
     }
 
     private let state = Mutex(State())
@@ -155,7 +161,7 @@ public final class HTTPServer: Sendable {
             state.stopping = true
             stoppingFlag.store(true, ordering: .sequentiallyConsistent)
             if state.listenFD >= 0 { shutdown(state.listenFD, Int32(SHUT_RDWR)) }
-            for (fd, idle) in state.connections where idle { shutdown(fd, Int32(SHUT_RDWR)) }
+            for (fd, flag) in state.connections where flag.idle.load(ordering: .sequentiallyConsistent) { shutdown(fd, Int32(SHUT_RDWR)) }
             return true
         }
         guard wasRunning else { return }
@@ -236,9 +242,10 @@ public final class HTTPServer: Sendable {
             }
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             Posix.setNoDelay(fd)
+            let flag = ConnectionFlag()
             let accepted = state.withLock { state -> Bool in
                 guard !state.stopping, state.connections.count < configuration.maxConnections else { return false }
-                state.connections[fd] = false
+                state.connections[fd] = flag
                 return true
             }
             guard accepted else {
@@ -249,7 +256,7 @@ public final class HTTPServer: Sendable {
             acceptedConnections.add(1, ordering: .relaxed)
             let remote = Posix.describe(address)
             let spawned = POSIXThread.spawn(stackSize: configuration.threadStackSize, detached: true) { [self] in
-                serve(fd, remote: remote)
+                serve(fd, remote: remote, flag: flag)
             }
             if spawned == nil {
                 unregister(fd)
@@ -277,17 +284,15 @@ public final class HTTPServer: Sendable {
     }
 
     /// Marks the connection idle (between requests). False if the server is stopping: close.
-    private func markIdle(_ fd: Int32, _ idle: Bool) -> Bool {
-        state.withLock { state in
-            if idle && state.stopping { return false }
-            state.connections[fd] = idle
-            return true
-        }
+    private func markIdle(_ flag: ConnectionFlag, _ idle: Bool) -> Bool {
+        // Store, then check: with `stop()` doing the reverse, one of the two always sees the other.
+        flag.idle.store(idle, ordering: .sequentiallyConsistent)
+        return !(idle && stoppingFlag.load(ordering: .sequentiallyConsistent))
     }
 
     // MARK: - Serving a connection
 
-    private func serve(_ fd: Int32, remote: String) {
+    private func serve(_ fd: Int32, remote: String, flag: ConnectionFlag) {
         defer {
             // Unregister before close so stop() never shuts down a reused descriptor number.
             unregister(fd)
@@ -298,6 +303,7 @@ public final class HTTPServer: Sendable {
         var readBuffer = [UInt8](repeating: 0, count: 16 * 1024)
         var out: [UInt8] = []
         out.reserveCapacity(4096)
+        var dateCache = DateHeaderCache()
         let headerTimeout = configuration.headerReadTimeout.milliseconds
         let bodyTimeout = configuration.bodyReadTimeout.milliseconds
         let idleTimeout = configuration.idleTimeout.milliseconds
@@ -314,7 +320,7 @@ public final class HTTPServer: Sendable {
                 let timeout: Int
                 if idle && !firstRequest {
                     if !markedIdle {
-                        guard markIdle(fd, true) else { return }
+                        guard markIdle(flag, true) else { return }
                         markedIdle = true
                     }
                     timeout = idleTimeout
@@ -340,7 +346,7 @@ public final class HTTPServer: Sendable {
                 }
                 if markedIdle {
                     markedIdle = false
-                    guard markIdle(fd, false) else { return }
+                    guard markIdle(flag, false) else { return }
                 }
                 if idle {
                     deadline = Posix.nowMilliseconds() + headerTimeout
@@ -368,7 +374,7 @@ public final class HTTPServer: Sendable {
                 let keepAlive = request.keepAlive && !response.closeConnection
                     && !stoppingFlag.load(ordering: .relaxed)
                 out.removeAll(keepingCapacity: true)
-                serialize(response, isHead: request.method == "HEAD", keepAlive: keepAlive, version: request.version, into: &out)
+                serialize(response, isHead: request.method == "HEAD", keepAlive: keepAlive, version: request.version, date: &dateCache, into: &out)
                 guard Posix.sendAll(fd, out) else { return }
                 if !keepAlive {
                     lingeringClose(fd)
@@ -425,6 +431,11 @@ public final class HTTPServer: Sendable {
     }()
 
     func serialize(_ response: HTTPResponse, isHead: Bool, keepAlive: Bool, version: HTTPVersion, into out: inout [UInt8]) {
+        var date = DateHeaderCache()
+        serialize(response, isHead: isHead, keepAlive: keepAlive, version: version, date: &date, into: &out)
+    }
+
+    func serialize(_ response: HTTPResponse, isHead: Bool, keepAlive: Bool, version: HTTPVersion, date: inout DateHeaderCache, into out: inout [UInt8]) {
         let status = (100...599).contains(response.status) ? response.status : 500
         out.reserveCapacity(256 + response.body.count)
         out.append(contentsOf: Self.statusLines[status]!)
@@ -443,7 +454,7 @@ public final class HTTPServer: Sendable {
         }
         if !hasDate {
             out.append(contentsOf: "Date: ".utf8)
-            DateHeaderCache.shared.append(to: &out)
+            date.append(to: &out)
             out.append(cr)
             out.append(lf)
         }

@@ -152,21 +152,22 @@ enum POSIXThread {
 // MARK: - Date header
 
 /// The IMF-fixdate for the current second, cached (formatted at most once per second).
-final class DateHeaderCache: Sendable {
-    static let shared = DateHeaderCache()
-    private let cache = Mutex<(second: Int, bytes: [UInt8])>((second: -1, bytes: []))
+/// The `Date` header's text, re-formatted once a second. Each connection thread keeps its own:
+/// a process-wide cache behind a lock was the busiest lock in the server.
+struct DateHeaderCache {
+    private var second = -1
+    private var bytes: [UInt8] = []
 
     private static let days: [String] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let months: [String] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
-    func append(to out: inout [UInt8]) {
+    mutating func append(to out: inout [UInt8]) {
         let now = time(nil)
-        cache.withLock { cache in
-            if cache.second != now {
-                cache = (second: now, bytes: Self.format(now))
-            }
-            out.append(contentsOf: cache.bytes)
+        if second != now {
+            second = now
+            bytes = Self.format(now)
         }
+        out.append(contentsOf: bytes)
     }
 
     static func format(_ seconds: Int) -> [UInt8] {

@@ -51,16 +51,22 @@ public struct FaultRule: Sendable, Equatable {
 /// The armed faults. Each matching request consumes one use of the first rule that matches.
 public final class FaultInjector: Sendable {
     private let rules = Mutex<[FaultRule]>([])
+    /// How many rules are armed: lets the common case (none) skip the lock on every request.
+    private let armedCount = Atomic<Int>(0)
 
     public init() {}
 
     public func arm(_ rule: FaultRule) {
-        rules.withLock { $0.append(rule) }
+        rules.withLock { rules in
+            rules.append(rule)
+            armedCount.store(rules.count, ordering: .releasing)
+        }
     }
 
     public func clear(id: String? = nil) {
         rules.withLock { rules in
             if let id { rules.removeAll { $0.id == id } } else { rules.removeAll() }
+            armedCount.store(rules.count, ordering: .releasing)
         }
     }
 
@@ -68,12 +74,14 @@ public final class FaultInjector: Sendable {
 
     /// The fault to apply to this request, if any; a rule that runs out of uses is removed.
     public func take(method: String, path: String) -> FaultRule? {
-        rules.withLock { rules in
+        if armedCount.load(ordering: .acquiring) == 0 { return nil }
+        return rules.withLock { rules in
             guard let index = rules.firstIndex(where: { $0.matches(method: method, path: path) }) else { return nil }
             let rule = rules[index]
             if let remaining = rule.remaining {
                 if remaining <= 1 { rules.remove(at: index) } else { rules[index].remaining = remaining - 1 }
             }
+            armedCount.store(rules.count, ordering: .releasing)
             return rule
         }
     }

@@ -87,6 +87,8 @@ public final class IDGenerator: Sendable {
         var seeded: SeededGenerator?
         var system = SystemRandomNumberGenerator()
         var lastMillis: UInt64 = 0
+        var lastHigh: UInt64 = 0
+        var lastLow: UInt64 = 0
         var counter: UInt64 = 0
 
         mutating func random() -> UInt64 {
@@ -105,24 +107,48 @@ public final class IDGenerator: Sendable {
         state = Mutex(State(seeded: seed.map { SeededGenerator(seed: $0) }))
     }
 
-    /// A ULID whose time part never goes backwards, so sorting IDs sorts by creation.
+    /// A ULID that sorts in creation order: within one millisecond the random part counts up
+    /// from the previous ID, as the ULID spec's monotonic mode does.
     public func ulid() -> String {
+        // Draw randomness before taking the lock: the system generator is a syscall, and holding
+        // the lock across it made every request queue behind it.
+        var system = SystemRandomNumberGenerator()
+        let freshHigh = system.next() & 0xFFFF, freshLow: UInt64 = system.next()
         let (millis, high, low) = state.withLock { state -> (UInt64, UInt64, UInt64) in
-            var millis: UInt64
             if state.seeded != nil {
                 state.counter += 1
-                millis = Self.seededEpochMillis + state.counter
-            } else {
-                millis = UInt64(max(0, MockClock.systemMillis()))
-                if millis <= state.lastMillis { millis = state.lastMillis + 1 }
+                return (Self.seededEpochMillis + state.counter, state.random() & 0xFFFF, state.random())
             }
-            state.lastMillis = millis
-            return (millis, state.random() & 0xFFFF, state.random())
+            let now = UInt64(max(0, MockClock.systemMillis()))
+            if now > state.lastMillis {
+                state.lastMillis = now
+                state.lastHigh = freshHigh
+                state.lastLow = freshLow
+            } else {
+                // Same (or an earlier) millisecond: keep the time, add one to the 80-bit random part.
+                let (sum, overflow) = state.lastLow.addingReportingOverflow(1)
+                state.lastLow = sum
+                if overflow { state.lastHigh = (state.lastHigh + 1) & 0xFFFF }
+            }
+            return (state.lastMillis, state.lastHigh, state.lastLow)
         }
         return Self.encodeULID(millis: millis, randomHigh16: high, randomLow64: low)
     }
 
     public func id(_ prefix: IdPPrefix) -> String { "\(prefix.rawValue)_\(ulid())" }
+
+    private let requestCounter = Atomic<UInt64>(0)
+    private let requestSalt = UInt64.random(in: .min ... .max)
+
+    /// `req_<ULID>` for `X-Request-ID`, made on every request without a lock or a syscall: the
+    /// random part is a SplitMix of an atomic counter, unique per process, not sortable within a
+    /// millisecond (nothing sorts request IDs).
+    public func requestID() -> String {
+        let count = requestCounter.wrappingAdd(1, ordering: .relaxed).oldValue
+        var mixer = SeededGenerator(seed: (seed ?? requestSalt) ^ (count &* 0x9E37_79B9_7F4A_7C15))
+        let millis = seed != nil ? Self.seededEpochMillis + count : UInt64(max(0, MockClock.systemMillis()))
+        return "req_" + Self.encodeULID(millis: millis, randomHigh16: mixer.next() & 0xFFFF, randomLow64: mixer.next())
+    }
 
     /// A version-4 UUID in lowercase text form: the shape of app-side IDs.
     public func uuid() -> String {

@@ -28,7 +28,16 @@ struct IDSpaceInspector: Sendable {
         "session_id": .session, "client_id": .client,
     ]
 
-    func flags(method: String, path: String, query: [(name: String, value: String)], body: JSONValue?, directory: Directory) -> [JournalFlag] {
+    /// `directory` is read at most once, and only when an ID needs looking up: most requests
+    /// (JWKS, health, lists) carry none, and should not touch shared state.
+    func flags(method: String, path: String, query: [(name: String, value: String)], body: JSONValue?, directory readDirectory: () -> Directory) -> [JournalFlag] {
+        var cached: Directory?
+        let directory = { () -> Directory in
+            if let cached { return cached }
+            let read = readDirectory()
+            cached = read
+            return read
+        }
         var flags: [JournalFlag] = []
         let segments = path.split(separator: "/").map(String.init)
         for pattern in Self.pathPatterns where pattern.segments.count == segments.count {
@@ -56,7 +65,7 @@ struct IDSpaceInspector: Sendable {
         return flags
     }
 
-    private func check(_ value: String, expected: Expected, field: String, directory: Directory) -> JournalFlag? {
+    private func check(_ value: String, expected: Expected, field: String, directory: () -> Directory) -> JournalFlag? {
         func flag(_ reason: String) -> JournalFlag {
             JournalFlag(kind: .idSpaceViolation, reason: reason, field: field, value: value)
         }
@@ -67,10 +76,10 @@ struct IDSpaceInspector: Sendable {
         case .idp(let prefix):
             if let parsed = IdPID.parse(value) {
                 if parsed.prefix != prefix { return flag("wrong_prefix") }
-                if !exists(value, prefix: prefix, in: directory) { return flag("unknown_id") }
+                if prefix != .client, !exists(value, prefix: prefix, in: directory()) { return flag("unknown_id") }
                 return nil
             }
-            if AppID.isUUID(value) || directory.appSideIDs.contains(value) { return flag("app_id_in_idp_field") }
+            if AppID.isUUID(value) || directory().appSideIDs.contains(value) { return flag("app_id_in_idp_field") }
             return flag("not_an_id")
         }
     }

@@ -23,9 +23,9 @@ public struct IdPResponder: HTTPResponder {
 
     public func respond(to request: HTTPRequest) -> HTTPResponse {
         if request.path.hasPrefix("/_mock/") { return routes.respond(to: request) }
-        let requestID = idp.ids.id(.requestID)
+        let requestID = idp.ids.requestID()
         let body: JSONValue? = request.method == "GET" || request.body.isEmpty ? nil : try? request.json()
-        var flags = inspector.flags(method: request.method, path: request.path, query: request.query.pairs, body: body, directory: idp.directory)
+        var flags = inspector.flags(method: request.method, path: request.path, query: request.query.pairs, body: body, directory: { idp.directory })
         var response: HTTPResponse
         if let fault = idp.faults.take(method: request.method, path: request.path) {
             flags.append(JournalFlag(kind: .faultInjected, reason: fault.id, field: "route", value: fault.path))

@@ -78,33 +78,42 @@ public final class Journal: Sendable {
 
     /// The oldest entries are dropped past this, so a long-running mock keeps bounded memory.
     public let capacity: Int
-    private struct State {
-        var entries: [JournalEntry] = []
-        var nextSequence = 1
+    /// Entries are spread over shards by sequence number: every request records one, and a
+    /// single lock shared by every connection thread became the server's bottleneck.
+    private let shards: [Shard]
+    private final class Shard: Sendable {
+        let entries = Mutex<[JournalEntry]>([])
     }
-    private let state = Mutex(State())
+    private let nextSequence = Atomic<Int>(1)
 
-    public init(capacity: Int = 50_000) { self.capacity = capacity }
+    public init(capacity: Int = 50_000, shardCount: Int = 16) {
+        self.capacity = capacity
+        shards = (0..<shardCount).map { _ in Shard() }
+    }
 
     /// The entry's sequence number is assigned here.
     @discardableResult
     public func record(_ entry: JournalEntry) -> Int {
-        state.withLock { state in
-            var entry = entry
-            entry.sequence = state.nextSequence
-            state.nextSequence += 1
-            state.entries.append(entry)
-            if state.entries.count > capacity { state.entries.removeFirst(state.entries.count - capacity) }
-            return entry.sequence
+        var entry = entry
+        entry.sequence = nextSequence.wrappingAdd(1, ordering: .relaxed).oldValue
+        let shardCapacity = max(1, capacity / shards.count)
+        let sequence = entry.sequence
+        shards[sequence % shards.count].entries.withLock { entries in
+            entries.append(entry)
+            // Trim in chunks so a full journal costs amortized O(1) per request, not a memmove each.
+            if entries.count > shardCapacity + shardCapacity / 4 { entries.removeFirst(entries.count - shardCapacity) }
         }
+        return sequence
     }
 
     public func entries(_ filter: Filter = Filter()) -> [JournalEntry] {
-        state.withLock { $0.entries.filter(filter.matches) }
+        shards.flatMap { shard in shard.entries.withLock { $0.filter(filter.matches) } }.sorted { $0.sequence < $1.sequence }
     }
 
     /// The sequence number of the newest entry: a mark to filter "since" later.
-    public var lastSequence: Int { state.withLock { $0.nextSequence - 1 } }
+    public var lastSequence: Int { nextSequence.load(ordering: .relaxed) - 1 }
 
-    public func clear() { state.withLock { $0.entries.removeAll() } }
+    public func clear() {
+        for shard in shards { shard.entries.withLock { $0.removeAll() } }
+    }
 }

@@ -24,7 +24,7 @@ public final class KeyRing: Sendable {
         var jwksBody: [UInt8] = []
     }
 
-    private let state: Mutex<State>
+    private let state: ReadMostly<State>
     private let ids: IDGenerator
 
     public init(keys: [SigningKey], ids: IDGenerator) throws(IdPError) {
@@ -34,19 +34,19 @@ public final class KeyRing: Sendable {
         self.ids = ids
         var initial = State(published: keys, activeKID: first.kid)
         initial.jwksBody = Self.render(initial)
-        state = Mutex(initial)
+        state = ReadMostly(initial)
     }
 
     public var activeKey: SigningKey {
-        state.withLock { state in state.published.first { $0.kid == state.activeKID } ?? state.published[0] }
+        state.read { state in state.published.first { $0.kid == state.activeKID } ?? state.published[0] }
     }
 
-    public var publishedKeys: [SigningKey] { state.withLock { $0.published } }
+    public var publishedKeys: [SigningKey] { state.read { $0.published } }
 
-    public func key(kid: String) -> SigningKey? { state.withLock { $0.published.first { $0.kid == kid } } }
+    public func key(kid: String) -> SigningKey? { state.read { $0.published.first { $0.kid == kid } } }
 
     /// The serialized JWKS document, ready to send.
-    public var jwksBody: [UInt8] { state.withLock { $0.jwksBody } }
+    public var jwksBody: [UInt8] { state.read { $0.jwksBody } }
 
     public var jwks: JSONValue { (try? JSONValue.parse(jwksBody)) ?? ["keys": []] }
 
@@ -88,7 +88,7 @@ public final class KeyRing: Sendable {
             break
         }
         let key = made
-        try state.withLock { (state) throws(IdPError) in
+        try state.write { (state) throws(IdPError) in
             switch change {
             case .add:
                 if let key {
@@ -121,7 +121,7 @@ public final class KeyRing: Sendable {
 
     /// Makes `kid` the signing key without changing what is published.
     public func activate(kid: String) throws(IdPError) {
-        try state.withLock { (state) throws(IdPError) in
+        try state.write { (state) throws(IdPError) in
             guard state.published.contains(where: { $0.kid == kid }) else { throw .notFound(entity: "Signing key", id: kid) }
             state.activeKID = kid
         }

@@ -4,16 +4,15 @@ import Synchronization
 /// The mock's notion of "now": the wall clock plus an offset a test can move, so scenarios can
 /// make tokens look old or early without waiting.
 public final class MockClock: Sendable {
-    private let offsetSeconds = Mutex<Int64>(0)
+    // Read on every request, so an atomic rather than a lock.
+    private let offsetSeconds = Atomic<Int64>(0)
 
     public init() {}
 
-    public var offset: Int64 {
-        get { offsetSeconds.withLock { $0 } }
-    }
+    public var offset: Int64 { offsetSeconds.load(ordering: .relaxed) }
 
-    public func setOffset(_ seconds: Int64) { offsetSeconds.withLock { $0 = seconds } }
-    public func advance(_ seconds: Int64) { offsetSeconds.withLock { $0 += seconds } }
+    public func setOffset(_ seconds: Int64) { offsetSeconds.store(seconds, ordering: .relaxed) }
+    public func advance(_ seconds: Int64) { offsetSeconds.add(seconds, ordering: .relaxed) }
 
     /// Unix seconds as the mock sees them.
     public func now() -> Int64 { Self.systemMillis() / 1000 + offset }

@@ -181,21 +181,23 @@ public final class MockIdP: Sendable {
     public func mintToken(_ request: TokenRequest) throws(IdPError) -> MintedToken {
         let now = clock.now()
         let (user, membership, organization, role, session, template) = try state.withLock { (state) throws(IdPError) in
-            let directory = state.directory
-            guard let user = directory.resolveUser(request.user) else { throw IdPError.notFound(entity: "User", id: request.user) }
+            // Read through `state.directory` without binding a copy: a live copy would make the
+            // session insert below copy the whole sessions table on every mint.
+            guard let user = state.directory.resolveUser(request.user) else { throw IdPError.notFound(entity: "User", id: request.user) }
             var membership: Membership?
             var organization: Organization?
             if let reference = request.organization {
-                guard let found = directory.resolveOrganization(reference) else { throw IdPError.notFound(entity: "Organization", id: reference) }
+                guard let found = state.directory.resolveOrganization(reference) else { throw IdPError.notFound(entity: "Organization", id: reference) }
                 organization = found
-                membership = directory.membership(userID: user.id, organizationID: found.id)
+                membership = state.directory.membership(userID: user.id, organizationID: found.id)
                     ?? Membership(id: "", userID: user.id, organizationID: found.id, roleSlugs: ["member"], createdAt: 0, updatedAt: 0)
             }
+            let role = membership.flatMap { state.directory.role($0.primaryRole) }
             let session = Session(id: ids.id(.session), userID: user.id, organizationID: organization?.id,
                                   impersonatorEmail: request.impersonatorEmail, createdAt: now * 1000, updatedAt: now * 1000,
                                   expiresAt: (now + 86_400) * 1000)
             state.directory.sessions[session.id] = session
-            return (user, membership, organization, membership.flatMap { directory.role($0.primaryRole) }, session, state.template)
+            return (user, membership, organization, role, session, state.template)
         }
         let templateClaims = try template?.render(context: templateContext(user: user, organization: organization, membership: membership)) ?? [:]
         let claims = minter.claims(user: user, membership: membership, organization: organization, role: role,

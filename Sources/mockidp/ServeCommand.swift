@@ -94,11 +94,3 @@ enum ServeCommand: Subcommand {
     }
 }
 
-enum BenchCommand: Subcommand {
-    static let spec = CommandSpec(name: "bench", summary: "Measure signing, minting and HTTP throughput (use a release build).", options: [])
-
-    static func run(_ arguments: ParsedArguments) throws -> Int32 {
-        printError("bench: not wired yet")
-        return ExitCode.failure
-    }
-}

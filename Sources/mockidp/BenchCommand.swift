@@ -1,0 +1,57 @@
+import Arguments
+import Benchmarks
+import Foundation
+import IdP
+
+enum BenchCommand: Subcommand {
+    static let spec = CommandSpec(
+        name: "bench",
+        summary: "Measure signing, minting, startup and HTTP throughput (build with -c release first).",
+        options: [
+            .value("seconds", placeholder: "N", default: "3", help: "Length of each HTTP load run."),
+            .value("iterations", placeholder: "N", default: "2000", help: "RSA signatures per signing measurement."),
+        ])
+
+    static func run(_ arguments: ParsedArguments) throws -> Int32 {
+        let seconds = try arguments.integer("seconds", in: 1...60) ?? 3
+        let iterations = try arguments.integer("iterations", in: 10...1_000_000) ?? 2000
+        #if DEBUG
+        print("warning: this is a debug build; figures are meaningless. Run: swift run -c release mockidp bench")
+        #endif
+        print("mockidp bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, load tool: \(LoadGenerator.wrkPath != nil ? "wrk" : "built-in (install wrk for fairer numbers)")")
+        print("")
+
+        let signing = try Benchmarks.signing(iterations: iterations)
+        print("signing (one core)")
+        print(String(format: "  RSA-2048 raw OpenSSL sign   %9.0f /s", signing.rawRSA))
+        print(String(format: "  RS256 JWT mint (JOSE)       %9.0f /s   %5.1f %% of raw", signing.rs256Mint, 100 * signing.rs256Mint / signing.rawRSA))
+        print(String(format: "  P-256 raw OpenSSL sign      %9.0f /s", signing.rawEC))
+        print(String(format: "  ES256 JWT mint (JOSE)       %9.0f /s   %5.1f %% of raw", signing.es256Mint, 100 * signing.es256Mint / signing.rawEC))
+        print(String(format: "  IdP mint (session + claims) %9.0f /s   RS256, org-scoped", signing.idpMint))
+        print("")
+
+        let startup = try Benchmarks.startup(executable: CommandLine.arguments[0])
+        print("process")
+        print(String(format: "  startup to first answer     %9.1f ms", startup.millis))
+        print("  idle RSS                    \(String(format: "%9.1f", Double(startup.idleRSSKiB) / 1024)) MB")
+        print("")
+
+        let idp = try MockIdP()
+        let server = IdPServer(idp: idp)
+        try server.start(host: "127.0.0.1", port: 0)
+        defer { server.stop() }
+        let routes = [
+            ("GET /health (small JSON)", idp.baseURL + "/health"),
+            ("GET /sso/jwks/{client_id}", idp.jwksURL),
+        ]
+        print("http (loopback, keep-alive, \(seconds) s per run)")
+        for (name, url) in routes {
+            for connections in [1, 50, 256] {
+                let result = LoadGenerator.run(url: url, connections: connections, seconds: seconds)
+                print(String(format: "  %-26@ c=%-3d %9.0f req/s   p50 %7.0f µs   p99 %7.0f µs   errors %d", name as NSString, connections,
+                             result.requestsPerSecond, result.p50Micros, result.p99Micros, result.errors))
+            }
+        }
+        return ExitCode.success
+    }
+}

@@ -177,7 +177,7 @@ extension MockIdP {
     /// Outside adversarial mode an app-side ID must not be an IdP ID: refusing it keeps the two
     /// spaces apart even when an app writes to the mock.
     private func checkExternalID(_ external: String?) throws(IdPError) {
-        guard configuration.idSpaces == .strict, let external, IDSpace.of(external) == .idp else { return }
+        guard idSpaces == .strict, let external, IDSpace.of(external) == .idp else { return }
         throw .invalidRequest(code: "invalid_request_parameters",
                               message: "external_id '\(external)' is an IdP ID; external_id holds the app's own ID (the mock refuses to mix the spaces)")
     }

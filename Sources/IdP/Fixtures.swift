@@ -48,13 +48,30 @@ public struct FixtureLoader: Sendable {
             throw FixtureError(file: file, path: "", message: error.description)
         }
         var reader = FixtureReader(file: file, loader: self)
-        var directory = try reader.read(document)
-        if mode == .adversarial {
-            directory = try Self.arrangeAdversarially(directory, file: file)
-        } else {
-            try Self.checkDisjoint(directory, file: file)
+        return try Self.apply(mode, to: try reader.read(document), file: file)
+    }
+
+    /// The directory as the given mode serves it: checked disjoint, or rearranged adversarially.
+    public static func apply(_ mode: IDSpaceMode, to directory: Directory, file: String) throws(FixtureError) -> Directory {
+        switch mode {
+        case .strict:
+            try checkDisjoint(directory, file: file)
+            return directory
+        case .adversarial:
+            return try arrangeAdversarially(directory, file: file)
         }
-        return directory
+    }
+
+    /// Reads the fixtures without applying a mode, so the IdP can switch modes later.
+    public func loadUnchecked(bytes: [UInt8], file: String) throws(FixtureError) -> Directory {
+        let document: JSONValue
+        do {
+            document = try JSONValue.parse(bytes)
+        } catch {
+            throw FixtureError(file: file, path: "", message: error.description)
+        }
+        var reader = FixtureReader(file: file, loader: self)
+        return try reader.read(document)
     }
 
     /// Refuses any overlap between the spaces, including an app ID that contains an IdP ULID

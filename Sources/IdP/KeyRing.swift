@@ -25,6 +25,7 @@ public final class KeyRing: Sendable {
     }
 
     private let state: ReadMostly<State>
+    private let initial: State
     private let ids: IDGenerator
 
     public init(keys: [SigningKey], ids: IDGenerator) throws(IdPError) {
@@ -34,6 +35,7 @@ public final class KeyRing: Sendable {
         self.ids = ids
         var initial = State(published: keys, activeKID: first.kid)
         initial.jwksBody = Self.render(initial)
+        self.initial = initial
         state = ReadMostly(initial)
     }
 
@@ -117,6 +119,11 @@ public final class KeyRing: Sendable {
             state.jwksBody = Self.render(state)
         }
         return made
+    }
+
+    /// Back to the keys the mock started with (scenario isolation).
+    public func restoreInitialKeys() {
+        state.write { $0 = initial }
     }
 
     /// Makes `kid` the signing key without changing what is published.

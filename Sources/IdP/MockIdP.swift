@@ -29,13 +29,17 @@ public final class MockIdP: Sendable {
 
     struct State {
         var directory: Directory
+        /// What `reset()` returns to: the fixtures in the current ID-space mode.
+        var initialDirectory: Directory
+        var idSpaces: IDSpaceMode
         var template: JWTTemplate?
         var baseURL = "http://127.0.0.1"
         var flows = AuthFlowState()
     }
 
     let state: Mutex<State>
-    private let initialDirectory: Directory
+    /// The fixtures as read, before an ID-space mode was applied, so the mode can change.
+    private let fixtures: (raw: Directory, file: String)
     let minterLifetime: Int64
 
     public init(configuration: IdPConfiguration = IdPConfiguration()) throws(StartupError) {
@@ -43,18 +47,28 @@ public final class MockIdP: Sendable {
         ids = IDGenerator(seed: configuration.seed)
         clock = MockClock()
         let loader = FixtureLoader(ids: ids, clock: clock, mode: configuration.idSpaces)
+        let raw: Directory
         let directory: Directory
+        let file = configuration.fixturesFile ?? "(embedded) \(DefaultFixtures.fileName)"
         do {
-            if let file = configuration.fixturesFile {
-                directory = try loader.load(file: file)
+            let bytes: [UInt8]
+            if let path = configuration.fixturesFile {
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw FixtureError(file: path, path: "", message: "cannot read the file")
+                }
+                bytes = Array(data)
             } else {
-                directory = try loader.load(bytes: Array(DefaultFixtures.json.utf8), file: "(embedded) \(DefaultFixtures.fileName)")
+                bytes = Array(DefaultFixtures.json.utf8)
             }
-        } catch {
+            raw = try loader.loadUnchecked(bytes: bytes, file: file)
+            directory = try FixtureLoader.apply(configuration.idSpaces, to: raw, file: file)
+        } catch let error as FixtureError {
             throw .fixtures(error)
+        } catch {
+            throw .fixtures(FixtureError(file: file, path: "", message: "\(error)"))
         }
-        initialDirectory = directory
-        state = Mutex(State(directory: directory))
+        fixtures = (raw: raw, file: file)
+        state = Mutex(State(directory: directory, initialDirectory: directory, idSpaces: configuration.idSpaces))
         minterLifetime = configuration.tokenLifetime
         do {
             keys = try KeyRing(keys: try Self.loadKeys(configuration, ids: ids), ids: ids)
@@ -152,16 +166,30 @@ public final class MockIdP: Sendable {
         try state.withLock { (state) throws(IdPError) -> T in try body(&state.directory) }
     }
 
-    /// Back to the fixtures as loaded: directory, template, codes, sessions, journal, faults, clock.
+    /// Back to the fixtures as loaded: directory, template, codes, sessions, keys, journal, faults, clock.
     public func reset() {
+        keys.restoreInitialKeys()
         state.withLock { state in
-            state.directory = initialDirectory
+            state.directory = state.initialDirectory
             state.template = nil
             state.flows = AuthFlowState()
         }
         journal.clear()
         faults.clear()
         clock.setOffset(0)
+    }
+
+    public var idSpaces: IDSpaceMode { state.withLock { $0.idSpaces } }
+
+    /// Resets to the fixtures arranged for `mode` (strict or adversarial). Scenarios use this to
+    /// run some cases against adversarial fixtures without restarting the mock.
+    public func reset(idSpaces mode: IDSpaceMode) throws(FixtureError) {
+        let directory = try FixtureLoader.apply(mode, to: fixtures.raw, file: fixtures.file)
+        state.withLock { state in
+            state.initialDirectory = directory
+            state.idSpaces = mode
+        }
+        reset()
     }
 
     public var jwtTemplate: JWTTemplate? { state.withLock { $0.template } }

@@ -217,7 +217,7 @@ extension TokenRequest {
 
 extension FaultRule {
     /// `{"path": "/sso/jwks/*", "method"?, "status"?, "body"?, "latency_ms"?, "drop"?, "times"?}`
-    init(json: JSONValue, id: String) throws(IdPError) {
+    public init(json: JSONValue, id: String) throws(IdPError) {
         let fields = try BodyFields(json)
         let path = try fields.requiredString("path")
         let action: Action

@@ -1,0 +1,30 @@
+/// A scenario or target profile that cannot be used: names the file, the step and the field,
+/// so the person who wrote it can go straight to the line. Exit code 2.
+public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let file: String
+    /// `steps[3]`, or nil for a problem outside the steps.
+    public let step: String?
+    public let field: String
+    public let message: String
+
+    public init(file: String, step: String? = nil, field: String, message: String) {
+        self.file = file
+        self.step = step
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String {
+        var location = file
+        if let step { location += ": \(step)" }
+        if !field.isEmpty { location += ": \(field)" }
+        return "\(location): \(message)"
+    }
+}
+
+/// The app could not be started or reached. Exit code 3.
+public struct AppUnreachable: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

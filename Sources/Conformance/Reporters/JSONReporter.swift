@@ -1,0 +1,44 @@
+import Foundation
+import IdP
+import JSON
+
+/// The machine-readable report: everything the console shows, plus full transcripts.
+public enum JSONReporter {
+    public static func render(_ report: RunReport) -> JSONValue {
+        [
+            "target": ["name": .string(report.targetName), "base_url": .string(report.targetURL)],
+            "started_at": .string(MockClock.iso8601(millis: report.startedAtMillis)),
+            "seconds": .double(report.seconds),
+            "summary": [
+                "passed": .int(Int64(report.count(.pass))), "failed": .int(Int64(report.count(.fail))),
+                "errors": .int(Int64(report.count(.error))), "skipped": .int(Int64(report.count(.skipped))),
+            ],
+            "scenarios": .array(report.results.map(render)),
+        ]
+    }
+
+    static func render(_ result: ScenarioResult) -> JSONValue {
+        let scenario = result.scenario
+        return [
+            "id": .string(scenario.id),
+            "family": .string(scenario.family),
+            "title": .string(scenario.title),
+            "file": .string(scenario.file),
+            "iteration": .int(Int64(result.iteration)),
+            "verdict": .string(result.verdict.rawValue),
+            "seconds": .double(result.seconds),
+            "references": [
+                "bugs": .array(scenario.references.bugs.map(JSONValue.string)),
+                "rfc": .array(scenario.references.rfc.map(JSONValue.string)),
+                "oidf": .array(scenario.references.oidf.map(JSONValue.string)),
+            ],
+            "reason": result.reason.map(JSONValue.string) ?? .null,
+            "findings": .array(result.findings.map(\.json)),
+            "transcript": .array(result.transcript.map(\.json)),
+        ]
+    }
+
+    public static func write(_ report: RunReport, to path: String) throws {
+        try Data(render(report).serializedString(pretty: true).utf8).write(to: URL(fileURLWithPath: path))
+    }
+}

@@ -1,0 +1,75 @@
+import JSON
+
+public enum Verdict: String, Sendable {
+    case pass, fail, error, skipped
+}
+
+/// One request the runner sent and what came back, kept for the report.
+public struct Exchange: Sendable {
+    public var step: String
+    public var method: String
+    public var url: String
+    public var requestHeaders: [(name: String, value: String)]
+    public var requestBody: String
+    /// The token's header and claims, decoded for people (not verified).
+    public var token: JSONValue?
+    public var status: Int?
+    public var responseBody: String
+    public var error: String?
+    public var micros: Int
+
+    public var json: JSONValue {
+        var object: JSONObject = [
+            "step": .string(step), "method": .string(method), "url": .string(url),
+            "request_headers": .object(JSONObject(requestHeaders.map { (key: $0.name, value: JSONValue.string($0.value)) })),
+            "request_body": .string(requestBody),
+        ]
+        object["token"] = token ?? .null
+        object["status"] = status.map { .int(Int64($0)) } ?? .null
+        object["response_body"] = .string(responseBody)
+        object["error"] = error.map(JSONValue.string) ?? .null
+        object["micros"] = .int(Int64(micros))
+        return .object(object)
+    }
+}
+
+/// A failed check: where, what was expected, what was seen, and why it matters.
+public struct Finding: Sendable {
+    public var step: String
+    public var message: String
+    public var because: String?
+
+    public var json: JSONValue {
+        ["step": .string(step), "message": .string(message), "because": because.map(JSONValue.string) ?? .null]
+    }
+}
+
+public struct ScenarioResult: Sendable {
+    public var scenario: Scenario
+    public var verdict: Verdict
+    public var seconds: Double
+    public var findings: [Finding] = []
+    /// For skipped (missing capability) and error (harness or app problem) verdicts.
+    public var reason: String?
+    public var transcript: [Exchange] = []
+    /// Which repetition this was, with --repeat.
+    public var iteration: Int = 1
+}
+
+public struct RunReport: Sendable {
+    public var targetName: String
+    public var targetURL: String
+    public var results: [ScenarioResult]
+    public var seconds: Double
+    public var startedAtMillis: Int64
+
+    public func count(_ verdict: Verdict) -> Int { results.filter { $0.verdict == verdict }.count }
+
+    /// 0 all selected passed (skips allowed unless strict), 1 a failure, 3 the app unreachable.
+    public func exitCode(strict: Bool) -> Int32 {
+        if results.contains(where: { $0.verdict == .error && ($0.reason ?? "").hasPrefix("app unreachable") }) { return 3 }
+        if count(.fail) > 0 || count(.error) > 0 { return 1 }
+        if strict && count(.skipped) > 0 { return 1 }
+        return 0
+    }
+}

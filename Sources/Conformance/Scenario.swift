@@ -1,0 +1,333 @@
+import Arguments
+import Foundation
+import IdP
+import JSON
+
+/// One conformance case: what to set up, what to send, what must hold. Loaded from a JSON file
+/// a reviewer can read in one pass (see scenarios/README.md for the format).
+public struct Scenario: Sendable {
+    public struct References: Sendable {
+        public var bugs: [String] = []
+        public var rfc: [String] = []
+        public var oidf: [String] = []
+    }
+
+    public var file: String
+    public var id: String
+    public var family: String
+    public var title: String
+    public var description: String?
+    public var references = References()
+    public var requires: [String] = []
+    public var idSpaces: IDSpaceMode = .strict
+    public var steps: [Step]
+}
+
+public indirect enum Step: Sendable {
+    case user(UserStep)
+    case mint(MintStep)
+    case callback(CallbackStep)
+    case parallel(ParallelStep)
+    case request(RequestStep)
+    case credentials(CredentialsStep)
+    case keys(KeysStep)
+    case idpFault(JSONObject)
+    case appFault(JSONObject)
+    case clock(advance: Int64)
+    case wait(seconds: Double?, jwksTTLPlus: Double?, cooldownPlus: Double?)
+    case mark(String)
+    case jwtTemplate(String)
+    case repeatBlock(times: Int, steps: [Step])
+    case expect(Expectation)
+
+    /// The step's JSON key, for messages and transcripts.
+    public var kind: String {
+        switch self {
+        case .user: return "user"
+        case .mint: return "mint"
+        case .callback: return "callback"
+        case .parallel: return "parallel"
+        case .request: return "request"
+        case .credentials: return "credentials"
+        case .keys: return "keys"
+        case .idpFault: return "idp_fault"
+        case .appFault: return "app_fault"
+        case .clock: return "clock"
+        case .wait: return "wait"
+        case .mark: return "mark"
+        case .jwtTemplate: return "jwt_template"
+        case .repeatBlock: return "repeat"
+        case .expect: return "expect"
+        }
+    }
+}
+
+public struct UserStep: Sendable {
+    public var name: String
+    public var fixture: String?
+    public var memberships: [(organization: String, role: String)] = []
+}
+
+public struct MintStep: Sendable {
+    public var name: String
+    /// The `/_mock/tokens` body: `user`, `organization`, `claims`, `omit`, `header`, `sign`, …
+    /// with `${…}` references resolved when the step runs.
+    public var request: JSONObject
+}
+
+public struct CallbackStep: Sendable {
+    public var name: String
+    public var token: String?
+    /// Send the request with no token at all (the "no-token baseline").
+    public var noToken: Bool
+}
+
+public struct ParallelStep: Sendable {
+    public var name: String
+    public var count: Int
+    /// Each request gets its own token minted from this spec, or all share `token`.
+    public var mint: JSONObject?
+    public var token: String?
+}
+
+public struct RequestStep: Sendable {
+    public var name: String
+    public var method: String
+    public var path: String
+    public var token: String?
+    public var body: JSONValue?
+}
+
+public struct CredentialsStep: Sendable {
+    public var name: String
+    public var action: String
+    public var organization: String
+    public var token: String
+    public var credential: String?
+}
+
+public struct KeysStep: Sendable {
+    public var name: String?
+    public var action: String
+    public var kid: String?
+}
+
+/// A check. Exactly one subject (`response`, `responses`, `same`, `introspect`, `journal`,
+/// `any_of`, `all_of`) with the conditions that apply to it.
+public struct Expectation: Sendable {
+    public enum Subject: Sendable {
+        case response(String)
+        case responses(String)
+        case same([String], ignore: [String])
+        case introspect(String)
+        case journal
+        case anyOf([Expectation])
+        case allOf([Expectation])
+    }
+
+    public var subject: Subject
+    public var conditions: JSONObject
+    /// Why this must hold, shown with a failure.
+    public var because: String?
+    /// The seeded-bug id or reference this check stands for, if it is the catching check.
+    public var step: String
+}
+
+// MARK: - Loading
+
+public enum ScenarioLoader {
+    public static func load(file: String) throws(ConfigError) -> Scenario {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ConfigError(file: file, field: "", message: "cannot read the scenario file")
+        }
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(Array(data))
+        } catch {
+            throw ConfigError(file: file, field: "", message: error.description)
+        }
+        return try parse(value, file: file)
+    }
+
+    public static func parse(_ value: JSONValue, file: String) throws(ConfigError) -> Scenario {
+        let root = JSONReader(value, file: file)
+        try root.checkKeys(["$schema", "id", "family", "title", "description", "references", "requires", "id_spaces", "steps"])
+        let id = try root.requiredString("id")
+        var scenario = Scenario(file: file, id: id, family: try root.string("family") ?? (id.split(separator: ".").first.map(String.init) ?? "default"),
+                                title: try root.requiredString("title"), description: try root.string("description"), steps: [])
+        if let references = root.child("references") {
+            try references.checkKeys(["bugs", "rfc", "oidf"])
+            scenario.references = Scenario.References(bugs: try references.strings("bugs") ?? [], rfc: try references.strings("rfc") ?? [],
+                                                      oidf: try references.strings("oidf") ?? [])
+        }
+        scenario.requires = try root.strings("requires") ?? []
+        if let mode = try root.string("id_spaces") {
+            guard let parsed = IDSpaceMode(rawValue: mode) else { throw root.error("id_spaces", "'\(mode)' is not strict or adversarial") }
+            scenario.idSpaces = parsed
+        }
+        guard let steps = value["steps"]?.arrayValue, !steps.isEmpty else { throw root.error("steps", "is required and must be a non-empty array") }
+        scenario.steps = try parseSteps(steps, file: file, prefix: "steps")
+        return scenario
+    }
+
+    static func parseSteps(_ steps: [JSONValue], file: String, prefix: String) throws(ConfigError) -> [Step] {
+        var result: [Step] = []
+        for (index, value) in steps.enumerated() {
+            result.append(try parseStep(value, file: file, step: "\(prefix)[\(index)]"))
+        }
+        return result
+    }
+
+    static let stepKinds = ["user", "mint", "callback", "parallel", "request", "credentials", "keys", "idp_fault", "app_fault", "clock", "wait",
+                            "mark", "jwt_template", "repeat", "expect"]
+
+    static func parseStep(_ value: JSONValue, file: String, step: String) throws(ConfigError) -> Step {
+        guard let object = value.objectValue, object.count == 1, let kind = object.members.first?.key, let body = object.members.first?.value else {
+            throw ConfigError(file: file, step: step, field: "", message: "a step is an object with exactly one key, one of: \(stepKinds.joined(separator: ", "))")
+        }
+        let reader = JSONReader(body, file: file, step: step, path: kind)
+        switch kind {
+        case "user":
+            try reader.checkKeys(["as", "fixture", "fresh", "memberships"])
+            var user = UserStep(name: try reader.requiredString("as"), fixture: try reader.string("fixture"))
+            if user.fixture == nil, try reader.bool("fresh") != true {
+                throw reader.error("fixture", "give a fixture user (\"fixture\": \"alice\") or ask for a new one (\"fresh\": true)")
+            }
+            for (index, entry) in (body["memberships"]?.arrayValue ?? []).enumerated() {
+                let membership = JSONReader(entry, file: file, step: step, path: "user.memberships[\(index)]")
+                try membership.checkKeys(["organization", "role"])
+                user.memberships.append((try membership.requiredString("organization"), try membership.string("role") ?? "member"))
+            }
+            return .user(user)
+        case "mint":
+            let object = try reader.requireObject()
+            let allowed: Set<String> = ["as", "user", "organization", "claims", "omit", "header", "omit_header", "sign", "kid", "expires_in",
+                                        "not_before_in", "issued_at_offset", "raw_payload", "impersonator"]
+            try reader.checkKeys(allowed)
+            var request = object
+            request["as"] = nil
+            guard request["user"] != nil else { throw reader.error("user", "is required: a user name bound by a user step, or a fixture ref") }
+            if let sign = try reader.string("sign"), SignMode(rawValue: sign) == nil {
+                throw reader.error("sign", "'\(sign)' is not one of \(SignMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return .mint(MintStep(name: try reader.requiredString("as"), request: request))
+        case "callback":
+            try reader.checkKeys(["as", "token", "no_token"])
+            let noToken = try reader.bool("no_token") ?? false
+            let token = try reader.string("token")
+            if token == nil && !noToken { throw reader.error("token", "is required (or \"no_token\": true)") }
+            return .callback(CallbackStep(name: try reader.requiredString("as"), token: token, noToken: noToken))
+        case "parallel":
+            try reader.checkKeys(["as", "count", "mint", "token"])
+            guard let count = try reader.int("count"), (1...256).contains(count) else { throw reader.error("count", "is required, from 1 to 256") }
+            let mint = try reader.objectValue("mint")
+            let token = try reader.string("token")
+            if (mint == nil) == (token == nil) { throw reader.error("mint", "give either mint (a distinct token per request) or token (the same token N times)") }
+            return .parallel(ParallelStep(name: try reader.requiredString("as"), count: count, mint: mint, token: token))
+        case "request":
+            try reader.checkKeys(["as", "method", "path", "token", "body"])
+            return .request(RequestStep(name: try reader.requiredString("as"), method: (try reader.string("method") ?? "GET").uppercased(),
+                                        path: try reader.requiredString("path"), token: try reader.string("token"), body: body["body"]))
+        case "credentials":
+            try reader.checkKeys(["as", "action", "organization", "token", "credential"])
+            let action = try reader.requiredString("action")
+            guard ["list", "create", "delete"].contains(action) else { throw reader.error("action", "'\(action)' is not list, create or delete") }
+            return .credentials(CredentialsStep(name: try reader.requiredString("as"), action: action, organization: try reader.requiredString("organization"),
+                                                token: try reader.requiredString("token"), credential: try reader.string("credential")))
+        case "keys":
+            try reader.checkKeys(["as", "action", "kid"])
+            let action = try reader.requiredString("action")
+            let actions = ["add", "remove", "replace", "activate", "publish-unparseable", "clear-unparseable"]
+            guard actions.contains(action) else { throw reader.error("action", "'\(action)' is not one of \(actions.joined(separator: ", "))") }
+            return .keys(KeysStep(name: try reader.string("as"), action: action, kid: try reader.string("kid")))
+        case "idp_fault":
+            try reader.checkKeys(["path", "method", "status", "body", "body_user", "latency_ms", "drop", "times", "clear"])
+            return .idpFault(try reader.requireObject())
+        case "app_fault":
+            try reader.checkKeys(["point", "times", "clear"])
+            return .appFault(try reader.requireObject())
+        case "clock":
+            try reader.checkKeys(["advance"])
+            guard let seconds = try reader.int("advance") else { throw reader.error("advance", "is required (seconds, may be negative)") }
+            return .clock(advance: Int64(seconds))
+        case "wait":
+            try reader.checkKeys(["seconds", "jwks_ttl_plus", "cooldown_plus"])
+            let seconds = try reader.double("seconds"), ttl = try reader.double("jwks_ttl_plus"), cooldown = try reader.double("cooldown_plus")
+            guard seconds != nil || ttl != nil || cooldown != nil else {
+                throw reader.error("seconds", "say how long: seconds, or jwks_ttl_plus / cooldown_plus (the app's declared values plus a margin)")
+            }
+            if let seconds, !(0...30).contains(seconds) { throw reader.error("seconds", "must be from 0 to 30") }
+            return .wait(seconds: seconds, jwksTTLPlus: ttl, cooldownPlus: cooldown)
+        case "mark":
+            guard let name = body.stringValue else { throw reader.error("", "a mark is a name string") }
+            return .mark(name)
+        case "jwt_template":
+            guard let content = body.stringValue else { throw reader.error("", "the template is a string of JSON with {{ }} holes") }
+            return .jwtTemplate(content)
+        case "repeat":
+            try reader.checkKeys(["times", "steps"])
+            guard let times = try reader.int("times"), (1...1000).contains(times) else { throw reader.error("times", "is required, from 1 to 1000") }
+            guard let steps = body["steps"]?.arrayValue, !steps.isEmpty else { throw reader.error("steps", "is required and must be a non-empty array") }
+            return .repeatBlock(times: times, steps: try parseSteps(steps, file: file, prefix: "\(step).repeat.steps"))
+        case "expect":
+            return .expect(try parseExpectation(body, file: file, step: step, path: "expect"))
+        default:
+            let near = stepKinds.first { editDistance($0, kind) <= 2 }
+            throw ConfigError(file: file, step: step, field: kind, message: "unknown step\(near.map { "; did you mean '\($0)'?" } ?? "") (one of \(stepKinds.joined(separator: ", ")))")
+        }
+    }
+
+    static let responseConditions: Set<String> = ["status", "field", "equals", "not_equals", "not_null", "is_null", "id_space", "app_id_of",
+                                                  "organizations", "not_contains", "body_contains"]
+    static let responsesConditions: Set<String> = ["status", "distinct", "non_null", "field"]
+    static let introspectConditions: Set<String> = ["workspaces", "members", "api_keys", "memberships", "membership_count", "email"]
+    static let journalConditions: Set<String> = ["flag", "path_prefix", "method", "since", "count"]
+
+    static func parseExpectation(_ value: JSONValue, file: String, step: String, path: String) throws(ConfigError) -> Expectation {
+        let reader = JSONReader(value, file: file, step: step, path: path)
+        var conditions = try reader.requireObject()
+        let because = try reader.string("because")
+        conditions["because"] = nil
+        func only(_ allowed: Set<String>, subject: String) throws(ConfigError) {
+            for key in conditions.keys where key != subject && !allowed.contains(key) {
+                throw reader.error(key, "does not apply to '\(subject)' (use one of \(allowed.sorted().joined(separator: ", ")))")
+            }
+        }
+        if let name = conditions["response"]?.stringValue {
+            try only(responseConditions, subject: "response")
+            return Expectation(subject: .response(name), conditions: conditions, because: because, step: step)
+        }
+        if let name = conditions["responses"]?.stringValue {
+            try only(responsesConditions, subject: "responses")
+            return Expectation(subject: .responses(name), conditions: conditions, because: because, step: step)
+        }
+        if let names = conditions["same"]?.arrayValue {
+            try only(["ignore"], subject: "same")
+            let list = names.compactMap(\.stringValue)
+            guard list.count >= 2 else { throw reader.error("same", "needs at least two response names") }
+            return Expectation(subject: .same(list, ignore: try reader.strings("ignore") ?? []), conditions: conditions, because: because, step: step)
+        }
+        if let user = conditions["introspect"]?.stringValue {
+            try only(introspectConditions, subject: "introspect")
+            return Expectation(subject: .introspect(user), conditions: conditions, because: because, step: step)
+        }
+        if let journal = conditions["journal"]?.objectValue {
+            let journalReader = JSONReader(.object(journal), file: file, step: step, path: "\(path).journal")
+            try journalReader.checkKeys(journalConditions)
+            try only([], subject: "journal")
+            return Expectation(subject: .journal, conditions: journal, because: because, step: step)
+        }
+        for combinator in ["any_of", "all_of"] {
+            if let list = conditions[combinator]?.arrayValue {
+                try only([], subject: combinator)
+                guard !list.isEmpty else { throw reader.error(combinator, "needs at least one expectation") }
+                var parsed: [Expectation] = []
+                for (index, element) in list.enumerated() {
+                    parsed.append(try parseExpectation(element, file: file, step: step, path: "\(path).\(combinator)[\(index)]"))
+                }
+                return Expectation(subject: combinator == "any_of" ? .anyOf(parsed) : .allOf(parsed), conditions: [:], because: because, step: step)
+            }
+        }
+        throw reader.error("", "an expectation needs a subject: response, responses, same, introspect, journal, any_of or all_of")
+    }
+}

@@ -1,0 +1,217 @@
+import Foundation
+import HTTP
+import IdP
+import JOSE
+import JSON
+
+/// What a response step captured.
+struct Captured: Sendable {
+    var status: Int?
+    var body: [UInt8]
+    var json: JSONValue?
+    var error: String?
+
+    var bodyText: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// A harness problem inside a scenario (unknown name, IdP refused a setup call): verdict error.
+struct StepError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The names a scenario binds as it runs, and the transcript of what it sent.
+final class ScenarioContext {
+    let scenario: Scenario
+    let idp: MockIdP
+    let app: AppTarget
+    let runID: String
+    var users: [String: User] = [:]
+    var tokens: [String: MintedToken] = [:]
+    var responses: [String: Captured] = [:]
+    var responseLists: [String: [Captured]] = [:]
+    var kids: [String: String] = [:]
+    var marks: [String: Int] = [:]
+    var transcript: [Exchange] = []
+    var findings: [Finding] = []
+    var freshCounter = 0
+
+    init(scenario: Scenario, idp: MockIdP, app: AppTarget) {
+        self.scenario = scenario
+        self.idp = idp
+        self.app = app
+        runID = String(idp.ids.ulid().suffix(10)).lowercased()
+    }
+
+    // MARK: Names and ${…} references
+
+    /// Replaces `${…}` references in every string of a JSON value. A string that is exactly one
+    /// reference takes the referenced value's JSON type (so `"${r.count}"` can be a number).
+    func resolve(_ value: JSONValue) throws -> JSONValue {
+        switch value {
+        case .string(let text): return try resolveString(text)
+        case .array(let elements): return .array(try elements.map(resolve))
+        case .object(let object):
+            return .object(JSONObject(try object.members.map { (key: try text($0.key), value: try resolve($0.value)) }))
+        default: return value
+        }
+    }
+
+    func resolveString(_ text: String) throws -> JSONValue {
+        guard text.contains("${") else { return .string(text) }
+        if text.hasPrefix("${"), text.hasSuffix("}"), text.dropFirst(2).firstIndex(of: "$") == nil, text.filter({ $0 == "}" }).count == 1 {
+            return try lookup(String(text.dropFirst(2).dropLast()))
+        }
+        var output = ""
+        var rest = Substring(text)
+        while let start = rest.range(of: "${") {
+            output += rest[..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else { throw StepError("unclosed ${ in '\(text)'") }
+            let value = try lookup(String(rest[start.upperBound..<end]))
+            output += value.stringValue ?? value.serializedString()
+            rest = rest[rest.index(after: end)...]
+        }
+        return .string(output + rest)
+    }
+
+    func text(_ template: String) throws -> String {
+        let value = try resolveString(template)
+        return value.stringValue ?? value.serializedString()
+    }
+
+    func lookup(_ reference: String) throws -> JSONValue {
+        let parts = reference.split(separator: ".", maxSplits: 1).map(String.init)
+        let name = parts[0]
+        let rest = parts.count > 1 ? parts[1] : nil
+        if name == "run" { return .string(runID) }
+        if name == "now" || name.hasPrefix("now+") || name.hasPrefix("now-") {
+            // ${now}, ${now+300}, ${now-60}: the mock's clock in Unix seconds, for raw payloads.
+            let offset = name.dropFirst(3)
+            guard offset.isEmpty || Int64(offset.replacingOccurrences(of: "+", with: "")) != nil else { throw StepError("${\(name)}: use ${now}, ${now+N} or ${now-N}") }
+            return .int(idp.clock.now() + (Int64(offset.replacingOccurrences(of: "+", with: "")) ?? 0))
+        }
+        if name == "idp" {
+            switch rest {
+            case "base_url": return .string(idp.baseURL)
+            case "issuer": return .string(idp.issuer)
+            case "jwks_url": return .string(idp.jwksURL)
+            case "client_id": return .string(idp.configuration.clientID)
+            case "kid": return .string(idp.keys.activeKey.kid)
+            default: throw StepError("${idp.\(rest ?? "")}: use base_url, issuer, jwks_url, client_id or kid")
+            }
+        }
+        if name == "profile" {
+            switch rest {
+            case "email_claim":
+                guard let claim = app.profile.emailClaim else { throw StepError("${profile.email_claim}: the profile declares no email_claim") }
+                return .string(claim)
+            default: throw StepError("${profile.\(rest ?? "")}: use email_claim")
+            }
+        }
+        if name == "org" {
+            guard let rest else { throw StepError("${org} needs a fixture ref: ${org.acme.id} or ${org.acme.app_id}") }
+            let pieces = rest.split(separator: ".", maxSplits: 1).map(String.init)
+            guard let organization = idp.directory.resolveOrganization(pieces[0]) else { throw StepError("no organization '\(pieces[0])' in the mock") }
+            switch pieces.count > 1 ? pieces[1] : "id" {
+            case "id": return .string(organization.id)
+            case "app_id": return organization.externalID.map(JSONValue.string) ?? .null
+            case "name": return .string(organization.name)
+            case let other: throw StepError("${org.\(pieces[0]).\(other)}: use id, app_id or name")
+            }
+        }
+        if let user = users[name] {
+            switch rest ?? "id" {
+            case "id": return .string(user.id)
+            case "email": return .string(user.email)
+            case "app_id": return user.externalID.map(JSONValue.string) ?? .null
+            case let other: throw StepError("${\(name).\(other)}: a user has id, email and app_id")
+            }
+        }
+        if let token = tokens[name] {
+            guard let rest else { return .string(token.token) }
+            if rest.hasPrefix("header.") { return token.header[String(rest.dropFirst("header.".count))] ?? .null }
+            return token.claims[rest] ?? .null
+        }
+        if let response = responses[name] {
+            guard let rest else { throw StepError("${\(name)} is a response: name a field, e.g. ${\(name).workspace_id}") }
+            if rest == "status" { return response.status.map { .int(Int64($0)) } ?? .null }
+            return field(rest, in: response) ?? .null
+        }
+        if let kid = kids[name] { return .string(kid) }
+        if let fixture = idp.directory.user(ref: name), rest != nil {
+            switch rest ?? "id" {
+            case "id": return .string(fixture.id)
+            case "email": return .string(fixture.email)
+            case "app_id": return fixture.externalID.map(JSONValue.string) ?? .null
+            default: break
+            }
+        }
+        throw StepError("${\(reference)}: '\(name)' is not bound by an earlier step")
+    }
+
+    /// A response value by profile field name (`workspace_id`) or JSON Pointer (`/a/b`).
+    func field(_ name: String, in response: Captured) -> JSONValue? {
+        guard let json = response.json else { return nil }
+        if name.hasPrefix("/") { return json.value(atPointer: name) }
+        switch app.profile.responseFields[name] {
+        case .pointer(let pointer)?: return json.value(atPointer: pointer)
+        case .list(let array, _, _)?: return json.value(atPointer: array)
+        case nil: return json[name]
+        }
+    }
+
+    // MARK: Sending
+
+    func send(_ request: ClientRequest, step: String, token: String?) -> Captured {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var exchange = Exchange(step: step, method: request.method, url: request.url,
+                                requestHeaders: request.headers.fields.map { (name: $0.name, value: $0.name.lowercased() == "authorization" ? "Bearer <token>" : $0.value) },
+                                requestBody: String(decoding: request.body.prefix(4096), as: UTF8.self),
+                                token: token.map(Self.decodeForReport), status: nil, responseBody: "", error: nil, micros: 0)
+        var captured: Captured
+        do {
+            let response = try app.client.send(request)
+            captured = Captured(status: response.status, body: response.body, json: try? response.json(), error: nil)
+            exchange.status = response.status
+            exchange.responseBody = String(decoding: response.body.prefix(8192), as: UTF8.self)
+        } catch {
+            captured = Captured(status: nil, body: [], json: nil, error: error.description)
+            exchange.error = error.description
+        }
+        exchange.micros = Int((DispatchTime.now().uptimeNanoseconds - started) / 1000)
+        transcript.append(exchange)
+        return captured
+    }
+
+    /// Fires requests at once over pre-opened connections (the race primitive), in order.
+    func sendConcurrently(_ requests: [ClientRequest], step: String, tokens: [String?]) -> [Captured] {
+        let results = app.client.sendConcurrently(requests)
+        var captured: [Captured] = []
+        for (index, result) in results.enumerated() {
+            let request = requests[index]
+            var exchange = Exchange(step: "\(step) #\(index + 1)", method: request.method, url: request.url, requestHeaders: [],
+                                    requestBody: "", token: tokens[index].map(Self.decodeForReport), status: nil, responseBody: "", error: nil, micros: 0)
+            switch result {
+            case .success(let response):
+                captured.append(Captured(status: response.status, body: response.body, json: try? response.json(), error: nil))
+                exchange.status = response.status
+                exchange.responseBody = String(decoding: response.body.prefix(2048), as: UTF8.self)
+            case .failure(let error):
+                captured.append(Captured(status: nil, body: [], json: nil, error: error.description))
+                exchange.error = error.description
+            }
+            transcript.append(exchange)
+        }
+        return captured
+    }
+
+    /// The token's header and payload as JSON, for the report; never trusted for anything else.
+    static func decodeForReport(_ token: String) -> JSONValue {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        func segment(_ index: Int) -> JSONValue {
+            guard parts.count > index, let bytes = try? Base64URL.decode(parts[index]) else { return .null }
+            return (try? JSONValue.parse(bytes)) ?? .string(String(decoding: bytes, as: UTF8.self))
+        }
+        return ["header": segment(0), "payload": segment(1), "signature_bytes": .int(Int64(parts.count > 2 ? ((try? Base64URL.decode(parts[2]))?.count ?? -1) : -1))]
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import HTTP
+import IdP
+import JSON
+
+/// Runs a scenario's steps against the in-process mock and the app.
+struct StepExecutor {
+    let context: ScenarioContext
+
+    var idp: MockIdP { context.idp }
+    var app: AppTarget { context.app }
+
+    func run(_ steps: [Step]) throws {
+        for step in steps { try run(step) }
+    }
+
+    func run(_ step: Step) throws {
+        switch step {
+        case .user(let user): try bindUser(user)
+        case .mint(let mint): context.tokens[mint.name] = try self.mint(mint.request)
+        case .callback(let callback):
+            let token = try callback.token.map { (name: String) throws -> String in try tokenText(name) }
+            context.responses[callback.name] = context.send(app.callbackRequest(token: callback.noToken ? nil : token), step: "callback \(callback.name)", token: token)
+        case .parallel(let parallel): try runParallel(parallel)
+        case .request(let request):
+            let token = try request.token.map { (name: String) throws -> String in try tokenText(name) }
+            let body = try request.body.map { (value: JSONValue) throws -> JSONValue in try context.resolve(value) }
+            context.responses[request.name] = context.send(app.request(method: request.method, path: try context.text(request.path), token: token, body: body),
+                                                           step: "request \(request.name)", token: token)
+        case .credentials(let step): try runCredentials(step)
+        case .keys(let keys): try runKeys(keys)
+        case .idpFault(let fault): try armIdPFault(fault)
+        case .appFault(let fault): try armAppFault(fault)
+        case .clock(let seconds): idp.clock.advance(seconds)
+        case .wait(let seconds, let ttlPlus, let cooldownPlus):
+            var total = seconds ?? 0
+            if let ttlPlus {
+                guard let ttl = app.profile.jwksCacheTTLSeconds else { throw StepError("wait jwks_ttl_plus: the profile declares no jwks_cache_ttl_seconds") }
+                total = max(total, ttl + ttlPlus)
+            }
+            if let cooldownPlus {
+                total = max(total, (app.profile.jwksCooldownSeconds ?? 0) + cooldownPlus)
+            }
+            // A scenario-level wait for the app's declared cache TTL: the behaviour under test is time.
+            usleep(useconds_t(min(total, 30) * 1_000_000))
+        case .mark(let name): context.marks[name] = idp.journal.lastSequence
+        case .jwtTemplate(let content):
+            do { _ = try idp.setJWTTemplate(try context.text(content)) } catch { throw StepError("jwt_template: \(error)") }
+        case .repeatBlock(let times, let steps):
+            for _ in 0..<times { try run(steps) }
+        case .expect(let expectation):
+            let evaluator = ExpectationEvaluator(context: context)
+            if let failure = try evaluator.failure(of: expectation) {
+                context.findings.append(Finding(step: expectation.step, message: failure, because: expectation.because))
+            }
+        }
+    }
+
+    private func tokenText(_ name: String) throws -> String {
+        if let token = context.tokens[name] { return token.token }
+        let resolved = try context.resolveString(name)
+        guard let text = resolved.stringValue, text.split(separator: ".").count >= 2 else {
+            throw StepError("token '\(name)' is not minted by an earlier step")
+        }
+        return text
+    }
+
+    private func bindUser(_ step: UserStep) throws {
+        if let fixture = step.fixture {
+            guard let user = idp.directory.resolveUser(fixture) else { throw StepError("user: no fixture user '\(fixture)'") }
+            context.users[step.name] = user
+            return
+        }
+        context.freshCounter += 1
+        let email = "fresh-\(context.runID)-\(context.freshCounter)-\(step.name)@example.test"
+        do {
+            let created = try idp.createUser(["email": .string(email), "first_name": "Fresh", "last_name": .string(step.name), "external_id": .string(idp.ids.uuid())])
+            guard let id = created["id"]?.stringValue, let user = idp.directory.users[id] else { throw StepError("user: the mock did not create \(email)") }
+            for membership in step.memberships {
+                guard let organization = idp.directory.resolveOrganization(try context.text(membership.organization)) else {
+                    throw StepError("user.memberships: no organization '\(membership.organization)'")
+                }
+                _ = try idp.createMembership(["user_id": .string(id), "organization_id": .string(organization.id), "role_slug": .string(membership.role)])
+            }
+            context.users[step.name] = user
+        } catch let error as IdPError {
+            throw StepError("user: the mock refused: \(error)")
+        }
+    }
+
+    func mint(_ spec: JSONObject) throws -> MintedToken {
+        var resolved = try context.resolve(.object(spec)).objectValue ?? [:]
+        if let user = spec["user"]?.stringValue, let bound = context.users[user] { resolved["user"] = .string(bound.id) }
+        do {
+            return try idp.mintToken(try TokenRequest(json: .object(resolved)))
+        } catch {
+            throw StepError("mint: \(error)")
+        }
+    }
+
+    private func runParallel(_ step: ParallelStep) throws {
+        var tokens: [String] = []
+        if let spec = step.mint {
+            for _ in 0..<step.count { tokens.append(try mint(spec).token) }
+        } else if let name = step.token {
+            let token = try tokenText(name)
+            tokens = Array(repeating: token, count: step.count)
+        }
+        let requests = tokens.map { app.callbackRequest(token: $0) }
+        context.responseLists[step.name] = context.sendConcurrently(requests, step: "parallel \(step.name)", tokens: tokens)
+    }
+
+    private func runCredentials(_ step: CredentialsStep) throws {
+        guard let credentials = app.profile.credentials else { throw StepError("credentials: the profile declares no organization_credentials") }
+        let call: HTTPCall?
+        switch step.action {
+        case "list": call = credentials.list
+        case "create": call = credentials.create
+        default: call = credentials.delete
+        }
+        guard let call else { throw StepError("credentials: the profile has no '\(step.action)' route") }
+        let organization = try context.text(step.organization)
+        let appOrgID = idp.directory.resolveOrganization(organization)?.externalID ?? organization
+        var path = call.path.replacingOccurrences(of: "{org_id}", with: appOrgID)
+        if let credential = step.credential { path = path.replacingOccurrences(of: "{credential_id}", with: try context.text(credential)) }
+        let token = try tokenText(step.token)
+        context.responses[step.name] = context.send(app.request(method: call.method, path: path, token: token, body: call.body),
+                                                    step: "credentials \(step.action) \(step.name)", token: token)
+    }
+
+    private func runKeys(_ step: KeysStep) throws {
+        let kid = try step.kid.map { (reference: String) throws -> String in try context.text(reference) }
+        func need() throws -> String {
+            guard let kid else { throw StepError("keys \(step.action): needs a kid") }
+            return kid
+        }
+        do {
+            let made: String?
+            switch step.action {
+            case "add": made = try idp.keys.apply(.add(algorithm: idp.configuration.signingAlgorithm))?.kid
+            case "remove": made = try idp.keys.apply(.remove(kid: try need()))?.kid
+            case "replace": made = try idp.keys.apply(.replace(kid: try need()))?.kid
+            case "activate":
+                try idp.keys.activate(kid: try need())
+                made = nil
+            case "publish-unparseable": made = try idp.keys.apply(.publishUnparseable)?.kid
+            default: made = try idp.keys.apply(.clearUnparseable)?.kid
+            }
+            if let name = step.name { context.kids[name] = made ?? kid ?? idp.keys.activeKey.kid }
+        } catch let error as IdPError {
+            throw StepError("keys \(step.action): \(error)")
+        }
+    }
+
+    private func armIdPFault(_ fault: JSONObject) throws {
+        if fault["clear"]?.boolValue == true {
+            idp.faults.clear()
+            return
+        }
+        var resolved = try context.resolve(.object(fault)).objectValue ?? [:]
+        // `body_user: "v"` answers with user v's WorkOS JSON: the mock then says a different
+        // user lives at the requested ID (the user_id_mismatch case).
+        if let other = resolved["body_user"] {
+            guard let reference = other.stringValue, let user = context.users[reference] ?? idp.directory.resolveUser(reference) else {
+                throw StepError("idp_fault.body_user: '\(other)' is not a bound or fixture user")
+            }
+            do { resolved["body"] = try idp.getUser(user.id) } catch { throw StepError("idp_fault.body_user: \(error)") }
+            resolved["body_user"] = nil
+            if resolved["status"] == nil { resolved["status"] = 200 }
+        }
+        do {
+            idp.faults.arm(try FaultRule(json: .object(resolved), id: "scenario_\(idp.faults.armed.count + 1)"))
+        } catch {
+            throw StepError("idp_fault: \(error)")
+        }
+    }
+
+    private func armAppFault(_ fault: JSONObject) throws {
+        guard let hook = app.profile.faultHook else { throw StepError("app_fault: the profile declares no fault_hook") }
+        if fault["clear"]?.boolValue == true {
+            _ = context.send(app.request(method: app.profile.faultClearMethod ?? "DELETE", path: hook.path, token: nil, body: nil), step: "app_fault clear", token: nil)
+            return
+        }
+        let response = context.send(app.request(method: hook.method, path: hook.path, token: nil, body: try context.resolve(.object(fault))),
+                                    step: "app_fault", token: nil)
+        guard let status = response.status, (200..<300).contains(status) else {
+            throw StepError("app_fault: the app's fault hook answered \(response.status.map(String.init) ?? response.error ?? "nothing")")
+        }
+    }
+}

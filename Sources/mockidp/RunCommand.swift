@@ -1,0 +1,121 @@
+import Arguments
+import Conformance
+import Foundation
+import IdP
+
+enum RunCommand: Subcommand {
+    static let spec = CommandSpec(
+        name: "run",
+        summary: "Run conformance scenarios against an app backend described by a target profile.",
+        options: [
+            .value("target", short: "t", placeholder: "FILE", help: "Target profile JSON (default: scenarios/targets/reference-app.json)."),
+            .value("scenarios", placeholder: "DIR", help: "Scenario folder (default: scenarios/suite)."),
+            .value("scenario", placeholder: "FILE", help: "Run this scenario file (repeatable); replaces --scenarios."),
+            .value("filter", short: "f", placeholder: "PATTERN", help: "Only scenarios whose id, family or file contains PATTERN (or matches a * glob)."),
+            .flag("list", help: "List the selected scenarios and exit."),
+            .value("shard", placeholder: "I/N", help: "Run shard I of N (1-based), for a CI matrix."),
+            .value("repeat", placeholder: "N", default: "1", help: "Run each scenario N times (flake hunting)."),
+            .value("json", placeholder: "FILE", help: "Write the JSON report here."),
+            .value("junit", placeholder: "FILE", help: "Write a JUnit XML report here."),
+            .flag("trace", help: "Print full transcripts for every scenario."),
+            .flag("strict", help: "Count skipped scenarios as failures."),
+            .value("set", placeholder: "NAME=VALUE", help: "Extra {placeholder} value for the profile (repeatable)."),
+            .value("app-arg", placeholder: "ARG", help: "Append ARG to the profile's start command (repeatable), e.g. --app-arg=--bug=NAME."),
+            .value("fixtures", placeholder: "FILE", help: "Fixtures for the mock IdP (default: embedded)."),
+            .flag("no-color", help: "Plain output (also when NO_COLOR is set or stdout is not a terminal)."),
+        ])
+
+    static func run(_ arguments: ParsedArguments) throws -> Int32 {
+        do {
+            return try execute(arguments)
+        } catch let error as ConfigError {
+            printError("mockidp run: \(error)")
+            return ExitCode.usage
+        } catch let error as AppUnreachable {
+            printError("mockidp run: \(error)")
+            return 3
+        }
+    }
+
+    static func loadTarget(_ arguments: ParsedArguments) throws -> TargetProfile {
+        guard let file = arguments.value("target") ?? ProjectFiles.locate("scenarios/targets/reference-app.json") else {
+            throw UsageError("--target is required (no scenarios/targets/reference-app.json found here)")
+        }
+        var profile = try TargetProfile.load(file: file)
+        let extra = arguments.allValues("app-arg")
+        if !extra.isEmpty {
+            guard profile.start != nil else { throw UsageError("--app-arg needs a profile with a start command") }
+            profile.start?.command += extra
+        }
+        return profile
+    }
+
+    static func selectScenarios(_ arguments: ParsedArguments) throws -> [Scenario] {
+        var scenarios: [Scenario]
+        let files = arguments.allValues("scenario")
+        if !files.isEmpty {
+            scenarios = try files.map { (file) throws(ConfigError) in try ScenarioLoader.load(file: file) }
+        } else {
+            guard let folder = arguments.value("scenarios") ?? ProjectFiles.locate("scenarios/suite") else {
+                throw UsageError("--scenarios is required (no scenarios/suite found here)")
+            }
+            scenarios = try ScenarioSuite.load(directory: folder)
+        }
+        scenarios = ScenarioSuite.filter(scenarios, pattern: arguments.value("filter"))
+        if let shard = arguments.value("shard") {
+            let parts = shard.split(separator: "/").compactMap { Int($0) }
+            guard parts.count == 2, parts[1] >= 1, (1...parts[1]).contains(parts[0]) else {
+                throw UsageError("--shard takes I/N with 1 ≤ I ≤ N, not '\(shard)'")
+            }
+            scenarios = ScenarioSuite.shard(scenarios, index: parts[0], count: parts[1])
+        }
+        return scenarios
+    }
+
+    static func placeholders(_ arguments: ParsedArguments) throws -> [String: String] {
+        var values: [String: String] = [:]
+        for assignment in arguments.allValues("set") {
+            guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
+                throw UsageError("--set takes NAME=VALUE, not '\(assignment)'")
+            }
+            values[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
+        }
+        return values
+    }
+
+    static func execute(_ arguments: ParsedArguments) throws -> Int32 {
+        let profile = try loadTarget(arguments)
+        let scenarios = try selectScenarios(arguments)
+        let repeatCount = try arguments.integer("repeat", in: 1...1000) ?? 1
+        if arguments.has("list") {
+            for scenario in scenarios {
+                let requires = scenario.requires.isEmpty ? "" : "  [requires \(scenario.requires.joined(separator: ", "))]"
+                print("\(scenario.id)  — \(scenario.title)\(requires)")
+            }
+            print("\(scenarios.count) scenario(s)")
+            return ExitCode.success
+        }
+        guard !scenarios.isEmpty else { throw UsageError("no scenario matches the selection") }
+        var configuration = IdPConfiguration()
+        configuration.fixturesFile = arguments.value("fixtures")
+        let runner = try ConformanceRunner(profile: profile, idpConfiguration: configuration, placeholders: try placeholders(arguments))
+        defer { runner.stop() }
+        try runner.start()
+        let console = ConsoleReporter(color: !arguments.has("no-color") && ConsoleReporter.colorWanted(), trace: arguments.has("trace"))
+        print("mockidp run: \(scenarios.count) scenario(s) × \(repeatCount) against \(profile.name) at \(runner.app?.baseURL ?? profile.baseURL) (mock IdP at \(runner.idp.baseURL))")
+        var index = 0
+        var options = RunOptions()
+        options.repeatCount = repeatCount
+        let report = runner.run(scenarios, options: options) { result in
+            index += 1
+            print(console.line(for: result, index: index, total: scenarios.count * repeatCount))
+            fflush(nil)
+        }
+        let details = console.details(report)
+        if !details.isEmpty { print(details) }
+        if let path = arguments.value("json") { try JSONReporter.write(report, to: path) }
+        if let path = arguments.value("junit") { try JUnitReporter.write(report, to: path) }
+        print(console.summary(report))
+        return report.exitCode(strict: arguments.has("strict"))
+    }
+}

@@ -19,12 +19,14 @@ let package = Package(
         .target(name: "Arguments"),
         .target(name: "IdP", dependencies: ["JOSE", "HTTP", "JSON"]),
         .target(name: "Benchmarks", dependencies: ["IdP", "JOSE", "HTTP", "JSON"]),
-        .executableTarget(name: "mockidp", dependencies: ["Benchmarks", "IdP", "JOSE", "HTTP", "JSON", "Arguments"]),
+        .target(name: "SampleApp", dependencies: ["JOSE", "HTTP", "JSON", "COpenSSL"]),
+        .executableTarget(name: "mockidp", dependencies: ["Benchmarks", "IdP", "JOSE", "HTTP", "JSON", "Arguments", "SampleApp"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "JOSETests", dependencies: ["JOSE", "JSON", "COpenSSL"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "JSON"]),
         .testTarget(name: "ArgumentsTests", dependencies: ["Arguments"]),
         .testTarget(name: "IdPTests", dependencies: ["IdP", "JOSE", "HTTP", "JSON"]),
+        .testTarget(name: "SampleAppTests", dependencies: ["SampleApp", "IdP", "JOSE", "HTTP", "JSON"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -20,13 +20,15 @@ let package = Package(
         .target(name: "IdP", dependencies: ["JOSE", "HTTP", "JSON"]),
         .target(name: "Conformance", dependencies: ["IdP", "JOSE", "HTTP", "JSON", "Arguments"]),
         .target(name: "Benchmarks", dependencies: ["IdP", "JOSE", "HTTP", "JSON"]),
-        .executableTarget(name: "mockidp", dependencies: ["Conformance", "Benchmarks", "IdP", "JOSE", "HTTP", "JSON", "Arguments"]),
+        .target(name: "SampleApp", dependencies: ["JOSE", "HTTP", "JSON", "COpenSSL"]),
+        .executableTarget(name: "mockidp", dependencies: ["Conformance", "Benchmarks", "SampleApp", "IdP", "JOSE", "HTTP", "JSON", "Arguments"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "JOSETests", dependencies: ["JOSE", "JSON", "COpenSSL"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "JSON"]),
         .testTarget(name: "ArgumentsTests", dependencies: ["Arguments"]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "IdP", "HTTP", "JSON"]),
         .testTarget(name: "IdPTests", dependencies: ["IdP", "JOSE", "HTTP", "JSON"]),
+        .testTarget(name: "SampleAppTests", dependencies: ["SampleApp", "IdP", "JOSE", "HTTP", "JSON"]),
     ],
     swiftLanguageModes: [.v6]
 )

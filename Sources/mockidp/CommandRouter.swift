@@ -26,7 +26,7 @@ extension Subcommand {
 }
 
 enum CommandRouter {
-    static let commands: [Command] = [ServeCommand.command, RunCommand.command, BenchCommand.command]
+    static let commands: [Command] = [ServeCommand.command, RunCommand.command, SampleAppCommand.command, BenchCommand.command]
 
     static var usage: String {
         var lines = [
@@ -37,7 +37,7 @@ enum CommandRouter {
             "Commands:",
         ]
         for command in commands {
-            lines.append("  " + command.spec.name.padding(toLength: 10, withPad: " ", startingAt: 0) + command.spec.summary)
+            lines.append("  " + command.spec.name.padding(toLength: 12, withPad: " ", startingAt: 0) + command.spec.summary)
         }
         lines += ["", "Run 'mockidp <command> --help' for a command's options."]
         return lines.joined(separator: "\n")

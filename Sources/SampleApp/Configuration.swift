@@ -1,0 +1,93 @@
+/// One known auth bug the reference app can re-introduce (`--bug NAME`), each as it appeared in
+/// a real code base (see /work/shared/bugs.md §4). The conformance runner must catch every one.
+public enum SeededBug: String, Sendable, CaseIterable {
+    /// (a) Membership sync compares IdP organization IDs with app organization IDs.
+    case idSpaceConfusion = "id-space-confusion"
+    /// (b) The idempotency key is computed and never used: a replay re-runs the login.
+    case unusedIdempotencyKey = "unused-idempotency-key"
+    /// (c) Check-then-insert with the lock released in between: concurrent first logins duplicate.
+    case concurrentDuplicateProvisioning = "concurrent-duplicate-provisioning"
+    /// (d) `typeof`-style jti/sid presence; empty jti falls back to a key shared by every user.
+    case emptySidJtiAccepted = "empty-sid-jti-accepted"
+    /// (e) JWKS cached forever: keys once seen stay trusted, same-kid replacements are ignored.
+    case jwksCachedForever = "jwks-cached-forever"
+    /// (f) Workspace and member saved before the API key; a key failure leaves them behind.
+    case halfProvisionedMember = "half-provisioned-member"
+    /// (g) With the email claim present, the app user is resolved by email (account takeover).
+    case emailClaimSkipsMismatch = "email-claim-skips-mismatch"
+    /// (h) Organization credential writes check membership, not role.
+    case memberWritesOrgCredentials = "member-writes-org-credentials"
+    /// `alg: none` with an empty signature is accepted.
+    case algNoneAccepted = "alg-none-accepted"
+    /// `iss` is not compared.
+    case issuerNotChecked = "issuer-not-checked"
+    /// `exp` and `nbf` are not checked.
+    case expiryNotChecked = "expiry-not-checked"
+}
+
+/// Why the app refuses a configuration.
+public enum SampleAppConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalid(field: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let field, let reason): return "\(field): \(reason)"
+        }
+    }
+}
+
+/// Everything the reference app needs to trust the IdP: where it is, who the app is, and how
+/// strictly to check tokens.
+public struct SampleAppConfiguration: Sendable {
+    /// The IdP base URL, without a trailing slash (one is removed if given).
+    public var idpBaseURL: String
+    public var clientID: String
+    /// API key for the IdP management API (`Authorization: Bearer sk_…`).
+    public var apiKey: String
+    /// Expected `iss`, compared byte for byte.
+    public var issuer: String
+    /// How long a fetched JWKS is trusted before it is fetched again. Finite on purpose: a key
+    /// removed at the IdP must stop verifying within this time.
+    public var jwksTTLMilliseconds: Int64 = 300_000
+    /// Minimum interval between JWKS fetches caused by a token with an unknown `kid`, so forged
+    /// kids cannot turn the app into a JWKS request amplifier.
+    public var jwksCooldownMilliseconds: Int64 = 30_000
+    /// Clock skew tolerated on `exp`, `nbf` and `iat` (at most 60 s).
+    public var leewaySeconds: Int64 = 30
+    /// A custom claim (JWT template) carrying the user's email; when present it saves the
+    /// user fetch. The user is still keyed by `sub`.
+    public var emailClaim: String = "urn:mockidp:email"
+    /// Enables the `/_test` routes (introspection, faults, seeding, reset).
+    public var testMode: Bool = false
+    /// The seeded bug, or nil for the correct app.
+    public var bug: SeededBug?
+    /// Wall clock in Unix milliseconds; tests may substitute their own.
+    public var clock: @Sendable () -> Int64 = { WallClock.nowMilliseconds() }
+    /// Per-request timeout for IdP calls.
+    public var idpTimeoutMilliseconds: Int64 = 10_000
+
+    public init(idpBaseURL: String, clientID: String, apiKey: String, issuer: String) {
+        var base = idpBaseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        self.idpBaseURL = base
+        self.clientID = clientID
+        self.apiKey = apiKey
+        self.issuer = issuer
+    }
+
+    public var jwksURL: String { "\(idpBaseURL)/sso/jwks/\(percentEncodeSegment(clientID))" }
+
+    public func validate() throws(SampleAppConfigurationError) {
+        guard idpBaseURL.hasPrefix("http://") else {
+            throw .invalid(field: "idp", reason: "must be an http:// URL (the mock IdP serves plain HTTP), got '\(idpBaseURL)'")
+        }
+        guard !clientID.isEmpty else { throw .invalid(field: "client-id", reason: "must not be empty") }
+        guard !apiKey.isEmpty else { throw .invalid(field: "api-key", reason: "must not be empty") }
+        guard !issuer.isEmpty else { throw .invalid(field: "issuer", reason: "must not be empty (the app always checks iss)") }
+        guard jwksTTLMilliseconds > 0 else { throw .invalid(field: "jwks-ttl-ms", reason: "must be positive (a JWKS is never cached forever)") }
+        guard jwksCooldownMilliseconds >= 0 else { throw .invalid(field: "jwks-cooldown-ms", reason: "must not be negative") }
+        guard (0...60).contains(leewaySeconds) else { throw .invalid(field: "leeway-seconds", reason: "must be 0...60, got \(leewaySeconds)") }
+        guard !emailClaim.isEmpty else { throw .invalid(field: "email-claim", reason: "must not be empty") }
+        guard idpTimeoutMilliseconds > 0 else { throw .invalid(field: "idp-timeout", reason: "must be positive") }
+    }
+}

@@ -1,0 +1,214 @@
+import JSON
+
+// The app's own tables. In-memory, behind one `Mutex` in `SampleApp`: a critical section plays
+// the part of a database transaction, and a uniqueness check inside it the part of a unique
+// constraint. App IDs are UUIDs; IdP IDs are kept only in the columns named `idp…`.
+
+struct AppOrganization: Sendable {
+    let id: String
+    var name: String
+}
+
+struct AppUser: Sendable {
+    let id: String
+    let idpUserID: String
+    var email: String?
+}
+
+struct Workspace: Sendable {
+    let id: String
+    let name: String
+    let ownerUserID: String
+}
+
+struct WorkspaceMember: Sendable {
+    let id: String
+    let workspaceID: String
+    let userID: String
+    let role: String
+    var lastSeenAt: Int64
+}
+
+struct APIKey: Sendable {
+    let id: String
+    let userID: String
+    let memberID: String
+    let secret: String
+}
+
+/// A user's role in an app organization, synced from the IdP at each login.
+struct OrganizationMembership: Sendable {
+    let organizationID: String
+    let idpOrganizationID: String
+    let userID: String
+    let role: String
+}
+
+struct OrganizationCredential: Sendable {
+    let id: String
+    let organizationID: String
+    let name: String
+    let secret: String
+    let createdAt: Int64
+}
+
+/// A callback response kept under its idempotency key and replayed byte for byte.
+struct StoredResponse: Sendable, Equatable {
+    let status: Int
+    let body: [UInt8]
+}
+
+/// An IdP membership with the app organization it may link to. `appOrganizationID` is the
+/// IdP organization's `external_id` (or, with the id-space-confusion bug, its IdP ID); it links
+/// only if the app has an organization with that ID.
+struct MembershipCandidate: Sendable {
+    let appOrganizationID: String?
+    let idpOrganizationID: String
+    let role: String
+}
+
+/// Everything a login needs that came from the token and the IdP, gathered before the lock.
+struct LoginInput: Sendable {
+    let idpUserID: String
+    let email: String?
+    let memberships: [MembershipCandidate]
+    /// nil when the key is not used (the unused-idempotency-key bug).
+    let idempotencyKey: String?
+    let now: Int64
+    /// The email-claim-skips-mismatch bug: find the app user by this email first.
+    let resolveByEmail: String?
+}
+
+enum ProvisioningFailure: Error, Sendable, Equatable {
+    /// The armed `api_key.create` fault fired.
+    case apiKeyCreation
+}
+
+/// Named points where `/_test/faults` can make provisioning fail.
+enum FaultPoint: String, Sendable, CaseIterable {
+    case apiKeyCreate = "api_key.create"
+}
+
+struct Database: Sendable {
+    var organizations: [String: AppOrganization] = [:]
+    var users: [AppUser] = []
+    var workspaces: [Workspace] = []
+    var members: [WorkspaceMember] = []
+    var apiKeys: [APIKey] = []
+    var memberships: [OrganizationMembership] = []
+    var credentials: [OrganizationCredential] = []
+    var idempotency: [String: StoredResponse] = [:]
+    /// Armed faults: remaining uses, nil meaning until cleared.
+    var faults: [FaultPoint: Int?] = [:]
+
+    // MARK: - Faults
+
+    mutating func takeFault(_ point: FaultPoint) -> Bool {
+        guard let remaining = faults[point] else { return false }
+        if let remaining {
+            if remaining <= 1 { faults[point] = nil } else { faults[point] = .some(remaining - 1) }
+        }
+        return true
+    }
+
+    // MARK: - Login
+
+    /// The app user a login belongs to: by IdP user ID (the only correct key), or first by email
+    /// under the email-claim bug.
+    func userIndex(for input: LoginInput) -> Int? {
+        if let email = input.resolveByEmail?.lowercased(),
+            let byEmail = users.firstIndex(where: { $0.email?.lowercased() == email })
+        {
+            return byEmail  // BUG (email-claim-skips-mismatch): another IdP user's account.
+        }
+        return users.firstIndex { $0.idpUserID == input.idpUserID }
+    }
+
+    /// A later login: same workspace and member, no key, `last_seen_at` moves.
+    mutating func existingLogin(userIndex: Int, _ input: LoginInput) -> StoredResponse? {
+        let userID = users[userIndex].id
+        guard let workspace = workspaces.first(where: { $0.ownerUserID == userID }),
+            let memberIndex = members.firstIndex(where: { $0.userID == userID && $0.workspaceID == workspace.id })
+        else { return nil }
+        if let email = input.email, input.resolveByEmail == nil { users[userIndex].email = email }
+        members[memberIndex].lastSeenAt = input.now
+        syncMemberships(userID: userID, input.memberships)
+        return finish(user: users[userIndex], workspace: workspace, member: members[memberIndex], key: nil, firstLogin: false, input)
+    }
+
+    /// A first login: user, workspace, owner member and default key, all or nothing (unless
+    /// `halfProvisioned`, the bug that saves the member before the key).
+    mutating func firstLogin(_ input: LoginInput, halfProvisioned: Bool) -> Result<StoredResponse, ProvisioningFailure> {
+        let user = AppUser(id: Identifiers.uuid(), idpUserID: input.idpUserID, email: input.email)
+        let workspace = Workspace(id: Identifiers.uuid(), name: "Personal Workspace", ownerUserID: user.id)
+        let member = WorkspaceMember(id: Identifiers.uuid(), workspaceID: workspace.id, userID: user.id, role: "owner", lastSeenAt: input.now)
+        if halfProvisioned {
+            // BUG (half-provisioned-member): saved before the key exists, never rolled back.
+            users.append(user)
+            workspaces.append(workspace)
+            members.append(member)
+        }
+        if takeFault(.apiKeyCreate) { return .failure(.apiKeyCreation) }
+        let key = APIKey(id: Identifiers.uuid(), userID: user.id, memberID: member.id, secret: Identifiers.secret(prefix: "ak_"))
+        if !halfProvisioned {
+            users.append(user)
+            workspaces.append(workspace)
+            members.append(member)
+        }
+        apiKeys.append(key)
+        syncMemberships(userID: user.id, input.memberships)
+        return .success(finish(user: user, workspace: workspace, member: member, key: key, firstLogin: true, input))
+    }
+
+    /// Replaces the user's organization memberships with the IdP's current ones, keeping only
+    /// organizations the app knows.
+    mutating func syncMemberships(userID: String, _ candidates: [MembershipCandidate]) {
+        memberships.removeAll { $0.userID == userID }
+        var linked = Set<String>()
+        for candidate in candidates {
+            guard let organizationID = candidate.appOrganizationID, organizations[organizationID] != nil,
+                linked.insert(organizationID).inserted
+            else { continue }
+            memberships.append(OrganizationMembership(organizationID: organizationID, idpOrganizationID: candidate.idpOrganizationID,
+                                                      userID: userID, role: candidate.role))
+        }
+    }
+
+    private mutating func finish(user: AppUser, workspace: Workspace, member: WorkspaceMember, key: APIKey?,
+                                 firstLogin: Bool, _ input: LoginInput) -> StoredResponse {
+        let organizations: [JSONValue] = memberships.filter { $0.userID == user.id }.map { membership in
+            ["id": .string(membership.organizationID), "idp_organization_id": .string(membership.idpOrganizationID),
+             "role": .string(membership.role)]
+        }
+        let body: JSONValue = [
+            "user": ["id": .string(user.id), "idp_user_id": .string(user.idpUserID), "email": user.email.map(JSONValue.string) ?? .null],
+            "workspace": ["id": .string(workspace.id), "name": .string(workspace.name)],
+            "workspace_member": ["id": .string(member.id), "role": .string(member.role)],
+            "default_api_key": key.map { ["id": .string($0.id), "secret": .string($0.secret)] } ?? .null,
+            "organizations": .array(organizations),
+            "first_login": .bool(firstLogin),
+            "last_seen_at": .string(WallClock.iso8601(milliseconds: member.lastSeenAt)),
+        ]
+        let response = StoredResponse(status: 200, body: body.serialized())
+        if let key = input.idempotencyKey { idempotency[key] = response }
+        return response
+    }
+
+    // MARK: - Introspection
+
+    func introspect(idpUserID: String) -> JSONValue {
+        let userIDs = Set(users.filter { $0.idpUserID == idpUserID }.map(\.id))
+        let rows = memberships.filter { userIDs.contains($0.userID) }.map { membership -> JSONValue in
+            ["organization_id": .string(membership.organizationID), "idp_organization_id": .string(membership.idpOrganizationID),
+             "role": .string(membership.role)]
+        }
+        let email = users.first { $0.idpUserID == idpUserID }?.email
+        return [
+            "workspaces": .int(Int64(workspaces.filter { userIDs.contains($0.ownerUserID) }.count)),
+            "members": .int(Int64(members.filter { userIDs.contains($0.userID) }.count)),
+            "api_keys": .int(Int64(apiKeys.filter { userIDs.contains($0.userID) }.count)),
+            "memberships": .array(rows),
+            "email": email.map(JSONValue.string) ?? .null,
+        ]
+    }
+}

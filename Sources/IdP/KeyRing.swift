@@ -57,6 +57,26 @@ public final class KeyRing: Sendable {
         try Self.generateKey(algorithm: algorithm, kid: kid ?? ids.id(.keyPair), ids: ids)
     }
 
+    private let attackerKeys = Mutex<[JWSAlgorithm: PrivateKey]>([:])
+
+    /// A key the JWKS never publishes, under a fresh `kid` each call. The key pair is made once:
+    /// forging many unknown-kid tokens (a JWKS-fetch flood) must not cost a key generation each.
+    public func attackerKey(algorithm: JWSAlgorithm) throws(IdPError) -> SigningKey {
+        let existing = attackerKeys.withLock { $0[algorithm] }
+        let privateKey: PrivateKey
+        if let existing {
+            privateKey = existing
+        } else {
+            privateKey = try makeKey(algorithm: algorithm).privateKey
+            attackerKeys.withLock { $0[algorithm] = privateKey }
+        }
+        do {
+            return try SigningKey(privateKey: privateKey, kid: ids.id(.keyPair))
+        } catch {
+            throw .invalidRequest(code: "key_generation_failed", message: error.description)
+        }
+    }
+
     /// Seeded, the key material and its certificate come from the ID generator's sequence, so a
     /// `--seed` run publishes the same JWKS every time.
     static func generateKey(algorithm: JWSAlgorithm, kid: String, ids: IDGenerator) throws(IdPError) -> SigningKey {

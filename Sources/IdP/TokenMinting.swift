@@ -111,7 +111,7 @@ struct TokenMinter: Sendable {
                 header = merged(header, request)
                 signature = try sign(header: header, payload: payload, signer: HMACSigner(secret: Array(signingKey.privateKey.publicKey.spkiPEM.utf8)))
             case .unknownKey, .embeddedJWK:
-                let attacker = try keys.makeKey(algorithm: signingKey.algorithm)
+                let attacker = try keys.attackerKey(algorithm: signingKey.algorithm)
                 header["kid"] = .string(attacker.kid)
                 if request.sign == .embeddedJWK { header["jwk"] = .object(attacker.privateKey.publicKey.jwk(kid: attacker.kid)) }
                 header = merged(header, request)

@@ -22,12 +22,14 @@ let package = Package(
         .target(name: "Benchmarks", dependencies: ["IdP", "JOSE", "HTTP", "JSON"]),
         .target(name: "SampleApp", dependencies: ["JOSE", "HTTP", "JSON", "COpenSSL"]),
         .executableTarget(name: "mockidp", dependencies: ["Conformance", "Benchmarks", "SampleApp", "IdP", "JOSE", "HTTP", "JSON", "Arguments"]),
+        // Shared by the test targets: a mock on loopback, and the runner for Python interop checks.
+        .target(name: "TestSupport", dependencies: ["IdP", "HTTP", "JSON"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "JOSETests", dependencies: ["JOSE", "JSON", "COpenSSL"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "JSON"]),
         .testTarget(name: "ArgumentsTests", dependencies: ["Arguments"]),
-        .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "IdP", "HTTP", "JSON"]),
-        .testTarget(name: "IdPTests", dependencies: ["IdP", "JOSE", "HTTP", "JSON"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "SampleApp", "TestSupport", "IdP", "HTTP", "JSON"]),
+        .testTarget(name: "IdPTests", dependencies: ["IdP", "TestSupport", "JOSE", "HTTP", "JSON"]),
         .testTarget(name: "SampleAppTests", dependencies: ["SampleApp", "IdP", "JOSE", "HTTP", "JSON"]),
     ],
     swiftLanguageModes: [.v6]

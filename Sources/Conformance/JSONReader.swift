@@ -40,7 +40,7 @@ struct JSONReader {
     func checkKeys(_ allowed: Set<String>) throws(ConfigError) {
         let object = try requireObject()
         for key in object.keys where !allowed.contains(key) {
-            let near = allowed.sorted().first { editDistance($0, key) <= 2 }
+            let near = allowed.sorted().first { editDistance($0, key) <= 2 || ($0.hasPrefix(key) && key.count >= 3) }
             throw error(key, "unknown field\(near.map { "; did you mean '\($0)'?" } ?? "") (expected one of \(allowed.sorted().joined(separator: ", ")))")
         }
     }

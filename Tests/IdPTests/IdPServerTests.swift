@@ -3,6 +3,7 @@ import HTTP
 import JOSE
 import JSON
 import Testing
+import TestSupport
 @testable import IdP
 
 @Suite struct IDSpaceJournalTests {

@@ -1,0 +1,138 @@
+import Foundation
+import JSON
+import Testing
+@testable import Conformance
+
+@Suite struct ScenarioParsingTests {
+    func parse(_ text: String) throws(ConfigError) -> Scenario {
+        let value: JSONValue
+        do { value = try JSONValue.parse(text) } catch { throw ConfigError(file: "t.json", field: "", message: "\(error)") }
+        return try ScenarioLoader.parse(value, file: "t.json")
+    }
+
+    @Test func readsAWellFormedScenario() throws {
+        let scenario = try parse(#"""
+        {"id": "replay.x", "title": "T", "references": {"bugs": ["b"]}, "requires": ["introspection"],
+         "steps": [{"user": {"as": "u", "fresh": true}}, {"mint": {"as": "t", "user": "u", "sign": "none"}},
+                   {"callback": {"as": "r", "token": "t"}}, {"expect": {"response": "r", "status": "4xx", "because": "why"}}]}
+        """#)
+        #expect(scenario.family == "replay")
+        #expect(scenario.steps.map(\.kind) == ["user", "mint", "callback", "expect"])
+        #expect(scenario.references.bugs == ["b"])
+        guard case .expect(let expectation) = scenario.steps[3] else { Issue.record("not an expect step"); return }
+        #expect(expectation.because == "why")
+        #expect(expectation.step == "steps[3]")
+    }
+
+    // Each broken file must name the file, the step and the field, with a message that says what to do.
+    @Test(arguments: [
+        (#"{"title": "T", "steps": [{"mark": "m"}]}"#, nil as String?, "id", "is required"),
+        (#"{"id": "a.b", "title": "T", "steps": []}"#, nil, "steps", "non-empty"),
+        (#"{"id": "a.b", "title": "T", "steps": [{"callbak": {"as": "r", "token": "t"}}]}"#, "steps[0]", "callbak", "did you mean 'callback'"),
+        (#"{"id": "a.b", "title": "T", "steps": [{"mark": "m"}, {"mint": {"as": "t"}}]}"#, "steps[1]", "mint.user", "is required"),
+        (#"{"id": "a.b", "title": "T", "steps": [{"mint": {"as": "t", "user": "u", "sign": "nope"}}]}"#, "steps[0]", "mint.sign", "is not one of"),
+        (#"{"id": "a.b", "title": "T", "steps": [{"mint": {"as": "t", "user": "u", "expires": 5}}]}"#, "steps[0]", "mint.expires", "did you mean 'expires_in'"),
+        (#"{"id": "a.b", "title": "T", "steps": [{"parallel": {"as": "p", "count": 0, "token": "t"}}]}"#, "steps[0]", "parallel.count", "from 1 to 256"),
+        (#"{"id": "a.b", "title": "T", "steps": [{"expect": {"response": "r", "distinct": {}}}]}"#, "steps[0]", "expect.distinct", "does not apply to 'response'"),
+        (#"{"id": "a.b", "title": "T", "steps": [{"expect": {"status": 200}}]}"#, "steps[0]", "expect", "needs a subject"),
+        (#"{"id": "a.b", "title": "T", "steps": [{"repeat": {"times": 2, "steps": [{"wait": {}}]}}]}"#, "steps[0].repeat.steps[0]", "wait.seconds", "say how long"),
+        (#"{"id": "a.b", "title": "T", "steps": [{"mark": "m", "wait": {"seconds": 1}}]}"#, "steps[0]", "", "exactly one key"),
+        (#"{"id": "a.b", "title": "T", "id_spaces": "mixed", "steps": [{"mark": "m"}]}"#, nil, "id_spaces", "strict or adversarial"),
+    ])
+    func brokenFilesNameFileStepAndField(_ text: String, _ step: String?, _ field: String, _ message: String) {
+        do {
+            _ = try parse(text)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.file == "t.json")
+            #expect(error.step == step)
+            #expect(error.field == field)
+            #expect(error.message.contains(message), "\(error.message)")
+        }
+    }
+
+    @Test func everyBuiltInScenarioParsesAndIdsAreUnique() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scenarios/suite").path
+        let scenarios = try ScenarioSuite.load(directory: folder)
+        #expect(scenarios.count >= 50)
+        let families = Set(scenarios.map(\.family))
+        #expect(families.isSuperset(of: ["first-login", "replay", "concurrency", "sid-jti", "id-spaces", "token", "rotation", "email", "provisioning", "credentials"]))
+        // Every seeded bug of the reference app is named by at least one scenario that catches it.
+        let caught = Set(scenarios.flatMap(\.references.bugs))
+        for bug in ["id-space-confusion", "unused-idempotency-key", "concurrent-duplicate-provisioning", "empty-sid-jti-accepted",
+                    "jwks-cached-forever", "half-provisioned-member", "email-claim-skips-mismatch", "member-writes-org-credentials",
+                    "alg-none-accepted", "issuer-not-checked", "expiry-not-checked"] {
+            #expect(caught.contains(bug), "no scenario names \(bug)")
+        }
+    }
+
+    @Test func filterAndShardCoverEveryScenarioOnce() throws {
+        let scenarios = (0..<10).map { index in
+            Scenario(file: "f\(index).json", id: "fam\(index % 3).s\(index)", family: "fam\(index % 3)", title: "t", steps: [.mark("m")])
+        }
+        #expect(ScenarioSuite.filter(scenarios, pattern: "fam1").count == 3)
+        #expect(ScenarioSuite.filter(scenarios, pattern: "*.s1").map(\.id) == ["fam1.s1"])
+        let shards = (1...3).map { ScenarioSuite.shard(scenarios, index: $0, count: 3).map(\.id) }
+        #expect(shards.flatMap { $0 }.sorted() == scenarios.map(\.id).sorted())
+        #expect(Set(shards[0]).isDisjoint(with: shards[1]))
+    }
+}
+
+@Suite struct TargetProfileTests {
+    @Test func referenceProfileDeclaresEveryCapability() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scenarios/targets/reference-app.json").path
+        let profile = try TargetProfile.load(file: file)
+        #expect(profile.capabilities == ["introspection", "fault_hook", "seeding", "reset", "jwks_cache_ttl", "email_claim", "organization_credentials"])
+        #expect(profile.tokenPlacement == .bearer)
+        #expect(profile.responseFields["workspace_id"] == .pointer("/workspace/id"))
+    }
+
+    @Test func profileErrorsNameTheField() {
+        let cases: [(String, String)] = [
+            (#"{"base_url": "https://x", "callback": {"path": "/cb"}}"#, "base_url"),
+            (#"{"base_url": "http://x", "callback": {"path": "/cb", "token": {"in": "cookie"}}}"#, "callback.token.in"),
+            (#"{"base_url": "http://x", "callback": {"path": "/cb"}, "response": {"w": "workspace/id"}}"#, "response.w"),
+            (#"{"base_url": "http://x", "callback": {"path": "/cb"}, "capabilities": {"introspect": {}}}"#, "capabilities.introspect"),
+            (#"{"base_url": "http://x"}"#, "callback"),
+        ]
+        for (text, field) in cases {
+            do {
+                _ = try TargetProfile.parse(try JSONValue.parse(text), file: "p.json")
+                Issue.record("expected an error for \(field)")
+            } catch let error as ConfigError {
+                #expect(error.field == field, "\(error)")
+                #expect(error.file == "p.json")
+            } catch {
+                Issue.record("unexpected \(error)")
+            }
+        }
+    }
+}
+
+@Suite struct AssertionEngineTests {
+    @Test(arguments: [
+        (200, JSONValue.int(200), true), (201, "2xx", true), (404, "2xx", false), (503, "not 5xx", false), (401, "not 5xx", true),
+        (409, ["2xx", 409], true), (500, ["2xx", 409], false), (204, "!2xx", false),
+    ] as [(Int, JSONValue, Bool)])
+    func statusPatterns(_ status: Int, _ wanted: JSONValue, _ matches: Bool) {
+        #expect(ExpectationEvaluator.statusMatches(status, wanted) == matches)
+        #expect(!ExpectationEvaluator.statusMatches(nil, wanted))
+    }
+
+    @Test func countsTakeExactOrBounds() {
+        #expect(ExpectationEvaluator.count(1, matches: 1, label: "x") == nil)
+        #expect(ExpectationEvaluator.count(2, matches: 1, label: "x") == "x: expected 1, got 2")
+        #expect(ExpectationEvaluator.count(6, matches: ["max": 5], label: "x") == "x: expected at most 5, got 6")
+        #expect(ExpectationEvaluator.count(0, matches: ["min": 1], label: "x") == "x: expected at least 1, got 0")
+        #expect(ExpectationEvaluator.count(nil, matches: 1, label: "x") != nil)
+    }
+
+    @Test func differencesPointAtTheMember() {
+        let a: JSONValue = ["w": ["id": "1"], "last_seen_at": "t1"]
+        let b: JSONValue = ["w": ["id": "1"], "last_seen_at": "t2"]
+        #expect(ExpectationEvaluator.firstDifference(a, b) == #"/last_seen_at: "t1" vs "t2""#)
+        #expect(ExpectationEvaluator.removing(["/last_seen_at"], from: a) == ExpectationEvaluator.removing(["/last_seen_at"], from: b))
+    }
+}

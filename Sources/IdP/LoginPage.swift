@@ -58,7 +58,7 @@ enum LoginPage {
                     let name = organization?.name ?? membership.organizationID
                     buttons += "<button type=\"submit\" name=\"organization_id\" value=\"\(escape(membership.organizationID))\" \(data) data-org=\"\(escape(organization?.ref ?? membership.organizationID))\">Continue to \(escape(name))</button>"
                 }
-                buttons += "<button type=\"submit\" class=\"quiet\" name=\"organization_id\" value=\"\" \(data) data-org=\"\">Let the app ask</button>"
+                buttons += "<button type=\"submit\" class=\"quiet\" name=\"organization_id\" value=\"\" \(data) data-org=\"\" title=\"No organization now: authenticate answers 403 organization_selection_required\">Let the app ask</button>"
             } else {
                 buttons = "<button type=\"submit\" \(data)>Continue as \(escape(user.firstName ?? user.email))</button>"
             }

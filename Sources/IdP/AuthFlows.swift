@@ -40,7 +40,7 @@ extension MockIdP {
 
     // MARK: - Redirect allow-list
 
-    /// Any `http` URL on a loopback host (`localhost`, `127.0.0.1`, `[::1]`, any port) — a local
+    /// Any `http` or `https` URL on a loopback host (`localhost`, `127.0.0.1`, `[::1]`, any port) — a local
     /// dev tool's callbacks — plus exact matches of `configuration.redirectURIs`. User info
     /// (`http://localhost@evil.test`), fragments and control characters are refused.
     public func isAllowedRedirect(_ uri: String) -> Bool {
@@ -50,8 +50,10 @@ extension MockIdP {
 
     static func isLoopbackHTTPURL(_ uri: String) -> Bool {
         guard uri.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }), !uri.contains("#") else { return false }
-        guard uri.lowercased().hasPrefix("http://") else { return false }
-        let rest = uri.dropFirst("http://".count)
+        let lowered = uri.lowercased()
+        // https too: some dev servers (next dev --experimental-https) serve loopback over TLS.
+        guard let scheme = ["http://", "https://"].first(where: lowered.hasPrefix) else { return false }
+        let rest = uri.dropFirst(scheme.count)
         let authority = rest.prefix { $0 != "/" && $0 != "?" }
         return isLoopbackAuthority(authority)
     }
@@ -98,7 +100,7 @@ extension MockIdP {
     ) throws(IdPError) -> String {
         guard isAllowedRedirect(redirectURI) else {
             throw .invalidRequest(code: "invalid_redirect_uri",
-                                  message: "redirect_uri '\(redirectURI)' is not allowed: use an http://localhost, 127.0.0.1 or [::1] URL, or add it to redirectURIs")
+                                  message: "redirect_uri '\(redirectURI)' is not allowed: use an http(s) URL on localhost, 127.0.0.1 or [::1], or add it to redirectURIs")
         }
         guard Self.authenticationMethods.contains(authenticationMethod) else {
             throw .invalidRequest(code: "invalid_request_parameters",
@@ -449,6 +451,6 @@ extension AuthFlowState {
     }
 }
 
-extension Character {
+fileprivate extension Character {
     var isASCIIDigit: Bool { isASCII && isNumber }
 }

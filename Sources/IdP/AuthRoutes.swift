@@ -46,7 +46,7 @@ struct AuthRoutes {
         guard idp.isAllowedRedirect(redirectURI) else {
             let configured = configuration.redirectURIs.isEmpty ? "none configured" : configuration.redirectURIs.joined(separator: ", ")
             return LoginPage.error(title: "redirect_uri is not allowed",
-                                   detail: "'\(redirectURI)' is not an allowed redirect URI. Allowed: any http://localhost, http://127.0.0.1 or http://[::1] URL (any port, no user info, no fragment), and exactly these configured URIs: \(configured).")
+                                   detail: "'\(redirectURI)' is not an allowed redirect URI. Allowed: any http or https URL on localhost, 127.0.0.1 or [::1] (any port, no user info, no fragment), and exactly these configured URIs: \(configured).")
         }
         let state = value("state")
         func fail(_ error: String, _ description: String) -> HTTPResponse {

@@ -242,7 +242,7 @@ enum PKCE {
 
     @Test func loopbackAndConfiguredRedirectURIsAreAllowed() throws {
         let mock = try RunningIdP { $0.redirectURIs = ["https://app.example.test/auth/callback"] }
-        for uri in ["http://127.0.0.1:8080/cb?x=1", "http://[::1]:5173/cb", "http://localhost/cb", "https://app.example.test/auth/callback"] {
+        for uri in ["http://127.0.0.1:8080/cb?x=1", "http://[::1]:5173/cb", "http://localhost/cb", "https://localhost:3443/cb", "https://app.example.test/auth/callback"] {
             let query = try mock.redirectQuery(try mock.authorize(mock.authorizeParameters(redirect: uri, extra: [("login_hint", "alice"), ("mockidp_auto_approve", "1")])))
             #expect(query["code"] != nil, "\(uri)")
         }

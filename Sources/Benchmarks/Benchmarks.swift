@@ -31,6 +31,54 @@ public enum Benchmarks {
         return SigningFigures(rawRSA: rawRSA, rs256Mint: rs256, rawEC: rawEC, es256Mint: es256, idpMint: idpMint)
     }
 
+    public struct LatencyFigures: Sendable {
+        public var iterations: Int
+        public var p50Micros: Double
+        public var p99Micros: Double
+    }
+
+    /// One full headless login over loopback, as a test suite's backend does it: authorize with
+    /// `login_hint` (auto-approve answers 302 with a code), then the code exchange at
+    /// authenticate (session, refresh token, RS256 access token). One keep-alive connection.
+    public static func headlessLogin(iterations: Int) throws -> LatencyFigures {
+        var configuration = IdPConfiguration()
+        configuration.autoApprove = true
+        let idp = try MockIdP(configuration: configuration)
+        let server = IdPServer(idp: idp)
+        try server.start(host: "127.0.0.1", port: 0)
+        defer { server.stop() }
+        let client = HTTPClient()
+        let authorize = idp.baseURL + "/user_management/authorize?" + QueryParameters.encode([
+            "client_id": idp.configuration.clientID, "redirect_uri": "http://localhost:3000/callback", "response_type": "code",
+            "provider": "authkit", "state": "bench", "login_hint": "alice@acme.test",
+        ])
+        let authenticate = idp.baseURL + "/user_management/authenticate"
+        func login() throws {
+            let redirect = try client.send(.get(authorize))
+            guard redirect.status == 302, let location = redirect.headers["Location"], let question = location.firstIndex(of: "?"),
+                  let code = QueryParameters(parsing: location[location.index(after: question)...])["code"] else {
+                throw BenchError("authorize answered \(redirect.status) without a code: \(redirect.bodyText.prefix(200))")
+            }
+            let body: JSONValue = [
+                "grant_type": "authorization_code", "client_id": .string(idp.configuration.clientID),
+                "client_secret": .string(idp.configuration.apiKey), "code": .string(code),
+            ]
+            let answer = try client.send(ClientRequest(method: "POST", url: authenticate, json: body))
+            guard answer.status == 200 else { throw BenchError("authenticate answered \(answer.status): \(answer.bodyText.prefix(200))") }
+        }
+        for _ in 0..<min(30, iterations) { try login() }
+        var samples: [Double] = []
+        samples.reserveCapacity(iterations)
+        for _ in 0..<iterations {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try login()
+            samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000)
+        }
+        samples.sort()
+        return LatencyFigures(iterations: iterations, p50Micros: samples[samples.count / 2],
+                              p99Micros: samples[min(samples.count - 1, Int(Double(samples.count) * 0.99))])
+    }
+
     /// Starts the real `mockidp serve` process and times it until it answers its first request.
     public static func startup(executable: String) throws -> (millis: Double, idleRSSKiB: Int) {
         let start = DispatchTime.now().uptimeNanoseconds

@@ -1,2 +1,66 @@
-/// Codes, refresh tokens and pending logins of the AuthKit flows (filled in by the auth-flows work).
-struct AuthFlowState: Sendable {}
+/// Codes, refresh tokens and pending logins of the AuthKit flows. Lives inside `MockIdP.State`
+/// so a flow step and the session it touches change under one lock.
+struct AuthFlowState: Sendable {
+    /// What `/user_management/authorize` remembered for the login page's POST, so the form only
+    /// carries an opaque handle and the authorize parameters cannot be edited in the browser.
+    struct LoginRequest: Sendable {
+        var clientID: String
+        var redirectURI: String
+        var state: String?
+        var codeChallenge: String?
+        var organizationID: String?
+        var loginHint: String?
+        var authenticationMethod: String
+        var impersonator: Impersonator?
+        var expiresAt: Int64
+    }
+
+    struct AuthorizationCode: Sendable {
+        var clientID: String
+        var redirectURI: String
+        var userID: String
+        var organizationID: String?
+        var codeChallenge: String?
+        var authenticationMethod: String
+        var impersonator: Impersonator?
+        var expiresAt: Int64
+        var used = false
+        /// The session the first exchange created; a replay revokes it (RFC 6749 §4.1.2).
+        var sessionID: String?
+    }
+
+    struct RefreshToken: Sendable {
+        var sessionID: String
+        var authenticationMethod: String
+        /// When it was first exchanged; it keeps working `refreshGraceSeconds` after that.
+        var rotatedAt: Int64?
+    }
+
+    /// A login that stopped at a 403 step (organization selection) and can be finished with its token.
+    struct PendingAuthentication: Sendable {
+        var userID: String
+        var organizationIDs: [String]
+        var authenticationMethod: String
+        var impersonator: Impersonator?
+        var expiresAt: Int64
+    }
+
+    var logins: [String: LoginRequest] = [:]
+    var codes: [String: AuthorizationCode] = [:]
+    var refreshTokens: [String: RefreshToken] = [:]
+    var pending: [String: PendingAuthentication] = [:]
+    /// Tables are swept of dead entries when they reach this size, which then doubles, so a
+    /// long-running mock stays bounded at amortized O(1) per insert.
+    var sweepAt = 1024
+}
+
+/// Who is acting as the user in an impersonated session.
+public struct Impersonator: Sendable, Equatable {
+    public var email: String
+    public var reason: String?
+
+    public init(email: String, reason: String? = nil) {
+        self.email = email
+        self.reason = reason
+    }
+}

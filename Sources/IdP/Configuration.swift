@@ -40,6 +40,11 @@ public struct IdPConfiguration: Sendable {
     public var authorizationCodeLifetime: Int64 = 600
     /// A rotated refresh token keeps working this long (seconds), for concurrent refreshes.
     public var refreshGraceSeconds: Int64 = 10
+    /// Authorize skips the login page when `login_hint` names a fixture user, for headless
+    /// tests. A request can override it with `mockidp_auto_approve=1` or `=0`.
+    public var autoApprove = false
+    /// Browser origins allowed by CORS besides loopback ones and the origins of `redirectURIs`.
+    public var corsOrigins: [String] = []
 
     public init() {}
 }

@@ -4,6 +4,8 @@ import JSON
 public enum IdPError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound(entity: String, id: String)
     case invalidRequest(code: String, message: String)
+    /// A WorkOS-shaped 400 (`invalid_credentials`, ...), as opposed to the 422 validation errors.
+    case badRequest(code: String, message: String)
     case conflict(code: String, message: String)
     case unauthorized(String)
     /// RFC 6749 errors, for the authenticate endpoint: `invalid_grant` (400), `invalid_client` (401).
@@ -15,6 +17,7 @@ public enum IdPError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .notFound: return 404
         case .invalidRequest: return 422
+        case .badRequest: return 400
         case .conflict: return 409
         case .unauthorized: return 401
         case .oauth(_, _, let status): return status
@@ -26,7 +29,7 @@ public enum IdPError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .notFound(let entity, let id):
             return ["code": "entity_not_found", "entity_id": .string(id), "message": .string("\(entity) not found: '\(id)'.")]
-        case .invalidRequest(let code, let message), .conflict(let code, let message):
+        case .invalidRequest(let code, let message), .conflict(let code, let message), .badRequest(let code, let message):
             return ["code": .string(code), "message": .string(message)]
         case .unauthorized(let message):
             return ["code": "unauthorized", "message": .string(message)]
@@ -42,7 +45,7 @@ public enum IdPError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .notFound(let entity, let id): return "\(entity) not found: '\(id)'"
-        case .invalidRequest(let code, let message), .conflict(let code, let message): return "\(code): \(message)"
+        case .invalidRequest(let code, let message), .conflict(let code, let message), .badRequest(let code, let message): return "\(code): \(message)"
         case .unauthorized(let message): return "unauthorized: \(message)"
         case .oauth(let error, let description, _): return "\(error): \(description)"
         case .authenticationStep(let code, let message, _): return "\(code): \(message)"

@@ -15,6 +15,7 @@ public struct IdPResponder: HTTPResponder {
         self.log = log
         var router = Router()
         WorkOSRoutes(idp: idp).register(into: &router)
+        AuthRoutes(idp: idp).register(into: &router)
         ControlRoutes(idp: idp).register(into: &router)
         routes = router.freeze()
     }
@@ -43,6 +44,7 @@ public struct IdPResponder: HTTPResponder {
             response = routes.respond(to: request)
         }
         response.headers.set("X-Request-ID", requestID)
+        CORS.decorate(&response, request: request, configuration: idp.configuration)
         var headers: [(name: String, value: String)] = []
         for name in Self.journaledHeaders {
             if let value = request.headers[name] { headers.append((name: name, value: value)) }

@@ -30,6 +30,11 @@ enum BenchCommand: Subcommand {
         print(String(format: "  IdP mint (session + claims) %9.0f /s   RS256, org-scoped", signing.idpMint))
         print("")
 
+        let login = try Benchmarks.headlessLogin(iterations: 300)
+        print("auth flow (loopback, one keep-alive connection, \(login.iterations) logins)")
+        print(String(format: "  headless login (authorize → authenticate)   p50 %6.0f µs   p99 %6.0f µs", login.p50Micros, login.p99Micros))
+        print("")
+
         let startup = try Benchmarks.startup(executable: CommandLine.arguments[0])
         print("process")
         print(String(format: "  startup to first answer     %9.1f ms", startup.millis))

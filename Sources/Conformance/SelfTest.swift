@@ -1,0 +1,112 @@
+import Foundation
+import IdP
+
+/// Proof that the harness catches what it claims and is quiet on a correct app: the suite runs
+/// against the reference app as written, then once per seeded bug.
+public struct SelfTest {
+    public struct BugOutcome: Sendable {
+        public var bug: String
+        public var report: RunReport
+        /// Scenarios that name this bug in `references.bugs`.
+        public var expected: [String]
+        /// Of those, the ones that did not fail: the bug slipped past them.
+        public var missed: [String]
+        /// Failures in scenarios that do not name this bug (shown, not gated on).
+        public var collateral: [String]
+
+        public var caught: Bool { missed.isEmpty && !expected.isEmpty }
+    }
+
+    public struct Outcome: Sendable {
+        public var correct: RunReport
+        public var bugs: [BugOutcome]
+        public var seconds: Double
+
+        /// The correct app passed everything (no skip), and every bug failed every scenario naming it.
+        public var passed: Bool {
+            correct.count(.pass) == correct.results.count && bugs.allSatisfy(\.caught)
+        }
+    }
+
+    public var profile: TargetProfile
+    public var scenarios: [Scenario]
+    public var bugs: [String]
+    /// The option that selects a bug in the app's start command (`--bug`).
+    public var bugFlag = "--bug"
+
+    public init(profile: TargetProfile, scenarios: [Scenario], bugs: [String]) {
+        self.profile = profile
+        self.scenarios = scenarios
+        self.bugs = bugs
+    }
+
+    /// Runs one suite against the app started with `extraArguments`.
+    func runSuite(extraArguments: [String], scenarios: [Scenario]) throws -> RunReport {
+        var profile = self.profile
+        profile.start?.command += extraArguments
+        let runner = try ConformanceRunner(profile: profile)
+        defer { runner.stop() }
+        try runner.start()
+        return runner.run(scenarios)
+    }
+
+    /// `progress` is called with a line per finished suite run.
+    public func run(progress: (String) -> Void = { _ in }) throws -> Outcome {
+        let started = Date()
+        let correct = try runSuite(extraArguments: [], scenarios: scenarios)
+        progress(String(format: "correct app: %d passed, %d failed, %d skipped (%.1f s)", correct.count(.pass),
+                        correct.count(.fail) + correct.count(.error), correct.count(.skipped), correct.seconds))
+        var outcomes: [BugOutcome] = []
+        for bug in bugs {
+            let report = try runSuite(extraArguments: [bugFlag, bug], scenarios: scenarios)
+            let failing = Set(report.results.filter { $0.verdict == .fail || $0.verdict == .error }.map(\.scenario.id))
+            let expected = scenarios.filter { $0.references.bugs.contains(bug) }.map(\.id)
+            let outcome = BugOutcome(bug: bug, report: report, expected: expected,
+                                     missed: expected.filter { !failing.contains($0) },
+                                     collateral: failing.filter { id in !expected.contains(id) }.sorted())
+            outcomes.append(outcome)
+            progress(String(format: "--bug %@: %@ (%d/%d naming scenarios failed, %d other failures, %.1f s)", bug,
+                            outcome.caught ? "caught" : "MISSED", expected.count - outcome.missed.count, expected.count,
+                            outcome.collateral.count, report.seconds))
+        }
+        return Outcome(correct: correct, bugs: outcomes, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// The bug × family matrix: `✗` the family caught the bug (a naming scenario failed), `·`
+    /// nothing failed, `!` a scenario that does not name the bug failed, `MISS` a naming
+    /// scenario passed.
+    public static func matrix(_ outcome: Outcome, families: [String]) -> String {
+        let width = max(28, (outcome.bugs.map(\.bug.count).max() ?? 0) + 2)
+        let columns = families.map { String($0.prefix(12)) }
+        var lines: [String] = []
+        lines.append("".padding(toLength: width, withPad: " ", startingAt: 0) + columns.map { $0.padding(toLength: 13, withPad: " ", startingAt: 0) }.joined() + "verdict")
+        func row(_ name: String, _ report: RunReport, expected: [String], verdict: String) -> String {
+            var cells: [String] = []
+            for family in families {
+                let results = report.results.filter { $0.scenario.family == family }
+                let failed = results.filter { $0.verdict == .fail || $0.verdict == .error }.map(\.scenario.id)
+                let naming = expected.filter { id in results.contains { $0.scenario.id == id } }
+                let cell: String
+                if naming.contains(where: { !failed.contains($0) }) {
+                    cell = "MISS"
+                } else if !naming.isEmpty {
+                    cell = "✗ \(naming.count)"
+                } else if !failed.isEmpty {
+                    cell = "! \(failed.count)"
+                } else {
+                    cell = "·"
+                }
+                cells.append(cell.padding(toLength: 13, withPad: " ", startingAt: 0))
+            }
+            return name.padding(toLength: width, withPad: " ", startingAt: 0) + cells.joined() + verdict
+        }
+        let correctFailures = outcome.correct.count(.fail) + outcome.correct.count(.error) + outcome.correct.count(.skipped)
+        lines.append(row("(correct app)", outcome.correct, expected: [],
+                         verdict: correctFailures == 0 ? "all \(outcome.correct.results.count) pass" : "FALSE ALARM: \(correctFailures) not passing"))
+        for bug in outcome.bugs {
+            lines.append(row(bug.bug, bug.report, expected: bug.expected,
+                             verdict: bug.caught ? "caught" : "MISSED by \(bug.missed.joined(separator: ", "))"))
+        }
+        return lines.joined(separator: "\n")
+    }
+}

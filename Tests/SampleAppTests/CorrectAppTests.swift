@@ -395,6 +395,12 @@ import Testing
         #expect(try harness.callback(try harness.token("alice")).status == 200)
     }
 
+    @Test func timestampsAreISO8601WithMilliseconds() {
+        #expect(WallClock.iso8601(milliseconds: 0) == "1970-01-01T00:00:00.000Z")
+        #expect(WallClock.iso8601(milliseconds: 1_700_000_000_123) == "2023-11-14T22:13:20.123Z")
+        #expect(WallClock.iso8601(milliseconds: 951_782_400_007) == "2000-02-29T00:00:00.007Z")
+    }
+
     @Test func configurationIsValidated() {
         var configuration = SampleAppConfiguration(idpBaseURL: "http://127.0.0.1:1/", clientID: "client_x", apiKey: "sk_x", issuer: "http://127.0.0.1:1")
         #expect(configuration.idpBaseURL == "http://127.0.0.1:1")

@@ -190,6 +190,13 @@ import Testing
         #expect(try harness.counts(try harness.user("alice").id) == [0, 0, 0])
     }
 
+    @Test func es256IsAcceptedWhenTheJWKSHasECKeys() throws {
+        let harness = try Harness(algorithm: .es256)
+        #expect(try harness.callback(try harness.token("alice")).status == 200)
+        #expect(try harness.callback(try harness.token("bob", ["sign": "none"])).status == 401)
+        #expect(try harness.callback(try harness.token("carol", ["sign": "bad-signature"])).status == 401)
+    }
+
     @Test func malformedBearersAre401() throws {
         let harness = try Harness()
         for token in ["abc", "a.b.c", "....", "eyJhbGciOiJSUzI1NiJ9.e30.", String(repeating: "x", count: 5000)] {

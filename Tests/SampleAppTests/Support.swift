@@ -5,6 +5,7 @@ import Musl
 #endif
 import HTTP
 import IdP
+import JOSE
 import JSON
 import SampleApp
 import Synchronization
@@ -31,10 +32,11 @@ final class Harness {
     let appBase: String
     let clock = TestClock()
 
-    init(bug: SeededBug? = nil, idSpaces: IDSpaceMode = .strict, testMode: Bool = true,
+    init(bug: SeededBug? = nil, idSpaces: IDSpaceMode = .strict, algorithm: JWSAlgorithm = .rs256, testMode: Bool = true,
          configure: (inout SampleAppConfiguration) -> Void = { _ in }) throws {
         var idpConfiguration = IdPConfiguration()
         idpConfiguration.idSpaces = idSpaces
+        idpConfiguration.signingAlgorithm = algorithm
         idp = try MockIdP(configuration: idpConfiguration)
         idpServer = IdPServer(idp: idp)
         try idpServer.start(host: "127.0.0.1", port: 0)

@@ -190,7 +190,9 @@ private struct Handlers: Sendable {
     private func provision(_ input: LoginInput) -> HTTPResponse {
         if bug == .concurrentDuplicateProvisioning {
             // BUG (concurrent-duplicate-provisioning): check, release the lock, then insert without
-            // checking again. The pause widens the window the way an async DB round trip would.
+            // checking again. The pause widens the window the way an async DB round trip would;
+            // 25 ms keeps the race reliable even when the callbacks' arrival is spread by a busy
+            // machine (5 ms was not enough under a parallel test run).
             let existing = database.withLock { database -> (replay: StoredResponse?, exists: Bool) in
                 if let key = input.idempotencyKey, let stored = database.idempotency[key] { return (stored, true) }
                 return (nil, database.userIndex(for: input) != nil)
@@ -198,7 +200,7 @@ private struct Handlers: Sendable {
             if let replay = existing.replay { return Self.respond(replay) }
             if !existing.exists {
                 sched_yield()
-                usleep(5_000)
+                usleep(25_000)
                 let result = database.withLock { $0.firstLogin(input, halfProvisioned: false) }
                 return Self.respond(result)
             }

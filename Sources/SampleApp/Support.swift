@@ -5,6 +5,7 @@ import Musl
 #endif
 import COpenSSL
 import HTTP
+import JOSE
 import JSON
 
 /// Wall-clock time (Unix epoch): token time claims and `last_seen_at`.
@@ -60,7 +61,7 @@ enum Identifiers {
     }
 
     static func secret(prefix: String) -> String {
-        prefix + base64URL(randomBytes(32))
+        prefix + Base64URL.encode(randomBytes(32))
     }
 
     static func hexString(_ bytes: [UInt8]) -> String {
@@ -70,24 +71,6 @@ enum Identifiers {
         for byte in bytes {
             out.append(digits[Int(byte >> 4)])
             out.append(digits[Int(byte & 0x0F)])
-        }
-        return out
-    }
-
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-        var out = ""
-        var index = 0
-        while index < bytes.count {
-            let b0 = UInt32(bytes[index])
-            let b1 = index + 1 < bytes.count ? UInt32(bytes[index + 1]) : 0
-            let b2 = index + 2 < bytes.count ? UInt32(bytes[index + 2]) : 0
-            let triple = (b0 << 16) | (b1 << 8) | b2
-            let available = min(3, bytes.count - index)
-            for position in 0...available {
-                out.append(alphabet[Int((triple >> UInt32(18 - 6 * position)) & 0x3F)])
-            }
-            index += 3
         }
         return out
     }

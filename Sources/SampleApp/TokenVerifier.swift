@@ -73,7 +73,7 @@ struct TokenVerifier: Sendable {
         } catch JOSEError.unknownKeyID(let kid?) {
             // A new signing key may have been published since the last fetch.
             guard let refreshed = keys.refreshForUnknownKid(kid) else {
-                throw .invalid(JOSEError.unknownKeyID(kid).description + " (JWKS refetch is cooling down)")
+                throw .invalid(JOSEError.unknownKeyID(kid).description + " (not in a refetched JWKS either, or the refetch is cooling down)")
             }
             do {
                 return try refreshed.verifier.verify(token).payload

@@ -16,6 +16,8 @@ public final class ConformanceRunner {
     public let idp: MockIdP
     let server: IdPServer
     public private(set) var app: AppTarget?
+    /// The previous scenario rotated keys: the app may still cache them.
+    private var keysChangedByLastScenario = false
     let extraPlaceholders: [String: String]
     let executable: String
 
@@ -78,6 +80,7 @@ public final class ConformanceRunner {
             return ScenarioResult(scenario: scenario, verdict: .error, seconds: 0, reason: "app unreachable: the app is not running\n\(self.app?.logTail() ?? "")")
         }
         let context = ScenarioContext(scenario: scenario, idp: idp, app: app)
+        defer { keysChangedByLastScenario = context.keysChanged }
         do {
             try prepare(scenario, context)
             try StepExecutor(context: context).run(scenario.steps)
@@ -103,6 +106,11 @@ public final class ConformanceRunner {
             throw StepError("cannot load fixtures for id_spaces \(scenario.idSpaces.rawValue): \(error)")
         }
         guard let app else { return }
+        if keysChangedByLastScenario, !profile.resetClearsJWKSCache, let ttl = profile.jwksCacheTTLSeconds {
+            // The mock is back to its original keys; an app without a cache-clearing reset sees
+            // them only once its cache expires.
+            usleep(useconds_t(min(30, ttl + (profile.jwksCooldownSeconds ?? 0) + 0.1) * 1_000_000))
+        }
         if let reset = profile.reset {
             try expectSetup(context.send(app.request(method: reset.method, path: reset.path, token: nil, body: reset.body), step: "setup: reset app", token: nil), "reset")
         }

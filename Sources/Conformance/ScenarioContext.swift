@@ -35,6 +35,8 @@ final class ScenarioContext {
     var transcript: [Exchange] = []
     var findings: [Finding] = []
     var freshCounter = 0
+    /// Set when the scenario changed the mock's keys, so the runner can let the app's cache settle.
+    var keysChanged = false
 
     init(scenario: Scenario, idp: MockIdP, app: AppTarget) {
         self.scenario = scenario

@@ -130,6 +130,7 @@ struct StepExecutor {
 
     private func runKeys(_ step: KeysStep) throws {
         let kid = try step.kid.map { (reference: String) throws -> String in try context.text(reference) }
+        context.keysChanged = true
         func need() throws -> String {
             guard let kid else { throw StepError("keys \(step.action): needs a kid") }
             return kid

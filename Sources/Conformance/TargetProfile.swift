@@ -22,7 +22,7 @@ public struct HTTPCall: Sendable, Equatable {
     public var body: JSONValue?
 
     static func parse(_ reader: JSONReader, defaultMethod: String) throws(ConfigError) -> HTTPCall {
-        try reader.checkKeys(["method", "path", "body", "clear_method", "points", "query"])
+        try reader.checkKeys(["method", "path", "body", "clear_method", "points", "query", "clears_jwks_cache"])
         return HTTPCall(method: (try reader.string("method") ?? defaultMethod).uppercased(), path: try reader.requiredString("path"), body: reader.value["body"])
     }
 }
@@ -68,6 +68,9 @@ public struct TargetProfile: Sendable {
     public var faultPoints: [String]
     public var seeding: HTTPCall?
     public var reset: HTTPCall?
+    /// The reset hook also empties the app's JWKS cache; otherwise the runner waits out the
+    /// declared TTL after a scenario that rotated keys, so the next one starts clean.
+    public var resetClearsJWKSCache = false
     public var leewaySeconds: Double?
     public var jwksCacheTTLSeconds: Double?
     public var jwksCooldownSeconds: Double?
@@ -164,7 +167,10 @@ public struct TargetProfile: Sendable {
                 profile.faultPoints = try reader.strings("points") ?? []
             }
             if let reader = capabilities.child("seeding") { profile.seeding = try HTTPCall.parse(reader, defaultMethod: "POST") }
-            if let reader = capabilities.child("reset") { profile.reset = try HTTPCall.parse(reader, defaultMethod: "POST") }
+            if let reader = capabilities.child("reset") {
+                profile.reset = try HTTPCall.parse(reader, defaultMethod: "POST")
+                profile.resetClearsJWKSCache = try reader.bool("clears_jwks_cache") ?? false
+            }
             profile.leewaySeconds = try capabilities.double("leeway_seconds")
             profile.jwksCacheTTLSeconds = try capabilities.double("jwks_cache_ttl_seconds")
             profile.jwksCooldownSeconds = try capabilities.double("jwks_refetch_cooldown_seconds")

@@ -49,6 +49,13 @@ final class JWKSCache: Sendable {
 
     var fetchCount: Int { state.withLock { $0.fetchCount } }
 
+    /// Forgets every key and the cooldown (test-mode reset); the fetch counter keeps counting.
+    func clear() {
+        state.withLock { state in
+            state = State(fetchCount: state.fetchCount)
+        }
+    }
+
     private enum Plan {
         case use(KeySet)
         case fetch(stale: KeySet?)

@@ -40,7 +40,7 @@ public final class SampleApp: Sendable {
                                  bug: configuration.bug, clock: configuration.clock)
         // Routes are registered by a static function over the parts, not `self`, because `self`
         // is not fully initialized yet; the closures capture a `Handlers` value instead.
-        let handlers = Handlers(configuration: configuration, database: database, directory: directory, verifier: verifier)
+        let handlers = Handlers(configuration: configuration, database: database, directory: directory, verifier: verifier, keys: keys)
         var router = Router()
         router.get("/health") { _ in .json(["status": "ok"]) }
         router.post("/v1/auth/web/callback") { handlers.callback($0) }
@@ -86,6 +86,7 @@ private struct Handlers: Sendable {
     let database: DatabaseBox
     let directory: IdPDirectoryClient
     let verifier: TokenVerifier
+    let keys: JWKSCache
 
     var bug: SeededBug? { configuration.bug }
 
@@ -364,8 +365,10 @@ private struct Handlers: Sendable {
     }
 
     func reset(_ request: HTTPRequest) -> HTTPResponse {
-        // App data only: the JWKS cache is the app's view of the IdP, not app state.
+        // Everything, the JWKS cache included: the runner resets the mock's keys between
+        // scenarios, and a cache carried over would judge one scenario by another's keys.
         database.withLock { $0 = Database() }
+        keys.clear()
         return .json(["status": "reset"])
     }
 

@@ -221,7 +221,7 @@ struct ExpectationEvaluator {
             }
             if ignore.isEmpty {
                 if first.body != other.body {
-                    return "\(names[0]) and \(name) differ (a replay must return the identical body):\n  \(first.bodyText)\n  \(other.bodyText)\n  first difference: \(Self.firstDifference(first.json, other.json) ?? "bytes")"
+                    return "\(names[0]) and \(name) differ (a replay must return the identical body); first difference: \(Self.firstDifference(first.json, other.json) ?? "in the bytes")\n       \(names[0]): \(first.bodyText)\n       \(name): \(other.bodyText)"
                 }
             } else {
                 let left = Self.removing(ignore, from: first.json), right = Self.removing(ignore, from: other.json)
@@ -250,7 +250,10 @@ struct ExpectationEvaluator {
     static func firstDifference(_ left: JSONValue?, _ right: JSONValue?, path: String = "") -> String? {
         guard let left, let right else { return left == right ? nil : (path.isEmpty ? "/" : path) }
         if case .object(let a) = left, case .object(let b) = right {
-            for key in Array(Set(a.keys + b.keys)).sorted() {
+            // Document order, so the pointer names the first member a reader meets.
+            var keys = a.keys
+            for key in b.keys where !keys.contains(key) { keys.append(key) }
+            for key in keys {
                 if let difference = firstDifference(a[key], b[key], path: path + "/" + key) { return difference }
             }
             return nil

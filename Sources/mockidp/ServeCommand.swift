@@ -20,6 +20,8 @@ enum ServeCommand: Subcommand {
             .value("id-spaces", placeholder: "MODE", default: "strict", help: "strict, or adversarial (fixtures arranged so mixing ID spaces finds the wrong tenant)."),
             .value("token-lifetime", placeholder: "SECONDS", default: "300", help: "Access token lifetime."),
             .value("redirect-uri", placeholder: "URI", help: "Allow this redirect URI besides loopback ones (repeatable)."),
+            .flag("auto-approve", help: "Authorize with a login_hint signs that user in at once (headless scripts and tests)."),
+            .value("cors-origin", placeholder: "ORIGIN", help: "Allow this browser origin besides loopback ones (repeatable)."),
             .value("log", placeholder: "FORMAT", default: "human", help: "Request log on stderr: human, json, or off."),
         ])
 
@@ -46,6 +48,8 @@ enum ServeCommand: Subcommand {
         configuration.idSpaces = IDSpaceMode(rawValue: mode) ?? .strict
         configuration.tokenLifetime = Int64(try arguments.integer("token-lifetime", in: 1...86_400 * 365) ?? 300)
         configuration.redirectURIs = arguments.allValues("redirect-uri")
+        configuration.autoApprove = arguments.has("auto-approve")
+        configuration.corsOrigins = arguments.allValues("cors-origin")
         return configuration
     }
 

@@ -1,0 +1,39 @@
+import Foundation
+import JSON
+import Testing
+import TestSupport
+
+/// The published JSON Schemas describe the files the runner actually reads.
+@Suite(.enabled(if: Interop.available, "needs .venv (created by .ci/run) with jsonschema"))
+struct SchemaTests {
+    static var scenarioFiles: [String] {
+        let folder = Interop.root.appendingPathComponent("scenarios/suite")
+        let enumerator = FileManager.default.enumerator(atPath: folder.path)
+        var files: [String] = []
+        while let relative = enumerator?.nextObject() as? String {
+            if relative.hasSuffix(".json") { files.append(folder.appendingPathComponent(relative).path) }
+        }
+        return files.sorted()
+    }
+
+    @Test func everyBuiltInScenarioMatchesTheScenarioSchema() throws {
+        let files = Self.scenarioFiles
+        #expect(files.count >= 50)
+        let results = try Interop.run("validate_schema.py", [Interop.root.appendingPathComponent("scenarios/schema/scenario.schema.json").path] + files)
+        for file in files { #expect(results[file] == .null, "\(file): \(results[file] ?? .null)") }
+    }
+
+    @Test func theReferenceProfileMatchesTheProfileSchema() throws {
+        let profile = Interop.root.appendingPathComponent("scenarios/targets/reference-app.json").path
+        let results = try Interop.run("validate_schema.py", [Interop.root.appendingPathComponent("scenarios/schema/target-profile.schema.json").path, profile])
+        #expect(results[profile] == .null, "\(results[profile] ?? .null)")
+    }
+
+    @Test func theSchemaRejectsWhatTheLoaderRejects() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("mockidp-schema-\(UUID().uuidString).json")
+        try Data(#"{"id": "a.b", "title": "t", "steps": [{"mint": {"as": "t", "user": "u", "sign": "sometimes"}}]}"#.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let results = try Interop.run("validate_schema.py", [Interop.root.appendingPathComponent("scenarios/schema/scenario.schema.json").path, file.path])
+        #expect(results[file.path]?.stringValue?.isEmpty == false)
+    }
+}

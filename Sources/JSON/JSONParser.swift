@@ -288,7 +288,8 @@ struct JSONParser {
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         if isInteger, let integer = Int64(text) { return .int(integer) }
-        guard let double = Double(text) else { throw JSONError(reason: .invalidNumber, offset: start) }
+        // A number beyond Double's range would become infinity, which JSON cannot write back.
+        guard let double = Double(text), double.isFinite else { throw JSONError(reason: .invalidNumber, offset: start) }
         return .double(double)
     }
 }

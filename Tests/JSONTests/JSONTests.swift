@@ -22,7 +22,7 @@ import Testing
 
     @Test(arguments: [
         "", " ", "{", "[1,]", #"{"a":1,}"#, "01", "1.", ".5", "-", "1e", "tru", "nul", #""\x""#,
-        "\"a\nb\"", #""\ud800""#, #""\udc00x""#, "[1] 2", "{a:1}", "'a'", "NaN", "[1,,2]", "\u{00}",
+        "\"a\nb\"", #""\ud800""#, "1e999", "-1e400", #""\udc00x""#, "[1] 2", "{a:1}", "'a'", "NaN", "[1,,2]", "\u{00}",
     ])
     func rejectsMalformedText(_ text: String) {
         #expect(throws: JSONError.self) { try JSONValue.parse(text) }
@@ -75,6 +75,14 @@ import Testing
         #expect(try JSONValue.parse(value.serializedString(pretty: true)) == value)
     }
 
+    @Test func numbersCompareByValue() throws {
+        #expect(try JSONValue.parse("3e2") == .int(300))
+        #expect(JSONValue.int(1) == .double(1.0))
+        #expect(JSONValue.int(1) != .double(1.5))
+        #expect(Set<JSONValue>([.int(2), .double(2)]).count == 1)
+        #expect(JSONValue.int(1) != .string("1"))
+    }
+
     @Test func subscriptSetReplacesDuplicatesInPlace() {
         var object = JSONObject()
         object["a"] = 1
@@ -84,5 +92,42 @@ import Testing
         #expect(JSONValue.object(object).serializedString() == #"{"a":4,"b":2}"#)
         object["b"] = nil
         #expect(object.keys == ["a"])
+    }
+}
+
+@Suite struct JSONFuzzTests {
+    /// Seeded mutations of valid documents: the parser must always end in a value or a JSONError,
+    /// and whatever it accepts must survive a write/parse round trip unchanged.
+    @Test func mutatedDocumentsNeverCrashAndRoundTrip() {
+        let seeds: [String] = [
+            #"{"a":[1,2.5,-3e2,true,false,null],"b":{"c":"d\u00e9\n"},"e":""}"#,
+            #"[{"k":"v"},[[[]]],{"":0}]"#,
+            #"{"iss":"http://127.0.0.1:4100","sub":"user_01","exp":1795609755,"roles":["admin"]}"#,
+        ]
+        var state: UInt64 = 0x5EED
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let alphabet = Array(#"{}[]":,\-+.0123456789eEtrufalsn \u"#.utf8) + [0x00, 0x0A, 0xC3, 0xA9, 0xFF]
+        var accepted = 0
+        for iteration in 0..<5000 {
+            var bytes = Array(seeds[iteration % seeds.count].utf8)
+            for _ in 0..<(1 + Int(next() % 4)) {
+                let position = Int(next() % UInt64(bytes.count + 1))
+                switch next() % 3 {
+                case 0 where position < bytes.count: bytes.remove(at: position)
+                case 1: bytes.insert(alphabet[Int(next() % UInt64(alphabet.count))], at: position)
+                default: if position < bytes.count { bytes[position] = alphabet[Int(next() % UInt64(alphabet.count))] }
+                }
+            }
+            guard let value = try? JSONValue.parse(bytes) else { continue }
+            accepted += 1
+            #expect((try? JSONValue.parse(value.serialized())) == value, "round trip of \(String(decoding: bytes, as: UTF8.self))")
+        }
+        #expect(accepted > 0)
     }
 }

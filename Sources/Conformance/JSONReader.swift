@@ -1,4 +1,5 @@
 import Arguments
+import Foundation
 import JSON
 
 /// Typed reads from a JSON object that remember where they are, so every error names its field.
@@ -7,6 +8,18 @@ struct JSONReader {
     let file: String
     let step: String?
     let path: String
+
+    /// Reads and parses a JSON file; `what` names it in the error ("scenario file").
+    static func document(at file: String, what: String) throws(ConfigError) -> JSONValue {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ConfigError(file: file, field: "", message: "cannot read the \(what)")
+        }
+        do {
+            return try JSONValue.parse(Array(data))
+        } catch {
+            throw ConfigError(file: file, field: "", message: error.description)
+        }
+    }
 
     init(_ value: JSONValue, file: String, step: String? = nil, path: String = "") {
         self.value = value

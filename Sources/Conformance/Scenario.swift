@@ -137,15 +137,7 @@ public struct Expectation: Sendable {
 
 public enum ScenarioLoader {
     public static func load(file: String) throws(ConfigError) -> Scenario {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw ConfigError(file: file, field: "", message: "cannot read the scenario file")
-        }
-        let value: JSONValue
-        do {
-            value = try JSONValue.parse(Array(data))
-        } catch {
-            throw ConfigError(file: file, field: "", message: error.description)
-        }
+        let value = try JSONReader.document(at: file, what: "scenario file")
         return try parse(value, file: file)
     }
 

@@ -91,15 +91,7 @@ public struct TargetProfile: Sendable {
     }
 
     public static func load(file: String) throws(ConfigError) -> TargetProfile {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw ConfigError(file: file, field: "", message: "cannot read the target profile")
-        }
-        let value: JSONValue
-        do {
-            value = try JSONValue.parse(Array(data))
-        } catch {
-            throw ConfigError(file: file, field: "", message: error.description)
-        }
+        let value = try JSONReader.document(at: file, what: "target profile")
         return try parse(value, file: file)
     }
 

@@ -41,14 +41,7 @@ public struct FixtureLoader: Sendable {
     }
 
     public func load(bytes: [UInt8], file: String) throws(FixtureError) -> Directory {
-        let document: JSONValue
-        do {
-            document = try JSONValue.parse(bytes)
-        } catch {
-            throw FixtureError(file: file, path: "", message: error.description)
-        }
-        var reader = FixtureReader(file: file, loader: self)
-        return try Self.apply(mode, to: try reader.read(document), file: file)
+        try Self.apply(mode, to: try loadUnchecked(bytes: bytes, file: file), file: file)
     }
 
     /// The directory as the given mode serves it: checked disjoint, or rearranged adversarially.

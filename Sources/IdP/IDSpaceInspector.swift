@@ -43,8 +43,8 @@ struct IDSpaceInspector: Sendable {
         for pattern in Self.pathPatterns where pattern.segments.count == segments.count {
             guard let slot = pattern.segments.firstIndex(of: "*") else { continue }
             let matches = zip(pattern.segments, segments).allSatisfy { $0 == "*" || $0 == $1 }
-            // Literal words ("external_id") win over the ID slot, as the router does.
-            if matches, !(pattern.segments[slot] == "*" && ["external_id"].contains(segments[slot])) {
+            // The literal "external_id" is a route word, not an ID, as the router reads it.
+            if matches, segments[slot] != "external_id" {
                 let value = segments[slot].removingPercentEncodingSafely
                 if let flag = check(value, expected: pattern.expected, field: pattern.field, directory: directory) { flags.append(flag) }
                 break

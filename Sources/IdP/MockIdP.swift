@@ -217,6 +217,8 @@ public final class MockIdP: Sendable {
             if let reference = request.organization {
                 guard let found = state.directory.resolveOrganization(reference) else { throw IdPError.notFound(entity: "Organization", id: reference) }
                 organization = found
+                // A user outside the org still gets a token scoped to it (role member): scenarios
+                // forge cross-tenant tokens this way.
                 membership = state.directory.membership(userID: user.id, organizationID: found.id)
                     ?? Membership(id: "", userID: user.id, organizationID: found.id, roleSlugs: ["member"], createdAt: 0, updatedAt: 0)
             }

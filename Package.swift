@@ -24,9 +24,9 @@ let package = Package(
         .executableTarget(name: "mockidp", dependencies: ["Conformance", "Benchmarks", "SampleApp", "IdP", "JOSE", "HTTP", "JSON", "Arguments"]),
         // Shared by the test targets: a mock on loopback, and the runner for Python interop checks.
         .target(name: "TestSupport", dependencies: ["IdP", "HTTP", "JSON"], path: "Tests/TestSupport"),
-        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
-        .testTarget(name: "JOSETests", dependencies: ["JOSE", "JSON", "COpenSSL"]),
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "JSON"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
+        .testTarget(name: "JOSETests", dependencies: ["JOSE", "JSON", "COpenSSL", "TestSupport"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "JSON", "TestSupport"]),
         .testTarget(name: "ArgumentsTests", dependencies: ["Arguments"]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "SampleApp", "TestSupport", "IdP", "HTTP", "JSON"]),
         .testTarget(name: "IdPTests", dependencies: ["IdP", "TestSupport", "JOSE", "HTTP", "JSON"]),

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Testing
+import TestSupport
 import Synchronization
 @testable import HTTP
 import JSON

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Testing
+import TestSupport
 import Synchronization
 import HTTP
 import JSON
@@ -299,18 +300,6 @@ extension String {
     }
 }
 
-/// Deterministic PRNG for fuzzing and garbage.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Starts a detached POSIX thread (tests must not block the cooperative pool).
 func Thread_spawn(_ body: @escaping @Sendable () -> Void) {

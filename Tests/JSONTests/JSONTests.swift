@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import JSON
 
 @Suite struct JSONParsingTests {
@@ -104,14 +105,8 @@ import Testing
             #"[{"k":"v"},[[[]]],{"":0}]"#,
             #"{"iss":"http://127.0.0.1:4100","sub":"user_01","exp":1795609755,"roles":["admin"]}"#,
         ]
-        var state: UInt64 = 0x5EED
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random = SplitMix64(seed: 0x5EED)
+        func next() -> UInt64 { random.next() }
         let alphabet = Array(#"{}[]":,\-+.0123456789eEtrufalsn \u"#.utf8) + [0x00, 0x0A, 0xC3, 0xA9, 0xFF]
         var accepted = 0
         for iteration in 0..<5000 {

@@ -1,3 +1,6 @@
+import Foundation
+import HTTP
+import JSON
 import Testing
 
 @Suite(.enabled(if: BuiltTool.path != nil, "the mockidp executable must be built (swift build)"))
@@ -35,5 +38,45 @@ struct CLITests {
         let result = try BuiltTool.run(["serve", "--port", "0", "--fixtures", fixtures.path])
         #expect(result.status == 2)
         #expect(result.stderr.contains("organization a.external_id: 'org_01KDXYS8R8A5ZQ5Y2TE3G0GSD4' is not a UUID"), "\(result.stderr)")
+    }
+}
+
+@Suite(.enabled(if: BuiltTool.path != nil, "the mockidp executable must be built (swift build)"))
+struct ServeProcessTests {
+    /// The real `mockidp serve` process: its first line is the URL, it answers, and SIGTERM stops
+    /// it cleanly (exit 0) after in-flight work.
+    @Test func serveAnnouncesItselfAnswersAndStopsOnSIGTERM() throws {
+        guard let path = BuiltTool.path else { return }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["serve", "--port", "0", "--log", "json"]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        // Read until the environment block is complete; the process writes it before serving.
+        var text = ""
+        while !text.contains("WORKOS_ISSUER=") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        let lines = text.split(separator: "\n").map(String.init)
+        let first = try #require(lines.first)
+        #expect(first.hasPrefix("listening on http://127.0.0.1:"))
+        let base = String(first.dropFirst("listening on ".count))
+        for name in ["WORKOS_BASE_URL", "WORKOS_API_HOSTNAME", "WORKOS_API_PORT", "WORKOS_API_HTTPS", "WORKOS_CLIENT_ID", "WORKOS_API_KEY"] {
+            #expect(lines.contains { $0.hasPrefix("export \(name)=") }, "\(name)")
+        }
+        let response = try HTTPClient().send(.get(base + "/.well-known/openid-configuration"))
+        #expect(response.status == 200)
+        #expect(try response.json()["issuer"] == .string(base))
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(log.contains(#""path":"/.well-known/openid-configuration""#), "the JSON request log")
+        #expect(log.contains("stopped"))
     }
 }

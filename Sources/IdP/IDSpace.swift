@@ -92,7 +92,7 @@ public final class IDGenerator: Sendable {
         var counter: UInt64 = 0
 
         mutating func random() -> UInt64 {
-            if seeded != nil { return seeded!.next() }
+            if let value = seeded?.next() { return value }
             return system.next()
         }
     }

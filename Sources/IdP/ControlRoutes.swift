@@ -133,7 +133,7 @@ struct ControlRoutes {
         router.get("/_mock/faults") { _ in .json(["data": .array(idp.faults.armed.map(\.json))]) }
         router.post("/_mock/faults") { request in
             answering { () throws(IdPError) -> HTTPResponse in
-                let rule = try FaultRule(json: try jsonBody(request), id: idp.ids.id(.requestID).replacing("req_", with: "fault_"))
+                let rule = try FaultRule(json: try jsonBody(request), id: idp.ids.id(.fault))
                 idp.faults.arm(rule)
                 return .json(rule.json, status: 201)
             }

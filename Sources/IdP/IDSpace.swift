@@ -12,6 +12,8 @@ public enum IdPPrefix: String, Sendable, CaseIterable {
     case keyPair = "sso_oidc_key_pair"
     case role = "role"
     case requestID = "req"
+    /// The mock's own armed faults (not a WorkOS object).
+    case fault = "fault"
 }
 
 /// Which of the two disjoint ID spaces a string belongs to.

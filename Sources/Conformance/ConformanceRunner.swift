@@ -5,7 +5,6 @@ import JSON
 
 public struct RunOptions: Sendable {
     public var repeatCount = 1
-    public var stopOnAppFailure = true
     public init() {}
 }
 

@@ -121,14 +121,7 @@ final class ScenarioContext {
             case let other: throw StepError("${org.\(pieces[0]).\(other)}: use id, app_id or name")
             }
         }
-        if let user = users[name] {
-            switch rest ?? "id" {
-            case "id": return .string(user.id)
-            case "email": return .string(user.email)
-            case "app_id": return user.externalID.map(JSONValue.string) ?? .null
-            case let other: throw StepError("${\(name).\(other)}: a user has id, email and app_id")
-            }
-        }
+        if let user = users[name] { return try userField(user, rest, name: name) }
         if let token = tokens[name] {
             guard let rest else { return .string(token.token) }
             if rest.hasPrefix("header.") { return token.header[String(rest.dropFirst("header.".count))] ?? .null }
@@ -140,15 +133,18 @@ final class ScenarioContext {
             return field(rest, in: response) ?? .null
         }
         if let kid = kids[name] { return .string(kid) }
-        if let fixture = idp.directory.user(ref: name), rest != nil {
-            switch rest ?? "id" {
-            case "id": return .string(fixture.id)
-            case "email": return .string(fixture.email)
-            case "app_id": return fixture.externalID.map(JSONValue.string) ?? .null
-            default: break
-            }
-        }
+        // A fixture ref (`${alice.email}`) counts only with a field, and after every bound name.
+        if rest != nil, let fixture = idp.directory.user(ref: name) { return try userField(fixture, rest, name: name) }
         throw StepError("${\(reference)}: '\(name)' is not bound by an earlier step")
+    }
+
+    private func userField(_ user: User, _ field: String?, name: String) throws -> JSONValue {
+        switch field ?? "id" {
+        case "id": return .string(user.id)
+        case "email": return .string(user.email)
+        case "app_id": return user.externalID.map(JSONValue.string) ?? .null
+        case let other: throw StepError("${\(name).\(other)}: a user has id, email and app_id")
+        }
     }
 
     /// A response value by profile field name (`workspace_id`) or JSON Pointer (`/a/b`).

@@ -13,8 +13,7 @@ extension MockIdP {
             if let organizationID, directory.membership(userID: user.id, organizationID: organizationID) == nil { return false }
             return true
         }.map(\.id)
-        let result = page.page(ids)
-        return WorkOSShape.list(result.ids.compactMap { directory.users[$0].map(WorkOSShape.user) }, before: result.before, after: result.after)
+        return page.list(ids) { directory.users[$0].map(WorkOSShape.user) }
     }
 
     public func getUser(_ id: String) throws(IdPError) -> JSONValue {
@@ -93,8 +92,7 @@ extension MockIdP {
         let directory = self.directory
         guard directory.users[userID] != nil else { throw .notFound(entity: "User", id: userID) }
         let ids = directory.sessions.values.filter { $0.userID == userID }.map(\.id)
-        let result = page.page(ids)
-        return WorkOSShape.list(result.ids.compactMap { directory.sessions[$0].map(WorkOSShape.session) }, before: result.before, after: result.after)
+        return page.list(ids) { directory.sessions[$0].map(WorkOSShape.session) }
     }
 
     // MARK: Organizations
@@ -107,8 +105,7 @@ extension MockIdP {
             if let search, !search.isEmpty, !organization.name.lowercased().contains(search.lowercased()) { return false }
             return true
         }.map(\.id)
-        let result = page.page(ids)
-        return WorkOSShape.list(result.ids.compactMap { directory.organizations[$0].map(WorkOSShape.organization) }, before: result.before, after: result.after)
+        return page.list(ids) { directory.organizations[$0].map(WorkOSShape.organization) }
     }
 
     public func getOrganization(_ id: String) throws(IdPError) -> JSONValue {
@@ -222,9 +219,7 @@ extension MockIdP {
             if let organizationID, membership.organizationID != organizationID { return false }
             return wanted.contains(membership.status)
         }.map(\.id)
-        let result = page.page(ids)
-        return WorkOSShape.list(result.ids.compactMap { id in directory.memberships[id].map { WorkOSShape.membership($0, in: directory) } },
-                                before: result.before, after: result.after)
+        return page.list(ids) { id in directory.memberships[id].map { WorkOSShape.membership($0, in: directory) } }
     }
 
     public func getMembership(_ id: String) throws(IdPError) -> JSONValue {

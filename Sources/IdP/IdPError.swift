@@ -90,4 +90,10 @@ public struct Pagination: Sendable {
         let slice = Array(ordered[start..<end])
         return (slice, start > 0 ? slice.first : nil, end < ordered.count ? slice.last : nil)
     }
+
+    /// The WorkOS list envelope for one page of `ids`, each rendered by `render`.
+    func list(_ ids: [String], render: (String) -> JSONValue?) -> JSONValue {
+        let result = page(ids)
+        return WorkOSShape.list(result.ids.compactMap(render), before: result.before, after: result.after)
+    }
 }

@@ -51,6 +51,30 @@ public final class AppTarget: @unchecked Sendable {
         return UInt16(bigEndian: address.sin_port)
     }
 
+    /// Every `{placeholder}` in the profile has a value; otherwise a profile error naming it.
+    public func checkPlaceholders() throws(ConfigError) {
+        var fields: [(field: String, text: String)] = [("base_url", profile.baseURL)]
+        if let start = profile.start {
+            fields += start.command.enumerated().map { ("start.command[\($0.offset)]", $0.element) }
+            fields += start.environment.sorted { $0.key < $1.key }.map { ("start.env.\($0.key)", $0.value) }
+            if let cwd = start.cwd { fields.append(("start.cwd", cwd)) }
+        }
+        for (field, text) in fields {
+            let filled = Self.fill(text, placeholders)
+            guard let open = filled.range(of: #"\{[A-Za-z_][A-Za-z0-9_]*\}"#, options: .regularExpression) else { continue }
+            let name = filled[open].dropFirst().dropLast()
+            throw ConfigError(file: profile.file, field: field,
+                              message: "{\(name)} has no value: pass --set \(name)=VALUE (filled by the runner: \(placeholders.keys.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    /// Stops the app and starts it again (`start.restart`), dropping pooled connections to the old process.
+    public func restart() throws(AppUnreachable) {
+        stop()
+        client.closeIdleConnections()
+        try start()
+    }
+
     /// Starts the app (if the profile says how) and waits until its readiness path answers.
     public func start() throws(AppUnreachable) {
         if let start = profile.start {
@@ -61,6 +85,7 @@ public final class AppTarget: @unchecked Sendable {
             var environment = ProcessInfo.processInfo.environment
             for (name, value) in start.environment { environment[name] = Self.fill(value, placeholders) }
             process.environment = environment
+            if let cwd = start.cwd { process.currentDirectoryURL = URL(fileURLWithPath: Self.fill(cwd, placeholders)) }
             let log = FileManager.default.temporaryDirectory.appendingPathComponent("mockidp-app-\(UUID().uuidString).log")
             FileManager.default.createFile(atPath: log.path, contents: nil)
             if let handle = try? FileHandle(forWritingTo: log) {
@@ -131,6 +156,12 @@ public final class AppTarget: @unchecked Sendable {
             return ClientRequest(method: profile.callback.method, url: url, json: [field: .string(token)], headers: headers)
         case .form(let field):
             return ClientRequest(method: profile.callback.method, url: url, form: [(name: field, value: token)], headers: headers)
+        case .query(let name):
+            let separator = url.contains("?") ? "&" : "?"
+            return ClientRequest(method: profile.callback.method, url: url + separator + QueryParameters.encode([(name: name, value: token)]), headers: headers)
+        case .cookie(let name):
+            headers.add("Cookie", "\(name)=\(token)")
+            return ClientRequest(method: profile.callback.method, url: url, headers: headers)
         }
     }
 

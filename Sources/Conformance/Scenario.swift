@@ -269,9 +269,9 @@ public enum ScenarioLoader {
         }
     }
 
-    static let responseConditions: Set<String> = ["status", "field", "equals", "not_equals", "not_null", "is_null", "id_space", "app_id_of",
+    static let responseConditions: Set<String> = ["outcome", "header", "status", "field", "equals", "not_equals", "not_null", "is_null", "id_space", "app_id_of",
                                                   "organizations", "not_contains", "body_contains"]
-    static let responsesConditions: Set<String> = ["status", "distinct", "non_null", "field"]
+    static let responsesConditions: Set<String> = ["outcome", "status", "distinct", "non_null", "field"]
     static let introspectConditions: Set<String> = ["workspaces", "members", "api_keys", "memberships", "membership_count", "email"]
     static let journalConditions: Set<String> = ["flag", "path_prefix", "method", "since", "count"]
 
@@ -284,6 +284,9 @@ public enum ScenarioLoader {
             for key in conditions.keys where key != subject && !allowed.contains(key) {
                 throw reader.error(key, "does not apply to '\(subject)' (use one of \(allowed.sorted().joined(separator: ", ")))")
             }
+        }
+        if let outcome = conditions["outcome"], !OutcomeJudge.names.contains(outcome.stringValue ?? "") {
+            throw reader.error("outcome", "'\(outcome.stringValue ?? outcome.serializedString())' is not one of \(OutcomeJudge.names.joined(separator: ", "))")
         }
         if let name = conditions["response"]?.stringValue {
             try only(responseConditions, subject: "response")

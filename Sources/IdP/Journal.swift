@@ -30,6 +30,8 @@ public struct JournalEntry: Sendable, Equatable {
     public var headers: [(name: String, value: String)]
     public var status: Int
     public var flags: [JournalFlag]
+    /// The body of a 4xx/5xx answer (first KiB), so a report can say why the mock refused the app.
+    public var errorBody: String? = nil
 
     public static func == (lhs: JournalEntry, rhs: JournalEntry) -> Bool {
         lhs.sequence == rhs.sequence && lhs.requestID == rhs.requestID && lhs.status == rhs.status && lhs.flags == rhs.flags
@@ -46,6 +48,7 @@ public struct JournalEntry: Sendable, Equatable {
             "headers": .object(JSONObject(headers.map { (key: $0.name, value: JSONValue.string($0.value)) })),
             "status": .int(Int64(status)),
             "flags": .array(flags.map(\.json)),
+            "error_body": errorBody.map(JSONValue.string) ?? .null,
         ]
     }
 

@@ -132,11 +132,23 @@ struct ExpectationEvaluator {
         if let other = conditions["not_contains"]?.objectValue {
             guard let otherName = other["response"]?.stringValue else { throw StepError("not_contains needs a response name") }
             let source = try captured(otherName)
-            for fieldValue in other["fields"]?.arrayValue ?? [] {
-                guard let fieldName = fieldValue.stringValue, let leaked = try context.field(fieldName, in: source)?.stringValue, !leaked.isEmpty else { continue }
+            // Each field the profile maps is compared; unmapped ones are left out, and only when
+            // none is mapped can the check not be made.
+            var unmapped: [String] = []
+            let fields = (other["fields"]?.arrayValue ?? []).compactMap(\.stringValue)
+            for fieldName in fields {
+                let value: JSONValue?
+                do { value = try context.field(fieldName, in: source) } catch is NotApplicable {
+                    unmapped.append(fieldName)
+                    continue
+                }
+                guard let leaked = value?.stringValue, !leaked.isEmpty else { continue }
                 if response.bodyText.contains(leaked) {
                     return "\(name) contains \(otherName)'s \(fieldName) ('\(leaked)'): one user received another user's data"
                 }
+            }
+            if !fields.isEmpty, unmapped.count == fields.count {
+                throw NotApplicable("the profile maps none of \(fields.joined(separator: ", ")) (add them under \"response\" to check them)")
             }
         }
         if let needle = conditions["body_contains"]?.stringValue, !response.bodyText.contains(needle) {

@@ -131,6 +131,9 @@ public struct Expectation: Sendable {
     public var because: String?
     /// The seeded-bug id or reference this check stands for, if it is the catching check.
     public var step: String
+    /// `"else": "not_applicable"`: a premise. When it does not hold, the scenario is not
+    /// applicable to this app (it never did what the scenario probes) rather than failed.
+    public var premise = false
 }
 
 // MARK: - Loading
@@ -194,7 +197,7 @@ public enum ScenarioLoader {
         case "mint":
             let object = try reader.requireObject()
             let allowed: Set<String> = ["as", "user", "organization", "claims", "omit", "header", "omit_header", "sign", "kid", "expires_in",
-                                        "not_before_in", "issued_at_offset", "raw_payload", "impersonator"]
+                                        "not_before_in", "issued_at_offset", "raw_payload", "impersonator", "login_user"]
             try reader.checkKeys(allowed)
             var request = object
             request["as"] = nil
@@ -276,10 +279,20 @@ public enum ScenarioLoader {
     static let journalConditions: Set<String> = ["flag", "path_prefix", "method", "since", "count"]
 
     static func parseExpectation(_ value: JSONValue, file: String, step: String, path: String) throws(ConfigError) -> Expectation {
+        var expectation = try parseSubject(value, file: file, step: step, path: path)
+        expectation.premise = value["else"] != nil
+        return expectation
+    }
+
+    static func parseSubject(_ value: JSONValue, file: String, step: String, path: String) throws(ConfigError) -> Expectation {
         let reader = JSONReader(value, file: file, step: step, path: path)
         var conditions = try reader.requireObject()
         let because = try reader.string("because")
         conditions["because"] = nil
+        if let otherwise = try reader.string("else") {
+            guard otherwise == "not_applicable" else { throw reader.error("else", "'\(otherwise)' is not not_applicable") }
+        }
+        conditions["else"] = nil
         func only(_ allowed: Set<String>, subject: String) throws(ConfigError) {
             for key in conditions.keys where key != subject && !allowed.contains(key) {
                 throw reader.error(key, "does not apply to '\(subject)' (use one of \(allowed.sorted().joined(separator: ", ")))")

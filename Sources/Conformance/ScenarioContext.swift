@@ -224,6 +224,13 @@ final class ScenarioContext {
 
     static let reportedHeaders: Set<String> = ["location", "set-cookie", "content-type", "www-authenticate", "retry-after"]
 
+    /// The headers a report shows, each value cut to 200 characters (a sealed session is kilobytes).
+    static func reported(_ fields: [(name: String, value: String)]) -> [(name: String, value: String)] {
+        fields.filter { reportedHeaders.contains($0.name.lowercased()) }.map { field in
+            (name: field.name, value: field.value.count > 200 ? String(field.value.prefix(200)) + "… (\(field.value.utf8.count) bytes)" : field.value)
+        }
+    }
+
     /// The mock's 4xx/5xx answers to the app since `sequence`, for the report.
     func idpAnswers(since sequence: Int) -> [String] {
         idp.journal.entries(Journal.Filter(sinceSequence: sequence)).filter { $0.status >= 400 || $0.status == 0 }.map { entry in
@@ -244,7 +251,7 @@ final class ScenarioContext {
             captured = Captured(status: response.status, body: response.body, json: try? response.json(), error: nil, headers: response.headers.fields)
             exchange.status = response.status
             exchange.responseBody = String(decoding: response.body.prefix(8192), as: UTF8.self)
-            exchange.responseHeaders = response.headers.fields.filter { Self.reportedHeaders.contains($0.name.lowercased()) }
+            exchange.responseHeaders = Self.reported(response.headers.fields)
         } catch {
             captured = Captured(status: nil, body: [], json: nil, error: error.description)
             exchange.error = error.description
@@ -273,7 +280,7 @@ final class ScenarioContext {
                 captured.append(one)
                 exchange.status = response.status
                 exchange.responseBody = String(decoding: response.body.prefix(2048), as: UTF8.self)
-                exchange.responseHeaders = response.headers.fields.filter { Self.reportedHeaders.contains($0.name.lowercased()) }
+                exchange.responseHeaders = Self.reported(response.headers.fields)
             case .failure(let error):
                 captured.append(Captured(status: nil, body: [], json: nil, error: error.description))
                 exchange.error = error.description

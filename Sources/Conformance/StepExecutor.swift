@@ -18,7 +18,14 @@ struct StepExecutor {
         switch step {
         case .user(let user): try bindUser(user)
         case .mint(let mint):
-            let (request, token) = try self.mint(mint.request)
+            var spec = mint.request
+            if let other = spec["login_user"]?.stringValue {
+                // Only a code-flow login carries a user object beside the token: it shows this user.
+                guard let user = context.users[other] ?? idp.directory.resolveUser(other) else { throw StepError("mint.login_user: '\(other)' is not a bound or fixture user") }
+                context.userObjects[mint.name] = user.id
+                spec["login_user"] = nil
+            }
+            let (request, token) = try self.mint(spec)
             context.tokens[mint.name] = token
             context.tokenRequests[mint.name] = request
         case .callback(let callback):
@@ -47,7 +54,10 @@ struct StepExecutor {
         case .expect(let expectation):
             let evaluator = ExpectationEvaluator(context: context)
             do {
-                if let failure = try evaluator.failure(of: expectation) {
+                let failure = try evaluator.failure(of: expectation)
+                if let failure, expectation.premise {
+                    context.notApplicable.append("\(expectation.step): the premise did not hold: \(failure)")
+                } else if let failure {
                     context.findings.append(Finding(step: expectation.step, message: failure, because: expectation.because))
                 }
             } catch let missing as NotApplicable {

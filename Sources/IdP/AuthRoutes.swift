@@ -181,6 +181,8 @@ struct AuthRoutes {
         for member in object {
             switch member.value {
             case .null: continue
+            // SDK 5.x sends its client-side sealing options along; they are not the server's business.
+            case .object where member.key == "session": continue
             case .string(let text): parameters[member.key] = text
             case .int, .double, .bool: parameters[member.key] = member.value.serializedString()
             default:

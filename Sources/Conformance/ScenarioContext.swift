@@ -227,7 +227,11 @@ final class ScenarioContext {
     /// The headers a report shows, each value cut to 200 characters (a sealed session is kilobytes).
     static func reported(_ fields: [(name: String, value: String)]) -> [(name: String, value: String)] {
         fields.filter { reportedHeaders.contains($0.name.lowercased()) }.map { field in
-            (name: field.name, value: field.value.count > 200 ? String(field.value.prefix(200)) + "… (\(field.value.utf8.count) bytes)" : field.value)
+            // A cookie's value is cut, never its attributes (Secure, HttpOnly, SameSite matter to a reader).
+            let cut = field.name.lowercased() == "set-cookie" ? (field.value.firstIndex(of: ";") ?? field.value.endIndex) : field.value.endIndex
+            let head = field.value[..<cut], tail = field.value[cut...]
+            guard head.count > 200 else { return field }
+            return (name: field.name, value: String(head.prefix(120)) + "…(\(head.utf8.count) bytes)" + tail)
         }
     }
 

@@ -232,7 +232,7 @@ extension MockIdP {
             if let bound = record.bound {
                 // A scripted login: the session is the one minted with its token.
                 let refreshToken = ids.opaque()
-                if let sessionID = bound.token.sessionID {
+                if let sessionID = Self.boundSession(&state, ids: ids, login: bound, now: now) {
                     record.sessionID = sessionID
                     state.flows.refreshTokens[refreshToken] = AuthFlowState.RefreshToken(sessionID: sessionID, authenticationMethod: record.authenticationMethod, bound: bound)
                 }

@@ -29,6 +29,18 @@ extension MockIdP {
         }
     }
 
+    /// The session a bound login's refresh tokens hang on: the token's own (its `sid`), or, for a
+    /// token minted without one, a session made for the exchange so refresh and revocation work.
+    static func boundSession(_ state: inout State, ids: IDGenerator, login: BoundLogin, now: Int64) -> String? {
+        if let sid = login.token.sessionID, state.directory.sessions[sid] != nil { return sid }
+        guard let user = state.directory.resolveUser(login.request.user) else { return nil }
+        let organization = login.request.organization.flatMap { state.directory.resolveOrganization($0) }
+        let session = Session(id: ids.id(.session), userID: user.id, organizationID: organization?.id,
+                              createdAt: now * 1000, updatedAt: now * 1000, expiresAt: (now + 86_400) * 1000)
+        state.directory.sessions[session.id] = session
+        return session.id
+    }
+
     /// Starts the bound login's refresh chain and shapes the authenticate answer.
     func finishBound(_ login: BoundLogin, refreshToken: String, method: String, now: Int64) throws(IdPError) -> JSONValue {
         let token = login.token

@@ -69,6 +69,22 @@ struct LoginDriver {
         return list
     }
 
+    /// The probe once more, as the user of an earlier login (its cookies; its bearer token in
+    /// the token shape): after a wait this is what makes a code-flow app refresh.
+    func probeAgain(tokenName: String, step: String) throws -> Captured {
+        guard let probe = profile.probe else { throw NotApplicable("the profile declares no probe") }
+        let jar = context.browserLogins[tokenName]?.jar ?? CookieJar()
+        let url = app.baseURL + probe.call.path
+        var headers = HTTPHeaders()
+        for (name, value) in probe.headers.sorted(by: { $0.key < $1.key }) { headers.add(name, value) }
+        if let cookie = jar.header(for: url) { headers.add("Cookie", cookie) }
+        if profile.codeFlow == nil, case .bearer = profile.tokenPlacement { headers.add("Authorization", "Bearer \(try context.tokenText(tokenName))") }
+        var answer = context.send(ClientRequest(method: probe.call.method, url: url, headers: headers), step: step, token: nil)
+        jar.store(answer.setCookies, from: url)
+        answer.probe = Captured.Probe(status: answer.status, body: answer.body, json: answer.json)
+        return answer
+    }
+
     // MARK: Code flow
 
     /// Everything before the callback: the app's login route (or a built authorize URL), then the

@@ -27,6 +27,8 @@ public indirect enum Step: Sendable {
     case user(UserStep)
     case mint(MintStep)
     case callback(CallbackStep)
+    /// The profile's probe again, in the browser (cookie jar) of a token's earlier login.
+    case probe(name: String, token: String)
     case parallel(ParallelStep)
     case request(RequestStep)
     case credentials(CredentialsStep)
@@ -46,6 +48,7 @@ public indirect enum Step: Sendable {
         case .user: return "user"
         case .mint: return "mint"
         case .callback: return "callback"
+        case .probe: return "probe"
         case .parallel: return "parallel"
         case .request: return "request"
         case .credentials: return "credentials"
@@ -173,7 +176,7 @@ public enum ScenarioLoader {
         return result
     }
 
-    static let stepKinds = ["user", "mint", "callback", "parallel", "request", "credentials", "keys", "idp_fault", "app_fault", "clock", "wait",
+    static let stepKinds = ["user", "mint", "callback", "probe", "parallel", "request", "credentials", "keys", "idp_fault", "app_fault", "clock", "wait",
                             "mark", "jwt_template", "repeat", "expect"]
 
     static func parseStep(_ value: JSONValue, file: String, step: String) throws(ConfigError) -> Step {
@@ -212,6 +215,9 @@ public enum ScenarioLoader {
             let token = try reader.string("token")
             if token == nil && !noToken { throw reader.error("token", "is required (or \"no_token\": true)") }
             return .callback(CallbackStep(name: try reader.requiredString("as"), token: token, noToken: noToken))
+        case "probe":
+            try reader.checkKeys(["as", "token"])
+            return .probe(name: try reader.requiredString("as"), token: try reader.requiredString("token"))
         case "parallel":
             try reader.checkKeys(["as", "count", "mint", "token"])
             guard let count = try reader.int("count"), (1...256).contains(count) else { throw reader.error("count", "is required, from 1 to 256") }

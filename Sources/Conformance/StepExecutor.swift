@@ -31,6 +31,7 @@ struct StepExecutor {
         case .callback(let callback):
             let name = callback.noToken ? nil : callback.token
             context.responses[callback.name] = try LoginDriver(context: context).login(tokenName: name, step: "callback \(callback.name)")
+        case .probe(let name, let token): context.responses[name] = try LoginDriver(context: context).probeAgain(tokenName: token, step: "probe \(name)")
         case .parallel(let parallel): try runParallel(parallel)
         case .request(let request):
             let token = try request.token.map { (name: String) throws -> String in try tokenText(name) }

@@ -151,6 +151,8 @@ public struct TargetProfile: Sendable {
         if jwksCacheTTLSeconds != nil { names.insert("jwks_cache_ttl") }
         if emailClaim != nil { names.insert("email_claim") }
         if credentials != nil { names.insert("organization_credentials") }
+        if codeFlow != nil { names.insert("code_flow") }
+        if probe != nil { names.insert("probe") }
         return names
     }
 

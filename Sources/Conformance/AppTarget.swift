@@ -59,6 +59,7 @@ public final class AppTarget: @unchecked Sendable {
             fields += start.environment.sorted { $0.key < $1.key }.map { ("start.env.\($0.key)", $0.value) }
             if let cwd = start.cwd { fields.append(("start.cwd", cwd)) }
         }
+        if let redirectURI = profile.codeFlow?.redirectURI { fields.append(("callback.redirect_uri", redirectURI)) }
         for (field, text) in fields {
             let filled = Self.fill(text, placeholders)
             guard let open = filled.range(of: #"\{[A-Za-z_][A-Za-z0-9_]*\}"#, options: .regularExpression) else { continue }

@@ -15,9 +15,12 @@ struct LoginDriver {
     final class BrowserLogin {
         let callbackURL: String
         let jar: CookieJar
-        init(callbackURL: String, jar: CookieJar) {
+        /// The token the code was bound to, decoded in the report next to the callback.
+        let token: String
+        init(callbackURL: String, jar: CookieJar, token: String) {
             self.callbackURL = callbackURL
             self.jar = jar
+            self.token = token
         }
     }
 
@@ -60,7 +63,7 @@ struct LoginDriver {
             if let cookie = browser.jar.header(for: browser.callbackURL, initiatorHost: context.idpHost) { headers.add("Cookie", cookie) }
             return ClientRequest(method: profile.callback.method, url: browser.callbackURL, headers: headers)
         }
-        var list = context.sendConcurrently(requests, step: step, tokens: tokenNames.map { try? context.tokenText($0) })
+        var list = context.sendConcurrently(requests, step: step, tokens: browsers.map(\.token))
         for index in list.indices {
             browsers[index].jar.store(list[index].setCookies, from: browsers[index].callbackURL)
             list[index] = try follow(list[index], from: browsers[index].callbackURL, jar: browsers[index].jar, step: "\(step) #\(index + 1)")
@@ -113,7 +116,7 @@ struct LoginDriver {
         } catch {
             throw StepError("\(step): cannot bind the code to \(tokenName): \(error)")
         }
-        return BrowserLogin(callbackURL: location, jar: jar)
+        return BrowserLogin(callbackURL: location, jar: jar, token: minted.token)
     }
 
     /// The authorize URL: where the app's login route sends the browser, or one built from the
@@ -151,7 +154,7 @@ struct LoginDriver {
     private func deliver(_ browser: BrowserLogin, step: String) throws -> Captured {
         var headers: HTTPHeaders = ["Accept": "text/html,application/json"]
         if let cookie = browser.jar.header(for: browser.callbackURL, initiatorHost: context.idpHost) { headers.add("Cookie", cookie) }
-        let first = context.send(ClientRequest(method: profile.callback.method, url: browser.callbackURL, headers: headers), step: step, token: nil)
+        let first = context.send(ClientRequest(method: profile.callback.method, url: browser.callbackURL, headers: headers), step: step, token: browser.token)
         browser.jar.store(first.setCookies, from: browser.callbackURL)
         var captured = try follow(first, from: browser.callbackURL, jar: browser.jar, step: step)
         try probe(&captured, jar: browser.jar, step: step)

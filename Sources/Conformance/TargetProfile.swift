@@ -124,7 +124,7 @@ public struct TargetProfile: Sendable {
     public var tokenPlacement: TokenPlacement
     public var codeFlow: CodeFlow?
     public var probe: Probe?
-    public var outcomes = Outcomes(signedInStatus: "2xx", refusedStatus: "4xx")
+    public var outcomes = Outcomes(signedInStatus: "2xx", refusedStatus: ["3xx", "4xx"])
     public var responseFields: [String: ResponseField]
     public var introspection: Introspection?
     public var faultHook: HTTPCall?
@@ -236,7 +236,8 @@ public struct TargetProfile: Sendable {
                           signedInStatus: try Self.statusSet(reader, "signed_in_status") ?? 200)
         }
         // A code-flow app answers a redirect either way: only a probe can tell signed in from refused.
-        var outcomes = codeFlow == nil ? Outcomes(signedInStatus: "2xx", refusedStatus: "4xx")
+        // A redirect to a login page is a refusal too, in either shape.
+        var outcomes = codeFlow == nil ? Outcomes(signedInStatus: "2xx", refusedStatus: ["3xx", "4xx"])
             : Outcomes(signedInStatus: probe == nil ? nil : ["2xx", "3xx"], refusedStatus: ["2xx", "3xx", "4xx"])
         if let reader = root.child("outcomes") {
             try reader.checkKeys(["signed_in_status", "refused_status"])

@@ -329,3 +329,45 @@ struct AnyAppTests {
         #expect(try check(#"{"all_of": [{"response": "r", "field": "workspace_id", "not_null": true}, {"response": "r", "status": 401}]}"#) != nil)
     }
 }
+
+@Suite struct TokenPlacementTests {
+    @Test(arguments: [
+        (#"{"in": "query", "field": "access_token"}"#, "query"), (#"{"in": "cookie", "field": "session"}"#, "cookie"),
+        (#"{"in": "form", "field": "token"}"#, "form"), (#"{"in": "json", "field": "token"}"#, "json"), (#"{"in": "bearer"}"#, "bearer"),
+    ])
+    func theTokenGoesWhereTheProfileSays(_ token: String, _ placement: String) throws {
+        let profile = try TargetProfile.parse(try JSONValue.parse(#"{"base_url": "http://127.0.0.1:9", "callback": {"path": "/cb?x=1", "token": \#(token)}}"#), file: "p.json")
+        let request = AppTarget(profile: profile, placeholders: [:]).callbackRequest(token: "a.b+c")
+        let body = String(decoding: request.body, as: UTF8.self)
+        switch placement {
+        case "query": #expect(request.url == "http://127.0.0.1:9/cb?x=1&access_token=a.b%2Bc")
+        case "cookie": #expect(request.headers["Cookie"] == "session=a.b+c")
+        case "form": #expect(body == "token=a.b%2Bc")
+        case "json": #expect(body == #"{"token":"a.b+c"}"#)
+        default: #expect(request.headers["Authorization"] == "Bearer a.b+c")
+        }
+        #expect(placement == "bearer" || request.headers["Authorization"] == nil)
+    }
+}
+
+@Suite struct NotApplicableReportTests {
+    @Test func notApplicableIsCountedApartInEveryReport() throws {
+        var report = sampleReport()
+        report.results.removeLast()
+        let scenario = Scenario(file: "s.json", id: "first-login.provisions-once", family: "first-login", title: "t", steps: [.mark("m")])
+        report.results.append(ScenarioResult(scenario: scenario, verdict: .notApplicable, seconds: 0, reason: "the profile offers no introspection"))
+        #expect(ConsoleReporter(color: false, trace: false).summary(report).hasSuffix("1 passed, 1 failed, 1 skipped, 1 not applicable"))
+        #expect(ConsoleReporter(color: false, trace: false).line(for: report.results[3], index: 4, total: 4).contains("N/A   first-login.provisions-once  0.00s  — the profile offers no introspection"))
+        #expect(JSONReporter.render(report)["summary"]?["not_applicable"] == 1)
+        let document = try XMLDocumentTree(JUnitReporter.render(report))
+        let suite = try #require(document.root.children.first { $0.attributes["name"] == "first-login" })
+        let testcase = try #require(suite.children.first { $0.name == "testcase" })
+        #expect(testcase.children.first { $0.name == "skipped" }?.attributes["message"] == "not applicable: the profile offers no introspection")
+        #expect(suite.children.first { $0.name == "properties" }?.children.contains { $0.attributes["name"] == "not_applicable" && $0.attributes["value"] == "1" } == true)
+        #expect(report.exitCode(strict: false) == 1)
+        report.results.removeFirst()
+        #expect(report.exitCode(strict: false) == 0)
+        report.results.removeAll { $0.verdict == .skipped }
+        #expect(report.exitCode(strict: true) == 1, "--strict fails on not applicable too")
+    }
+}

@@ -15,7 +15,7 @@ struct AuthRoutes {
         router.post(Self.completePath) { request in Self.complete(idp, request) }
         router.post("/user_management/authenticate") { request in
             answering { () throws(IdPError) -> HTTPResponse in
-                let answer = try idp.authenticate(try Self.authenticateParameters(request), bearer: request.bearerToken)
+                let answer = try idp.authenticate(request)
                 // RFC 6749 §5.1: token responses must not be cached.
                 return .json(answer, headers: ["Cache-Control": "no-store"])
             }
@@ -157,37 +157,6 @@ struct AuthRoutes {
             clientID: login.clientID, redirectURI: login.redirectURI, userID: user.id, organizationID: chosen, codeChallenge: login.codeChallenge,
             authenticationMethod: login.authenticationMethod, impersonator: login.impersonator, expiresAt: 0))
         return .redirect(to: MockIdP.appendingQuery(login.redirectURI, [("code", code), ("state", login.state ?? "")]))
-    }
-
-    // MARK: Authenticate
-
-    /// The body's fields, JSON (what the SDKs send) or form-encoded (RFC 6749 clients).
-    static func authenticateParameters(_ request: HTTPRequest) throws(IdPError) -> [String: String] {
-        var parameters: [String: String] = [:]
-        if request.contentType == "application/x-www-form-urlencoded" {
-            for pair in request.form() where parameters[pair.name] == nil { parameters[pair.name] = pair.value }
-            return parameters
-        }
-        if request.body.isEmpty { return parameters }
-        let body: JSONValue
-        do {
-            body = try request.json()
-        } catch {
-            throw .oauth(error: "invalid_request", description: "the body is neither JSON nor form-encoded: \(error.description)", status: 400)
-        }
-        guard let object = body.objectValue else {
-            throw .oauth(error: "invalid_request", description: "the body must be a JSON object", status: 400)
-        }
-        for member in object {
-            switch member.value {
-            case .null: continue
-            case .string(let text): parameters[member.key] = text
-            case .int, .double, .bool: parameters[member.key] = member.value.serializedString()
-            default:
-                throw .oauth(error: "invalid_request", description: "\(member.key) must be a string, got \(member.value.typeName)", status: 400)
-            }
-        }
-        return parameters
     }
 
     // MARK: Logout

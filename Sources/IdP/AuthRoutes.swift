@@ -171,7 +171,8 @@ struct AuthRoutes {
             return .idpError(error)
         }
         guard let returnTo = request.query["return_to"], !returnTo.isEmpty else {
-            return LoginPage.signedOut(note: "No return_to was given, so there is nowhere to send you back to.")
+            if let fallback = idp.defaultLogoutRedirect { return .redirect(to: fallback) }
+            return LoginPage.signedOut(note: "No return_to was given and no logout redirect is configured (mockidp serve --logout-redirect URL), so there is nowhere to send you back to.")
         }
         guard idp.isAllowedRedirect(returnTo) else {
             return LoginPage.signedOut(note: "return_to '\(returnTo)' is not an allowed redirect (loopback http URLs and the configured redirect URIs are), so you stay here.")

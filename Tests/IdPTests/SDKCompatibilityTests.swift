@@ -135,4 +135,22 @@ import TestSupport
         let claims = try mock.claims(try #require(grace["access_token"]?.stringValue))
         #expect(claims.objectValue?.keys == ["iss", "sub", "sid", "jti", "exp", "iat", "auth_time"])
     }
+
+    @Test func logoutWithoutReturnToGoesToTheLogoutRedirect() throws {
+        func logoutLocation(_ configure: @escaping (inout IdPConfiguration) -> Void) throws -> (status: Int, location: String?) {
+            let mock = try RunningIdP(configure)
+            let sid = try mock.sessionID(try mock.login("alice@acme.test"))
+            let response = try mock.get("/user_management/sessions/logout?session_id=\(sid)", authorized: false)
+            return (response.status, response.headers["Location"])
+        }
+        let byDefault = try logoutLocation { $0.redirectURIs = ["https://app.example.test:8443/auth/callback", "https://other.test/cb"] }
+        #expect(byDefault.status == 302)
+        #expect(byDefault.location == "https://app.example.test:8443")
+        let configured = try logoutLocation { $0.redirectURIs = ["https://app.example.test/cb"]; $0.logoutRedirect = "https://app.example.test/bye" }
+        #expect(configured.location == "https://app.example.test/bye")
+        // Nothing configured: the signed-out page, as before.
+        let none = try logoutLocation { _ in }
+        #expect(none.status == 200)
+        #expect(none.location == nil)
+    }
 }

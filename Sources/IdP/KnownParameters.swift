@@ -26,12 +26,12 @@ struct KnownParameters: Sendable {
     static let authenticateFields: Set<String> = [
         "grant_type", "client_id", "client_secret", "code", "code_verifier", "refresh_token", "organization_id", "email", "password",
         "pending_authentication_token", "link_authorization_code", "authentication_challenge_id", "device_code", "invitation_token",
-        "ip_address", "user_agent", "device_id", "session",
+        "ip_address", "user_agent", "device_id", "signals_id", "radar_auth_attempt_id", "session",
     ]
     static let authorizeQuery: Set<String> = [
         "client_id", "redirect_uri", "response_type", "state", "provider", "connection_id", "organization_id", "code_challenge",
         "code_challenge_method", "login_hint", "domain_hint", "screen_hint", "prompt", "provider_scopes", "provider_query_params",
-        "invitation_token", "context", "mockidp_auto_approve", "mockidp_impersonator", "mockidp_impersonation_reason",
+        "invitation_token", "context", "max_age", "mockidp_auto_approve", "mockidp_impersonator", "mockidp_impersonation_reason",
     ]
 
     static let routes: [Route] = [

@@ -18,6 +18,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+import jwt
 from cryptography.fernet import Fernet
 from workos import WorkOSClient
 
@@ -230,7 +231,11 @@ def main():
         tokens.append({"name": "selection", "token": chosen.access_token})
 
     # Logout through the SDK's URL, then the session's refresh token is dead.
-    logout_url = um.get_logout_url(session_id=checked.session_id, return_to=callback + "?signed_out=1")
+    # The session's id from its token when authenticate() refused it, so a failure above is
+    # reported by the checks rather than ending the script here.
+    session_id = getattr(checked, "session_id", None) or jwt.decode(
+        unseal(sealed, cookie_password)["access_token"], options={"verify_signature": False})["sid"]
+    logout_url = um.get_logout_url(session_id=session_id, return_to=callback + "?signed_out=1")
     checks["logout"] = {"location": follow_once(logout_url)}
     latest = unseal(resealed or sealed, cookie_password)["refresh_token"]
     try:

@@ -32,6 +32,9 @@ public struct JournalEntry: Sendable, Equatable {
     public var flags: [JournalFlag]
     /// The body of a 4xx/5xx answer (first KiB), so a report can say why the mock refused the app.
     public var errorBody: String? = nil
+    /// Query parameters and body members the route does not document (`query NAME`, `body NAME`):
+    /// answered as WorkOS does, by ignoring them, and kept here so a test can see them.
+    public var unknownParameters: [String] = []
 
     public static func == (lhs: JournalEntry, rhs: JournalEntry) -> Bool {
         lhs.sequence == rhs.sequence && lhs.requestID == rhs.requestID && lhs.status == rhs.status && lhs.flags == rhs.flags
@@ -49,6 +52,7 @@ public struct JournalEntry: Sendable, Equatable {
             "status": .int(Int64(status)),
             "flags": .array(flags.map(\.json)),
             "error_body": errorBody.map(JSONValue.string) ?? .null,
+            "unknown_parameters": .array(unknownParameters.map(JSONValue.string)),
         ]
     }
 

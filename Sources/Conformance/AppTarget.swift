@@ -26,6 +26,9 @@ public final class AppTarget: @unchecked Sendable {
         configuration.readTimeout = .seconds(8)
         // A retried POST would count twice in replay and race scenarios: every send happens once.
         configuration.retryStaleConnections = false
+        // As much as a browser takes (Chromium: 256 KiB of response headers): an app that sets
+        // a huge cookie is judged by the cookie rules, not cut off by the runner.
+        configuration.limits.maxHeadSize = 256 * 1024
         client = HTTPClient(configuration: configuration)
     }
 

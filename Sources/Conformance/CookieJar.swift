@@ -92,6 +92,8 @@ final class CookieJar: @unchecked Sendable {
         guard !name.isEmpty else { return nil }
         var value = String(pair[pair.index(after: equals)...]).trimmingCharacters(in: .whitespaces)
         if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+        // Browsers ignore a cookie whose name and value together exceed 4096 bytes (RFC 6265bis §5.6).
+        guard name.utf8.count + value.utf8.count <= 4096 else { return nil }
         var cookie = Cookie(name: name, value: value, domain: host, hostOnly: true, path: defaultPath(requestPath), expires: nil,
                             secure: false, httpOnly: false, sameSite: "lax")
         var maxAge: Int?

@@ -205,6 +205,12 @@ struct AnyAppTests {
         #expect(jar.all.allSatisfy { $0.name != "c" }, "a Domain the host is not in is refused")
     }
 
+    @Test func aCookieOver4096BytesIsIgnored() {
+        let jar = CookieJar()
+        jar.store(["big=" + String(repeating: "x", count: 4093), "huge=" + String(repeating: "x", count: 4093)], from: "http://127.0.0.1:1/", now: now)
+        #expect(jar.all.map(\.name) == ["big"])
+    }
+
     @Test func expiryReplacesAndDeletes() {
         let jar = CookieJar()
         jar.store(["s=old; Path=/"], from: "http://127.0.0.1:1/", now: now)

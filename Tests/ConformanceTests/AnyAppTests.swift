@@ -318,6 +318,16 @@ struct AnyAppTests {
         #expect(try noProbe.failure("not_5xx", Self.answer(302), label: "r") == nil)
     }
 
+    @Test func fieldsAreReadFromTheProbeByPointerOrFromHTMLByPattern() throws {
+        let context = try Self.context(#"{"base_url": "http://x", "callback": {"path": "/cb", "shape": "code"}, "probe": {"path": "/me"}, "response": {"email": {"pattern": "data-email=\"([^\"]+)\""}, "user_id": "/me/id"}}"#)
+        var page = Self.answer(200, chain: [302, 200], probe: 200)
+        page.probe?.body = Array(#"<h1 data-email="carol@acme.test">Carol</h1>"#.utf8)
+        #expect(try context.field("email", in: page) == "carol@acme.test")
+        #expect(try context.field("user_id", in: page) == nil, "no JSON in the probe's answer")
+        page.probe?.json = ["me": ["id": "u-1"]]
+        #expect(try context.field("user_id", in: page) == "u-1")
+    }
+
     @Test func anUnmappedValueIsNotApplicableAndOnlyDecidesWhenNothingElseCan() throws {
         let context = try Self.context(#"{"base_url": "http://x", "callback": {"path": "/cb"}, "response": {"user_id": "/u"}}"#)
         context.responses["r"] = Self.answer(200, json: ["u": "a", "w": "b"])

@@ -65,8 +65,7 @@ struct ExpectationEvaluator {
 
     private func seen(_ captured: Captured) -> String {
         if let error = captured.error { return "no answer (\(error))" }
-        let body = captured.bodyText
-        return "\(captured.status ?? 0) \(body.count > 300 ? String(body.prefix(300)) + "…" : body)"
+        return "\(captured.status ?? 0) \(Clipped.text(captured.bodyText))"
     }
 
     // MARK: One response

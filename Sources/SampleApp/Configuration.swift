@@ -23,6 +23,9 @@ public enum SeededBug: String, Sendable, CaseIterable {
     case issuerNotChecked = "issuer-not-checked"
     /// `exp` and `nbf` are not checked.
     case expiryNotChecked = "expiry-not-checked"
+    /// A token whose header has no `kid` is trusted without checking its signature ("no kid,
+    /// so it cannot be one of the IdP's rotated keys" — the branch that was never finished).
+    case kidAbsentSkipsSignature = "kid-absent-skips-signature"
 }
 
 /// Why the app refuses a configuration.

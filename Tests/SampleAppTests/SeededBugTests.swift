@@ -8,7 +8,7 @@ import Testing
 /// same black-box check passes on the correct app (CorrectAppTests) and fails here.
 @Suite struct SeededBugTests {
     @Test func everyBugHasACommandLineName() {
-        #expect(SeededBug.allCases.count == 11)
+        #expect(SeededBug.allCases.count == 12)
         #expect(SeededBug(rawValue: "id-space-confusion") == .idSpaceConfusion)
         #expect(Set(SeededBug.allCases.map(\.rawValue)).count == SeededBug.allCases.count)
     }
@@ -154,6 +154,13 @@ import Testing
         let harness = try Harness(bug: .algNoneAccepted)
         #expect(try harness.callback(try harness.token("alice", ["sign": "none"])).status == 200)
         #expect(try harness.callback(try harness.token("bob", ["sign": "none", "header": ["alg": "nOnE"]])).status == 200)
+        #expect(try harness.callback(try harness.token("carol", ["sign": "bad-signature"])).status == 401)
+    }
+
+    @Test func kidAbsentSkipsTheSignature() throws {
+        let harness = try Harness(bug: .kidAbsentSkipsSignature)
+        #expect(try harness.callback(try harness.token("alice", ["sign": "bad-signature", "omit_header": ["kid"]])).status == 200)
+        #expect(try harness.callback(try harness.token("bob", ["sign": "unknown-key", "omit_header": ["kid"]])).status == 200)
         #expect(try harness.callback(try harness.token("carol", ["sign": "bad-signature"])).status == 401)
     }
 

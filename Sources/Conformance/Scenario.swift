@@ -96,6 +96,8 @@ public struct ParallelStep: Sendable {
     /// Each request gets its own token minted from this spec, or all share `token`.
     public var mint: JSONObject?
     public var token: String?
+    /// Each request is a new user's first login (bound as `<name>_1` … `<name>_N`).
+    public var freshUsers = false
 }
 
 public struct RequestStep: Sendable {
@@ -239,12 +241,14 @@ public enum ScenarioLoader {
             if token == nil && !noToken { throw reader.error("token", "is required (or \"no_token\": true)") }
             return .callback(CallbackStep(name: try reader.requiredString("as"), token: token, noToken: noToken))
         case "parallel":
-            try reader.checkKeys(["as", "count", "mint", "token"])
+            try reader.checkKeys(["as", "count", "mint", "token", "fresh_users"])
             guard let count = try reader.int("count"), (1...256).contains(count) else { throw reader.error("count", "is required, from 1 to 256") }
             let mint = try reader.objectValue("mint")
             let token = try reader.string("token")
             if (mint == nil) == (token == nil) { throw reader.error("mint", "give either mint (a distinct token per request) or token (the same token N times)") }
-            return .parallel(ParallelStep(name: try reader.requiredString("as"), count: count, mint: mint, token: token))
+            let freshUsers = try reader.bool("fresh_users") ?? false
+            if freshUsers, token != nil { throw reader.error("fresh_users", "needs mint (each new user gets its own token), not token") }
+            return .parallel(ParallelStep(name: try reader.requiredString("as"), count: count, mint: mint, token: token, freshUsers: freshUsers))
         case "request":
             try reader.checkKeys(["as", "method", "path", "token", "body"])
             return .request(RequestStep(name: try reader.requiredString("as"), method: (try reader.string("method") ?? "GET").uppercased(),

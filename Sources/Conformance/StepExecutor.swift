@@ -110,7 +110,14 @@ struct StepExecutor {
 
     private func runParallel(_ step: ParallelStep) throws {
         var tokens: [String] = []
-        if let spec = step.mint {
+        if var spec = step.mint, step.freshUsers {
+            for index in 1...step.count {
+                let name = "\(step.name)_\(index)"
+                try bindUser(UserStep(name: name, fixture: nil))
+                spec["user"] = .string(name)
+                tokens.append(try mint(spec).token)
+            }
+        } else if let spec = step.mint {
             for _ in 0..<step.count { tokens.append(try mint(spec).token) }
         } else if let name = step.token {
             let token = try tokenText(name)

@@ -37,7 +37,7 @@ public struct SelfTest {
     public var jobs = ProcessInfo.processInfo.activeProcessorCount
     /// Suite runs at once, each with its own mock and app process: the declared cache waits of
     /// one run overlap with the work of the others.
-    public var parallelRuns = 4
+    public var parallelRuns = 8
     /// The mock's seed in every run, so each failure's reproduce command is exact.
     public var seed = UInt64.random(in: 1...999_999)
 

@@ -33,6 +33,9 @@ public enum SeededBug: String, Sendable, CaseIterable {
     /// The answer is read back from a module-level "last login" variable after the lock is
     /// released, so concurrent logins of different users may each get another user's answer.
     case responseFromSharedVariable = "response-from-shared-variable"
+    /// "Is this a first login?" is decided before the lock, so every one of several concurrent
+    /// first logins of one user is handed the one-time API key secret (one key, many copies).
+    case secretResentToRacers = "secret-resent-to-racers"
 }
 
 /// Why the app refuses a configuration.

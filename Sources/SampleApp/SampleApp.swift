@@ -221,12 +221,19 @@ private struct Handlers: Sendable {
                 return Self.respond(result)
             }
         }
+        var sawNoAccount = false
+        if bug == .secretResentToRacers {
+            // BUG (secret-resent-to-racers): "first login?" is read outside the critical section;
+            // the pause stands in for the IdP round trips that separate the two in the original.
+            sawNoAccount = database.withLock { $0.userIndex(for: input) == nil }
+            usleep(25_000)
+        }
         let result = database.withLock { database -> Result<StoredResponse, ProvisioningFailure>? in
             // Inside one critical section: the replay check, the uniqueness check and every
             // insert, so concurrent first logins of one user create exactly one of each.
             if let key = input.idempotencyKey, let stored = database.idempotency[key] { return .success(stored) }
             if let index = database.userIndex(for: input) {
-                return database.existingLogin(userIndex: index, input).map { .success($0) }
+                return database.existingLogin(userIndex: index, input, revealKey: sawNoAccount).map { .success($0) }
             }
             return database.firstLogin(input, halfProvisioned: bug == .halfProvisionedMember)
         }

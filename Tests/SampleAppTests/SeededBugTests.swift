@@ -8,7 +8,7 @@ import Testing
 /// same black-box check passes on the correct app (CorrectAppTests) and fails here.
 @Suite struct SeededBugTests {
     @Test func everyBugHasACommandLineName() {
-        #expect(SeededBug.allCases.count == 14)
+        #expect(SeededBug.allCases.count == 15)
         #expect(SeededBug(rawValue: "id-space-confusion") == .idSpaceConfusion)
         #expect(Set(SeededBug.allCases.map(\.rawValue)).count == SeededBug.allCases.count)
     }
@@ -183,6 +183,17 @@ import Testing
         let results = harness.client.sendConcurrently(requests)
         let workspaceIDs = Set(try results.map { try $0.get().json()["workspace"]?["id"]?.stringValue ?? "" })
         #expect(workspaceIDs.count < 8)
+    }
+
+    /// One key in the rows, but its one-time secret in several answers.
+    @Test func secretResentToRacersHandsTheSecretOutManyTimes() throws {
+        let harness = try Harness(bug: .secretResentToRacers)
+        let userID = try harness.newUser("racer@example.test")
+        let requests = try (0..<8).map { _ in harness.callbackRequest(try harness.token(userID)) }
+        let answers = try harness.client.sendConcurrently(requests).map { try $0.get().json() }
+        #expect(answers.filter { $0["default_api_key"]?["secret"]?.stringValue != nil }.count > 1)
+        #expect(Set(answers.compactMap { $0["workspace"]?["id"]?.stringValue }).count == 1)
+        #expect(try harness.counts(userID) == [1, 1, 1])
     }
 
     @Test func issuerIsNotChecked() throws {

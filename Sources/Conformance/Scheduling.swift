@@ -64,8 +64,8 @@ final class ResultQueue: @unchecked Sendable {
     func takeAll() -> [(index: Int, result: ScenarioResult)] {
         condition.lock()
         while pending.isEmpty { condition.wait() }
-        defer { pending.removeAll() }
         let taken = pending
+        pending.removeAll()
         condition.unlock()
         return taken
     }

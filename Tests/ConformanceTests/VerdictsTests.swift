@@ -84,6 +84,32 @@ struct VerdictsTests {
         #expect(traced.stdout.contains(String(repeating: "x", count: 24576)))
     }
 
+    /// A correct app that makes every other allowed choice (Tests/interop/pyjwt_bearer_app.py:
+    /// PyJWT, its own field names, accepts the 24 KiB token, refuses replays, 503 while the
+    /// JWKS is down, last duplicate sub) fails nothing it can be judged on. Only the id-spaces
+    /// family fails: the app has no organizations at all, which is the runner's "not applicable".
+    @Test(.enabled(if: Interop.python != nil, "needs .venv with PyJWT (created by .ci/run)"))
+    func aCorrectAppThatChoosesDifferentlyPasses() throws {
+        let python = try #require(Interop.python)
+        let app = Interop.root.appendingPathComponent("Tests/interop/pyjwt_bearer_app.py").path
+        let profile = try BuiltTool.temporaryFile("pyjwt.json", """
+        {"name": "pyjwt-bearer-app", "base_url": "http://127.0.0.1:{app_port}",
+         "start": {"command": ["\(python)", "\(app)", "{app_port}", "{issuer}", "{jwks_url}", "1", "0.5"], "ready": {"path": "/", "timeout_seconds": 30}},
+         "callback": {"method": "POST", "path": "/login"},
+         "response": {"workspace_id": "/account/ws", "member_id": "/account/member", "user_id": "/account/uid", "idp_user_id": "/sub", "api_key_secret": "/key"},
+         "capabilities": {"jwks_cache_ttl_seconds": 1, "jwks_refetch_cooldown_seconds": 0.5}}
+        """)
+        defer { try? FileManager.default.removeItem(at: profile) }
+        let verdicts = try Self.verdicts(["--target", profile.path])
+        let failed = verdicts.filter { $0.value == "fail" || $0.value == "error" }.keys.sorted()
+        #expect(failed.allSatisfy { $0.hasPrefix("id-spaces.") }, "false alarms: \(failed)")
+        for id in ["token.oversized", "rotation.jwks-outage-survived", "token.duplicate-sub", "replay.three-times",
+                   "email.user-id-mismatch-rejected", "concurrency.distinct-users-8", "token.forgery.alg-none-lower.kid-absent"] {
+            #expect(verdicts[id] == "pass", "\(id): \(verdicts[id] ?? "missing")")
+        }
+        #expect(verdicts.filter { $0.key.hasPrefix("token.forgery.") && $0.value == "pass" }.count == 88)
+    }
+
     @Test func clippingCountsBytesAndKeepsCharactersWhole() {
         #expect(Clipped.text("short") == "short")
         let long = String(repeating: "é", count: 300)  // 600 bytes

@@ -57,6 +57,10 @@ import SampleApp
             .appendingPathComponent("scenarios/suite").path
         let scenarios = try ScenarioSuite.load(directory: folder)
         #expect(scenarios.count >= 50)
+        // Every built-in scenario says when it fails and when it passes.
+        for scenario in scenarios {
+            #expect(!(scenario.verdict?.failsWhen.isEmpty ?? true) && !(scenario.verdict?.passesWhen.isEmpty ?? true), "\(scenario.id) has no verdict")
+        }
         let families = Set(scenarios.map(\.family))
         #expect(families.isSuperset(of: ["first-login", "replay", "concurrency", "sid-jti", "id-spaces", "token", "rotation", "email", "provisioning", "credentials"]))
         // Every seeded bug of the reference app is named by at least one scenario that catches it.

@@ -5,6 +5,9 @@ import JSON
 
 public struct RunOptions: Sendable {
     public var repeatCount = 1
+    /// Scenarios run at once; those that touch shared mock state always run alone, and a
+    /// profile that restarts its app between scenarios runs them one by one.
+    public var jobs = 1
     /// Waits longer than this skip the scenario with a reason (never cut short quietly).
     public var maxWait: Double = 120
     /// Run the scenarios in a seeded random order: verdicts must not depend on order.
@@ -72,7 +75,20 @@ public final class ConformanceRunner {
             var generator = SeededGenerator(seed: seed)
             ordered.shuffle(using: &generator)
         }
+        // Restarting the app between scenarios and sharing it between threads do not mix.
+        let jobs = (profile.start?.restart ?? .never) == .never ? options.jobs : 1
         for iteration in 1...max(1, options.repeatCount) {
+            if jobs > 1 {
+                for var result in runConcurrently(ordered, jobs: jobs, progress: { result in
+                    var numbered = result
+                    numbered.iteration = iteration
+                    progress(numbered)
+                }) {
+                    result.iteration = iteration
+                    results.append(result)
+                }
+                continue
+            }
             for scenario in ordered {
                 var result = runOne(scenario)
                 result.iteration = iteration
@@ -84,7 +100,68 @@ public final class ConformanceRunner {
                          seconds: Date().timeIntervalSince(started), startedAtMillis: Int64(started.timeIntervalSince1970 * 1000))
     }
 
-    public func runOne(_ scenario: Scenario) -> ScenarioResult {
+    /// Scenarios that share nothing run on `jobs` threads against one reset mock and app; then
+    /// each exclusive one runs alone from its own reset. Results come back in `scenarios` order;
+    /// `progress` sees them as they finish.
+    func runConcurrently(_ scenarios: [Scenario], jobs: Int, progress: (ScenarioResult) -> Void) -> [ScenarioResult] {
+        var results = [ScenarioResult?](repeating: nil, count: scenarios.count)
+        let shared = scenarios.indices.filter { scenarios[$0].exclusiveReason == nil }
+        if !shared.isEmpty, let app, app.isRunning {
+            // One reset for the whole batch: a reset between shared scenarios would wipe rows
+            // another one is still using.
+            let setupError: String?
+            if let unsettled = isolate(scenarios[shared[0]], app) {
+                setupError = unsettled.reason ?? "the app's key cache could not settle"
+            } else {
+                do {
+                    try prepare(scenarios[shared[0]], ScenarioContext(scenario: scenarios[shared[0]], idp: idp, app: app))
+                    setupError = nil
+                } catch {
+                    setupError = "\(error)"
+                }
+            }
+            let queue = ResultQueue()
+            let next = TicketCounter()
+            let box = SharedRunner(runner: self)
+            let ordered = shared.map { (index: $0, scenario: scenarios[$0]) }
+            let workers = (0..<min(jobs, shared.count)).map { _ in
+                Thread {
+                    while true {
+                        let position = next.take()
+                        guard position < ordered.count else { return }
+                        let (index, scenario) = ordered[position]
+                        let result = setupError.map { ScenarioResult(scenario: scenario, verdict: .error, seconds: 0, reason: "setup failed: \($0)") }
+                            ?? box.runner.runOne(scenario, reset: false)
+                        queue.push(index, result)
+                    }
+                }
+            }
+            for worker in workers {
+                worker.stackSize = 1 << 20
+                worker.start()
+            }
+            var received = 0
+            while received < shared.count {
+                for (index, result) in queue.takeAll() {
+                    results[index] = result
+                    received += 1
+                    progress(result)
+                }
+            }
+        }
+        for index in scenarios.indices where results[index] == nil {
+            let result = runOne(scenarios[index])
+            results[index] = result
+            progress(result)
+        }
+        return results.compactMap { $0 }
+    }
+
+    public func runOne(_ scenario: Scenario) -> ScenarioResult { runOne(scenario, reset: true) }
+
+    /// `reset: false` runs in a shared batch: no reset, restart or cache wait for the mock or
+    /// the app, which other scenarios are using at the same moment.
+    func runOne(_ scenario: Scenario, reset: Bool) -> ScenarioResult {
         let started = DispatchTime.now().uptimeNanoseconds
         func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
         let missing = scenario.requires.filter { !profile.capabilities.contains($0) }
@@ -102,15 +179,15 @@ public final class ConformanceRunner {
         guard let app else {
             return ScenarioResult(scenario: scenario, verdict: .error, seconds: 0, reason: "app unreachable: the app is not running")
         }
-        if let unsettled = isolate(scenario, app) { return unsettled }
+        if reset, let unsettled = isolate(scenario, app) { return unsettled }
         guard app.isRunning else {
             return ScenarioResult(scenario: scenario, verdict: .error, seconds: 0, reason: "app unreachable: the app is not running\n\(app.logTail())")
         }
         let context = ScenarioContext(scenario: scenario, idp: idp, app: app)
         context.maxWait = maxWait
-        defer { noteKeyChanges(context) }
+        defer { if reset { noteKeyChanges(context) } }
         do {
-            try prepare(scenario, context)
+            if reset { try prepare(scenario, context) }
             try StepExecutor(context: context).run(scenario.steps)
         } catch let missing as NotApplicable {
             if !context.findings.isEmpty {
@@ -269,19 +346,23 @@ public enum ScenarioSuite {
         var scenarios: [Scenario] = []
         var seen: [String: String] = [:]
         for file in files.sorted() {
-            let scenario = try ScenarioLoader.load(file: file)
-            if let other = seen[scenario.id] {
-                throw ConfigError(file: file, field: "id", message: "'\(scenario.id)' is also the id of \(other)")
+            for scenario in try ScenarioLoader.loadAll(file: file) {
+                if let other = seen[scenario.id] {
+                    throw ConfigError(file: file, field: "id", message: "'\(scenario.id)' is also the id of \(other)")
+                }
+                seen[scenario.id] = file
+                scenarios.append(scenario)
             }
-            seen[scenario.id] = file
-            scenarios.append(scenario)
         }
         return scenarios.sorted { ($0.family, $0.id) < ($1.family, $1.id) }
     }
 
-    /// `pattern` matches an id, family or file by substring, or by glob with `*`.
+    /// `pattern` matches an id, family or file by substring, or by glob with `*`; a pattern that
+    /// is exactly a scenario's id selects only that scenario (what a reproduce command uses).
     public static func filter(_ scenarios: [Scenario], pattern: String?) -> [Scenario] {
         guard let pattern, !pattern.isEmpty else { return scenarios }
+        let exact = scenarios.filter { $0.id == pattern }
+        if !exact.isEmpty { return exact }
         return scenarios.filter { scenario in
             [scenario.id, scenario.family, scenario.file].contains { (text: String) -> Bool in
                 pattern.contains("*") ? fnmatch(pattern, text, 0) == 0 : text.contains(pattern)

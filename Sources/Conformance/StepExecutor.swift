@@ -132,6 +132,16 @@ struct StepExecutor {
     func mint(_ spec: JSONObject) throws -> (TokenRequest, MintedToken) {
         var resolved = try context.resolve(.object(spec)).objectValue ?? [:]
         if let user = spec["user"]?.stringValue, let bound = context.users[user] { resolved["user"] = .string(bound.id) }
+        if let filler = resolved["filler"] {
+            // A claim of an exact size, generated here so scenario files carry no large literals.
+            resolved["filler"] = nil
+            guard let claim = filler["claim"]?.stringValue, let bytes = filler["bytes"]?.intValue, (1...1_048_576).contains(bytes) else {
+                throw StepError("mint.filler: needs a claim name and bytes from 1 to 1048576")
+            }
+            var claims = resolved["claims"]?.objectValue ?? [:]
+            claims[claim] = .string(String(repeating: "x", count: Int(bytes)))
+            resolved["claims"] = .object(claims)
+        }
         do {
             let request = try TokenRequest(json: .object(resolved))
             return (request, try idp.mintToken(request))
@@ -142,9 +152,14 @@ struct StepExecutor {
 
     private func runParallel(_ step: ParallelStep) throws {
         var names: [String] = []
-        if let spec = step.mint {
-            for index in 0..<step.count {
-                let name = "\(step.name)#\(index + 1)"
+        if var spec = step.mint {
+            for index in 1...step.count {
+                let name = "\(step.name)#\(index)"
+                if step.freshUsers {
+                    let user = "\(step.name)_\(index)"
+                    try bindUser(UserStep(name: user, fixture: nil))
+                    spec["user"] = .string(user)
+                }
                 let (request, token) = try mint(spec)
                 context.tokens[name] = token
                 context.tokenRequests[name] = request

@@ -208,7 +208,8 @@ public final class ConformanceRunner {
         if context.findings.isEmpty, !context.notApplicable.isEmpty {
             // Every check that could be read held, but one that decides the verdict could not be read.
             return ScenarioResult(scenario: scenario, verdict: .notApplicable, seconds: seconds(),
-                                  reason: context.notApplicable.joined(separator: "; "), transcript: context.transcript)
+                                  reason: context.notApplicable.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: "; "),
+                                  transcript: context.transcript)
         }
         return ScenarioResult(scenario: scenario, verdict: context.findings.isEmpty ? .pass : .fail, seconds: seconds(),
                               findings: context.findings, transcript: context.transcript)

@@ -28,6 +28,8 @@ struct StepExecutor {
             let (request, token) = try self.mint(spec)
             context.tokens[mint.name] = token
             context.tokenRequests[mint.name] = request
+            // A new token is a new login: a repeat block must not replay the last one's callback.
+            context.browserLogins[mint.name] = nil
         case .callback(let callback):
             let name = callback.noToken ? nil : callback.token
             context.responses[callback.name] = try LoginDriver(context: context).login(tokenName: name, step: "callback \(callback.name)")
@@ -163,6 +165,7 @@ struct StepExecutor {
                 let (request, token) = try mint(spec)
                 context.tokens[name] = token
                 context.tokenRequests[name] = request
+                context.browserLogins[name] = nil
                 names.append(name)
             }
         } else if let name = step.token {

@@ -139,7 +139,8 @@ struct AnyAppTests {
         #expect(result.status == 0, "\(result.stdout)")
         #expect(web.summary["failed"] == 0 && web.summary["errors"] == 0, "\(web.summary)")
         // Forgeries and missing sid/jti reach the app through the code exchange and are judged by outcome.
-        for id in ["token.alg-none-lower", "token.wrong-issuer", "token.expired", "token.unknown-kid", "sid-jti.both-missing", "first-login.no-token-rejected"] {
+        for id in ["token.forgery.alg-none-lower.kid-published", "token.forgery.unknown-key.kid-unknown", "token.wrong-issuer", "token.expired",
+                   "sid-jti.both-missing", "first-login.no-token-rejected", "concurrency.first-login-8-one-account", "session.expired-access-token-refreshed"] {
             #expect(web.verdict(id) == "pass", "\(id): \(web.verdict(id) ?? "missing")")
         }
         let forged = try #require(web.scenarios.first { $0["id"] == "token.wrong-issuer" }?["transcript"]?.arrayValue)

@@ -24,7 +24,7 @@ public enum SeededBug: String, Sendable, CaseIterable {
     /// `exp` and `nbf` are not checked.
     case expiryNotChecked = "expiry-not-checked"
 
-    // Web shape only (see WebRoutes.swift for each marker).
+    // Web shape only (markers in WebRoutes.swift and WebSessionResolver.swift).
 
     /// The callback ignores `state`: login CSRF.
     case stateNotChecked = "state-not-checked"

@@ -176,9 +176,15 @@ struct Database: Sendable {
 
     private mutating func finish(user: AppUser, workspace: Workspace, member: WorkspaceMember, key: APIKey?,
                                  firstLogin: Bool, _ input: LoginInput) -> StoredResponse {
-        var body = accountFields(user: user, workspace: workspace, member: member)
-        body["default_api_key"] = key.map { ["id": .string($0.id), "secret": .string($0.secret)] } ?? .null
-        body["first_login"] = .bool(firstLogin)
+        let account = accountFields(user: user, workspace: workspace, member: member)
+        // Keys in the order the API shape has always answered (first differences are reported in it).
+        let body: JSONObject = [
+            "user": account["user"] ?? .null, "workspace": account["workspace"] ?? .null,
+            "workspace_member": account["workspace_member"] ?? .null,
+            "default_api_key": key.map { ["id": .string($0.id), "secret": .string($0.secret)] } ?? .null,
+            "organizations": account["organizations"] ?? .null, "first_login": .bool(firstLogin),
+            "last_seen_at": account["last_seen_at"] ?? .null,
+        ]
         let response = StoredResponse(status: 200, body: JSONValue.object(body).serialized())
         if let key = input.idempotencyKey { idempotency[key] = response }
         return response

@@ -7,7 +7,7 @@ import Synchronization
 
 /// A browser as far as the web shape needs one: a cookie jar for the app's origin (name →
 /// value; `Max-Age=0` deletes) and no automatic redirects, so each hop can be looked at.
-final class Browser: @unchecked Sendable {
+final class Browser {
     let appBase: String
     private let client: HTTPClient
     private(set) var cookies: [String: String] = [:]
@@ -38,7 +38,7 @@ final class Browser: @unchecked Sendable {
     /// Stores the cookies an app answer sets.
     func take(_ response: ClientResponse) {
         for header in response.headers.values(for: "Set-Cookie") {
-            let attributes = header.split(separator: ";").map { String($0).trimmingCharacters(in: " ") }
+            let attributes = header.split(separator: ";").map { String($0).trimming(" ") }
             guard let pair = attributes.first, let equals = pair.firstIndex(of: "=") else { continue }
             let name = String(pair[..<equals]), value = String(pair[pair.index(after: equals)...])
             if attributes.contains("Max-Age=0") || value.isEmpty { cookies[name] = nil } else { cookies[name] = value }
@@ -55,10 +55,10 @@ final class Browser: @unchecked Sendable {
 }
 
 extension String {
-    func trimmingCharacters(in set: Character) -> String {
+    func trimming(_ character: Character) -> String {
         var slice = Substring(self)
-        while slice.first == set { slice.removeFirst() }
-        while slice.last == set { slice.removeLast() }
+        while slice.first == character { slice.removeFirst() }
+        while slice.last == character { slice.removeLast() }
         return String(slice)
     }
 }

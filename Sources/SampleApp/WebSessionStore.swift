@@ -24,7 +24,7 @@ struct WebSession: Sendable, Equatable {
 /// The web shape's server-side sessions, keyed by the random value of the session cookie.
 /// Bounded: anonymous sessions are made for anyone who opens `/login`, so a flood must not
 /// grow memory without limit; past `capacity` expired sessions go first, then the oldest
-/// anonymous ones, then the oldest of all.
+/// anonymous ones, then the oldest signed-in ones.
 final class WebSessionStore: Sendable {
     private let sessions = Mutex<[String: WebSession]>([:])
     let capacity: Int
@@ -70,11 +70,12 @@ final class WebSessionStore: Sendable {
 
     var count: Int { sessions.withLock { $0.count } }
 
+    /// Frees a tenth of the capacity at once, so a flood of `/login` visits costs one sort per
+    /// `capacity / 10` new sessions rather than a scan per request.
     private static func makeRoom(_ sessions: inout [String: WebSession], now: Int64, capacity: Int) {
         sessions = sessions.filter { now < $0.value.expiresAt }
         guard sessions.count >= capacity else { return }
-        let victim = sessions.values.filter { $0.account == nil }.min { $0.createdAt < $1.createdAt }
-            ?? sessions.values.min { $0.createdAt < $1.createdAt }
-        if let victim { sessions[victim.id] = nil }
+        let victims = sessions.values.sorted { ($0.account == nil ? 0 : 1, $0.createdAt) < ($1.account == nil ? 0 : 1, $1.createdAt) }
+        for victim in victims.prefix(max(1, capacity / 10)) { sessions[victim.id] = nil }
     }
 }

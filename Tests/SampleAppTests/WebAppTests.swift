@@ -149,6 +149,37 @@ import Testing
         #expect(harness.authenticateCalls == exchanges + 1)
     }
 
+    /// How a runner makes the app refresh without waiting: a token that expired a moment ago
+    /// (within the leeway) signs in, and the next page refreshes it.
+    @Test func aTokenExpiredWithinTheLeewaySignsInAndIsRefreshedAtTheNextPage() throws {
+        let harness = try WebHarness(swapTokens: true)
+        harness.proxy?.swapNextToken(["expires_in": -5])
+        let browser = harness.browser()
+        #expect(try harness.signIn(browser, as: "alice").status == 302)
+        let exchanges = harness.authenticateCalls
+        #expect(try browser.accountJSON().status == 200)
+        #expect(harness.authenticateCalls == exchanges + 1)
+    }
+
+    /// The same callback URL twice: the code is spent, so no second sign-in, no 5xx, no new rows.
+    @Test func aReplayedCallbackNeitherSignsInNorProvisionsAgain() throws {
+        let harness = try WebHarness()
+        let browser = harness.browser()
+        let authorizeURL = try harness.beginLogin(browser, as: "alice")
+        let loginCookie = try #require(browser.cookies["app_login"])
+        let callbackURL = try harness.authorize(authorizeURL)
+        #expect(try browser.send("GET", callbackURL).status == 302)
+        // The login cookie is gone from the jar, so the browser's own replay fails the state check...
+        #expect(try browser.send("GET", callbackURL).status == 400)
+        // ...and a replay that brings the old login cookie back fails at the mock.
+        let replay = harness.browser()
+        replay.setCookie("app_login", loginCookie)
+        let answer = try replay.send("GET", callbackURL)
+        #expect(answer.status == 401)
+        #expect(answer.setCookie("app_session") == nil)
+        #expect(try harness.counts(try harness.user("alice").id) == [1, 1, 1])
+    }
+
     @Test func aRevokedSessionEndsAtTheNextRefresh() throws {
         let harness = try WebHarness()
         let browser = harness.browser()

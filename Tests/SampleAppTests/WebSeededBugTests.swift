@@ -94,7 +94,7 @@ import Testing
         let harness = try WebHarness(bug: .concurrentDuplicateProvisioning)
         let created = try harness.idp.createUser(["email": "web-dup-race@example.test"])
         let userID = try #require(created["id"]?.stringValue)
-        let browsers = (0..<8).map { _ in harness.browser() }
+        let browsers = (0..<16).map { _ in harness.browser() }
         let callbacks = try browsers.map { browser in browser.request("GET", try harness.authorize(try harness.beginLogin(browser, as: userID))) }
         let results = harness.client.sendConcurrently(callbacks)
         #expect(try results.allSatisfy { try $0.get().status == 302 })

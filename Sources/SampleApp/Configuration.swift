@@ -147,6 +147,6 @@ public struct SampleAppConfiguration: Sendable {
         if let publicBaseURL, !(publicBaseURL.hasPrefix("http://") || publicBaseURL.hasPrefix("https://")) || publicBaseURL.hasSuffix("/") {
             throw .invalid(field: "public-url", reason: "must be an http(s) origin without a trailing slash, got '\(publicBaseURL)'")
         }
-        guard sessionLifetimeSeconds > 0 else { throw .invalid(field: "session-lifetime", reason: "must be positive") }
+        guard (1...31_536_000).contains(sessionLifetimeSeconds) else { throw .invalid(field: "session-lifetime", reason: "must be 1...31536000 s (a year)") }
     }
 }

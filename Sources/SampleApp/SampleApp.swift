@@ -34,6 +34,7 @@ public final class SampleApp: Sendable {
             ttlMilliseconds: forever ? nil : configuration.jwksTTLMilliseconds,  // BUG (jwks-cached-forever) when nil
             cooldownMilliseconds: configuration.jwksCooldownMilliseconds,
             mergeForever: forever,
+            servesStaleOnFailure: configuration.bug != .jwksOutageCrashes,  // BUG (jwks-outage-crashes) when false
             fetch: { () throws(UpstreamError) -> JSONValue in try directory.jwks() })
         verifier = TokenVerifier(keys: keys, issuer: configuration.issuer, leeway: configuration.leewaySeconds,
                                  bug: configuration.bug, clock: configuration.clock)

@@ -226,6 +226,19 @@ import Testing
         _ = try harness.signedIn(harness.browser(), as: "alice")
     }
 
+    /// Keys past their TTL whose refetch fails keep verifying: an outage logs nobody out.
+    @Test func aJWKSOutageWithCachedKeysIsSurvived() throws {
+        let harness = try WebHarness {
+            $0.jwksTTLMilliseconds = 1
+            $0.jwksCooldownMilliseconds = 0
+        }
+        _ = try harness.signedIn(harness.browser(), as: "alice")
+        try harness.idpControl("POST", "/_mock/faults", ["path": "/sso/jwks/*", "status": 500])
+        let fetches = harness.app.jwksFetchCount
+        _ = try harness.signedIn(harness.browser(), as: "bob")
+        #expect(harness.app.jwksFetchCount > fetches)  // it did try
+    }
+
     @Test func anUnknownKidIsRefetchedOrRefusedNeverA5xx() throws {
         let refetching = try WebHarness { $0.jwksCooldownMilliseconds = 0 }
         _ = try refetching.signedIn(refetching.browser(), as: "alice")

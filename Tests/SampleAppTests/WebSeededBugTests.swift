@@ -31,12 +31,19 @@ import Testing
         _ = try harness.signedIn(harness.browser(), as: "bob")
     }
 
+    /// While the JWKS endpoint is down, a sign-in that needs the JWKS (none cached yet, or the
+    /// cached set past its TTL) answers 500.
     @Test func jwksOutageCrashesTheSignIn() throws {
-        let harness = try WebHarness(bug: .jwksOutageCrashes) { $0.jwksCooldownMilliseconds = 0 }
+        let harness = try WebHarness(bug: .jwksOutageCrashes) {
+            $0.jwksTTLMilliseconds = 1
+            $0.jwksCooldownMilliseconds = 0
+        }
         try harness.idpControl("POST", "/_mock/faults", ["path": "/sso/jwks/*", "status": 500])
         #expect(try harness.signIn(harness.browser(), as: "alice").status == 500)
         try harness.idpControl("DELETE", "/_mock/faults")
         _ = try harness.signedIn(harness.browser(), as: "alice")
+        try harness.idpControl("POST", "/_mock/faults", ["path": "/sso/jwks/*", "status": 500])
+        #expect(try harness.signIn(harness.browser(), as: "bob").status == 500)
     }
 
     /// A new signing key the cached JWKS lacks: 500, although a refetch was allowed.

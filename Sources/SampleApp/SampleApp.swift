@@ -69,7 +69,7 @@ public final class SampleApp: Sendable {
     public func start(host: String = "127.0.0.1", port: UInt16 = 0) throws(HTTPServerError) -> UInt16 {
         let bound = try server.start(host: host, port: port)
         // The web shape's redirect URI names the app itself; with port 0 only now is it known.
-        let reachable = host == "0.0.0.0" || host.isEmpty ? "127.0.0.1" : host
+        let reachable = ["0.0.0.0", "::", ""].contains(host) ? "127.0.0.1" : host
         origin.set(configuration.publicBaseURL ?? "http://\(reachable.contains(":") ? "[\(reachable)]" : reachable):\(bound)")
         return bound
     }

@@ -25,6 +25,8 @@ struct LoginProvisioner: Sendable {
     let configuration: SampleAppConfiguration
     let database: DatabaseBox
     let directory: IdPDirectoryClient
+    /// Only used by the response-from-shared-variable bug.
+    let lastLogin: SharedSlot
 
     var bug: SeededBug? { configuration.bug }
 
@@ -70,6 +72,11 @@ struct LoginProvisioner: Sendable {
                     appOrganizationID = membership.organizationID
                 } else {
                     appOrganizationID = try directory.organizationExternalID(id: membership.organizationID)
+                }
+                if bug == .appIDSentToIdP, let appOrganizationID {
+                    // BUG (app-id-sent-to-idp): "refresh" the name by the app's own org ID; the
+                    // IdP answers 404 for an ID that is not its own, and the result is ignored.
+                    _ = try? directory.organizationExternalID(id: appOrganizationID)
                 }
                 candidates.append(MembershipCandidate(appOrganizationID: appOrganizationID, idpOrganizationID: membership.organizationID,
                                                       role: membership.role))
@@ -139,14 +146,30 @@ struct LoginProvisioner: Sendable {
                 return database.withLock { $0.firstLogin(input, halfProvisioned: false) }
             }
         }
-        return database.withLock { database -> Result<StoredResponse, ProvisioningFailure>? in
+        var sawNoAccount = false
+        if bug == .secretResentToRacers {
+            // BUG (secret-resent-to-racers): "first login?" is read outside the critical section;
+            // the pause stands in for the IdP round trips that separate the two in the original.
+            sawNoAccount = database.withLock { $0.userIndex(for: input) == nil }
+            usleep(25_000)
+        }
+        let result = database.withLock { database -> Result<StoredResponse, ProvisioningFailure>? in
             // Inside one critical section: the replay check, the uniqueness check and every
             // insert, so concurrent first logins of one user create exactly one of each.
             if let key = input.idempotencyKey, let stored = database.idempotency[key] { return .success(stored) }
             if let index = database.userIndex(for: input) {
-                return database.existingLogin(userIndex: index, input).map { .success($0) }
+                return database.existingLogin(userIndex: index, input, revealKey: sawNoAccount).map { .success($0) }
             }
             return database.firstLogin(input, halfProvisioned: bug == .halfProvisionedMember)
         }
+        if bug == .responseFromSharedVariable, case .success(let stored)? = result {
+            // BUG (response-from-shared-variable): written here, read back after a pause in
+            // which another login may have written its own answer. The pause stands in for the
+            // async work (audit log, analytics) between the two in the original.
+            lastLogin.withLock { $0 = stored }
+            usleep(25_000)
+            return .success(lastLogin.withLock { $0 } ?? stored)
+        }
+        return result
     }
 }

@@ -40,7 +40,8 @@ public final class SampleApp: Sendable {
                                  bug: configuration.bug, clock: configuration.clock)
         // Routes are registered by a static function over the parts, not `self`, because `self`
         // is not fully initialized yet; the closures capture a `Handlers` value instead.
-        let provisioner = LoginProvisioner(configuration: configuration, database: database, directory: directory)
+        let provisioner = LoginProvisioner(configuration: configuration, database: database, directory: directory,
+                                           lastLogin: SharedSlot())
         var router = Router()
         router.get("/health") { _ in .json(["status": "ok"]) }
         var sessions: WebSessionStore?
@@ -88,6 +89,13 @@ final class DatabaseBox: Sendable {
     func withLock<T>(_ body: (inout Database) -> T) -> T {
         mutex.withLock { body(&$0) }
     }
+}
+
+/// One stored answer shared by every request (the response-from-shared-variable bug).
+final class SharedSlot: Sendable {
+    private let mutex = Mutex<StoredResponse?>(nil)
+
+    func withLock<T>(_ body: (inout StoredResponse?) -> T) -> T { mutex.withLock { body(&$0) } }
 }
 
 /// The API shape's route handlers, as a value the route closures can capture.

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import HTTP
 import JOSE
 import JSON
@@ -11,6 +6,9 @@ import Synchronization
 /// The reference app: a small backend that signs users in with a WorkOS-compatible IdP the
 /// way production apps do (bearer access token → verified claims → IdP user and memberships →
 /// atomic provisioning, replayable by idempotency key), plus organization-scoped credentials.
+/// `--shape web` serves the same sign-in as a server-rendered app instead (WebRoutes: the code
+/// flow and a cookie session); both shapes share the verifier, JWKS cache, provisioning and
+/// tables, and meet the IdP only over HTTP.
 ///
 /// Handlers are synchronous and run on the HTTP server's connection threads; shared state sits
 /// behind a `Mutex`, and no lock is held across a network call.
@@ -24,6 +22,7 @@ public final class SampleApp: Sendable {
     private let keys: JWKSCache
     private let verifier: TokenVerifier
     private let server: HTTPServer
+    private let origin = AppOrigin()
 
     public init(configuration: SampleAppConfiguration) throws(SampleAppConfigurationError) {
         try configuration.validate()
@@ -35,25 +34,32 @@ public final class SampleApp: Sendable {
             ttlMilliseconds: forever ? nil : configuration.jwksTTLMilliseconds,  // BUG (jwks-cached-forever) when nil
             cooldownMilliseconds: configuration.jwksCooldownMilliseconds,
             mergeForever: forever,
+            servesStaleOnFailure: configuration.bug != .jwksOutageCrashes,  // BUG (jwks-outage-crashes) when false
             fetch: { () throws(UpstreamError) -> JSONValue in try directory.jwks() })
         verifier = TokenVerifier(keys: keys, issuer: configuration.issuer, leeway: configuration.leewaySeconds,
                                  bug: configuration.bug, clock: configuration.clock)
         // Routes are registered by a static function over the parts, not `self`, because `self`
         // is not fully initialized yet; the closures capture a `Handlers` value instead.
-        let handlers = Handlers(configuration: configuration, database: database, directory: directory, verifier: verifier, keys: keys,
-                                lastLogin: SharedSlot())
+        let provisioner = LoginProvisioner(configuration: configuration, database: database, directory: directory,
+                                           lastLogin: SharedSlot())
         var router = Router()
         router.get("/health") { _ in .json(["status": "ok"]) }
-        router.post("/v1/auth/web/callback") { handlers.callback($0) }
-        router.get("/v1/organizations/{org_id}/credentials") { handlers.listCredentials($0) }
-        router.post("/v1/organizations/{org_id}/credentials") { handlers.createCredential($0) }
-        router.delete("/v1/organizations/{org_id}/credentials/{credential_id}") { handlers.deleteCredential($0) }
+        var sessions: WebSessionStore?
+        switch configuration.shape {
+        case .api:
+            let handlers = Handlers(configuration: configuration, database: database, verifier: verifier, provisioner: provisioner)
+            router.post("/v1/auth/web/callback") { handlers.callback($0) }
+            router.get("/v1/organizations/{org_id}/credentials") { handlers.listCredentials($0) }
+            router.post("/v1/organizations/{org_id}/credentials") { handlers.createCredential($0) }
+            router.delete("/v1/organizations/{org_id}/credentials/{credential_id}") { handlers.deleteCredential($0) }
+        case .web:
+            let store = WebSessionStore(capacity: 10_000)
+            sessions = store
+            WebRoutes(configuration: configuration, database: database, keys: keys, verifier: verifier, provisioner: provisioner,
+                      sessions: store, origin: origin).register(into: &router)
+        }
         if configuration.testMode {
-            router.get("/_test/introspect") { handlers.introspect($0) }
-            router.post("/_test/faults") { handlers.armFault($0) }
-            router.delete("/_test/faults") { handlers.clearFaults($0) }
-            router.post("/_test/seed") { handlers.seed($0) }
-            router.post("/_test/reset") { handlers.reset($0) }
+            TestHooks(database: database, keys: keys, sessions: sessions).register(into: &router)
         }
         responder = router.freeze()
         server = HTTPServer(responder: responder)
@@ -62,7 +68,11 @@ public final class SampleApp: Sendable {
     /// Binds and serves; returns the bound port (0 picks a free one).
     @discardableResult
     public func start(host: String = "127.0.0.1", port: UInt16 = 0) throws(HTTPServerError) -> UInt16 {
-        try server.start(host: host, port: port)
+        let bound = try server.start(host: host, port: port)
+        // The web shape's redirect URI names the app itself; with port 0 only now is it known.
+        let reachable = ["0.0.0.0", "::", ""].contains(host) ? "127.0.0.1" : host
+        origin.set(configuration.publicBaseURL ?? "http://\(reachable.contains(":") ? "[\(reachable)]" : reachable):\(bound)")
+        return bound
     }
 
     public func stop() { server.stop() }
@@ -88,15 +98,12 @@ final class SharedSlot: Sendable {
     func withLock<T>(_ body: (inout StoredResponse?) -> T) -> T { mutex.withLock { body(&$0) } }
 }
 
-/// The route handlers, as a value the route closures can capture.
+/// The API shape's route handlers, as a value the route closures can capture.
 private struct Handlers: Sendable {
     let configuration: SampleAppConfiguration
     let database: DatabaseBox
-    let directory: IdPDirectoryClient
     let verifier: TokenVerifier
-    let keys: JWKSCache
-    /// Only used by the response-from-shared-variable bug.
-    let lastLogin: SharedSlot
+    let provisioner: LoginProvisioner
 
     var bug: SeededBug? { configuration.bug }
 
@@ -110,146 +117,13 @@ private struct Handlers: Sendable {
         } catch {
             return Self.verificationFailure(error)
         }
-        let claims = verified.claims
-        let subject = verified.subject
-
-        // Step 2: a login needs a token or session ID to be idempotent on.
-        let idempotencyKey: String
-        switch callbackKey(claims: claims, subject: subject, issuer: verified.issuer ?? "") {
-        case .some(let key): idempotencyKey = key
-        case .none: return Self.invalidToken("missing token_id or session_id")
+        switch provisioner.login(verified) {
+        case .answered(let stored): return Self.respond(stored)
+        case .refused(let reason): return Self.invalidToken(reason)
+        case .upstream(let error): return Self.upstreamFailure(error)
+        case .failed: return .json(["error": "provisioning_failed"], status: 503)
+        case .inconsistent: return .json(["error": "inconsistent_state"], status: 500)
         }
-        // BUG (unused-idempotency-key): computed above, then ignored.
-        let usedKey: String? = bug == .unusedIdempotencyKey ? nil : idempotencyKey
-
-        // Step 3: a replay answers exactly what the first call answered.
-        if let usedKey, let stored = database.withLock({ $0.idempotency[usedKey] }) { return Self.respond(stored) }
-
-        // Step 4: identity, keyed by sub.
-        let claimedEmail = claims[configuration.emailClaim]?.nonBlankString
-        let email: String?
-        if let claimedEmail {
-            email = claimedEmail
-        } else {
-            do {
-                guard let user = try directory.user(id: subject) else { return Self.invalidToken("unknown_user") }
-                // The IdP's answer must be about the token's subject, or nothing can be trusted.
-                guard user.id == subject else { return Self.invalidToken("user_id_mismatch") }
-                email = user.email
-            } catch {
-                return Self.upstreamFailure(error)
-            }
-        }
-
-        // Step 5: memberships, mapped to app organizations through external_id.
-        var candidates: [MembershipCandidate] = []
-        do {
-            for membership in try directory.activeMemberships(userID: subject) {
-                let appOrganizationID: String?
-                if bug == .idSpaceConfusion {
-                    // BUG (id-space-confusion): an IdP org ID is looked up among app org IDs.
-                    appOrganizationID = membership.organizationID
-                } else {
-                    appOrganizationID = try directory.organizationExternalID(id: membership.organizationID)
-                }
-                if bug == .appIDSentToIdP, let appOrganizationID {
-                    // BUG (app-id-sent-to-idp): "refresh" the name by the app's own org ID; the
-                    // IdP answers 404 for an ID that is not its own, and the result is ignored.
-                    _ = try? directory.organizationExternalID(id: appOrganizationID)
-                }
-                candidates.append(MembershipCandidate(appOrganizationID: appOrganizationID, idpOrganizationID: membership.organizationID,
-                                                      role: membership.role))
-            }
-        } catch {
-            return Self.upstreamFailure(error)
-        }
-
-        // Steps 6 and 7: provision and answer.
-        let input = LoginInput(idpUserID: subject, email: email, memberships: candidates, idempotencyKey: usedKey,
-                               now: configuration.clock(),
-                               resolveByEmail: bug == .emailClaimSkipsMismatch ? claimedEmail : nil)
-        return provision(input)
-    }
-
-    /// The idempotency key, or nil when the token has no usable jti or sid.
-    private func callbackKey(claims: JSONObject, subject: String, issuer: String) -> String? {
-        if bug == .emptySidJtiAccepted {
-            // BUG (empty-sid-jti-accepted): `typeof x === "string"` presence, truthiness for the
-            // key, and a fallback key shared by every user ("workos-session:undefined").
-            let jti = claims["jti"], sid = claims["sid"]
-            guard jti?.stringValue != nil || sid?.stringValue != nil else { return nil }
-            if let value = jti?.stringValue, !value.isEmpty { return Identifiers.digest(fields: [issuer, subject, "jti", value]) }
-            return "workos-session:" + Self.javaScriptString(sid)
-        }
-        // Blank strings and non-strings are missing; "undefined" or "null" are ordinary IDs.
-        if let jti = claims["jti"], jti.nonBlankString != nil, let value = jti.stringValue {
-            return Identifiers.digest(fields: [issuer, subject, "jti", value])
-        }
-        if let sid = claims["sid"], sid.nonBlankString != nil, let value = sid.stringValue {
-            return Identifiers.digest(fields: [issuer, subject, "sid", value])
-        }
-        return nil
-    }
-
-    /// How a JavaScript template literal prints a claim value (for the empty-sid-jti bug).
-    private static func javaScriptString(_ value: JSONValue?) -> String {
-        switch value {
-        case nil: return "undefined"
-        case .string(let text)?: return text
-        case .null?: return "null"
-        case .array?: return ""  // close enough: only the shared-key behaviour matters
-        case .object?: return "[object Object]"
-        case let other?: return other.serializedString()
-        }
-    }
-
-    private func provision(_ input: LoginInput) -> HTTPResponse {
-        if bug == .concurrentDuplicateProvisioning {
-            // BUG (concurrent-duplicate-provisioning): check, release the lock, then insert without
-            // checking again. The pause widens the window the way an async DB round trip would;
-            // 25 ms keeps the race reliable even when the callbacks' arrival is spread by a busy
-            // machine (5 ms was not enough under a parallel test run).
-            let existing = database.withLock { database -> (replay: StoredResponse?, exists: Bool) in
-                if let key = input.idempotencyKey, let stored = database.idempotency[key] { return (stored, true) }
-                return (nil, database.userIndex(for: input) != nil)
-            }
-            if let replay = existing.replay { return Self.respond(replay) }
-            if !existing.exists {
-                sched_yield()
-                usleep(25_000)
-                let result = database.withLock { $0.firstLogin(input, halfProvisioned: false) }
-                return Self.respond(result)
-            }
-        }
-        var sawNoAccount = false
-        if bug == .secretResentToRacers {
-            // BUG (secret-resent-to-racers): "first login?" is read outside the critical section;
-            // the pause stands in for the IdP round trips that separate the two in the original.
-            sawNoAccount = database.withLock { $0.userIndex(for: input) == nil }
-            usleep(25_000)
-        }
-        let result = database.withLock { database -> Result<StoredResponse, ProvisioningFailure>? in
-            // Inside one critical section: the replay check, the uniqueness check and every
-            // insert, so concurrent first logins of one user create exactly one of each.
-            if let key = input.idempotencyKey, let stored = database.idempotency[key] { return .success(stored) }
-            if let index = database.userIndex(for: input) {
-                return database.existingLogin(userIndex: index, input, revealKey: sawNoAccount).map { .success($0) }
-            }
-            return database.firstLogin(input, halfProvisioned: bug == .halfProvisionedMember)
-        }
-        guard let result else {
-            // A user row without workspace or member cannot be produced by this code; say so.
-            return .json(["error": "inconsistent_state"], status: 500)
-        }
-        if bug == .responseFromSharedVariable, case .success(let stored) = result {
-            // BUG (response-from-shared-variable): written here, read back after a pause in
-            // which another login may have written its own answer. The pause stands in for the
-            // async work (audit log, analytics) between the two in the original.
-            lastLogin.withLock { $0 = stored }
-            usleep(25_000)
-            return Self.respond(lastLogin.withLock { $0 } ?? stored)
-        }
-        return Self.respond(result)
     }
 
     // MARK: - Organization credentials
@@ -334,85 +208,10 @@ private struct Handlers: Sendable {
         return removed ? .empty(status: 204) : .json(["error": "not_found"], status: 404)
     }
 
-    // MARK: - Test mode
-
-    func introspect(_ request: HTTPRequest) -> HTTPResponse {
-        guard let idpUserID = request.query["idp_user_id"], !idpUserID.isEmpty else {
-            return Self.badRequest("idp_user_id is required")
-        }
-        return .json(database.withLock { $0.introspect(idpUserID: idpUserID) })
-    }
-
-    func armFault(_ request: HTTPRequest) -> HTTPResponse {
-        let body: JSONValue
-        do {
-            body = try request.json()
-        } catch {
-            return Self.badRequest("the body is not JSON: \(error)")
-        }
-        guard let name = body["point"]?.stringValue, let point = FaultPoint(rawValue: name) else {
-            return Self.badRequest("point must be one of \(FaultPoint.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        var times: Int?
-        if let value = body["times"], value != .null {
-            guard let count = value.intValue, count >= 1, count <= 1_000_000 else {
-                return Self.badRequest("times must be a positive integer (omit it to fail until cleared)")
-            }
-            times = Int(count)
-        }
-        database.withLock { $0.faults[point] = .some(times) }
-        return .json(["point": .string(point.rawValue), "times": times.map { .int(Int64($0)) } ?? .null], status: 201)
-    }
-
-    func clearFaults(_ request: HTTPRequest) -> HTTPResponse {
-        database.withLock { $0.faults.removeAll() }
-        return .empty(status: 204)
-    }
-
-    func seed(_ request: HTTPRequest) -> HTTPResponse {
-        let body: JSONValue
-        do {
-            body = try request.json()
-        } catch {
-            return Self.badRequest("the body is not JSON: \(error)")
-        }
-        guard let entries = body["organizations"]?.arrayValue else { return Self.badRequest("organizations must be an array") }
-        var organizations: [AppOrganization] = []
-        for (index, entry) in entries.enumerated() {
-            // App org IDs are whatever the caller says: normally the IdP orgs' external_id UUIDs,
-            // in adversarial runs deliberately IdP-looking strings.
-            guard let id = entry["id"]?.stringValue, !id.isEmpty else { return Self.badRequest("organizations[\(index)].id must be a non-empty string") }
-            if let name = entry["name"], name.stringValue == nil, name != .null {
-                return Self.badRequest("organizations[\(index)].name must be a string")
-            }
-            organizations.append(AppOrganization(id: id, name: entry["name"]?.stringValue ?? id))
-        }
-        let all = database.withLock { database -> [AppOrganization] in
-            for organization in organizations { database.organizations[organization.id] = organization }
-            return database.organizations.values.sorted { $0.id < $1.id }
-        }
-        return .json(["organizations": .array(all.map { ["id": .string($0.id), "name": .string($0.name)] })])
-    }
-
-    func reset(_ request: HTTPRequest) -> HTTPResponse {
-        // Everything, the JWKS cache included: the runner resets the mock's keys between
-        // scenarios, and a cache carried over would judge one scenario by another's keys.
-        database.withLock { $0 = Database() }
-        keys.clear()
-        return .json(["status": "reset"])
-    }
-
     // MARK: - Responses
 
     static func respond(_ stored: StoredResponse) -> HTTPResponse {
         HTTPResponse(status: stored.status, headers: ["Content-Type": "application/json"], body: stored.body)
-    }
-
-    static func respond(_ result: Result<StoredResponse, ProvisioningFailure>) -> HTTPResponse {
-        switch result {
-        case .success(let stored): return respond(stored)
-        case .failure: return .json(["error": "provisioning_failed"], status: 503)
-        }
     }
 
     static func invalidToken(_ reason: String) -> HTTPResponse {

@@ -23,6 +23,8 @@ final class CookieJar: @unchecked Sendable {
 
     var all: [Cookie] { lock.withLock { cookies } }
 
+    init(cookies: [Cookie] = []) { self.cookies = cookies }
+
     /// Stores the `Set-Cookie` headers of an answer to `url`.
     func store(_ setCookies: [String], from url: String, now: Date = Date()) {
         guard let target = URLComponents(string: url), let host = target.host?.lowercased() else { return }

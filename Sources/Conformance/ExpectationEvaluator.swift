@@ -99,6 +99,10 @@ struct ExpectationEvaluator {
         if let header = conditions["header"]?.objectValue {
             if let reason = try self.header(header, response, label: name) { return reason }
         }
+        if let scope = conditions["redirects"] {
+            guard scope.stringValue == "app_or_idp" else { throw StepError("redirects must be \"app_or_idp\"") }
+            if let reason = offsiteRedirect(response, label: name) { return reason }
+        }
         if let fieldName = conditions["field"]?.stringValue {
             let value = try context.field(fieldName, in: response)
             let shown = value?.serializedString() ?? "(missing)"
@@ -152,6 +156,20 @@ struct ExpectationEvaluator {
         }
         if let needle = conditions["body_contains"]?.stringValue, !response.bodyText.contains(needle) {
             return "\(name): expected the body to contain '\(needle)', got \(seen(response))"
+        }
+        return nil
+    }
+
+    /// A redirect (the login's first answer or its last) to an origin that is neither the app's
+    /// nor the IdP's, resolved as a browser does (`//host`, `/\\host`, absolute URLs).
+    private func offsiteRedirect(_ response: Captured, label: String) -> String? {
+        let app = context.app.baseURL
+        for headers in [response.firstHeaders, response.headers] {
+            for location in headers.filter({ $0.name.lowercased() == "location" }).map(\.value) {
+                let target = LoginDriver.resolve(location, against: app)
+                if LoginDriver.sameOrigin(target, app) || LoginDriver.sameOrigin(target, context.idp.baseURL) { continue }
+                return "\(label): redirected to \(target) (Location: \(location)), an origin that is neither the app's (\(app)) nor the IdP's"
+            }
         }
         return nil
     }

@@ -17,11 +17,80 @@ struct LoginDriver {
         let jar: CookieJar
         /// The token the code was bound to, decoded in the report next to the callback.
         let token: String
-        init(callbackURL: String, jar: CookieJar, token: String) {
+        /// What the browser held when the IdP sent it back, before the app's callback answered.
+        let cookiesBeforeCallback: [CookieJar.Cookie]
+        /// The app's authorize request carried a PKCE `code_challenge`.
+        let usedPKCE: Bool
+        init(callbackURL: String, jar: CookieJar, token: String, usedPKCE: Bool) {
             self.callbackURL = callbackURL
             self.jar = jar
             self.token = token
+            self.usedPKCE = usedPKCE
+            cookiesBeforeCallback = jar.all
         }
+    }
+
+    /// A code-flow login shaped by the callback step: the app's login route with `login_query`,
+    /// the callback's `state` tampered with, or delivered in a browser that never started it.
+    func login(_ callback: CallbackStep, step: String) throws -> Captured {
+        let shaped = !callback.loginQuery.isEmpty || callback.state != nil || callback.freshBrowser
+        guard shaped, let tokenName = callback.token else { return try login(tokenName: callback.noToken ? nil : callback.token, step: step) }
+        guard let flow = profile.codeFlow else { throw NotApplicable("login_query, state and browser shape a code-flow login; this profile's callback takes the token") }
+        if !callback.loginQuery.isEmpty && flow.loginPath == nil { throw NotApplicable("the profile names no login route (callback.login_path) to pass \(callback.loginQuery.map(\.name).joined(separator: ", ")) to") }
+        if callback.state == .otherLogin && flow.loginPath == nil { throw NotApplicable("another login's state needs the app's own login route (callback.login_path)") }
+        var browser = try prepareBrowser(tokenName: tokenName, step: step, loginQuery: callback.loginQuery, attacker: callback.freshBrowser)
+        if callback.state != nil, browser.usedPKCE {
+            throw NotApplicable("the app's authorize request carries a PKCE code_challenge: PKCE may be its CSRF protection (RFC 9700 §2.1) and state mere application state, so a changed state alone proves nothing (the code-in-victim-browser case still applies)")
+        }
+        if let tampering = callback.state {
+            var url = Self.removingQueryParameter("state", from: browser.callbackURL)
+            let issued = Self.query(of: browser.callbackURL)["state"] ?? ""
+            let replacement: String?
+            switch tampering {
+            case .missing: replacement = nil
+            case .altered: replacement = Self.altered(issued)
+            case .otherLogin:
+                // The attacker's own login, started in the attacker's browser: its state is genuine.
+                let other = try authorizeURL(jar: CookieJar(), loginQuery: [], attacker: false, step: "\(step): another browser's login")
+                replacement = Self.query(of: other)["state"] ?? Self.altered(issued)
+            }
+            if let replacement { url += (url.contains("?") ? "&" : "?") + QueryParameters.encode([(name: "state", value: replacement)]) }
+            browser = BrowserLogin(callbackURL: url, jar: browser.jar, token: browser.token, usedPKCE: browser.usedPKCE)
+        }
+        context.browserLogins[tokenName] = browser
+        return try deliver(browser, step: step)
+    }
+
+    /// A value of the same length and alphabet that is not `state` (or a fixed one for an empty state).
+    static func altered(_ state: String) -> String {
+        guard !state.isEmpty else { return "mockidp-altered-state" }
+        return String(state.reversed()) == state ? state + "x" : String(state.reversed())
+    }
+
+    /// The profile's logout route in the browser of `tokenName`'s login, following redirects
+    /// within the app.
+    func logout(tokenName: String, step: String) throws -> Captured {
+        guard let logout = profile.logout else { throw NotApplicable("the profile declares no logout route (logout.path)") }
+        guard let browser = context.browserLogins[tokenName] else { throw StepError("\(step): '\(tokenName)' has no browser login to sign out of (a callback step first)") }
+        let url = app.baseURL + logout.path
+        var headers: HTTPHeaders = ["Accept": "text/html,application/json"]
+        if let cookie = browser.jar.header(for: url, method: logout.method) { headers.add("Cookie", cookie) }
+        let first = context.send(ClientRequest(method: logout.method, url: url, headers: headers), step: step, token: nil)
+        browser.jar.store(first.setCookies, from: url)
+        return try follow(first, from: url, jar: browser.jar, step: step)
+    }
+
+    /// The probe in a fresh browser that holds only `cookies`.
+    func probe(cookies: [CookieJar.Cookie], step: String) throws -> Captured {
+        guard let probe = profile.probe else { throw NotApplicable("the profile declares no probe") }
+        let jar = CookieJar(cookies: cookies)
+        let url = app.baseURL + probe.call.path
+        var headers = HTTPHeaders()
+        for (name, value) in probe.headers.sorted(by: { $0.key < $1.key }) { headers.add(name, value) }
+        if let cookie = jar.header(for: url) { headers.add("Cookie", cookie) }
+        var answer = context.send(ClientRequest(method: probe.call.method, url: url, headers: headers), step: step, token: nil)
+        answer.probe = Captured.Probe(status: answer.status, body: answer.body, json: answer.json)
+        return answer
     }
 
     /// One login with the named token (nil: the no-token baseline).
@@ -92,12 +161,14 @@ struct LoginDriver {
 
     /// Everything before the callback: the app's login route (or a built authorize URL), then the
     /// mock's authorize step passed headlessly; the issued code is bound to the minted token.
-    private func prepareBrowser(tokenName: String, step: String) throws -> BrowserLogin {
+    /// `attacker`: the authorize request is one the runner builds as a login-CSRF attacker does
+    /// (the app's client_id and redirect_uri, its own state, no PKCE), in a browser with no cookies.
+    private func prepareBrowser(tokenName: String, step: String, loginQuery: [(name: String, value: String)] = [], attacker: Bool = false) throws -> BrowserLogin {
         guard let minted = context.tokens[tokenName], let request = context.tokenRequests[tokenName] else {
             throw StepError("\(step): a code-flow login needs a token minted by a mint step ('\(tokenName)' is not)")
         }
         let jar = CookieJar()
-        let authorizeURL = try authorizeURL(jar: jar, step: step)
+        let authorizeURL = try authorizeURL(jar: jar, loginQuery: loginQuery, attacker: attacker, step: step)
         var url = authorizeURL
         // The browser's user signs in at once (AuthKit's hosted page, approved headlessly).
         for parameter in ["login_hint", "mockidp_auto_approve"] { url = Self.removingQueryParameter(parameter, from: url) }
@@ -116,16 +187,17 @@ struct LoginDriver {
         } catch {
             throw StepError("\(step): cannot bind the code to \(tokenName): \(error)")
         }
-        return BrowserLogin(callbackURL: location, jar: jar, token: minted.token)
+        return BrowserLogin(callbackURL: location, jar: jar, token: minted.token, usedPKCE: Self.query(of: authorizeURL)["code_challenge"] != nil)
     }
 
     /// The authorize URL: where the app's login route sends the browser, or one built from the
     /// profile's redirect URI when the app has no login route.
-    private func authorizeURL(jar: CookieJar, step: String) throws -> String {
+    private func authorizeURL(jar: CookieJar, loginQuery: [(name: String, value: String)], attacker: Bool, step: String) throws -> String {
         guard let flow = profile.codeFlow else { throw StepError("not a code-flow profile") }
         let authorizePrefix = context.idp.baseURL + "/user_management/authorize"
-        if let loginPath = flow.loginPath {
+        if let loginPath = flow.loginPath, !attacker {
             var url = app.baseURL + loginPath
+            if !loginQuery.isEmpty { url += (url.contains("?") ? "&" : "?") + QueryParameters.encode(loginQuery) }
             for _ in 0..<10 {
                 var headers: HTTPHeaders = ["Accept": "text/html"]
                 if let cookie = jar.header(for: url) { headers.add("Cookie", cookie) }
@@ -210,8 +282,12 @@ struct LoginDriver {
     // MARK: URLs
 
     static func resolve(_ location: String, against base: String) -> String {
-        if location.hasPrefix("http://") || location.hasPrefix("https://") { return location }
+        // Browsers read `\` as `/` in http(s) URLs and strip surrounding blanks: `/\evil` and
+        // `//evil` are scheme-relative URLs of another host, not paths of this one.
+        let location = location.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\\", with: "/")
+        if location.lowercased().hasPrefix("http://") || location.lowercased().hasPrefix("https://") { return location }
         guard let components = URLComponents(string: base), let scheme = components.scheme, let host = components.host else { return location }
+        if location.hasPrefix("//") { return scheme + ":" + location }
         let origin = "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "")
         if location.hasPrefix("/") { return origin + location }
         let directory = components.path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")

@@ -35,8 +35,15 @@ public indirect enum Step: Sendable {
     case user(UserStep)
     case mint(MintStep)
     case callback(CallbackStep)
-    /// The profile's probe again, in the browser (cookie jar) of a token's earlier login.
-    case probe(name: String, token: String)
+    /// The profile's probe again, in the browser (cookie jar) of a token's earlier login, or in
+    /// a fresh browser holding only the cookies a `cookies` step saved.
+    case probe(ProbeStep)
+    /// Saves the cookies a token's browser holds (now, or right before its callback).
+    case cookies(CookieSnapshotStep)
+    /// The profile's logout route in a token's browser.
+    case logout(name: String, token: String)
+    /// Revokes, at the mock, the IdP session (`sid`) of a token.
+    case revokeSession(token: String)
     case parallel(ParallelStep)
     case request(RequestStep)
     case credentials(CredentialsStep)
@@ -44,7 +51,7 @@ public indirect enum Step: Sendable {
     case idpFault(JSONObject)
     case appFault(JSONObject)
     case clock(advance: Int64)
-    case wait(seconds: Double?, jwksTTLPlus: Double?, cooldownPlus: Double?)
+    case wait(seconds: Double?, jwksTTLPlus: Double?, cooldownPlus: Double?, leewayPlus: Double? = nil)
     case mark(String)
     case jwtTemplate(String)
     case repeatBlock(times: Int, steps: [Step])
@@ -57,6 +64,9 @@ public indirect enum Step: Sendable {
         case .mint: return "mint"
         case .callback: return "callback"
         case .probe: return "probe"
+        case .cookies: return "cookies"
+        case .logout: return "logout"
+        case .revokeSession: return "revoke_session"
         case .parallel: return "parallel"
         case .request: return "request"
         case .credentials: return "credentials"
@@ -91,6 +101,37 @@ public struct CallbackStep: Sendable {
     public var token: String?
     /// Send the request with no token at all (the "no-token baseline").
     public var noToken: Bool
+    /// Code shape: query parameters for the app's login route (`return_to`).
+    public var loginQuery: [(name: String, value: String)] = []
+    /// Code shape: the callback's `state` as delivered.
+    public var state: StateTampering?
+    /// Code shape (`"browser": "victim"`): login CSRF — a code from an authorize request the
+    /// runner builds as an attacker (no PKCE, its own state), delivered in a browser with no cookies.
+    public var freshBrowser = false
+}
+
+/// How a callback's `state` is tampered with (RFC 6749 §10.12).
+public enum StateTampering: String, Sendable, CaseIterable {
+    /// No `state` parameter at all.
+    case missing
+    /// The issued state with its characters changed.
+    case altered
+    /// The state of another login the app started (in another browser).
+    case otherLogin = "other_login"
+}
+
+public struct ProbeStep: Sendable {
+    public var name: String
+    public var token: String?
+    /// A `cookies` step's snapshot, replayed in a fresh browser.
+    public var cookies: String?
+}
+
+public struct CookieSnapshotStep: Sendable {
+    public var name: String
+    public var token: String
+    /// `now` or `before_callback` (what the browser held when the IdP sent it back).
+    public var beforeCallback: Bool
 }
 
 public struct ParallelStep: Sendable {
@@ -200,7 +241,7 @@ public enum ScenarioLoader {
         return result
     }
 
-    static let stepKinds = ["user", "mint", "callback", "probe", "parallel", "request", "credentials", "keys", "idp_fault", "app_fault", "clock", "wait",
+    static let stepKinds = ["user", "mint", "callback", "probe", "cookies", "logout", "revoke_session", "parallel", "request", "credentials", "keys", "idp_fault", "app_fault", "clock", "wait",
                             "mark", "jwt_template", "repeat", "expect"]
 
     static func parseStep(_ value: JSONValue, file: String, step: String) throws(ConfigError) -> Step {
@@ -241,14 +282,47 @@ public enum ScenarioLoader {
             }
             return .mint(MintStep(name: try reader.requiredString("as"), request: request))
         case "callback":
-            try reader.checkKeys(["as", "token", "no_token"])
+            try reader.checkKeys(["as", "token", "no_token", "login_query", "state", "browser"])
             let noToken = try reader.bool("no_token") ?? false
             let token = try reader.string("token")
             if token == nil && !noToken { throw reader.error("token", "is required (or \"no_token\": true)") }
-            return .callback(CallbackStep(name: try reader.requiredString("as"), token: token, noToken: noToken))
+            var callback = CallbackStep(name: try reader.requiredString("as"), token: token, noToken: noToken)
+            if let query = reader.child("login_query") {
+                for (name, value) in try query.requireObject().members {
+                    guard let text = value.stringValue else { throw query.error(name, "must be a string") }
+                    callback.loginQuery.append((name, text))
+                }
+            }
+            if let state = try reader.string("state") {
+                guard let parsed = StateTampering(rawValue: state) else {
+                    throw reader.error("state", "'\(state)' is not one of \(StateTampering.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                callback.state = parsed
+            }
+            if let browser = try reader.string("browser") {
+                guard browser == "victim" || browser == "same" else { throw reader.error("browser", "'\(browser)' is not victim or same") }
+                callback.freshBrowser = browser == "victim"
+            }
+            if noToken, !callback.loginQuery.isEmpty || callback.state != nil || callback.freshBrowser {
+                throw reader.error("no_token", "login_query, state and browser shape a code-flow login with a token")
+            }
+            return .callback(callback)
         case "probe":
+            try reader.checkKeys(["as", "token", "cookies"])
+            let probe = ProbeStep(name: try reader.requiredString("as"), token: try reader.string("token"), cookies: try reader.string("cookies"))
+            if (probe.token == nil) == (probe.cookies == nil) { throw reader.error("token", "give either token (that login's browser) or cookies (a saved snapshot in a fresh browser)") }
+            return .probe(probe)
+        case "cookies":
+            try reader.checkKeys(["as", "token", "at"])
+            let at = try reader.string("at") ?? "now"
+            guard at == "now" || at == "before_callback" else { throw reader.error("at", "'\(at)' is not now or before_callback") }
+            return .cookies(CookieSnapshotStep(name: try reader.requiredString("as"), token: try reader.requiredString("token"), beforeCallback: at == "before_callback"))
+        case "logout":
             try reader.checkKeys(["as", "token"])
-            return .probe(name: try reader.requiredString("as"), token: try reader.requiredString("token"))
+            return .logout(name: try reader.requiredString("as"), token: try reader.requiredString("token"))
+        case "revoke_session":
+            try reader.checkKeys(["token"])
+            return .revokeSession(token: try reader.requiredString("token"))
         case "parallel":
             try reader.checkKeys(["as", "count", "mint", "token", "fresh_users"])
             guard let count = try reader.int("count"), (1...256).contains(count) else { throw reader.error("count", "is required, from 1 to 256") }
@@ -285,13 +359,14 @@ public enum ScenarioLoader {
             guard let seconds = try reader.int("advance") else { throw reader.error("advance", "is required (seconds, may be negative)") }
             return .clock(advance: Int64(seconds))
         case "wait":
-            try reader.checkKeys(["seconds", "jwks_ttl_plus", "cooldown_plus"])
+            try reader.checkKeys(["seconds", "jwks_ttl_plus", "cooldown_plus", "leeway_plus"])
             let seconds = try reader.double("seconds"), ttl = try reader.double("jwks_ttl_plus"), cooldown = try reader.double("cooldown_plus")
-            guard seconds != nil || ttl != nil || cooldown != nil else {
+            let leeway = try reader.double("leeway_plus")
+            guard seconds != nil || ttl != nil || cooldown != nil || leeway != nil else {
                 throw reader.error("seconds", "say how long: seconds, or jwks_ttl_plus / cooldown_plus (the app's declared values plus a margin)")
             }
             if let seconds, !(0...30).contains(seconds) { throw reader.error("seconds", "must be from 0 to 30") }
-            return .wait(seconds: seconds, jwksTTLPlus: ttl, cooldownPlus: cooldown)
+            return .wait(seconds: seconds, jwksTTLPlus: ttl, cooldownPlus: cooldown, leewayPlus: leeway)
         case "mark":
             guard let name = body.stringValue else { throw reader.error("", "a mark is a name string") }
             return .mark(name)
@@ -312,7 +387,7 @@ public enum ScenarioLoader {
     }
 
     static let responseConditions: Set<String> = ["outcome", "header", "status", "field", "equals", "not_equals", "not_null", "is_null", "id_space", "app_id_of",
-                                                  "organizations", "not_contains", "body_contains"]
+                                                  "organizations", "not_contains", "body_contains", "redirects"]
     static let responsesConditions: Set<String> = ["outcome", "status", "distinct", "non_null", "field"]
     static let introspectConditions: Set<String> = ["workspaces", "members", "api_keys", "memberships", "membership_count", "email"]
     static let journalConditions: Set<String> = ["flag", "path_prefix", "method", "since", "count"]

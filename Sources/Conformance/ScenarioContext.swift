@@ -75,6 +75,8 @@ final class ScenarioContext {
     var userObjects: [String: String] = [:]
     /// Code-flow logins by token name: a second callback with the same token replays its URL.
     var browserLogins: [String: LoginDriver.BrowserLogin] = [:]
+    /// Cookies saved by `cookies` steps, replayed by a probe in a fresh browser.
+    var cookieSnapshots: [String: [CookieJar.Cookie]] = [:]
     var responses: [String: Captured] = [:]
     var responseLists: [String: [Captured]] = [:]
     var kids: [String: String] = [:]

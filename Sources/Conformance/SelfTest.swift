@@ -7,7 +7,8 @@ public struct SelfTest {
     public struct BugOutcome: Sendable {
         public var bug: String
         public var report: RunReport
-        /// Scenarios that name this bug in `references.bugs`.
+        /// Scenarios that name this bug in `references.bugs` and apply to this shape (applicable
+        /// to the correct app, or failing for the bug).
         public var expected: [String]
         /// Of those, the ones that did not fail: the bug slipped past them.
         public var missed: [String]
@@ -41,6 +42,8 @@ public struct SelfTest {
     public var parallelRuns = 8
     /// The mock's seed in every run, so each failure's reproduce command is exact.
     public var seed = UInt64.random(in: 1...999_999)
+    /// Prefixes progress lines (the app shape when several run at once).
+    public var label = ""
 
     public init(profile: TargetProfile, scenarios: [Scenario], bugs: [String]) {
         self.profile = profile
@@ -97,22 +100,28 @@ public struct SelfTest {
     public func run(progress: (String) -> Void = { _ in }) throws -> Outcome {
         let started = Date()
         var outcomes: [BugOutcome] = []
+        var applicable = Set<String>()
         let reports = try runAll([nil] + bugs.map { Optional($0) }) { index, report in
             guard index > 0 else {
-                progress(String(format: "correct app: %d passed, %d failed, %d skipped (%.1f s)", report.count(.pass),
+                applicable = Set(report.results.filter { $0.verdict != .notApplicable }.map(\.scenario.id))
+                progress(String(format: "\(label)correct app: %d passed, %d failed, %d skipped (%.1f s)", report.count(.pass),
                                 report.count(.fail) + report.count(.error), report.count(.skipped), report.seconds))
                 return
             }
             let bug = bugs[index - 1]
             let failing = Set(report.results.filter { $0.verdict == .fail || $0.verdict == .error }.map(\.scenario.id))
-            let expected = scenarios.filter { $0.references.bugs.contains(bug) }.map(\.id)
+            // A naming scenario that cannot apply to this shape (not applicable to the correct
+            // app) and does not fail is not counted; one that fails anyway still caught the bug.
+            let expected = scenarios.filter { $0.references.bugs.contains(bug) && (applicable.contains($0.id) || failing.contains($0.id)) }.map(\.id)
             let outcome = BugOutcome(bug: bug, report: report, expected: expected,
                                      missed: expected.filter { !failing.contains($0) },
                                      collateral: failing.filter { id in !expected.contains(id) }.sorted())
             outcomes.append(outcome)
-            progress(String(format: "--bug %@: %@ (%d/%d naming scenarios failed, %d other failures, %.1f s)", bug,
+            progress(String(format: "\(label)--bug %@: %@ (%d/%d naming scenarios failed, %d other failures, %.1f s)", bug,
                             outcome.caught ? "caught" : "MISSED", expected.count - outcome.missed.count, expected.count,
-                            outcome.collateral.count, report.seconds))
+                            outcome.collateral.count, report.seconds)
+                     + (outcome.collateral.isEmpty ? "" : "\n      other failures: " + outcome.collateral.joined(separator: ", "))
+                     + (outcome.missed.isEmpty ? "" : "\n      missed by: " + outcome.missed.joined(separator: ", ")))
         }
         return Outcome(correct: reports[0], bugs: outcomes, seconds: Date().timeIntervalSince(started))
     }

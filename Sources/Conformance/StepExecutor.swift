@@ -31,9 +31,36 @@ struct StepExecutor {
             // A new token is a new login: a repeat block must not replay the last one's callback.
             context.browserLogins[mint.name] = nil
         case .callback(let callback):
-            let name = callback.noToken ? nil : callback.token
-            context.responses[callback.name] = try LoginDriver(context: context).login(tokenName: name, step: "callback \(callback.name)")
-        case .probe(let name, let token): context.responses[name] = try LoginDriver(context: context).probeAgain(tokenName: token, step: "probe \(name)")
+            context.responses[callback.name] = try LoginDriver(context: context).login(callback, step: "callback \(callback.name)")
+        case .probe(let probe):
+            let driver = LoginDriver(context: context)
+            if let snapshot = probe.cookies {
+                guard let cookies = context.cookieSnapshots[snapshot] else { throw StepError("probe \(probe.name): no cookies step saved '\(snapshot)'") }
+                context.responses[probe.name] = try driver.probe(cookies: cookies, step: "probe \(probe.name) (cookies \(snapshot))")
+            } else if let token = probe.token {
+                context.responses[probe.name] = try driver.probeAgain(tokenName: token, step: "probe \(probe.name)")
+            }
+        case .cookies(let snapshot):
+            guard let browser = context.browserLogins[snapshot.token] else {
+                // A token-shape login keeps no browser between steps: nothing to replay.
+                if app.profile.codeFlow == nil { throw NotApplicable("cookies: a token-shape login has no browser session to save") }
+                throw StepError("cookies \(snapshot.name): '\(snapshot.token)' has no browser login (a callback step first)")
+            }
+            context.cookieSnapshots[snapshot.name] = snapshot.beforeCallback ? browser.cookiesBeforeCallback : browser.jar.all
+        case .logout(let name, let token):
+            if app.profile.logout != nil, app.profile.codeFlow == nil { throw NotApplicable("logout: a token-shape login has no browser session to sign out of") }
+            context.responses[name] = try LoginDriver(context: context).logout(tokenName: token, step: "logout \(name)")
+        case .revokeSession(let token):
+            guard let subject = context.tokens[token]?.claims["sub"]?.stringValue else {
+                throw StepError("revoke_session: token '\(token)' has no sub whose sessions to revoke")
+            }
+            // The login's session is the token's sid, or one the code exchange opened for the
+            // user (a token minted without sid): every active session of that user ends.
+            let active = idp.directory.sessions.values.filter { $0.userID == subject && $0.status == .active }.map(\.id)
+            guard !active.isEmpty else { throw StepError("revoke_session: the mock holds no active session of \(subject) (sign in first)") }
+            for id in active {
+                do { try idp.endSession(id) } catch { throw StepError("revoke_session: the mock cannot end \(id): \(error)") }
+            }
         case .parallel(let parallel): try runParallel(parallel)
         case .request(let request):
             let token = try request.token.map { (name: String) throws -> String in try tokenText(name) }
@@ -45,8 +72,8 @@ struct StepExecutor {
         case .idpFault(let fault): try armIdPFault(fault)
         case .appFault(let fault): try armAppFault(fault)
         case .clock(let seconds): idp.clock.advance(seconds)
-        case .wait(let seconds, let ttlPlus, let cooldownPlus):
-            let total = try Self.waitSeconds(seconds: seconds, ttlPlus: ttlPlus, cooldownPlus: cooldownPlus, profile: app.profile, maxWait: context.maxWait)
+        case .wait(let seconds, let ttlPlus, let cooldownPlus, let leewayPlus):
+            let total = try Self.waitSeconds(seconds: seconds, ttlPlus: ttlPlus, cooldownPlus: cooldownPlus, leewayPlus: leewayPlus, profile: app.profile, maxWait: context.maxWait)
             // A scenario-level wait for the app's declared cache TTL: the behaviour under test is time.
             usleep(useconds_t(total * 1_000_000))
         case .mark(let name): context.marks[name] = idp.journal.lastSequence
@@ -71,7 +98,7 @@ struct StepExecutor {
     }
 
     /// How long a wait step waits; over `maxWait` it throws `WaitTooLong` naming the profile value.
-    static func waitSeconds(seconds: Double?, ttlPlus: Double?, cooldownPlus: Double?, profile: TargetProfile, maxWait: Double) throws -> Double {
+    static func waitSeconds(seconds: Double?, ttlPlus: Double?, cooldownPlus: Double?, leewayPlus: Double? = nil, profile: TargetProfile, maxWait: Double) throws -> Double {
         var total = seconds ?? 0
         var source = "the scenario's wait"
         if let ttlPlus {
@@ -81,6 +108,11 @@ struct StepExecutor {
         if let cooldownPlus {
             let cooldown = profile.jwksCooldownSeconds ?? 0
             if cooldown + cooldownPlus > total { (total, source) = (cooldown + cooldownPlus, "capabilities.jwks_refetch_cooldown_seconds = \(Self.format(cooldown)) in \(profile.file)") }
+        }
+        if let leewayPlus {
+            // Past exp plus every second of clock-skew leeway the app allows, a token is expired for it.
+            guard let leeway = profile.leewaySeconds else { throw NotApplicable("the profile declares no capabilities.leeway_seconds (the app's clock-skew leeway; 0 if none)") }
+            if leeway + leewayPlus > total { (total, source) = (leeway + leewayPlus, "capabilities.leeway_seconds = \(Self.format(leeway)) in \(profile.file)") }
         }
         if total > maxWait {
             throw WaitTooLong("needs a \(Self.format(total)) s wait (\(source)), longer than --max-wait \(Self.format(maxWait)) s: raise --max-wait, or give the app a reset hook that clears its JWKS cache or restart isolation")
@@ -92,8 +124,8 @@ struct StepExecutor {
     static func checkWaits(_ steps: [Step], profile: TargetProfile, maxWait: Double) throws {
         for step in steps {
             switch step {
-            case .wait(let seconds, let ttlPlus, let cooldownPlus):
-                _ = try waitSeconds(seconds: seconds, ttlPlus: ttlPlus, cooldownPlus: cooldownPlus, profile: profile, maxWait: maxWait)
+            case .wait(let seconds, let ttlPlus, let cooldownPlus, let leewayPlus):
+                _ = try waitSeconds(seconds: seconds, ttlPlus: ttlPlus, cooldownPlus: cooldownPlus, leewayPlus: leewayPlus, profile: profile, maxWait: maxWait)
             case .repeatBlock(_, let inner):
                 try checkWaits(inner, profile: profile, maxWait: maxWait)
             default:

@@ -124,6 +124,8 @@ public struct TargetProfile: Sendable {
     public var tokenPlacement: TokenPlacement
     public var codeFlow: CodeFlow?
     public var probe: Probe?
+    /// The app's sign-out route (`GET /logout`), sent with a login's cookies by `logout` steps.
+    public var logout: HTTPCall?
     public var outcomes = Outcomes(signedInStatus: "2xx", refusedStatus: ["3xx", "4xx"])
     public var responseFields: [String: ResponseField]
     public var introspection: Introspection?
@@ -153,6 +155,10 @@ public struct TargetProfile: Sendable {
         if credentials != nil { names.insert("organization_credentials") }
         if codeFlow != nil { names.insert("code_flow") }
         if probe != nil { names.insert("probe") }
+        if logout != nil { names.insert("logout") }
+        // The token itself goes to the callback: a login a code-flow browser cannot make (one
+        // token behind several codes, byte-identical replays) is only meaningful here.
+        if codeFlow == nil { names.insert("token_callback") }
         return names
     }
 
@@ -173,7 +179,7 @@ public struct TargetProfile: Sendable {
 
     public static func parse(_ value: JSONValue, file: String) throws(ConfigError) -> TargetProfile {
         let root = JSONReader(value, file: file)
-        try root.checkKeys(["$schema", "name", "description", "base_url", "start", "callback", "probe", "outcomes", "response", "capabilities"])
+        try root.checkKeys(["$schema", "name", "description", "base_url", "start", "callback", "probe", "logout", "outcomes", "response", "capabilities"])
         let baseURL = try root.requiredString("base_url")
         guard baseURL.hasPrefix("http://") else { throw root.error("base_url", "must be an http:// URL (the runner speaks HTTP/1.1 on loopback)") }
 
@@ -256,6 +262,7 @@ public struct TargetProfile: Sendable {
                                     tokenPlacement: placement, codeFlow: codeFlow, probe: probe, outcomes: outcomes, responseFields: fields, introspection: nil, faultHook: nil,
                                     faultClearMethod: nil, faultPoints: [], seeding: nil, reset: nil, leewaySeconds: nil,
                                     jwksCacheTTLSeconds: nil, jwksCooldownSeconds: nil, emailClaim: nil, credentials: nil)
+        if let reader = root.child("logout") { profile.logout = try HTTPCall.parse(reader, defaultMethod: "GET") }
         if let capabilities = root.child("capabilities") {
             try capabilities.checkKeys(["introspection", "fault_hook", "seeding", "reset", "leeway_seconds", "jwks_cache_ttl_seconds",
                                         "jwks_refetch_cooldown_seconds", "email_claim", "organization_credentials"])

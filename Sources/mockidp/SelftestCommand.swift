@@ -6,53 +6,93 @@ import SampleApp
 enum SelftestCommand: Subcommand {
     static let spec = CommandSpec(
         name: "selftest",
-        summary: "Run the built-in suite against the reference app, then against each seeded bug, and print the matrix.",
+        summary: "Run the built-in suite against the reference app of each shape (api, web), then against each seeded bug, and print the matrices.",
         options: [
             .value("bug", placeholder: "NAME", help: "Only this seeded bug (repeatable; default: all)."),
             .value("repeat", placeholder: "N", default: "1", help: "Repeat the whole self-test N times (flake hunting)."),
             .value("filter", short: "f", placeholder: "PATTERN", help: "Only scenarios matching PATTERN."),
+            .value("shape", placeholder: "SHAPE", help: "Only this app shape: api or web (default: both)."),
             .flag("list-bugs", help: "List the seeded bugs and exit."),
         ])
 
+    /// Each app shape with the profile that drives it.
+    static let shapes: [(shape: SampleAppShape, profile: String)] = [
+        (.api, "scenarios/targets/reference-app.json"), (.web, "scenarios/targets/reference-web-app.json"),
+    ]
+
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
-        // The suite and profile below drive the API shape; web-shape bugs need the web profile.
-        let allBugs = SeededBug.applying(to: .api).map(\.rawValue)
+        let allBugs = SeededBug.allCases.map(\.rawValue)
         if arguments.has("list-bugs") {
-            for bug in allBugs { print(bug) }
+            for bug in SeededBug.allCases { print("\(bug.rawValue)\t\(bug.shapes.map(\.rawValue).sorted().joined(separator: ","))") }
             return ExitCode.success
         }
-        var bugs = arguments.allValues("bug")
-        for bug in bugs where !allBugs.contains(bug) {
+        let requested = arguments.allValues("bug")
+        for bug in requested where !allBugs.contains(bug) {
             throw UsageError("unknown seeded bug '\(bug)'; one of: \(allBugs.joined(separator: ", "))")
         }
-        if bugs.isEmpty { bugs = allBugs }
-        guard let profileFile = ProjectFiles.locate("scenarios/targets/reference-app.json"),
-              let suite = ProjectFiles.locate("scenarios/suite") else {
+        let onlyShape = try arguments.choice("shape", from: SampleAppShape.allCases.map(\.rawValue)).flatMap(SampleAppShape.init(rawValue:))
+        guard let suite = ProjectFiles.locate("scenarios/suite") else {
             throw UsageError("run selftest from the MockIdP checkout (scenarios/ not found)")
         }
-        guard let (profile, loaded) = load(profileFile: profileFile, suite: suite) else { return ExitCode.usage }
-        let scenarios = ScenarioSuite.filter(loaded, pattern: arguments.value("filter"))
+        var plans: [SelfTest] = []
+        for (shape, file) in shapes where onlyShape == nil || onlyShape == shape {
+            let shapeBugs = SeededBug.applying(to: shape).map(\.rawValue)
+            let bugs = requested.isEmpty ? shapeBugs : requested.filter(shapeBugs.contains)
+            // Asked only for bugs of the other shape: this shape's correct app is not needed.
+            if !requested.isEmpty && bugs.isEmpty { continue }
+            guard let profileFile = ProjectFiles.locate(file) else { throw UsageError("run selftest from the MockIdP checkout (\(file) not found)") }
+            guard let (profile, loaded) = load(profileFile: profileFile, suite: suite) else { return ExitCode.usage }
+            var test = SelfTest(profile: profile, scenarios: ScenarioSuite.filter(loaded, pattern: arguments.value("filter")), bugs: bugs)
+            test.label = "[\(shape.rawValue)] "
+            plans.append(test)
+        }
         let repeatCount = try arguments.integer("repeat", in: 1...100) ?? 1
-        let families = Array(Set(scenarios.map(\.family))).sorted()
         var allPassed = true
         let started = Date()
         for round in 1...repeatCount {
             if repeatCount > 1 { print("── round \(round) of \(repeatCount)") }
-            print("mockidp selftest: \(scenarios.count) scenarios × (correct app + \(bugs.count) seeded bugs)")
-            guard let outcome = runOnce(profile: profile, scenarios: scenarios, bugs: bugs) else { return 3 }
-            print("")
-            print(SelfTest.matrix(outcome, families: families))
+            for plan in plans {
+                print("mockidp selftest \(plan.label)\(plan.scenarios.count) scenarios × (correct app + \(plan.bugs.count) seeded bugs)")
+            }
+            let roundStarted = Date()
+            guard let outcomes = runConcurrently(plans) else { return 3 }
+            for (plan, outcome) in zip(plans, outcomes) {
+                let families = Array(Set(plan.scenarios.map(\.family))).sorted()
+                print("")
+                print("shape \(plan.label.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))): \(plan.profile.name)")
+                print(SelfTest.matrix(outcome, families: families))
+                if outcome.correct.count(.pass) + outcome.correct.count(.notApplicable) != outcome.correct.results.count {
+                    let console = ConsoleReporter(color: false, trace: false)
+                    print(console.details(outcome.correct))
+                }
+                print(String(format: "%@%@", plan.label, outcome.passed ? "passed" : "FAILED"))
+                allPassed = allPassed && outcome.passed
+            }
             print("")
             print("legend: ✗ n  n scenarios naming the bug failed (caught)   ·  all passed   ! n  other failures   MISS  a naming scenario passed")
-            if outcome.correct.count(.pass) + outcome.correct.count(.notApplicable) != outcome.correct.results.count {
-                let console = ConsoleReporter(color: false, trace: false)
-                print(console.details(outcome.correct))
-            }
-            print(String(format: "self-test %@ in %.1f s", outcome.passed ? "PASSED" : "FAILED", outcome.seconds))
-            allPassed = allPassed && outcome.passed
+            let passed = outcomes.allSatisfy(\.passed)
+            print(String(format: "self-test %@ in %.1f s", passed ? "PASSED" : "FAILED", Date().timeIntervalSince(roundStarted)))
         }
         if repeatCount > 1 { print(String(format: "%d rounds, %@, %.1f s", repeatCount, allPassed ? "no flake" : "FAILURES", Date().timeIntervalSince(started))) }
         return allPassed ? ExitCode.success : ExitCode.failure
+    }
+
+    /// Every shape's self-test at once (their apps mostly wait on declared cache TTLs); nil
+    /// after printing why a mock or an app could not be reached.
+    static func runConcurrently(_ plans: [SelfTest]) -> [SelfTest.Outcome]? {
+        let results = ShapeResults(count: plans.count)
+        let group = DispatchGroup()
+        for (index, plan) in plans.enumerated() {
+            group.enter()
+            let box = SelfTestPlanBox(plan: plan)
+            Thread {
+                results.set(index, runOnce(box.plan))
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        let outcomes = results.all.compactMap { $0 }
+        return outcomes.count == plans.count ? outcomes : nil
     }
 
     /// nil after printing the error (a broken profile or scenario file).
@@ -66,15 +106,30 @@ enum SelftestCommand: Subcommand {
     }
 
     /// nil after printing why the mock or the app could not be reached.
-    static func runOnce(profile: TargetProfile, scenarios: [Scenario], bugs: [String]) -> SelfTest.Outcome? {
+    static func runOnce(_ plan: SelfTest) -> SelfTest.Outcome? {
         do {
-            return try SelfTest(profile: profile, scenarios: scenarios, bugs: bugs).run { line in
+            return try plan.run { line in
                 print("  " + line)
                 fflush(nil)
             }
         } catch {
-            printError("mockidp selftest: \(error)")
+            printError("mockidp selftest \(plan.label): \(error)")
             return nil
         }
     }
+}
+
+/// A self-test plan handed to its own thread (each run builds its own runner, mock and app).
+struct SelfTestPlanBox: @unchecked Sendable {
+    let plan: SelfTest
+}
+
+/// The outcome of each shape, written by its thread.
+final class ShapeResults: @unchecked Sendable {
+    // The lock guards `values`; `@unchecked` because the class does its own locking.
+    private let lock = NSLock()
+    private var values: [SelfTest.Outcome?]
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ value: SelfTest.Outcome?) { lock.withLock { values[index] = value } }
+    var all: [SelfTest.Outcome?] { lock.withLock { values } }
 }

@@ -62,11 +62,12 @@ import SampleApp
             #expect(!(scenario.verdict?.failsWhen.isEmpty ?? true) && !(scenario.verdict?.passesWhen.isEmpty ?? true), "\(scenario.id) has no verdict")
         }
         let families = Set(scenarios.map(\.family))
-        #expect(families.isSuperset(of: ["first-login", "replay", "concurrency", "sid-jti", "id-spaces", "token", "rotation", "email", "provisioning", "credentials"]))
-        // Every seeded bug of the reference app is named by at least one scenario that catches it
-        // (the API shape's; the web shape's scenario families are still to be written).
+        #expect(families.isSuperset(of: ["first-login", "replay", "concurrency", "sid-jti", "id-spaces", "token", "rotation", "email", "provisioning", "credentials",
+                                          "web-state", "web-redirect", "web-session", "web-refresh", "web-errors"]))
+        // Every seeded bug of the reference app, of either shape, is named by at least one
+        // scenario that catches it (`mockidp selftest` proves the catching).
         let caught = Set(scenarios.flatMap(\.references.bugs))
-        for bug in SeededBug.applying(to: .api).map(\.rawValue) {
+        for bug in SeededBug.allCases.map(\.rawValue) {
             #expect(caught.contains(bug), "no scenario names \(bug)")
         }
     }
@@ -88,9 +89,21 @@ import SampleApp
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("scenarios/targets/reference-app.json").path
         let profile = try TargetProfile.load(file: file)
-        #expect(profile.capabilities == ["introspection", "fault_hook", "seeding", "reset", "jwks_cache_ttl", "email_claim", "organization_credentials"])
+        #expect(profile.capabilities == ["introspection", "fault_hook", "seeding", "reset", "jwks_cache_ttl", "email_claim", "organization_credentials",
+                                         "token_callback"])
         #expect(profile.tokenPlacement == .bearer)
         #expect(profile.responseFields["workspace_id"] == .pointer("/workspace/id"))
+    }
+
+    @Test func referenceWebProfileDrivesTheCodeFlowWithProbeAndLogout() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scenarios/targets/reference-web-app.json").path
+        let profile = try TargetProfile.load(file: file)
+        #expect(profile.capabilities == ["introspection", "fault_hook", "seeding", "reset", "jwks_cache_ttl", "email_claim", "code_flow", "probe", "logout"])
+        #expect(profile.codeFlow?.loginPath == "/login")
+        #expect(profile.probe?.call.path == "/account")
+        #expect(profile.logout?.path == "/logout")
+        #expect(profile.start?.command.contains("web") == true)
     }
 
     @Test func profileErrorsNameTheField() {

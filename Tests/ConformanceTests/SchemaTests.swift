@@ -41,7 +41,7 @@ struct SchemaTests {
     }
 
     @Test func everyShippedProfileMatchesTheProfileSchema() throws {
-        let profiles = ["scenarios/targets/reference-app.json", "Tests/interop/bearer-app.json", "Tests/interop/bearer-app-300.json",
+        let profiles = ["scenarios/targets/reference-app.json", "scenarios/targets/reference-web-app.json", "Tests/interop/bearer-app.json", "Tests/interop/bearer-app-300.json",
                         "Tests/interop/workos5-web.json"].map { Interop.root.appendingPathComponent($0).path }
         let results = try Interop.run("validate_schema.py", [Interop.root.appendingPathComponent("scenarios/schema/target-profile.schema.json").path] + profiles)
         for profile in profiles { #expect(results[profile] == .null, "\(profile): \(results[profile] ?? .null)") }

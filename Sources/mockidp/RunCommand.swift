@@ -8,11 +8,12 @@ enum RunCommand: Subcommand {
         name: "run",
         summary: "Run conformance scenarios against an app backend described by a target profile.",
         options: [
-            .value("target", short: "t", placeholder: "FILE", help: "Target profile JSON (default: scenarios/targets/reference-app.json)."),
-            .value("scenarios", placeholder: "DIR", help: "Scenario folder (default: scenarios/suite)."),
+            .value("target", short: "t", placeholder: "FILE|NAME", help: "Target profile: a JSON file, or a built-in profile's name (default: reference-app)."),
+            .value("scenarios", placeholder: "SOURCES", help: "Comma-separated: builtin (the suite inside mockidp) and folders; a later scenario with the same id replaces an earlier one (default: builtin)."),
             .value("scenario", placeholder: "FILE", help: "Run this scenario file (repeatable); replaces --scenarios."),
             .value("filter", short: "f", placeholder: "PATTERN", help: "Only scenarios whose id, family or file contains PATTERN (or matches a * glob)."),
             .flag("list", help: "List the selected scenarios and exit."),
+            .flag("check", help: "Validate the target profile and say which scenario families it can run, and why others are not applicable; start nothing."),
             .value("shard", placeholder: "I/N", help: "Run shard I of N (1-based), for a CI matrix."),
             .value("repeat", placeholder: "N", default: "1", help: "Run each scenario N times (flake hunting)."),
             .value("json", placeholder: "FILE", help: "Write the JSON report here."),
@@ -38,9 +39,7 @@ enum RunCommand: Subcommand {
     }
 
     static func loadTarget(_ arguments: ParsedArguments) throws -> TargetProfile {
-        guard let file = arguments.value("target") ?? ProjectFiles.locate("scenarios/targets/reference-app.json") else {
-            throw UsageError("--target is required (no scenarios/targets/reference-app.json found here)")
-        }
+        let file = try Builtin.resolveTarget(arguments.value("target"))
         var profile = try TargetProfile.load(file: file)
         let extra = arguments.allValues("app-arg")
         if !extra.isEmpty {
@@ -56,10 +55,9 @@ enum RunCommand: Subcommand {
         if !files.isEmpty {
             scenarios = try files.map { (file) throws(ConfigError) in try ScenarioLoader.load(file: file) }
         } else {
-            guard let folder = arguments.value("scenarios") ?? ProjectFiles.locate("scenarios/suite") else {
-                throw UsageError("--scenarios is required (no scenarios/suite found here)")
-            }
-            scenarios = try ScenarioSuite.load(directory: folder)
+            let loaded = try ScenarioSuite.load(sources: arguments.value("scenarios") ?? Builtin.sourceName)
+            for note in loaded.notes { printError("mockidp run: \(note)") }
+            scenarios = loaded.scenarios
         }
         scenarios = ScenarioSuite.filter(scenarios, pattern: arguments.value("filter"))
         if let shard = arguments.value("shard") {
@@ -87,6 +85,10 @@ enum RunCommand: Subcommand {
         let profile = try loadTarget(arguments)
         let scenarios = try selectScenarios(arguments)
         let repeatCount = try arguments.integer("repeat", in: 1...1000) ?? 1
+        if arguments.has("check") {
+            print(ProfileCheck(profile: profile, scenarios: scenarios, placeholders: try placeholders(arguments)).report)
+            return ExitCode.success
+        }
         if arguments.has("list") {
             for scenario in scenarios {
                 let requires = scenario.requires.isEmpty ? "" : "  [requires \(scenario.requires.joined(separator: ", "))]"

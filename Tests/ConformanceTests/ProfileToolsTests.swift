@@ -1,0 +1,74 @@
+import Foundation
+import JSON
+import Testing
+@testable import Conformance
+
+@Suite struct ProfileTemplateTests {
+    static let variants: [ProfileTemplate] = ProfileTemplate.Shape.allCases.flatMap { shape in
+        [ProfileTemplate(shape: shape, name: "demo", port: nil, command: ["python3", "-m", "demo", "--port", "{app_port}"]),
+         ProfileTemplate(shape: shape, name: "demo", port: 9000, command: ["./demo"]),
+         ProfileTemplate(shape: shape, name: "demo", port: nil, command: nil)]
+    }
+
+    @Test(arguments: variants) func everyTemplateLoadsAsAProfile(_ template: ProfileTemplate) throws {
+        let profile = try TargetProfile.parse(try JSONValue.parse(Array(template.text.utf8)), file: "init.json")
+        #expect(profile.name == "demo")
+        #expect(profile.start?.command == template.command)
+        #expect(profile.capabilities.isEmpty, "a fresh profile claims no hook the app may not have")
+        if template.port == nil && template.command != nil {
+            #expect(profile.baseURL == "http://127.0.0.1:{app_port}")
+            #expect(profile.start?.environment["PORT"] == "{app_port}")
+        }
+    }
+
+    /// init explains each field it writes with the schema's own words.
+    @Test(arguments: variants) func everyTemplateFieldIsDescribedByTheSchema(_ template: ProfileTemplate) {
+        #expect(template.fields.contains("callback.path"))
+        for field in template.fields {
+            #expect(ProfileSchema.description(of: field)?.isEmpty == false, "the profile schema does not describe \(field)")
+        }
+        #expect(!template.guide.contains("(not described)"))
+    }
+
+    @Test func commandLinesSplitLikeAShellWithoutExpanding() throws {
+        #expect(try splitCommandLine("python3 -m app --port {app_port}") == ["python3", "-m", "app", "--port", "{app_port}"])
+        #expect(try splitCommandLine(#"node 'my server.js' --name "a b" c\ d $HOME"#) == ["node", "my server.js", "--name", "a b", "c d", "$HOME"])
+        #expect(try splitCommandLine(#"x "" y"#) == ["x", "", "y"])
+        #expect(throws: ConfigError.self) { try splitCommandLine("broken 'quote") }
+    }
+}
+
+@Suite struct ProfileCheckTests {
+    static let scenarios = (try? ScenarioSuite.load(directory: Builtin.suite)) ?? []
+
+    @Test func theReferenceProfileRunsEveryBuiltInScenario() throws {
+        let profile = try TargetProfile.load(file: Builtin.referenceProfile)
+        let check = ProfileCheck(profile: profile, scenarios: Self.scenarios)
+        #expect(Self.scenarios.count >= 50)
+        #expect(check.runnableCount == Self.scenarios.count)
+        #expect(check.warnings.isEmpty, "\(check.warnings)")
+        #expect(!check.report.contains("not applicable ("))
+    }
+
+    @Test func missingCapabilitiesMakeScenariosNotApplicableWithTheFieldToDeclare() throws {
+        let profile = try TargetProfile.parse(try JSONValue.parse(Array(#"{"base_url": "http://127.0.0.1:{app_port}", "callback": {"path": "/cb"}, "capabilities": {"reset": {"path": "/r"}}}"#.utf8)), file: "p.json")
+        let check = ProfileCheck(profile: profile, scenarios: Self.scenarios)
+        let skipped = Self.scenarios.filter { !$0.missingCapabilities(in: profile).isEmpty }
+        #expect(!skipped.isEmpty)
+        #expect(check.runnableCount == Self.scenarios.count - skipped.count)
+        let credentials = check.families.first { $0.family == "credentials" }
+        #expect(credentials?.runnable == 0)
+        #expect(credentials?.missing["organization_credentials"] == credentials?.total)
+        #expect(check.report.contains("needs organization_credentials"))
+        #expect(check.report.contains("declare capabilities.organization_credentials: "))
+        #expect(check.report.contains("declare capabilities.jwks_cache_ttl_seconds: "))
+        #expect(ProfileCheck.explain(capability: "some_future_hook") == "the profile does not offer 'some_future_hook'")
+    }
+
+    @Test func placeholdersNobodyFillsAreNamedWithTheirField() throws {
+        let profile = try TargetProfile.parse(try JSONValue.parse(Array(#"{"base_url": "http://127.0.0.1:{port}", "callback": {"path": "/cb"}, "start": {"command": ["app", "--db", "{db_url}", "{app_port}"], "env": {"X": "{}", "J": "{\"a\": 1}"}}}"#.utf8)), file: "p.json")
+        let warnings = ProfileCheck(profile: profile, scenarios: [], placeholders: ["db_url": "sqlite://"]).warnings
+        #expect(warnings.count == 1, "\(warnings)")
+        #expect(warnings.first?.hasPrefix("base_url: {port} is not filled") == true)
+    }
+}

@@ -25,7 +25,7 @@ enum InitCommand: Subcommand {
             do {
                 command = try splitCommandLine(line)
             } catch {
-                throw UsageError("--command: \(error.message)")
+                throw UsageError("--command: \(error)")
             }
             if command?.isEmpty == true { throw UsageError("--command is empty") }
         }

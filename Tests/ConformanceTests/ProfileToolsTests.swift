@@ -29,13 +29,6 @@ import Testing
         }
         #expect(!template.guide.contains("(not described)"))
     }
-
-    @Test func commandLinesSplitLikeAShellWithoutExpanding() throws {
-        #expect(try splitCommandLine("python3 -m app --port {app_port}") == ["python3", "-m", "app", "--port", "{app_port}"])
-        #expect(try splitCommandLine(#"node 'my server.js' --name "a b" c\ d $HOME"#) == ["node", "my server.js", "--name", "a b", "c d", "$HOME"])
-        #expect(try splitCommandLine(#"x "" y"#) == ["x", "", "y"])
-        #expect(throws: ConfigError.self) { try splitCommandLine("broken 'quote") }
-    }
 }
 
 @Suite struct ProfileCheckTests {

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Testing
+import TestSupport
 @testable import Conformance
 
 @Suite struct ProfileTemplateTests {
@@ -63,5 +64,24 @@ import Testing
         let warnings = ProfileCheck(profile: profile, scenarios: [], placeholders: ["db_url": "sqlite://"]).warnings
         #expect(warnings.count == 1, "\(warnings)")
         #expect(warnings.first?.hasPrefix("base_url: {port} is not filled") == true)
+    }
+}
+
+/// An independent validator (Python jsonschema) accepts what `init` writes.
+@Suite(.enabled(if: Interop.available, "needs .venv (created by .ci/run) with jsonschema"))
+struct ProfileTemplateSchemaTests {
+    @Test func everyTemplateMatchesTheProfileSchema() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mockidp-init-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var files: [String] = []
+        for (index, template) in ProfileTemplateTests.variants.enumerated() {
+            let file = folder.appendingPathComponent("\(template.shape.rawValue)-\(index).json")
+            try Data(template.text.utf8).write(to: file)
+            files.append(file.path)
+        }
+        let schema = Interop.root.appendingPathComponent("scenarios/schema/target-profile.schema.json").path
+        let results = try Interop.run("validate_schema.py", [schema] + files)
+        for file in files { #expect(results[file] == .null, "\(file): \(results[file] ?? .null)") }
     }
 }

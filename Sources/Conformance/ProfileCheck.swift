@@ -45,8 +45,9 @@ public struct ProfileCheck {
 
     /// Why a capability is missing, in the schema's words.
     public static func explain(capability: String) -> String {
-        let field = capabilityFields[capability] ?? "capabilities.\(capability)"
-        guard ProfileSchema.knows(field) else { return "the profile does not offer '\(capability)'" }
+        // A capability is declared under capabilities, or (login shapes, start options) at the top.
+        let candidates = [capabilityFields[capability], "capabilities.\(capability)", capability].compactMap { $0 }
+        guard let field = candidates.first(where: ProfileSchema.knows) else { return "the profile does not offer '\(capability)'" }
         let description = ProfileSchema.description(of: field).map { ": \($0)" } ?? ""
         return "declare \(field)\(description)"
     }

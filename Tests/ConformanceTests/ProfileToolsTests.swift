@@ -57,6 +57,7 @@ import TestSupport
         #expect(check.report.contains("declare capabilities.organization_credentials: "))
         #expect(check.report.contains("declare capabilities.jwks_cache_ttl_seconds: "))
         #expect(ProfileCheck.explain(capability: "some_future_hook") == "the profile does not offer 'some_future_hook'")
+        #expect(ProfileCheck.explain(capability: "start").hasPrefix("declare start: How the runner starts the app"))
     }
 
     @Test func placeholdersNobodyFillsAreNamedWithTheirField() throws {

@@ -13,7 +13,7 @@ enum InitCommand: Subcommand {
             .value("port", short: "p", placeholder: "N", help: "The port the app listens on (default: with --command, a free one the runner picks and passes as {app_port} and PORT; without, \(ProfileTemplate.defaultPort))."),
             .value("command", placeholder: "\"CMD ARGS\"", help: "How to start the app, e.g. \"python -m myapp --port {app_port}\" (split into words like a shell, nothing expanded). Without it, the app must already be running."),
             .value("name", placeholder: "NAME", help: "The app's name in reports (default: this directory's name)."),
-            .value("schema-dir", placeholder: "DIR", help: "Also write the JSON Schemas to DIR and point $schema there, for editor help offline (default: $schema is the schema's id, which mockidp resolves itself)."),
+            .value("schema-dir", placeholder: "DIR", help: "Also write the JSON Schemas to DIR and point $schema there (relative to this directory, where the profile goes), for editor help offline (default: $schema is the schema's id, which mockidp resolves itself)."),
         ])
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {

@@ -26,7 +26,9 @@ let package = Package(
         .target(name: "Conformance", dependencies: ["IdP", "JOSE", "HTTP", "JSON", "Arguments", "BuiltinSuite"]),
         .target(name: "Benchmarks", dependencies: ["IdP", "JOSE", "HTTP", "JSON"]),
         .target(name: "SampleApp", dependencies: ["JOSE", "HTTP", "JSON", "COpenSSL"]),
-        .executableTarget(name: "mockidp", dependencies: ["Conformance", "Benchmarks", "SampleApp", "IdP", "JOSE", "HTTP", "JSON", "Arguments", "BuiltinSuite"]),
+        // fork + setpgid + PR_SET_PDEATHSIG + exec for `mockidp serve -- COMMAND`.
+        .target(name: "CSpawn"),
+        .executableTarget(name: "mockidp", dependencies: ["Conformance", "Benchmarks", "SampleApp", "IdP", "JOSE", "HTTP", "JSON", "Arguments", "CSpawn", "BuiltinSuite"]),
         // Shared by the test targets: a mock on loopback, and the runner for Python interop checks.
         .target(name: "TestSupport", dependencies: ["IdP", "HTTP", "JSON"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),

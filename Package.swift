@@ -17,7 +17,7 @@ let package = Package(
         .target(name: "JOSE", dependencies: ["COpenSSL", "JSON"]),
         .target(name: "HTTP", dependencies: ["JSON"]),
         .target(name: "Arguments"),
-        .target(name: "IdP", dependencies: ["JOSE", "HTTP", "JSON"]),
+        .target(name: "IdP", dependencies: ["JOSE", "HTTP", "JSON", "Arguments"]),
         .target(name: "Conformance", dependencies: ["IdP", "JOSE", "HTTP", "JSON", "Arguments"]),
         .target(name: "Benchmarks", dependencies: ["IdP", "JOSE", "HTTP", "JSON"]),
         .target(name: "SampleApp", dependencies: ["JOSE", "HTTP", "JSON", "COpenSSL"]),

@@ -124,8 +124,11 @@ struct ControlRoutes {
         router.post("/_mock/clock") { request in
             answering { () throws(IdPError) -> HTTPResponse in
                 let fields = try BodyFields(try jsonBody(request))
-                if let offset = try fields.int("offset") { idp.clock.setOffset(offset) }
-                if let advance = try fields.int("advance") { idp.clock.advance(advance) }
+                try fields.refuseUnknown(["offset", "advance"])
+                let offset = try fields.int("offset", in: Limits.timeOffsetSeconds)
+                let advance = try fields.int("advance", in: Limits.timeOffsetSeconds)
+                if let offset { idp.clock.setOffset(offset) }
+                if let advance { idp.clock.advance(advance) }
                 return .json(["now": .int(idp.clock.now()), "offset": .int(idp.clock.offset)])
             }
         }
@@ -181,11 +184,8 @@ extension TokenRequest {
     /// The `/_mock/tokens` body (README, "Control API").
     public init(json: JSONValue) throws(IdPError) {
         let fields = try BodyFields(json)
-        let known: Set<String> = ["user", "organization", "claims", "omit", "header", "omit_header", "sign", "kid", "expires_in",
-                                  "not_before_in", "issued_at_offset", "raw_payload", "impersonator"]
-        for key in fields.object.keys where !known.contains(key) {
-            throw .invalidRequest(code: "invalid_request_parameters", message: "unknown field '\(key)'; expected one of \(known.sorted().joined(separator: ", "))")
-        }
+        try fields.refuseUnknown(["user", "organization", "claims", "omit", "header", "omit_header", "sign", "kid", "expires_in",
+                                  "not_before_in", "issued_at_offset", "raw_payload", "impersonator"])
         self.init(user: try fields.requiredString("user"), organization: try fields.string("organization"))
         claims = try fields.object("claims") ?? [:]
         header = try fields.object("header") ?? [:]
@@ -198,9 +198,9 @@ extension TokenRequest {
             self.sign = mode
         }
         kid = try fields.string("kid")
-        expiresIn = try fields.int("expires_in")
-        notBeforeIn = try fields.int("not_before_in")
-        issuedAtOffset = try fields.int("issued_at_offset") ?? 0
+        expiresIn = try fields.int("expires_in", in: Limits.timeOffsetSeconds)
+        notBeforeIn = try fields.int("not_before_in", in: Limits.timeOffsetSeconds)
+        issuedAtOffset = try fields.int("issued_at_offset", in: Limits.timeOffsetSeconds) ?? 0
         rawPayload = try fields.string("raw_payload")
         impersonatorEmail = try fields.string("impersonator")
     }
@@ -219,24 +219,20 @@ extension FaultRule {
     /// `{"path": "/sso/jwks/*", "method"?, "status"?, "body"?, "latency_ms"?, "drop"?, "times"?}`
     public init(json: JSONValue, id: String) throws(IdPError) {
         let fields = try BodyFields(json)
+        try fields.refuseUnknown(["path", "method", "status", "body", "latency_ms", "drop", "times"])
         let path = try fields.requiredString("path")
         let action: Action
         if try fields.bool("drop") == true {
             action = .drop
-        } else if let status = try fields.int("status") {
-            guard (100...599).contains(status) else { throw .invalidRequest(code: "invalid_request_parameters", message: "status must be 100-599") }
+        } else if let status = try fields.int("status", in: Limits.faultStatus) {
             action = .respond(status: Int(status), body: fields.object["body"])
-        } else if let latency = try fields.int("latency_ms") {
-            guard (0...60_000).contains(latency) else { throw .invalidRequest(code: "invalid_request_parameters", message: "latency_ms must be 0-60000") }
+        } else if let latency = try fields.int("latency_ms", in: Limits.faultLatencyMillis) {
             action = .delay(milliseconds: Int(latency))
         } else {
             throw .invalidRequest(code: "invalid_request_parameters", message: "a fault needs status, latency_ms or drop")
         }
         var times: Int?
-        if let count = try fields.int("times") {
-            guard count >= 1 else { throw .invalidRequest(code: "invalid_request_parameters", message: "times must be at least 1 (omit it for until-cleared)") }
-            times = Int(count)
-        }
+        if let count = try fields.int("times", in: Limits.faultTimes) { times = Int(count) }
         self.init(id: id, method: try fields.string("method"), path: path, action: action, times: times)
     }
 }

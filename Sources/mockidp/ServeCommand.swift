@@ -46,7 +46,7 @@ enum ServeCommand: Subcommand {
         }
         let mode = try arguments.choice("id-spaces", from: IDSpaceMode.allCases.map(\.rawValue)) ?? "strict"
         configuration.idSpaces = IDSpaceMode(rawValue: mode) ?? .strict
-        configuration.tokenLifetime = Int64(try arguments.integer("token-lifetime", in: 1...86_400 * 365) ?? 300)
+        configuration.tokenLifetime = Int64(try arguments.integer("token-lifetime", in: Int(Limits.tokenLifetime.range.lowerBound)...Int(Limits.tokenLifetime.range.upperBound)) ?? 300)
         configuration.redirectURIs = arguments.allValues("redirect-uri")
         configuration.autoApprove = arguments.has("auto-approve")
         configuration.corsOrigins = arguments.allValues("cors-origin")

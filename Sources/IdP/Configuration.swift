@@ -45,6 +45,8 @@ public struct IdPConfiguration: Sendable {
     public var autoApprove = false
     /// Browser origins allowed by CORS besides loopback ones and the origins of `redirectURIs`.
     public var corsOrigins: [String] = []
+    /// What the journal may hold in total (`--journal-bytes`, `Limits.journalBytes`).
+    public var journalBytes = Limits.journalBytesDefault
 
     public init() {}
 }

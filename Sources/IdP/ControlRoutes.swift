@@ -22,18 +22,15 @@ struct ControlRoutes {
         router.get("/_mock/journal") { request in
             answering { () throws(IdPError) -> HTTPResponse in
                 var filter = Journal.Filter(method: request.query["method"], pathPrefix: request.query["path_prefix"])
-                if let since = request.query["since"] {
-                    guard let value = Int(since) else { throw .invalidRequest(code: "invalid_request_parameters", message: "since must be a sequence number") }
-                    filter.sinceSequence = value
-                }
+                filter.sinceSequence = try request.query.int("since", in: Limits.journalSince)
+                let limit = try request.query.int("limit", in: Limits.journalPage) ?? Limits.journalPageDefault
                 if let flag = request.query["flag"] {
                     guard let kind = JournalFlag.Kind(rawValue: flag) else {
                         throw .invalidRequest(code: "invalid_request_parameters", message: "flag must be id_space_violation or fault_injected")
                     }
                     filter.flag = kind
                 }
-                let entries = idp.journal.entries(filter)
-                return .json(["object": "list", "data": .array(entries.map(\.json)), "last_sequence": .int(Int64(idp.journal.lastSequence))])
+                return .json(JournalPage(journal: idp.journal, filter: filter, limit: limit).json)
             }
         }
         router.delete("/_mock/journal") { _ in

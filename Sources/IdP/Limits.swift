@@ -1,4 +1,5 @@
 import Arguments
+import HTTP
 
 /// The one set of limits for every number that enters the mock: control API bodies, query
 /// parameters, scenario and target-profile files, and CLI flags all check against these, so a
@@ -121,4 +122,15 @@ extension BodyFields {
 extension ClosedRange where Bound: Comparable {
     /// The nearest value inside the range.
     public func clamp(_ value: Bound) -> Bound { Swift.min(Swift.max(value, lowerBound), upperBound) }
+}
+
+extension QueryParameters {
+    /// A whole-number query parameter inside `limit`, or a 422 naming it and the range.
+    func int(_ name: String, in limit: NumberRange) throws(IdPError) -> Int? {
+        guard let text = self[name] else { return nil }
+        guard let number = Int64(text), limit.contains(number) else {
+            throw .invalidRequest(code: "invalid_request_parameters", message: limit.message(name, got: "'\(text)'"))
+        }
+        return Int(number)
+    }
 }

@@ -23,6 +23,8 @@ enum ServeCommand: Subcommand {
             .flag("auto-approve", help: "Authorize with a login_hint signs that user in at once (headless scripts and tests)."),
             .value("cors-origin", placeholder: "ORIGIN", help: "Allow this browser origin besides loopback ones (repeatable)."),
             .value("log", placeholder: "FORMAT", default: "human", help: "Request log on stderr: human, json, or off."),
+            .value("journal-bytes", placeholder: "BYTES", default: String(Limits.journalBytesDefault),
+                   help: "Memory the request journal may use; the oldest entries go first (\(Limits.journalBytes.range.lowerBound)-\(Limits.journalBytes.range.upperBound))."),
         ])
 
     static func configuration(from arguments: ParsedArguments) throws -> IdPConfiguration {
@@ -50,6 +52,9 @@ enum ServeCommand: Subcommand {
         configuration.redirectURIs = arguments.allValues("redirect-uri")
         configuration.autoApprove = arguments.has("auto-approve")
         configuration.corsOrigins = arguments.allValues("cors-origin")
+        if let bytes = try arguments.integer("journal-bytes", in: Int(Limits.journalBytes.range.lowerBound)...Int(Limits.journalBytes.range.upperBound)) {
+            configuration.journalBytes = bytes
+        }
         return configuration
     }
 

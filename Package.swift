@@ -18,7 +18,9 @@ let package = Package(
         .target(name: "HTTP", dependencies: ["JSON"]),
         .target(name: "Arguments"),
         .target(name: "IdP", dependencies: ["JOSE", "HTTP", "JSON", "Arguments"]),
-        .target(name: "Conformance", dependencies: ["IdP", "JOSE", "HTTP", "JSON", "Arguments"]),
+        // fork+exec with a parent-death signal and a process group, for apps the runner starts.
+        .target(name: "CProcess"),
+        .target(name: "Conformance", dependencies: ["IdP", "JOSE", "HTTP", "JSON", "Arguments", "CProcess"]),
         .target(name: "Benchmarks", dependencies: ["IdP", "JOSE", "HTTP", "JSON"]),
         .target(name: "SampleApp", dependencies: ["JOSE", "HTTP", "JSON", "COpenSSL"]),
         .executableTarget(name: "mockidp", dependencies: ["Conformance", "Benchmarks", "SampleApp", "IdP", "JOSE", "HTTP", "JSON", "Arguments"]),

@@ -100,14 +100,22 @@ enum RunCommand: Subcommand {
         configuration.fixturesFile = arguments.value("fixtures")
         let runner = try ConformanceRunner(profile: profile, idpConfiguration: configuration, placeholders: try placeholders(arguments))
         defer { runner.stop() }
+        let interruption = RunInterruption(scenarios: scenarios, repeatCount: repeatCount, targetName: profile.name, targetURL: profile.baseURL) { report in
+            writeReports(report, arguments)
+            print(ConsoleReporter(color: false, trace: false).summary(report))
+            fflush(nil)
+        }
+        interruption.arm()
         try runner.start()
         let console = ConsoleReporter(color: !arguments.has("no-color") && ConsoleReporter.colorWanted(), trace: arguments.has("trace"))
         print("mockidp run: \(scenarios.count) scenario(s) × \(repeatCount) against \(profile.name) at \(runner.app?.baseURL ?? profile.baseURL) (mock IdP at \(runner.idp.baseURL))")
+        fflush(nil)  // a CI log (a pipe) shows the run has started, not only once a scenario ends
         var index = 0
         var options = RunOptions()
         options.repeatCount = repeatCount
         let report = runner.run(scenarios, options: options) { result in
             index += 1
+            interruption.finished(result)
             print(console.line(for: result, index: index, total: scenarios.count * repeatCount))
             fflush(nil)
         }
@@ -117,5 +125,15 @@ enum RunCommand: Subcommand {
         if let path = arguments.value("junit") { try JUnitReporter.write(report, to: path) }
         print(console.summary(report))
         return report.exitCode(strict: arguments.has("strict"))
+    }
+
+    /// The reports of an interrupted run; a report that cannot be written is said on stderr.
+    static func writeReports(_ report: RunReport, _ arguments: ParsedArguments) {
+        do {
+            if let path = arguments.value("json") { try JSONReporter.write(report, to: path) }
+            if let path = arguments.value("junit") { try JUnitReporter.write(report, to: path) }
+        } catch {
+            printError("mockidp run: cannot write a report: \(error)")
+        }
     }
 }

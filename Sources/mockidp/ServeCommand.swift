@@ -70,14 +70,11 @@ enum ServeCommand: Subcommand {
             printError("mockidp serve: \(error)")
             return ExitCode.usage
         }
-        let log: (@Sendable (JournalEntry) -> Void)?
-        switch logFormat {
-        case "json": log = { entry in printError(entry.json.serializedString()) }
-        case "human": log = { entry in
-                let flags = entry.flags.map { "\($0.kind.rawValue)(\($0.reason): \($0.field)=\($0.value))" }.joined(separator: " ")
-                printError("\(entry.status) \(entry.method) \(entry.path)\(entry.query.isEmpty ? "" : "?" + entry.query) \(entry.requestID)\(flags.isEmpty ? "" : " ⚑ " + flags)")
-            }
-        default: log = nil
+        // Lines go through a bounded buffer and a writer thread: a stderr nobody reads must not stop the mock.
+        let writer = logFormat == "off" ? nil : LineWriter()
+        let log: (@Sendable (JournalEntry) -> Void)? = writer.map { writer in
+            let format = logFormat == "json" ? RequestLogFormat.json : RequestLogFormat.human
+            return { entry in writer.write(format(entry)) }
         }
         let server = IdPServer(idp: idp, log: log)
         do {
@@ -98,7 +95,12 @@ enum ServeCommand: Subcommand {
         for (name, value) in idp.sdkEnvironment() { print("export \(name)=\(value)") }
         fflush(nil)  // nil flushes every stream; naming stdout trips strict concurrency checking
         server.runUntilTerminated()
-        printError("mockidp serve: stopped")
+        if let writer {
+            writer.write("mockidp serve: stopped")
+            writer.close()
+        } else {
+            printError("mockidp serve: stopped")
+        }
         return ExitCode.success
     }
 }

@@ -47,6 +47,8 @@ public struct IdPConfiguration: Sendable {
     public var corsOrigins: [String] = []
     /// What the journal may hold in total (`--journal-bytes`, `Limits.journalBytes`).
     public var journalBytes = Limits.journalBytesDefault
+    /// Rules for `/_mock` requests (`ControlGuard`): `--control-token`, `--allow-remote`.
+    public var controlGuard = ControlGuard()
 
     public init() {}
 }

@@ -22,6 +22,8 @@ enum ServeCommand: Subcommand {
             .value("redirect-uri", placeholder: "URI", help: "Allow this redirect URI besides loopback ones (repeatable)."),
             .flag("auto-approve", help: "Authorize with a login_hint signs that user in at once (headless scripts and tests)."),
             .value("cors-origin", placeholder: "ORIGIN", help: "Allow this browser origin besides loopback ones (repeatable)."),
+            .value("control-token", placeholder: "TOKEN", help: "Require Authorization: Bearer TOKEN on /_mock control requests."),
+            .flag("allow-remote", help: "Allow --host to be a non-loopback address (the control API then answers any Host: use --control-token)."),
             .value("log", placeholder: "FORMAT", default: "human", help: "Request log on stderr: human, json, or off."),
             .value("journal-bytes", placeholder: "BYTES", default: String(Limits.journalBytesDefault),
                    help: "Memory the request journal may use; the oldest entries go first (\(Limits.journalBytes.range.lowerBound)-\(Limits.journalBytes.range.upperBound))."),
@@ -52,6 +54,7 @@ enum ServeCommand: Subcommand {
         configuration.redirectURIs = arguments.allValues("redirect-uri")
         configuration.autoApprove = arguments.has("auto-approve")
         configuration.corsOrigins = arguments.allValues("cors-origin")
+        configuration.controlGuard = ControlGuard(token: arguments.value("control-token"), allowRemote: arguments.has("allow-remote"))
         if let bytes = try arguments.integer("journal-bytes", in: Int(Limits.journalBytes.range.lowerBound)...Int(Limits.journalBytes.range.upperBound)) {
             configuration.journalBytes = bytes
         }
@@ -63,6 +66,13 @@ enum ServeCommand: Subcommand {
         let port = try arguments.integer("port", in: 0...65535) ?? 4100
         let logFormat = try arguments.choice("log", from: ["human", "json", "off"]) ?? "human"
         let host = arguments.value("host") ?? "127.0.0.1"
+        if !ControlGuard.isLoopback(host: host) {
+            guard configuration.controlGuard.allowRemote else {
+                throw UsageError("--host \(host) is not a loopback address: anyone who can reach it could mint tokens through /_mock; add --allow-remote (and --control-token) if that is what you want")
+            }
+            printError("mockidp serve: WARNING: listening on \(host), not loopback: the control API (/_mock) is reachable from the network"
+                + (configuration.controlGuard.token == nil ? " with no --control-token" : ""))
+        }
         let idp: MockIdP
         do {
             idp = try MockIdP(configuration: configuration)
@@ -77,14 +87,15 @@ enum ServeCommand: Subcommand {
             return { entry in writer.write(format(entry)) }
         }
         let server = IdPServer(idp: idp, log: log)
+        let bound: UInt16
         do {
-            try server.start(host: host, port: UInt16(port))
+            bound = try server.start(host: host, port: UInt16(port))
         } catch {
             printError("mockidp serve: cannot listen on \(host):\(port): \(error)")
             return ExitCode.failure
         }
         // The first line is a contract: scripts wait for it and read the URL from it.
-        print("listening on \(idp.baseURL)")
+        print("listening on http://\(host.contains(":") ? "[\(host)]" : host):\(bound)")
         print("client id: \(idp.configuration.clientID)")
         print("api key:   \(idp.configuration.apiKey)")
         print("issuer:    \(idp.issuer)")

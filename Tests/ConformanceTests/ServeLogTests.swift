@@ -67,3 +67,13 @@ struct ServeLogTests {
                                                     headers: [], status: 200, flags: [])) == "200 GET /plain r")
     }
 }
+
+@Suite(.enabled(if: BuiltTool.path != nil, "the mockidp executable must be built (swift build)"))
+struct ServeBindTests {
+    @Test func aNonLoopbackHostNeedsAllowRemote() throws {
+        let result = try BuiltTool.run(["serve", "--host", "0.0.0.0", "--port", "0"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--host 0.0.0.0 is not a loopback address") && result.stderr.contains("--allow-remote"), "\(result.stderr)")
+        #expect(result.stdout.isEmpty, "nothing was bound: \(result.stdout)")
+    }
+}

@@ -159,6 +159,9 @@ public enum ScenarioLoader {
         }
         guard let steps = value["steps"]?.arrayValue, !steps.isEmpty else { throw root.error("steps", "is required and must be a non-empty array") }
         scenario.steps = try parseSteps(steps, file: file, prefix: "steps")
+        try ScenarioValidation.checkID(id, file: file)
+        var validation = ScenarioValidation(file: file, steps: steps)
+        try validation.check(steps)
         return scenario
     }
 

@@ -84,6 +84,7 @@ struct ControlRoutes {
         router.post("/_mock/keys") { request in
             answering { () throws(IdPError) -> HTTPResponse in
                 let fields = try BodyFields(try jsonBody(request))
+                try fields.refuseUnknown(["action", "kid", "algorithm"])
                 let action = try fields.requiredString("action")
                 let kid = try fields.string("kid")
                 func requireKid() throws(IdPError) -> String {

@@ -135,6 +135,9 @@ struct ControlRoutes {
         router.post("/_mock/faults") { request in
             answering { () throws(IdPError) -> HTTPResponse in
                 let rule = try FaultRule(json: try jsonBody(request), id: idp.ids.id(.fault))
+                guard idp.faults.armed.count < Limits.armedFaults else {
+                    throw .invalidRequest(code: "invalid_request_parameters", message: "\(Limits.armedFaults) faults are armed already: clear some first (DELETE /_mock/faults)")
+                }
                 idp.faults.arm(rule)
                 return .json(rule.json, status: 201)
             }

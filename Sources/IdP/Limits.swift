@@ -42,6 +42,8 @@ public enum Limits {
     public static let parallelCount = NumberRange("requests", 1...256)
     /// Scenario `repeat.times`.
     public static let repeatTimes = NumberRange("times", 1...1000)
+    /// Faults armed at once through `/_mock/faults`: every request is checked against each.
+    public static let armedFaults = 1000
     /// Sessions the mock keeps (minted tokens and sign-ins each make one); the oldest go first.
     public static let sessionCapacity = 10_000
 }

@@ -76,6 +76,15 @@ import TestSupport
         try assertServing(mock)
     }
 
+    @Test func armedFaultsAreCapped() throws {
+        let mock = try RunningIdP()
+        for index in 0..<Limits.armedFaults { mock.idp.faults.arm(FaultRule(id: "f\(index)", method: nil, path: "/nowhere/\(index)", action: .drop, times: nil)) }
+        let response = try mock.send("POST", "/_mock/faults", ["path": "/x", "status": 500], authorized: false)
+        #expect(response.status == 422 && response.bodyText.contains("armed already"), "\(response.bodyText)")
+        #expect(try mock.client.send(ClientRequest(method: "DELETE", url: mock.base + "/_mock/faults")).status == 204)
+        #expect(try mock.send("POST", "/_mock/faults", ["path": "/x", "status": 500], authorized: false).status == 201)
+    }
+
     @Test func aTypoInAFaultIsRefusedWithDidYouMean() throws {
         let mock = try RunningIdP()
         let response = try mock.send("POST", "/_mock/faults", ["path": "/x", "status": 500, "time": 1], authorized: false)

@@ -44,10 +44,10 @@ struct ControlRoutes {
         }
         router.get("/_mock/directory") { _ in .json(idp.directorySnapshot()) }
         router.post("/_mock/users") { request in
-            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.createUser(try jsonBody(request), allowPinned: true), status: 201) }
+            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.createUser(try controlBody(request, known: ControlFields.user), allowPinned: true), status: 201) }
         }
         router.put("/_mock/users/{id}") { request in
-            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.updateUser(request.pathParameters["id"] ?? "", try jsonBody(request))) }
+            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.updateUser(request.pathParameters["id"] ?? "", try controlBody(request, known: ControlFields.user))) }
         }
         router.delete("/_mock/users/{id}") { request in
             answering { () throws(IdPError) -> HTTPResponse in
@@ -56,10 +56,10 @@ struct ControlRoutes {
             }
         }
         router.post("/_mock/organizations") { request in
-            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.createOrganization(try jsonBody(request), allowPinned: true), status: 201) }
+            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.createOrganization(try controlBody(request, known: ControlFields.organization), allowPinned: true), status: 201) }
         }
         router.put("/_mock/organizations/{id}") { request in
-            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.updateOrganization(request.pathParameters["id"] ?? "", try jsonBody(request))) }
+            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.updateOrganization(request.pathParameters["id"] ?? "", try controlBody(request, known: ControlFields.organization))) }
         }
         router.delete("/_mock/organizations/{id}") { request in
             answering { () throws(IdPError) -> HTTPResponse in
@@ -68,10 +68,10 @@ struct ControlRoutes {
             }
         }
         router.post("/_mock/memberships") { request in
-            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.createMembership(try jsonBody(request)), status: 201) }
+            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.createMembership(try controlBody(request, known: ControlFields.membership)), status: 201) }
         }
         router.put("/_mock/memberships/{id}") { request in
-            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.updateMembership(request.pathParameters["id"] ?? "", try jsonBody(request))) }
+            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.updateMembership(request.pathParameters["id"] ?? "", try controlBody(request, known: ControlFields.membership))) }
         }
         router.delete("/_mock/memberships/{id}") { request in
             answering { () throws(IdPError) -> HTTPResponse in

@@ -1,5 +1,6 @@
 import Arguments
 import HTTP
+import JSON
 
 /// The one set of limits for every number that enters the mock: control API bodies, query
 /// parameters, scenario and target-profile files, and CLI flags all check against these, so a
@@ -135,4 +136,20 @@ extension QueryParameters {
         }
         return Int(number)
     }
+}
+
+/// The fields each `/_mock` directory route reads; anything else is refused ("did you mean"),
+/// so a typo is an error rather than a silently ignored setting.
+enum ControlFields {
+    static let user: Set<String> = ["id", "ref", "email", "first_name", "last_name", "external_id", "email_verified", "password", "locale",
+                                    "profile_picture_url", "metadata"]
+    static let organization: Set<String> = ["id", "ref", "name", "external_id", "metadata", "domain_data", "domains"]
+    static let membership: Set<String> = ["user_id", "organization_id", "role_slug", "role_slugs", "status"]
+}
+
+/// The JSON body of a `/_mock` request, refusing fields outside `known`.
+func controlBody(_ request: HTTPRequest, known: Set<String>) throws(IdPError) -> JSONValue {
+    let body = try jsonBody(request)
+    try BodyFields(body).refuseUnknown(known)
+    return body
 }

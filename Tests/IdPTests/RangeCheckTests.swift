@@ -91,6 +91,10 @@ import TestSupport
         #expect(response.status == 422)
         #expect(response.bodyText.contains("unknown field 'time'; did you mean 'times'?"), "\(response.bodyText)")
         #expect(mock.idp.faults.armed.isEmpty)
+        let user = try mock.send("POST", "/_mock/users", ["email": "typo@example.test", "frist_name": "T"], authorized: false)
+        #expect(user.status == 422 && user.bodyText.contains("did you mean 'first_name'?"), "\(user.bodyText)")
+        let membership = try mock.send("POST", "/_mock/memberships", ["user_id": "u", "organization_id": "o", "role": "admin"], authorized: false)
+        #expect(membership.status == 422 && membership.bodyText.contains("unknown field 'role'"), "\(membership.bodyText)")
         let clock = try mock.send("POST", "/_mock/clock", ["ofset": 5], authorized: false)
         #expect(clock.status == 422 && clock.bodyText.contains("did you mean 'offset'?"), "\(clock.bodyText)")
     }

@@ -153,3 +153,11 @@ func controlBody(_ request: HTTPRequest, known: Set<String>) throws(IdPError) ->
     try BodyFields(body).refuseUnknown(known)
     return body
 }
+
+extension Int64 {
+    /// `self + other`, pinned to Int64.min/max instead of trapping.
+    public func saturatingAdd(_ other: Int64) -> Int64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
+    }
+}

@@ -18,8 +18,7 @@ public final class MockClock: Sendable {
     public func advance(_ seconds: Int64) {
         var current = offsetSeconds.load(ordering: .relaxed)
         while true {
-            let (sum, overflow) = current.addingReportingOverflow(seconds)
-            let next = Limits.timeOffsetSeconds.clamp(overflow ? (seconds > 0 ? .max : .min) : sum)
+            let next = Limits.timeOffsetSeconds.clamp(current.saturatingAdd(seconds))
             let (exchanged, original) = offsetSeconds.compareExchange(expected: current, desired: next, ordering: .relaxed)
             if exchanged { return }
             current = original

@@ -31,6 +31,18 @@ import TestSupport
         try assertServing(mock)
     }
 
+    @Test func inProcessMintingSaturatesInsteadOfTrapping() throws {
+        let idp = try MockIdP()
+        var request = TokenRequest(user: "alice")
+        request.expiresIn = .max
+        request.notBeforeIn = .min
+        request.issuedAtOffset = .max
+        let minted = try idp.mintToken(request)
+        #expect(minted.claims["exp"] == .int(.max))
+        #expect((minted.claims["nbf"]?.intValue ?? 0) < -9_000_000_000_000_000_000)
+        #expect(minted.claims["iat"] == .int(.max))
+    }
+
     @Test(arguments: ["offset", "advance"])
     func clockFieldsOutOfRangeAre422AndTheNextRequestIsServed(field: String) throws {
         let mock = try RunningIdP()

@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #ifdef __linux__
+#include <linux/close_range.h>
 #include <sys/prctl.h>
 #endif
 
@@ -40,6 +42,18 @@ pid_t mockidp_spawn(const char *path, char *const argv[], char *const envp[], in
         if (output_fd >= 0) {
             dup2(output_fd, 1);
             dup2(output_fd, 2);
+        }
+        // Nothing else of the runner's reaches the app: an inherited pipe or socket would keep
+        // whoever waits on the runner (a CI step, Foundation's Process) waiting on the app too.
+        // Marked close-on-exec rather than closed, so the error pipe still works until exec.
+        int marked = -1;
+#if defined(__linux__) && defined(SYS_close_range) && defined(CLOSE_RANGE_CLOEXEC)
+        marked = (int)syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);
+#endif
+        if (marked != 0) {
+            long limit = sysconf(_SC_OPEN_MAX);
+            if (limit < 0 || limit > 65536) limit = 65536;
+            for (int fd = 3; fd < limit; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
         }
         execve(path, argv, envp);
         int error = errno;

@@ -11,9 +11,16 @@ public final class RunInterruption: Sendable {
     private let planned: [(scenario: Scenario, iteration: Int)]
     private let target: (name: String, url: String)
     private let started = Date()
-    /// Results so far; nil once interrupted, so a scenario that fails because its app was just
-    /// stopped does not report that as its verdict.
-    private let results = Mutex<[ScenarioResult]?>([])
+    private enum Phase {
+        case running([ScenarioResult])
+        /// A signal arrived: its handler writes the reports; late results are ignored (a scenario
+        /// that fails because its app was just stopped must not report that as its verdict).
+        case interrupted
+        /// The run ended normally and wrote its own reports.
+        case finished
+    }
+
+    private let phase = Mutex(Phase.running([]))
     private let write: @Sendable (RunReport) -> Void
     private let sources = Mutex<[DispatchSourceSignal]>([])
 
@@ -38,18 +45,33 @@ public final class RunInterruption: Sendable {
     }
 
     public func finished(_ result: ScenarioResult) {
-        results.withLock { $0?.append(result) }
+        phase.withLock { phase in
+            if case .running(var results) = phase {
+                results.append(result)
+                phase = .running(results)
+            }
+        }
+    }
+
+    /// Writes the final reports with `body` unless a signal came first, in which case the
+    /// handler writes them and ends the process, and this never returns. A signal arriving while
+    /// `body` runs waits for it, so a report file is never written twice at once.
+    public func finish(_ body: () -> Void) {
+        let mine = phase.withLock { phase -> Bool in
+            guard case .running = phase else { return false }
+            phase = .finished
+            body()
+            return true
+        }
+        if !mine { while true { pause() } }
     }
 
     /// The report as if the run ended now: unfinished scenarios are `error`.
-    public func partialReport(signal signalNumber: Int32) -> RunReport {
-        var done = results.withLock { results in
-            defer { results = nil }
-            return results ?? []
-        }
+    func partialReport(_ finished: [ScenarioResult], signal signalNumber: Int32) -> RunReport {
+        var done = finished
         let name = signalNumber == SIGINT ? "SIGINT" : signalNumber == SIGTERM ? "SIGTERM" : "signal \(signalNumber)"
-        var finished = Set(done.map { "\($0.scenario.file)#\($0.iteration)" })
-        for (scenario, iteration) in planned where finished.insert("\(scenario.file)#\(iteration)").inserted {
+        var seen = Set(done.map { "\($0.scenario.file)#\($0.iteration)" })
+        for (scenario, iteration) in planned where seen.insert("\(scenario.file)#\(iteration)").inserted {
             var result = ScenarioResult(scenario: scenario, verdict: .error, seconds: 0, reason: "interrupted: the run received \(name) before this scenario finished")
             result.iteration = iteration
             done.append(result)
@@ -59,9 +81,17 @@ public final class RunInterruption: Sendable {
     }
 
     private func interrupt(by signalNumber: Int32) {
-        let report = partialReport(signal: signalNumber)
+        let finished = phase.withLock { phase -> [ScenarioResult]? in
+            guard case .running(let results) = phase else { return nil }
+            phase = .interrupted
+            return results
+        }
         AppProcess.killAll()
-        write(report)
-        exit(128 + signalNumber)
+        // nil: the run had already written its reports (or another signal is writing them).
+        if let finished { write(partialReport(finished, signal: signalNumber)) }
+        fflush(nil)
+        // _exit, not exit: the main thread is still running a scenario, and exit's teardown of
+        // globals under its feet can crash; everything worth keeping is written and flushed.
+        _exit(128 + signalNumber)
     }
 }

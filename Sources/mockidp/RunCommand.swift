@@ -101,7 +101,7 @@ enum RunCommand: Subcommand {
         let runner = try ConformanceRunner(profile: profile, idpConfiguration: configuration, placeholders: try placeholders(arguments))
         defer { runner.stop() }
         let interruption = RunInterruption(scenarios: scenarios, repeatCount: repeatCount, targetName: profile.name, targetURL: profile.baseURL) { report in
-            writeReports(report, arguments)
+            _ = writeReports(report, arguments)
             print(ConsoleReporter(color: false, trace: false).summary(report))
             fflush(nil)
         }
@@ -121,19 +121,22 @@ enum RunCommand: Subcommand {
         }
         let details = console.details(report)
         if !details.isEmpty { print(details) }
-        if let path = arguments.value("json") { try JSONReporter.write(report, to: path) }
-        if let path = arguments.value("junit") { try JUnitReporter.write(report, to: path) }
+        var written = true
+        interruption.finish { written = writeReports(report, arguments) }
         print(console.summary(report))
+        if !written { return ExitCode.failure }
         return report.exitCode(strict: arguments.has("strict"))
     }
 
-    /// The reports of an interrupted run; a report that cannot be written is said on stderr.
-    static func writeReports(_ report: RunReport, _ arguments: ParsedArguments) {
+    /// Writes the requested reports; false (and a line on stderr) when one cannot be written.
+    static func writeReports(_ report: RunReport, _ arguments: ParsedArguments) -> Bool {
         do {
             if let path = arguments.value("json") { try JSONReporter.write(report, to: path) }
             if let path = arguments.value("junit") { try JUnitReporter.write(report, to: path) }
+            return true
         } catch {
             printError("mockidp run: cannot write a report: \(error)")
+            return false
         }
     }
 }

@@ -18,12 +18,12 @@ let package = Package(
         .target(name: "HTTP", dependencies: ["JSON"]),
         .target(name: "Arguments"),
         .target(name: "IdP", dependencies: ["JOSE", "HTTP", "JSON", "Arguments"]),
-        // fork+exec with a parent-death signal and a process group, for apps the runner starts.
-        .target(name: "CProcess"),
-        .target(name: "Conformance", dependencies: ["IdP", "JOSE", "HTTP", "JSON", "Arguments", "CProcess"]),
+        .target(name: "Conformance", dependencies: ["IdP", "JOSE", "HTTP", "JSON", "Arguments", "CSpawn"]),
         .target(name: "Benchmarks", dependencies: ["IdP", "JOSE", "HTTP", "JSON"]),
         .target(name: "SampleApp", dependencies: ["JOSE", "HTTP", "JSON", "COpenSSL"]),
-        .executableTarget(name: "mockidp", dependencies: ["Conformance", "Benchmarks", "SampleApp", "IdP", "JOSE", "HTTP", "JSON", "Arguments"]),
+        // fork + setpgid + PR_SET_PDEATHSIG + exec for `mockidp serve -- COMMAND`.
+        .target(name: "CSpawn"),
+        .executableTarget(name: "mockidp", dependencies: ["Conformance", "Benchmarks", "SampleApp", "IdP", "JOSE", "HTTP", "JSON", "Arguments", "CSpawn"]),
         // Shared by the test targets: a mock on loopback, and the runner for Python interop checks.
         .target(name: "TestSupport", dependencies: ["IdP", "HTTP", "JSON"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),

@@ -8,7 +8,7 @@ public final class AppTarget: @unchecked Sendable {
     public let profile: TargetProfile
     public let baseURL: String
     let client: HTTPClient
-    private var process: AppProcess?
+    private var process: AppProcessGroup?
 
     /// Values for `{placeholder}`s in the profile: `mockidp`, `app_port`, `idp_base_url`, `issuer`,
     /// `jwks_url`, `client_id`, `api_key`, plus any given with `--set name=value`.
@@ -56,7 +56,7 @@ public final class AppTarget: @unchecked Sendable {
             let command = start.command.map { Self.fill($0, placeholders) }
             var environment = ProcessInfo.processInfo.environment
             for (name, value) in start.environment { environment[name] = Self.fill(value, placeholders) }
-            process = try AppProcess.start(command: command, environment: environment)
+            process = try AppProcessGroup.start(command: command, environment: environment)
         }
         let timeout = profile.start?.timeoutSeconds ?? 10
         let readyURL = baseURL + (profile.start?.readyPath ?? "/")

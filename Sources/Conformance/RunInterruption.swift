@@ -86,7 +86,7 @@ public final class RunInterruption: Sendable {
             phase = .interrupted
             return results
         }
-        AppProcess.killAll()
+        AppProcessGroup.killAll()
         // nil: the run had already written its reports (or another signal is writing them).
         if let finished { write(partialReport(finished, signal: signalNumber)) }
         fflush(nil)

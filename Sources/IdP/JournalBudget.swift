@@ -17,6 +17,7 @@ enum JournalBudget {
         var bytes = 160 + entry.requestID.utf8.count + entry.method.utf8.count + entry.path.utf8.count + entry.query.utf8.count
         for header in entry.headers { bytes += 32 + header.name.utf8.count + header.value.utf8.count }
         for flag in entry.flags { bytes += 64 + flag.reason.utf8.count + flag.field.utf8.count + flag.value.utf8.count }
+        for name in entry.unknownParameters { bytes += 16 + name.utf8.count }
         return bytes
     }
 
@@ -32,6 +33,11 @@ enum JournalBudget {
             flag.field = clip(flag.field, limit: 128)
             return flag
         }
+        if entry.unknownParameters.count > 32 {
+            let total = entry.unknownParameters.count
+            entry.unknownParameters = Array(entry.unknownParameters.prefix(32)) + ["…[cut: \(total) parameters]"]
+        }
+        entry.unknownParameters = entry.unknownParameters.map { clip($0, limit: 256) }
         return entry
     }
 }

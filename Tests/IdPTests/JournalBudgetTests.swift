@@ -27,6 +27,15 @@ import TestSupport
         #expect(newest.sequence == mock.idp.journal.lastSequence)
     }
 
+    @Test func manyUnknownParametersAreCapped() throws {
+        let mock = try RunningIdP()
+        let query = (0..<200).map { "p\($0)_\(String(repeating: "n", count: 30))=1" }.joined(separator: "&")
+        _ = try mock.get("/user_management/users?\(query)")
+        let entry = try #require(mock.idp.journal.entries().last)
+        #expect(entry.unknownParameters.count <= 33, "\(entry.unknownParameters.count)")
+        #expect(entry.unknownParameters.last?.contains("[cut:") == true, "\(entry.unknownParameters.suffix(2))")
+    }
+
     @Test func clippingKeepsWholeScalarsAndShortTextUntouched() {
         #expect(JournalBudget.clip("short") == "short")
         let text = String(repeating: "é", count: 600)  // 2 bytes each: 1200 bytes

@@ -1,4 +1,4 @@
-import CProcess
+import CSpawn
 import Foundation
 import Glibc
 import Synchronization
@@ -10,7 +10,7 @@ import Synchronization
 ///
 /// The parent-death signal follows the *thread* that spawned the child: start apps from a
 /// thread that lives as long as the run (the main thread does).
-public final class AppProcess: Sendable {
+public final class AppProcessGroup: Sendable {
     public let pid: pid_t
     private let outputFD: Int32
     private let exitStatus = Mutex<Int32?>(nil)
@@ -18,23 +18,21 @@ public final class AppProcess: Sendable {
     /// Every app group still running, so an interrupted run can stop them all.
     private static let live = Mutex<Set<pid_t>>([])
 
-    public static func start(command: [String], environment: [String: String]) throws(AppUnreachable) -> AppProcess {
-        guard let program = command.first, let path = resolve(program, path: environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin") else {
-            throw AppUnreachable("app unreachable: cannot start '\(command.joined(separator: " "))': '\(command.first ?? "")' is not an executable file or on PATH")
-        }
+    public static func start(command: [String], environment: [String: String]) throws(AppUnreachable) -> AppProcessGroup {
+        guard !command.isEmpty else { throw AppUnreachable("app unreachable: the profile's start command is empty") }
         var template = Array("\(FileManager.default.temporaryDirectory.path)/mockidp-app-XXXXXX.log".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemps($0, 4) } ?? -1 }
         guard fd >= 0 else { throw AppUnreachable("app unreachable: cannot create a log file in \(FileManager.default.temporaryDirectory.path): \(String(cString: strerror(errno)))") }
         template.withUnsafeBufferPointer { buffer in _ = buffer.baseAddress.map { unlink($0) } }
         let pid = withCStrings(command) { argv in
-            withCStrings(environment.map { "\($0.key)=\($0.value)" }) { envp in mockidp_spawn(path, argv, envp, fd) }
+            withCStrings(environment.map { "\($0.key)=\($0.value)" }) { envp in mockidp_spawn_group_with(argv, envp, fd, SIGKILL) }
         }
         guard pid > 0 else {
             close(fd)
             throw AppUnreachable("app unreachable: cannot start '\(command.joined(separator: " "))': \(String(cString: strerror(-pid)))")
         }
         live.withLock { _ = $0.insert(pid) }
-        return AppProcess(pid: pid, outputFD: fd)
+        return AppProcessGroup(pid: pid, outputFD: fd)
     }
 
     private init(pid: pid_t, outputFD: Int32) {
@@ -93,16 +91,6 @@ public final class AppProcess: Sendable {
             Self.live.withLock { _ = $0.remove(pid) }
             return known
         }
-    }
-
-    static func resolve(_ program: String, path: String) -> String? {
-        if program.contains("/") { return access(program, X_OK) == 0 ? program : nil }
-        for folder in path.split(separator: ":") where !folder.isEmpty {
-            let candidate = "\(folder)/\(program)"
-            var info = stat()
-            if access(candidate, X_OK) == 0, stat(candidate, &info) == 0, info.st_mode & S_IFMT == S_IFREG { return candidate }
-        }
-        return nil
     }
 }
 

@@ -1,0 +1,19 @@
+#ifndef MOCKIDP_CSPAWN_H
+#define MOCKIDP_CSPAWN_H
+
+#include <sys/types.h>
+
+/// Starts `argv[0]` (searched in PATH) with `envp`, in a process group of its own, with every
+/// signal unblocked and at its default action. On Linux the child also gets SIGTERM when the
+/// calling thread dies (PR_SET_PDEATHSIG), so a parent killed with SIGKILL leaves no orphan.
+/// Returns the child's pid, or -errno when it could not be started (fork or exec failed).
+/// Written in C because the steps between fork and exec must be async-signal-safe and prctl is
+/// variadic, which Swift cannot call.
+pid_t mockidp_spawn_group(char *const argv[], char *const envp[]);
+
+/// The same, with stdout and stderr on `output_fd` (and stdin on /dev/null) unless it is -1, and
+/// `death_signal` as the parent-death signal (the runner uses SIGKILL: an app under test that
+/// ignores SIGTERM must still not outlive it).
+pid_t mockidp_spawn_group_with(char *const argv[], char *const envp[], int output_fd, int death_signal);
+
+#endif

@@ -22,8 +22,8 @@ let package = Package(
         .target(name: "JOSE", dependencies: ["COpenSSL", "JSON"]),
         .target(name: "HTTP", dependencies: ["JSON"]),
         .target(name: "Arguments"),
-        .target(name: "IdP", dependencies: ["JOSE", "HTTP", "JSON", "BuiltinSuite"]),
-        .target(name: "Conformance", dependencies: ["IdP", "JOSE", "HTTP", "JSON", "Arguments", "BuiltinSuite"]),
+        .target(name: "IdP", dependencies: ["JOSE", "HTTP", "JSON", "Arguments", "BuiltinSuite"]),
+        .target(name: "Conformance", dependencies: ["IdP", "JOSE", "HTTP", "JSON", "Arguments", "CSpawn", "BuiltinSuite"]),
         .target(name: "Benchmarks", dependencies: ["IdP", "JOSE", "HTTP", "JSON"]),
         .target(name: "SampleApp", dependencies: ["JOSE", "HTTP", "JSON", "COpenSSL"]),
         // fork + setpgid + PR_SET_PDEATHSIG + exec for `mockidp serve -- COMMAND`.

@@ -179,7 +179,7 @@ public final class ConformanceRunner {
         if keysChangedByLastScenario, !profile.resetClearsJWKSCache, let ttl = profile.jwksCacheTTLSeconds {
             // The mock is back to its original keys; an app without a cache-clearing reset sees
             // them only once its cache expires.
-            usleep(useconds_t(min(30, ttl + (profile.jwksCooldownSeconds ?? 0) + 0.1) * 1_000_000))
+            usleep(useconds_t(Limits.waitSeconds.range.clamp(ttl + (profile.jwksCooldownSeconds ?? 0) + 0.1) * 1_000_000))
         }
         if let reset = profile.reset {
             try expectSetup(context.send(app.request(method: reset.method, path: reset.path, token: nil, body: reset.body), step: "setup: reset app", token: nil), "reset")

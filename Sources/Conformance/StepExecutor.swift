@@ -42,7 +42,7 @@ struct StepExecutor {
                 total = max(total, (app.profile.jwksCooldownSeconds ?? 0) + cooldownPlus)
             }
             // A scenario-level wait for the app's declared cache TTL: the behaviour under test is time.
-            usleep(useconds_t(min(total, 30) * 1_000_000))
+            usleep(useconds_t(Limits.waitSeconds.range.clamp(total) * 1_000_000))
         case .mark(let name): context.marks[name] = idp.journal.lastSequence
         case .jwtTemplate(let content):
             do { _ = try idp.setJWTTemplate(try context.text(content)) } catch { throw StepError("jwt_template: \(error)") }

@@ -126,24 +126,45 @@ enum RunCommand: Subcommand {
         let jobs = try arguments.integer("jobs", in: 1...256) ?? ProcessInfo.processInfo.activeProcessorCount
         let runner = try ConformanceRunner(profile: profile, idpConfiguration: configuration, placeholders: try placeholders(arguments))
         defer { runner.stop() }
+        let interruption = RunInterruption(scenarios: scenarios, repeatCount: repeatCount, targetName: profile.name, targetURL: profile.baseURL) { report in
+            _ = writeReports(report, arguments)
+            print(ConsoleReporter(color: false, trace: false).summary(report))
+            fflush(nil)
+        }
+        interruption.arm()
         try runner.start()
         let console = ConsoleReporter(color: !arguments.has("no-color") && ConsoleReporter.colorWanted(), trace: arguments.has("trace"))
         print("mockidp run: \(scenarios.count) scenario(s) × \(repeatCount) against \(profile.name) at \(runner.app?.baseURL ?? profile.baseURL) (mock IdP at \(runner.idp.baseURL), seed \(seed), \(jobs) job(s))")
+        fflush(nil)  // a CI log (a pipe) shows the run has started, not only once a scenario ends
         var index = 0
         var options = RunOptions()
         options.repeatCount = repeatCount
         options.jobs = jobs
         var report = runner.run(scenarios, options: options) { result in
             index += 1
+            interruption.finished(result)
             print(console.line(for: result, index: index, total: scenarios.count * repeatCount))
             fflush(nil)
         }
         report.reproduction = Reproduction(arguments: reproduceArguments(arguments), seed: seed)
         let details = console.details(report)
         if !details.isEmpty { print(details) }
-        if let path = arguments.value("json") { try JSONReporter.write(report, to: path) }
-        if let path = arguments.value("junit") { try JUnitReporter.write(report, to: path) }
+        var written = true
+        interruption.finish { written = writeReports(report, arguments) }
         print(console.summary(report))
+        if !written { return ExitCode.failure }
         return report.exitCode(strict: arguments.has("strict"))
+    }
+
+    /// Writes the requested reports; false (and a line on stderr) when one cannot be written.
+    static func writeReports(_ report: RunReport, _ arguments: ParsedArguments) -> Bool {
+        do {
+            if let path = arguments.value("json") { try JSONReporter.write(report, to: path) }
+            if let path = arguments.value("junit") { try JUnitReporter.write(report, to: path) }
+            return true
+        } catch {
+            printError("mockidp run: cannot write a report: \(error)")
+            return false
+        }
     }
 }

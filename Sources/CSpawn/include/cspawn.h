@@ -11,4 +11,9 @@
 /// variadic, which Swift cannot call.
 pid_t mockidp_spawn_group(char *const argv[], char *const envp[]);
 
+/// The same, with stdout and stderr on `output_fd` (and stdin on /dev/null) unless it is -1, and
+/// `death_signal` as the parent-death signal (the runner uses SIGKILL: an app under test that
+/// ignores SIGTERM must still not outlive it).
+pid_t mockidp_spawn_group_with(char *const argv[], char *const envp[], int output_fd, int death_signal);
+
 #endif

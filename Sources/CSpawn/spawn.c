@@ -19,6 +19,10 @@ pid_t mockidp_spawn_group(char *const argv[], char *const envp[]) {
 }
 
 pid_t mockidp_spawn_group_with(char *const argv[], char *const envp[], int output_fd, int death_signal) {
+    return mockidp_spawn_group_in(argv, envp, output_fd, death_signal, NULL);
+}
+
+pid_t mockidp_spawn_group_in(char *const argv[], char *const envp[], int output_fd, int death_signal, const char *directory) {
     // The child reports a failed exec through this close-on-exec pipe: EOF means exec worked.
     int report[2];
     if (pipe2(report, O_CLOEXEC) != 0) return -errno;
@@ -54,7 +58,7 @@ pid_t mockidp_spawn_group_with(char *const argv[], char *const envp[], int outpu
         // must not be held open by the app (a test runner waiting for EOF would wait for it).
         close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 #endif
-        execvpe(argv[0], argv, envp);
+        if (directory == NULL || chdir(directory) == 0) execvpe(argv[0], argv, envp);
         int failure = errno;
         ssize_t ignored = write(report[1], &failure, sizeof failure);
         (void)ignored;

@@ -18,18 +18,24 @@ public final class AppProcessGroup: Sendable {
     /// Every app group still running, so an interrupted run can stop them all.
     private static let live = Mutex<Set<pid_t>>([])
 
-    public static func start(command: [String], environment: [String: String]) throws(AppUnreachable) -> AppProcessGroup {
-        guard !command.isEmpty else { throw AppUnreachable("app unreachable: the profile's start command is empty") }
+    /// `directory` (the profile's `start.cwd`) is where the app runs; a relative program path in
+    /// `command[0]` is still taken from the runner's own directory, as a shell would before `cd`.
+    public static func start(command: [String], environment: [String: String], directory: String? = nil) throws(AppUnreachable) -> AppProcessGroup {
+        guard let program = command.first else { throw AppUnreachable("app unreachable: the profile's start command is empty") }
+        var command = command
+        if directory != nil, program.contains("/"), !program.hasPrefix("/") {
+            command[0] = FileManager.default.currentDirectoryPath + "/" + program
+        }
         var template = Array("\(FileManager.default.temporaryDirectory.path)/mockidp-app-XXXXXX.log".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemps($0, 4) } ?? -1 }
         guard fd >= 0 else { throw AppUnreachable("app unreachable: cannot create a log file in \(FileManager.default.temporaryDirectory.path): \(String(cString: strerror(errno)))") }
         template.withUnsafeBufferPointer { buffer in _ = buffer.baseAddress.map { unlink($0) } }
         let pid = withCStrings(command) { argv in
-            withCStrings(environment.map { "\($0.key)=\($0.value)" }) { envp in mockidp_spawn_group_with(argv, envp, fd, SIGKILL) }
+            withCStrings(environment.map { "\($0.key)=\($0.value)" }) { envp in mockidp_spawn_group_in(argv, envp, fd, SIGKILL, directory) }
         }
         guard pid > 0 else {
             close(fd)
-            throw AppUnreachable("app unreachable: cannot start '\(command.joined(separator: " "))': \(String(cString: strerror(-pid)))")
+            throw AppUnreachable("app unreachable: cannot start '\(command.joined(separator: " "))'\(directory.map { " in \($0)" } ?? ""): \(String(cString: strerror(-pid)))")
         }
         live.withLock { _ = $0.insert(pid) }
         return AppProcessGroup(pid: pid, outputFD: fd)

@@ -25,6 +25,9 @@ public final class AppTarget: @unchecked Sendable {
         configuration.readTimeout = .seconds(8)
         // A retried POST would count twice in replay and race scenarios: every send happens once.
         configuration.retryStaleConnections = false
+        // As much as a browser takes (Chromium: 256 KiB of response headers): an app that sets
+        // a huge cookie is judged by the cookie rules, not cut off by the runner.
+        configuration.limits.maxHeadSize = 256 * 1024
         client = HTTPClient(configuration: configuration)
     }
 
@@ -50,13 +53,39 @@ public final class AppTarget: @unchecked Sendable {
         return UInt16(bigEndian: address.sin_port)
     }
 
+    /// Every `{placeholder}` in the profile has a value; otherwise a profile error naming it.
+    public func checkPlaceholders() throws(ConfigError) {
+        var fields: [(field: String, text: String)] = [("base_url", profile.baseURL)]
+        if let start = profile.start {
+            fields += start.command.enumerated().map { ("start.command[\($0.offset)]", $0.element) }
+            fields += start.environment.sorted { $0.key < $1.key }.map { ("start.env.\($0.key)", $0.value) }
+            if let cwd = start.cwd { fields.append(("start.cwd", cwd)) }
+        }
+        if let redirectURI = profile.codeFlow?.redirectURI { fields.append(("callback.redirect_uri", redirectURI)) }
+        for (field, text) in fields {
+            let filled = Self.fill(text, placeholders)
+            guard let open = filled.range(of: #"\{[A-Za-z_][A-Za-z0-9_]*\}"#, options: .regularExpression) else { continue }
+            let name = filled[open].dropFirst().dropLast()
+            throw ConfigError(file: profile.file, field: field,
+                              message: "{\(name)} has no value: pass --set \(name)=VALUE (filled by the runner: \(placeholders.keys.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    /// Stops the app and starts it again (`start.restart`), dropping pooled connections to the old process.
+    public func restart() throws(AppUnreachable) {
+        stop()
+        client.closeIdleConnections()
+        try start()
+    }
+
     /// Starts the app (if the profile says how) and waits until its readiness path answers.
     public func start() throws(AppUnreachable) {
         if let start = profile.start {
             let command = start.command.map { Self.fill($0, placeholders) }
             var environment = ProcessInfo.processInfo.environment
             for (name, value) in start.environment { environment[name] = Self.fill(value, placeholders) }
-            process = try AppProcessGroup.start(command: command, environment: environment)
+            let cwd = start.cwd.map { Self.fill($0, placeholders) }
+            process = try AppProcessGroup.start(command: command, environment: environment, directory: cwd)
         }
         let timeout = profile.start?.timeoutSeconds ?? 10
         let readyURL = baseURL + (profile.start?.readyPath ?? "/")
@@ -108,6 +137,12 @@ public final class AppTarget: @unchecked Sendable {
             return ClientRequest(method: profile.callback.method, url: url, json: [field: .string(token)], headers: headers)
         case .form(let field):
             return ClientRequest(method: profile.callback.method, url: url, form: [(name: field, value: token)], headers: headers)
+        case .query(let name):
+            let separator = url.contains("?") ? "&" : "?"
+            return ClientRequest(method: profile.callback.method, url: url + separator + QueryParameters.encode([(name: name, value: token)]), headers: headers)
+        case .cookie(let name):
+            headers.add("Cookie", "\(name)=\(token)")
+            return ClientRequest(method: profile.callback.method, url: url, headers: headers)
         }
     }
 

@@ -21,7 +21,7 @@ public struct ProfileCheck {
     public let totalCount: Int
 
     /// Filled by the runner itself; anything else must come from `--set`.
-    static let runnerPlaceholders: Set<String> = ["mockidp", "app_port", "idp_base_url", "issuer", "jwks_url", "client_id", "api_key"]
+    static let runnerPlaceholders: Set<String> = ["mockidp", "app_port", "idp_base_url", "issuer", "jwks_url", "client_id", "api_key", "profile_dir"]
 
     /// Where a capability is declared, when its name is not the field's.
     static let capabilityFields: [String: String] = ["jwks_cache_ttl": "capabilities.jwks_cache_ttl_seconds"]

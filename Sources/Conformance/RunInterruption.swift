@@ -1,12 +1,13 @@
 import Dispatch
 import Foundation
 import Glibc
+import HTTP
 import Synchronization
 
 /// What `mockidp run` does on SIGINT or SIGTERM (a cancelled CI job, a timeout, Ctrl-C): stop
 /// every app it started, write the reports with what finished so far and every scenario that
-/// did not finish marked `error`, and exit 128+signal. Signals are taken on a dispatch queue, so
-/// this happens at once even while the main thread sleeps in a `wait` step.
+/// did not finish marked `error`, and exit 128+signal. Signals are taken on a thread of their own,
+/// so this happens at once even while the main thread sleeps in a `wait` step.
 public final class RunInterruption: Sendable {
     private let planned: [(scenario: Scenario, iteration: Int)]
     private let target: (name: String, url: String)
@@ -22,7 +23,6 @@ public final class RunInterruption: Sendable {
 
     private let phase = Mutex(Phase.running([]))
     private let write: @Sendable (RunReport) -> Void
-    private let sources = Mutex<[DispatchSourceSignal]>([])
 
     /// `write` gets the partial report (reports to files, summary to the console).
     public init(scenarios: [Scenario], repeatCount: Int, targetName: String, targetURL: String, write: @escaping @Sendable (RunReport) -> Void) {
@@ -31,17 +31,10 @@ public final class RunInterruption: Sendable {
         self.write = write
     }
 
-    /// From now on SIGINT and SIGTERM end the run this way.
+    /// From now on SIGINT, SIGTERM and SIGHUP end the run this way (a signal that came earlier
+    /// is still pending: `main` blocks them before anything starts).
     public func arm() {
-        sources.withLock { sources in
-            for signalNumber in [SIGINT, SIGTERM] {
-                signal(signalNumber, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-                source.setEventHandler { [self] in interrupt(by: signalNumber) }
-                source.resume()
-                sources.append(source)
-            }
-        }
+        TerminationSignals.observe { [self] signalNumber in interrupt(by: signalNumber) }
     }
 
     public func finished(_ result: ScenarioResult) {
@@ -69,7 +62,7 @@ public final class RunInterruption: Sendable {
     /// The report as if the run ended now: unfinished scenarios are `error`.
     func partialReport(_ finished: [ScenarioResult], signal signalNumber: Int32) -> RunReport {
         var done = finished
-        let name = signalNumber == SIGINT ? "SIGINT" : signalNumber == SIGTERM ? "SIGTERM" : "signal \(signalNumber)"
+        let name = signalNumber == SIGINT ? "SIGINT" : signalNumber == SIGTERM ? "SIGTERM" : signalNumber == SIGHUP ? "SIGHUP" : "signal \(signalNumber)"
         var seen = Set(done.map { "\($0.scenario.file)#\($0.iteration)" })
         for (scenario, iteration) in planned where seen.insert("\(scenario.file)#\(iteration)").inserted {
             var result = ScenarioResult(scenario: scenario, verdict: .error, seconds: 0, reason: "interrupted: the run received \(name) before this scenario finished")

@@ -30,6 +30,8 @@ public struct JournalEntry: Sendable, Equatable {
     public var headers: [(name: String, value: String)]
     public var status: Int
     public var flags: [JournalFlag]
+    /// The body of a 4xx/5xx answer (first KiB), so a report can say why the mock refused the app.
+    public var errorBody: String? = nil
     /// Query parameters and body members the route does not document (`query NAME`, `body NAME`):
     /// answered as WorkOS does, by ignoring them, and kept here so a test can see them.
     public var unknownParameters: [String] = []
@@ -49,6 +51,7 @@ public struct JournalEntry: Sendable, Equatable {
             "headers": .object(JSONObject(headers.map { (key: $0.name, value: JSONValue.string($0.value)) })),
             "status": .int(Int64(status)),
             "flags": .array(flags.map(\.json)),
+            "error_body": errorBody.map(JSONValue.string) ?? .null,
             "unknown_parameters": .array(unknownParameters.map(JSONValue.string)),
         ]
     }

@@ -16,4 +16,8 @@ pid_t mockidp_spawn_group(char *const argv[], char *const envp[]);
 /// ignores SIGTERM must still not outlive it).
 pid_t mockidp_spawn_group_with(char *const argv[], char *const envp[], int output_fd, int death_signal);
 
+/// The same, started in `directory` unless it is NULL (a directory that cannot be entered is
+/// reported like a failed exec: -errno).
+pid_t mockidp_spawn_group_in(char *const argv[], char *const envp[], int output_fd, int death_signal, const char *directory);
+
 #endif

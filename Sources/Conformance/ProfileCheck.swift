@@ -24,7 +24,7 @@ public struct ProfileCheck {
     static let runnerPlaceholders: Set<String> = ["mockidp", "app_port", "idp_base_url", "issuer", "jwks_url", "client_id", "api_key", "profile_dir"]
 
     /// Where a capability is declared, when its name is not the field's.
-    static let capabilityFields: [String: String] = ["jwks_cache_ttl": "capabilities.jwks_cache_ttl_seconds"]
+    static let capabilityFields: [String: String] = ["jwks_cache_ttl": "capabilities.jwks_cache_ttl_seconds", "code_flow": "callback.shape"]
 
     public init(profile: TargetProfile, scenarios: [Scenario], placeholders: [String: String] = [:]) {
         self.profile = profile

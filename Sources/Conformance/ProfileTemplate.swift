@@ -57,9 +57,9 @@ public struct ProfileTemplate: Sendable {
         case .api:
             root["callback"] = ["method": "POST", "path": "/auth/callback", "token": ["in": "bearer"]]
         case .web:
-            // The AuthKit redirect lands on the app's callback; the code-flow login fields extend
-            // this once the runner drives the redirect itself.
-            root["callback"] = ["method": "GET", "path": "/callback"]
+            // The runner starts at the app's login route, passes the mock's authorize step and
+            // delivers ?code&state to the callback as a browser would.
+            root["callback"] = ["shape": "code", "path": "/callback", "login_path": "/login"]
         }
         root["response"] = .object([:])
         root["capabilities"] = .object([:])

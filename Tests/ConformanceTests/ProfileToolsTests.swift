@@ -15,7 +15,8 @@ import TestSupport
         let profile = try TargetProfile.parse(try JSONValue.parse(Array(template.text.utf8)), file: "init.json")
         #expect(profile.name == "demo")
         #expect(profile.start?.command == template.command)
-        #expect(profile.capabilities.isEmpty, "a fresh profile claims no hook the app may not have")
+        #expect(profile.capabilities.subtracting(["code_flow"]).isEmpty, "a fresh profile claims no test hook the app may not have")
+        #expect(profile.capabilities.contains("code_flow") == (template.shape == .web))
         if template.port == nil && template.command != nil {
             #expect(profile.baseURL == "http://127.0.0.1:{app_port}")
             #expect(profile.start?.environment["PORT"] == "{app_port}")

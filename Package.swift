@@ -14,23 +14,28 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .target(name: "JSON", linkerSettings: [.linkedLibrary("m")]),
+        // scenarios/ compiled in at build time (suite, schemas, fixtures, target profiles): the
+        // plugin lists the folder and the EmbedFiles tool writes the bytes as Swift source.
+        .executableTarget(name: "EmbedFiles"),
+        .plugin(name: "EmbedScenarios", capability: .buildTool(), dependencies: ["EmbedFiles"]),
+        .target(name: "BuiltinSuite", exclude: ["scenarios"], plugins: ["EmbedScenarios"]),
         .target(name: "JOSE", dependencies: ["COpenSSL", "JSON"]),
         .target(name: "HTTP", dependencies: ["JSON"]),
         .target(name: "Arguments"),
-        .target(name: "IdP", dependencies: ["JOSE", "HTTP", "JSON"]),
-        .target(name: "Conformance", dependencies: ["IdP", "JOSE", "HTTP", "JSON", "Arguments"]),
+        .target(name: "IdP", dependencies: ["JOSE", "HTTP", "JSON", "Arguments", "BuiltinSuite"]),
+        .target(name: "Conformance", dependencies: ["IdP", "JOSE", "HTTP", "JSON", "Arguments", "CSpawn", "BuiltinSuite"]),
         .target(name: "Benchmarks", dependencies: ["IdP", "JOSE", "HTTP", "JSON"]),
         .target(name: "SampleApp", dependencies: ["JOSE", "HTTP", "JSON", "COpenSSL"]),
         // fork + setpgid + PR_SET_PDEATHSIG + exec for `mockidp serve -- COMMAND`.
         .target(name: "CSpawn"),
-        .executableTarget(name: "mockidp", dependencies: ["Conformance", "Benchmarks", "SampleApp", "IdP", "JOSE", "HTTP", "JSON", "Arguments", "CSpawn"]),
+        .executableTarget(name: "mockidp", dependencies: ["Conformance", "Benchmarks", "SampleApp", "IdP", "JOSE", "HTTP", "JSON", "Arguments", "CSpawn", "BuiltinSuite"]),
         // Shared by the test targets: a mock on loopback, and the runner for Python interop checks.
         .target(name: "TestSupport", dependencies: ["IdP", "HTTP", "JSON"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "JOSETests", dependencies: ["JOSE", "JSON", "COpenSSL", "TestSupport"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "JSON", "TestSupport"]),
         .testTarget(name: "ArgumentsTests", dependencies: ["Arguments"]),
-        .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "SampleApp", "TestSupport", "IdP", "HTTP", "JSON"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "SampleApp", "TestSupport", "IdP", "HTTP", "JSON", "BuiltinSuite"]),
         .testTarget(name: "IdPTests", dependencies: ["IdP", "TestSupport", "JOSE", "HTTP", "JSON"]),
         .testTarget(name: "SampleAppTests", dependencies: ["SampleApp", "IdP", "JOSE", "HTTP", "JSON"]),
     ],

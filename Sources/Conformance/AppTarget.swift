@@ -8,8 +8,7 @@ public final class AppTarget: @unchecked Sendable {
     public let profile: TargetProfile
     public let baseURL: String
     let client: HTTPClient
-    private var process: Process?
-    private var logFile: URL?
+    private var process: AppProcessGroup?
 
     /// Values for `{placeholder}`s in the profile: `mockidp`, `app_port`, `idp_base_url`, `issuer`,
     /// `jwks_url`, `client_id`, `api_key`, plus any given with `--set name=value`.
@@ -83,26 +82,10 @@ public final class AppTarget: @unchecked Sendable {
     public func start() throws(AppUnreachable) {
         if let start = profile.start {
             let command = start.command.map { Self.fill($0, placeholders) }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: command[0].contains("/") ? command[0] : "/usr/bin/env")
-            process.arguments = command[0].contains("/") ? Array(command.dropFirst()) : command
             var environment = ProcessInfo.processInfo.environment
             for (name, value) in start.environment { environment[name] = Self.fill(value, placeholders) }
-            process.environment = environment
-            if let cwd = start.cwd { process.currentDirectoryURL = URL(fileURLWithPath: Self.fill(cwd, placeholders)) }
-            let log = FileManager.default.temporaryDirectory.appendingPathComponent("mockidp-app-\(UUID().uuidString).log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-            if let handle = try? FileHandle(forWritingTo: log) {
-                process.standardOutput = handle
-                process.standardError = handle
-            }
-            logFile = log
-            do {
-                try process.run()
-            } catch {
-                throw AppUnreachable("app unreachable: cannot start '\(command.joined(separator: " "))': \(error.localizedDescription)")
-            }
-            self.process = process
+            let cwd = start.cwd.map { Self.fill($0, placeholders) }
+            process = try AppProcessGroup.start(command: command, environment: environment, directory: cwd)
         }
         let timeout = profile.start?.timeoutSeconds ?? 10
         let readyURL = baseURL + (profile.start?.readyPath ?? "/")
@@ -111,7 +94,7 @@ public final class AppTarget: @unchecked Sendable {
         // Polling is the only readiness signal an arbitrary app offers; bounded by the timeout.
         while Date() < deadline {
             if let process, !process.isRunning {
-                throw AppUnreachable("app unreachable: the app exited with status \(process.terminationStatus) before it was ready\n\(logTail())")
+                throw AppUnreachable("app unreachable: the app exited with \(process.terminationDescription) before it was ready\n\(logTail())")
             }
             do {
                 let response = try client.send(.get(readyURL))
@@ -127,21 +110,15 @@ public final class AppTarget: @unchecked Sendable {
     }
 
     public func stop() {
-        guard let process, process.isRunning else { return }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(3)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        if let logFile { try? FileManager.default.removeItem(at: logFile) }
+        process?.stop()
     }
 
     deinit { stop() }
 
     /// The last lines the app printed, for "app unreachable" reports.
     public func logTail(lines: Int = 15) -> String {
-        guard let logFile, let text = try? String(contentsOf: logFile, encoding: .utf8), !text.isEmpty else { return "" }
-        return "app output (last lines):\n" + text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+        guard let text = process?.output(lastLines: lines), !text.isEmpty else { return "" }
+        return "app output (last lines):\n" + text
     }
 
     public var isRunning: Bool { process?.isRunning ?? true }

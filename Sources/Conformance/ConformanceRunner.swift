@@ -31,7 +31,7 @@ public final class ConformanceRunner {
     let executable: String
 
     public init(profile: TargetProfile, idpConfiguration: IdPConfiguration = IdPConfiguration(), placeholders: [String: String] = [:],
-                executable: String = CommandLine.arguments[0]) throws {
+                executable: String = ProjectFiles.executable) throws {
         self.profile = profile
         idp = try MockIdP(configuration: idpConfiguration)
         server = IdPServer(idp: idp)
@@ -335,14 +335,10 @@ public final class ConformanceRunner {
 
 /// Finds, filters and shards scenario files.
 public enum ScenarioSuite {
-    /// Every `*.json` below `directory`, parsed; errors name the file, step and field.
+    /// Every `*.json` below `directory` (or `builtin:suite`), parsed; errors name the file, step and field.
     public static func load(directory: String) throws(ConfigError) -> [Scenario] {
-        guard let enumerator = FileManager.default.enumerator(atPath: directory) else {
+        guard let files = Builtin.files(in: directory, suffix: ".json") else {
             throw ConfigError(file: directory, field: "", message: "no such scenario folder")
-        }
-        var files: [String] = []
-        while let relative = enumerator.nextObject() as? String {
-            if relative.hasSuffix(".json") { files.append((directory as NSString).appendingPathComponent(relative)) }
         }
         var scenarios: [Scenario] = []
         var seen: [String: String] = [:]

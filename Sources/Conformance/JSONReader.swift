@@ -9,13 +9,13 @@ struct JSONReader {
     let step: String?
     let path: String
 
-    /// Reads and parses a JSON file; `what` names it in the error ("scenario file").
+    /// Reads and parses a JSON file, on disk or built in; `what` names it in the error ("scenario file").
     static func document(at file: String, what: String) throws(ConfigError) -> JSONValue {
-        guard let data = FileManager.default.contents(atPath: file) else {
+        guard let bytes = Builtin.contents(of: file) else {
             throw ConfigError(file: file, field: "", message: "cannot read the \(what)")
         }
         do {
-            return try JSONValue.parse(Array(data))
+            return try JSONValue.parse(bytes)
         } catch {
             throw ConfigError(file: file, field: "", message: error.description)
         }

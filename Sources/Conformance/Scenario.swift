@@ -230,6 +230,9 @@ public enum ScenarioLoader {
         }
         guard let steps = value["steps"]?.arrayValue, !steps.isEmpty else { throw root.error("steps", "is required and must be a non-empty array") }
         scenario.steps = try parseSteps(steps, file: file, prefix: "steps")
+        try ScenarioValidation.checkID(id, file: file)
+        var validation = ScenarioValidation(file: file, steps: steps)
+        try validation.check(steps)
         return scenario
     }
 
@@ -270,6 +273,7 @@ public enum ScenarioLoader {
             var request = object
             request["as"] = nil
             guard request["user"] != nil else { throw reader.error("user", "is required: a user name bound by a user step, or a fixture ref") }
+            for field in ["expires_in", "not_before_in", "issued_at_offset"] { _ = try reader.int(field, in: Limits.timeOffsetSeconds, references: true) }
             if let sign = try reader.string("sign"), SignMode(rawValue: sign) == nil {
                 throw reader.error("sign", "'\(sign)' is not one of \(SignMode.allCases.map(\.rawValue).joined(separator: ", "))")
             }
@@ -325,7 +329,7 @@ public enum ScenarioLoader {
             return .revokeSession(token: try reader.requiredString("token"))
         case "parallel":
             try reader.checkKeys(["as", "count", "mint", "token", "fresh_users"])
-            guard let count = try reader.int("count"), (1...256).contains(count) else { throw reader.error("count", "is required, from 1 to 256") }
+            guard let count = try reader.int("count", in: Limits.parallelCount).map(Int.init) else { throw reader.error("count", "is required, from 1 to 256") }
             let mint = try reader.objectValue("mint")
             let token = try reader.string("token")
             if (mint == nil) == (token == nil) { throw reader.error("mint", "give either mint (a distinct token per request) or token (the same token N times)") }
@@ -350,22 +354,25 @@ public enum ScenarioLoader {
             return .keys(KeysStep(name: try reader.string("as"), action: action, kid: try reader.string("kid")))
         case "idp_fault":
             try reader.checkKeys(["path", "method", "status", "body", "body_user", "latency_ms", "drop", "times", "clear"])
+            _ = try reader.int("status", in: Limits.faultStatus, references: true)
+            _ = try reader.int("latency_ms", in: Limits.faultLatencyMillis, references: true)
+            _ = try reader.int("times", in: Limits.faultTimes, references: true)
             return .idpFault(try reader.requireObject())
         case "app_fault":
             try reader.checkKeys(["point", "times", "clear"])
             return .appFault(try reader.requireObject())
         case "clock":
             try reader.checkKeys(["advance"])
-            guard let seconds = try reader.int("advance") else { throw reader.error("advance", "is required (seconds, may be negative)") }
+            guard let seconds = try reader.int("advance", in: Limits.timeOffsetSeconds) else { throw reader.error("advance", "is required (seconds, may be negative)") }
             return .clock(advance: Int64(seconds))
         case "wait":
             try reader.checkKeys(["seconds", "jwks_ttl_plus", "cooldown_plus", "leeway_plus"])
-            let seconds = try reader.double("seconds"), ttl = try reader.double("jwks_ttl_plus"), cooldown = try reader.double("cooldown_plus")
-            let leeway = try reader.double("leeway_plus")
+            let seconds = try reader.double("seconds", in: Limits.waitSeconds), ttl = try reader.double("jwks_ttl_plus", in: Limits.waitMarginSeconds),
+                cooldown = try reader.double("cooldown_plus", in: Limits.waitMarginSeconds)
+            let leeway = try reader.double("leeway_plus", in: Limits.waitMarginSeconds)
             guard seconds != nil || ttl != nil || cooldown != nil || leeway != nil else {
-                throw reader.error("seconds", "say how long: seconds, or jwks_ttl_plus / cooldown_plus (the app's declared values plus a margin)")
+                throw reader.error("seconds", "say how long: seconds, or jwks_ttl_plus / cooldown_plus / leeway_plus (the app's declared values plus a margin)")
             }
-            if let seconds, !(0...30).contains(seconds) { throw reader.error("seconds", "must be from 0 to 30") }
             return .wait(seconds: seconds, jwksTTLPlus: ttl, cooldownPlus: cooldown, leewayPlus: leeway)
         case "mark":
             guard let name = body.stringValue else { throw reader.error("", "a mark is a name string") }
@@ -375,7 +382,7 @@ public enum ScenarioLoader {
             return .jwtTemplate(content)
         case "repeat":
             try reader.checkKeys(["times", "steps"])
-            guard let times = try reader.int("times"), (1...1000).contains(times) else { throw reader.error("times", "is required, from 1 to 1000") }
+            guard let times = try reader.int("times", in: Limits.repeatTimes).map(Int.init) else { throw reader.error("times", "is required, from 1 to 1000") }
             guard let steps = body["steps"]?.arrayValue, !steps.isEmpty else { throw reader.error("steps", "is required and must be a non-empty array") }
             return .repeatBlock(times: times, steps: try parseSteps(steps, file: file, prefix: "\(step).repeat.steps"))
         case "expect":

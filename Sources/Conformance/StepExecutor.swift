@@ -75,7 +75,7 @@ struct StepExecutor {
         case .wait(let seconds, let ttlPlus, let cooldownPlus, let leewayPlus):
             let total = try Self.waitSeconds(seconds: seconds, ttlPlus: ttlPlus, cooldownPlus: cooldownPlus, leewayPlus: leewayPlus, profile: app.profile, maxWait: context.maxWait)
             // A scenario-level wait for the app's declared cache TTL: the behaviour under test is time.
-            usleep(useconds_t(total * 1_000_000))
+            usleep(useconds_t(Limits.waitSeconds.range.clamp(total) * 1_000_000))
         case .mark(let name): context.marks[name] = idp.journal.lastSequence
         case .jwtTemplate(let content):
             do { _ = try idp.setJWTTemplate(try context.text(content)) } catch { throw StepError("jwt_template: \(error)") }

@@ -1,4 +1,5 @@
 import Foundation
+import IdP
 import JSON
 
 /// A value in the app's JSON: a JSON Pointer, or an array of objects with pointers inside each.
@@ -195,7 +196,7 @@ public struct TargetProfile: Sendable {
             let ready = reader.child("ready")
             try ready?.checkKeys(["path", "timeout_seconds"])
             start = Start(command: command, environment: environment, readyPath: try ready?.string("path") ?? "/",
-                          timeoutSeconds: try ready?.double("timeout_seconds") ?? 10, cwd: try reader.string("cwd"))
+                          timeoutSeconds: try ready?.double("timeout_seconds", in: Limits.readyTimeoutSeconds) ?? 10, cwd: try reader.string("cwd"))
             if let restart = try reader.string("restart") {
                 guard let parsed = Start.Restart(rawValue: restart) else { throw reader.error("restart", "'\(restart)' is not scenario, family or never") }
                 start?.restart = parsed
@@ -285,9 +286,9 @@ public struct TargetProfile: Sendable {
                 profile.reset = try HTTPCall.parse(reader, defaultMethod: "POST")
                 profile.resetClearsJWKSCache = try reader.bool("clears_jwks_cache") ?? false
             }
-            profile.leewaySeconds = try capabilities.double("leeway_seconds")
-            profile.jwksCacheTTLSeconds = try capabilities.double("jwks_cache_ttl_seconds")
-            profile.jwksCooldownSeconds = try capabilities.double("jwks_refetch_cooldown_seconds")
+            profile.leewaySeconds = try capabilities.double("leeway_seconds", in: Limits.profileSeconds)
+            profile.jwksCacheTTLSeconds = try capabilities.double("jwks_cache_ttl_seconds", in: Limits.profileSeconds)
+            profile.jwksCooldownSeconds = try capabilities.double("jwks_refetch_cooldown_seconds", in: Limits.profileSeconds)
             profile.emailClaim = try capabilities.string("email_claim")
             if let reader = capabilities.child("organization_credentials") {
                 try reader.checkKeys(["list", "create", "delete", "writer_roles"])

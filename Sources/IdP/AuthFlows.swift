@@ -378,7 +378,7 @@ extension MockIdP {
         session.authMethod = sessionAuthMethod(method)
         session.impersonatorEmail = impersonator?.email
         session.impersonatorReason = impersonator?.reason
-        state.directory.sessions[session.id] = session
+        state.directory.insertSession(session)
         let refreshToken = ids.opaque()
         state.flows.sweepIfDue(now: now, grace: configuration.refreshGraceSeconds)
         state.flows.refreshTokens[refreshToken] = AuthFlowState.RefreshToken(sessionID: session.id, authenticationMethod: method)

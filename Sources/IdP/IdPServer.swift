@@ -23,7 +23,7 @@ public struct IdPResponder: HTTPResponder {
     static let journaledHeaders = ["user-agent", "content-type", "idempotency-key", "origin"]
 
     public func respond(to request: HTTPRequest) -> HTTPResponse {
-        if request.path.hasPrefix("/_mock/") { return routes.respond(to: request) }
+        if request.path.hasPrefix("/_mock/") { return idp.configuration.controlGuard.refusal(for: request) ?? routes.respond(to: request) }
         let requestID = idp.ids.requestID()
         let body: JSONValue? = request.method == "GET" || request.body.isEmpty ? nil : try? request.json()
         var flags = inspector.flags(method: request.method, path: request.path, query: request.query.pairs, body: body, directory: { idp.directory })

@@ -26,7 +26,7 @@ extension Subcommand {
 }
 
 enum CommandRouter {
-    static let commands: [Command] = [SelftestCommand.command, ServeCommand.command, RunCommand.command, SampleAppCommand.command, BenchCommand.command]
+    static let commands: [Command] = [SelftestCommand.command, ServeCommand.command, RunCommand.command, ScenariosCommand.command, InitCommand.command, SampleAppCommand.command, BenchCommand.command]
 
     static var usage: String {
         var lines = [

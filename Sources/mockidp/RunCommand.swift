@@ -8,11 +8,12 @@ enum RunCommand: Subcommand {
         name: "run",
         summary: "Run conformance scenarios against an app backend described by a target profile.",
         options: [
-            .value("target", short: "t", placeholder: "FILE", help: "Target profile JSON (default: scenarios/targets/reference-app.json)."),
-            .value("scenarios", placeholder: "DIR", help: "Scenario folder (default: scenarios/suite)."),
+            .value("target", short: "t", placeholder: "FILE|NAME", help: "Target profile: a JSON file, or a built-in profile's name (default: reference-app)."),
+            .value("scenarios", placeholder: "SOURCES", help: "Comma-separated: builtin (the suite inside mockidp) and folders; a later scenario with the same id replaces an earlier one (default: builtin)."),
             .value("scenario", placeholder: "FILE", help: "Run this scenario file (repeatable); replaces --scenarios."),
             .value("filter", short: "f", placeholder: "PATTERN", help: "Only scenarios whose id, family or file contains PATTERN (or matches a * glob)."),
             .flag("list", help: "List the selected scenarios and exit."),
+            .flag("check", help: "Validate the target profile and say which scenario families it can run, and why others are not applicable; start nothing."),
             .value("shard", placeholder: "I/N", help: "Run shard I of N (1-based), for a CI matrix."),
             .value("repeat", placeholder: "N", default: "1", help: "Run each scenario N times (flake hunting)."),
             .value("json", placeholder: "FILE", help: "Write the JSON report here."),
@@ -43,9 +44,7 @@ enum RunCommand: Subcommand {
     }
 
     static func loadTarget(_ arguments: ParsedArguments) throws -> TargetProfile {
-        guard let file = arguments.value("target") ?? ProjectFiles.locate("scenarios/targets/reference-app.json") else {
-            throw UsageError("--target is required (no scenarios/targets/reference-app.json found here)")
-        }
+        let file = try Builtin.resolveTarget(arguments.value("target"))
         var profile = try TargetProfile.load(file: file)
         let extra = arguments.allValues("app-arg")
         if !extra.isEmpty {
@@ -61,10 +60,9 @@ enum RunCommand: Subcommand {
         if !files.isEmpty {
             scenarios = try files.flatMap { (file) throws(ConfigError) in try ScenarioLoader.loadAll(file: file) }
         } else {
-            guard let folder = arguments.value("scenarios") ?? ProjectFiles.locate("scenarios/suite") else {
-                throw UsageError("--scenarios is required (no scenarios/suite found here)")
-            }
-            scenarios = try ScenarioSuite.load(directory: folder)
+            let loaded = try ScenarioSuite.load(sources: arguments.value("scenarios") ?? Builtin.sourceName)
+            for note in loaded.notes { printError("mockidp run: \(note)") }
+            scenarios = loaded.scenarios
         }
         scenarios = ScenarioSuite.filter(scenarios, pattern: arguments.value("filter"))
         if let shard = arguments.value("shard") {
@@ -105,6 +103,10 @@ enum RunCommand: Subcommand {
         let profile = try loadTarget(arguments)
         let scenarios = try selectScenarios(arguments)
         let repeatCount = try arguments.integer("repeat", in: 1...1000) ?? 1
+        if arguments.has("check") {
+            print(ProfileCheck(profile: profile, scenarios: scenarios, placeholders: try placeholders(arguments)).report)
+            return ExitCode.success
+        }
         if arguments.has("list") {
             for scenario in scenarios {
                 let requires = scenario.requires.isEmpty ? "" : "  [requires \(scenario.requires.joined(separator: ", "))]"
@@ -125,14 +127,6 @@ enum RunCommand: Subcommand {
         }
         configuration.seed = seed
         let jobs = try arguments.integer("jobs", in: 1...256) ?? ProcessInfo.processInfo.activeProcessorCount
-        let runner = try ConformanceRunner(profile: profile, idpConfiguration: configuration, placeholders: try placeholders(arguments))
-        defer { runner.stop() }
-        try runner.start()
-        let console = ConsoleReporter(color: !arguments.has("no-color") && ConsoleReporter.colorWanted(), trace: arguments.has("trace"))
-        print("mockidp run: \(scenarios.count) scenario(s) × \(repeatCount) against \(profile.name) at \(runner.app?.baseURL ?? profile.baseURL) (mock IdP at \(runner.idp.baseURL), seed \(seed), \(jobs) job(s))")
-        fflush(nil)
-        if !arguments.has("no-preflight") { try runner.preflight() }
-        var index = 0
         var options = RunOptions()
         options.repeatCount = repeatCount
         options.jobs = jobs
@@ -144,17 +138,52 @@ enum RunCommand: Subcommand {
             guard let seed = UInt64(text) else { throw UsageError("--shuffle takes a whole-number seed, not '\(text)'") }
             options.shuffleSeed = seed
         }
+        let runner = try ConformanceRunner(profile: profile, idpConfiguration: configuration, placeholders: try placeholders(arguments))
+        defer { runner.stop() }
+        let interruption = RunInterruption(scenarios: scenarios, repeatCount: repeatCount, targetName: profile.name, targetURL: profile.baseURL) { report in
+            _ = writeReports(report, arguments)
+            print(ConsoleReporter(color: false, trace: false).summary(report))
+            fflush(nil)
+        }
+        interruption.arm()
+        let console = ConsoleReporter(color: !arguments.has("no-color") && ConsoleReporter.colorWanted(), trace: arguments.has("trace"))
+        do {
+            try runner.start()
+            print("mockidp run: \(scenarios.count) scenario(s) × \(repeatCount) against \(profile.name) at \(runner.app?.baseURL ?? profile.baseURL) (mock IdP at \(runner.idp.baseURL), seed \(seed), \(jobs) job(s))")
+            fflush(nil)  // a CI log (a pipe) shows the run has started, not only once a scenario ends
+            if !arguments.has("no-preflight") { try runner.preflight() }
+        } catch {
+            // A signal's handler stops the app, so start or preflight can fail *because* of it:
+            // then the handler reports and exits, and this thread must not exit first.
+            interruption.finish {}
+            throw error
+        }
+        var index = 0
         var report = runner.run(scenarios, options: options) { result in
             index += 1
+            interruption.finished(result)
             print(console.line(for: result, index: index, total: scenarios.count * repeatCount))
             fflush(nil)
         }
         report.reproduction = Reproduction(arguments: reproduceArguments(arguments), seed: seed)
         let details = console.details(report)
         if !details.isEmpty { print(details) }
-        if let path = arguments.value("json") { try JSONReporter.write(report, to: path) }
-        if let path = arguments.value("junit") { try JUnitReporter.write(report, to: path) }
+        var written = true
+        interruption.finish { written = writeReports(report, arguments) }
         print(console.summary(report))
+        if !written { return ExitCode.failure }
         return report.exitCode(strict: arguments.has("strict"))
+    }
+
+    /// Writes the requested reports; false (and a line on stderr) when one cannot be written.
+    static func writeReports(_ report: RunReport, _ arguments: ParsedArguments) -> Bool {
+        do {
+            if let path = arguments.value("json") { try JSONReporter.write(report, to: path) }
+            if let path = arguments.value("junit") { try JUnitReporter.write(report, to: path) }
+            return true
+        } catch {
+            printError("mockidp run: cannot write a report: \(error)")
+            return false
+        }
     }
 }

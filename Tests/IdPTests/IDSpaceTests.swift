@@ -63,12 +63,6 @@ import JSON
         try loader(mode).load(bytes: Array(text.utf8), file: "test.json")
     }
 
-    @Test func embeddedDefaultsMatchTheFileInTheRepository() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let onDisk = try String(contentsOf: root.appendingPathComponent(DefaultFixtures.fileName), encoding: .utf8)
-        #expect(onDisk == DefaultFixtures.json)
-    }
-
     @Test func defaultFixturesCoverTheCasesScenariosNeed() throws {
         let directory = try load(DefaultFixtures.json)
         #expect(directory.organizations.count >= 3)

@@ -55,8 +55,11 @@ struct ScenarioValidation {
             let location = "\(prefix)[\(index)]"
             try checkReferences(in: body, step: location, path: kind)
             switch kind {
-            case "callback", "parallel", "credentials":
+            case "callback", "parallel", "credentials", "cookies", "logout", "revoke_session":
                 try checkToken(body["token"], step: location, field: "\(kind).token")
+            case "probe":
+                try checkToken(body["token"], step: location, field: "probe.token")
+                if let name = body["cookies"]?.stringValue, !bound.contains(name) { throw notBound(name, location, "probe.cookies", what: "cookie snapshot") }
             case "expect":
                 try checkExpectation(body, step: location, path: "expect")
             case "repeat":

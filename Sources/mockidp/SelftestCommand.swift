@@ -20,6 +20,15 @@ enum SelftestCommand: Subcommand {
         (.api, "scenarios/targets/reference-app.json"), (.web, "scenarios/targets/reference-web-app.json"),
     ]
 
+    /// Why a bug can also fail scenarios that do not name it (they are not reliable catchers, so
+    /// they do not name it, but their failure is the bug's doing, not a false alarm).
+    static let collateralReasons: [String: String] = [
+        "response-from-shared-variable": "the app answers from a shared \"last login\" variable, so any login that overlaps another (scenarios run at once with --jobs, or racing logins) may get someone else's answer; only concurrency.distinct-users-8 is sure to",
+        "id-space-confusion": "memberships are looked up in the wrong ID space, so an admin's role never reaches the app and credential checks that need it fail too",
+        "concurrent-duplicate-provisioning": "duplicate rows from racing first logins can make any scenario that counts rows or logs in concurrently fail",
+        "secret-resent-to-racers": "racing first logins each get the one-time secret, which other concurrent scenarios may also notice",
+    ]
+
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         let allBugs = SeededBug.allCases.map(\.rawValue)
         if arguments.has("list-bugs") {
@@ -61,6 +70,10 @@ enum SelftestCommand: Subcommand {
                 print("")
                 print("shape \(plan.label.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))): \(plan.profile.name)")
                 print(SelfTest.matrix(outcome, families: families))
+                for bug in outcome.bugs where !bug.collateral.isEmpty {
+                    print("  ! \(bug.bug): \(bug.collateral.joined(separator: ", ")) also failed — "
+                          + (collateralReasons[bug.bug] ?? "not explained: a scenario that does not name this bug failed; look at its failure report"))
+                }
                 if outcome.correct.count(.pass) + outcome.correct.count(.notApplicable) != outcome.correct.results.count {
                     let console = ConsoleReporter(color: false, trace: false)
                     print(console.details(outcome.correct))

@@ -38,7 +38,14 @@ struct LoginDriver {
         guard let flow = profile.codeFlow else { throw NotApplicable("login_query, state and browser shape a code-flow login; this profile's callback takes the token") }
         if !callback.loginQuery.isEmpty && flow.loginPath == nil { throw NotApplicable("the profile names no login route (callback.login_path) to pass \(callback.loginQuery.map(\.name).joined(separator: ", ")) to") }
         if callback.state == .otherLogin && flow.loginPath == nil { throw NotApplicable("another login's state needs the app's own login route (callback.login_path)") }
-        var browser = try prepareBrowser(tokenName: tokenName, step: step, loginQuery: callback.loginQuery, attacker: callback.freshBrowser)
+        var browser: BrowserLogin
+        do {
+            browser = try prepareBrowser(tokenName: tokenName, step: step, loginQuery: callback.loginQuery, attacker: callback.freshBrowser)
+        } catch let stopped as LoginRouteStopped {
+            // The app would not start a login for these parameters (a 400 for a foreign
+            // return_to, say): that answer is what the scenario judges.
+            return stopped.answer
+        }
         if callback.state != nil, browser.usedPKCE {
             throw NotApplicable("the app's authorize request carries a PKCE code_challenge: PKCE may be its CSRF protection (RFC 9700 §2.1) and state mere application state, so a changed state alone proves nothing (the code-in-victim-browser case still applies)")
         }
@@ -77,7 +84,24 @@ struct LoginDriver {
         if let cookie = browser.jar.header(for: url, method: logout.method) { headers.add("Cookie", cookie) }
         let first = context.send(ClientRequest(method: logout.method, url: url, headers: headers), step: step, token: nil)
         browser.jar.store(first.setCookies, from: url)
-        return try follow(first, from: url, jar: browser.jar, step: step)
+        // As a browser: through the IdP's logout (which ends the IdP session) and back to the app.
+        var current = first
+        var currentURL = url
+        var chain = [first.status ?? 0]
+        for _ in 0..<10 {
+            guard let status = current.status, (300..<400).contains(status), let location = current.header("Location") else { break }
+            let next = Self.resolve(location, against: currentURL)
+            guard Self.sameOrigin(next, app.baseURL) || Self.sameOrigin(next, context.idp.baseURL) else { break }
+            var headers: HTTPHeaders = ["Accept": "text/html,application/json"]
+            if let cookie = browser.jar.header(for: next) { headers.add("Cookie", cookie) }
+            current = context.send(ClientRequest(method: "GET", url: next, headers: headers), step: "\(step): redirect", token: nil)
+            browser.jar.store(current.setCookies, from: next)
+            chain.append(current.status ?? 0)
+            currentURL = next
+        }
+        current.chain = chain
+        current.firstHeaders = first.headers
+        return current
     }
 
     /// The probe in a fresh browser that holds only `cookies`.
@@ -201,8 +225,17 @@ struct LoginDriver {
             for _ in 0..<10 {
                 var headers: HTTPHeaders = ["Accept": "text/html"]
                 if let cookie = jar.header(for: url) { headers.add("Cookie", cookie) }
-                let answer = context.send(ClientRequest(method: "GET", url: url, headers: headers), step: "\(step): browser at the app's login", token: nil)
+                var answer = context.send(ClientRequest(method: "GET", url: url, headers: headers), step: "\(step): browser at the app's login", token: nil)
                 jar.store(answer.setCookies, from: url)
+                let redirect = answer.status.map { (300..<400).contains($0) } ?? false
+                let leaves = answer.header("Location").map { location -> Bool in
+                    let next = Self.resolve(location, against: url)
+                    return !next.hasPrefix(authorizePrefix) && !Self.sameOrigin(next, app.baseURL)
+                } ?? false
+                if !loginQuery.isEmpty, !redirect || leaves {
+                    answer.chain = [answer.status ?? 0]
+                    throw LoginRouteStopped(answer: answer)
+                }
                 guard let status = answer.status, (300..<400).contains(status), let location = answer.header("Location") else {
                     throw AppRefusedLogin("the app's login route \(url) answered \(answer.status.map(String.init) ?? answer.error ?? "nothing"), not a redirect to \(authorizePrefix) \(Self.excerpt(answer.bodyText))")
                 }
@@ -312,6 +345,12 @@ struct LoginDriver {
     }
 
     static func excerpt(_ text: String) -> String { text.count > 300 ? String(text.prefix(300)) + "…" : text }
+}
+
+/// The app's login route answered a `login_query` with something other than a redirect to the
+/// IdP (a refusal, or a redirect elsewhere): no login happens, and this answer is judged.
+struct LoginRouteStopped: Error {
+    let answer: Captured
 }
 
 /// The app could not complete a login at all (its login route, its authorize request): in a

@@ -199,7 +199,7 @@ struct AuthRoutes {
         do {
             try idp.endSession(sessionID)
         } catch {
-            return .idpError(error)
+            return error.response
         }
         guard let returnTo = request.query["return_to"], !returnTo.isEmpty else {
             return LoginPage.signedOut(note: "No return_to was given, so there is nowhere to send you back to.")

@@ -1,18 +1,12 @@
 import HTTP
 import JSON
 
-extension HTTPResponse {
-    static func idpError(_ error: IdPError) -> HTTPResponse {
-        .json(error.body, status: error.status)
-    }
-}
-
 /// Runs a handler body and turns an `IdPError` into its WorkOS or OAuth error response.
 func answering(_ body: () throws(IdPError) -> HTTPResponse) -> HTTPResponse {
     do {
         return try body()
     } catch {
-        return .idpError(error)
+        return error.response
     }
 }
 

@@ -1,7 +1,17 @@
-/// Runs around the handlers of a route group (Hummingbird's `RouterMiddleware`): checks a
-/// credential, adds a header, or answers by itself without calling `next`.
-public protocol RouteMiddleware: Sendable {
+/// Runs around a handler (Hummingbird's `RouterMiddleware`): checks a credential, adds a
+/// header, or answers by itself without calling `next`. A route group applies it to each of its
+/// routes (`Router.group`); `HTTPResponder.wrapped(in:)` applies it to a whole responder.
+public protocol HTTPMiddleware: Sendable {
     func handle(_ request: HTTPRequest, next: HTTPHandler) throws -> HTTPResponse
+}
+
+extension HTTPResponder {
+    /// This responder with `middleware` around it; what it throws is rendered.
+    public func wrapped(in middleware: some HTTPMiddleware) -> MiddlewareResponder<Self> {
+        MiddlewareResponder(wrapping: self) { request, next in
+            HTTPResponse.answering(request) { request in try middleware.handle(request, next: next.respond) }
+        }
+    }
 }
 
 /// Collects routes, then `freeze()`s into an immutable `RouterResponder`.
@@ -20,7 +30,7 @@ public struct Router: Sendable {
     /// `METHOD shape` of every route, where `{id}` and `{org}` at the same place are one shape.
     private var registered: Set<String> = []
     /// Wraps the handlers added from here on, outermost first (see `group`).
-    private var middleware: [any RouteMiddleware] = []
+    private var middleware: [any HTTPMiddleware] = []
     /// When true, `/users/` matches `/users` (and the reverse).
     public var ignoresTrailingSlash: Bool
 
@@ -43,7 +53,7 @@ public struct Router: Sendable {
     }
 
     /// Registers the routes `build` adds behind `middleware` (after any the enclosing group has).
-    public mutating func group(_ middleware: some RouteMiddleware, _ build: (inout Router) -> Void) {
+    public mutating func group(_ middleware: some HTTPMiddleware, _ build: (inout Router) -> Void) {
         let outer = self.middleware
         self.middleware.append(middleware)
         build(&self)

@@ -14,13 +14,11 @@ struct AuthRoutes {
         router.get("/user_management/authorize") { request in Self.authorize(idp, request) }
         router.post(Self.completePath) { request in Self.complete(idp, request) }
         router.post("/user_management/authenticate") { request in
-            answering { () throws(IdPError) -> HTTPResponse in
-                let answer = try idp.authenticate(try Self.authenticateParameters(request), bearer: request.bearerToken)
-                // RFC 6749 §5.1: token responses must not be cached.
-                return .json(answer, headers: ["Cache-Control": "no-store"])
-            }
+            let answer = try idp.authenticate(try Self.authenticateParameters(request), bearer: request.bearerToken)
+            // RFC 6749 §5.1: token responses must not be cached.
+            return .json(answer, headers: ["Cache-Control": "no-store"])
         }
-        router.get("/user_management/sessions/logout") { request in Self.logout(idp, request) }
+        router.get("/user_management/sessions/logout") { request in try Self.logout(idp, request) }
         for path in CORS.preflightPaths {
             router.options(path) { request in CORS.preflight(request) }
         }
@@ -192,15 +190,11 @@ struct AuthRoutes {
 
     // MARK: Logout
 
-    static func logout(_ idp: MockIdP, _ request: HTTPRequest) -> HTTPResponse {
+    static func logout(_ idp: MockIdP, _ request: HTTPRequest) throws -> HTTPResponse {
         guard let sessionID = request.query["session_id"], !sessionID.isEmpty else {
             return .json(["code": "invalid_request_parameters", "message": "session_id is required: /user_management/sessions/logout?session_id=session_…&return_to=…"], status: 422)
         }
-        do {
-            try idp.endSession(sessionID)
-        } catch {
-            return error.response
-        }
+        try idp.endSession(sessionID)
         guard let returnTo = request.query["return_to"], !returnTo.isEmpty else {
             return LoginPage.signedOut(note: "No return_to was given, so there is nowhere to send you back to.")
         }
@@ -230,56 +224,5 @@ extension MockIdP {
     func storedLogin(_ id: String) -> AuthFlowState.LoginRequest? {
         let now = clock.now()
         return state.withLock { state in state.flows.logins[id].flatMap { now < $0.expiresAt ? $0 : nil } }
-    }
-}
-
-/// CORS for the browser SDK (authkit-js calls authenticate and JWKS from the app's origin).
-/// Only the public endpoints get it: the management API takes the secret API key, which must
-/// never be in a browser.
-enum CORS {
-    static let preflightPaths = [
-        "/user_management/authenticate", "/user_management/authorize", "/user_management/sessions/logout",
-        "/sso/jwks/{client_id}", "/.well-known/openid-configuration",
-    ]
-
-    static func applies(to path: String) -> Bool {
-        path.hasPrefix("/user_management/authenticate") || path.hasPrefix("/user_management/authorize")
-            || path.hasPrefix("/user_management/sessions/logout") || path.hasPrefix("/sso/jwks/") || path == "/.well-known/openid-configuration"
-    }
-
-    /// Loopback origins (http or https, any port), origins of the configured redirect URIs, and
-    /// `configuration.corsOrigins`.
-    static func isAllowed(origin: String, configuration: IdPConfiguration) -> Bool {
-        if configuration.corsOrigins.contains(origin) { return true }
-        for scheme in ["http://", "https://"] where origin.lowercased().hasPrefix(scheme) {
-            let authority = origin.dropFirst(scheme.count)
-            if !authority.contains("/"), MockIdP.isLoopbackAuthority(authority) { return true }
-        }
-        return configuration.redirectURIs.contains { Self.origin(of: $0) == origin }
-    }
-
-    static func origin(of uri: String) -> String? {
-        guard let schemeEnd = uri.range(of: "://") else { return nil }
-        let authority = uri[schemeEnd.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        return String(uri[..<schemeEnd.upperBound]) + authority
-    }
-
-    static func preflight(_ request: HTTPRequest) -> HTTPResponse {
-        var headers: HTTPHeaders = [
-            "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-            "Access-Control-Max-Age": "600",
-        ]
-        // Echo what the browser asks for: the SDKs add Idempotency-Key, User-Agent and the like.
-        headers.add("Access-Control-Allow-Headers", request.headers["Access-Control-Request-Headers"] ?? "Authorization, Content-Type")
-        return .empty(status: 204, headers: headers)
-    }
-
-    /// Adds the allow-origin headers when the request comes from an allowed browser origin.
-    static func decorate(_ response: inout HTTPResponse, request: HTTPRequest, configuration: IdPConfiguration) {
-        guard applies(to: request.path) else { return }
-        response.headers.add("Vary", "Origin")
-        guard let origin = request.headers["Origin"], isAllowed(origin: origin, configuration: configuration) else { return }
-        response.headers.set("Access-Control-Allow-Origin", origin)
-        response.headers.set("Access-Control-Allow-Credentials", "true")
     }
 }

@@ -10,31 +10,27 @@ struct ControlRoutes {
     func register(into router: inout Router) {
         let idp = self.idp
         router.post("/_mock/tokens") { request in
-            answering { () throws(IdPError) -> HTTPResponse in
-                let minted = try idp.mintToken(try TokenRequest(json: try jsonBody(request)))
-                var answer: JSONObject = ["access_token": .string(minted.token)]
-                answer["session_id"] = minted.sessionID.map(JSONValue.string) ?? .null
-                answer["header"] = .object(minted.header)
-                answer["claims"] = .object(minted.claims)
-                return .json(.object(answer))
-            }
+            let minted = try idp.mintToken(try TokenRequest(json: try jsonBody(request)))
+            var answer: JSONObject = ["access_token": .string(minted.token)]
+            answer["session_id"] = minted.sessionID.map(JSONValue.string) ?? .null
+            answer["header"] = .object(minted.header)
+            answer["claims"] = .object(minted.claims)
+            return .json(.object(answer))
         }
         router.get("/_mock/journal") { request in
-            answering { () throws(IdPError) -> HTTPResponse in
-                var filter = Journal.Filter(method: request.query["method"], pathPrefix: request.query["path_prefix"])
-                if let since = request.query["since"] {
-                    guard let value = Int(since) else { throw .invalidRequest(code: "invalid_request_parameters", message: "since must be a sequence number") }
-                    filter.sinceSequence = value
-                }
-                if let flag = request.query["flag"] {
-                    guard let kind = JournalFlag.Kind(rawValue: flag) else {
-                        throw .invalidRequest(code: "invalid_request_parameters", message: "flag must be id_space_violation or fault_injected")
-                    }
-                    filter.flag = kind
-                }
-                let entries = idp.journal.entries(filter)
-                return .json(["object": "list", "data": .array(entries.map(\.json)), "last_sequence": .int(Int64(idp.journal.lastSequence))])
+            var filter = Journal.Filter(method: request.query["method"], pathPrefix: request.query["path_prefix"])
+            if let since = request.query["since"] {
+                guard let value = Int(since) else { throw IdPError.invalidRequest(code: "invalid_request_parameters", message: "since must be a sequence number") }
+                filter.sinceSequence = value
             }
+            if let flag = request.query["flag"] {
+                guard let kind = JournalFlag.Kind(rawValue: flag) else {
+                    throw IdPError.invalidRequest(code: "invalid_request_parameters", message: "flag must be id_space_violation or fault_injected")
+                }
+                filter.flag = kind
+            }
+            let entries = idp.journal.entries(filter)
+            return .json(["object": "list", "data": .array(entries.map(\.json)), "last_sequence": .int(Int64(idp.journal.lastSequence))])
         }
         router.delete("/_mock/journal") { _ in
             idp.journal.clear()
@@ -46,46 +42,13 @@ struct ControlRoutes {
             return .json(["status": "reset"])
         }
         router.get("/_mock/directory") { _ in .json(idp.directorySnapshot()) }
-        router.post("/_mock/users") { request in
-            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.createUser(try jsonBody(request), allowPinned: true), status: 201) }
-        }
-        router.put("/_mock/users/{id}") { request in
-            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.updateUser(request.pathParameters["id"] ?? "", try jsonBody(request))) }
-        }
-        router.delete("/_mock/users/{id}") { request in
-            answering { () throws(IdPError) -> HTTPResponse in
-                try idp.deleteUser(request.pathParameters["id"] ?? "")
-                return .empty(status: 204)
-            }
-        }
-        router.post("/_mock/organizations") { request in
-            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.createOrganization(try jsonBody(request), allowPinned: true), status: 201) }
-        }
-        router.put("/_mock/organizations/{id}") { request in
-            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.updateOrganization(request.pathParameters["id"] ?? "", try jsonBody(request))) }
-        }
-        router.delete("/_mock/organizations/{id}") { request in
-            answering { () throws(IdPError) -> HTTPResponse in
-                try idp.deleteOrganization(request.pathParameters["id"] ?? "")
-                return .empty(status: 204)
-            }
-        }
-        router.post("/_mock/memberships") { request in
-            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.createMembership(try jsonBody(request)), status: 201) }
-        }
-        router.put("/_mock/memberships/{id}") { request in
-            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.updateMembership(request.pathParameters["id"] ?? "", try jsonBody(request))) }
-        }
-        router.delete("/_mock/memberships/{id}") { request in
-            answering { () throws(IdPError) -> HTTPResponse in
-                try idp.deleteMembership(request.pathParameters["id"] ?? "")
-                return .empty(status: 204)
-            }
-        }
+        router.crud("/_mock/users", CRUD.users(idp, allowPinned: true).forControlAPI())
+        router.crud("/_mock/organizations", CRUD.organizations(idp, allowPinned: true).forControlAPI())
+        router.crud("/_mock/memberships", CRUD.memberships(idp).forControlAPI())
 
         router.get("/_mock/keys") { _ in .json(idp.keysSummary()) }
         router.post("/_mock/keys") { request in
-            answering { () throws(IdPError) -> HTTPResponse in
+            try { () throws(IdPError) -> HTTPResponse in
                 let fields = try BodyFields(try jsonBody(request))
                 let action = try fields.requiredString("action")
                 let kid = try fields.string("kid")
@@ -117,26 +80,22 @@ struct ControlRoutes {
                 var summary = idp.keysSummary().objectValue ?? [:]
                 summary["kid"] = made.map { .string($0.kid) } ?? .null
                 return .json(.object(summary))
-            }
+            }()
         }
 
         router.get("/_mock/clock") { _ in .json(["now": .int(idp.clock.now()), "offset": .int(idp.clock.offset)]) }
         router.post("/_mock/clock") { request in
-            answering { () throws(IdPError) -> HTTPResponse in
-                let fields = try BodyFields(try jsonBody(request))
-                if let offset = try fields.int("offset") { idp.clock.setOffset(offset) }
-                if let advance = try fields.int("advance") { idp.clock.advance(advance) }
-                return .json(["now": .int(idp.clock.now()), "offset": .int(idp.clock.offset)])
-            }
+            let fields = try BodyFields(try jsonBody(request))
+            if let offset = try fields.int("offset") { idp.clock.setOffset(offset) }
+            if let advance = try fields.int("advance") { idp.clock.advance(advance) }
+            return .json(["now": .int(idp.clock.now()), "offset": .int(idp.clock.offset)])
         }
 
         router.get("/_mock/faults") { _ in .json(["data": .array(idp.faults.armed.map(\.json))]) }
         router.post("/_mock/faults") { request in
-            answering { () throws(IdPError) -> HTTPResponse in
-                let rule = try FaultRule(json: try jsonBody(request), id: idp.ids.id(.fault))
-                idp.faults.arm(rule)
-                return .json(rule.json, status: 201)
-            }
+            let rule = try FaultRule(json: try jsonBody(request), id: idp.ids.id(.fault))
+            idp.faults.arm(rule)
+            return .json(rule.json, status: 201)
         }
         router.delete("/_mock/faults") { _ in
             idp.faults.clear()

@@ -115,7 +115,7 @@ import JSON
         #expect(try PathParameters(["a": "1"]).require("a") == "1")
     }
 
-    struct RequireHeader: RouteMiddleware {
+    struct RequireHeader: HTTPMiddleware {
         let name: String
         func handle(_ request: HTTPRequest, next: HTTPHandler) throws -> HTTPResponse {
             guard request.headers[name] != nil else { throw HTTPError(status: 401, code: "unauthorized", message: "no \(name)") }

@@ -141,3 +141,42 @@ struct TokenMinter: Sendable {
         return header
     }
 }
+
+extension TokenRequest {
+    public static let fields: Set<String> = ["user", "organization", "claims", "omit", "header", "omit_header", "sign", "kid", "expires_in",
+                                             "not_before_in", "issued_at_offset", "raw_payload", "impersonator"]
+
+    /// The `/_mock/tokens` body and the scenario `mint` step (README, "Control API").
+    public init(json: JSONValue) throws(IdPError) {
+        let fields = try BodyFields(json)
+        for key in fields.object.keys where !Self.fields.contains(key) {
+            throw .invalidRequest(code: "invalid_request_parameters", message: "unknown field '\(key)'; expected one of \(Self.fields.sorted().joined(separator: ", "))")
+        }
+        self.init(user: try fields.requiredString("user"), organization: try fields.string("organization"))
+        claims = try fields.object("claims") ?? [:]
+        header = try fields.object("header") ?? [:]
+        omit = try Self.strings(fields, "omit")
+        omitHeader = try Self.strings(fields, "omit_header")
+        if let sign = try fields.string("sign") {
+            guard let mode = SignMode(rawValue: sign) else {
+                throw .invalidRequest(code: "invalid_request_parameters", message: "sign must be one of \(SignMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            self.sign = mode
+        }
+        kid = try fields.string("kid")
+        expiresIn = try fields.int("expires_in")
+        notBeforeIn = try fields.int("not_before_in")
+        issuedAtOffset = try fields.int("issued_at_offset") ?? 0
+        rawPayload = try fields.string("raw_payload")
+        impersonatorEmail = try fields.string("impersonator")
+    }
+
+    private static func strings(_ fields: BodyFields, _ name: String) throws(IdPError) -> [String] {
+        var result: [String] = []
+        for value in try fields.array(name) ?? [] {
+            guard let text = value.stringValue else { throw .invalidRequest(code: "invalid_request_parameters", message: "\(name) must be an array of strings") }
+            result.append(text)
+        }
+        return result
+    }
+}

@@ -31,6 +31,7 @@ let package = Package(
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "SampleApp", "TestSupport", "IdP", "HTTP", "JSON"]),
         .testTarget(name: "IdPTests", dependencies: ["IdP", "TestSupport", "JOSE", "HTTP", "JSON"]),
         .testTarget(name: "SampleAppTests", dependencies: ["SampleApp", "IdP", "JOSE", "HTTP", "JSON"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "IdP", "JOSE"]),
     ],
     swiftLanguageModes: [.v6]
 )

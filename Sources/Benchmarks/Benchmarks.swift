@@ -14,20 +14,20 @@ public enum Benchmarks {
         public var idpMint: Double
     }
 
-    /// Signs/s of raw OpenSSL next to full JWT mints through JOSE, in this process, on one core.
+    /// Signs/s of raw OpenSSL next to the mock's own mints (`MockIdP.mintToken`, the path the
+    /// control API, the runner and, through the same minter, the authenticate grant take), in
+    /// this process, on one core. The raw and mint figures use the same key.
     public static func signing(iterations: Int) throws -> SigningFigures {
-        let rsa = try SigningKey(privateKey: try PrivateKey.generateRSA(bits: 2048))
-        let ec = try SigningKey(privateKey: try PrivateKey.generateP256())
-        let rawRSA = try JOSEBenchmark.rawRSASignRate(key: rsa.privateKey, iterations: iterations)
-        let rs256 = try JOSEBenchmark.rs256MintRate(key: rsa, iterations: iterations)
-        let rawEC = try JOSEBenchmark.rawECSignRate(key: ec.privateKey, iterations: iterations * 5)
-        let es256 = try JOSEBenchmark.es256MintRate(key: ec, iterations: iterations * 5)
-        // The IdP's own path: user lookup, session creation, WorkOS claims and signing.
-        let idp = try MockIdP()
-        let request = TokenRequest(user: "carol", organization: "globex")
-        let start = DispatchTime.now().uptimeNanoseconds
-        for _ in 0..<iterations { _ = try idp.mintToken(request) }
-        let idpMint = Double(iterations) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        let rsa = try MockIdP()
+        var ecConfiguration = IdPConfiguration()
+        ecConfiguration.signingAlgorithm = .es256
+        let ec = try MockIdP(configuration: ecConfiguration)
+        let rawRSA = try SigningRates.rawSign(key: rsa.keys.activeKey.privateKey, iterations: iterations)
+        let rs256 = try SigningRates.mint(rsa, TokenRequest(user: "alice"), iterations: iterations)
+        let rawEC = try SigningRates.rawSign(key: ec.keys.activeKey.privateKey, iterations: iterations * 5)
+        let es256 = try SigningRates.mint(ec, TokenRequest(user: "alice"), iterations: iterations * 5)
+        // Org-scoped: membership, role and permissions claims on top.
+        let idpMint = try SigningRates.mint(rsa, TokenRequest(user: "carol", organization: "globex"), iterations: iterations)
         return SigningFigures(rawRSA: rawRSA, rs256Mint: rs256, rawEC: rawEC, es256Mint: es256, idpMint: idpMint)
     }
 

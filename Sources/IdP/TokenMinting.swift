@@ -96,42 +96,36 @@ struct TokenMinter: Sendable {
             signingKey = chosen
         }
         var header: JSONObject = ["alg": .string(signingKey.algorithm.rawValue), "kid": .string(signingKey.kid)]
-        do {
-            let signature: [UInt8]
-            switch request.sign {
-            case .valid, .badSignature, .stripSignature:
-                header = merged(header, request)
-                signature = try sign(header: header, payload: payload, signer: signingKey.signer)
-            case .none:
-                header["alg"] = "none"
-                header = merged(header, request)
-                signature = []
-            case .hs256PublicKey:
-                header["alg"] = "HS256"
-                header = merged(header, request)
-                signature = try sign(header: header, payload: payload, signer: HMACSigner(secret: Array(signingKey.privateKey.publicKey.spkiPEM.utf8)))
-            case .unknownKey, .embeddedJWK:
-                let attacker = try keys.attackerKey(algorithm: signingKey.algorithm)
-                header["kid"] = .string(attacker.kid)
-                if request.sign == .embeddedJWK { header["jwk"] = .object(attacker.privateKey.publicKey.jwk(kid: attacker.kid)) }
-                header = merged(header, request)
-                signature = try sign(header: header, payload: payload, signer: attacker.signer)
-            }
-            var finalSignature = signature
-            if request.sign == .badSignature, !finalSignature.isEmpty { finalSignature[finalSignature.count / 2] ^= 0x01 }
-            if request.sign == .stripSignature { finalSignature = [] }
-            let token = JWS.compact(headerBytes: JSONValue.object(header).serialized(), payloadBytes: payload, signature: finalSignature)
-            return MintedToken(token: token, claims: claims, header: header, sessionID: claims["sid"]?.stringValue)
-        } catch let error as IdPError {
-            throw error
-        } catch {
-            throw .invalidRequest(code: "signing_failed", message: "\(error)")
+        let signer: (any JWSSigner)?
+        switch request.sign {
+        case .valid, .badSignature, .stripSignature:
+            signer = signingKey.signer
+        case .none:
+            header["alg"] = "none"
+            signer = nil
+        case .hs256PublicKey:
+            header["alg"] = "HS256"
+            signer = HMACSigner(secret: Array(signingKey.privateKey.publicKey.spkiPEM.utf8))
+        case .unknownKey, .embeddedJWK:
+            let attacker = try keys.attackerKey(algorithm: signingKey.algorithm)
+            header["kid"] = .string(attacker.kid)
+            if request.sign == .embeddedJWK { header["jwk"] = .object(attacker.privateKey.publicKey.jwk(kid: attacker.kid)) }
+            signer = attacker.signer
         }
-    }
-
-    private func sign(header: JSONObject, payload: [UInt8], signer: some JWSSigner) throws -> [UInt8] {
-        let input = JWS.signingInput(headerBytes: JSONValue.object(header).serialized(), payloadBytes: payload)
-        return try signer.sign(input)
+        header = merged(header, request)
+        // One serializer for the real token and every forgery: the header is written once, the
+        // signing input encoded once, and a forgery only edits the signature afterwards.
+        var jws = JWSCompact(headerBytes: JSONValue.object(header).serialized(), payloadBytes: payload)
+        if let signer {
+            do {
+                jws.signature = try signer.sign(jws.signingInput)
+            } catch {
+                throw .invalidRequest(code: "signing_failed", message: "\(error)")
+            }
+        }
+        if request.sign == .badSignature, !jws.signature.isEmpty { jws.signature[jws.signature.count / 2] ^= 0x01 }
+        if request.sign == .stripSignature { jws.signature = [] }
+        return MintedToken(token: jws.serialized, claims: claims, header: header, sessionID: claims["sid"]?.stringValue)
     }
 
     private func merged(_ header: JSONObject, _ request: TokenRequest) -> JSONObject {

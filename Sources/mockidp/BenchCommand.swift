@@ -22,7 +22,7 @@ enum BenchCommand: Subcommand {
         print("")
 
         let signing = try Benchmarks.signing(iterations: iterations)
-        print("signing (one core)")
+        print("signing (one core, thread CPU time)")
         print(String(format: "  RSA-2048 raw OpenSSL sign   %9.0f /s", signing.rawRSA))
         print(String(format: "  RS256 JWT mint (mintToken)  %9.0f /s   %5.1f %% of raw", signing.rs256Mint, 100 * signing.rs256Mint / signing.rawRSA))
         print(String(format: "  P-256 raw OpenSSL sign      %9.0f /s", signing.rawEC))

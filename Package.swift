@@ -13,15 +13,17 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        // Small helpers every floor may use: timestamps, clocks, edit distance.
+        .target(name: "Essentials"),
         .target(name: "JSON", linkerSettings: [.linkedLibrary("m")]),
         .target(name: "JOSE", dependencies: ["COpenSSL", "JSON"]),
         .target(name: "HTTP", dependencies: ["JSON"]),
-        .target(name: "Arguments"),
-        .target(name: "IdP", dependencies: ["JOSE", "HTTP", "JSON"]),
-        .target(name: "Conformance", dependencies: ["IdP", "JOSE", "HTTP", "JSON", "Arguments"]),
+        .target(name: "Arguments", dependencies: ["Essentials"]),
+        .target(name: "IdP", dependencies: ["JOSE", "HTTP", "JSON", "Essentials"]),
+        .target(name: "Conformance", dependencies: ["IdP", "JOSE", "HTTP", "JSON", "Essentials"]),
         .target(name: "Benchmarks", dependencies: ["IdP", "JOSE", "HTTP", "JSON"]),
-        .target(name: "SampleApp", dependencies: ["JOSE", "HTTP", "JSON", "COpenSSL"]),
-        .executableTarget(name: "mockidp", dependencies: ["Conformance", "Benchmarks", "SampleApp", "IdP", "JOSE", "HTTP", "JSON", "Arguments"]),
+        .target(name: "SampleApp", dependencies: ["JOSE", "HTTP", "JSON", "Essentials"]),
+        .executableTarget(name: "mockidp", dependencies: ["Conformance", "Benchmarks", "SampleApp", "IdP", "JOSE", "HTTP", "JSON", "Arguments", "Essentials"]),
         // Shared by the test targets: a mock on loopback, and the runner for Python interop checks.
         .target(name: "TestSupport", dependencies: ["IdP", "HTTP", "JSON"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
@@ -30,7 +32,7 @@ let package = Package(
         .testTarget(name: "ArgumentsTests", dependencies: ["Arguments"]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "SampleApp", "TestSupport", "IdP", "HTTP", "JSON"]),
         .testTarget(name: "IdPTests", dependencies: ["IdP", "TestSupport", "JOSE", "HTTP", "JSON"]),
-        .testTarget(name: "SampleAppTests", dependencies: ["SampleApp", "IdP", "JOSE", "HTTP", "JSON"]),
+        .testTarget(name: "SampleAppTests", dependencies: ["SampleApp", "IdP", "JOSE", "HTTP", "JSON", "TestSupport", "Essentials"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "IdP", "JOSE"]),
     ],
     swiftLanguageModes: [.v6]

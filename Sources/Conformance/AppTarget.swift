@@ -2,14 +2,26 @@ import Foundation
 import Glibc
 import HTTP
 import JSON
+import Synchronization
 
 /// The app under test: started from its profile (or already running), and spoken to over HTTP.
-public final class AppTarget: @unchecked Sendable {
+public final class AppTarget: Sendable {
     public let profile: TargetProfile
     public let baseURL: String
     let client: HTTPClient
-    private var process: Process?
-    private var logFile: URL?
+    /// The app process this target started, if any. Set once by `start()`; `stop()` may run on
+    /// another thread (the runner's cleanup), hence the lock.
+    private let launched = Mutex<Launch?>(nil)
+
+    /// Foundation's `Process` is internally synchronized but not yet marked `Sendable`; only
+    /// its thread-safe members (`isRunning`, `terminate`, `waitUntilExit`) are used here.
+    private struct Launch: @unchecked Sendable {
+        let process: Process
+        let logFile: URL
+    }
+
+    private var process: Process? { launched.withLock { $0?.process } }
+    private var logFile: URL? { launched.withLock { $0?.logFile } }
 
     /// Values for `{placeholder}`s in the profile: `mockidp`, `app_port`, `idp_base_url`, `issuer`,
     /// `jwks_url`, `client_id`, `api_key`, plus any given with `--set name=value`.
@@ -67,13 +79,14 @@ public final class AppTarget: @unchecked Sendable {
                 process.standardOutput = handle
                 process.standardError = handle
             }
-            logFile = log
             do {
                 try process.run()
             } catch {
+                try? FileManager.default.removeItem(at: log)
                 throw AppUnreachable("app unreachable: cannot start '\(command.joined(separator: " "))': \(error.localizedDescription)")
             }
-            self.process = process
+            let launch = Launch(process: process, logFile: log)
+            launched.withLock { $0 = launch }
         }
         let timeout = profile.start?.timeoutSeconds ?? 10
         let readyURL = baseURL + (profile.start?.readyPath ?? "/")

@@ -7,6 +7,7 @@ import HTTP
 import JOSE
 import JSON
 import Synchronization
+import Essentials
 
 /// The reference app: a small backend that signs users in with a WorkOS-compatible IdP the
 /// way production apps do (bearer access token → verified claims → IdP user and memberships →

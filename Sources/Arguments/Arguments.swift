@@ -67,6 +67,8 @@ public struct ParsedArguments: Sendable {
     public private(set) var values: [String: [String]] = [:]
     public private(set) var flags: Set<String> = []
     public private(set) var positionals: [String] = []
+    /// Whether `--` was given: the positionals after it are taken verbatim (a command to run).
+    public private(set) var sawTerminator = false
     let spec: CommandSpec
 
     init(spec: CommandSpec) { self.spec = spec }
@@ -102,6 +104,7 @@ public struct ParsedArguments: Sendable {
     }
 
     fileprivate mutating func appendPositional(_ value: String) { positionals.append(value) }
+    fileprivate mutating func markTerminator() { sawTerminator = true }
 }
 
 extension CommandSpec {
@@ -119,6 +122,7 @@ extension CommandSpec {
             }
             if argument == "--" {
                 onlyPositionals = true
+                parsed.markTerminator()
                 continue
             }
             let option: OptionSpec

@@ -328,6 +328,7 @@ extension MockIdP {
         var template: JWTTemplate?
         var sessionID: String
         var impersonator: Impersonator?
+        var authTime: Int64? = nil
     }
 
     /// Creates the session and its first refresh token, or parks the login for organization
@@ -378,7 +379,7 @@ extension MockIdP {
         let role = membership.flatMap { state.directory.role($0.primaryRole) }
         let impersonator = session.impersonatorEmail.map { Impersonator(email: $0, reason: session.impersonatorReason) }
         return MintInputs(user: user, membership: membership, organization: organization, role: role, template: state.template,
-                          sessionID: session.id, impersonator: impersonator)
+                          sessionID: session.id, impersonator: impersonator, authTime: session.createdAt / 1000)
     }
 
     /// Signs outside the lock (the RSA signature is most of a login's cost) and shapes the answer.
@@ -415,7 +416,8 @@ extension MockIdP {
     func mintAccessToken(_ inputs: MintInputs, now: Int64) throws(IdPError) -> String {
         let templateClaims = try inputs.template?.render(context: templateContext(user: inputs.user, organization: inputs.organization, membership: inputs.membership)) ?? [:]
         let claims = minter.claims(user: inputs.user, membership: inputs.membership, organization: inputs.organization, role: inputs.role,
-                                   sessionID: inputs.sessionID, now: now, template: templateClaims, impersonator: inputs.impersonator?.email)
+                                   sessionID: inputs.sessionID, now: now, template: templateClaims, impersonator: inputs.impersonator?.email,
+                                   authTime: inputs.authTime)
         return try minter.sign(claims: claims, request: TokenRequest(user: inputs.user.id), keys: keys, now: now).token
     }
 

@@ -17,7 +17,7 @@ struct AuthRoutes {
             return Self.render(idp.completeLogin(loginID: form["login"], userID: form["user_id"], organizationID: form["organization_id"]), idp)
         }
         router.post("/user_management/authenticate") { request in
-            let answer = try idp.authenticate(try Self.authenticateParameters(request), bearer: request.bearerToken)
+            let answer = try idp.authenticate(request)
             // RFC 6749 §5.1: token responses must not be cached.
             return .json(answer, headers: ["Cache-Control": "no-store"])
         }
@@ -37,37 +37,6 @@ struct AuthRoutes {
         }
     }
 
-    // MARK: Authenticate
-
-    /// The body's fields, JSON (what the SDKs send) or form-encoded (RFC 6749 clients).
-    static func authenticateParameters(_ request: HTTPRequest) throws(IdPError) -> [String: String] {
-        var parameters: [String: String] = [:]
-        if request.contentType == "application/x-www-form-urlencoded" {
-            for pair in request.form() where parameters[pair.name] == nil { parameters[pair.name] = pair.value }
-            return parameters
-        }
-        if request.body.isEmpty { return parameters }
-        let body: JSONValue
-        do {
-            body = try request.json()
-        } catch {
-            throw .oauth(error: "invalid_request", description: "the body is neither JSON nor form-encoded: \(error.description)", status: 400)
-        }
-        guard let object = body.objectValue else {
-            throw .oauth(error: "invalid_request", description: "the body must be a JSON object", status: 400)
-        }
-        for member in object {
-            switch member.value {
-            case .null: continue
-            case .string(let text): parameters[member.key] = text
-            case .int, .double, .bool: parameters[member.key] = member.value.serializedString()
-            default:
-                throw .oauth(error: "invalid_request", description: "\(member.key) must be a string, got \(member.value.typeName)", status: 400)
-            }
-        }
-        return parameters
-    }
-
     // MARK: Logout
 
     static func logout(_ idp: MockIdP, _ request: HTTPRequest) throws -> HTTPResponse {
@@ -76,7 +45,8 @@ struct AuthRoutes {
         }
         try idp.endSession(sessionID)
         guard let returnTo = request.query["return_to"], !returnTo.isEmpty else {
-            return LoginPage.signedOut(note: "No return_to was given, so there is nowhere to send you back to.")
+            if let fallback = idp.defaultLogoutRedirect { return .redirect(to: fallback) }
+            return LoginPage.signedOut(note: "No return_to was given and no logout redirect is configured (mockidp serve --logout-redirect URL), so there is nowhere to send you back to.")
         }
         guard idp.isAllowedRedirect(returnTo) else {
             return LoginPage.signedOut(note: "return_to '\(returnTo)' is not an allowed redirect (loopback http URLs and the configured redirect URIs are), so you stay here.")

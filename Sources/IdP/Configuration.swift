@@ -43,8 +43,19 @@ public struct IdPConfiguration: Sendable {
     /// Authorize skips the login page when `login_hint` names a fixture user, for headless
     /// tests. A request can override it with `mockidp_auto_approve=1` or `=0`.
     public var autoApprove = false
+    /// Where logout sends the browser when the request has no `return_to` (WorkOS: the
+    /// environment's logout redirect). nil: the origin of the first of `redirectURIs`, if any.
+    public var logoutRedirect: String?
     /// Browser origins allowed by CORS besides loopback ones and the origins of `redirectURIs`.
     public var corsOrigins: [String] = []
 
     public init() {}
+}
+
+extension MockIdP {
+    /// Logout's destination without `return_to`: the configured logout redirect, else the origin
+    /// of the first allowed redirect URI (`http://localhost:3000/callback` → `http://localhost:3000`).
+    public var defaultLogoutRedirect: String? {
+        configuration.logoutRedirect ?? configuration.redirectURIs.first.flatMap(CORS.origin(of:))
+    }
 }

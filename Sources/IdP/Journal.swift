@@ -30,6 +30,9 @@ public struct JournalEntry: Sendable, Equatable {
     public var headers: [(name: String, value: String)]
     public var status: Int
     public var flags: [JournalFlag]
+    /// Query parameters and body members the route does not document (`query NAME`, `body NAME`):
+    /// answered as WorkOS does, by ignoring them, and kept here so a test can see them.
+    public var unknownParameters: [String] = []
 
     public static func == (lhs: JournalEntry, rhs: JournalEntry) -> Bool {
         lhs.sequence == rhs.sequence && lhs.requestID == rhs.requestID && lhs.status == rhs.status && lhs.flags == rhs.flags
@@ -46,6 +49,7 @@ public struct JournalEntry: Sendable, Equatable {
             "headers": .object(JSONObject(headers.map { (key: $0.name, value: JSONValue.string($0.value)) })),
             "status": .int(Int64(status)),
             "flags": .array(flags.map(\.json)),
+            "unknown_parameters": .array(unknownParameters.map(JSONValue.string)),
         ]
     }
 

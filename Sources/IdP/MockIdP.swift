@@ -154,6 +154,7 @@ public final class MockIdP: Sendable {
             ("WORKOS_CLIENT_ID", configuration.clientID),
             ("WORKOS_API_KEY", configuration.apiKey),
             ("WORKOS_ISSUER", issuer),
+            ("WORKOS_JWKS_URL", jwksURL),
         ]
     }
 

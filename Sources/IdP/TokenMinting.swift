@@ -54,14 +54,14 @@ public struct MintedToken: Sendable {
 
 /// Builds access tokens the way WorkOS does: `{alg, kid}` header without `typ`; claims in
 /// WorkOS's order (template claims first, then `iss sub act org_id role roles permissions
-/// entitlements sid jti exp iat`).
+/// entitlements feature_flags sid jti exp iat auth_time`; docs/auth-flows.md names the sources).
 struct TokenMinter: Sendable {
     let issuer: String
     let lifetime: Int64
     let ids: IDGenerator
 
     func claims(user: User, membership: Membership?, organization: Organization?, role: Role?, sessionID: String,
-                now: Int64, template: JSONObject, impersonator: String?) -> JSONObject {
+                now: Int64, template: JSONObject, impersonator: String?, authTime: Int64? = nil) -> JSONObject {
         var claims = template
         claims["iss"] = .string(issuer)
         claims["sub"] = .string(user.id)
@@ -72,11 +72,15 @@ struct TokenMinter: Sendable {
             claims["roles"] = .array(membership.roleSlugs.map(JSONValue.string))
             claims["permissions"] = .array((role?.permissions ?? []).map(JSONValue.string))
             claims["entitlements"] = []
+            claims["feature_flags"] = []
         }
         claims["sid"] = .string(sessionID)
         claims["jti"] = .string(ids.ulid())
         claims["exp"] = .int(now + lifetime)
         claims["iat"] = .int(now)
+        // When the user signed in: the session's start, kept across refreshes (OIDC Core §2).
+        // The 10.x Python SDK refuses a session token without a numeric one.
+        claims["auth_time"] = .int(authTime ?? now)
         return claims
     }
 

@@ -22,8 +22,10 @@ enum ServeCommand: Subcommand {
             .value("redirect-uri", placeholder: "URI", help: "Allow this redirect URI besides loopback ones (repeatable)."),
             .flag("auto-approve", help: "Authorize with a login_hint signs that user in at once (headless scripts and tests)."),
             .value("cors-origin", placeholder: "ORIGIN", help: "Allow this browser origin besides loopback ones (repeatable)."),
+            .value("logout-redirect", placeholder: "URL", help: "Where logout sends the browser without return_to (default: the origin of the first --redirect-uri)."),
             .value("log", placeholder: "FORMAT", default: "human", help: "Request log on stderr: human, json, or off."),
-        ])
+        ],
+        positionals: "[-- COMMAND ARGS…  (start the app with the SDK environment; serve stops with it and exits with its code)]")
 
     static func configuration(from arguments: ParsedArguments) throws -> IdPConfiguration {
         var configuration = IdPConfiguration()
@@ -50,11 +52,25 @@ enum ServeCommand: Subcommand {
         configuration.redirectURIs = arguments.allValues("redirect-uri")
         configuration.autoApprove = arguments.has("auto-approve")
         configuration.corsOrigins = arguments.allValues("cors-origin")
+        if let logoutRedirect = arguments.value("logout-redirect") {
+            let lowered = logoutRedirect.lowercased()
+            guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://") else {
+                throw UsageError("--logout-redirect takes an http or https URL, not '\(logoutRedirect)'")
+            }
+            configuration.logoutRedirect = logoutRedirect
+        }
         return configuration
     }
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         let configuration = try configuration(from: arguments)
+        let command = arguments.positionals
+        if !command.isEmpty, !arguments.sawTerminator {
+            throw UsageError("serve takes no arguments, but got '\(command[0])'; to start your app beside the mock, put it after --: mockidp serve [options] -- COMMAND ARGS…")
+        }
+        if arguments.sawTerminator, command.isEmpty {
+            throw UsageError("nothing after --: name the command to start, e.g. mockidp serve -- python app.py")
+        }
         let port = try arguments.integer("port", in: 0...65535) ?? 4100
         let logFormat = try arguments.choice("log", from: ["human", "json", "off"]) ?? "human"
         let host = arguments.value("host") ?? "127.0.0.1"
@@ -92,9 +108,32 @@ enum ServeCommand: Subcommand {
         print("# environment for WorkOS SDKs")
         for (name, value) in idp.sdkEnvironment() { print("export \(name)=\(value)") }
         fflush(nil)  // nil flushes every stream; naming stdout trips strict concurrency checking
+        if !command.isEmpty {
+            return runBeside(command, server: server, idp: idp)
+        }
         server.runUntilTerminated()
         printError("mockidp serve: stopped")
         return ExitCode.success
+    }
+
+    /// `serve -- COMMAND`: the app runs with the SDK environment; when it exits the mock stops
+    /// and serve exits with the app's code.
+    static func runBeside(_ command: [String], server: IdPServer, idp: MockIdP) -> Int32 {
+        var environment = ProcessInfo.processInfo.environment
+        for (name, value) in idp.sdkEnvironment() { environment[name] = value }
+        let code: Int32
+        do {
+            code = try AppProcess.run(command, environment: environment) { pid in
+                printError("mockidp serve: started \(command.joined(separator: " ")) (pid \(pid)) with the SDK environment")
+            }
+        } catch {
+            server.stop()
+            printError("\(error)")
+            return 127
+        }
+        server.stop()
+        printError("mockidp serve: \(command[0]) exited with \(code); stopped")
+        return code
     }
 }
 

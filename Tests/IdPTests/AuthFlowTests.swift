@@ -356,10 +356,12 @@ enum PKCE {
         #expect(second != first)
         #expect(try mock.claims(try #require(try rotated.json()["access_token"]?.stringValue))["sid"] == sid)
         // A concurrent refresh with the old token still works inside the grace period...
-        mock.idp.clock.advance(10)
+        // (9 and then 2 more, not 10 and 1: the mock's clock is wall time in whole seconds, and a
+        // second may tick between the rotation and the next request.)
+        mock.idp.clock.advance(9)
         #expect(try mock.refresh(first).status == 200)
         // ...and fails after it.
-        mock.idp.clock.advance(1)
+        mock.idp.clock.advance(2)
         try expectOAuthError(try mock.refresh(first), "invalid_grant", status: 400)
         let third = try mock.refresh(second)
         #expect(third.status == 200)

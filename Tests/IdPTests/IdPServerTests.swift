@@ -62,7 +62,7 @@ import TestSupport
         let verified = try verifier(mock).verify(token)
         #expect(verified.header.keys == ["alg", "kid"])
         let claims = verified.payload
-        #expect(claims.objectValue?.keys == ["iss", "sub", "org_id", "role", "roles", "permissions", "entitlements", "sid", "jti", "exp", "iat"])
+        #expect(claims.objectValue?.keys == ["iss", "sub", "org_id", "role", "roles", "permissions", "entitlements", "feature_flags", "sid", "jti", "exp", "iat", "auth_time"])
         #expect(claims["sub"] == .string(mock.user("carol").id))
         #expect(claims["org_id"] == .string(mock.org("globex").id))
         #expect(claims["role"] == "admin")

@@ -14,8 +14,9 @@ public enum Interop {
     /// In CI a missing virtualenv is a failure, not a skip: the interop check must run there.
     public static var available: Bool { python != nil || ProcessInfo.processInfo.environment["CI"] != nil }
 
-    public static func run(_ script: String, _ arguments: [String]) throws -> JSONValue {
-        guard let python else {
+    /// `interpreter`: another virtualenv's python (a WorkOS SDK generation's); default `.venv`'s.
+    public static func run(_ script: String, _ arguments: [String], python interpreter: String? = nil) throws -> JSONValue {
+        guard let python = interpreter ?? python else {
             throw TestFailure("no Python with the interop packages: run .ci/run (it creates .venv) or set MOCKIDP_PYTHON")
         }
         let process = Process()

@@ -1,4 +1,5 @@
 import COpenSSL
+import Synchronization
 
 /// One JWS algorithm bound to a key (jwt-kit's `JWTAlgorithm`): signs a signing input
 /// (`BASE64URL(header) || '.' || BASE64URL(payload)`) with the private half and verifies a
@@ -29,25 +30,25 @@ extension JWSSigner {
 /// RS256: RSASSA-PKCS1-v1_5 with SHA-256.
 public struct RSASigner: JWSSigner {
     public let publicKey: PublicKey
-    let privateKey: PrivateKey?
+    let contexts: SigningContexts?
     public var algorithm: JWSAlgorithm { .rs256 }
 
     public init(key: PrivateKey) throws(JOSEError) {
         guard case .rsa = key.keyType else { throw .algorithmKeyMismatch(alg: "RS256", keyType: key.keyType.description) }
-        privateKey = key
+        contexts = SigningContexts(key: key)
         publicKey = key.publicKey
     }
 
     /// Verifies only.
     public init(publicKey: PublicKey) throws(JOSEError) {
         guard case .rsa = publicKey.keyType else { throw .algorithmKeyMismatch(alg: "RS256", keyType: publicKey.keyType.description) }
-        privateKey = nil
+        contexts = nil
         self.publicKey = publicKey
     }
 
     public func sign(bytes signingInput: UnsafeRawBufferPointer) throws(JOSEError) -> [UInt8] {
-        guard let privateKey else { throw .invalidKey("RS256 signing needs the private key") }
-        return try RawSignature.sign(digest: OpenSSL.sha256(signingInput), with: privateKey.pkey, rsaPadding: true)
+        guard let contexts else { throw .invalidKey("RS256 signing needs the private key") }
+        return try contexts.sign(digest: OpenSSL.sha256(signingInput))
     }
 
     public func verify(_ signature: [UInt8], signs signingInput: UnsafeRawBufferPointer) throws(JOSEError) -> Bool {
@@ -58,26 +59,25 @@ public struct RSASigner: JWSSigner {
 /// ES256: ECDSA P-256 with SHA-256, as the JWS fixed-width `r || s` (RFC 7518 §3.4).
 public struct ECDSASigner: JWSSigner {
     public let publicKey: PublicKey
-    let privateKey: PrivateKey?
+    let contexts: SigningContexts?
     public var algorithm: JWSAlgorithm { .es256 }
 
     public init(key: PrivateKey) throws(JOSEError) {
         guard case .ecP256 = key.keyType else { throw .algorithmKeyMismatch(alg: "ES256", keyType: key.keyType.description) }
-        privateKey = key
+        contexts = SigningContexts(key: key)
         publicKey = key.publicKey
     }
 
     /// Verifies only.
     public init(publicKey: PublicKey) throws(JOSEError) {
         guard case .ecP256 = publicKey.keyType else { throw .algorithmKeyMismatch(alg: "ES256", keyType: publicKey.keyType.description) }
-        privateKey = nil
+        contexts = nil
         self.publicKey = publicKey
     }
 
     public func sign(bytes signingInput: UnsafeRawBufferPointer) throws(JOSEError) -> [UInt8] {
-        guard let privateKey else { throw .invalidKey("ES256 signing needs the private key") }
-        let der = try RawSignature.sign(digest: OpenSSL.sha256(signingInput), with: privateKey.pkey, rsaPadding: false)
-        return try ECDSASignature.rawFromDER(der)
+        guard let contexts else { throw .invalidKey("ES256 signing needs the private key") }
+        return try ECDSASignature.rawFromDER(try contexts.sign(digest: OpenSSL.sha256(signingInput)))
     }
 
     public func verify(_ signature: [UInt8], signs signingInput: UnsafeRawBufferPointer) throws(JOSEError) -> Bool {
@@ -128,9 +128,38 @@ extension PublicKey {
     }
 }
 
+/// Prepared signing contexts for one private key, reused across signatures: setting one up (an
+/// algorithm fetch in OpenSSL 3) costs a few percent of an RSA signature, on the mock's hottest
+/// path. A context serves one signature at a time; concurrent signers each take their own.
+final class SigningContexts: Sendable {
+    private let key: PrivateKey
+    private let idle = Mutex<[PreparedSigning]>([])
+    /// Enough for the connection threads that sign at once; more are made and dropped.
+    private static let kept = 8
+
+    init(key: PrivateKey) { self.key = key }
+
+    func sign(digest: [UInt8]) throws(JOSEError) -> [UInt8] {
+        let context: PreparedSigning
+        if let reused = idle.withLock({ $0.popLast() }) {
+            context = reused
+        } else {
+            context = try PreparedSigning(key: key)
+        }
+        var signature = [UInt8](repeating: 0, count: context.signatureCapacity)
+        let length = try context.sign(digest: digest, into: &signature)
+        // Only a context that just signed cleanly goes back for reuse.
+        idle.withLock { if $0.count < Self.kept { $0.append(context) } }
+        if length < signature.count { signature.removeLast(signature.count - length) }
+        return signature
+    }
+}
+
 /// An EVP signing context set up once for a key: SHA-256, with PKCS#1 v1.5 padding for RSA.
-/// `RawSignature.sign` makes one per signature; the benchmark's raw baseline reuses one.
-package final class PreparedSigning {
+/// Unchecked `Sendable` because an `EVP_PKEY_CTX` must not be used by two threads at once:
+/// `SigningContexts` hands each instance to one signer at a time, and the benchmark keeps its
+/// own on one thread.
+package final class PreparedSigning: @unchecked Sendable {
     private let context: OpaquePointer
     /// Keeps the key (and so the `EVP_PKEY` the context points into) alive.
     private let key: PrivateKey?

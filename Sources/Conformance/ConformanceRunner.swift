@@ -5,6 +5,8 @@ import JSON
 
 public struct RunOptions: Sendable {
     public var repeatCount = 1
+    /// Scenarios run at once; those that touch shared mock state always run alone.
+    public var jobs = 1
     public init() {}
 }
 
@@ -57,6 +59,17 @@ public final class ConformanceRunner {
         let started = Date()
         var results: [ScenarioResult] = []
         for iteration in 1...max(1, options.repeatCount) {
+            if options.jobs > 1 {
+                for var result in runConcurrently(scenarios, jobs: options.jobs, progress: { result in
+                    var numbered = result
+                    numbered.iteration = iteration
+                    progress(numbered)
+                }) {
+                    result.iteration = iteration
+                    results.append(result)
+                }
+                continue
+            }
             for scenario in scenarios {
                 var result = runOne(scenario)
                 result.iteration = iteration
@@ -68,7 +81,65 @@ public final class ConformanceRunner {
                          seconds: Date().timeIntervalSince(started), startedAtMillis: Int64(started.timeIntervalSince1970 * 1000))
     }
 
-    public func runOne(_ scenario: Scenario) -> ScenarioResult {
+    /// Scenarios that share nothing run on `jobs` threads against one reset mock and app; then
+    /// each exclusive one runs alone from its own reset. Results come back in `scenarios` order;
+    /// `progress` sees them as they finish.
+    func runConcurrently(_ scenarios: [Scenario], jobs: Int, progress: (ScenarioResult) -> Void) -> [ScenarioResult] {
+        var results = [ScenarioResult?](repeating: nil, count: scenarios.count)
+        let shared = scenarios.indices.filter { scenarios[$0].exclusiveReason == nil }
+        if !shared.isEmpty, let app, app.isRunning {
+            // One reset for the whole batch: a reset between shared scenarios would wipe rows
+            // another one is still using.
+            let setupError: String?
+            do {
+                try prepare(scenarios[shared[0]], ScenarioContext(scenario: scenarios[shared[0]], idp: idp, app: app))
+                setupError = nil
+            } catch {
+                setupError = "\(error)"
+            }
+            keysChangedByLastScenario = false
+            let queue = ResultQueue()
+            let next = TicketCounter()
+            let box = SharedRunner(runner: self)
+            let ordered = shared.map { (index: $0, scenario: scenarios[$0]) }
+            let workers = (0..<min(jobs, shared.count)).map { _ in
+                Thread {
+                    while true {
+                        let position = next.take()
+                        guard position < ordered.count else { return }
+                        let (index, scenario) = ordered[position]
+                        let result = setupError.map { ScenarioResult(scenario: scenario, verdict: .error, seconds: 0, reason: "setup failed: \($0)") }
+                            ?? box.runner.runOne(scenario, reset: false)
+                        queue.push(index, result)
+                    }
+                }
+            }
+            for worker in workers {
+                worker.stackSize = 1 << 20
+                worker.start()
+            }
+            var received = 0
+            while received < shared.count {
+                for (index, result) in queue.takeAll() {
+                    results[index] = result
+                    received += 1
+                    progress(result)
+                }
+            }
+        }
+        for index in scenarios.indices where results[index] == nil {
+            let result = runOne(scenarios[index])
+            results[index] = result
+            progress(result)
+        }
+        return results.compactMap { $0 }
+    }
+
+    public func runOne(_ scenario: Scenario) -> ScenarioResult { runOne(scenario, reset: true) }
+
+    /// `reset: false` runs in a shared batch: no reset of the mock or the app, which other
+    /// scenarios are using at the same moment.
+    func runOne(_ scenario: Scenario, reset: Bool) -> ScenarioResult {
         let started = DispatchTime.now().uptimeNanoseconds
         func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
         let missing = scenario.requires.filter { !profile.capabilities.contains($0) }
@@ -79,9 +150,9 @@ public final class ConformanceRunner {
             return ScenarioResult(scenario: scenario, verdict: .error, seconds: 0, reason: "app unreachable: the app is not running\n\(self.app?.logTail() ?? "")")
         }
         let context = ScenarioContext(scenario: scenario, idp: idp, app: app)
-        defer { keysChangedByLastScenario = context.keysChanged }
+        defer { if reset { keysChangedByLastScenario = context.keysChanged } }
         do {
-            try prepare(scenario, context)
+            if reset { try prepare(scenario, context) }
             try StepExecutor(context: context).run(scenario.steps)
         } catch {
             let unreachable = !app.isRunning
@@ -149,19 +220,23 @@ public enum ScenarioSuite {
         var scenarios: [Scenario] = []
         var seen: [String: String] = [:]
         for file in files.sorted() {
-            let scenario = try ScenarioLoader.load(file: file)
-            if let other = seen[scenario.id] {
-                throw ConfigError(file: file, field: "id", message: "'\(scenario.id)' is also the id of \(other)")
+            for scenario in try ScenarioLoader.loadAll(file: file) {
+                if let other = seen[scenario.id] {
+                    throw ConfigError(file: file, field: "id", message: "'\(scenario.id)' is also the id of \(other)")
+                }
+                seen[scenario.id] = file
+                scenarios.append(scenario)
             }
-            seen[scenario.id] = file
-            scenarios.append(scenario)
         }
         return scenarios.sorted { ($0.family, $0.id) < ($1.family, $1.id) }
     }
 
-    /// `pattern` matches an id, family or file by substring, or by glob with `*`.
+    /// `pattern` matches an id, family or file by substring, or by glob with `*`; a pattern that
+    /// is exactly a scenario's id selects only that scenario (what a reproduce command uses).
     public static func filter(_ scenarios: [Scenario], pattern: String?) -> [Scenario] {
         guard let pattern, !pattern.isEmpty else { return scenarios }
+        let exact = scenarios.filter { $0.id == pattern }
+        if !exact.isEmpty { return exact }
         return scenarios.filter { scenario in
             [scenario.id, scenario.family, scenario.file].contains { (text: String) -> Bool in
                 pattern.contains("*") ? fnmatch(pattern, text, 0) == 0 : text.contains(pattern)

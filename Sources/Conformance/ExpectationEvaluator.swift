@@ -65,8 +65,7 @@ struct ExpectationEvaluator {
 
     private func seen(_ captured: Captured) -> String {
         if let error = captured.error { return "no answer (\(error))" }
-        let body = captured.bodyText
-        return "\(captured.status ?? 0) \(body.count > 300 ? String(body.prefix(300)) + "…" : body)"
+        return "\(captured.status ?? 0) \(Clipped.text(captured.bodyText))"
     }
 
     // MARK: One response
@@ -221,7 +220,7 @@ struct ExpectationEvaluator {
             }
             if ignore.isEmpty {
                 if first.body != other.body {
-                    return "\(names[0]) and \(name) differ (a replay must return the identical body); first difference: \(Self.firstDifference(first.json, other.json) ?? "in the bytes")\n       \(names[0]): \(first.bodyText)\n       \(name): \(other.bodyText)"
+                    return "\(names[0]) and \(name) differ (a replay must return the identical body); first difference: \(Self.firstDifference(first.json, other.json) ?? "in the bytes")\n       \(names[0]): \(Clipped.text(first.bodyText))\n       \(name): \(Clipped.text(other.bodyText))"
                 }
             } else {
                 let left = Self.removing(ignore, from: first.json), right = Self.removing(ignore, from: other.json)

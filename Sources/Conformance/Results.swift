@@ -17,6 +17,8 @@ public struct Exchange: Sendable {
     public var responseBody: String
     public var error: String?
     public var micros: Int
+    /// The token as sent (the console shows it cut; JSON and --trace in full).
+    public var tokenText: String? = nil
 
     public var json: JSONValue {
         var object: JSONObject = [
@@ -25,6 +27,7 @@ public struct Exchange: Sendable {
             "request_body": .string(requestBody),
         ]
         object["token"] = token ?? .null
+        object["token_text"] = tokenText.map(JSONValue.string) ?? .null
         object["status"] = status.map { .int(Int64($0)) } ?? .null
         object["response_body"] = .string(responseBody)
         object["error"] = error.map(JSONValue.string) ?? .null
@@ -62,6 +65,8 @@ public struct RunReport: Sendable {
     public var results: [ScenarioResult]
     public var seconds: Double
     public var startedAtMillis: Int64
+    /// How to re-run one scenario of this run on its own; reports print it under each failure.
+    public var reproduction: Reproduction? = nil
 
     public func count(_ verdict: Verdict) -> Int { results.filter { $0.verdict == verdict }.count }
 

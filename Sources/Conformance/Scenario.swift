@@ -17,10 +17,18 @@ public struct Scenario: Sendable {
     public var family: String
     public var title: String
     public var description: String?
+    /// When the scenario fails and when it passes, in the file's own words (shown with a failure).
+    public var verdict: VerdictRule?
     public var references = References()
     public var requires: [String] = []
     public var idSpaces: IDSpaceMode = .strict
     public var steps: [Step]
+}
+
+/// The scenario's own statement of its verdict: what makes an app fail, and what passes.
+public struct VerdictRule: Sendable, Equatable {
+    public var failsWhen: String
+    public var passesWhen: String
 }
 
 public indirect enum Step: Sendable {
@@ -88,6 +96,8 @@ public struct ParallelStep: Sendable {
     /// Each request gets its own token minted from this spec, or all share `token`.
     public var mint: JSONObject?
     public var token: String?
+    /// Each request is a new user's first login (bound as `<name>_1` … `<name>_N`).
+    public var freshUsers = false
 }
 
 public struct RequestStep: Sendable {
@@ -141,9 +151,19 @@ public enum ScenarioLoader {
         return try parse(value, file: file)
     }
 
+    /// A scenario file, or a matrix file (`"matrix": …`) expanded into its scenarios.
+    public static func loadAll(file: String) throws(ConfigError) -> [Scenario] {
+        try parseAll(try JSONReader.document(at: file, what: "scenario file"), file: file)
+    }
+
+    /// What `loadAll` does, for a document already read (e.g. embedded in the binary).
+    public static func parseAll(_ value: JSONValue, file: String) throws(ConfigError) -> [Scenario] {
+        ScenarioMatrix.isMatrix(value) ? try ScenarioMatrix.expand(value, file: file) : [try parse(value, file: file)]
+    }
+
     public static func parse(_ value: JSONValue, file: String) throws(ConfigError) -> Scenario {
         let root = JSONReader(value, file: file)
-        try root.checkKeys(["$schema", "id", "family", "title", "description", "references", "requires", "id_spaces", "steps"])
+        try root.checkKeys(["$schema", "id", "family", "title", "description", "verdict", "references", "requires", "id_spaces", "steps"])
         let id = try root.requiredString("id")
         var scenario = Scenario(file: file, id: id, family: try root.string("family") ?? (id.split(separator: ".").first.map(String.init) ?? "default"),
                                 title: try root.requiredString("title"), description: try root.string("description"), steps: [])
@@ -151,6 +171,10 @@ public enum ScenarioLoader {
             try references.checkKeys(["bugs", "rfc", "oidf"])
             scenario.references = Scenario.References(bugs: try references.strings("bugs") ?? [], rfc: try references.strings("rfc") ?? [],
                                                       oidf: try references.strings("oidf") ?? [])
+        }
+        if let verdict = root.child("verdict") {
+            try verdict.checkKeys(["fails_when", "passes_when"])
+            scenario.verdict = VerdictRule(failsWhen: try verdict.requiredString("fails_when"), passesWhen: try verdict.requiredString("passes_when"))
         }
         scenario.requires = try root.strings("requires") ?? []
         if let mode = try root.string("id_spaces") {
@@ -193,12 +217,20 @@ public enum ScenarioLoader {
             return .user(user)
         case "mint":
             let object = try reader.requireObject()
-            try reader.checkKeys(TokenRequest.fields.union(["as"]))
+            // `filler` is the runner's own (a claim padded to a size); the rest is the mock's TokenRequest.
+            try reader.checkKeys(TokenRequest.fields.union(["as", "filler"]))
             var request = object
             request["as"] = nil
             guard request["user"] != nil else { throw reader.error("user", "is required: a user name bound by a user step, or a fixture ref") }
             if let sign = try reader.string("sign"), SignMode(rawValue: sign) == nil {
                 throw reader.error("sign", "'\(sign)' is not one of \(SignMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if let filler = reader.child("filler") {
+                try filler.checkKeys(["claim", "bytes"])
+                _ = try filler.requiredString("claim")
+                guard let bytes = try filler.int("bytes"), (1...1_048_576).contains(bytes) else {
+                    throw filler.error("bytes", "is required, from 1 to 1048576")
+                }
             }
             return .mint(MintStep(name: try reader.requiredString("as"), request: request))
         case "callback":
@@ -208,12 +240,14 @@ public enum ScenarioLoader {
             if token == nil && !noToken { throw reader.error("token", "is required (or \"no_token\": true)") }
             return .callback(CallbackStep(name: try reader.requiredString("as"), token: token, noToken: noToken))
         case "parallel":
-            try reader.checkKeys(["as", "count", "mint", "token"])
+            try reader.checkKeys(["as", "count", "mint", "token", "fresh_users"])
             guard let count = try reader.int("count"), (1...256).contains(count) else { throw reader.error("count", "is required, from 1 to 256") }
             let mint = try reader.objectValue("mint")
             let token = try reader.string("token")
             if (mint == nil) == (token == nil) { throw reader.error("mint", "give either mint (a distinct token per request) or token (the same token N times)") }
-            return .parallel(ParallelStep(name: try reader.requiredString("as"), count: count, mint: mint, token: token))
+            let freshUsers = try reader.bool("fresh_users") ?? false
+            if freshUsers, token != nil { throw reader.error("fresh_users", "needs mint (each new user gets its own token), not token") }
+            return .parallel(ParallelStep(name: try reader.requiredString("as"), count: count, mint: mint, token: token, freshUsers: freshUsers))
         case "request":
             try reader.checkKeys(["as", "method", "path", "token", "body"])
             return .request(RequestStep(name: try reader.requiredString("as"), method: (try reader.string("method") ?? "GET").uppercased(),

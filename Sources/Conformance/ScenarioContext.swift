@@ -164,14 +164,14 @@ final class ScenarioContext {
         let started = DispatchTime.now().uptimeNanoseconds
         var exchange = Exchange(step: step, method: request.method, url: request.url,
                                 requestHeaders: request.headers.fields.map { (name: $0.name, value: $0.name.lowercased() == "authorization" ? "Bearer <token>" : $0.value) },
-                                requestBody: String(decoding: request.body.prefix(4096), as: UTF8.self),
-                                token: token.map(Self.decodeForReport), status: nil, responseBody: "", error: nil, micros: 0)
+                                requestBody: String(decoding: request.body, as: UTF8.self),
+                                token: token.map(Self.decodeForReport), status: nil, responseBody: "", error: nil, micros: 0, tokenText: token)
         var captured: Captured
         do {
             let response = try app.client.send(request)
             captured = Captured(status: response.status, body: response.body, json: try? response.json(), error: nil)
             exchange.status = response.status
-            exchange.responseBody = String(decoding: response.body.prefix(8192), as: UTF8.self)
+            exchange.responseBody = String(decoding: response.body, as: UTF8.self)
         } catch {
             captured = Captured(status: nil, body: [], json: nil, error: error.description)
             exchange.error = error.description
@@ -188,12 +188,13 @@ final class ScenarioContext {
         for (index, result) in results.enumerated() {
             let request = requests[index]
             var exchange = Exchange(step: "\(step) #\(index + 1)", method: request.method, url: request.url, requestHeaders: [],
-                                    requestBody: "", token: tokens[index].map(Self.decodeForReport), status: nil, responseBody: "", error: nil, micros: 0)
+                                    requestBody: "", token: tokens[index].map(Self.decodeForReport), status: nil, responseBody: "", error: nil, micros: 0,
+                                    tokenText: tokens[index])
             switch result {
             case .success(let response):
                 captured.append(Captured(status: response.status, body: response.body, json: try? response.json(), error: nil))
                 exchange.status = response.status
-                exchange.responseBody = String(decoding: response.body.prefix(2048), as: UTF8.self)
+                exchange.responseBody = String(decoding: response.body, as: UTF8.self)
             case .failure(let error):
                 captured.append(Captured(status: nil, body: [], json: nil, error: error.description))
                 exchange.error = error.description

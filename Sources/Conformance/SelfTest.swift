@@ -33,6 +33,13 @@ public struct SelfTest {
     public var bugs: [String]
     /// The option that selects a bug in the app's start command (`--bug`).
     public var bugFlag = "--bug"
+    /// Scenarios at once within one suite run (`run --jobs`).
+    public var jobs = ProcessInfo.processInfo.activeProcessorCount
+    /// Suite runs at once, each with its own mock and app process: the declared cache waits of
+    /// one run overlap with the work of the others.
+    public var parallelRuns = 8
+    /// The mock's seed in every run, so each failure's reproduce command is exact.
+    public var seed = UInt64.random(in: 1...999_999)
 
     public init(profile: TargetProfile, scenarios: [Scenario], bugs: [String]) {
         self.profile = profile
@@ -44,21 +51,58 @@ public struct SelfTest {
     func runSuite(extraArguments: [String], scenarios: [Scenario]) throws -> RunReport {
         var profile = self.profile
         profile.start?.command += extraArguments
-        let runner = try ConformanceRunner(profile: profile)
+        var configuration = IdPConfiguration()
+        configuration.seed = seed
+        let runner = try ConformanceRunner(profile: profile, idpConfiguration: configuration)
         defer { runner.stop() }
         try runner.start()
-        return runner.run(scenarios)
+        var options = RunOptions()
+        options.jobs = jobs
+        var report = runner.run(scenarios, options: options)
+        report.reproduction = Reproduction(arguments: extraArguments.isEmpty ? [] : ["--app-arg=\(extraArguments.joined(separator: "="))"],
+                                           seed: seed)
+        return report
+    }
+
+    /// Runs the correct app (nil) and every bug, `parallelRuns` at a time; `finished` sees each
+    /// report in the order of `variants`, as soon as it and all before it are done.
+    func runAll(_ variants: [String?], finished: (Int, RunReport) -> Void) throws -> [RunReport] {
+        let slots = ReportSlots(count: variants.count)
+        let next = TicketCounter()
+        let box = SelfTestBox(test: self)
+        let scenarios = self.scenarios
+        let flag = bugFlag
+        let workers = (0..<max(1, min(parallelRuns, variants.count))).map { _ in
+            Thread {
+                while true {
+                    let index = next.take()
+                    guard index < variants.count else { return }
+                    let arguments = variants[index].map { [flag, $0] } ?? []
+                    slots.put(index, Result { try box.test.runSuite(extraArguments: arguments, scenarios: scenarios) })
+                }
+            }
+        }
+        for worker in workers { worker.start() }
+        var reports: [RunReport] = []
+        for index in variants.indices {
+            let report = try slots.wait(index).get()
+            finished(index, report)
+            reports.append(report)
+        }
+        return reports
     }
 
     /// `progress` is called with a line per finished suite run.
     public func run(progress: (String) -> Void = { _ in }) throws -> Outcome {
         let started = Date()
-        let correct = try runSuite(extraArguments: [], scenarios: scenarios)
-        progress(String(format: "correct app: %d passed, %d failed, %d skipped (%.1f s)", correct.count(.pass),
-                        correct.count(.fail) + correct.count(.error), correct.count(.skipped), correct.seconds))
         var outcomes: [BugOutcome] = []
-        for bug in bugs {
-            let report = try runSuite(extraArguments: [bugFlag, bug], scenarios: scenarios)
+        let reports = try runAll([nil] + bugs.map { Optional($0) }) { index, report in
+            guard index > 0 else {
+                progress(String(format: "correct app: %d passed, %d failed, %d skipped (%.1f s)", report.count(.pass),
+                                report.count(.fail) + report.count(.error), report.count(.skipped), report.seconds))
+                return
+            }
+            let bug = bugs[index - 1]
             let failing = Set(report.results.filter { $0.verdict == .fail || $0.verdict == .error }.map(\.scenario.id))
             let expected = scenarios.filter { $0.references.bugs.contains(bug) }.map(\.id)
             let outcome = BugOutcome(bug: bug, report: report, expected: expected,
@@ -69,7 +113,7 @@ public struct SelfTest {
                             outcome.caught ? "caught" : "MISSED", expected.count - outcome.missed.count, expected.count,
                             outcome.collateral.count, report.seconds))
         }
-        return Outcome(correct: correct, bugs: outcomes, seconds: Date().timeIntervalSince(started))
+        return Outcome(correct: reports[0], bugs: outcomes, seconds: Date().timeIntervalSince(started))
     }
 
     /// The bug × family matrix: `✗` the family caught the bug (a naming scenario failed), `·`
@@ -109,4 +153,34 @@ public struct SelfTest {
         }
         return lines.joined(separator: "\n")
     }
+}
+
+/// One result per suite run, filled by worker threads and read in order by the caller.
+final class ReportSlots: @unchecked Sendable {
+    // NSCondition guards `results`; `@unchecked` because the class does its own locking.
+    private let condition = NSCondition()
+    private var results: [Result<RunReport, any Error>?]
+
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+
+    func put(_ index: Int, _ result: Result<RunReport, any Error>) {
+        condition.lock()
+        results[index] = result
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func wait(_ index: Int) -> Result<RunReport, any Error> {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if let result = results[index] { return result }
+            condition.wait()
+        }
+    }
+}
+
+/// Lets worker threads run suites: each run builds its own runner, mock and app.
+struct SelfTestBox: @unchecked Sendable {
+    let test: SelfTest
 }

@@ -91,6 +91,16 @@ struct StepExecutor {
     func mint(_ spec: JSONObject) throws -> MintedToken {
         var resolved = try context.resolve(.object(spec)).objectValue ?? [:]
         if let user = spec["user"]?.stringValue, let bound = context.users[user] { resolved["user"] = .string(bound.id) }
+        if let filler = resolved["filler"] {
+            // A claim of an exact size, generated here so scenario files carry no large literals.
+            resolved["filler"] = nil
+            guard let claim = filler["claim"]?.stringValue, let bytes = filler["bytes"]?.intValue, (1...1_048_576).contains(bytes) else {
+                throw StepError("mint.filler: needs a claim name and bytes from 1 to 1048576")
+            }
+            var claims = resolved["claims"]?.objectValue ?? [:]
+            claims[claim] = .string(String(repeating: "x", count: Int(bytes)))
+            resolved["claims"] = .object(claims)
+        }
         do {
             return try idp.mintToken(try TokenRequest(json: .object(resolved)))
         } catch {
@@ -100,7 +110,14 @@ struct StepExecutor {
 
     private func runParallel(_ step: ParallelStep) throws {
         var tokens: [String] = []
-        if let spec = step.mint {
+        if var spec = step.mint, step.freshUsers {
+            for index in 1...step.count {
+                let name = "\(step.name)_\(index)"
+                try bindUser(UserStep(name: name, fixture: nil))
+                spec["user"] = .string(name)
+                tokens.append(try mint(spec).token)
+            }
+        } else if let spec = step.mint {
             for _ in 0..<step.count { tokens.append(try mint(spec).token) }
         } else if let name = step.token {
             let token = try tokenText(name)

@@ -236,6 +236,10 @@ public final class HTTPClient: Sendable {
                 }
             }
             receivedAny = true
+            // ACK what arrived now rather than after the delayed-ACK timer (~40 ms): a server that
+            // writes head and body separately with Nagle on holds the body until the head is
+            // ACKed. Linux clears quick-ACK mode by itself, so it is set again after every read.
+            Posix.setOption(fd, Int32(IPPROTO_TCP), TCP_QUICKACK, 1)
             buffer.withUnsafeBytes { parser.feed(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
         }
     }

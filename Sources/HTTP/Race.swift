@@ -9,8 +9,9 @@ extension HTTPClient {
     /// Fires every request at the same instant: first opens one fresh connection per request (not
     /// from the pool), then starts one thread per request, parks them all at a gate, opens the gate,
     /// and each thread writes its whole request with a single `send`. Results come back in order.
-    /// Connections are closed afterwards.
-    public func sendConcurrently(_ requests: [ClientRequest]) -> [Result<ClientResponse, HTTPClientError>] {
+    /// Connections are closed afterwards. `beforeRelease` runs once every thread is parked, just
+    /// before the gate opens (tests use it to check that nothing was sent early).
+    public func sendConcurrently(_ requests: [ClientRequest], beforeRelease: () -> Void = {}) -> [Result<ClientResponse, HTTPClientError>] {
         var results = [Result<ClientResponse, HTTPClientError>?](repeating: nil, count: requests.count)
         var prepared: [(index: Int, fd: Int32, bytes: [UInt8], isHead: Bool)] = []
         for (index, request) in requests.enumerated() {
@@ -51,6 +52,7 @@ extension HTTPClient {
         while arrived.load(ordering: .sequentiallyConsistent) < threads.count && Posix.nowMilliseconds() < deadline {
             sched_yield()
         }
+        beforeRelease()
         gate.open()
         for thread in threads { POSIXThread.join(thread) }
         let gathered = collected.withLock { $0 }

@@ -25,6 +25,19 @@ public enum SeededBug: String, Sendable, CaseIterable {
     case issuerNotChecked = "issuer-not-checked"
     /// `exp` and `nbf` are not checked.
     case expiryNotChecked = "expiry-not-checked"
+    /// A token whose header has no `kid` is trusted without checking its signature ("no kid,
+    /// so it cannot be one of the IdP's rotated keys" — the branch that was never finished).
+    case kidAbsentSkipsSignature = "kid-absent-skips-signature"
+    /// Organization names are "refreshed" with `GET /organizations/{app org id}`: the app's own ID
+    /// goes to the IdP, which answers 404, and the error is swallowed. Nothing else changes, so
+    /// only the IdP's journal shows it (the id_space_violation flag).
+    case appIDSentToIdP = "app-id-sent-to-idp"
+    /// The answer is read back from a module-level "last login" variable after the lock is
+    /// released, so concurrent logins of different users may each get another user's answer.
+    case responseFromSharedVariable = "response-from-shared-variable"
+    /// "Is this a first login?" is decided before the lock, so every one of several concurrent
+    /// first logins of one user is handed the one-time API key secret (one key, many copies).
+    case secretResentToRacers = "secret-resent-to-racers"
 }
 
 /// Why the app refuses a configuration.

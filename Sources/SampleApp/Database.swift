@@ -126,7 +126,7 @@ struct Database: Sendable {
     }
 
     /// A later login: same workspace and member, no key, `last_seen_at` moves.
-    mutating func existingLogin(userIndex: Int, _ input: LoginInput) -> StoredResponse? {
+    mutating func existingLogin(userIndex: Int, _ input: LoginInput, revealKey: Bool = false) -> StoredResponse? {
         let userID = users[userIndex].id
         guard let workspace = workspaces.first(where: { $0.ownerUserID == userID }),
             let memberIndex = members.firstIndex(where: { $0.userID == userID && $0.workspaceID == workspace.id })
@@ -134,7 +134,8 @@ struct Database: Sendable {
         if let email = input.email, input.resolveByEmail == nil { users[userIndex].email = email }
         members[memberIndex].lastSeenAt = input.now
         syncMemberships(userID: userID, input.memberships)
-        return finish(user: users[userIndex], workspace: workspace, member: members[memberIndex], key: nil, firstLogin: false, input)
+        let key = revealKey ? apiKeys.first { $0.userID == userID } : nil
+        return finish(user: users[userIndex], workspace: workspace, member: members[memberIndex], key: key, firstLogin: false, input)
     }
 
     /// A first login: user, workspace, owner member and default key, all or nothing (unless

@@ -41,7 +41,8 @@ public final class SampleApp: Sendable {
                                  bug: configuration.bug, clock: configuration.clock)
         // Routes are registered by a static function over the parts, not `self`, because `self`
         // is not fully initialized yet; the closures capture a `Handlers` value instead.
-        let handlers = Handlers(configuration: configuration, database: database, directory: directory, verifier: verifier, keys: keys)
+        let handlers = Handlers(configuration: configuration, database: database, directory: directory, verifier: verifier, keys: keys,
+                                lastLogin: SharedSlot())
         var router = Router()
         router.get("/health") { _ in .json(["status": "ok"]) }
         router.post("/v1/auth/web/callback") { try handlers.callback($0) }
@@ -81,6 +82,13 @@ final class DatabaseBox: Sendable {
     }
 }
 
+/// One stored answer shared by every request (the response-from-shared-variable bug).
+final class SharedSlot: Sendable {
+    private let mutex = Mutex<StoredResponse?>(nil)
+
+    func withLock<T>(_ body: (inout StoredResponse?) -> T) -> T { mutex.withLock { body(&$0) } }
+}
+
 /// The route handlers, as a value the route closures can capture.
 private struct Handlers: Sendable {
     let configuration: SampleAppConfiguration
@@ -88,6 +96,8 @@ private struct Handlers: Sendable {
     let directory: IdPDirectoryClient
     let verifier: TokenVerifier
     let keys: JWKSCache
+    /// Only used by the response-from-shared-variable bug.
+    let lastLogin: SharedSlot
 
     var bug: SeededBug? { configuration.bug }
 
@@ -132,6 +142,11 @@ private struct Handlers: Sendable {
                 appOrganizationID = membership.organizationID
             } else {
                 appOrganizationID = try directory.organizationExternalID(id: membership.organizationID)
+            }
+            if bug == .appIDSentToIdP, let appOrganizationID {
+                // BUG (app-id-sent-to-idp): "refresh" the name by the app's own org ID; the
+                // IdP answers 404 for an ID that is not its own, and the result is ignored.
+                _ = try? directory.organizationExternalID(id: appOrganizationID)
             }
             candidates.append(MembershipCandidate(appOrganizationID: appOrganizationID, idpOrganizationID: membership.organizationID,
                                                   role: membership.role))
@@ -194,18 +209,33 @@ private struct Handlers: Sendable {
                 return Self.respond(try result.get())
             }
         }
+        var sawNoAccount = false
+        if bug == .secretResentToRacers {
+            // BUG (secret-resent-to-racers): "first login?" is read outside the critical section;
+            // the pause stands in for the IdP round trips that separate the two in the original.
+            sawNoAccount = database.withLock { $0.userIndex(for: input) == nil }
+            usleep(25_000)
+        }
         let result = database.withLock { database -> Result<StoredResponse, ProvisioningFailure>? in
             // Inside one critical section: the replay check, the uniqueness check and every
             // insert, so concurrent first logins of one user create exactly one of each.
             if let key = input.idempotencyKey, let stored = database.idempotency[key] { return .success(stored) }
             if let index = database.userIndex(for: input) {
-                return database.existingLogin(userIndex: index, input).map { .success($0) }
+                return database.existingLogin(userIndex: index, input, revealKey: sawNoAccount).map { .success($0) }
             }
             return database.firstLogin(input, halfProvisioned: bug == .halfProvisionedMember)
         }
         guard let result else {
             // A user row without workspace or member cannot be produced by this code; say so.
             throw AppFailure(status: 500, "inconsistent_state")
+        }
+        if bug == .responseFromSharedVariable, case .success(let stored) = result {
+            // BUG (response-from-shared-variable): written here, read back after a pause in
+            // which another login may have written its own answer. The pause stands in for the
+            // async work (audit log, analytics) between the two in the original.
+            lastLogin.withLock { $0 = stored }
+            usleep(25_000)
+            return Self.respond(lastLogin.withLock { $0 } ?? stored)
         }
         return Self.respond(try result.get())
     }

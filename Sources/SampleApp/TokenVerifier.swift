@@ -36,6 +36,10 @@ struct TokenVerifier: Sendable {
         if bug == .algNoneAccepted, let unsigned = Self.unsignedPayload(token) {
             // BUG (alg-none-accepted): an unsigned token's payload is trusted as is.
             payload = unsigned
+        } else if bug == .kidAbsentSkipsSignature, let kidless = Self.payloadWithoutKid(token) {
+            // BUG (kid-absent-skips-signature): no kid in the header, so no key to look up, so
+            // the signature is never checked.
+            payload = kidless
         } else {
             payload = try verifySignature(token)
         }
@@ -83,6 +87,17 @@ struct TokenVerifier: Sendable {
         } catch {
             throw .invalid(error.description)
         }
+    }
+
+    /// For the kid-absent bug: the payload of a token whose header has no `kid`, or nil.
+    static func payloadWithoutKid(_ token: String) -> JSONValue? {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3,
+            let headerBytes = try? Base64URL.decode(parts[0]),
+            let header = try? JSONValue.parse(headerBytes), header.objectValue != nil, header["kid"] == nil,
+            let payloadBytes = try? Base64URL.decode(parts[1])
+        else { return nil }
+        return try? JSONValue.parse(payloadBytes)
     }
 
     /// For the alg-none bug: the payload of `header.payload.` whose header says `alg: none` in

@@ -1,5 +1,6 @@
 import Arguments
 import Benchmarks
+import Conformance
 import Foundation
 import IdP
 
@@ -10,6 +11,8 @@ enum BenchCommand: Subcommand {
         options: [
             .value("seconds", placeholder: "N", default: "3", help: "Length of each HTTP load run."),
             .value("iterations", placeholder: "N", default: "2000", help: "RSA signatures per signing measurement."),
+            .flag("suite", help: "Only time the built-in suite (--jobs 1 and the default) against the target."),
+            .value("target", placeholder: "FILE", help: "Target profile for the suite timing (default: the reference app)."),
         ])
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
@@ -18,6 +21,7 @@ enum BenchCommand: Subcommand {
         #if DEBUG
         print("warning: this is a debug build; figures are meaningless. Run: swift run -c release mockidp bench")
         #endif
+        if arguments.has("suite") { return try SuiteBench.run(target: arguments.value("target")) }
         print("mockidp bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, load tool: \(LoadGenerator.wrkPath != nil ? "wrk" : "built-in (install wrk for fairer numbers)")")
         print("")
 
@@ -57,6 +61,50 @@ enum BenchCommand: Subcommand {
                              result.requestsPerSecond, result.p50Micros, result.p99Micros, result.errors))
             }
         }
-        return ExitCode.success
+        print("")
+        return try SuiteBench.run(target: arguments.value("target"))
+    }
+}
+
+/// Wall time of the built-in suite against one app, one scenario at a time and with the default
+/// --jobs; the part spent in scenarios that wait out the app's declared cache times is shown apart.
+enum SuiteBench {
+    static func run(target: String?) throws -> Int32 {
+        guard let profileFile = target ?? ProjectFiles.locate("scenarios/targets/reference-app.json"),
+              let folder = ProjectFiles.locate("scenarios/suite") else {
+            throw UsageError("run bench from the MockIdP checkout (scenarios/ not found), or give --target")
+        }
+        let profile = try TargetProfile.load(file: profileFile)
+        let scenarios = try ScenarioSuite.load(directory: folder)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        print("suite (\(scenarios.count) scenarios against \(profile.name))")
+        var allPassed = true
+        for jobs in [1, cores] where jobs == 1 || cores > 1 {
+            let runner = try ConformanceRunner(profile: profile)
+            defer { runner.stop() }
+            try runner.start()
+            var options = RunOptions()
+            options.jobs = jobs
+            let report = runner.run(scenarios, options: options)
+            // Scenarios with a wait step spend most of their time in the app's declared TTL/cooldown.
+            let waiting = report.results.filter { $0.scenario.steps.containsWait }.reduce(0) { $0 + $1.seconds }
+            print(String(format: "  --jobs %-3d wall %6.2f s   (%.2f s of it in %d scenarios waiting out declared cache times)   %d passed, %d failed, %d skipped",
+                         jobs, report.seconds, waiting, report.results.filter { $0.scenario.steps.containsWait }.count,
+                         report.count(.pass), report.count(.fail) + report.count(.error), report.count(.skipped)))
+            allPassed = allPassed && report.count(.fail) + report.count(.error) == 0
+        }
+        return allPassed ? ExitCode.success : ExitCode.failure
+    }
+}
+
+extension Array where Element == Step {
+    var containsWait: Bool {
+        contains { step in
+            switch step {
+            case .wait: return true
+            case .repeatBlock(_, let inner): return inner.containsWait
+            default: return false
+            }
+        }
     }
 }

@@ -22,6 +22,8 @@ enum RunCommand: Subcommand {
             .value("set", placeholder: "NAME=VALUE", help: "Extra {placeholder} value for the profile (repeatable)."),
             .value("app-arg", placeholder: "ARG", help: "Append ARG to the profile's start command (repeatable), e.g. --app-arg=--bug=NAME."),
             .value("fixtures", placeholder: "FILE", help: "Fixtures for the mock IdP (default: embedded)."),
+            .value("jobs", short: "j", placeholder: "N", help: "Run up to N scenarios at once (default: the number of cores); scenarios that change keys, clock, faults or the JWT template run alone."),
+            .value("seed", placeholder: "N", help: "Seed for the mock's IDs, token IDs and generated keys (default: random, printed, and part of every reproduce command)."),
             .flag("no-color", help: "Plain output (also when NO_COLOR is set or stdout is not a terminal)."),
         ])
 
@@ -54,7 +56,7 @@ enum RunCommand: Subcommand {
         var scenarios: [Scenario]
         let files = arguments.allValues("scenario")
         if !files.isEmpty {
-            scenarios = try files.map { (file) throws(ConfigError) in try ScenarioLoader.load(file: file) }
+            scenarios = try files.flatMap { (file) throws(ConfigError) in try ScenarioLoader.loadAll(file: file) }
         } else {
             guard let folder = arguments.value("scenarios") ?? ProjectFiles.locate("scenarios/suite") else {
                 throw UsageError("--scenarios is required (no scenarios/suite found here)")
@@ -83,6 +85,19 @@ enum RunCommand: Subcommand {
         return values
     }
 
+    /// The options of this run that a reproduce command must repeat: what shapes the app and the
+    /// mock, not which scenarios ran or how.
+    static func reproduceArguments(_ arguments: ParsedArguments) -> [String] {
+        var words: [String] = []
+        if let target = arguments.value("target") { words += ["--target", target] }
+        if let folder = arguments.value("scenarios") { words += ["--scenarios", folder] }
+        for file in arguments.allValues("scenario") { words += ["--scenario", file] }
+        for assignment in arguments.allValues("set") { words += ["--set", assignment] }
+        for argument in arguments.allValues("app-arg") { words.append("--app-arg=\(argument)") }
+        if let fixtures = arguments.value("fixtures") { words += ["--fixtures", fixtures] }
+        return words
+    }
+
     static func execute(_ arguments: ParsedArguments) throws -> Int32 {
         let profile = try loadTarget(arguments)
         let scenarios = try selectScenarios(arguments)
@@ -98,19 +113,30 @@ enum RunCommand: Subcommand {
         guard !scenarios.isEmpty else { throw UsageError("no scenario matches the selection") }
         var configuration = IdPConfiguration()
         configuration.fixturesFile = arguments.value("fixtures")
+        let seed: UInt64
+        if let text = arguments.value("seed") {
+            guard let value = UInt64(text) else { throw UsageError("--seed takes a whole number, not '\(text)'") }
+            seed = value
+        } else {
+            seed = UInt64.random(in: 1...999_999)
+        }
+        configuration.seed = seed
+        let jobs = try arguments.integer("jobs", in: 1...256) ?? ProcessInfo.processInfo.activeProcessorCount
         let runner = try ConformanceRunner(profile: profile, idpConfiguration: configuration, placeholders: try placeholders(arguments))
         defer { runner.stop() }
         try runner.start()
         let console = ConsoleReporter(color: !arguments.has("no-color") && ConsoleReporter.colorWanted(), trace: arguments.has("trace"))
-        print("mockidp run: \(scenarios.count) scenario(s) × \(repeatCount) against \(profile.name) at \(runner.app?.baseURL ?? profile.baseURL) (mock IdP at \(runner.idp.baseURL))")
+        print("mockidp run: \(scenarios.count) scenario(s) × \(repeatCount) against \(profile.name) at \(runner.app?.baseURL ?? profile.baseURL) (mock IdP at \(runner.idp.baseURL), seed \(seed), \(jobs) job(s))")
         var index = 0
         var options = RunOptions()
         options.repeatCount = repeatCount
-        let report = runner.run(scenarios, options: options) { result in
+        options.jobs = jobs
+        var report = runner.run(scenarios, options: options) { result in
             index += 1
             print(console.line(for: result, index: index, total: scenarios.count * repeatCount))
             fflush(nil)
         }
+        report.reproduction = Reproduction(arguments: reproduceArguments(arguments), seed: seed)
         let details = console.details(report)
         if !details.isEmpty { print(details) }
         if let path = arguments.value("json") { try JSONReporter.write(report, to: path) }

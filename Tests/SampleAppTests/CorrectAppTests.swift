@@ -170,6 +170,7 @@ import TestSupport
         ("none", ["sign": "none"]),
         ("NONE spelled in caps", ["sign": "none", "header": ["alg": "NONE"]]),
         ("bad signature", ["sign": "bad-signature"]),
+        ("bad signature without kid", ["sign": "bad-signature", "omit_header": ["kid"]]),
         ("stripped signature", ["sign": "strip-signature"]),
         ("HS256 keyed with the public key", ["sign": "hs256-public-key"]),
         ("unknown key", ["sign": "unknown-key"]),

@@ -9,7 +9,7 @@ import TestSupport
 /// same black-box check passes on the correct app (CorrectAppTests) and fails here.
 @Suite struct SeededBugTests {
     @Test func everyBugHasACommandLineName() {
-        #expect(SeededBug.allCases.count == 11)
+        #expect(SeededBug.allCases.count == 15)
         #expect(SeededBug(rawValue: "id-space-confusion") == .idSpaceConfusion)
         #expect(Set(SeededBug.allCases.map(\.rawValue)).count == SeededBug.allCases.count)
     }
@@ -156,6 +156,45 @@ import TestSupport
         #expect(try harness.callback(try harness.token("alice", ["sign": "none"])).status == 200)
         #expect(try harness.callback(try harness.token("bob", ["sign": "none", "header": ["alg": "nOnE"]])).status == 200)
         #expect(try harness.callback(try harness.token("carol", ["sign": "bad-signature"])).status == 401)
+    }
+
+    @Test func kidAbsentSkipsTheSignature() throws {
+        let harness = try Harness(bug: .kidAbsentSkipsSignature)
+        #expect(try harness.callback(try harness.token("alice", ["sign": "bad-signature", "omit_header": ["kid"]])).status == 200)
+        #expect(try harness.callback(try harness.token("bob", ["sign": "unknown-key", "omit_header": ["kid"]])).status == 200)
+        #expect(try harness.callback(try harness.token("carol", ["sign": "bad-signature"])).status == 401)
+    }
+
+    /// Invisible in the app's answers; the mock's journal flags the app's own org ID.
+    @Test func appIDSentToIdPShowsOnlyInTheJournal() throws {
+        let harness = try Harness(bug: .appIDSentToIdP)
+        try harness.seedFixtureOrganizations()
+        let body = try harness.login(try harness.token("carol"))
+        #expect(body["organizations"]?.arrayValue?.count == 2)
+        var filter = Journal.Filter()
+        filter.flag = .idSpaceViolation
+        let flagged = harness.idp.journal.entries(filter)
+        #expect(flagged.contains { $0.path == "/organizations/" + ((try? harness.externalID("acme")) ?? "?") }, "\(flagged.map(\.path))")
+    }
+
+    /// Different users, released together: some answers carry another user's workspace.
+    @Test func responseFromSharedVariableMixesUpConcurrentUsers() throws {
+        let harness = try Harness(bug: .responseFromSharedVariable)
+        let requests = try (0..<8).map { index in harness.callbackRequest(try harness.token(try harness.newUser("shared-\(index)@example.test"))) }
+        let results = harness.client.sendConcurrently(requests)
+        let workspaceIDs = Set(try results.map { try $0.get().json()["workspace"]?["id"]?.stringValue ?? "" })
+        #expect(workspaceIDs.count < 8)
+    }
+
+    /// One key in the rows, but its one-time secret in several answers.
+    @Test func secretResentToRacersHandsTheSecretOutManyTimes() throws {
+        let harness = try Harness(bug: .secretResentToRacers)
+        let userID = try harness.newUser("racer@example.test")
+        let requests = try (0..<8).map { _ in harness.callbackRequest(try harness.token(userID)) }
+        let answers = try harness.client.sendConcurrently(requests).map { try $0.get().json() }
+        #expect(answers.filter { $0["default_api_key"]?["secret"]?.stringValue != nil }.count > 1)
+        #expect(Set(answers.compactMap { $0["workspace"]?["id"]?.stringValue }).count == 1)
+        #expect(try harness.counts(userID) == [1, 1, 1])
     }
 
     @Test func issuerIsNotChecked() throws {

@@ -42,6 +42,10 @@ public struct ConsoleReporter: Sendable {
             out.append(paint("── \(result.verdict.rawValue.uppercased()): \(result.scenario.id) — \(result.scenario.title)", result.verdict == .pass ? "32" : "31;1"))
             out.append("   file: \(result.scenario.file)")
             if !result.scenario.references.bugs.isEmpty { out.append("   catches: \(result.scenario.references.bugs.joined(separator: ", "))") }
+            if let rule = result.scenario.verdict, result.verdict != .pass {
+                out.append("   fails when: \(rule.failsWhen)")
+                out.append("   passes when: \(rule.passesWhen)")
+            }
             for finding in result.findings {
                 out.append("   ✗ \(finding.step): \(finding.message)")
                 if let because = finding.because { out.append("     why it matters: \(because)") }
@@ -52,22 +56,27 @@ public struct ConsoleReporter: Sendable {
                 out.append(trace ? "   transcript:" : "   last requests (use --trace for all):")
                 for exchange in exchanges { out.append(contentsOf: render(exchange).map { "     " + $0 }) }
             }
+            if result.verdict == .fail || result.verdict == .error, let command = report.reproduction?.command(for: result.scenario.id) {
+                out.append("   reproduce: \(command)")
+            }
         }
         return out.joined(separator: "\n")
     }
 
     func render(_ exchange: Exchange) -> [String] {
         var lines = ["→ \(exchange.step): \(exchange.method) \(exchange.url)"]
+        // Without --trace, long tokens and bodies are cut to 400 bytes with their full size.
+        let clip: (String) -> String = { trace ? $0 : Clipped.text($0) }
         if let token = exchange.token {
-            lines.append("  token header \(token["header"]?.serializedString() ?? "?")")
-            lines.append("  token claims \(token["payload"]?.serializedString() ?? "?")")
+            lines.append("  token header \(clip(token["header"]?.serializedString() ?? "?"))")
+            lines.append("  token claims \(clip(token["payload"]?.serializedString() ?? "?"))")
         }
-        if !exchange.requestBody.isEmpty { lines.append("  body \(exchange.requestBody)") }
+        if trace, let text = exchange.tokenText { lines.append("  token \(text)") }
+        if !exchange.requestBody.isEmpty { lines.append("  body \(clip(exchange.requestBody))") }
         if let error = exchange.error {
             lines.append("← no answer: \(error)")
         } else {
-            let body = exchange.responseBody.count > 400 ? String(exchange.responseBody.prefix(400)) + "…" : exchange.responseBody
-            lines.append("← \(exchange.status ?? 0) \(body)  (\(exchange.micros) µs)")
+            lines.append("← \(exchange.status ?? 0) \(clip(exchange.responseBody))  (\(exchange.micros) µs)")
         }
         return lines
     }

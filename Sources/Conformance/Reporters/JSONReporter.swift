@@ -13,11 +13,12 @@ public enum JSONReporter {
                 "passed": .int(Int64(report.count(.pass))), "failed": .int(Int64(report.count(.fail))),
                 "errors": .int(Int64(report.count(.error))), "skipped": .int(Int64(report.count(.skipped))),
             ],
-            "scenarios": .array(report.results.map(render)),
+            "seed": report.reproduction.map { .string(String($0.seed)) } ?? .null,
+            "scenarios": .array(report.results.map { render($0, reproduction: report.reproduction) }),
         ]
     }
 
-    static func render(_ result: ScenarioResult) -> JSONValue {
+    static func render(_ result: ScenarioResult, reproduction: Reproduction? = nil) -> JSONValue {
         let scenario = result.scenario
         return [
             "id": .string(scenario.id),
@@ -33,6 +34,8 @@ public enum JSONReporter {
                 "oidf": .array(scenario.references.oidf.map(JSONValue.string)),
             ],
             "reason": result.reason.map(JSONValue.string) ?? .null,
+            "verdict_rule": scenario.verdict.map { ["fails_when": .string($0.failsWhen), "passes_when": .string($0.passesWhen)] } ?? .null,
+            "reproduce": (result.verdict == .fail || result.verdict == .error ? reproduction?.command(for: scenario.id) : nil).map(JSONValue.string) ?? .null,
             "findings": .array(result.findings.map(\.json)),
             "transcript": .array(result.transcript.map(\.json)),
         ]

@@ -35,12 +35,12 @@ public enum JUnitReporter {
                 case .fail:
                     xml.append(open + ">")
                     let message = result.findings.first?.message ?? "failed"
-                    xml.append("      <failure message=\"\(escape(message))\" type=\"assertion\">\(escape(body(result)))</failure>")
+                    xml.append("      <failure message=\"\(escape(message))\" type=\"assertion\">\(escape(body(result, report.reproduction)))</failure>")
                     xml.append("    </testcase>")
                 case .error:
                     xml.append(open + ">")
                     let message = (result.reason ?? "error").split(separator: "\n").first.map(String.init) ?? "error"
-                    xml.append("      <error message=\"\(escape(message))\" type=\"harness\">\(escape(body(result)))</error>")
+                    xml.append("      <error message=\"\(escape(message))\" type=\"harness\">\(escape(body(result, report.reproduction)))</error>")
                     xml.append("    </testcase>")
                 }
             }
@@ -50,12 +50,13 @@ public enum JUnitReporter {
         return xml.joined(separator: "\n") + "\n"
     }
 
-    static func body(_ result: ScenarioResult) -> String {
+    static func body(_ result: ScenarioResult, _ reproduction: Reproduction? = nil) -> String {
         let console = ConsoleReporter(color: false, trace: true)
         var lines = result.findings.map { "\($0.step): \($0.message)" + ($0.because.map { "\n  why it matters: \($0)" } ?? "") }
         if let reason = result.reason { lines.append(reason) }
         lines.append("file: \(result.scenario.file)")
         for exchange in result.transcript { lines.append(contentsOf: console.render(exchange)) }
+        if let command = reproduction?.command(for: result.scenario.id) { lines.append("reproduce: \(command)") }
         return lines.joined(separator: "\n")
     }
 

@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "HTTP", dependencies: ["JSON"]),
         .target(name: "Arguments", dependencies: ["Essentials"]),
         .target(name: "IdP", dependencies: ["JOSE", "HTTP", "JSON", "Essentials"]),
-        .target(name: "Conformance", dependencies: ["IdP", "JOSE", "HTTP", "JSON", "Essentials"]),
+        .target(name: "Conformance", dependencies: ["IdP", "JOSE", "HTTP", "JSON", "Essentials", "CSpawn"]),
         .target(name: "Benchmarks", dependencies: ["IdP", "JOSE", "HTTP", "JSON"]),
         .target(name: "SampleApp", dependencies: ["JOSE", "HTTP", "JSON", "Essentials"]),
         // fork + setpgid + PR_SET_PDEATHSIG + exec for `mockidp serve -- COMMAND`.

@@ -94,24 +94,20 @@ extension FaultRule {
     /// `{"path": "/sso/jwks/*", "method"?, "status"?, "body"?, "latency_ms"?, "drop"?, "times"?}`
     public init(json: JSONValue, id: String) throws(IdPError) {
         let fields = try BodyFields(json)
+        try fields.refuseUnknown(Self.fields)
         let path = try fields.requiredString("path")
         let action: Action
         if try fields.bool("drop") == true {
             action = .drop
-        } else if let status = try fields.int("status") {
-            guard (100...599).contains(status) else { throw .invalidRequest(code: "invalid_request_parameters", message: "status must be 100-599") }
+        } else if let status = try fields.int("status", in: Limits.faultStatus) {
             action = .respond(status: Int(status), body: fields.object["body"])
-        } else if let latency = try fields.int("latency_ms") {
-            guard (0...60_000).contains(latency) else { throw .invalidRequest(code: "invalid_request_parameters", message: "latency_ms must be 0-60000") }
+        } else if let latency = try fields.int("latency_ms", in: Limits.faultLatencyMillis) {
             action = .delay(milliseconds: Int(latency))
         } else {
             throw .invalidRequest(code: "invalid_request_parameters", message: "a fault needs status, latency_ms or drop")
         }
         var times: Int?
-        if let count = try fields.int("times") {
-            guard count >= 1 else { throw .invalidRequest(code: "invalid_request_parameters", message: "times must be at least 1 (omit it for until-cleared)") }
-            times = Int(count)
-        }
+        if let count = try fields.int("times", in: Limits.faultTimes) { times = Int(count) }
         self.init(id: id, method: try fields.string("method"), path: path, action: action, times: times)
     }
 }

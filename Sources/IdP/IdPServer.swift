@@ -6,10 +6,12 @@ import JSON
 /// The journal is outermost so it records what the app got; CORS sits outside the fault so a
 /// browser sees an injected failure as such.
 public struct IdPResponder: HTTPResponder {
+    let idp: MockIdP
     let routes: RouterResponder
     let chain: any HTTPResponder
 
     public init(idp: MockIdP, log: (@Sendable (JournalEntry) -> Void)? = nil) {
+        self.idp = idp
         var router = Router()
         WorkOSRoutes(idp: idp).register(into: &router)
         AuthRoutes(idp: idp).register(into: &router)
@@ -24,7 +26,7 @@ public struct IdPResponder: HTTPResponder {
 
     public func respond(to request: HTTPRequest) -> HTTPResponse {
         // The control API is the test's own channel: no request ID, fault, CORS or journal entry.
-        if request.path.hasPrefix("/_mock/") { return routes.respond(to: request) }
+        if request.path.hasPrefix("/_mock/") { return idp.configuration.controlGuard.refusal(for: request) ?? routes.respond(to: request) }
         return chain.respond(to: request)
     }
 }

@@ -87,9 +87,10 @@ struct TokenMinter: Sendable {
     /// Applies the request's overrides to policy claims, then signs as asked.
     func sign(claims base: JSONObject, request: TokenRequest, keys: KeyRing, now: Int64) throws(IdPError) -> MintedToken {
         var claims = base
-        if request.issuedAtOffset != 0 { claims["iat"] = .int(now + request.issuedAtOffset) }
-        if let expiresIn = request.expiresIn { claims["exp"] = .int(now + expiresIn) }
-        if let notBeforeIn = request.notBeforeIn { claims["nbf"] = .int(now + notBeforeIn) }
+        // Saturating: the JSON decoder range-checks these, an in-process caller may not.
+        if request.issuedAtOffset != 0 { claims["iat"] = .int(now.saturatingAdd(request.issuedAtOffset)) }
+        if let expiresIn = request.expiresIn { claims["exp"] = .int(now.saturatingAdd(expiresIn)) }
+        if let notBeforeIn = request.notBeforeIn { claims["nbf"] = .int(now.saturatingAdd(notBeforeIn)) }
         for member in request.claims { claims[member.key] = member.value }
         for name in request.omit { claims[name] = nil }
         let payload = request.rawPayload.map { Array($0.utf8) } ?? JSONValue.object(claims).serialized()
@@ -147,9 +148,7 @@ extension TokenRequest {
     /// The `/_mock/tokens` body and the scenario `mint` step (README, "Control API").
     public init(json: JSONValue) throws(IdPError) {
         let fields = try BodyFields(json)
-        for key in fields.object.keys where !Self.fields.contains(key) {
-            throw .invalidRequest(code: "invalid_request_parameters", message: "unknown field '\(key)'; expected one of \(Self.fields.sorted().joined(separator: ", "))")
-        }
+        try fields.refuseUnknown(Self.fields)
         self.init(user: try fields.requiredString("user"), organization: try fields.string("organization"))
         claims = try fields.object("claims") ?? [:]
         header = try fields.object("header") ?? [:]
@@ -162,9 +161,9 @@ extension TokenRequest {
             self.sign = mode
         }
         kid = try fields.string("kid")
-        expiresIn = try fields.int("expires_in")
-        notBeforeIn = try fields.int("not_before_in")
-        issuedAtOffset = try fields.int("issued_at_offset") ?? 0
+        expiresIn = try fields.int("expires_in", in: Limits.timeOffsetSeconds)
+        notBeforeIn = try fields.int("not_before_in", in: Limits.timeOffsetSeconds)
+        issuedAtOffset = try fields.int("issued_at_offset", in: Limits.timeOffsetSeconds) ?? 0
         rawPayload = try fields.string("raw_payload")
         impersonatorEmail = try fields.string("impersonator")
     }

@@ -28,6 +28,7 @@ struct JournalRecorder: HTTPMiddleware {
             sequence: 0, timeMillis: idp.clock.nowMillis(), requestID: response.headers[RequestID.header] ?? "", method: request.method,
             path: request.path, query: request.query.encoded, headers: headers, status: response.dropsConnection ? 0 : response.status,
             flags: flags)
+        if response.status >= 400 { entry.errorBody = String(decoding: response.body.prefix(1024), as: UTF8.self) }
         entry.unknownParameters = KnownParameters.unknown(method: request.method, path: request.path, query: request.query,
                                                           bodyNames: KnownParameters.bodyNames(request, json: body))
         entry.sequence = idp.journal.record(entry)

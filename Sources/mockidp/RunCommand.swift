@@ -125,20 +125,6 @@ enum RunCommand: Subcommand {
         }
         configuration.seed = seed
         let jobs = try arguments.integer("jobs", in: 1...256) ?? ProcessInfo.processInfo.activeProcessorCount
-        let runner = try ConformanceRunner(profile: profile, idpConfiguration: configuration, placeholders: try placeholders(arguments))
-        defer { runner.stop() }
-        let interruption = RunInterruption(scenarios: scenarios, repeatCount: repeatCount, targetName: profile.name, targetURL: profile.baseURL) { report in
-            _ = writeReports(report, arguments)
-            print(ConsoleReporter(color: false, trace: false).summary(report))
-            fflush(nil)
-        }
-        interruption.arm()
-        try runner.start()
-        let console = ConsoleReporter(color: !arguments.has("no-color") && ConsoleReporter.colorWanted(), trace: arguments.has("trace"))
-        print("mockidp run: \(scenarios.count) scenario(s) × \(repeatCount) against \(profile.name) at \(runner.app?.baseURL ?? profile.baseURL) (mock IdP at \(runner.idp.baseURL), seed \(seed), \(jobs) job(s))")
-        fflush(nil)  // a CI log (a pipe) shows the run has started, not only once a scenario ends
-        if !arguments.has("no-preflight") { try runner.preflight() }
-        var index = 0
         var options = RunOptions()
         options.repeatCount = repeatCount
         options.jobs = jobs
@@ -150,6 +136,27 @@ enum RunCommand: Subcommand {
             guard let seed = UInt64(text) else { throw UsageError("--shuffle takes a whole-number seed, not '\(text)'") }
             options.shuffleSeed = seed
         }
+        let runner = try ConformanceRunner(profile: profile, idpConfiguration: configuration, placeholders: try placeholders(arguments))
+        defer { runner.stop() }
+        let interruption = RunInterruption(scenarios: scenarios, repeatCount: repeatCount, targetName: profile.name, targetURL: profile.baseURL) { report in
+            _ = writeReports(report, arguments)
+            print(ConsoleReporter(color: false, trace: false).summary(report))
+            fflush(nil)
+        }
+        interruption.arm()
+        let console = ConsoleReporter(color: !arguments.has("no-color") && ConsoleReporter.colorWanted(), trace: arguments.has("trace"))
+        do {
+            try runner.start()
+            print("mockidp run: \(scenarios.count) scenario(s) × \(repeatCount) against \(profile.name) at \(runner.app?.baseURL ?? profile.baseURL) (mock IdP at \(runner.idp.baseURL), seed \(seed), \(jobs) job(s))")
+            fflush(nil)  // a CI log (a pipe) shows the run has started, not only once a scenario ends
+            if !arguments.has("no-preflight") { try runner.preflight() }
+        } catch {
+            // A signal's handler stops the app, so start or preflight can fail *because* of it:
+            // then the handler reports and exits, and this thread must not exit first.
+            interruption.finish {}
+            throw error
+        }
+        var index = 0
         var report = runner.run(scenarios, options: options) { result in
             index += 1
             interruption.finished(result)

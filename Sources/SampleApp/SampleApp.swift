@@ -7,6 +7,7 @@ import HTTP
 import JOSE
 import JSON
 import Synchronization
+import Essentials
 
 /// The reference app: a small backend that signs users in with a WorkOS-compatible IdP the
 /// way production apps do (bearer access token → verified claims → IdP user and memberships →
@@ -44,15 +45,15 @@ public final class SampleApp: Sendable {
                                 lastLogin: SharedSlot())
         var router = Router()
         router.get("/health") { _ in .json(["status": "ok"]) }
-        router.post("/v1/auth/web/callback") { handlers.callback($0) }
-        router.get("/v1/organizations/{org_id}/credentials") { handlers.listCredentials($0) }
-        router.post("/v1/organizations/{org_id}/credentials") { handlers.createCredential($0) }
-        router.delete("/v1/organizations/{org_id}/credentials/{credential_id}") { handlers.deleteCredential($0) }
+        router.post("/v1/auth/web/callback") { try handlers.callback($0) }
+        router.get("/v1/organizations/{org_id}/credentials") { try handlers.listCredentials($0) }
+        router.post("/v1/organizations/{org_id}/credentials") { try handlers.createCredential($0) }
+        router.delete("/v1/organizations/{org_id}/credentials/{credential_id}") { try handlers.deleteCredential($0) }
         if configuration.testMode {
-            router.get("/_test/introspect") { handlers.introspect($0) }
-            router.post("/_test/faults") { handlers.armFault($0) }
+            router.get("/_test/introspect") { try handlers.introspect($0) }
+            router.post("/_test/faults") { try handlers.armFault($0) }
             router.delete("/_test/faults") { handlers.clearFaults($0) }
-            router.post("/_test/seed") { handlers.seed($0) }
+            router.post("/_test/seed") { try handlers.seed($0) }
             router.post("/_test/reset") { handlers.reset($0) }
         }
         responder = router.freeze()
@@ -102,14 +103,9 @@ private struct Handlers: Sendable {
 
     // MARK: - Callback
 
-    func callback(_ request: HTTPRequest) -> HTTPResponse {
-        guard let token = request.bearerToken else { return Self.invalidToken("missing bearer token") }
-        let verified: VerifiedClaims
-        do {
-            verified = try verifier.verify(token)
-        } catch {
-            return Self.verificationFailure(error)
-        }
+    func callback(_ request: HTTPRequest) throws -> HTTPResponse {
+        guard let token = request.bearerToken else { throw AppFailure.invalidToken("missing bearer token") }
+        let verified = try verifier.verify(token)
         let claims = verified.claims
         let subject = verified.subject
 
@@ -117,7 +113,7 @@ private struct Handlers: Sendable {
         let idempotencyKey: String
         switch callbackKey(claims: claims, subject: subject, issuer: verified.issuer ?? "") {
         case .some(let key): idempotencyKey = key
-        case .none: return Self.invalidToken("missing token_id or session_id")
+        case .none: throw AppFailure.invalidToken("missing token_id or session_id")
         }
         // BUG (unused-idempotency-key): computed above, then ignored.
         let usedKey: String? = bug == .unusedIdempotencyKey ? nil : idempotencyKey
@@ -131,44 +127,36 @@ private struct Handlers: Sendable {
         if let claimedEmail {
             email = claimedEmail
         } else {
-            do {
-                guard let user = try directory.user(id: subject) else { return Self.invalidToken("unknown_user") }
-                // The IdP's answer must be about the token's subject, or nothing can be trusted.
-                guard user.id == subject else { return Self.invalidToken("user_id_mismatch") }
-                email = user.email
-            } catch {
-                return Self.upstreamFailure(error)
-            }
+            guard let user = try directory.user(id: subject) else { throw AppFailure.invalidToken("unknown_user") }
+            // The IdP's answer must be about the token's subject, or nothing can be trusted.
+            guard user.id == subject else { throw AppFailure.invalidToken("user_id_mismatch") }
+            email = user.email
         }
 
         // Step 5: memberships, mapped to app organizations through external_id.
         var candidates: [MembershipCandidate] = []
-        do {
-            for membership in try directory.activeMemberships(userID: subject) {
-                let appOrganizationID: String?
-                if bug == .idSpaceConfusion {
-                    // BUG (id-space-confusion): an IdP org ID is looked up among app org IDs.
-                    appOrganizationID = membership.organizationID
-                } else {
-                    appOrganizationID = try directory.organizationExternalID(id: membership.organizationID)
-                }
-                if bug == .appIDSentToIdP, let appOrganizationID {
-                    // BUG (app-id-sent-to-idp): "refresh" the name by the app's own org ID; the
-                    // IdP answers 404 for an ID that is not its own, and the result is ignored.
-                    _ = try? directory.organizationExternalID(id: appOrganizationID)
-                }
-                candidates.append(MembershipCandidate(appOrganizationID: appOrganizationID, idpOrganizationID: membership.organizationID,
-                                                      role: membership.role))
+        for membership in try directory.activeMemberships(userID: subject) {
+            let appOrganizationID: String?
+            if bug == .idSpaceConfusion {
+                // BUG (id-space-confusion): an IdP org ID is looked up among app org IDs.
+                appOrganizationID = membership.organizationID
+            } else {
+                appOrganizationID = try directory.organizationExternalID(id: membership.organizationID)
             }
-        } catch {
-            return Self.upstreamFailure(error)
+            if bug == .appIDSentToIdP, let appOrganizationID {
+                // BUG (app-id-sent-to-idp): "refresh" the name by the app's own org ID; the
+                // IdP answers 404 for an ID that is not its own, and the result is ignored.
+                _ = try? directory.organizationExternalID(id: appOrganizationID)
+            }
+            candidates.append(MembershipCandidate(appOrganizationID: appOrganizationID, idpOrganizationID: membership.organizationID,
+                                                  role: membership.role))
         }
 
         // Steps 6 and 7: provision and answer.
         let input = LoginInput(idpUserID: subject, email: email, memberships: candidates, idempotencyKey: usedKey,
                                now: configuration.clock(),
                                resolveByEmail: bug == .emailClaimSkipsMismatch ? claimedEmail : nil)
-        return provision(input)
+        return try provision(input)
     }
 
     /// The idempotency key, or nil when the token has no usable jti or sid.
@@ -203,7 +191,7 @@ private struct Handlers: Sendable {
         }
     }
 
-    private func provision(_ input: LoginInput) -> HTTPResponse {
+    private func provision(_ input: LoginInput) throws -> HTTPResponse {
         if bug == .concurrentDuplicateProvisioning {
             // BUG (concurrent-duplicate-provisioning): check, release the lock, then insert without
             // checking again. The pause widens the window the way an async DB round trip would;
@@ -218,7 +206,7 @@ private struct Handlers: Sendable {
                 sched_yield()
                 usleep(25_000)
                 let result = database.withLock { $0.firstLogin(input, halfProvisioned: false) }
-                return Self.respond(result)
+                return Self.respond(try result.get())
             }
         }
         var sawNoAccount = false
@@ -239,7 +227,7 @@ private struct Handlers: Sendable {
         }
         guard let result else {
             // A user row without workspace or member cannot be produced by this code; say so.
-            return .json(["error": "inconsistent_state"], status: 500)
+            throw AppFailure(status: 500, "inconsistent_state")
         }
         if bug == .responseFromSharedVariable, case .success(let stored) = result {
             // BUG (response-from-shared-variable): written here, read back after a pause in
@@ -249,7 +237,7 @@ private struct Handlers: Sendable {
             usleep(25_000)
             return Self.respond(lastLogin.withLock { $0 } ?? stored)
         }
-        return Self.respond(result)
+        return Self.respond(try result.get())
     }
 
     // MARK: - Organization credentials
@@ -259,45 +247,37 @@ private struct Handlers: Sendable {
         case write
     }
 
-    private enum Authorization {
-        case allowed(userID: String)
-        case refused(HTTPResponse)
-    }
-
-    /// The verified caller's app user ID and role in the organization, or the refusal.
-    private func authorize(_ request: HTTPRequest, _ access: Access) -> Authorization {
-        guard let token = request.bearerToken else { return .refused(Self.invalidToken("missing bearer token")) }
-        let verified: VerifiedClaims
-        do {
-            verified = try verifier.verify(token)
-        } catch {
-            return .refused(Self.verificationFailure(error))
-        }
-        let organizationID = request.pathParameters["org_id"] ?? ""
+    /// The verified caller's app user ID, or the refusal (thrown) when it may not have `access`
+    /// to the organization.
+    @discardableResult
+    private func authorize(_ request: HTTPRequest, _ access: Access) throws -> String {
+        guard let token = request.bearerToken else { throw AppFailure.invalidToken("missing bearer token") }
+        let verified = try verifier.verify(token)
+        let organizationID = try request.pathParameters.require("org_id")
         let bug = self.bug
-        return database.withLock { database -> Authorization in
+        return try database.withLock { database -> Result<String, AppFailure> in
             guard let user = database.users.first(where: { $0.idpUserID == verified.subject }) else {
-                return .refused(.json(["error": "forbidden", "reason": "user not provisioned; sign in first"], status: 403))
+                return .failure(.forbidden("user not provisioned; sign in first"))
             }
             // Non-members learn nothing about the organization: 404, as if it did not exist.
             guard database.organizations[organizationID] != nil,
                 let membership = database.memberships.first(where: { $0.userID == user.id && $0.organizationID == organizationID })
             else {
-                return .refused(.json(["error": "not_found"], status: 404))
+                return .failure(.notFound)
             }
             // The role comes from the app's membership rows (synced from the IdP at login), never
             // from the token's `role` claim.
             if access == .write, bug != .memberWritesOrgCredentials, !["owner", "admin"].contains(membership.role) {
-                return .refused(.json(["error": "forbidden", "reason": .string("role '\(membership.role)' cannot change credentials")], status: 403))
+                return .failure(.forbidden("role '\(membership.role)' cannot change credentials"))
             }
             // BUG (member-writes-org-credentials): with the bug, membership alone was enough.
-            return .allowed(userID: user.id)
-        }
+            return .success(user.id)
+        }.get()
     }
 
-    func listCredentials(_ request: HTTPRequest) -> HTTPResponse {
-        if case .refused(let refusal) = authorize(request, .read) { return refusal }
-        let organizationID = request.pathParameters["org_id"] ?? ""
+    func listCredentials(_ request: HTTPRequest) throws -> HTTPResponse {
+        try authorize(request, .read)
+        let organizationID = try request.pathParameters.require("org_id")
         let rows = database.withLock { $0.credentials.filter { $0.organizationID == organizationID } }
         return .json(["data": .array(rows.map { credential in
             ["id": .string(credential.id), "name": .string(credential.name),
@@ -305,25 +285,20 @@ private struct Handlers: Sendable {
         })])
     }
 
-    func createCredential(_ request: HTTPRequest) -> HTTPResponse {
-        if case .refused(let refusal) = authorize(request, .write) { return refusal }
-        let body: JSONValue
-        do {
-            body = request.body.isEmpty ? [:] : try request.json()
-        } catch {
-            return Self.badRequest("the body is not JSON: \(error)")
-        }
-        guard let name = body["name"]?.nonBlankString else { return Self.badRequest("name must be a non-empty string") }
-        let credential = OrganizationCredential(id: Identifiers.uuid(), organizationID: request.pathParameters["org_id"] ?? "",
+    func createCredential(_ request: HTTPRequest) throws -> HTTPResponse {
+        try authorize(request, .write)
+        let body: JSONValue = try request.body.isEmpty ? [:] : Self.jsonBody(request)
+        guard let name = body["name"]?.nonBlankString else { throw AppFailure.badRequest("name must be a non-empty string") }
+        let credential = OrganizationCredential(id: Identifiers.uuid(), organizationID: try request.pathParameters.require("org_id"),
                                                 name: name, secret: Identifiers.secret(prefix: "oc_"), createdAt: configuration.clock())
         database.withLock { $0.credentials.append(credential) }
         return .json(["id": .string(credential.id), "name": .string(credential.name), "secret": .string(credential.secret)], status: 201)
     }
 
-    func deleteCredential(_ request: HTTPRequest) -> HTTPResponse {
-        if case .refused(let refusal) = authorize(request, .write) { return refusal }
-        let organizationID = request.pathParameters["org_id"] ?? ""
-        let credentialID = request.pathParameters["credential_id"] ?? ""
+    func deleteCredential(_ request: HTTPRequest) throws -> HTTPResponse {
+        try authorize(request, .write)
+        let organizationID = try request.pathParameters.require("org_id")
+        let credentialID = try request.pathParameters.require("credential_id")
         let removed = database.withLock { database -> Bool in
             guard let index = database.credentials.firstIndex(where: { $0.id == credentialID && $0.organizationID == organizationID }) else {
                 return false
@@ -331,32 +306,28 @@ private struct Handlers: Sendable {
             database.credentials.remove(at: index)
             return true
         }
-        return removed ? .empty(status: 204) : .json(["error": "not_found"], status: 404)
+        guard removed else { throw AppFailure.notFound }
+        return .empty(status: 204)
     }
 
     // MARK: - Test mode
 
-    func introspect(_ request: HTTPRequest) -> HTTPResponse {
+    func introspect(_ request: HTTPRequest) throws -> HTTPResponse {
         guard let idpUserID = request.query["idp_user_id"], !idpUserID.isEmpty else {
-            return Self.badRequest("idp_user_id is required")
+            throw AppFailure.badRequest("idp_user_id is required")
         }
         return .json(database.withLock { $0.introspect(idpUserID: idpUserID) })
     }
 
-    func armFault(_ request: HTTPRequest) -> HTTPResponse {
-        let body: JSONValue
-        do {
-            body = try request.json()
-        } catch {
-            return Self.badRequest("the body is not JSON: \(error)")
-        }
+    func armFault(_ request: HTTPRequest) throws -> HTTPResponse {
+        let body = try Self.jsonBody(request)
         guard let name = body["point"]?.stringValue, let point = FaultPoint(rawValue: name) else {
-            return Self.badRequest("point must be one of \(FaultPoint.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw AppFailure.badRequest("point must be one of \(FaultPoint.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         var times: Int?
         if let value = body["times"], value != .null {
             guard let count = value.intValue, count >= 1, count <= 1_000_000 else {
-                return Self.badRequest("times must be a positive integer (omit it to fail until cleared)")
+                throw AppFailure.badRequest("times must be a positive integer (omit it to fail until cleared)")
             }
             times = Int(count)
         }
@@ -369,21 +340,16 @@ private struct Handlers: Sendable {
         return .empty(status: 204)
     }
 
-    func seed(_ request: HTTPRequest) -> HTTPResponse {
-        let body: JSONValue
-        do {
-            body = try request.json()
-        } catch {
-            return Self.badRequest("the body is not JSON: \(error)")
-        }
-        guard let entries = body["organizations"]?.arrayValue else { return Self.badRequest("organizations must be an array") }
+    func seed(_ request: HTTPRequest) throws -> HTTPResponse {
+        let body = try Self.jsonBody(request)
+        guard let entries = body["organizations"]?.arrayValue else { throw AppFailure.badRequest("organizations must be an array") }
         var organizations: [AppOrganization] = []
         for (index, entry) in entries.enumerated() {
             // App org IDs are whatever the caller says: normally the IdP orgs' external_id UUIDs,
             // in adversarial runs deliberately IdP-looking strings.
-            guard let id = entry["id"]?.stringValue, !id.isEmpty else { return Self.badRequest("organizations[\(index)].id must be a non-empty string") }
+            guard let id = entry["id"]?.stringValue, !id.isEmpty else { throw AppFailure.badRequest("organizations[\(index)].id must be a non-empty string") }
             if let name = entry["name"], name.stringValue == nil, name != .null {
-                return Self.badRequest("organizations[\(index)].name must be a string")
+                throw AppFailure.badRequest("organizations[\(index)].name must be a string")
             }
             organizations.append(AppOrganization(id: id, name: entry["name"]?.stringValue ?? id))
         }
@@ -408,29 +374,11 @@ private struct Handlers: Sendable {
         HTTPResponse(status: stored.status, headers: ["Content-Type": "application/json"], body: stored.body)
     }
 
-    static func respond(_ result: Result<StoredResponse, ProvisioningFailure>) -> HTTPResponse {
-        switch result {
-        case .success(let stored): return respond(stored)
-        case .failure: return .json(["error": "provisioning_failed"], status: 503)
+    static func jsonBody(_ request: HTTPRequest) throws(AppFailure) -> JSONValue {
+        do {
+            return try request.json()
+        } catch {
+            throw .badRequest("the body is not JSON: \(error)")
         }
-    }
-
-    static func invalidToken(_ reason: String) -> HTTPResponse {
-        .json(["error": "invalid_token", "reason": .string(reason)], status: 401)
-    }
-
-    static func verificationFailure(_ failure: VerificationFailure) -> HTTPResponse {
-        switch failure {
-        case .invalid(let reason): return invalidToken(reason)
-        case .jwksUnavailable(let reason): return .json(["error": "jwks_unavailable", "reason": .string(reason)], status: 503)
-        }
-    }
-
-    static func upstreamFailure(_ error: UpstreamError) -> HTTPResponse {
-        .json(["error": "idp_unavailable", "reason": .string(error.description)], status: 502)
-    }
-
-    static func badRequest(_ reason: String) -> HTTPResponse {
-        .json(["error": "invalid_request", "reason": .string(reason)], status: 400)
     }
 }

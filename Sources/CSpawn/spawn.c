@@ -15,6 +15,14 @@
 #endif
 
 pid_t mockidp_spawn_group(char *const argv[], char *const envp[]) {
+    return mockidp_spawn_group_with(argv, envp, -1, SIGTERM);
+}
+
+pid_t mockidp_spawn_group_with(char *const argv[], char *const envp[], int output_fd, int death_signal) {
+    return mockidp_spawn_group_in(argv, envp, output_fd, death_signal, NULL);
+}
+
+pid_t mockidp_spawn_group_in(char *const argv[], char *const envp[], int output_fd, int death_signal, const char *directory) {
     // The child reports a failed exec through this close-on-exec pipe: EOF means exec worked.
     int report[2];
     if (pipe2(report, O_CLOEXEC) != 0) return -errno;
@@ -30,7 +38,7 @@ pid_t mockidp_spawn_group(char *const argv[], char *const envp[]) {
         close(report[0]);
         setpgid(0, 0);
 #if defined(__linux__)
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        prctl(PR_SET_PDEATHSIG, death_signal);
         // The parent may have died between fork and prctl: then nobody would send the signal.
         if (getppid() != parent) _exit(129);
 #endif
@@ -39,12 +47,18 @@ pid_t mockidp_spawn_group(char *const argv[], char *const envp[]) {
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        if (output_fd >= 0) {
+            int null_fd = open("/dev/null", O_RDONLY);
+            if (null_fd >= 0) dup2(null_fd, 0);
+            dup2(output_fd, 1);
+            dup2(output_fd, 2);
+        }
 #if defined(__linux__)
         // Only stdin, stdout and stderr reach the app: serve's sockets and any pipe it inherited
         // must not be held open by the app (a test runner waiting for EOF would wait for it).
         close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 #endif
-        execvpe(argv[0], argv, envp);
+        if (directory == NULL || chdir(directory) == 0) execvpe(argv[0], argv, envp);
         int failure = errno;
         ssize_t ignored = write(report[1], &failure, sizeof failure);
         (void)ignored;

@@ -8,8 +8,7 @@ public final class AppTarget: @unchecked Sendable {
     public let profile: TargetProfile
     public let baseURL: String
     let client: HTTPClient
-    private var process: Process?
-    private var logFile: URL?
+    private var process: AppProcessGroup?
 
     /// Values for `{placeholder}`s in the profile: `mockidp`, `app_port`, `idp_base_url`, `issuer`,
     /// `jwks_url`, `client_id`, `api_key`, plus any given with `--set name=value`.
@@ -26,6 +25,9 @@ public final class AppTarget: @unchecked Sendable {
         configuration.readTimeout = .seconds(8)
         // A retried POST would count twice in replay and race scenarios: every send happens once.
         configuration.retryStaleConnections = false
+        // As much as a browser takes (Chromium: 256 KiB of response headers): an app that sets
+        // a huge cookie is judged by the cookie rules, not cut off by the runner.
+        configuration.limits.maxHeadSize = 256 * 1024
         client = HTTPClient(configuration: configuration)
     }
 
@@ -51,29 +53,39 @@ public final class AppTarget: @unchecked Sendable {
         return UInt16(bigEndian: address.sin_port)
     }
 
+    /// Every `{placeholder}` in the profile has a value; otherwise a profile error naming it.
+    public func checkPlaceholders() throws(ConfigError) {
+        var fields: [(field: String, text: String)] = [("base_url", profile.baseURL)]
+        if let start = profile.start {
+            fields += start.command.enumerated().map { ("start.command[\($0.offset)]", $0.element) }
+            fields += start.environment.sorted { $0.key < $1.key }.map { ("start.env.\($0.key)", $0.value) }
+            if let cwd = start.cwd { fields.append(("start.cwd", cwd)) }
+        }
+        if let redirectURI = profile.codeFlow?.redirectURI { fields.append(("callback.redirect_uri", redirectURI)) }
+        for (field, text) in fields {
+            let filled = Self.fill(text, placeholders)
+            guard let open = filled.range(of: #"\{[A-Za-z_][A-Za-z0-9_]*\}"#, options: .regularExpression) else { continue }
+            let name = filled[open].dropFirst().dropLast()
+            throw ConfigError(file: profile.file, field: field,
+                              message: "{\(name)} has no value: pass --set \(name)=VALUE (filled by the runner: \(placeholders.keys.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    /// Stops the app and starts it again (`start.restart`), dropping pooled connections to the old process.
+    public func restart() throws(AppUnreachable) {
+        stop()
+        client.closeIdleConnections()
+        try start()
+    }
+
     /// Starts the app (if the profile says how) and waits until its readiness path answers.
     public func start() throws(AppUnreachable) {
         if let start = profile.start {
             let command = start.command.map { Self.fill($0, placeholders) }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: command[0].contains("/") ? command[0] : "/usr/bin/env")
-            process.arguments = command[0].contains("/") ? Array(command.dropFirst()) : command
             var environment = ProcessInfo.processInfo.environment
             for (name, value) in start.environment { environment[name] = Self.fill(value, placeholders) }
-            process.environment = environment
-            let log = FileManager.default.temporaryDirectory.appendingPathComponent("mockidp-app-\(UUID().uuidString).log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-            if let handle = try? FileHandle(forWritingTo: log) {
-                process.standardOutput = handle
-                process.standardError = handle
-            }
-            logFile = log
-            do {
-                try process.run()
-            } catch {
-                throw AppUnreachable("app unreachable: cannot start '\(command.joined(separator: " "))': \(error.localizedDescription)")
-            }
-            self.process = process
+            let cwd = start.cwd.map { Self.fill($0, placeholders) }
+            process = try AppProcessGroup.start(command: command, environment: environment, directory: cwd)
         }
         let timeout = profile.start?.timeoutSeconds ?? 10
         let readyURL = baseURL + (profile.start?.readyPath ?? "/")
@@ -82,7 +94,7 @@ public final class AppTarget: @unchecked Sendable {
         // Polling is the only readiness signal an arbitrary app offers; bounded by the timeout.
         while Date() < deadline {
             if let process, !process.isRunning {
-                throw AppUnreachable("app unreachable: the app exited with status \(process.terminationStatus) before it was ready\n\(logTail())")
+                throw AppUnreachable("app unreachable: the app exited with \(process.terminationDescription) before it was ready\n\(logTail())")
             }
             do {
                 let response = try client.send(.get(readyURL))
@@ -98,21 +110,15 @@ public final class AppTarget: @unchecked Sendable {
     }
 
     public func stop() {
-        guard let process, process.isRunning else { return }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(3)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        if let logFile { try? FileManager.default.removeItem(at: logFile) }
+        process?.stop()
     }
 
     deinit { stop() }
 
     /// The last lines the app printed, for "app unreachable" reports.
     public func logTail(lines: Int = 15) -> String {
-        guard let logFile, let text = try? String(contentsOf: logFile, encoding: .utf8), !text.isEmpty else { return "" }
-        return "app output (last lines):\n" + text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+        guard let text = process?.output(lastLines: lines), !text.isEmpty else { return "" }
+        return "app output (last lines):\n" + text
     }
 
     public var isRunning: Bool { process?.isRunning ?? true }
@@ -131,6 +137,12 @@ public final class AppTarget: @unchecked Sendable {
             return ClientRequest(method: profile.callback.method, url: url, json: [field: .string(token)], headers: headers)
         case .form(let field):
             return ClientRequest(method: profile.callback.method, url: url, form: [(name: field, value: token)], headers: headers)
+        case .query(let name):
+            let separator = url.contains("?") ? "&" : "?"
+            return ClientRequest(method: profile.callback.method, url: url + separator + QueryParameters.encode([(name: name, value: token)]), headers: headers)
+        case .cookie(let name):
+            headers.add("Cookie", "\(name)=\(token)")
+            return ClientRequest(method: profile.callback.method, url: url, headers: headers)
         }
     }
 

@@ -5,8 +5,13 @@ import JSON
 
 public struct RunOptions: Sendable {
     public var repeatCount = 1
-    /// Scenarios run at once; those that touch shared mock state always run alone.
+    /// Scenarios run at once; those that touch shared mock state always run alone, and a
+    /// profile that restarts its app between scenarios runs them one by one.
     public var jobs = 1
+    /// Waits longer than this skip the scenario with a reason (never cut short quietly).
+    public var maxWait: Double = 120
+    /// Run the scenarios in a seeded random order: verdicts must not depend on order.
+    public var shuffleSeed: UInt64?
     public init() {}
 }
 
@@ -17,8 +22,11 @@ public final class ConformanceRunner {
     public let idp: MockIdP
     let server: IdPServer
     public private(set) var app: AppTarget?
-    /// The previous scenario rotated keys: the app may still cache them.
-    private var keysChangedByLastScenario = false
+    /// A scenario rotated keys and the app may cache them until then (no cache-clearing reset).
+    private var cacheSettlesAt: Date?
+    /// The family of the previous scenario, for `start.restart: family`.
+    private var lastFamily: String?
+    private var maxWait: Double = 120
     let extraPlaceholders: [String: String]
     let executable: String
 
@@ -36,6 +44,8 @@ public final class ConformanceRunner {
         var values = [
             "mockidp": executable, "idp_base_url": idp.baseURL, "issuer": idp.issuer, "jwks_url": idp.jwksURL,
             "client_id": idp.configuration.clientID, "api_key": idp.configuration.apiKey,
+            // The profile's own folder, so a profile can name files beside it wherever it is run from.
+            "profile_dir": URL(fileURLWithPath: profile.file).standardizedFileURL.deletingLastPathComponent().path,
         ]
         for (name, value) in extraPlaceholders { values[name] = value }
         return values
@@ -45,6 +55,7 @@ public final class ConformanceRunner {
     public func start() throws {
         try server.start(host: "127.0.0.1", port: 0)
         let target = AppTarget(profile: profile, placeholders: placeholders)
+        try target.checkPlaceholders()
         app = target
         try target.start()
     }
@@ -58,9 +69,17 @@ public final class ConformanceRunner {
     public func run(_ scenarios: [Scenario], options: RunOptions = RunOptions(), progress: (ScenarioResult) -> Void = { _ in }) -> RunReport {
         let started = Date()
         var results: [ScenarioResult] = []
+        maxWait = options.maxWait
+        var ordered = scenarios
+        if let seed = options.shuffleSeed {
+            var generator = SeededGenerator(seed: seed)
+            ordered.shuffle(using: &generator)
+        }
+        // Restarting the app between scenarios and sharing it between threads do not mix.
+        let jobs = (profile.start?.restart ?? .never) == .never ? options.jobs : 1
         for iteration in 1...max(1, options.repeatCount) {
-            if options.jobs > 1 {
-                for var result in runConcurrently(scenarios, jobs: options.jobs, progress: { result in
+            if jobs > 1 {
+                for var result in runConcurrently(ordered, jobs: jobs, progress: { result in
                     var numbered = result
                     numbered.iteration = iteration
                     progress(numbered)
@@ -70,7 +89,7 @@ public final class ConformanceRunner {
                 }
                 continue
             }
-            for scenario in scenarios {
+            for scenario in ordered {
                 var result = runOne(scenario)
                 result.iteration = iteration
                 results.append(result)
@@ -91,13 +110,16 @@ public final class ConformanceRunner {
             // One reset for the whole batch: a reset between shared scenarios would wipe rows
             // another one is still using.
             let setupError: String?
-            do {
-                try prepare(scenarios[shared[0]], ScenarioContext(scenario: scenarios[shared[0]], idp: idp, app: app))
-                setupError = nil
-            } catch {
-                setupError = "\(error)"
+            if let unsettled = isolate(scenarios[shared[0]], app) {
+                setupError = unsettled.reason ?? "the app's key cache could not settle"
+            } else {
+                do {
+                    try prepare(scenarios[shared[0]], ScenarioContext(scenario: scenarios[shared[0]], idp: idp, app: app))
+                    setupError = nil
+                } catch {
+                    setupError = "\(error)"
+                }
             }
-            keysChangedByLastScenario = false
             let queue = ResultQueue()
             let next = TicketCounter()
             let box = SharedRunner(runner: self)
@@ -137,23 +159,43 @@ public final class ConformanceRunner {
 
     public func runOne(_ scenario: Scenario) -> ScenarioResult { runOne(scenario, reset: true) }
 
-    /// `reset: false` runs in a shared batch: no reset of the mock or the app, which other
-    /// scenarios are using at the same moment.
+    /// `reset: false` runs in a shared batch: no reset, restart or cache wait for the mock or
+    /// the app, which other scenarios are using at the same moment.
     func runOne(_ scenario: Scenario, reset: Bool) -> ScenarioResult {
         let started = DispatchTime.now().uptimeNanoseconds
         func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
         let missing = scenario.requires.filter { !profile.capabilities.contains($0) }
         if !missing.isEmpty {
-            return ScenarioResult(scenario: scenario, verdict: .skipped, seconds: 0, reason: "requires capability: \(missing.joined(separator: ", "))")
+            return ScenarioResult(scenario: scenario, verdict: .notApplicable, seconds: 0,
+                                  reason: "the profile offers no \(missing.joined(separator: ", ")) (requires: \(missing.joined(separator: ", ")))")
         }
-        guard let app, app.isRunning else {
-            return ScenarioResult(scenario: scenario, verdict: .error, seconds: 0, reason: "app unreachable: the app is not running\n\(self.app?.logTail() ?? "")")
+        do {
+            try StepExecutor.checkWaits(scenario.steps, profile: profile, maxWait: maxWait)
+        } catch let missing as NotApplicable {
+            return ScenarioResult(scenario: scenario, verdict: .notApplicable, seconds: 0, reason: missing.description)
+        } catch {
+            return ScenarioResult(scenario: scenario, verdict: .skipped, seconds: 0, reason: "\(error)")
+        }
+        guard let app else {
+            return ScenarioResult(scenario: scenario, verdict: .error, seconds: 0, reason: "app unreachable: the app is not running")
+        }
+        if reset, let unsettled = isolate(scenario, app) { return unsettled }
+        guard app.isRunning else {
+            return ScenarioResult(scenario: scenario, verdict: .error, seconds: 0, reason: "app unreachable: the app is not running\n\(app.logTail())")
         }
         let context = ScenarioContext(scenario: scenario, idp: idp, app: app)
-        defer { if reset { keysChangedByLastScenario = context.keysChanged } }
+        context.maxWait = maxWait
+        defer { if reset { noteKeyChanges(context) } }
         do {
             if reset { try prepare(scenario, context) }
             try StepExecutor(context: context).run(scenario.steps)
+        } catch let missing as NotApplicable {
+            if !context.findings.isEmpty {
+                return ScenarioResult(scenario: scenario, verdict: .fail, seconds: seconds(), findings: context.findings, transcript: context.transcript)
+            }
+            return ScenarioResult(scenario: scenario, verdict: .notApplicable, seconds: seconds(), reason: missing.description, transcript: context.transcript)
+        } catch let wait as WaitTooLong {
+            return ScenarioResult(scenario: scenario, verdict: .skipped, seconds: seconds(), reason: wait.description, transcript: context.transcript)
         } catch {
             let unreachable = !app.isRunning
             let reason = unreachable ? "app unreachable: the app exited during the scenario (\(error))\n\(app.logTail())" : "\(error)"
@@ -163,8 +205,98 @@ public final class ConformanceRunner {
             return ScenarioResult(scenario: scenario, verdict: .error, seconds: seconds(), findings: context.findings,
                                   reason: "app unreachable: the app exited during the scenario\n\(app.logTail())", transcript: context.transcript)
         }
+        if context.findings.isEmpty, !context.notApplicable.isEmpty {
+            // Every check that could be read held, but one that decides the verdict could not be read.
+            return ScenarioResult(scenario: scenario, verdict: .notApplicable, seconds: seconds(),
+                                  reason: context.notApplicable.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: "; "),
+                                  transcript: context.transcript)
+        }
         return ScenarioResult(scenario: scenario, verdict: context.findings.isEmpty ? .pass : .fail, seconds: seconds(),
                               findings: context.findings, transcript: context.transcript)
+    }
+
+    /// Restarts the app when the profile asks for it, and otherwise lets a JWKS cache filled by
+    /// an earlier rotation expire. A result when the scenario cannot start clean.
+    private func isolate(_ scenario: Scenario, _ app: AppTarget) -> ScenarioResult? {
+        let restart: Bool
+        switch profile.start?.restart ?? .never {
+        case .scenario: restart = true
+        case .family: restart = lastFamily != nil && lastFamily != scenario.family
+        case .never: restart = false
+        }
+        lastFamily = scenario.family
+        if restart {
+            do {
+                try app.restart()
+            } catch {
+                return ScenarioResult(scenario: scenario, verdict: .error, seconds: 0, reason: error.description)
+            }
+            cacheSettlesAt = nil
+        }
+        guard let settles = cacheSettlesAt else { return nil }
+        let remaining = settles.timeIntervalSinceNow
+        if remaining > maxWait, profile.start != nil {
+            // Waiting the cache out would take too long: a fresh process has no cache at all.
+            do {
+                try app.restart()
+            } catch {
+                return ScenarioResult(scenario: scenario, verdict: .error, seconds: 0, reason: error.description)
+            }
+            cacheSettlesAt = nil
+            return nil
+        }
+        if remaining > maxWait {
+            return ScenarioResult(scenario: scenario, verdict: .skipped, seconds: 0,
+                                  reason: "an earlier scenario rotated the mock's keys and the app may cache them for \(StepExecutor.format(remaining)) s more (capabilities.jwks_cache_ttl_seconds in \(profile.file)), longer than --max-wait \(StepExecutor.format(maxWait)) s: use start.restart, a reset hook with clears_jwks_cache, or raise --max-wait")
+        }
+        // The mock is back to its original keys; an app without a cache-clearing reset sees
+        // them only once its cache expires.
+        if remaining > 0 { usleep(useconds_t(remaining * 1_000_000)) }
+        cacheSettlesAt = nil
+        return nil
+    }
+
+    private func noteKeyChanges(_ context: ScenarioContext) {
+        guard context.keysChanged, !profile.resetClearsJWKSCache, profile.start?.restart != .scenario, let ttl = profile.jwksCacheTTLSeconds else { return }
+        cacheSettlesAt = Date().addingTimeInterval(ttl + (profile.jwksCooldownSeconds ?? 0) + 0.1)
+    }
+
+    /// One plain login (a fresh user, a valid token) must be accepted before the suite runs:
+    /// otherwise every scenario would fail for the same reason. Throws, quoting what the app and
+    /// the mock answered.
+    public func preflight() throws(AppUnreachable) {
+        guard let app else { return }
+        let steps: [Step] = [
+            .user(UserStep(name: "u", fixture: nil)),
+            .mint(MintStep(name: "t", request: ["user": "u"])),
+            .callback(CallbackStep(name: "r", token: "t", noToken: false)),
+        ]
+        let scenario = Scenario(file: profile.file, id: "preflight", family: "preflight", title: "one plain login is accepted", steps: steps)
+        let context = ScenarioContext(scenario: scenario, idp: idp, app: app)
+        let mark = idp.journal.lastSequence
+        var problem: String?
+        do {
+            try prepare(scenario, context)
+            try StepExecutor(context: context).run(steps)
+            if let response = context.responses["r"] {
+                let judge = OutcomeJudge(profile: profile)
+                do {
+                    problem = try judge.failure("accepted", response, label: "the login")
+                } catch is NotApplicable {
+                    problem = try judge.failure("not_5xx", response, label: "the login")
+                }
+            }
+        } catch {
+            problem = "\(error)"
+        }
+        let answers = context.idpAnswers(since: mark)
+        guard let problem else { return }
+        var message = "preflight: a plain login of a fresh user with a valid token was not accepted, so every scenario would fail the same way.\n  \(problem)"
+        message += answers.isEmpty ? "\n  the mock refused nothing the app asked for"
+            : "\n  the mock answered the app:\n" + answers.prefix(5).map { "    " + $0 }.joined(separator: "\n")
+        let tail = app.logTail()
+        if !tail.isEmpty { message += "\n" + tail }
+        throw AppUnreachable(message)
     }
 
     /// Every scenario starts from the same place: fixtures in its ID-space mode, original keys,
@@ -176,11 +308,6 @@ public final class ConformanceRunner {
             throw StepError("cannot load fixtures for id_spaces \(scenario.idSpaces.rawValue): \(error)")
         }
         guard let app else { return }
-        if keysChangedByLastScenario, !profile.resetClearsJWKSCache, let ttl = profile.jwksCacheTTLSeconds {
-            // The mock is back to its original keys; an app without a cache-clearing reset sees
-            // them only once its cache expires.
-            usleep(useconds_t(min(30, ttl + (profile.jwksCooldownSeconds ?? 0) + 0.1) * 1_000_000))
-        }
         if let reset = profile.reset {
             try expectSetup(context.send(app.request(method: reset.method, path: reset.path, token: nil, body: reset.body), step: "setup: reset app", token: nil), "reset")
         }

@@ -23,15 +23,28 @@ struct ExpectationEvaluator {
             return try journal(conditions)
         case .anyOf(let alternatives):
             var reasons: [String] = []
+            var unknown: [String] = []
             for alternative in alternatives {
-                guard let reason = try failure(of: alternative) else { return nil }
-                reasons.append(reason)
+                do {
+                    guard let reason = try failure(of: alternative) else { return nil }
+                    reasons.append(reason)
+                } catch let missing as NotApplicable {
+                    unknown.append(missing.description)
+                }
             }
+            // An alternative that could not be evaluated might have held.
+            if !unknown.isEmpty { throw NotApplicable(unknown.joined(separator: "; ")) }
             return "none of the accepted outcomes held: " + reasons.enumerated().map { "(\($0.offset + 1)) \($0.element)" }.joined(separator: "; ")
         case .allOf(let all):
+            var unknown: NotApplicable?
             for expectation in all {
-                if let reason = try failure(of: expectation) { return reason }
+                do {
+                    if let reason = try failure(of: expectation) { return reason }
+                } catch let missing as NotApplicable {
+                    unknown = unknown ?? missing
+                }
             }
+            if let unknown { throw unknown }
             return nil
         }
     }
@@ -77,11 +90,17 @@ struct ExpectationEvaluator {
 
     private func response(_ name: String, _ conditions: JSONObject) throws -> String? {
         let response = try captured(name)
+        if let wanted = conditions["outcome"]?.stringValue, let reason = try OutcomeJudge(profile: context.app.profile).failure(wanted, response, label: name) {
+            return reason
+        }
         if let wanted = conditions["status"], !Self.statusMatches(response.status, wanted) {
             return "\(name): expected status \(Self.describeStatus(wanted)), got \(seen(response))"
         }
+        if let header = conditions["header"]?.objectValue {
+            if let reason = try self.header(header, response, label: name) { return reason }
+        }
         if let fieldName = conditions["field"]?.stringValue {
-            let value = context.field(fieldName, in: response)
+            let value = try context.field(fieldName, in: response)
             let shown = value?.serializedString() ?? "(missing)"
             if let wanted = conditions["equals"], value != wanted {
                 return "\(name).\(fieldName): expected \(wanted.serializedString()), got \(shown)"
@@ -107,20 +126,52 @@ struct ExpectationEvaluator {
             }
         }
         if let wanted = conditions["organizations"]?.arrayValue {
-            if let reason = try organizations(wanted, in: listItems("organizations", response), label: "\(name).organizations") { return reason }
+            if let reason = try organizations(wanted, in: try listItems("organizations", response), label: "\(name).organizations") { return reason }
         }
         if let other = conditions["not_contains"]?.objectValue {
             guard let otherName = other["response"]?.stringValue else { throw StepError("not_contains needs a response name") }
             let source = try captured(otherName)
-            for fieldValue in other["fields"]?.arrayValue ?? [] {
-                guard let fieldName = fieldValue.stringValue, let leaked = context.field(fieldName, in: source)?.stringValue, !leaked.isEmpty else { continue }
+            // Each field the profile maps is compared; unmapped ones are left out, and only when
+            // none is mapped can the check not be made.
+            var unmapped: [String] = []
+            let fields = (other["fields"]?.arrayValue ?? []).compactMap(\.stringValue)
+            for fieldName in fields {
+                let value: JSONValue?
+                do { value = try context.field(fieldName, in: source) } catch is NotApplicable {
+                    unmapped.append(fieldName)
+                    continue
+                }
+                guard let leaked = value?.stringValue, !leaked.isEmpty else { continue }
                 if response.bodyText.contains(leaked) {
                     return "\(name) contains \(otherName)'s \(fieldName) ('\(leaked)'): one user received another user's data"
                 }
             }
+            if !fields.isEmpty, unmapped.count == fields.count {
+                throw NotApplicable("the profile maps none of \(fields.joined(separator: ", ")) (add them under \"response\" to check them)")
+            }
         }
         if let needle = conditions["body_contains"]?.stringValue, !response.bodyText.contains(needle) {
             return "\(name): expected the body to contain '\(needle)', got \(seen(response))"
+        }
+        return nil
+    }
+
+    /// `{"name": "Location", "contains"|"not_contains"|"equals"|"present": …}` on a response header.
+    private func header(_ condition: JSONObject, _ response: Captured, label: String) throws -> String? {
+        guard let name = condition["name"]?.stringValue else { throw StepError("header needs a name") }
+        let headers = response.firstHeaders.isEmpty ? response.headers : response.firstHeaders + response.headers
+        let values = headers.filter { $0.name.lowercased() == name.lowercased() }.map(\.value)
+        if let present = condition["present"]?.boolValue, present == values.isEmpty {
+            return "\(label): expected header \(name) \(present ? "present" : "absent"), got \(values.isEmpty ? "none" : values.joined(separator: " | "))"
+        }
+        if let needle = condition["contains"]?.stringValue, !values.contains(where: { $0.contains(needle) }) {
+            return "\(label): expected a \(name) header containing '\(needle)', got \(values.isEmpty ? "none" : values.joined(separator: " | "))"
+        }
+        if let needle = condition["not_contains"]?.stringValue, let bad = values.first(where: { $0.contains(needle) }) {
+            return "\(label): expected no \(name) header containing '\(needle)', got \(bad)"
+        }
+        if let wanted = condition["equals"]?.stringValue, !values.contains(wanted) {
+            return "\(label): expected \(name): \(wanted), got \(values.isEmpty ? "none" : values.joined(separator: " | "))"
         }
         return nil
     }
@@ -144,13 +195,11 @@ struct ExpectationEvaluator {
         }
     }
 
-    private func listItems(_ fieldName: String, _ response: Captured) -> [(id: String?, role: String?)] {
-        let (arrayPointer, idPointer, rolePointer): (String, String, String?)
-        switch context.app.profile.responseFields[fieldName] {
-        case .list(let array, let id, let role)?: (arrayPointer, idPointer, rolePointer) = (array, id, role)
-        default: (arrayPointer, idPointer, rolePointer) = ("/\(fieldName)", "/id", "/role")
+    private func listItems(_ fieldName: String, _ response: Captured) throws -> [(id: String?, role: String?)] {
+        guard case .list(let arrayPointer, let idPointer, let rolePointer)? = context.app.profile.responseFields[fieldName] else {
+            throw NotApplicable("the profile maps no list '\(fieldName)' (add {\"array\", \"id\", \"role\"} under \"response\" to check it)")
         }
-        let items = response.json?.value(atPointer: arrayPointer)?.arrayValue ?? []
+        let items = response.fieldJSON?.value(atPointer: arrayPointer)?.arrayValue ?? []
         return items.map { item in (item.value(atPointer: idPointer)?.stringValue, rolePointer.flatMap { item.value(atPointer: $0)?.stringValue }) }
     }
 
@@ -187,6 +236,16 @@ struct ExpectationEvaluator {
 
     private func responses(_ name: String, _ conditions: JSONObject) throws -> String? {
         guard let list = context.responseLists[name] else { throw StepError("expect: no parallel responses named '\(name)'") }
+        if let wanted = conditions["outcome"]?.stringValue {
+            let judge = OutcomeJudge(profile: context.app.profile)
+            var bad: [(Int, String)] = []
+            for (index, item) in list.enumerated() {
+                if let reason = try judge.failure(wanted, item, label: "\(name) #\(index + 1)") { bad.append((index, reason)) }
+            }
+            if let first = bad.first {
+                return "\(name): expected every login \(wanted); \(bad.count) of \(list.count) were not, e.g. \(first.1)"
+            }
+        }
         if let wanted = conditions["status"] {
             let bad = list.enumerated().filter { !Self.statusMatches($0.element.status, wanted) }
             if let first = bad.first {
@@ -194,13 +253,17 @@ struct ExpectationEvaluator {
             }
         }
         if let distinct = conditions["distinct"]?.objectValue, let fieldName = distinct["field"]?.stringValue {
-            let values = Set(list.compactMap { context.field(fieldName, in: $0) }.filter { !$0.isNull }.map { $0.serializedString() })
+            var values: Set<String> = []
+            for item in list {
+                if let value = try context.field(fieldName, in: item), !value.isNull { values.insert(value.serializedString()) }
+            }
             if let count = distinct["count"]?.intValue, values.count != Int(count) {
                 return "\(name): expected \(count) distinct \(fieldName) across \(list.count) responses, got \(values.count): \(values.sorted().prefix(5).joined(separator: ", "))"
             }
         }
         if let nonNull = conditions["non_null"]?.objectValue, let fieldName = nonNull["field"]?.stringValue {
-            let count = list.filter { context.field(fieldName, in: $0).map { !$0.isNull } ?? false }.count
+            var count = 0
+            for item in list where try context.field(fieldName, in: item).map({ !$0.isNull }) ?? false { count += 1 }
             if let max = nonNull["max"]?.intValue, count > Int(max) {
                 return "\(name): expected at most \(max) responses with \(fieldName), got \(count)"
             }
@@ -212,6 +275,9 @@ struct ExpectationEvaluator {
     }
 
     private func same(_ names: [String], ignore: [String]) throws -> String? {
+        if context.app.profile.codeFlow != nil {
+            throw NotApplicable("a code-flow app cannot answer a replayed callback identically (its second code exchange fails at the mock); outcomes and introspection judge the replay")
+        }
         let first = try captured(names[0])
         for name in names.dropFirst() {
             let other = try captured(name)
@@ -263,7 +329,7 @@ struct ExpectationEvaluator {
     // MARK: Introspection and journal
 
     private func introspect(_ userName: String, _ conditions: JSONObject) throws -> String? {
-        guard let introspection = context.app.profile.introspection else { throw StepError("introspect: the profile declares no introspection") }
+        guard let introspection = context.app.profile.introspection else { throw NotApplicable("the profile declares no capabilities.introspection") }
         guard let user = context.users[userName] ?? context.idp.directory.resolveUser(userName) else { throw StepError("introspect: no user '\(userName)'") }
         let path = introspection.call.path.replacingOccurrences(of: "{idp_user_id}", with: user.id)
             .replacingOccurrences(of: "{email}", with: user.email)
@@ -271,23 +337,25 @@ struct ExpectationEvaluator {
         guard captured.status == 200, let json = captured.json else {
             throw StepError("introspection for \(userName) answered \(seen(captured))")
         }
-        func value(_ name: String) -> JSONValue? {
-            switch introspection.fields[name] {
-            case .pointer(let pointer)?: return json.value(atPointer: pointer)
-            case .list(let array, _, _)?: return json.value(atPointer: array)
-            case nil: return json[name]
+        func value(_ name: String) throws -> JSONValue? {
+            guard let mapping = introspection.fields[name] else {
+                throw NotApplicable("the profile's capabilities.introspection maps no '\(name)'")
             }
+            return mapping.value(json: json, text: captured.bodyText)
         }
         for counter in ["workspaces", "members", "api_keys"] {
             guard let wanted = conditions[counter] else { continue }
-            let actual = value(counter)?.intValue.map { Int($0) }
+            let actual = try value(counter)?.intValue.map { Int($0) }
             if let reason = Self.count(actual, matches: wanted, label: "\(userName): \(counter)") { return reason }
         }
-        if let wanted = conditions["email"], value("email") != wanted {
-            return "\(userName): expected email \(wanted.serializedString()), got \(value("email")?.serializedString() ?? "(missing)")"
+        if let wanted = conditions["email"], try value("email") != wanted {
+            return "\(userName): expected email \(wanted.serializedString()), got \(try value("email")?.serializedString() ?? "(missing)")"
         }
         var items: [(id: String?, role: String?)] = []
-        if case .list(let array, let id, let role)? = introspection.fields["memberships"] {
+        if conditions["membership_count"] != nil || conditions["memberships"] != nil {
+            guard case .list(let array, let id, let role)? = introspection.fields["memberships"] else {
+                throw NotApplicable("the profile's capabilities.introspection maps no 'memberships' list")
+            }
             items = (json.value(atPointer: array)?.arrayValue ?? []).map { item in (item.value(atPointer: id)?.stringValue, role.flatMap { item.value(atPointer: $0)?.stringValue }) }
         }
         if let wanted = conditions["membership_count"], let reason = Self.count(items.count, matches: wanted, label: "\(userName): memberships") {

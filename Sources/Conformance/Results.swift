@@ -2,6 +2,9 @@ import JSON
 
 public enum Verdict: String, Sendable {
     case pass, fail, error, skipped
+    /// The scenario (or one of its checks) needs something this app's profile does not offer:
+    /// a hook, or a value the profile does not map. Never a failure unless `--strict`.
+    case notApplicable = "not_applicable"
 }
 
 /// One request the runner sent and what came back, kept for the report.
@@ -17,6 +20,10 @@ public struct Exchange: Sendable {
     public var responseBody: String
     public var error: String?
     public var micros: Int
+    /// Response headers worth reading in a report (`Location`, `Set-Cookie`, `Content-Type`).
+    public var responseHeaders: [(name: String, value: String)] = []
+    /// What the mock answered the app with 4xx/5xx while this request was in flight.
+    public var idpAnswers: [String] = []
     /// The token as sent (the console shows it cut; JSON and --trace in full).
     public var tokenText: String? = nil
 
@@ -32,6 +39,8 @@ public struct Exchange: Sendable {
         object["response_body"] = .string(responseBody)
         object["error"] = error.map(JSONValue.string) ?? .null
         object["micros"] = .int(Int64(micros))
+        object["response_headers"] = .object(JSONObject(responseHeaders.map { (key: $0.name, value: JSONValue.string($0.value)) }))
+        object["idp_answers"] = .array(idpAnswers.map(JSONValue.string))
         return .object(object)
     }
 }
@@ -52,7 +61,8 @@ public struct ScenarioResult: Sendable {
     public var verdict: Verdict
     public var seconds: Double
     public var findings: [Finding] = []
-    /// For skipped (missing capability) and error (harness or app problem) verdicts.
+    /// For skipped (a wait over --max-wait), not applicable (what the profile lacks) and error
+    /// (harness or app problem) verdicts.
     public var reason: String?
     public var transcript: [Exchange] = []
     /// Which repetition this was, with --repeat.
@@ -70,11 +80,12 @@ public struct RunReport: Sendable {
 
     public func count(_ verdict: Verdict) -> Int { results.filter { $0.verdict == verdict }.count }
 
-    /// 0 all selected passed (skips allowed unless strict), 1 a failure, 3 the app unreachable.
+    /// 0 all selected passed (skips and not-applicable allowed unless strict), 1 a failure,
+    /// 3 the app unreachable.
     public func exitCode(strict: Bool) -> Int32 {
         if results.contains(where: { $0.verdict == .error && ($0.reason ?? "").hasPrefix("app unreachable") }) { return 3 }
         if count(.fail) > 0 || count(.error) > 0 { return 1 }
-        if strict && count(.skipped) > 0 { return 1 }
+        if strict && (count(.skipped) > 0 || count(.notApplicable) > 0) { return 1 }
         return 0
     }
 }

@@ -35,6 +35,8 @@ public indirect enum Step: Sendable {
     case user(UserStep)
     case mint(MintStep)
     case callback(CallbackStep)
+    /// The profile's probe again, in the browser (cookie jar) of a token's earlier login.
+    case probe(name: String, token: String)
     case parallel(ParallelStep)
     case request(RequestStep)
     case credentials(CredentialsStep)
@@ -54,6 +56,7 @@ public indirect enum Step: Sendable {
         case .user: return "user"
         case .mint: return "mint"
         case .callback: return "callback"
+        case .probe: return "probe"
         case .parallel: return "parallel"
         case .request: return "request"
         case .credentials: return "credentials"
@@ -141,6 +144,9 @@ public struct Expectation: Sendable {
     public var because: String?
     /// The seeded-bug id or reference this check stands for, if it is the catching check.
     public var step: String
+    /// `"else": "not_applicable"`: a premise. When it does not hold, the scenario is not
+    /// applicable to this app (it never did what the scenario probes) rather than failed.
+    public var premise = false
 }
 
 // MARK: - Loading
@@ -183,6 +189,9 @@ public enum ScenarioLoader {
         }
         guard let steps = value["steps"]?.arrayValue, !steps.isEmpty else { throw root.error("steps", "is required and must be a non-empty array") }
         scenario.steps = try parseSteps(steps, file: file, prefix: "steps")
+        try ScenarioValidation.checkID(id, file: file)
+        var validation = ScenarioValidation(file: file, steps: steps)
+        try validation.check(steps)
         return scenario
     }
 
@@ -194,7 +203,7 @@ public enum ScenarioLoader {
         return result
     }
 
-    static let stepKinds = ["user", "mint", "callback", "parallel", "request", "credentials", "keys", "idp_fault", "app_fault", "clock", "wait",
+    static let stepKinds = ["user", "mint", "callback", "probe", "parallel", "request", "credentials", "keys", "idp_fault", "app_fault", "clock", "wait",
                             "mark", "jwt_template", "repeat", "expect"]
 
     static func parseStep(_ value: JSONValue, file: String, step: String) throws(ConfigError) -> Step {
@@ -218,11 +227,12 @@ public enum ScenarioLoader {
         case "mint":
             let object = try reader.requireObject()
             let allowed: Set<String> = ["as", "user", "organization", "claims", "omit", "header", "omit_header", "sign", "kid", "expires_in",
-                                        "not_before_in", "issued_at_offset", "raw_payload", "impersonator", "filler"]
+                                        "not_before_in", "issued_at_offset", "raw_payload", "impersonator", "filler", "login_user"]
             try reader.checkKeys(allowed)
             var request = object
             request["as"] = nil
             guard request["user"] != nil else { throw reader.error("user", "is required: a user name bound by a user step, or a fixture ref") }
+            for field in ["expires_in", "not_before_in", "issued_at_offset"] { _ = try reader.int(field, in: Limits.timeOffsetSeconds, references: true) }
             if let sign = try reader.string("sign"), SignMode(rawValue: sign) == nil {
                 throw reader.error("sign", "'\(sign)' is not one of \(SignMode.allCases.map(\.rawValue).joined(separator: ", "))")
             }
@@ -240,9 +250,12 @@ public enum ScenarioLoader {
             let token = try reader.string("token")
             if token == nil && !noToken { throw reader.error("token", "is required (or \"no_token\": true)") }
             return .callback(CallbackStep(name: try reader.requiredString("as"), token: token, noToken: noToken))
+        case "probe":
+            try reader.checkKeys(["as", "token"])
+            return .probe(name: try reader.requiredString("as"), token: try reader.requiredString("token"))
         case "parallel":
             try reader.checkKeys(["as", "count", "mint", "token", "fresh_users"])
-            guard let count = try reader.int("count"), (1...256).contains(count) else { throw reader.error("count", "is required, from 1 to 256") }
+            guard let count = try reader.int("count", in: Limits.parallelCount).map(Int.init) else { throw reader.error("count", "is required, from 1 to 256") }
             let mint = try reader.objectValue("mint")
             let token = try reader.string("token")
             if (mint == nil) == (token == nil) { throw reader.error("mint", "give either mint (a distinct token per request) or token (the same token N times)") }
@@ -267,21 +280,24 @@ public enum ScenarioLoader {
             return .keys(KeysStep(name: try reader.string("as"), action: action, kid: try reader.string("kid")))
         case "idp_fault":
             try reader.checkKeys(["path", "method", "status", "body", "body_user", "latency_ms", "drop", "times", "clear"])
+            _ = try reader.int("status", in: Limits.faultStatus, references: true)
+            _ = try reader.int("latency_ms", in: Limits.faultLatencyMillis, references: true)
+            _ = try reader.int("times", in: Limits.faultTimes, references: true)
             return .idpFault(try reader.requireObject())
         case "app_fault":
             try reader.checkKeys(["point", "times", "clear"])
             return .appFault(try reader.requireObject())
         case "clock":
             try reader.checkKeys(["advance"])
-            guard let seconds = try reader.int("advance") else { throw reader.error("advance", "is required (seconds, may be negative)") }
+            guard let seconds = try reader.int("advance", in: Limits.timeOffsetSeconds) else { throw reader.error("advance", "is required (seconds, may be negative)") }
             return .clock(advance: Int64(seconds))
         case "wait":
             try reader.checkKeys(["seconds", "jwks_ttl_plus", "cooldown_plus"])
-            let seconds = try reader.double("seconds"), ttl = try reader.double("jwks_ttl_plus"), cooldown = try reader.double("cooldown_plus")
+            let seconds = try reader.double("seconds", in: Limits.waitSeconds), ttl = try reader.double("jwks_ttl_plus", in: Limits.waitMarginSeconds),
+                cooldown = try reader.double("cooldown_plus", in: Limits.waitMarginSeconds)
             guard seconds != nil || ttl != nil || cooldown != nil else {
                 throw reader.error("seconds", "say how long: seconds, or jwks_ttl_plus / cooldown_plus (the app's declared values plus a margin)")
             }
-            if let seconds, !(0...30).contains(seconds) { throw reader.error("seconds", "must be from 0 to 30") }
             return .wait(seconds: seconds, jwksTTLPlus: ttl, cooldownPlus: cooldown)
         case "mark":
             guard let name = body.stringValue else { throw reader.error("", "a mark is a name string") }
@@ -291,7 +307,7 @@ public enum ScenarioLoader {
             return .jwtTemplate(content)
         case "repeat":
             try reader.checkKeys(["times", "steps"])
-            guard let times = try reader.int("times"), (1...1000).contains(times) else { throw reader.error("times", "is required, from 1 to 1000") }
+            guard let times = try reader.int("times", in: Limits.repeatTimes).map(Int.init) else { throw reader.error("times", "is required, from 1 to 1000") }
             guard let steps = body["steps"]?.arrayValue, !steps.isEmpty else { throw reader.error("steps", "is required and must be a non-empty array") }
             return .repeatBlock(times: times, steps: try parseSteps(steps, file: file, prefix: "\(step).repeat.steps"))
         case "expect":
@@ -302,21 +318,34 @@ public enum ScenarioLoader {
         }
     }
 
-    static let responseConditions: Set<String> = ["status", "field", "equals", "not_equals", "not_null", "is_null", "id_space", "app_id_of",
+    static let responseConditions: Set<String> = ["outcome", "header", "status", "field", "equals", "not_equals", "not_null", "is_null", "id_space", "app_id_of",
                                                   "organizations", "not_contains", "body_contains"]
-    static let responsesConditions: Set<String> = ["status", "distinct", "non_null", "field"]
+    static let responsesConditions: Set<String> = ["outcome", "status", "distinct", "non_null", "field"]
     static let introspectConditions: Set<String> = ["workspaces", "members", "api_keys", "memberships", "membership_count", "email"]
     static let journalConditions: Set<String> = ["flag", "path_prefix", "method", "since", "count"]
 
     static func parseExpectation(_ value: JSONValue, file: String, step: String, path: String) throws(ConfigError) -> Expectation {
+        var expectation = try parseSubject(value, file: file, step: step, path: path)
+        expectation.premise = value["else"] != nil
+        return expectation
+    }
+
+    static func parseSubject(_ value: JSONValue, file: String, step: String, path: String) throws(ConfigError) -> Expectation {
         let reader = JSONReader(value, file: file, step: step, path: path)
         var conditions = try reader.requireObject()
         let because = try reader.string("because")
         conditions["because"] = nil
+        if let otherwise = try reader.string("else") {
+            guard otherwise == "not_applicable" else { throw reader.error("else", "'\(otherwise)' is not not_applicable") }
+        }
+        conditions["else"] = nil
         func only(_ allowed: Set<String>, subject: String) throws(ConfigError) {
             for key in conditions.keys where key != subject && !allowed.contains(key) {
                 throw reader.error(key, "does not apply to '\(subject)' (use one of \(allowed.sorted().joined(separator: ", ")))")
             }
+        }
+        if let outcome = conditions["outcome"], !OutcomeJudge.names.contains(outcome.stringValue ?? "") {
+            throw reader.error("outcome", "'\(outcome.stringValue ?? outcome.serializedString())' is not one of \(OutcomeJudge.names.joined(separator: ", "))")
         }
         if let name = conditions["response"]?.stringValue {
             try only(responseConditions, subject: "response")

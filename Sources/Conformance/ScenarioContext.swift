@@ -10,12 +10,53 @@ struct Captured: Sendable {
     var body: [UInt8]
     var json: JSONValue?
     var error: String?
+    /// Response headers (`Location`, `Set-Cookie`, …), readable by checks.
+    var headers: [(name: String, value: String)] = []
+    /// The probe request sent after a login, when the profile has one: identity is read there.
+    var probe: Probe?
+    /// Every status on the way (a code-flow login's redirects within the app); empty: just `status`.
+    var chain: [Int] = []
+    /// The first answer's headers when redirects were followed (the callback's own `Set-Cookie`, `Location`).
+    var firstHeaders: [(name: String, value: String)] = []
+    /// The `Authorization` header the request carried, to send the probe as the same caller.
+    var sentAuthorization: String?
+
+    struct Probe: Sendable {
+        var status: Int?
+        var body: [UInt8]
+        var json: JSONValue?
+    }
 
     var bodyText: String { String(decoding: body, as: UTF8.self) }
+
+    /// Where profile fields are read: the probe's answer when there was one, else this answer.
+    var fieldJSON: JSONValue? { probe.map(\.json) ?? json }
+    var fieldText: String { probe.map { String(decoding: $0.body, as: UTF8.self) } ?? bodyText }
+
+    func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
+
+    var setCookies: [String] { headers.filter { $0.name.lowercased() == "set-cookie" }.map(\.value) }
+
+    /// Every status the login produced: the redirect chain and the probe.
+    var allStatuses: [Int] { (chain.isEmpty ? [status].compactMap { $0 } : chain) + [probe?.status].compactMap { $0 } }
 }
 
 /// A harness problem inside a scenario (unknown name, IdP refused a setup call): verdict error.
 struct StepError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The profile lacks what a step or check needs (a hook, a mapped value): the check or the
+/// scenario is not applicable, never failed.
+struct NotApplicable: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A wait longer than `--max-wait`: the scenario is skipped with a reason naming the profile
+/// value that asks for it, rather than cut short.
+struct WaitTooLong: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
@@ -28,12 +69,22 @@ final class ScenarioContext {
     let runID: String
     var users: [String: User] = [:]
     var tokens: [String: MintedToken] = [:]
+    /// What each token was minted from, so a code-flow login can bind it (and refreshes re-mint it).
+    var tokenRequests: [String: TokenRequest] = [:]
+    /// The `user` object the authenticate answer carries for a token, when it is not the token's own user.
+    var userObjects: [String: String] = [:]
+    /// Code-flow logins by token name: a second callback with the same token replays its URL.
+    var browserLogins: [String: LoginDriver.BrowserLogin] = [:]
     var responses: [String: Captured] = [:]
     var responseLists: [String: [Captured]] = [:]
     var kids: [String: String] = [:]
     var marks: [String: Int] = [:]
     var transcript: [Exchange] = []
     var findings: [Finding] = []
+    /// Checks that could not be evaluated against this app, with the reason.
+    var notApplicable: [String] = []
+    /// Waits longer than this skip the scenario (`--max-wait`).
+    var maxWait: Double = 120
     var freshCounter = 0
     /// Set when the scenario changed the mock's keys, so the runner can let the app's cache settle.
     var keysChanged = false
@@ -105,7 +156,7 @@ final class ScenarioContext {
         if name == "profile" {
             switch rest {
             case "email_claim":
-                guard let claim = app.profile.emailClaim else { throw StepError("${profile.email_claim}: the profile declares no email_claim") }
+                guard let claim = app.profile.emailClaim else { throw NotApplicable("the profile declares no capabilities.email_claim") }
                 return .string(claim)
             default: throw StepError("${profile.\(rest ?? "")}: use email_claim")
             }
@@ -130,7 +181,8 @@ final class ScenarioContext {
         if let response = responses[name] {
             guard let rest else { throw StepError("${\(name)} is a response: name a field, e.g. ${\(name).workspace_id}") }
             if rest == "status" { return response.status.map { .int(Int64($0)) } ?? .null }
-            return field(rest, in: response) ?? .null
+            if rest.hasPrefix("header.") { return response.header(String(rest.dropFirst("header.".count))).map(JSONValue.string) ?? .null }
+            return try field(rest, in: response) ?? .null
         }
         if let kid = kids[name] { return .string(kid) }
         // A fixture ref (`${alice.email}`) counts only with a field, and after every bound name.
@@ -147,18 +199,48 @@ final class ScenarioContext {
         }
     }
 
-    /// A response value by profile field name (`workspace_id`) or JSON Pointer (`/a/b`).
-    func field(_ name: String, in response: Captured) -> JSONValue? {
-        guard let json = response.json else { return nil }
-        if name.hasPrefix("/") { return json.value(atPointer: name) }
-        switch app.profile.responseFields[name] {
-        case .pointer(let pointer)?: return json.value(atPointer: pointer)
-        case .list(let array, _, _)?: return json.value(atPointer: array)
-        case nil: return json[name]
+    /// A response value by profile field name (`workspace_id`) or JSON Pointer (`/a/b`); a name
+    /// the profile does not map makes the check not applicable.
+    func field(_ name: String, in response: Captured) throws -> JSONValue? {
+        if name.hasPrefix("/") { return response.fieldJSON?.value(atPointer: name) }
+        guard let mapping = app.profile.responseFields[name] else {
+            throw NotApplicable("the profile maps no response field '\(name)' (add it under \"response\" to check it)")
         }
+        return mapping.value(json: response.fieldJSON, text: response.fieldText)
+    }
+
+    var idpHost: String? { URLComponents(string: idp.baseURL)?.host }
+
+    func tokenText(_ name: String) throws -> String {
+        if let token = tokens[name] { return token.token }
+        let resolved = try resolveString(name)
+        guard let text = resolved.stringValue, text.split(separator: ".").count >= 2 else {
+            throw StepError("token '\(name)' is not minted by an earlier step")
+        }
+        return text
     }
 
     // MARK: Sending
+
+    static let reportedHeaders: Set<String> = ["location", "set-cookie", "content-type", "www-authenticate", "retry-after"]
+
+    /// The headers a report shows, each value cut to 200 characters (a sealed session is kilobytes).
+    static func reported(_ fields: [(name: String, value: String)]) -> [(name: String, value: String)] {
+        fields.filter { reportedHeaders.contains($0.name.lowercased()) }.map { field in
+            // A cookie's value is cut, never its attributes (Secure, HttpOnly, SameSite matter to a reader).
+            let cut = field.name.lowercased() == "set-cookie" ? (field.value.firstIndex(of: ";") ?? field.value.endIndex) : field.value.endIndex
+            let head = field.value[..<cut], tail = field.value[cut...]
+            guard head.count > 200 else { return field }
+            return (name: field.name, value: String(head.prefix(120)) + "…(\(head.utf8.count) bytes)" + tail)
+        }
+    }
+
+    /// The mock's 4xx/5xx answers to the app since `sequence`, for the report.
+    func idpAnswers(since sequence: Int) -> [String] {
+        idp.journal.entries(Journal.Filter(sinceSequence: sequence)).filter { $0.status >= 400 || $0.status == 0 }.map { entry in
+            "\(entry.status == 0 ? "dropped" : String(entry.status)) to \(entry.method) \(entry.path)" + (entry.errorBody.map { " " + String($0.prefix(300)) } ?? "")
+        }
+    }
 
     func send(_ request: ClientRequest, step: String, token: String?) -> Captured {
         let started = DispatchTime.now().uptimeNanoseconds
@@ -166,24 +248,30 @@ final class ScenarioContext {
                                 requestHeaders: request.headers.fields.map { (name: $0.name, value: $0.name.lowercased() == "authorization" ? "Bearer <token>" : $0.value) },
                                 requestBody: String(decoding: request.body, as: UTF8.self),
                                 token: token.map(Self.decodeForReport), status: nil, responseBody: "", error: nil, micros: 0, tokenText: token)
+        let mark = idp.journal.lastSequence
         var captured: Captured
         do {
             let response = try app.client.send(request)
-            captured = Captured(status: response.status, body: response.body, json: try? response.json(), error: nil)
+            captured = Captured(status: response.status, body: response.body, json: try? response.json(), error: nil, headers: response.headers.fields)
             exchange.status = response.status
             exchange.responseBody = String(decoding: response.body, as: UTF8.self)
+            exchange.responseHeaders = Self.reported(response.headers.fields)
         } catch {
             captured = Captured(status: nil, body: [], json: nil, error: error.description)
             exchange.error = error.description
         }
+        captured.sentAuthorization = request.headers["Authorization"]
         exchange.micros = Int((DispatchTime.now().uptimeNanoseconds - started) / 1000)
+        exchange.idpAnswers = idpAnswers(since: mark)
         transcript.append(exchange)
         return captured
     }
 
     /// Fires requests at once over pre-opened connections (the race primitive), in order.
     func sendConcurrently(_ requests: [ClientRequest], step: String, tokens: [String?]) -> [Captured] {
+        let mark = idp.journal.lastSequence
         let results = app.client.sendConcurrently(requests)
+        let answers = idpAnswers(since: mark)
         var captured: [Captured] = []
         for (index, result) in results.enumerated() {
             let request = requests[index]
@@ -192,13 +280,17 @@ final class ScenarioContext {
                                     tokenText: tokens[index])
             switch result {
             case .success(let response):
-                captured.append(Captured(status: response.status, body: response.body, json: try? response.json(), error: nil))
+                var one = Captured(status: response.status, body: response.body, json: try? response.json(), error: nil, headers: response.headers.fields)
+                one.sentAuthorization = request.headers["Authorization"]
+                captured.append(one)
                 exchange.status = response.status
                 exchange.responseBody = String(decoding: response.body, as: UTF8.self)
+                exchange.responseHeaders = Self.reported(response.headers.fields)
             case .failure(let error):
                 captured.append(Captured(status: nil, body: [], json: nil, error: error.description))
                 exchange.error = error.description
             }
+            if index == 0 { exchange.idpAnswers = answers }
             transcript.append(exchange)
         }
         return captured

@@ -22,9 +22,10 @@ public struct SelfTest {
         public var bugs: [BugOutcome]
         public var seconds: Double
 
-        /// The correct app passed everything (no skip), and every bug failed every scenario naming it.
+        /// The correct app passed everything that applies to it (no skip, no failure; a scenario
+        /// for another app shape is not applicable), and every bug failed every scenario naming it.
         public var passed: Bool {
-            correct.count(.pass) == correct.results.count && bugs.allSatisfy(\.caught)
+            correct.count(.pass) > 0 && correct.count(.pass) + correct.count(.notApplicable) == correct.results.count && bugs.allSatisfy(\.caught)
         }
     }
 
@@ -146,7 +147,7 @@ public struct SelfTest {
         }
         let correctFailures = outcome.correct.count(.fail) + outcome.correct.count(.error) + outcome.correct.count(.skipped)
         lines.append(row("(correct app)", outcome.correct, expected: [],
-                         verdict: correctFailures == 0 ? "all \(outcome.correct.results.count) pass" : "FALSE ALARM: \(correctFailures) not passing"))
+                         verdict: correctFailures == 0 ? "all \(outcome.correct.count(.pass)) that apply pass" + (outcome.correct.count(.notApplicable) > 0 ? " (\(outcome.correct.count(.notApplicable)) not applicable)" : "") : "FALSE ALARM: \(correctFailures) not passing"))
         for bug in outcome.bugs {
             lines.append(row(bug.bug, bug.report, expected: bug.expected,
                              verdict: bug.caught ? "caught" : "MISSED by \(bug.missed.joined(separator: ", "))"))

@@ -17,10 +17,23 @@ struct StepExecutor {
     func run(_ step: Step) throws {
         switch step {
         case .user(let user): try bindUser(user)
-        case .mint(let mint): context.tokens[mint.name] = try self.mint(mint.request)
+        case .mint(let mint):
+            var spec = mint.request
+            if let other = spec["login_user"]?.stringValue {
+                // Only a code-flow login carries a user object beside the token: it shows this user.
+                guard let user = context.users[other] ?? idp.directory.resolveUser(other) else { throw StepError("mint.login_user: '\(other)' is not a bound or fixture user") }
+                context.userObjects[mint.name] = user.id
+                spec["login_user"] = nil
+            }
+            let (request, token) = try self.mint(spec)
+            context.tokens[mint.name] = token
+            context.tokenRequests[mint.name] = request
+            // A new token is a new login: a repeat block must not replay the last one's callback.
+            context.browserLogins[mint.name] = nil
         case .callback(let callback):
-            let token = try callback.token.map { (name: String) throws -> String in try tokenText(name) }
-            context.responses[callback.name] = context.send(app.callbackRequest(token: callback.noToken ? nil : token), step: "callback \(callback.name)", token: token)
+            let name = callback.noToken ? nil : callback.token
+            context.responses[callback.name] = try LoginDriver(context: context).login(tokenName: name, step: "callback \(callback.name)")
+        case .probe(let name, let token): context.responses[name] = try LoginDriver(context: context).probeAgain(tokenName: token, step: "probe \(name)")
         case .parallel(let parallel): try runParallel(parallel)
         case .request(let request):
             let token = try request.token.map { (name: String) throws -> String in try tokenText(name) }
@@ -33,16 +46,9 @@ struct StepExecutor {
         case .appFault(let fault): try armAppFault(fault)
         case .clock(let seconds): idp.clock.advance(seconds)
         case .wait(let seconds, let ttlPlus, let cooldownPlus):
-            var total = seconds ?? 0
-            if let ttlPlus {
-                guard let ttl = app.profile.jwksCacheTTLSeconds else { throw StepError("wait jwks_ttl_plus: the profile declares no jwks_cache_ttl_seconds") }
-                total = max(total, ttl + ttlPlus)
-            }
-            if let cooldownPlus {
-                total = max(total, (app.profile.jwksCooldownSeconds ?? 0) + cooldownPlus)
-            }
+            let total = try Self.waitSeconds(seconds: seconds, ttlPlus: ttlPlus, cooldownPlus: cooldownPlus, profile: app.profile, maxWait: context.maxWait)
             // A scenario-level wait for the app's declared cache TTL: the behaviour under test is time.
-            usleep(useconds_t(min(total, 30) * 1_000_000))
+            usleep(useconds_t(Limits.waitSeconds.range.clamp(total) * 1_000_000))
         case .mark(let name): context.marks[name] = idp.journal.lastSequence
         case .jwtTemplate(let content):
             do { _ = try idp.setJWTTemplate(try context.text(content)) } catch { throw StepError("jwt_template: \(error)") }
@@ -50,20 +56,57 @@ struct StepExecutor {
             for _ in 0..<times { try run(steps) }
         case .expect(let expectation):
             let evaluator = ExpectationEvaluator(context: context)
-            if let failure = try evaluator.failure(of: expectation) {
-                context.findings.append(Finding(step: expectation.step, message: failure, because: expectation.because))
+            do {
+                let failure = try evaluator.failure(of: expectation)
+                if let failure, expectation.premise {
+                    context.notApplicable.append("\(expectation.step): the premise did not hold: \(failure)")
+                } else if let failure {
+                    context.findings.append(Finding(step: expectation.step, message: failure, because: expectation.because))
+                }
+            } catch let missing as NotApplicable {
+                // The check cannot be read from this app; the rest of the scenario still runs.
+                context.notApplicable.append("\(expectation.step): \(missing)")
             }
         }
     }
 
-    private func tokenText(_ name: String) throws -> String {
-        if let token = context.tokens[name] { return token.token }
-        let resolved = try context.resolveString(name)
-        guard let text = resolved.stringValue, text.split(separator: ".").count >= 2 else {
-            throw StepError("token '\(name)' is not minted by an earlier step")
+    /// How long a wait step waits; over `maxWait` it throws `WaitTooLong` naming the profile value.
+    static func waitSeconds(seconds: Double?, ttlPlus: Double?, cooldownPlus: Double?, profile: TargetProfile, maxWait: Double) throws -> Double {
+        var total = seconds ?? 0
+        var source = "the scenario's wait"
+        if let ttlPlus {
+            guard let ttl = profile.jwksCacheTTLSeconds else { throw NotApplicable("the profile declares no capabilities.jwks_cache_ttl_seconds") }
+            if ttl + ttlPlus > total { (total, source) = (ttl + ttlPlus, "capabilities.jwks_cache_ttl_seconds = \(Self.format(ttl)) in \(profile.file)") }
         }
-        return text
+        if let cooldownPlus {
+            let cooldown = profile.jwksCooldownSeconds ?? 0
+            if cooldown + cooldownPlus > total { (total, source) = (cooldown + cooldownPlus, "capabilities.jwks_refetch_cooldown_seconds = \(Self.format(cooldown)) in \(profile.file)") }
+        }
+        if total > maxWait {
+            throw WaitTooLong("needs a \(Self.format(total)) s wait (\(source)), longer than --max-wait \(Self.format(maxWait)) s: raise --max-wait, or give the app a reset hook that clears its JWKS cache or restart isolation")
+        }
+        return total
     }
+
+    /// Before anything runs: every wait the steps will need fits in `maxWait`.
+    static func checkWaits(_ steps: [Step], profile: TargetProfile, maxWait: Double) throws {
+        for step in steps {
+            switch step {
+            case .wait(let seconds, let ttlPlus, let cooldownPlus):
+                _ = try waitSeconds(seconds: seconds, ttlPlus: ttlPlus, cooldownPlus: cooldownPlus, profile: profile, maxWait: maxWait)
+            case .repeatBlock(_, let inner):
+                try checkWaits(inner, profile: profile, maxWait: maxWait)
+            default:
+                continue
+            }
+        }
+    }
+
+    static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)
+    }
+
+    private func tokenText(_ name: String) throws -> String { try context.tokenText(name) }
 
     private func bindUser(_ step: UserStep) throws {
         if let fixture = step.fixture {
@@ -88,7 +131,7 @@ struct StepExecutor {
         }
     }
 
-    func mint(_ spec: JSONObject) throws -> MintedToken {
+    func mint(_ spec: JSONObject) throws -> (TokenRequest, MintedToken) {
         var resolved = try context.resolve(.object(spec)).objectValue ?? [:]
         if let user = spec["user"]?.stringValue, let bound = context.users[user] { resolved["user"] = .string(bound.id) }
         if let filler = resolved["filler"] {
@@ -102,40 +145,44 @@ struct StepExecutor {
             resolved["claims"] = .object(claims)
         }
         do {
-            return try idp.mintToken(try TokenRequest(json: .object(resolved)))
+            let request = try TokenRequest(json: .object(resolved))
+            return (request, try idp.mintToken(request))
         } catch {
             throw StepError("mint: \(error)")
         }
     }
 
     private func runParallel(_ step: ParallelStep) throws {
-        var tokens: [String] = []
-        if var spec = step.mint, step.freshUsers {
+        var names: [String] = []
+        if var spec = step.mint {
             for index in 1...step.count {
-                let name = "\(step.name)_\(index)"
-                try bindUser(UserStep(name: name, fixture: nil))
-                spec["user"] = .string(name)
-                tokens.append(try mint(spec).token)
+                let name = "\(step.name)#\(index)"
+                if step.freshUsers {
+                    let user = "\(step.name)_\(index)"
+                    try bindUser(UserStep(name: user, fixture: nil))
+                    spec["user"] = .string(user)
+                }
+                let (request, token) = try mint(spec)
+                context.tokens[name] = token
+                context.tokenRequests[name] = request
+                context.browserLogins[name] = nil
+                names.append(name)
             }
-        } else if let spec = step.mint {
-            for _ in 0..<step.count { tokens.append(try mint(spec).token) }
         } else if let name = step.token {
-            let token = try tokenText(name)
-            tokens = Array(repeating: token, count: step.count)
+            names = Array(repeating: name, count: step.count)
         }
-        let requests = tokens.map { app.callbackRequest(token: $0) }
-        context.responseLists[step.name] = context.sendConcurrently(requests, step: "parallel \(step.name)", tokens: tokens)
+        context.responseLists[step.name] = try LoginDriver(context: context).loginConcurrently(tokenNames: names, step: "parallel \(step.name)")
     }
 
     private func runCredentials(_ step: CredentialsStep) throws {
-        guard let credentials = app.profile.credentials else { throw StepError("credentials: the profile declares no organization_credentials") }
+        guard let credentials = app.profile.credentials else { throw NotApplicable("the profile declares no capabilities.organization_credentials") }
         let call: HTTPCall?
         switch step.action {
         case "list": call = credentials.list
         case "create": call = credentials.create
         default: call = credentials.delete
         }
-        guard let call else { throw StepError("credentials: the profile has no '\(step.action)' route") }
+        guard let call else { throw NotApplicable("the profile's capabilities.organization_credentials has no '\(step.action)' route") }
         let organization = try context.text(step.organization)
         let appOrgID = idp.directory.resolveOrganization(organization)?.externalID ?? organization
         var path = call.path.replacingOccurrences(of: "{org_id}", with: appOrgID)
@@ -194,7 +241,7 @@ struct StepExecutor {
     }
 
     private func armAppFault(_ fault: JSONObject) throws {
-        guard let hook = app.profile.faultHook else { throw StepError("app_fault: the profile declares no fault_hook") }
+        guard let hook = app.profile.faultHook else { throw NotApplicable("the profile declares no capabilities.fault_hook") }
         if fault["clear"]?.boolValue == true {
             _ = context.send(app.request(method: app.profile.faultClearMethod ?? "DELETE", path: hook.path, token: nil, body: nil), step: "app_fault clear", token: nil)
             return

@@ -1,18 +1,42 @@
 import Foundation
+import IdP
 import JSON
 
 /// A value in the app's JSON: a JSON Pointer, or an array of objects with pointers inside each.
 public enum ResponseField: Sendable, Equatable {
     case pointer(String)
     case list(array: String, id: String, role: String?)
+    /// A regular expression over the body text (an HTML page); the first capture group is the value.
+    case pattern(String)
 
     static func parse(_ reader: JSONReader) throws(ConfigError) -> ResponseField {
         if let text = reader.value.stringValue {
             guard text.isEmpty || text.hasPrefix("/") else { throw reader.error("", "'\(text)' is not a JSON Pointer (it must start with /)") }
             return .pointer(text)
         }
+        if reader.value["pattern"] != nil {
+            try reader.checkKeys(["pattern"])
+            let pattern = try reader.requiredString("pattern")
+            guard let expression = try? NSRegularExpression(pattern: pattern), expression.numberOfCaptureGroups >= 1 else {
+                throw reader.error("pattern", "'\(pattern)' must be a regular expression with one capture group, e.g. \"data-user-id=\\\"([^\\\"]+)\"")
+            }
+            return .pattern(pattern)
+        }
         try reader.checkKeys(["array", "id", "role"])
         return .list(array: try reader.requiredString("array"), id: try reader.requiredString("id"), role: try reader.string("role"))
+    }
+
+    /// The value in an answer: by pointer in its JSON, or the first capture of a pattern in its text.
+    func value(json: JSONValue?, text: String) -> JSONValue? {
+        switch self {
+        case .pointer(let pointer): return json?.value(atPointer: pointer)
+        case .list(let array, _, _): return json?.value(atPointer: array)
+        case .pattern(let pattern):
+            guard let expression = try? NSRegularExpression(pattern: pattern),
+                  let match = expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+                  let range = Range(match.range(at: 1), in: text) else { return nil }
+            return .string(String(text[range]))
+        }
     }
 }
 
@@ -34,13 +58,51 @@ public struct TargetProfile: Sendable {
         case bearer
         case json(field: String)
         case form(field: String)
+        case query(name: String)
+        case cookie(name: String)
+    }
+
+    /// The authorization-code shape: the runner signs in as a browser does, through the app's
+    /// login route (or an authorize URL built from `redirectURI`), the mock's authorize step and
+    /// the app's callback, with a cookie jar.
+    public struct CodeFlow: Sendable {
+        public var loginPath: String?
+        /// The app's registered callback URL (placeholders allowed); default base_url + callback.path.
+        public var redirectURI: String?
+    }
+
+    /// A request sent with the login's cookies after it, to see whether and as whom the user is
+    /// signed in; profile `response` fields are read from its answer.
+    public struct Probe: Sendable {
+        public var call: HTTPCall
+        public var headers: [String: String]
+        public var signedInStatus: JSONValue
+    }
+
+    /// What *signed in* and *refused* look like for this app.
+    public struct Outcomes: Sendable {
+        /// Statuses of the login's final answer that can mean signed in (the probe decides when there is one).
+        public var signedInStatus: JSONValue?
+        /// Statuses of the login's final answer that count as a refusal (never a 5xx).
+        public var refusedStatus: JSONValue
     }
 
     public struct Start: Sendable {
+        public enum Restart: String, Sendable {
+            /// A fresh process before every scenario: no cache, session or row leaks between them.
+            case scenario
+            /// A fresh process when the family changes.
+            case family
+            case never
+        }
+
         public var command: [String]
         public var environment: [String: String]
         public var readyPath: String
         public var timeoutSeconds: Double
+        /// The working directory (placeholders filled); nil is the runner's own.
+        public var cwd: String?
+        public var restart: Restart = .never
     }
 
     public struct Introspection: Sendable {
@@ -61,6 +123,9 @@ public struct TargetProfile: Sendable {
     public var start: Start?
     public var callback: HTTPCall
     public var tokenPlacement: TokenPlacement
+    public var codeFlow: CodeFlow?
+    public var probe: Probe?
+    public var outcomes = Outcomes(signedInStatus: "2xx", refusedStatus: ["3xx", "4xx"])
     public var responseFields: [String: ResponseField]
     public var introspection: Introspection?
     public var faultHook: HTTPCall?
@@ -87,7 +152,19 @@ public struct TargetProfile: Sendable {
         if jwksCacheTTLSeconds != nil { names.insert("jwks_cache_ttl") }
         if emailClaim != nil { names.insert("email_claim") }
         if credentials != nil { names.insert("organization_credentials") }
+        if codeFlow != nil { names.insert("code_flow") }
+        if probe != nil { names.insert("probe") }
         return names
+    }
+
+    /// A status, a class (`"4xx"`), a negation (`"not 5xx"`) or a list of them.
+    static func statusSet(_ reader: JSONReader, _ key: String) throws(ConfigError) -> JSONValue? {
+        guard let value = reader.value[key], !value.isNull else { return nil }
+        let items = value.arrayValue ?? [value]
+        for item in items where item.intValue == nil && item.stringValue == nil {
+            throw reader.error(key, "must be a status (401), a class (\"4xx\") or a list of them")
+        }
+        return value
     }
 
     public static func load(file: String) throws(ConfigError) -> TargetProfile {
@@ -97,13 +174,13 @@ public struct TargetProfile: Sendable {
 
     public static func parse(_ value: JSONValue, file: String) throws(ConfigError) -> TargetProfile {
         let root = JSONReader(value, file: file)
-        try root.checkKeys(["$schema", "name", "description", "base_url", "start", "callback", "response", "capabilities"])
+        try root.checkKeys(["$schema", "name", "description", "base_url", "start", "callback", "probe", "outcomes", "response", "capabilities"])
         let baseURL = try root.requiredString("base_url")
         guard baseURL.hasPrefix("http://") else { throw root.error("base_url", "must be an http:// URL (the runner speaks HTTP/1.1 on loopback)") }
 
         var start: Start?
         if let reader = root.child("start") {
-            try reader.checkKeys(["command", "env", "ready"])
+            try reader.checkKeys(["command", "env", "ready", "cwd", "restart"])
             guard let command = try reader.strings("command"), !command.isEmpty else { throw reader.error("command", "is required: the program and its arguments") }
             var environment: [String: String] = [:]
             for member in try reader.objectValue("env") ?? [:] {
@@ -113,12 +190,28 @@ public struct TargetProfile: Sendable {
             let ready = reader.child("ready")
             try ready?.checkKeys(["path", "timeout_seconds"])
             start = Start(command: command, environment: environment, readyPath: try ready?.string("path") ?? "/",
-                          timeoutSeconds: try ready?.double("timeout_seconds") ?? 10)
+                          timeoutSeconds: try ready?.double("timeout_seconds", in: Limits.readyTimeoutSeconds) ?? 10, cwd: try reader.string("cwd"))
+            if let restart = try reader.string("restart") {
+                guard let parsed = Start.Restart(rawValue: restart) else { throw reader.error("restart", "'\(restart)' is not scenario, family or never") }
+                start?.restart = parsed
+            }
         }
 
         guard let callbackReader = root.child("callback") else { throw root.error("callback", "is required: how the app receives a token") }
-        try callbackReader.checkKeys(["method", "path", "token"])
-        let callback = HTTPCall(method: (try callbackReader.string("method") ?? "POST").uppercased(), path: try callbackReader.requiredString("path"), body: nil)
+        try callbackReader.checkKeys(["method", "path", "token", "shape", "login_path", "redirect_uri"])
+        var codeFlow: CodeFlow?
+        switch try callbackReader.string("shape") ?? "token" {
+        case "token":
+            for key in ["login_path", "redirect_uri"] where callbackReader.value[key] != nil {
+                throw callbackReader.error(key, "applies to \"shape\": \"code\" only")
+            }
+        case "code":
+            if callbackReader.value["token"] != nil { throw callbackReader.error("token", "a code-flow callback receives ?code&state, not a token") }
+            codeFlow = CodeFlow(loginPath: try callbackReader.string("login_path"), redirectURI: try callbackReader.string("redirect_uri"))
+        case let other: throw callbackReader.error("shape", "'\(other)' is not token or code")
+        }
+        let callback = HTTPCall(method: (try callbackReader.string("method") ?? (codeFlow == nil ? "POST" : "GET")).uppercased(),
+                                path: try callbackReader.requiredString("path"), body: nil)
         var placement = TokenPlacement.bearer
         if let token = callbackReader.child("token") {
             try token.checkKeys(["in", "field"])
@@ -126,8 +219,31 @@ public struct TargetProfile: Sendable {
             case "bearer": placement = .bearer
             case "json": placement = .json(field: try token.requiredString("field"))
             case "form": placement = .form(field: try token.requiredString("field"))
-            case let other: throw token.error("in", "'\(other)' is not bearer, json or form")
+            case "query": placement = .query(name: try token.requiredString("field"))
+            case "cookie": placement = .cookie(name: try token.requiredString("field"))
+            case let other: throw token.error("in", "'\(other)' is not bearer, json, form, query or cookie")
             }
+        }
+        var probe: Probe?
+        if let reader = root.child("probe") {
+            try reader.checkKeys(["method", "path", "headers", "signed_in_status"])
+            var headers: [String: String] = [:]
+            for member in try reader.objectValue("headers") ?? [:] {
+                guard let text = member.value.stringValue else { throw reader.error("headers.\(member.key)", "must be a string") }
+                headers[member.key] = text
+            }
+            probe = Probe(call: HTTPCall(method: (try reader.string("method") ?? "GET").uppercased(), path: try reader.requiredString("path"), body: nil),
+                          headers: headers.isEmpty ? ["Accept": "application/json"] : headers,
+                          signedInStatus: try Self.statusSet(reader, "signed_in_status") ?? 200)
+        }
+        // A code-flow app answers a redirect either way: only a probe can tell signed in from refused.
+        // A redirect to a login page is a refusal too, in either shape.
+        var outcomes = codeFlow == nil ? Outcomes(signedInStatus: "2xx", refusedStatus: ["3xx", "4xx"])
+            : Outcomes(signedInStatus: probe == nil ? nil : ["2xx", "3xx"], refusedStatus: ["2xx", "3xx", "4xx"])
+        if let reader = root.child("outcomes") {
+            try reader.checkKeys(["signed_in_status", "refused_status"])
+            if let status = try Self.statusSet(reader, "signed_in_status") { outcomes.signedInStatus = status }
+            if let status = try Self.statusSet(reader, "refused_status") { outcomes.refusedStatus = status }
         }
 
         var fields: [String: ResponseField] = [:]
@@ -138,7 +254,7 @@ public struct TargetProfile: Sendable {
         }
 
         var profile = TargetProfile(file: file, name: try root.string("name") ?? file, baseURL: baseURL, start: start, callback: callback,
-                                    tokenPlacement: placement, responseFields: fields, introspection: nil, faultHook: nil,
+                                    tokenPlacement: placement, codeFlow: codeFlow, probe: probe, outcomes: outcomes, responseFields: fields, introspection: nil, faultHook: nil,
                                     faultClearMethod: nil, faultPoints: [], seeding: nil, reset: nil, leewaySeconds: nil,
                                     jwksCacheTTLSeconds: nil, jwksCooldownSeconds: nil, emailClaim: nil, credentials: nil)
         if let capabilities = root.child("capabilities") {
@@ -163,9 +279,9 @@ public struct TargetProfile: Sendable {
                 profile.reset = try HTTPCall.parse(reader, defaultMethod: "POST")
                 profile.resetClearsJWKSCache = try reader.bool("clears_jwks_cache") ?? false
             }
-            profile.leewaySeconds = try capabilities.double("leeway_seconds")
-            profile.jwksCacheTTLSeconds = try capabilities.double("jwks_cache_ttl_seconds")
-            profile.jwksCooldownSeconds = try capabilities.double("jwks_refetch_cooldown_seconds")
+            profile.leewaySeconds = try capabilities.double("leeway_seconds", in: Limits.profileSeconds)
+            profile.jwksCacheTTLSeconds = try capabilities.double("jwks_cache_ttl_seconds", in: Limits.profileSeconds)
+            profile.jwksCooldownSeconds = try capabilities.double("jwks_refetch_cooldown_seconds", in: Limits.profileSeconds)
             profile.emailClaim = try capabilities.string("email_claim")
             if let reader = capabilities.child("organization_credentials") {
                 try reader.checkKeys(["list", "create", "delete", "writer_roles"])

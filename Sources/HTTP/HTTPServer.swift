@@ -181,26 +181,10 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    /// Blocks the calling thread until SIGINT or SIGTERM arrives, then returns the signal number.
-    /// The signals are ignored process-wide and observed through a Dispatch signal source, so this
-    /// works whichever thread the kernel picks.
+    /// Blocks the calling thread until SIGINT, SIGTERM or SIGHUP arrives (see
+    /// `TerminationSignals`), then returns the signal number.
     public static func waitForTerminationSignal() -> Int32 {
-        let received = Mutex<Int32>(0)
-        let semaphore = DispatchSemaphore(value: 0)
-        var sources: [DispatchSourceSignal] = []
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler {
-                received.withLock { $0 = signalNumber }
-                semaphore.signal()
-            }
-            source.resume()
-            sources.append(source)
-        }
-        semaphore.wait()
-        for source in sources { source.cancel() }
-        return received.withLock { $0 }
+        TerminationSignals.wait()
     }
 
     /// `waitForTerminationSignal()` then `stop()`.

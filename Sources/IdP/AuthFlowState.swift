@@ -27,6 +27,8 @@ struct AuthFlowState: Sendable {
         var used = false
         /// The session the first exchange created; a replay revokes it (RFC 6749 §4.1.2).
         var sessionID: String?
+        /// The runner's scripted answer for this code, if any.
+        var bound: BoundLogin?
     }
 
     struct RefreshToken: Sendable {
@@ -34,6 +36,8 @@ struct AuthFlowState: Sendable {
         var authenticationMethod: String
         /// When it was first exchanged; it keeps working `refreshGraceSeconds` after that.
         var rotatedAt: Int64?
+        /// Refreshes of a scripted login answer with the same token, minted again.
+        var bound: BoundLogin?
     }
 
     /// A login that stopped at a 403 step (organization selection) and can be finished with its token.

@@ -229,6 +229,16 @@ extension MockIdP {
                 }
             }
             record.used = true
+            if let bound = record.bound {
+                // A scripted login: the session is the one minted with its token.
+                let refreshToken = ids.opaque()
+                if let sessionID = Self.boundSession(&state, ids: ids, login: bound, now: now) {
+                    record.sessionID = sessionID
+                    state.flows.refreshTokens[refreshToken] = AuthFlowState.RefreshToken(sessionID: sessionID, authenticationMethod: record.authenticationMethod, bound: bound)
+                }
+                state.flows.codes[code] = record
+                return .bound(bound, refreshToken: refreshToken, method: record.authenticationMethod)
+            }
             let outcome = try Self.beginSession(&state, ids: ids, configuration: configuration, userID: record.userID, organizationID: record.organizationID,
                                                 method: record.authenticationMethod, impersonator: record.impersonator, now: now)
             if case .session(let inputs, _, _) = outcome { record.sessionID = inputs.sessionID }
@@ -306,6 +316,10 @@ extension MockIdP {
                 state.flows.refreshTokens[token] = record
             }
             let newToken = ids.opaque()
+            if let bound = record.bound {
+                state.flows.refreshTokens[newToken] = AuthFlowState.RefreshToken(sessionID: session.id, authenticationMethod: record.authenticationMethod, bound: bound)
+                return .bound(bound, refreshToken: newToken, method: record.authenticationMethod, remint: true)
+            }
             state.flows.refreshTokens[newToken] = AuthFlowState.RefreshToken(sessionID: session.id, authenticationMethod: record.authenticationMethod)
             let inputs = Self.mintInputs(state, user: user, session: session)
             return .session(inputs, refreshToken: newToken, method: record.authenticationMethod)
@@ -318,6 +332,8 @@ extension MockIdP {
     enum LoginOutcome {
         case session(MintInputs, refreshToken: String, method: String)
         case selectionRequired(token: String, user: User, organizations: [Organization])
+        /// A login the runner scripted (`bindAuthorizationCode`); a refresh mints its token again.
+        case bound(BoundLogin, refreshToken: String, method: String, remint: Bool = false)
     }
 
     struct MintInputs {
@@ -362,7 +378,7 @@ extension MockIdP {
         session.authMethod = sessionAuthMethod(method)
         session.impersonatorEmail = impersonator?.email
         session.impersonatorReason = impersonator?.reason
-        state.directory.sessions[session.id] = session
+        state.directory.insertSession(session)
         let refreshToken = ids.opaque()
         state.flows.sweepIfDue(now: now, grace: configuration.refreshGraceSeconds)
         state.flows.refreshTokens[refreshToken] = AuthFlowState.RefreshToken(sessionID: session.id, authenticationMethod: method)
@@ -394,6 +410,8 @@ extension MockIdP {
                     "user": WorkOSShape.user(user),
                     "organizations": .array(organizations.map { ["id": .string($0.id), "name": .string($0.name)] }),
                 ])
+        case .bound(let login, let refreshToken, let method, let remint):
+            return try finishBound(remint ? try self.remint(login) : login, refreshToken: refreshToken, method: method, now: now)
         case .session(let inputs, let refreshToken, let method):
             let accessToken = try mintAccessToken(inputs, now: now)
             var answer: JSONObject = [

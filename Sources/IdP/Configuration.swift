@@ -48,6 +48,10 @@ public struct IdPConfiguration: Sendable {
     public var logoutRedirect: String?
     /// Browser origins allowed by CORS besides loopback ones and the origins of `redirectURIs`.
     public var corsOrigins: [String] = []
+    /// What the journal may hold in total (`--journal-bytes`, `Limits.journalBytes`).
+    public var journalBytes = Limits.journalBytesDefault
+    /// Rules for `/_mock` requests (`ControlGuard`): `--control-token`, `--allow-remote`.
+    public var controlGuard = ControlGuard()
 
     public init() {}
 }

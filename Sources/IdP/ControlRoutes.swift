@@ -22,18 +22,15 @@ struct ControlRoutes {
         router.get("/_mock/journal") { request in
             answering { () throws(IdPError) -> HTTPResponse in
                 var filter = Journal.Filter(method: request.query["method"], pathPrefix: request.query["path_prefix"])
-                if let since = request.query["since"] {
-                    guard let value = Int(since) else { throw .invalidRequest(code: "invalid_request_parameters", message: "since must be a sequence number") }
-                    filter.sinceSequence = value
-                }
+                filter.sinceSequence = try request.query.int("since", in: Limits.journalSince)
+                let limit = try request.query.int("limit", in: Limits.journalPage) ?? Limits.journalPageDefault
                 if let flag = request.query["flag"] {
                     guard let kind = JournalFlag.Kind(rawValue: flag) else {
                         throw .invalidRequest(code: "invalid_request_parameters", message: "flag must be id_space_violation or fault_injected")
                     }
                     filter.flag = kind
                 }
-                let entries = idp.journal.entries(filter)
-                return .json(["object": "list", "data": .array(entries.map(\.json)), "last_sequence": .int(Int64(idp.journal.lastSequence))])
+                return .json(JournalPage(journal: idp.journal, filter: filter, limit: limit).json)
             }
         }
         router.delete("/_mock/journal") { _ in
@@ -47,10 +44,10 @@ struct ControlRoutes {
         }
         router.get("/_mock/directory") { _ in .json(idp.directorySnapshot()) }
         router.post("/_mock/users") { request in
-            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.createUser(try jsonBody(request), allowPinned: true), status: 201) }
+            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.createUser(try controlBody(request, known: ControlFields.user), allowPinned: true), status: 201) }
         }
         router.put("/_mock/users/{id}") { request in
-            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.updateUser(request.pathParameters["id"] ?? "", try jsonBody(request))) }
+            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.updateUser(request.pathParameters["id"] ?? "", try controlBody(request, known: ControlFields.user))) }
         }
         router.delete("/_mock/users/{id}") { request in
             answering { () throws(IdPError) -> HTTPResponse in
@@ -59,10 +56,10 @@ struct ControlRoutes {
             }
         }
         router.post("/_mock/organizations") { request in
-            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.createOrganization(try jsonBody(request), allowPinned: true), status: 201) }
+            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.createOrganization(try controlBody(request, known: ControlFields.organization), allowPinned: true), status: 201) }
         }
         router.put("/_mock/organizations/{id}") { request in
-            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.updateOrganization(request.pathParameters["id"] ?? "", try jsonBody(request))) }
+            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.updateOrganization(request.pathParameters["id"] ?? "", try controlBody(request, known: ControlFields.organization))) }
         }
         router.delete("/_mock/organizations/{id}") { request in
             answering { () throws(IdPError) -> HTTPResponse in
@@ -71,10 +68,10 @@ struct ControlRoutes {
             }
         }
         router.post("/_mock/memberships") { request in
-            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.createMembership(try jsonBody(request)), status: 201) }
+            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.createMembership(try controlBody(request, known: ControlFields.membership)), status: 201) }
         }
         router.put("/_mock/memberships/{id}") { request in
-            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.updateMembership(request.pathParameters["id"] ?? "", try jsonBody(request))) }
+            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.updateMembership(request.pathParameters["id"] ?? "", try controlBody(request, known: ControlFields.membership))) }
         }
         router.delete("/_mock/memberships/{id}") { request in
             answering { () throws(IdPError) -> HTTPResponse in
@@ -87,6 +84,7 @@ struct ControlRoutes {
         router.post("/_mock/keys") { request in
             answering { () throws(IdPError) -> HTTPResponse in
                 let fields = try BodyFields(try jsonBody(request))
+                try fields.refuseUnknown(["action", "kid", "algorithm"])
                 let action = try fields.requiredString("action")
                 let kid = try fields.string("kid")
                 func requireKid() throws(IdPError) -> String {
@@ -124,8 +122,11 @@ struct ControlRoutes {
         router.post("/_mock/clock") { request in
             answering { () throws(IdPError) -> HTTPResponse in
                 let fields = try BodyFields(try jsonBody(request))
-                if let offset = try fields.int("offset") { idp.clock.setOffset(offset) }
-                if let advance = try fields.int("advance") { idp.clock.advance(advance) }
+                try fields.refuseUnknown(["offset", "advance"])
+                let offset = try fields.int("offset", in: Limits.timeOffsetSeconds)
+                let advance = try fields.int("advance", in: Limits.timeOffsetSeconds)
+                if let offset { idp.clock.setOffset(offset) }
+                if let advance { idp.clock.advance(advance) }
                 return .json(["now": .int(idp.clock.now()), "offset": .int(idp.clock.offset)])
             }
         }
@@ -134,6 +135,9 @@ struct ControlRoutes {
         router.post("/_mock/faults") { request in
             answering { () throws(IdPError) -> HTTPResponse in
                 let rule = try FaultRule(json: try jsonBody(request), id: idp.ids.id(.fault))
+                guard idp.faults.armed.count < Limits.armedFaults else {
+                    throw .invalidRequest(code: "invalid_request_parameters", message: "\(Limits.armedFaults) faults are armed already: clear some first (DELETE /_mock/faults)")
+                }
                 idp.faults.arm(rule)
                 return .json(rule.json, status: 201)
             }
@@ -181,11 +185,8 @@ extension TokenRequest {
     /// The `/_mock/tokens` body (README, "Control API").
     public init(json: JSONValue) throws(IdPError) {
         let fields = try BodyFields(json)
-        let known: Set<String> = ["user", "organization", "claims", "omit", "header", "omit_header", "sign", "kid", "expires_in",
-                                  "not_before_in", "issued_at_offset", "raw_payload", "impersonator"]
-        for key in fields.object.keys where !known.contains(key) {
-            throw .invalidRequest(code: "invalid_request_parameters", message: "unknown field '\(key)'; expected one of \(known.sorted().joined(separator: ", "))")
-        }
+        try fields.refuseUnknown(["user", "organization", "claims", "omit", "header", "omit_header", "sign", "kid", "expires_in",
+                                  "not_before_in", "issued_at_offset", "raw_payload", "impersonator"])
         self.init(user: try fields.requiredString("user"), organization: try fields.string("organization"))
         claims = try fields.object("claims") ?? [:]
         header = try fields.object("header") ?? [:]
@@ -198,9 +199,9 @@ extension TokenRequest {
             self.sign = mode
         }
         kid = try fields.string("kid")
-        expiresIn = try fields.int("expires_in")
-        notBeforeIn = try fields.int("not_before_in")
-        issuedAtOffset = try fields.int("issued_at_offset") ?? 0
+        expiresIn = try fields.int("expires_in", in: Limits.timeOffsetSeconds)
+        notBeforeIn = try fields.int("not_before_in", in: Limits.timeOffsetSeconds)
+        issuedAtOffset = try fields.int("issued_at_offset", in: Limits.timeOffsetSeconds) ?? 0
         rawPayload = try fields.string("raw_payload")
         impersonatorEmail = try fields.string("impersonator")
     }
@@ -219,24 +220,20 @@ extension FaultRule {
     /// `{"path": "/sso/jwks/*", "method"?, "status"?, "body"?, "latency_ms"?, "drop"?, "times"?}`
     public init(json: JSONValue, id: String) throws(IdPError) {
         let fields = try BodyFields(json)
+        try fields.refuseUnknown(["path", "method", "status", "body", "latency_ms", "drop", "times"])
         let path = try fields.requiredString("path")
         let action: Action
         if try fields.bool("drop") == true {
             action = .drop
-        } else if let status = try fields.int("status") {
-            guard (100...599).contains(status) else { throw .invalidRequest(code: "invalid_request_parameters", message: "status must be 100-599") }
+        } else if let status = try fields.int("status", in: Limits.faultStatus) {
             action = .respond(status: Int(status), body: fields.object["body"])
-        } else if let latency = try fields.int("latency_ms") {
-            guard (0...60_000).contains(latency) else { throw .invalidRequest(code: "invalid_request_parameters", message: "latency_ms must be 0-60000") }
+        } else if let latency = try fields.int("latency_ms", in: Limits.faultLatencyMillis) {
             action = .delay(milliseconds: Int(latency))
         } else {
             throw .invalidRequest(code: "invalid_request_parameters", message: "a fault needs status, latency_ms or drop")
         }
         var times: Int?
-        if let count = try fields.int("times") {
-            guard count >= 1 else { throw .invalidRequest(code: "invalid_request_parameters", message: "times must be at least 1 (omit it for until-cleared)") }
-            times = Int(count)
-        }
+        if let count = try fields.int("times", in: Limits.faultTimes) { times = Int(count) }
         self.init(id: id, method: try fields.string("method"), path: path, action: action, times: times)
     }
 }

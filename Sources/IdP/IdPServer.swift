@@ -23,7 +23,7 @@ public struct IdPResponder: HTTPResponder {
     static let journaledHeaders = ["user-agent", "content-type", "idempotency-key", "origin"]
 
     public func respond(to request: HTTPRequest) -> HTTPResponse {
-        if request.path.hasPrefix("/_mock/") { return routes.respond(to: request) }
+        if request.path.hasPrefix("/_mock/") { return idp.configuration.controlGuard.refusal(for: request) ?? routes.respond(to: request) }
         let requestID = idp.ids.requestID()
         let body: JSONValue? = request.method == "GET" || request.body.isEmpty ? nil : try? request.json()
         var flags = inspector.flags(method: request.method, path: request.path, query: request.query.pairs, body: body, directory: { idp.directory })
@@ -55,6 +55,7 @@ public struct IdPResponder: HTTPResponder {
         var entry = JournalEntry(
             sequence: 0, timeMillis: idp.clock.nowMillis(), requestID: requestID, method: request.method, path: request.path,
             query: request.query.encoded, headers: headers, status: response.dropsConnection ? 0 : response.status, flags: flags)
+        if response.status >= 400 { entry.errorBody = String(decoding: response.body.prefix(1024), as: UTF8.self) }
         entry.unknownParameters = KnownParameters.unknown(method: request.method, path: request.path, query: request.query,
                                                           bodyNames: KnownParameters.bodyNames(request, json: body))
         entry.sequence = idp.journal.record(entry)

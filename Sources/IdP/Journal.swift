@@ -30,6 +30,8 @@ public struct JournalEntry: Sendable, Equatable {
     public var headers: [(name: String, value: String)]
     public var status: Int
     public var flags: [JournalFlag]
+    /// The body of a 4xx/5xx answer (first KiB), so a report can say why the mock refused the app.
+    public var errorBody: String? = nil
     /// Query parameters and body members the route does not document (`query NAME`, `body NAME`):
     /// answered as WorkOS does, by ignoring them, and kept here so a test can see them.
     public var unknownParameters: [String] = []
@@ -49,6 +51,7 @@ public struct JournalEntry: Sendable, Equatable {
             "headers": .object(JSONObject(headers.map { (key: $0.name, value: JSONValue.string($0.value)) })),
             "status": .int(Int64(status)),
             "flags": .array(flags.map(\.json)),
+            "error_body": errorBody.map(JSONValue.string) ?? .null,
             "unknown_parameters": .array(unknownParameters.map(JSONValue.string)),
         ]
     }
@@ -80,44 +83,82 @@ public final class Journal: Sendable {
         }
     }
 
-    /// The oldest entries are dropped past this, so a long-running mock keeps bounded memory.
+    /// The oldest entries are dropped past this many, or past `byteBudget` bytes (estimated),
+    /// whichever comes first, so a long-running mock keeps bounded memory.
     public let capacity: Int
+    public let byteBudget: Int
     /// Entries are spread over shards by sequence number: every request records one, and a
     /// single lock shared by every connection thread became the server's bottleneck.
     private let shards: [Shard]
     private final class Shard: Sendable {
-        let entries = Mutex<[JournalEntry]>([])
+        struct Contents {
+            var entries: [JournalEntry] = []
+            var costs: [Int] = []
+            var bytes = 0
+        }
+        let contents = Mutex(Contents())
     }
     private let nextSequence = Atomic<Int>(1)
 
-    public init(capacity: Int = 50_000, shardCount: Int = 16) {
+    public init(capacity: Int = 50_000, byteBudget: Int = Limits.journalBytesDefault, shardCount: Int = 16) {
         self.capacity = capacity
+        self.byteBudget = byteBudget
         shards = (0..<shardCount).map { _ in Shard() }
     }
 
-    /// The entry's sequence number is assigned here.
+    /// The entry's sequence number is assigned here; long fields are clipped (`JournalBudget`).
     @discardableResult
     public func record(_ entry: JournalEntry) -> Int {
-        var entry = entry
+        var entry = JournalBudget.clipped(entry)
         entry.sequence = nextSequence.wrappingAdd(1, ordering: .relaxed).oldValue
+        let cost = JournalBudget.cost(entry)
         let shardCapacity = max(1, capacity / shards.count)
+        let shardBytes = max(1, byteBudget / shards.count)
         let sequence = entry.sequence
-        shards[sequence % shards.count].entries.withLock { entries in
-            entries.append(entry)
-            // Trim in chunks so a full journal costs amortized O(1) per request, not a memmove each.
-            if entries.count > shardCapacity + shardCapacity / 4 { entries.removeFirst(entries.count - shardCapacity) }
+        shards[sequence % shards.count].contents.withLock { contents in
+            contents.entries.append(entry)
+            contents.costs.append(cost)
+            contents.bytes += cost
+            // Trim in chunks (down to 3/4 of the budget) so a full journal costs amortized O(1)
+            // per request, not a memmove each.
+            guard contents.entries.count > shardCapacity + shardCapacity / 4 || contents.bytes > shardBytes else { return }
+            var drop = max(0, contents.entries.count - shardCapacity)
+            var bytes = contents.bytes - contents.costs[..<drop].reduce(0, +)
+            while drop < contents.entries.count - 1, bytes > shardBytes - shardBytes / 4 {
+                bytes -= contents.costs[drop]
+                drop += 1
+            }
+            contents.entries.removeFirst(drop)
+            contents.costs.removeFirst(drop)
+            contents.bytes = bytes
         }
         return sequence
     }
 
-    public func entries(_ filter: Filter = Filter()) -> [JournalEntry] {
-        shards.flatMap { shard in shard.entries.withLock { $0.filter(filter.matches) } }.sorted { $0.sequence < $1.sequence }
+    /// Matching entries in sequence order; with `limit`, only the first `limit` of them.
+    public func entries(_ filter: Filter = Filter(), limit: Int? = nil) -> [JournalEntry] {
+        // Each shard holds its entries in sequence order, so a shard contributes at most `limit`.
+        let merged = shards.flatMap { shard in
+            shard.contents.withLock { contents -> [JournalEntry] in
+                var found: [JournalEntry] = []
+                for entry in contents.entries where filter.matches(entry) {
+                    found.append(entry)
+                    if let limit, found.count >= limit { break }
+                }
+                return found
+            }
+        }.sorted { $0.sequence < $1.sequence }
+        guard let limit else { return merged }
+        return Array(merged.prefix(limit))
     }
+
+    /// The estimated bytes the journal holds now.
+    public var bytes: Int { shards.reduce(0) { total, shard in total + shard.contents.withLock { $0.bytes } } }
 
     /// The sequence number of the newest entry: a mark to filter "since" later.
     public var lastSequence: Int { nextSequence.load(ordering: .relaxed) - 1 }
 
     public func clear() {
-        for shard in shards { shard.entries.withLock { $0.removeAll() } }
+        for shard in shards { shard.contents.withLock { $0 = Shard.Contents() } }
     }
 }

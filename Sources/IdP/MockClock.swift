@@ -11,8 +11,19 @@ public final class MockClock: Sendable {
 
     public var offset: Int64 { offsetSeconds.load(ordering: .relaxed) }
 
-    public func setOffset(_ seconds: Int64) { offsetSeconds.store(seconds, ordering: .relaxed) }
-    public func advance(_ seconds: Int64) { offsetSeconds.add(seconds, ordering: .relaxed) }
+    /// The offset stays inside `Limits.timeOffsetSeconds` whatever is asked, so `now()` and
+    /// `nowMillis()` cannot overflow.
+    public func setOffset(_ seconds: Int64) { offsetSeconds.store(Limits.timeOffsetSeconds.clamp(seconds), ordering: .relaxed) }
+
+    public func advance(_ seconds: Int64) {
+        var current = offsetSeconds.load(ordering: .relaxed)
+        while true {
+            let next = Limits.timeOffsetSeconds.clamp(current.saturatingAdd(seconds))
+            let (exchanged, original) = offsetSeconds.compareExchange(expected: current, desired: next, ordering: .relaxed)
+            if exchanged { return }
+            current = original
+        }
+    }
 
     /// Unix seconds as the mock sees them.
     public func now() -> Int64 { Self.systemMillis() / 1000 + offset }

@@ -23,7 +23,7 @@ public final class MockIdP: Sendable {
     public let configuration: IdPConfiguration
     public let ids: IDGenerator
     public let clock: MockClock
-    public let journal = Journal()
+    public let journal: Journal
     public let faults = FaultInjector()
     public let keys: KeyRing
 
@@ -46,6 +46,7 @@ public final class MockIdP: Sendable {
         self.configuration = configuration
         ids = IDGenerator(seed: configuration.seed)
         clock = MockClock()
+        journal = Journal(byteBudget: configuration.journalBytes)
         let loader = FixtureLoader(ids: ids, clock: clock, mode: configuration.idSpaces)
         let raw: Directory
         let directory: Directory
@@ -227,7 +228,7 @@ public final class MockIdP: Sendable {
             let session = Session(id: ids.id(.session), userID: user.id, organizationID: organization?.id,
                                   impersonatorEmail: request.impersonatorEmail, createdAt: now * 1000, updatedAt: now * 1000,
                                   expiresAt: (now + 86_400) * 1000)
-            state.directory.sessions[session.id] = session
+            state.directory.insertSession(session)
             return (user, membership, organization, role, session, state.template)
         }
         let templateClaims = try template?.render(context: templateContext(user: user, organization: organization, membership: membership)) ?? [:]

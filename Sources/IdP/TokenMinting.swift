@@ -87,9 +87,10 @@ struct TokenMinter: Sendable {
     /// Applies the request's overrides to policy claims, then signs as asked.
     func sign(claims base: JSONObject, request: TokenRequest, keys: KeyRing, now: Int64) throws(IdPError) -> MintedToken {
         var claims = base
-        if request.issuedAtOffset != 0 { claims["iat"] = .int(now + request.issuedAtOffset) }
-        if let expiresIn = request.expiresIn { claims["exp"] = .int(now + expiresIn) }
-        if let notBeforeIn = request.notBeforeIn { claims["nbf"] = .int(now + notBeforeIn) }
+        // Saturating: the JSON decoder range-checks these, an in-process caller may not.
+        if request.issuedAtOffset != 0 { claims["iat"] = .int(now.saturatingAdd(request.issuedAtOffset)) }
+        if let expiresIn = request.expiresIn { claims["exp"] = .int(now.saturatingAdd(expiresIn)) }
+        if let notBeforeIn = request.notBeforeIn { claims["nbf"] = .int(now.saturatingAdd(notBeforeIn)) }
         for member in request.claims { claims[member.key] = member.value }
         for name in request.omit { claims[name] = nil }
         let payload = request.rawPayload.map { Array($0.utf8) } ?? JSONValue.object(claims).serialized()

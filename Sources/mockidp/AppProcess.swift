@@ -1,6 +1,7 @@
 import CSpawn
 import Dispatch
 import Foundation
+import HTTP
 import Synchronization
 
 /// The app `mockidp serve -- COMMAND ARGS…` runs beside the mock: started in a process group of
@@ -33,22 +34,15 @@ struct AppProcess {
     static func run(_ command: [String], environment: [String: String], killAfter grace: Int = 10,
                     started: (pid_t) -> Void = { _ in }) throws -> Int32 {
         let shared = Shared()
-        // Handlers first: a signal between the app's start and their installation would be lost.
-        var sources: [DispatchSourceSignal] = []
-        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler {
-                let target = shared.withLock { state -> pid_t? in
-                    if state.pid == nil { state.pendingSignal = signalNumber }
-                    return state.exitCode == nil ? state.pid : nil
-                }
-                if let target { forward(signalNumber, to: target, shared: shared, grace: grace) }
+        // Observed before the app starts; one that came even earlier is still pending (`main`
+        // blocks them), and one before the app has a pid is forwarded once it has.
+        TerminationSignals.observe { signalNumber in
+            let target = shared.withLock { state -> pid_t? in
+                if state.pid == nil { state.pendingSignal = signalNumber }
+                return state.exitCode == nil ? state.pid : nil
             }
-            source.resume()
-            sources.append(source)
+            if let target { forward(signalNumber, to: target, shared: shared, grace: grace) }
         }
-        defer { for source in sources { source.cancel() } }
 
         let pid = try spawn(command, environment: environment)
         let pending = shared.withLock { state -> Int32? in

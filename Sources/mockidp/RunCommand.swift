@@ -18,7 +18,10 @@ enum RunCommand: Subcommand {
             .value("json", placeholder: "FILE", help: "Write the JSON report here."),
             .value("junit", placeholder: "FILE", help: "Write a JUnit XML report here."),
             .flag("trace", help: "Print full transcripts for every scenario."),
-            .flag("strict", help: "Count skipped scenarios as failures."),
+            .flag("strict", help: "Count skipped and not-applicable scenarios as failures."),
+            .value("max-wait", placeholder: "SECONDS", default: "120", help: "Skip (with the reason) scenarios that would wait longer than this for the app's declared cache TTLs."),
+            .value("shuffle", placeholder: "SEED", help: "Run the scenarios in a seeded random order (verdicts must not depend on order)."),
+            .flag("no-preflight", help: "Do not check that one plain login is accepted before the suite."),
             .value("set", placeholder: "NAME=VALUE", help: "Extra {placeholder} value for the profile (repeatable)."),
             .value("app-arg", placeholder: "ARG", help: "Append ARG to the profile's start command (repeatable), e.g. --app-arg=--bug=NAME."),
             .value("fixtures", placeholder: "FILE", help: "Fixtures for the mock IdP (default: embedded)."),
@@ -124,24 +127,54 @@ enum RunCommand: Subcommand {
         let jobs = try arguments.integer("jobs", in: 1...256) ?? ProcessInfo.processInfo.activeProcessorCount
         let runner = try ConformanceRunner(profile: profile, idpConfiguration: configuration, placeholders: try placeholders(arguments))
         defer { runner.stop() }
+        let interruption = RunInterruption(scenarios: scenarios, repeatCount: repeatCount, targetName: profile.name, targetURL: profile.baseURL) { report in
+            _ = writeReports(report, arguments)
+            print(ConsoleReporter(color: false, trace: false).summary(report))
+            fflush(nil)
+        }
+        interruption.arm()
         try runner.start()
         let console = ConsoleReporter(color: !arguments.has("no-color") && ConsoleReporter.colorWanted(), trace: arguments.has("trace"))
         print("mockidp run: \(scenarios.count) scenario(s) × \(repeatCount) against \(profile.name) at \(runner.app?.baseURL ?? profile.baseURL) (mock IdP at \(runner.idp.baseURL), seed \(seed), \(jobs) job(s))")
+        fflush(nil)  // a CI log (a pipe) shows the run has started, not only once a scenario ends
+        if !arguments.has("no-preflight") { try runner.preflight() }
         var index = 0
         var options = RunOptions()
         options.repeatCount = repeatCount
         options.jobs = jobs
+        if let text = arguments.value("max-wait") {
+            guard let seconds = Double(text), seconds >= 0, seconds.isFinite else { throw UsageError("--max-wait takes seconds, not '\(text)'") }
+            options.maxWait = seconds
+        }
+        if let text = arguments.value("shuffle") {
+            guard let seed = UInt64(text) else { throw UsageError("--shuffle takes a whole-number seed, not '\(text)'") }
+            options.shuffleSeed = seed
+        }
         var report = runner.run(scenarios, options: options) { result in
             index += 1
+            interruption.finished(result)
             print(console.line(for: result, index: index, total: scenarios.count * repeatCount))
             fflush(nil)
         }
         report.reproduction = Reproduction(arguments: reproduceArguments(arguments), seed: seed)
         let details = console.details(report)
         if !details.isEmpty { print(details) }
-        if let path = arguments.value("json") { try JSONReporter.write(report, to: path) }
-        if let path = arguments.value("junit") { try JUnitReporter.write(report, to: path) }
+        var written = true
+        interruption.finish { written = writeReports(report, arguments) }
         print(console.summary(report))
+        if !written { return ExitCode.failure }
         return report.exitCode(strict: arguments.has("strict"))
+    }
+
+    /// Writes the requested reports; false (and a line on stderr) when one cannot be written.
+    static func writeReports(_ report: RunReport, _ arguments: ParsedArguments) -> Bool {
+        do {
+            if let path = arguments.value("json") { try JSONReporter.write(report, to: path) }
+            if let path = arguments.value("junit") { try JUnitReporter.write(report, to: path) }
+            return true
+        } catch {
+            printError("mockidp run: cannot write a report: \(error)")
+            return false
+        }
     }
 }

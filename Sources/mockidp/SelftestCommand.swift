@@ -44,7 +44,7 @@ enum SelftestCommand: Subcommand {
             print(SelfTest.matrix(outcome, families: families))
             print("")
             print("legend: ✗ n  n scenarios naming the bug failed (caught)   ·  all passed   ! n  other failures   MISS  a naming scenario passed")
-            if outcome.correct.count(.pass) != outcome.correct.results.count {
+            if outcome.correct.count(.pass) + outcome.correct.count(.notApplicable) != outcome.correct.results.count {
                 let console = ConsoleReporter(color: false, trace: false)
                 print(console.details(outcome.correct))
             }

@@ -23,7 +23,11 @@ enum ServeCommand: Subcommand {
             .flag("auto-approve", help: "Authorize with a login_hint signs that user in at once (headless scripts and tests)."),
             .value("cors-origin", placeholder: "ORIGIN", help: "Allow this browser origin besides loopback ones (repeatable)."),
             .value("logout-redirect", placeholder: "URL", help: "Where logout sends the browser without return_to (default: the origin of the first --redirect-uri)."),
+            .value("control-token", placeholder: "TOKEN", help: "Require Authorization: Bearer TOKEN on /_mock control requests."),
+            .flag("allow-remote", help: "Allow --host to be a non-loopback address (the control API then answers any Host: use --control-token)."),
             .value("log", placeholder: "FORMAT", default: "human", help: "Request log on stderr: human, json, or off."),
+            .value("journal-bytes", placeholder: "BYTES", default: String(Limits.journalBytesDefault),
+                   help: "Memory the request journal may use; the oldest entries go first (\(Limits.journalBytes.range.lowerBound)-\(Limits.journalBytes.range.upperBound))."),
         ],
         positionals: "[-- COMMAND ARGS…  (start the app with the SDK environment; serve stops with it and exits with its code)]")
 
@@ -48,10 +52,14 @@ enum ServeCommand: Subcommand {
         }
         let mode = try arguments.choice("id-spaces", from: IDSpaceMode.allCases.map(\.rawValue)) ?? "strict"
         configuration.idSpaces = IDSpaceMode(rawValue: mode) ?? .strict
-        configuration.tokenLifetime = Int64(try arguments.integer("token-lifetime", in: 1...86_400 * 365) ?? 300)
+        configuration.tokenLifetime = Int64(try arguments.integer("token-lifetime", in: Int(Limits.tokenLifetime.range.lowerBound)...Int(Limits.tokenLifetime.range.upperBound)) ?? 300)
         configuration.redirectURIs = arguments.allValues("redirect-uri")
         configuration.autoApprove = arguments.has("auto-approve")
         configuration.corsOrigins = arguments.allValues("cors-origin")
+        configuration.controlGuard = ControlGuard(token: arguments.value("control-token"), allowRemote: arguments.has("allow-remote"))
+        if let bytes = try arguments.integer("journal-bytes", in: Int(Limits.journalBytes.range.lowerBound)...Int(Limits.journalBytes.range.upperBound)) {
+            configuration.journalBytes = bytes
+        }
         if let logoutRedirect = arguments.value("logout-redirect") {
             let lowered = logoutRedirect.lowercased()
             guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://") else {
@@ -74,6 +82,13 @@ enum ServeCommand: Subcommand {
         let port = try arguments.integer("port", in: 0...65535) ?? 4100
         let logFormat = try arguments.choice("log", from: ["human", "json", "off"]) ?? "human"
         let host = arguments.value("host") ?? "127.0.0.1"
+        if !ControlGuard.isLoopback(host: host) {
+            guard configuration.controlGuard.allowRemote else {
+                throw UsageError("--host \(host) is not a loopback address: anyone who can reach it could mint tokens through /_mock; add --allow-remote (and --control-token) if that is what you want")
+            }
+            printError("mockidp serve: WARNING: listening on \(host), not loopback: the control API (/_mock) is reachable from the network"
+                + (configuration.controlGuard.token == nil ? " with no --control-token" : ""))
+        }
         let idp: MockIdP
         do {
             idp = try MockIdP(configuration: configuration)
@@ -81,24 +96,22 @@ enum ServeCommand: Subcommand {
             printError("mockidp serve: \(error)")
             return ExitCode.usage
         }
-        let log: (@Sendable (JournalEntry) -> Void)?
-        switch logFormat {
-        case "json": log = { entry in printError(entry.json.serializedString()) }
-        case "human": log = { entry in
-                let flags = entry.flags.map { "\($0.kind.rawValue)(\($0.reason): \($0.field)=\($0.value))" }.joined(separator: " ")
-                printError("\(entry.status) \(entry.method) \(entry.path)\(entry.query.isEmpty ? "" : "?" + entry.query) \(entry.requestID)\(flags.isEmpty ? "" : " ⚑ " + flags)")
-            }
-        default: log = nil
+        // Lines go through a bounded buffer and a writer thread: a stderr nobody reads must not stop the mock.
+        let writer = logFormat == "off" ? nil : LineWriter()
+        let log: (@Sendable (JournalEntry) -> Void)? = writer.map { writer in
+            let format = logFormat == "json" ? RequestLogFormat.json : RequestLogFormat.human
+            return { entry in writer.write(format(entry)) }
         }
         let server = IdPServer(idp: idp, log: log)
+        let bound: UInt16
         do {
-            try server.start(host: host, port: UInt16(port))
+            bound = try server.start(host: host, port: UInt16(port))
         } catch {
             printError("mockidp serve: cannot listen on \(host):\(port): \(error)")
             return ExitCode.failure
         }
         // The first line is a contract: scripts wait for it and read the URL from it.
-        print("listening on \(idp.baseURL)")
+        print("listening on http://\(host.contains(":") ? "[\(host)]" : host):\(bound)")
         print("client id: \(idp.configuration.clientID)")
         print("api key:   \(idp.configuration.apiKey)")
         print("issuer:    \(idp.issuer)")
@@ -112,7 +125,12 @@ enum ServeCommand: Subcommand {
             return runBeside(command, server: server, idp: idp)
         }
         server.runUntilTerminated()
-        printError("mockidp serve: stopped")
+        if let writer {
+            writer.write("mockidp serve: stopped")
+            writer.close()
+        } else {
+            printError("mockidp serve: stopped")
+        }
         return ExitCode.success
     }
 

@@ -79,4 +79,30 @@ struct ServeProcessTests {
         #expect(log.contains(#""path":"/.well-known/openid-configuration""#), "the JSON request log")
         #expect(log.contains("stopped"))
     }
+
+    /// A signal sent the moment the first line appears (a CI step that only waits for the URL)
+    /// must stop serve cleanly, never be lost (a hang) nor kill it: the signals are blocked from
+    /// the first line of `main` and taken with sigwait.
+    @Test func aSIGTERMRightAfterTheFirstLineStopsServeCleanly() throws {
+        guard let path = BuiltTool.path else { return }
+        for _ in 0..<10 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = ["serve", "--port", "0", "--log", "off"]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            var text = ""
+            while !text.contains("\n") {
+                let chunk = out.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                text += String(decoding: chunk, as: UTF8.self)
+            }
+            #expect(text.hasPrefix("listening on "))
+            process.terminate()
+            process.waitUntilExit()
+            #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        }
+    }
 }

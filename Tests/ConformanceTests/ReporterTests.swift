@@ -63,7 +63,7 @@ func sampleReport() -> RunReport {
 
     @Test func jsonReportCarriesVerdictsFindingsAndTranscripts() throws {
         let json = try JSONValue.parse(JSONReporter.render(sampleReport()).serialized())
-        #expect(json["summary"] == ["passed": 1, "failed": 1, "errors": 1, "skipped": 1])
+        #expect(json["summary"] == ["passed": 1, "failed": 1, "errors": 1, "skipped": 1, "not_applicable": 0])
         let first = try #require(json["scenarios"]?[0])
         #expect(first["verdict"] == "fail")
         #expect(first["findings"]?[0]?["because"] == "alg none must be refused")
@@ -75,7 +75,7 @@ func sampleReport() -> RunReport {
         let report = sampleReport()
         let plain = ConsoleReporter(color: false, trace: false)
         let summary = plain.summary(report)
-        #expect(summary.split(separator: "\n").last == "1 passed, 2 failed, 1 skipped")
+        #expect(summary.split(separator: "\n").last == "1 passed, 2 failed, 1 skipped, 0 not applicable")
         let details = plain.details(report)
         #expect(!details.contains("\u{1B}["))
         #expect(details.contains("✗ steps[3]: r: expected status 4xx, got 200"))

@@ -40,10 +40,11 @@ struct SchemaTests {
         for file in files { #expect(results[file] == .null, "\(file): \(results[file] ?? .null)") }
     }
 
-    @Test func theReferenceProfileMatchesTheProfileSchema() throws {
-        let profile = Interop.root.appendingPathComponent("scenarios/targets/reference-app.json").path
-        let results = try Interop.run("validate_schema.py", [Interop.root.appendingPathComponent("scenarios/schema/target-profile.schema.json").path, profile])
-        #expect(results[profile] == .null, "\(results[profile] ?? .null)")
+    @Test func everyShippedProfileMatchesTheProfileSchema() throws {
+        let profiles = ["scenarios/targets/reference-app.json", "Tests/interop/bearer-app.json", "Tests/interop/bearer-app-300.json",
+                        "Tests/interop/workos5-web.json"].map { Interop.root.appendingPathComponent($0).path }
+        let results = try Interop.run("validate_schema.py", [Interop.root.appendingPathComponent("scenarios/schema/target-profile.schema.json").path] + profiles)
+        for profile in profiles { #expect(results[profile] == .null, "\(profile): \(results[profile] ?? .null)") }
     }
 
     @Test func theSchemaRejectsWhatTheLoaderRejects() throws {

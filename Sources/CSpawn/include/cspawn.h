@@ -11,4 +11,13 @@
 /// variadic, which Swift cannot call.
 pid_t mockidp_spawn_group(char *const argv[], char *const envp[]);
 
+/// The same, with stdout and stderr on `output_fd` (and stdin on /dev/null) unless it is -1, and
+/// `death_signal` as the parent-death signal (the runner uses SIGKILL: an app under test that
+/// ignores SIGTERM must still not outlive it).
+pid_t mockidp_spawn_group_with(char *const argv[], char *const envp[], int output_fd, int death_signal);
+
+/// The same, started in `directory` unless it is NULL (a directory that cannot be entered is
+/// reported like a failed exec: -errno).
+pid_t mockidp_spawn_group_in(char *const argv[], char *const envp[], int output_fd, int death_signal, const char *directory);
+
 #endif

@@ -26,12 +26,13 @@ public struct ConsoleReporter: Sendable {
         case .fail: label = paint("FAIL ", "31;1")
         case .error: label = paint("ERROR", "35;1")
         case .skipped: label = paint("SKIP ", "33")
+        case .notApplicable: label = paint("N/A  ", "36")
         }
         let width = String(total).count
         let counter = String(repeating: " ", count: max(0, width - String(index).count)) + "\(index)/\(total)"
         var text = "[\(counter)] \(label) \(result.scenario.id)  \(paint(String(format: "%.2fs", result.seconds), "2"))"
         if result.iteration > 1 { text += " (run \(result.iteration))" }
-        if result.verdict == .skipped, let reason = result.reason { text += "  — \(reason)" }
+        if result.verdict == .skipped || result.verdict == .notApplicable, let reason = result.reason { text += "  — \(reason)" }
         return text
     }
 
@@ -73,10 +74,12 @@ public struct ConsoleReporter: Sendable {
         }
         if trace, let text = exchange.tokenText { lines.append("  token \(text)") }
         if !exchange.requestBody.isEmpty { lines.append("  body \(clip(exchange.requestBody))") }
+        for answer in exchange.idpAnswers { lines.append("  mock answered the app: \(answer)") }
         if let error = exchange.error {
             lines.append("← no answer: \(error)")
         } else {
             lines.append("← \(exchange.status ?? 0) \(clip(exchange.responseBody))  (\(exchange.micros) µs)")
+            for header in exchange.responseHeaders { lines.append("  \(header.name): \(header.value)") }
         }
         return lines
     }
@@ -86,7 +89,7 @@ public struct ConsoleReporter: Sendable {
         var lines: [String] = [""]
         if errors > 0 { lines.append("\(errors) scenario(s) could not run (errors count as failed).") }
         lines.append(String(format: "target %@ — %.2f s", report.targetName, report.seconds))
-        lines.append("\(report.count(.pass)) passed, \(report.count(.fail) + errors) failed, \(report.count(.skipped)) skipped")
+        lines.append("\(report.count(.pass)) passed, \(report.count(.fail) + errors) failed, \(report.count(.skipped)) skipped, \(report.count(.notApplicable)) not applicable")
         return lines.joined(separator: "\n")
     }
 }

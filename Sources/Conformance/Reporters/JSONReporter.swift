@@ -12,6 +12,7 @@ public enum JSONReporter {
             "summary": [
                 "passed": .int(Int64(report.count(.pass))), "failed": .int(Int64(report.count(.fail))),
                 "errors": .int(Int64(report.count(.error))), "skipped": .int(Int64(report.count(.skipped))),
+                "not_applicable": .int(Int64(report.count(.notApplicable))),
             ],
             "seed": report.reproduction.map { .string(String($0.seed)) } ?? .null,
             "scenarios": .array(report.results.map { render($0, reproduction: report.reproduction) }),

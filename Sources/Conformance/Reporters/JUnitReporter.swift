@@ -13,7 +13,7 @@ public enum JUnitReporter {
             byFamily[result.scenario.family, default: []].append(result)
         }
         func counts(_ results: [ScenarioResult]) -> String {
-            "tests=\"\(results.count)\" failures=\"\(results.filter { $0.verdict == .fail }.count)\" errors=\"\(results.filter { $0.verdict == .error }.count)\" skipped=\"\(results.filter { $0.verdict == .skipped }.count)\""
+            "tests=\"\(results.count)\" failures=\"\(results.filter { $0.verdict == .fail }.count)\" errors=\"\(results.filter { $0.verdict == .error }.count)\" skipped=\"\(results.filter { $0.verdict == .skipped || $0.verdict == .notApplicable }.count)\""
         }
         var xml = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>"]
         xml.append("<testsuites name=\"mockidp-conformance\" \(counts(report.results)) time=\"\(format(report.seconds))\">")
@@ -21,7 +21,7 @@ public enum JUnitReporter {
         for family in families {
             let results = byFamily[family] ?? []
             xml.append("  <testsuite name=\"\(escape(family))\" \(counts(results)) time=\"\(format(results.reduce(0) { $0 + $1.seconds }))\" timestamp=\"\(timestamp)\">")
-            xml.append("    <properties><property name=\"target\" value=\"\(escape(report.targetName))\"/><property name=\"base_url\" value=\"\(escape(report.targetURL))\"/></properties>")
+            xml.append("    <properties><property name=\"target\" value=\"\(escape(report.targetName))\"/><property name=\"base_url\" value=\"\(escape(report.targetURL))\"/><property name=\"not_applicable\" value=\"\(results.filter { $0.verdict == .notApplicable }.count)\"/></properties>")
             for result in results {
                 let name = result.iteration > 1 ? "\(result.scenario.id) (run \(result.iteration))" : result.scenario.id
                 let open = "    <testcase classname=\"conformance.\(escape(family))\" name=\"\(escape(name))\" file=\"\(escape(result.scenario.file))\" time=\"\(format(result.seconds))\""
@@ -31,6 +31,12 @@ public enum JUnitReporter {
                 case .skipped:
                     xml.append(open + ">")
                     xml.append("      <skipped message=\"\(escape(result.reason ?? "skipped"))\"/>")
+                    xml.append("    </testcase>")
+                case .notApplicable:
+                    // JUnit has no such outcome: a skip readers understand, marked apart by its property.
+                    xml.append(open + ">")
+                    xml.append("      <properties><property name=\"verdict\" value=\"not_applicable\"/></properties>")
+                    xml.append("      <skipped message=\"\(escape("not applicable: " + (result.reason ?? "")))\"/>")
                     xml.append("    </testcase>")
                 case .fail:
                     xml.append(open + ">")

@@ -1,0 +1,109 @@
+import CSpawn
+import Foundation
+import Glibc
+import Synchronization
+
+/// The app under test as a child process that cannot outlive the runner: it runs in a process
+/// group of its own (so stopping it also stops whatever it started), gets SIGKILL if the runner
+/// dies (Linux parent-death signal, which covers SIGKILL and crashes), and writes its output to
+/// a temp file that is unlinked as soon as it is open, so nothing is left in /tmp either.
+///
+/// The parent-death signal follows the *thread* that spawned the child: start apps from a
+/// thread that lives as long as the run (the main thread does).
+public final class AppProcessGroup: Sendable {
+    public let pid: pid_t
+    private let outputFD: Int32
+    private let exitStatus = Mutex<Int32?>(nil)
+
+    /// Every app group still running, so an interrupted run can stop them all.
+    private static let live = Mutex<Set<pid_t>>([])
+
+    /// `directory` (the profile's `start.cwd`) is where the app runs; a relative program path in
+    /// `command[0]` is still taken from the runner's own directory, as a shell would before `cd`.
+    public static func start(command: [String], environment: [String: String], directory: String? = nil) throws(AppUnreachable) -> AppProcessGroup {
+        guard let program = command.first else { throw AppUnreachable("app unreachable: the profile's start command is empty") }
+        var command = command
+        if directory != nil, program.contains("/"), !program.hasPrefix("/") {
+            command[0] = FileManager.default.currentDirectoryPath + "/" + program
+        }
+        var template = Array("\(FileManager.default.temporaryDirectory.path)/mockidp-app-XXXXXX.log".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemps($0, 4) } ?? -1 }
+        guard fd >= 0 else { throw AppUnreachable("app unreachable: cannot create a log file in \(FileManager.default.temporaryDirectory.path): \(String(cString: strerror(errno)))") }
+        template.withUnsafeBufferPointer { buffer in _ = buffer.baseAddress.map { unlink($0) } }
+        let pid = withCStrings(command) { argv in
+            withCStrings(environment.map { "\($0.key)=\($0.value)" }) { envp in mockidp_spawn_group_in(argv, envp, fd, SIGKILL, directory) }
+        }
+        guard pid > 0 else {
+            close(fd)
+            throw AppUnreachable("app unreachable: cannot start '\(command.joined(separator: " "))'\(directory.map { " in \($0)" } ?? ""): \(String(cString: strerror(-pid)))")
+        }
+        live.withLock { _ = $0.insert(pid) }
+        return AppProcessGroup(pid: pid, outputFD: fd)
+    }
+
+    private init(pid: pid_t, outputFD: Int32) {
+        self.pid = pid
+        self.outputFD = outputFD
+    }
+
+    deinit {
+        stop()
+        close(outputFD)
+    }
+
+    public var isRunning: Bool { reap(block: false) == nil }
+
+    /// The wait status once the app has exited (`exit code` or `signal`), for messages.
+    public var terminationDescription: String {
+        guard let status = reap(block: false) else { return "still running" }
+        if status & 0x7f == 0 { return "status \((status >> 8) & 0xff)" }
+        return "signal \(status & 0x7f)"
+    }
+
+    /// SIGTERM to the whole group, SIGKILL after `grace` seconds, then reaps the app.
+    public func stop(grace: Double = 3) {
+        guard reap(block: false) == nil else { return }
+        kill(-pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(grace)
+        // Polling waitpid: a blocking wait cannot time out, and the app gets `grace` to shut down.
+        while reap(block: false) == nil && Date() < deadline { usleep(10_000) }
+        kill(-pid, SIGKILL)
+        _ = reap(block: true)
+    }
+
+    /// SIGKILL to every app group still running: the interrupted run's last act.
+    public static func killAll() {
+        for pid in live.withLock({ $0 }) { kill(-pid, SIGKILL) }
+    }
+
+    /// The app's output so far, for "app unreachable" reports.
+    public func output(lastLines lines: Int) -> String {
+        var size = stat()
+        guard fstat(outputFD, &size) == 0, size.st_size > 0 else { return "" }
+        let length = Int(min(size.st_size, 64 * 1024))
+        var bytes = [UInt8](repeating: 0, count: length)
+        let read = bytes.withUnsafeMutableBytes { pread(outputFD, $0.baseAddress, length, off_t(size.st_size) - off_t(length)) }
+        guard read > 0 else { return "" }
+        return String(decoding: bytes.prefix(read), as: UTF8.self).split(separator: "\n").suffix(lines).joined(separator: "\n")
+    }
+
+    private func reap(block: Bool) -> Int32? {
+        exitStatus.withLock { known in
+            if let known { return known }
+            var status: Int32 = 0
+            let result = waitpid(pid, &status, block ? 0 : WNOHANG)
+            guard result == pid || (result < 0 && errno == ECHILD) else { return nil }
+            known = result == pid ? status : 0
+            Self.live.withLock { _ = $0.remove(pid) }
+            return known
+        }
+    }
+}
+
+/// A NULL-terminated `char *[]` of `strings`, valid inside `body`.
+private func withCStrings<T>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>?) -> T) -> T {
+    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    pointers.append(nil)
+    defer { for pointer in pointers { free(pointer) } }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress) }
+}

@@ -1,0 +1,246 @@
+import Foundation
+import HTTP
+import IdP
+import JSON
+
+/// Signs a user in the way the profile says this app does: the token in the callback request
+/// (bearer, JSON or form field, query, cookie), or a browser's authorization-code flow whose
+/// code the mock binds to the scenario's minted token. Then the probe, if the profile has one.
+struct LoginDriver {
+    let context: ScenarioContext
+    var app: AppTarget { context.app }
+    var profile: TargetProfile { context.app.profile }
+
+    /// A browser login in progress or done: replaying `callbackURL` in `jar` is a replayed callback.
+    final class BrowserLogin {
+        let callbackURL: String
+        let jar: CookieJar
+        /// The token the code was bound to, decoded in the report next to the callback.
+        let token: String
+        init(callbackURL: String, jar: CookieJar, token: String) {
+            self.callbackURL = callbackURL
+            self.jar = jar
+            self.token = token
+        }
+    }
+
+    /// One login with the named token (nil: the no-token baseline).
+    func login(tokenName: String?, step: String) throws -> Captured {
+        guard profile.codeFlow != nil else {
+            let token = try tokenName.map { (name: String) throws -> String in try context.tokenText(name) }
+            let jar = CookieJar()
+            var captured = context.send(app.callbackRequest(token: token), step: step, token: token)
+            jar.store(captured.setCookies, from: app.baseURL + profile.callback.path)
+            try probe(&captured, jar: jar, step: step)
+            return captured
+        }
+        guard let tokenName else { return try noCodeCallback(step: step) }
+        let browser = try context.browserLogins[tokenName] ?? prepareBrowser(tokenName: tokenName, step: step)
+        context.browserLogins[tokenName] = browser
+        return try deliver(browser, step: step)
+    }
+
+    /// N logins whose final request (the callback) leaves at one instant over pre-opened connections.
+    func loginConcurrently(tokenNames: [String], step: String) throws -> [Captured] {
+        guard profile.codeFlow != nil else {
+            let tokens = try tokenNames.map { try context.tokenText($0) }
+            var list = context.sendConcurrently(tokens.map { app.callbackRequest(token: $0) }, step: step, tokens: tokens)
+            for index in list.indices {
+                let jar = CookieJar()
+                jar.store(list[index].setCookies, from: app.baseURL + profile.callback.path)
+                try probe(&list[index], jar: jar, step: "\(step) #\(index + 1)")
+            }
+            return list
+        }
+        var browsers: [BrowserLogin] = []
+        for (index, name) in tokenNames.enumerated() {
+            let browser = try context.browserLogins[name] ?? prepareBrowser(tokenName: name, step: "\(step) #\(index + 1)")
+            context.browserLogins[name] = browser
+            browsers.append(browser)
+        }
+        let requests = browsers.map { browser in
+            var headers: HTTPHeaders = ["Accept": "text/html,application/json"]
+            if let cookie = browser.jar.header(for: browser.callbackURL, initiatorHost: context.idpHost) { headers.add("Cookie", cookie) }
+            return ClientRequest(method: profile.callback.method, url: browser.callbackURL, headers: headers)
+        }
+        var list = context.sendConcurrently(requests, step: step, tokens: browsers.map(\.token))
+        for index in list.indices {
+            browsers[index].jar.store(list[index].setCookies, from: browsers[index].callbackURL)
+            list[index] = try follow(list[index], from: browsers[index].callbackURL, jar: browsers[index].jar, step: "\(step) #\(index + 1)")
+            try probe(&list[index], jar: browsers[index].jar, step: "\(step) #\(index + 1)")
+        }
+        return list
+    }
+
+    /// The probe once more, as the user of an earlier login (its cookies; its bearer token in
+    /// the token shape): after a wait this is what makes a code-flow app refresh.
+    func probeAgain(tokenName: String, step: String) throws -> Captured {
+        guard let probe = profile.probe else { throw NotApplicable("the profile declares no probe") }
+        let jar = context.browserLogins[tokenName]?.jar ?? CookieJar()
+        let url = app.baseURL + probe.call.path
+        var headers = HTTPHeaders()
+        for (name, value) in probe.headers.sorted(by: { $0.key < $1.key }) { headers.add(name, value) }
+        if let cookie = jar.header(for: url) { headers.add("Cookie", cookie) }
+        if profile.codeFlow == nil, case .bearer = profile.tokenPlacement { headers.add("Authorization", "Bearer \(try context.tokenText(tokenName))") }
+        var answer = context.send(ClientRequest(method: probe.call.method, url: url, headers: headers), step: step, token: nil)
+        jar.store(answer.setCookies, from: url)
+        answer.probe = Captured.Probe(status: answer.status, body: answer.body, json: answer.json)
+        return answer
+    }
+
+    // MARK: Code flow
+
+    /// Everything before the callback: the app's login route (or a built authorize URL), then the
+    /// mock's authorize step passed headlessly; the issued code is bound to the minted token.
+    private func prepareBrowser(tokenName: String, step: String) throws -> BrowserLogin {
+        guard let minted = context.tokens[tokenName], let request = context.tokenRequests[tokenName] else {
+            throw StepError("\(step): a code-flow login needs a token minted by a mint step ('\(tokenName)' is not)")
+        }
+        let jar = CookieJar()
+        let authorizeURL = try authorizeURL(jar: jar, step: step)
+        var url = authorizeURL
+        // The browser's user signs in at once (AuthKit's hosted page, approved headlessly).
+        for parameter in ["login_hint", "mockidp_auto_approve"] { url = Self.removingQueryParameter(parameter, from: url) }
+        url += (url.contains("?") ? "&" : "?") + QueryParameters.encode([(name: "login_hint", value: request.user), (name: "mockidp_auto_approve", value: "1")])
+        let answer = context.send(ClientRequest(method: "GET", url: url, headers: ["Accept": "text/html"]), step: "\(step): browser at the mock's authorize", token: nil)
+        guard let status = answer.status, (300..<400).contains(status), let location = answer.header("Location") else {
+            throw AppRefusedLogin("the mock's authorize step did not redirect back to the app: \(answer.status.map(String.init) ?? answer.error ?? "no answer") \(Self.excerpt(answer.bodyText))\n  authorize URL the app built: \(authorizeURL)")
+        }
+        let parameters = Self.query(of: location)
+        if let error = parameters["error"] {
+            throw AppRefusedLogin("the mock refused the app's authorize request: \(error): \(parameters["error_description"] ?? "")\n  authorize URL the app built: \(authorizeURL)")
+        }
+        guard let code = parameters["code"] else { throw StepError("\(step): the mock's authorize redirect carries no code: \(location)") }
+        do {
+            try context.idp.bindAuthorizationCode(code, to: BoundLogin(request: request, token: minted, userObject: context.userObjects[tokenName]))
+        } catch {
+            throw StepError("\(step): cannot bind the code to \(tokenName): \(error)")
+        }
+        return BrowserLogin(callbackURL: location, jar: jar, token: minted.token)
+    }
+
+    /// The authorize URL: where the app's login route sends the browser, or one built from the
+    /// profile's redirect URI when the app has no login route.
+    private func authorizeURL(jar: CookieJar, step: String) throws -> String {
+        guard let flow = profile.codeFlow else { throw StepError("not a code-flow profile") }
+        let authorizePrefix = context.idp.baseURL + "/user_management/authorize"
+        if let loginPath = flow.loginPath {
+            var url = app.baseURL + loginPath
+            for _ in 0..<10 {
+                var headers: HTTPHeaders = ["Accept": "text/html"]
+                if let cookie = jar.header(for: url) { headers.add("Cookie", cookie) }
+                let answer = context.send(ClientRequest(method: "GET", url: url, headers: headers), step: "\(step): browser at the app's login", token: nil)
+                jar.store(answer.setCookies, from: url)
+                guard let status = answer.status, (300..<400).contains(status), let location = answer.header("Location") else {
+                    throw AppRefusedLogin("the app's login route \(url) answered \(answer.status.map(String.init) ?? answer.error ?? "nothing"), not a redirect to \(authorizePrefix) \(Self.excerpt(answer.bodyText))")
+                }
+                let next = Self.resolve(location, against: url)
+                if next.hasPrefix(authorizePrefix) { return next }
+                guard Self.sameOrigin(next, app.baseURL) else {
+                    throw AppRefusedLogin("the app's login route redirected to \(next), not to the mock's authorize endpoint \(authorizePrefix): point the app's WorkOS base URL at {idp_base_url}")
+                }
+                url = next
+            }
+            throw AppRefusedLogin("the app's login route redirected more than 10 times within the app")
+        }
+        let redirectURI = flow.redirectURI.map { AppTarget.fill($0, app.placeholders) } ?? app.baseURL + profile.callback.path
+        return authorizePrefix + "?" + QueryParameters.encode([
+            (name: "client_id", value: context.idp.configuration.clientID), (name: "redirect_uri", value: redirectURI),
+            (name: "response_type", value: "code"), (name: "provider", value: "authkit"), (name: "state", value: context.idp.ids.opaque(length: 16)),
+        ])
+    }
+
+    /// The callback as a browser delivers it, then the redirects within the app's origin.
+    private func deliver(_ browser: BrowserLogin, step: String) throws -> Captured {
+        var headers: HTTPHeaders = ["Accept": "text/html,application/json"]
+        if let cookie = browser.jar.header(for: browser.callbackURL, initiatorHost: context.idpHost) { headers.add("Cookie", cookie) }
+        let first = context.send(ClientRequest(method: profile.callback.method, url: browser.callbackURL, headers: headers), step: step, token: browser.token)
+        browser.jar.store(first.setCookies, from: browser.callbackURL)
+        var captured = try follow(first, from: browser.callbackURL, jar: browser.jar, step: step)
+        try probe(&captured, jar: browser.jar, step: step)
+        return captured
+    }
+
+    /// A callback with no code at all (the no-token baseline of the code shape).
+    private func noCodeCallback(step: String) throws -> Captured {
+        let jar = CookieJar()
+        let url = app.baseURL + profile.callback.path
+        let first = context.send(ClientRequest(method: profile.callback.method, url: url, headers: ["Accept": "text/html,application/json"]), step: step, token: nil)
+        jar.store(first.setCookies, from: url)
+        var captured = try follow(first, from: url, jar: jar, step: step)
+        try probe(&captured, jar: jar, step: step)
+        return captured
+    }
+
+    /// Follows redirects that stay in the app's origin, as a browser would; the answer is the
+    /// last one, with every status on the way in `chain`.
+    private func follow(_ first: Captured, from url: String, jar: CookieJar, step: String) throws -> Captured {
+        var current = first
+        var currentURL = url
+        var chain = [first.status ?? 0]
+        for _ in 0..<10 {
+            guard let status = current.status, (300..<400).contains(status), let location = current.header("Location") else { break }
+            let next = Self.resolve(location, against: currentURL)
+            guard Self.sameOrigin(next, app.baseURL) else { break }
+            var headers: HTTPHeaders = ["Accept": "text/html,application/json"]
+            if let cookie = jar.header(for: next) { headers.add("Cookie", cookie) }
+            current = context.send(ClientRequest(method: "GET", url: next, headers: headers), step: "\(step): redirect", token: nil)
+            jar.store(current.setCookies, from: next)
+            chain.append(current.status ?? 0)
+            currentURL = next
+        }
+        current.chain = chain
+        current.firstHeaders = first.headers
+        return current
+    }
+
+    /// The probe request, with the login's cookies; its answer is where identity is read.
+    private func probe(_ captured: inout Captured, jar: CookieJar, step: String) throws {
+        guard let probe = profile.probe, captured.status != nil else { return }
+        let url = app.baseURL + probe.call.path
+        var headers = HTTPHeaders()
+        for (name, value) in probe.headers.sorted(by: { $0.key < $1.key }) { headers.add(name, value) }
+        if let cookie = jar.header(for: url) { headers.add("Cookie", cookie) }
+        if case .bearer = profile.tokenPlacement, profile.codeFlow == nil,
+           let authorization = captured.sentAuthorization { headers.add("Authorization", authorization) }
+        let answer = context.send(ClientRequest(method: probe.call.method, url: url, headers: headers), step: "\(step): probe", token: nil)
+        captured.probe = Captured.Probe(status: answer.status, body: answer.body, json: answer.json)
+    }
+
+    // MARK: URLs
+
+    static func resolve(_ location: String, against base: String) -> String {
+        if location.hasPrefix("http://") || location.hasPrefix("https://") { return location }
+        guard let components = URLComponents(string: base), let scheme = components.scheme, let host = components.host else { return location }
+        let origin = "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "")
+        if location.hasPrefix("/") { return origin + location }
+        let directory = components.path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        return origin + directory + "/" + location
+    }
+
+    static func sameOrigin(_ a: String, _ b: String) -> Bool {
+        guard let left = URLComponents(string: a), let right = URLComponents(string: b) else { return false }
+        return left.scheme == right.scheme && left.host?.lowercased() == right.host?.lowercased() && (left.port ?? 80) == (right.port ?? 80)
+    }
+
+    static func query(of url: String) -> [String: String] {
+        var values: [String: String] = [:]
+        for item in URLComponents(string: url)?.queryItems ?? [] where values[item.name] == nil { values[item.name] = item.value ?? "" }
+        return values
+    }
+
+    static func removingQueryParameter(_ name: String, from url: String) -> String {
+        guard var components = URLComponents(string: url), let items = components.queryItems else { return url }
+        components.queryItems = items.filter { $0.name != name }
+        return components.string ?? url
+    }
+
+    static func excerpt(_ text: String) -> String { text.count > 300 ? String(text.prefix(300)) + "…" : text }
+}
+
+/// The app could not complete a login at all (its login route, its authorize request): in a
+/// scenario an error, before the suite a preflight failure.
+struct AppRefusedLogin: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

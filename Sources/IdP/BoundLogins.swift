@@ -1,0 +1,69 @@
+import JSON
+
+/// A login the conformance runner scripted: the authorization code (and every refresh token it
+/// leads to) answers with a token minted from this request — valid or forged — so a code-flow
+/// app meets every forgery through `POST /user_management/authenticate`, as it would meet a
+/// compromised or broken IdP.
+public struct BoundLogin: Sendable {
+    public var request: TokenRequest
+    public var token: MintedToken
+    /// The `user` object the authenticate answer carries; nil is the token's own user.
+    public var userObject: String?
+
+    public init(request: TokenRequest, token: MintedToken, userObject: String? = nil) {
+        self.request = request
+        self.token = token
+        self.userObject = userObject
+    }
+}
+
+extension MockIdP {
+    /// Binds a code the authorize endpoint issued to a minted token. The code keeps every rule
+    /// of an ordinary code (single use, expiry, client, PKCE, client secret); only what the
+    /// exchange answers changes.
+    public func bindAuthorizationCode(_ code: String, to login: BoundLogin) throws(IdPError) {
+        try state.withLock { (state) throws(IdPError) in
+            guard var record = state.flows.codes[code] else { throw .notFound(entity: "Authorization code", id: code) }
+            record.bound = login
+            state.flows.codes[code] = record
+        }
+    }
+
+    /// The session a bound login's refresh tokens hang on: the token's own (its `sid`), or, for a
+    /// token minted without one, a session made for the exchange so refresh and revocation work.
+    static func boundSession(_ state: inout State, ids: IDGenerator, login: BoundLogin, now: Int64) -> String? {
+        if let sid = login.token.sessionID, state.directory.sessions[sid] != nil { return sid }
+        guard let user = state.directory.resolveUser(login.request.user) else { return nil }
+        let organization = login.request.organization.flatMap { state.directory.resolveOrganization($0) }
+        let session = Session(id: ids.id(.session), userID: user.id, organizationID: organization?.id,
+                              createdAt: now * 1000, updatedAt: now * 1000, expiresAt: (now + 86_400) * 1000)
+        state.directory.sessions[session.id] = session
+        return session.id
+    }
+
+    /// Starts the bound login's refresh chain and shapes the authenticate answer.
+    func finishBound(_ login: BoundLogin, refreshToken: String, method: String, now: Int64) throws(IdPError) -> JSONValue {
+        let token = login.token
+        let directory = self.directory
+        let user = directory.resolveUser(login.userObject ?? login.request.user)
+        let organization = login.request.organization.flatMap { directory.resolveOrganization($0) }
+        return [
+            "user": user.map(WorkOSShape.user) ?? .null,
+            "organization_id": organization.map { .string($0.id) } ?? .null,
+            "access_token": .string(token.token),
+            "refresh_token": .string(refreshToken),
+            "authentication_method": .string(method),
+        ]
+    }
+
+    /// The same forged or valid token again, for a refresh: a new `iat`/`exp`, the same `sid`.
+    func remint(_ login: BoundLogin) throws(IdPError) -> BoundLogin {
+        var request = login.request
+        if request.claims["sid"] == nil, !request.omit.contains("sid"), let sid = login.token.claims["sid"] {
+            request.claims["sid"] = sid
+        }
+        var next = login
+        next.token = try mintToken(request)
+        return next
+    }
+}

@@ -1,0 +1,62 @@
+// Range checks and unknown-field refusal for control API bodies and query parameters, with
+// messages that name the field and the allowed range (limits: `Limits`).
+import Arguments
+import HTTP
+import JSON
+
+/// The control API's policy on unknown fields: refuse them, naming the nearest known one.
+public enum UnknownFields {
+    /// nil when every key is known; otherwise the message for the first unknown one.
+    public static func problem(keys: some Sequence<String>, known: Set<String>) -> String? {
+        for key in keys where !known.contains(key) {
+            let near = known.sorted().first { editDistance($0, key) <= 2 || ($0.hasPrefix(key) && key.count >= 3) }
+            return "unknown field '\(key)'\(near.map { "; did you mean '\($0)'?" } ?? "") (expected one of \(known.sorted().joined(separator: ", ")))"
+        }
+        return nil
+    }
+}
+
+extension BodyFields {
+    /// A whole number inside `limit`, or a 422 naming the field and the range.
+    func int(_ name: String, in limit: NumberRange) throws(IdPError) -> Int64? {
+        guard let value = object[name], !value.isNull else { return nil }
+        guard let number = value.intValue, limit.contains(number) else {
+            throw .invalidRequest(code: "invalid_request_parameters", message: limit.message(name, got: value.serializedString()))
+        }
+        return number
+    }
+
+    /// Refuses a body with a field the route does not know ("did you mean").
+    func refuseUnknown(_ known: Set<String>) throws(IdPError) {
+        if let problem = UnknownFields.problem(keys: object.keys, known: known) {
+            throw .invalidRequest(code: "invalid_request_parameters", message: problem)
+        }
+    }
+}
+
+extension QueryParameters {
+    /// A whole-number query parameter inside `limit`, or a 422 naming it and the range.
+    func int(_ name: String, in limit: NumberRange) throws(IdPError) -> Int? {
+        guard let text = self[name] else { return nil }
+        guard let number = Int64(text), limit.contains(number) else {
+            throw .invalidRequest(code: "invalid_request_parameters", message: limit.message(name, got: "'\(text)'"))
+        }
+        return Int(number)
+    }
+}
+
+/// The fields each `/_mock` directory route reads; anything else is refused ("did you mean"),
+/// so a typo is an error rather than a silently ignored setting.
+enum ControlFields {
+    static let user: Set<String> = ["id", "ref", "email", "first_name", "last_name", "external_id", "email_verified", "password", "locale",
+                                    "profile_picture_url", "metadata"]
+    static let organization: Set<String> = ["id", "ref", "name", "external_id", "metadata", "domain_data", "domains"]
+    static let membership: Set<String> = ["user_id", "organization_id", "role_slug", "role_slugs", "status"]
+}
+
+/// The JSON body of a `/_mock` request, refusing fields outside `known`.
+func controlBody(_ request: HTTPRequest, known: Set<String>) throws(IdPError) -> JSONValue {
+    let body = try jsonBody(request)
+    try BodyFields(body).refuseUnknown(known)
+    return body
+}

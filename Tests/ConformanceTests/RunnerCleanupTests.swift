@@ -1,0 +1,99 @@
+import Foundation
+import Glibc
+import JSON
+import Testing
+import TestSupport
+@testable import Conformance
+
+/// `mockidp run` killed mid-run (what a CI timeout or a cancelled job does) leaves no app
+/// process and no temp file; on SIGTERM it also writes the reports with the interrupted
+/// scenario marked `error`.
+@Suite(.enabled(if: BuiltTool.path != nil, "the mockidp executable must be built (swift build)"), .serialized)
+struct RunnerCleanupTests {
+    struct Run {
+        let runner: Process
+        let appPID: pid_t
+        let folder: URL
+    }
+
+    /// Starts `mockidp run` on a scenario that waits 30 s, and returns once the app is up.
+    func startSlowRun() throws -> Run {
+        guard let tool = BuiltTool.path else { throw TestFailure("mockidp not built") }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mockidp-cleanup-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("tmp"), withIntermediateDirectories: true)
+        let scenario = folder.appendingPathComponent("slow.json")
+        try Data(#"{"id": "demo.slow", "title": "Waits", "steps": [{"mark": "m"}, {"wait": {"seconds": 30}}]}"#.utf8).write(to: scenario)
+        let runner = Process()
+        runner.executableURL = URL(fileURLWithPath: tool)
+        runner.arguments = ["run", "--scenario", scenario.path, "--json", folder.appendingPathComponent("report.json").path,
+                            "--junit", folder.appendingPathComponent("report.xml").path]
+        runner.currentDirectoryURL = Interop.root
+        var environment = ProcessInfo.processInfo.environment
+        environment["TMPDIR"] = folder.appendingPathComponent("tmp").path
+        environment["NO_COLOR"] = "1"
+        runner.environment = environment
+        let output = Pipe()
+        runner.standardOutput = output
+        runner.standardError = FileHandle.nullDevice
+        try runner.run()
+        // The runner prints its banner once the app answered its readiness check.
+        var seen = ""
+        while !seen.contains("scenario(s)") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { throw TestFailure("mockidp run ended before the scenario started: \(seen)") }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        let children = Self.children(of: runner.processIdentifier)
+        guard children.count == 1, let app = children.first else { throw TestFailure("expected one app process, found \(children)") }
+        return Run(runner: runner, appPID: app, folder: folder)
+    }
+
+    static func children(of parent: pid_t) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == parent
+        }
+    }
+
+    /// Gone or a zombie waiting for init: either way no longer running.
+    static func isAlive(_ pid: pid_t) -> Bool {
+        guard kill(pid, 0) == 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        return !stat[stat.index(after: close)...].hasPrefix(" Z")
+    }
+
+    /// The app's death follows the runner's asynchronously (parent-death signal): bounded poll.
+    static func waitGone(_ pid: pid_t) -> Bool {
+        let deadline = Date().addingTimeInterval(10)
+        while isAlive(pid) && Date() < deadline { usleep(20_000) }
+        return !isAlive(pid)
+    }
+
+    @Test func sigtermStopsTheAppRemovesTempFilesAndWritesTheReports() throws {
+        let run = try startSlowRun()
+        defer { try? FileManager.default.removeItem(at: run.folder) }
+        kill(run.runner.processIdentifier, SIGTERM)
+        run.runner.waitUntilExit()
+        #expect(run.runner.terminationReason == .exit && run.runner.terminationStatus == 128 + SIGTERM)
+        #expect(Self.waitGone(run.appPID), "app \(run.appPID) still running")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: run.folder.appendingPathComponent("tmp").path) == [])
+        let report = try JSONValue.parse(Array(Data(contentsOf: run.folder.appendingPathComponent("report.json"))))
+        let text = report.serializedString()
+        #expect(text.contains("demo.slow") && text.contains("\"error\"") && text.contains("interrupted: the run received SIGTERM"), "\(text)")
+        let junit = try String(contentsOf: run.folder.appendingPathComponent("report.xml"), encoding: .utf8)
+        #expect(junit.contains("demo.slow") && junit.contains("interrupted"), "\(junit)")
+    }
+
+    @Test func sigkillLeavesNoAppAndNoTempFile() throws {
+        let run = try startSlowRun()
+        defer { try? FileManager.default.removeItem(at: run.folder) }
+        kill(run.runner.processIdentifier, SIGKILL)
+        run.runner.waitUntilExit()
+        #expect(run.runner.terminationReason == .uncaughtSignal)
+        #expect(Self.waitGone(run.appPID), "app \(run.appPID) still running")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: run.folder.appendingPathComponent("tmp").path) == [])
+    }
+}

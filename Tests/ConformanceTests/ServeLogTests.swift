@@ -1,0 +1,79 @@
+import Foundation
+import Glibc
+import HTTP
+@testable import IdP
+import JSON
+import Testing
+import Synchronization
+import TestSupport
+
+/// The request log never holds up serving, and a request cannot write control characters into it.
+@Suite(.enabled(if: BuiltTool.path != nil, "the mockidp executable must be built (swift build)"))
+struct ServeLogTests {
+    @Test func aStderrNobodyReadsDoesNotStopServingAndDroppedLinesAreCounted() throws {
+        guard let path = BuiltTool.path else { return }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["serve", "--port", "0", "--log", "human"]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        var text = ""
+        while !text.contains("\n") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { throw TestFailure("serve ended early: \(text)") }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        let base = String(text.prefix { $0 != "\n" }.dropFirst("listening on ".count))
+        // ~1 KB per log line: the 64 KB pipe is full after a few dozen requests, the 1 MB
+        // buffer after about a thousand; everything after that must be dropped, not waited for.
+        let client = HTTPClient()
+        let padding = String(repeating: "p", count: 1000)
+        var answered = 0
+        for index in 0..<2500 {
+            let response = try client.send(.get("\(base)/organizations/org_missing_\(index)_\(padding)"))
+            if response.status == 404 || response.status == 401 { answered += 1 }
+        }
+        #expect(answered == 2500)
+        // Now drain stderr: the writer catches up and reports how many lines it dropped.
+        let collected = Mutex<Data>(Data())
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            let data = err.fileHandleForReading.readDataToEndOfFile()
+            collected.withLock { $0 = data }
+            done.signal()
+        }.start()
+        #expect(try client.send(.get(base + "/.well-known/openid-configuration")).status == 200)
+        process.terminate()
+        process.waitUntilExit()
+        done.wait()
+        #expect(process.terminationStatus == 0)
+        let log = collected.withLock { String(decoding: $0, as: UTF8.self) }
+        #expect(log.contains("log line(s) dropped: stderr was not read fast enough"), "\(log.suffix(300))")
+        #expect(log.contains("stopped"))
+    }
+
+    @Test func controlCharactersAreEscapedInTheHumanLog() {
+        var entry = JournalEntry(sequence: 1, timeMillis: 0, requestID: "req_1", method: "GET", path: "/a\u{1b}[31mred\r\n200 GET /forged",
+                                 query: "q=\u{7}", headers: [], status: 404, flags: [])
+        entry.flags = [JournalFlag(kind: .idSpaceViolation, reason: "unknown_id", field: "body organization_id", value: "x\u{0}\u{9b}\\y")]
+        let line = RequestLogFormat.human(entry)
+        #expect(!line.unicodeScalars.contains { scalar in scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) }, "\(line.debugDescription)")
+        #expect(line.contains(#"/a\x1b[31mred\x0d\x0a200 GET /forged?q=\x07"#), "\(line)")
+        #expect(line.contains(#"x\x00\u{9b}\\y"#), "\(line)")
+        #expect(RequestLogFormat.human(JournalEntry(sequence: 1, timeMillis: 0, requestID: "r", method: "GET", path: "/plain", query: "",
+                                                    headers: [], status: 200, flags: [])) == "200 GET /plain r")
+    }
+}
+
+@Suite(.enabled(if: BuiltTool.path != nil, "the mockidp executable must be built (swift build)"))
+struct ServeBindTests {
+    @Test func aNonLoopbackHostNeedsAllowRemote() throws {
+        let result = try BuiltTool.run(["serve", "--host", "0.0.0.0", "--port", "0"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--host 0.0.0.0 is not a loopback address") && result.stderr.contains("--allow-remote"), "\(result.stderr)")
+        #expect(result.stdout.isEmpty, "nothing was bound: \(result.stdout)")
+    }
+}

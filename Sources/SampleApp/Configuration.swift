@@ -38,6 +38,51 @@ public enum SeededBug: String, Sendable, CaseIterable {
     /// "Is this a first login?" is decided before the lock, so every one of several concurrent
     /// first logins of one user is handed the one-time API key secret (one key, many copies).
     case secretResentToRacers = "secret-resent-to-racers"
+
+    // Web shape only (markers in WebRoutes.swift and WebSessionResolver.swift).
+
+    /// The callback ignores `state`: login CSRF.
+    case stateNotChecked = "state-not-checked"
+    /// Every page builds the IdP logout URL from `sid`; a token without one answers 500.
+    case missingSidCrashes = "missing-sid-crashes"
+    /// A JWKS fetch failure escapes as a 500 instead of a refused sign-in.
+    case jwksOutageCrashes = "jwks-outage-crashes"
+    /// A `kid` missing from the cached JWKS is a 500 (no refetch, no refusal).
+    case unknownKidCrashes = "unknown-kid-crashes"
+    /// The session cookie value from before the login keeps working after it: fixation.
+    case sessionNotRotated = "session-not-rotated"
+    /// `return_to` may be any URL, so the login ends on another origin.
+    case openRedirectAfterLogin = "open-redirect-after-login"
+    /// A refused refresh (revoked session) is treated as transient: the session lives on.
+    case refreshIgnoresRevocation = "refresh-ignores-revocation"
+
+    /// The app shapes the bug can be seeded into.
+    public var shapes: Set<SampleAppShape> {
+        switch self {
+        case .idSpaceConfusion, .concurrentDuplicateProvisioning, .emptySidJtiAccepted, .jwksCachedForever,
+             .issuerNotChecked, .expiryNotChecked:
+            return [.api, .web]
+        case .unusedIdempotencyKey, .halfProvisionedMember, .emailClaimSkipsMismatch, .memberWritesOrgCredentials, .algNoneAccepted,
+             .kidAbsentSkipsSignature, .appIDSentToIdP, .responseFromSharedVariable, .secretResentToRacers:
+            return [.api]
+        case .stateNotChecked, .missingSidCrashes, .jwksOutageCrashes, .unknownKidCrashes, .sessionNotRotated,
+             .openRedirectAfterLogin, .refreshIgnoresRevocation:
+            return [.web]
+        }
+    }
+
+    /// The bugs that can be seeded into `shape`, in declaration order.
+    public static func applying(to shape: SampleAppShape) -> [SeededBug] {
+        allCases.filter { $0.shapes.contains(shape) }
+    }
+}
+
+/// How the reference app signs users in.
+public enum SampleAppShape: String, Sendable, CaseIterable, Hashable {
+    /// A JSON API: `POST /v1/auth/web/callback` with `Authorization: Bearer <access token>`.
+    case api
+    /// A server-rendered app: `/login` → AuthKit authorize → `/callback?code` → cookie session.
+    case web
 }
 
 /// Why the app refuses a configuration.
@@ -76,6 +121,12 @@ public struct SampleAppConfiguration: Sendable {
     public var testMode: Bool = false
     /// The seeded bug, or nil for the correct app.
     public var bug: SeededBug?
+    public var shape: SampleAppShape = .api
+    /// Web shape: the app's own origin (`http://host:port`), for the redirect URI and the
+    /// logout `return_to`. nil: the address `start` binds.
+    public var publicBaseURL: String?
+    /// Web shape: a signed-in session ends this long after the login, refreshes or not.
+    public var sessionLifetimeSeconds: Int64 = 86_400
     /// Wall clock in Unix milliseconds; tests may substitute their own.
     public var clock: @Sendable () -> Int64 = { WallClock.nowMilliseconds() }
     /// Per-request timeout for IdP calls.
@@ -104,5 +155,14 @@ public struct SampleAppConfiguration: Sendable {
         guard (0...60).contains(leewaySeconds) else { throw .invalid(field: "leeway-seconds", reason: "must be 0...60, got \(leewaySeconds)") }
         guard !emailClaim.isEmpty else { throw .invalid(field: "email-claim", reason: "must not be empty") }
         guard idpTimeoutMilliseconds > 0 else { throw .invalid(field: "idp-timeout", reason: "must be positive") }
+        if let bug, !bug.shapes.contains(shape) {
+            let other = bug.shapes.map(\.rawValue).sorted().joined(separator: ", ")
+            throw .invalid(field: "bug", reason: "'\(bug.rawValue)' is a bug of the \(other) shape, not of --shape \(shape.rawValue); "
+                + "bugs of this shape: \(SeededBug.applying(to: shape).map(\.rawValue).joined(separator: ", "))")
+        }
+        if let publicBaseURL, !(publicBaseURL.hasPrefix("http://") || publicBaseURL.hasPrefix("https://")) || publicBaseURL.hasSuffix("/") {
+            throw .invalid(field: "public-url", reason: "must be an http(s) origin without a trailing slash, got '\(publicBaseURL)'")
+        }
+        guard (1...31_536_000).contains(sessionLifetimeSeconds) else { throw .invalid(field: "session-lifetime", reason: "must be 1...31536000 s (a year)") }
     }
 }

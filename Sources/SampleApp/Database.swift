@@ -178,22 +178,42 @@ struct Database: Sendable {
 
     private mutating func finish(user: AppUser, workspace: Workspace, member: WorkspaceMember, key: APIKey?,
                                  firstLogin: Bool, _ input: LoginInput) -> StoredResponse {
+        let account = accountFields(user: user, workspace: workspace, member: member)
+        // Keys in the order the API shape has always answered (first differences are reported in it).
+        let body: JSONObject = [
+            "user": account["user"] ?? .null, "workspace": account["workspace"] ?? .null,
+            "workspace_member": account["workspace_member"] ?? .null,
+            "default_api_key": key.map { ["id": .string($0.id), "secret": .string($0.secret)] } ?? .null,
+            "organizations": account["organizations"] ?? .null, "first_login": .bool(firstLogin),
+            "last_seen_at": account["last_seen_at"] ?? .null,
+        ]
+        let response = StoredResponse(status: 200, body: JSONValue.object(body).serialized())
+        if let key = input.idempotencyKey { idempotency[key] = response }
+        return response
+    }
+
+    /// What both shapes show of an account: the API callback's body and the web `/account` page.
+    func accountFields(user: AppUser, workspace: Workspace, member: WorkspaceMember) -> JSONObject {
         let organizations: [JSONValue] = memberships.filter { $0.userID == user.id }.map { membership in
             ["id": .string(membership.organizationID), "idp_organization_id": .string(membership.idpOrganizationID),
              "role": .string(membership.role)]
         }
-        let body: JSONValue = [
+        return [
             "user": ["id": .string(user.id), "idp_user_id": .string(user.idpUserID), "email": user.email.map(JSONValue.string) ?? .null],
             "workspace": ["id": .string(workspace.id), "name": .string(workspace.name)],
             "workspace_member": ["id": .string(member.id), "role": .string(member.role)],
-            "default_api_key": key.map { ["id": .string($0.id), "secret": .string($0.secret)] } ?? .null,
             "organizations": .array(organizations),
-            "first_login": .bool(firstLogin),
             "last_seen_at": .string(WallClock.iso8601(milliseconds: member.lastSeenAt)),
         ]
-        let response = StoredResponse(status: 200, body: body.serialized())
-        if let key = input.idempotencyKey { idempotency[key] = response }
-        return response
+    }
+
+    /// The account of an app user as it is now, or nil when the user is gone (a test reset).
+    func account(appUserID: String) -> JSONObject? {
+        guard let user = users.first(where: { $0.id == appUserID }),
+            let workspace = workspaces.first(where: { $0.ownerUserID == appUserID }),
+            let member = members.first(where: { $0.userID == appUserID && $0.workspaceID == workspace.id })
+        else { return nil }
+        return accountFields(user: user, workspace: workspace, member: member)
     }
 
     // MARK: - Introspection

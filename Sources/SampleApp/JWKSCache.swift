@@ -40,11 +40,15 @@ final class JWKSCache: Sendable {
     private let cooldown: Int64
     /// Keys once seen stay trusted: a refetch only adds kids it has not seen (the bug).
     private let mergeForever: Bool
+    /// Keep verifying with a stale set when its refetch fails; false (the jwks-outage-crashes
+    /// bug) makes the failure surface, as jose's remote JWKS set does.
+    private let servesStaleOnFailure: Bool
 
-    init(ttlMilliseconds: Int64?, cooldownMilliseconds: Int64, mergeForever: Bool, fetch: @escaping Fetch) {
+    init(ttlMilliseconds: Int64?, cooldownMilliseconds: Int64, mergeForever: Bool, servesStaleOnFailure: Bool = true, fetch: @escaping Fetch) {
         self.ttl = ttlMilliseconds
         self.cooldown = cooldownMilliseconds
         self.mergeForever = mergeForever
+        self.servesStaleOnFailure = servesStaleOnFailure
         self.fetch = fetch
     }
 
@@ -86,7 +90,7 @@ final class JWKSCache: Sendable {
         case .unavailable: throw .jwksUnavailable("the JWKS could not be fetched recently; retrying after the cooldown")
         case .fetch(let stale):
             if let fetched = refresh() { return fetched }
-            if let stale { return stale }
+            if let stale, servesStaleOnFailure { return stale }
             throw .jwksUnavailable("the JWKS could not be fetched from the IdP")
         }
     }

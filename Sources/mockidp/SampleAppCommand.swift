@@ -19,7 +19,12 @@ enum SampleAppCommand: Subcommand {
             .value("leeway-seconds", placeholder: "S", default: "30", help: "Clock skew tolerated on exp, nbf and iat (at most 60)."),
             .value("email-claim", placeholder: "NAME", default: "urn:mockidp:email", help: "Custom claim carrying the user's email."),
             .flag("test-mode", help: "Enable the /_test routes (introspection, faults, seeding, reset)."),
-            .value("bug", placeholder: "NAME", help: "Re-introduce one known auth bug: " + SeededBug.allCases.map(\.rawValue).joined(separator: ", ") + "."),
+            .value("shape", placeholder: "SHAPE", default: "api",
+                   help: "api: JSON callback taking a bearer token; web: /login, /callback (code flow), cookie session, /account, /logout."),
+            .value("public-url", placeholder: "URL", help: "Web shape: the app's own origin for its redirect URI (default: the bound address)."),
+            .value("bug", placeholder: "NAME", help: "Re-introduce one known auth bug. api: "
+                   + SeededBug.applying(to: .api).map(\.rawValue).joined(separator: ", ") + ". web: "
+                   + SeededBug.applying(to: .web).map(\.rawValue).joined(separator: ", ") + "."),
         ])
 
     static func configuration(from arguments: ParsedArguments) throws -> SampleAppConfiguration {
@@ -35,6 +40,10 @@ enum SampleAppCommand: Subcommand {
         configuration.leewaySeconds = Int64(try arguments.integer("leeway-seconds", in: 0...60) ?? 30)
         configuration.emailClaim = arguments.value("email-claim") ?? "urn:mockidp:email"
         configuration.testMode = arguments.has("test-mode")
+        if let shape = try arguments.choice("shape", from: SampleAppShape.allCases.map(\.rawValue)) {
+            configuration.shape = SampleAppShape(rawValue: shape) ?? .api
+        }
+        configuration.publicBaseURL = arguments.value("public-url")
         if let name = try arguments.choice("bug", from: SeededBug.allCases.map(\.rawValue)) {
             configuration.bug = SeededBug(rawValue: name)
         }
@@ -63,6 +72,7 @@ enum SampleAppCommand: Subcommand {
         print("idp:       \(configuration.idpBaseURL)")
         print("issuer:    \(configuration.issuer)")
         print("jwks:      \(configuration.jwksURL) (ttl \(configuration.jwksTTLMilliseconds) ms, cooldown \(configuration.jwksCooldownMilliseconds) ms)")
+        print("shape:     \(configuration.shape.rawValue)")
         print("test mode: \(configuration.testMode ? "on" : "off")")
         print("bug:       \(configuration.bug?.rawValue ?? "none (correct app)")")
         fflush(nil)  // nil flushes every stream; naming stdout trips strict concurrency checking

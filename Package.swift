@@ -13,6 +13,8 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        // Small helpers every floor may use: timestamps, clocks, edit distance.
+        .target(name: "Essentials"),
         .target(name: "JSON", linkerSettings: [.linkedLibrary("m")]),
         // scenarios/ compiled in at build time (suite, schemas, fixtures, target profiles): the
         // plugin lists the folder and the EmbedFiles tool writes the bytes as Swift source.
@@ -21,14 +23,14 @@ let package = Package(
         .target(name: "BuiltinSuite", exclude: ["scenarios"], plugins: ["EmbedScenarios"]),
         .target(name: "JOSE", dependencies: ["COpenSSL", "JSON"]),
         .target(name: "HTTP", dependencies: ["JSON"]),
-        .target(name: "Arguments"),
-        .target(name: "IdP", dependencies: ["JOSE", "HTTP", "JSON", "Arguments", "BuiltinSuite"]),
-        .target(name: "Conformance", dependencies: ["IdP", "JOSE", "HTTP", "JSON", "Arguments", "CSpawn", "BuiltinSuite"]),
+        .target(name: "Arguments", dependencies: ["Essentials"]),
+        .target(name: "IdP", dependencies: ["JOSE", "HTTP", "JSON", "Essentials", "BuiltinSuite"]),
+        .target(name: "Conformance", dependencies: ["IdP", "JOSE", "HTTP", "JSON", "Essentials", "CSpawn", "BuiltinSuite"]),
         .target(name: "Benchmarks", dependencies: ["IdP", "JOSE", "HTTP", "JSON"]),
-        .target(name: "SampleApp", dependencies: ["JOSE", "HTTP", "JSON", "COpenSSL"]),
+        .target(name: "SampleApp", dependencies: ["JOSE", "HTTP", "JSON", "Essentials"]),
         // fork + setpgid + PR_SET_PDEATHSIG + exec for `mockidp serve -- COMMAND`.
         .target(name: "CSpawn"),
-        .executableTarget(name: "mockidp", dependencies: ["Conformance", "Benchmarks", "SampleApp", "IdP", "JOSE", "HTTP", "JSON", "Arguments", "CSpawn", "BuiltinSuite"]),
+        .executableTarget(name: "mockidp", dependencies: ["Conformance", "Benchmarks", "SampleApp", "IdP", "JOSE", "HTTP", "JSON", "Arguments", "CSpawn", "Essentials", "BuiltinSuite"]),
         // Shared by the test targets: a mock on loopback, and the runner for Python interop checks.
         .target(name: "TestSupport", dependencies: ["IdP", "HTTP", "JSON"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
@@ -37,7 +39,8 @@ let package = Package(
         .testTarget(name: "ArgumentsTests", dependencies: ["Arguments"]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "SampleApp", "TestSupport", "IdP", "HTTP", "JSON", "BuiltinSuite"]),
         .testTarget(name: "IdPTests", dependencies: ["IdP", "TestSupport", "JOSE", "HTTP", "JSON"]),
-        .testTarget(name: "SampleAppTests", dependencies: ["SampleApp", "IdP", "JOSE", "HTTP", "JSON"]),
+        .testTarget(name: "SampleAppTests", dependencies: ["SampleApp", "IdP", "JOSE", "HTTP", "JSON", "TestSupport", "Essentials"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "IdP", "JOSE"]),
     ],
     swiftLanguageModes: [.v6]
 )

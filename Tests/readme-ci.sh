@@ -37,7 +37,8 @@ port = sys.argv[sys.argv.index("--port") + 1]
 env = os.environ
 os.execvp("mockidp", ["mockidp", "sample-app", "--port", port, "--idp", env["WORKOS_BASE_URL"],
                       "--client-id", env["WORKOS_CLIENT_ID"], "--api-key", env["WORKOS_API_KEY"],
-                      "--issuer", env["WORKOS_BASE_URL"], "--jwks-ttl-ms", "1000", "--jwks-cooldown-ms", "200", "--test-mode"])
+                      "--issuer", env["WORKOS_BASE_URL"], "--jwks-ttl-ms", env["MYAPP_JWKS_TTL_MS"],
+                      "--jwks-cooldown-ms", env["MYAPP_JWKS_COOLDOWN_MS"], "--test-mode"])
 PY
 cd "$work/app"
 say "\$ ${commands[2]}"; eval "${commands[2]}"
@@ -48,6 +49,11 @@ import json, sys
 reference, profile = (json.load(open(path)) for path in sys.argv[1:])
 for key in ("callback", "response", "capabilities"):
     profile[key] = reference[key]
+# The app's cache settings are its own; the profile declares them (the reference values, so the
+# copied capabilities stay true of this app).
+capabilities = reference["capabilities"]
+profile["start"].setdefault("env", {})["MYAPP_JWKS_TTL_MS"] = str(round(capabilities["jwks_cache_ttl_seconds"] * 1000))
+profile["start"]["env"]["MYAPP_JWKS_COOLDOWN_MS"] = str(round(capabilities["jwks_refetch_cooldown_seconds"] * 1000))
 json.dump(profile, open(sys.argv[2], "w"), indent=2)
 PY
 say "\$ ${commands[3]}"; eval "${commands[3]}"

@@ -1,3 +1,5 @@
+import Essentials
+
 /// A small command-line parser: `--name value`, `--name=value`, boolean `--flag`, `-h`, `--`,
 /// repeated options, and usage errors that say what to type instead.
 public struct OptionSpec: Sendable {
@@ -167,20 +169,4 @@ extension CommandSpec {
         guard let best = close.first else { return "" }
         return "; did you mean --\(best)?"
     }
-}
-
-/// Levenshtein distance, for "did you mean" hints on mistyped options and commands.
-public func editDistance(_ a: String, _ b: String) -> Int {
-    let left = Array(a), right = Array(b)
-    if left.isEmpty { return right.count }
-    if right.isEmpty { return left.count }
-    var previous = Array(0...right.count)
-    for (i, x) in left.enumerated() {
-        var current = [i + 1] + Array(repeating: 0, count: right.count)
-        for (j, y) in right.enumerated() {
-            current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
-        }
-        previous = current
-    }
-    return previous[right.count]
 }

@@ -1,4 +1,4 @@
-import Arguments
+import Essentials
 import Foundation
 import JSON
 

@@ -1,4 +1,4 @@
-import Arguments
+import Essentials
 import Foundation
 import IdP
 import JSON
@@ -267,9 +267,8 @@ public enum ScenarioLoader {
             return .user(user)
         case "mint":
             let object = try reader.requireObject()
-            let allowed: Set<String> = ["as", "user", "organization", "claims", "omit", "header", "omit_header", "sign", "kid", "expires_in",
-                                        "not_before_in", "issued_at_offset", "raw_payload", "impersonator", "filler", "login_user"]
-            try reader.checkKeys(allowed)
+            // `filler` and `login_user` are the runner's own; the rest is the mock's TokenRequest.
+            try reader.checkKeys(TokenRequest.fields.union(["as", "filler", "login_user"]))
             var request = object
             request["as"] = nil
             guard request["user"] != nil else { throw reader.error("user", "is required: a user name bound by a user step, or a fixture ref") }
@@ -349,11 +348,11 @@ public enum ScenarioLoader {
         case "keys":
             try reader.checkKeys(["as", "action", "kid"])
             let action = try reader.requiredString("action")
-            let actions = ["add", "remove", "replace", "activate", "publish-unparseable", "clear-unparseable"]
+            let actions = KeyRing.Change.actions
             guard actions.contains(action) else { throw reader.error("action", "'\(action)' is not one of \(actions.joined(separator: ", "))") }
             return .keys(KeysStep(name: try reader.string("as"), action: action, kid: try reader.string("kid")))
         case "idp_fault":
-            try reader.checkKeys(["path", "method", "status", "body", "body_user", "latency_ms", "drop", "times", "clear"])
+            try reader.checkKeys(FaultRule.fields.union(["body_user", "clear"]))
             _ = try reader.int("status", in: Limits.faultStatus, references: true)
             _ = try reader.int("latency_ms", in: Limits.faultLatencyMillis, references: true)
             _ = try reader.int("times", in: Limits.faultTimes, references: true)

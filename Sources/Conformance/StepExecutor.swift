@@ -227,26 +227,14 @@ struct StepExecutor {
     private func runKeys(_ step: KeysStep) throws {
         let kid = try step.kid.map { (reference: String) throws -> String in try context.text(reference) }
         context.keysChanged = true
-        func need() throws -> String {
-            guard let kid else { throw StepError("keys \(step.action): needs a kid") }
-            return kid
-        }
+        let made: String?
         do {
-            let made: String?
-            switch step.action {
-            case "add": made = try idp.keys.apply(.add(algorithm: idp.configuration.signingAlgorithm))?.kid
-            case "remove": made = try idp.keys.apply(.remove(kid: try need()))?.kid
-            case "replace": made = try idp.keys.apply(.replace(kid: try need()))?.kid
-            case "activate":
-                try idp.keys.activate(kid: try need())
-                made = nil
-            case "publish-unparseable": made = try idp.keys.apply(.publishUnparseable)?.kid
-            default: made = try idp.keys.apply(.clearUnparseable)?.kid
-            }
-            if let name = step.name { context.kids[name] = made ?? kid ?? idp.keys.activeKey.kid }
-        } catch let error as IdPError {
+            let change = try KeyRing.Change(action: step.action, kid: kid, default: idp.configuration.signingAlgorithm)
+            made = try idp.keys.apply(change)?.kid
+        } catch {
             throw StepError("keys \(step.action): \(error)")
         }
+        if let name = step.name { context.kids[name] = made ?? kid ?? idp.keys.activeKey.kid }
     }
 
     private func armIdPFault(_ fault: JSONObject) throws {

@@ -22,7 +22,7 @@ public struct HTTPRequest: Sendable, Hashable {
     public var headers: HTTPHeaders
     public var body: [UInt8]
     /// Filled in by the router: `{name}` segments, percent-decoded.
-    public var pathParameters: [String: String]
+    public var pathParameters: PathParameters
     /// `ip:port` of the peer, when the request came over a socket.
     public var remoteAddress: String?
 
@@ -32,7 +32,7 @@ public struct HTTPRequest: Sendable, Hashable {
         version: HTTPVersion = .http1_1,
         headers: HTTPHeaders = [:],
         body: [UInt8] = [],
-        pathParameters: [String: String] = [:],
+        pathParameters: PathParameters = [:],
         remoteAddress: String? = nil
     ) {
         self.method = method

@@ -4,13 +4,57 @@ public protocol HTTPResponder: Sendable {
     func respond(to request: HTTPRequest) -> HTTPResponse
 }
 
-public typealias HTTPHandler = @Sendable (HTTPRequest) -> HTTPResponse
+/// A route handler. It throws instead of building its error answers: a thrown
+/// `HTTPResponseError` renders itself (`HTTPResponse(rendering:)`), anything else is a 500.
+public typealias HTTPHandler = @Sendable (HTTPRequest) throws -> HTTPResponse
+
+/// An error that knows the answer it stands for (Hummingbird's `HTTPResponseError`).
+public protocol HTTPResponseError: Error {
+    var response: HTTPResponse { get }
+}
+
+extension HTTPResponse {
+    /// The one place a thrown error becomes an answer.
+    public init(rendering error: any Error) {
+        if let error = error as? any HTTPResponseError {
+            self = error.response
+        } else {
+            // A handler threw something that does not say how to answer: a bug on this side.
+            self = .error(status: 500, code: "internal_error", message: "the handler failed: \(error)")
+        }
+    }
+
+    /// Runs `handler`, rendering what it throws.
+    public static func answering(_ request: HTTPRequest, with handler: HTTPHandler) -> HTTPResponse {
+        do {
+            return try handler(request)
+        } catch {
+            return HTTPResponse(rendering: error)
+        }
+    }
+}
+
+/// A plain error answer: status, a code and a message, in the router's JSON error shape.
+public struct HTTPError: HTTPResponseError, Sendable, Equatable, CustomStringConvertible {
+    public let status: Int
+    public let code: String
+    public let message: String
+
+    public init(status: Int, code: String, message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    public var response: HTTPResponse { .error(status: status, code: code, message: message) }
+    public var description: String { "\(status) \(code): \(message)" }
+}
 
 /// Wraps a closure as a responder.
 public struct ClosureResponder: HTTPResponder {
     public let handler: HTTPHandler
     public init(_ handler: @escaping HTTPHandler) { self.handler = handler }
-    public func respond(to request: HTTPRequest) -> HTTPResponse { handler(request) }
+    public func respond(to request: HTTPRequest) -> HTTPResponse { .answering(request, with: handler) }
 }
 
 /// Responder composition: runs `transform` around another responder (logging, fault injection,

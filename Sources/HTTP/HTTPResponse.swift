@@ -9,6 +9,9 @@ public struct HTTPResponse: Sendable, Hashable {
     public var closeConnection: Bool
     /// Close the socket without sending anything (fault injection). See `dropConnection`.
     public var dropsConnection: Bool
+    /// What inner middleware tells outer middleware about this answer (the IdP's journal learns
+    /// which fault fired). Never sent.
+    public var annotations: [String: String] = [:]
 
     public init(status: Int = 200, headers: HTTPHeaders = [:], body: [UInt8] = [], closeConnection: Bool = false) {
         self.status = status

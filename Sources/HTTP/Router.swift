@@ -1,3 +1,19 @@
+/// Runs around a handler (Hummingbird's `RouterMiddleware`): checks a credential, adds a
+/// header, or answers by itself without calling `next`. A route group applies it to each of its
+/// routes (`Router.group`); `HTTPResponder.wrapped(in:)` applies it to a whole responder.
+public protocol HTTPMiddleware: Sendable {
+    func handle(_ request: HTTPRequest, next: HTTPHandler) throws -> HTTPResponse
+}
+
+extension HTTPResponder {
+    /// This responder with `middleware` around it; what it throws is rendered.
+    public func wrapped(in middleware: some HTTPMiddleware) -> MiddlewareResponder<Self> {
+        MiddlewareResponder(wrapping: self) { request, next in
+            HTTPResponse.answering(request) { request in try middleware.handle(request, next: next.respond) }
+        }
+    }
+}
+
 /// Collects routes, then `freeze()`s into an immutable `RouterResponder`.
 ///
 /// Paths are literal segments and `{name}` parameters: `/organizations/{id}/domains`. Parameter
@@ -11,6 +27,10 @@ public struct Router: Sendable {
     }
 
     fileprivate var routes: [Route] = []
+    /// `METHOD shape` of every route, where `{id}` and `{org}` at the same place are one shape.
+    private var registered: Set<String> = []
+    /// Wraps the handlers added from here on, outermost first (see `group`).
+    private var middleware: [any HTTPMiddleware] = []
     /// When true, `/users/` matches `/users` (and the reverse).
     public var ignoresTrailingSlash: Bool
 
@@ -18,10 +38,26 @@ public struct Router: Sendable {
         self.ignoresTrailingSlash = ignoresTrailingSlash
     }
 
-    /// Registers a handler. Registering the same method and path again replaces the handler.
+    /// Registers a handler. The same method and path twice is a programming error and stops the
+    /// program here, instead of one registration silently replacing the other.
     public mutating func add(method: String, path: String, handler: @escaping HTTPHandler) {
         precondition(path.hasPrefix("/"), "route paths start with '/': \(path)")
+        let key = method + " " + RoutePath.shape(RoutePath.normalize(path, ignoresTrailingSlash))
+        precondition(registered.insert(key).inserted, "\(method) \(path) already has a handler")
+        var handler = handler
+        for layer in middleware.reversed() {
+            let next = handler
+            handler = { request in try layer.handle(request, next: next) }
+        }
         routes.append(Route(method: method, path: path, handler: handler))
+    }
+
+    /// Registers the routes `build` adds behind `middleware` (after any the enclosing group has).
+    public mutating func group(_ middleware: some HTTPMiddleware, _ build: (inout Router) -> Void) {
+        let outer = self.middleware
+        self.middleware.append(middleware)
+        build(&self)
+        self.middleware = outer
     }
 
     public mutating func get(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "GET", path: path, handler: handler) }
@@ -32,9 +68,38 @@ public struct Router: Sendable {
     public mutating func head(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "HEAD", path: path, handler: handler) }
     public mutating func options(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "OPTIONS", path: path, handler: handler) }
 
+    /// Whether a route for this method and path (or one of the same shape) is registered.
+    public func contains(method: String, path: String) -> Bool {
+        registered.contains(method + " " + RoutePath.shape(RoutePath.normalize(path, ignoresTrailingSlash)))
+    }
+
     /// The immutable responder serving these routes.
     public func freeze() -> RouterResponder {
         RouterResponder(routes: routes, ignoresTrailingSlash: ignoresTrailingSlash)
+    }
+}
+
+/// Path handling shared by registration and lookup.
+private enum RoutePath {
+    static func normalize(_ path: String, _ ignoresTrailingSlash: Bool) -> String {
+        if path.isEmpty { return "/" }
+        if ignoresTrailingSlash && path.utf8.count > 1 && path.utf8.last == UInt8(ascii: "/") {
+            var trimmed = Substring(path)
+            while trimmed.utf8.count > 1 && trimmed.utf8.last == UInt8(ascii: "/") { trimmed = trimmed.dropLast() }
+            return String(trimmed)
+        }
+        return path
+    }
+
+    static func split(_ path: String) -> [Substring] {
+        path.utf8.count <= 1 ? [] : path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+    }
+
+    static func isParameter(_ raw: Substring) -> Bool { raw.hasPrefix("{") && raw.hasSuffix("}") && raw.count > 2 }
+
+    /// The path with every parameter written `{}`.
+    static func shape(_ path: String) -> String {
+        "/" + split(path).map { isParameter($0) ? "{}" : String($0) }.joined(separator: "/")
     }
 }
 
@@ -67,10 +132,10 @@ public struct RouterResponder: HTTPResponder {
         var patternOrder: [String] = []
         var patternEntries: [String: (segments: [Segment], entry: Entry)] = [:]
         for route in routes {
-            let path = Self.normalize(route.path, ignoresTrailingSlash)
-            let rawSegments = Self.split(path)
+            let path = RoutePath.normalize(route.path, ignoresTrailingSlash)
+            let rawSegments = RoutePath.split(path)
             let segments: [Segment] = rawSegments.map { raw in
-                if raw.hasPrefix("{") && raw.hasSuffix("}") && raw.count > 2 {
+                if RoutePath.isParameter(raw) {
                     return .parameter(String(raw.dropFirst().dropLast()))
                 }
                 return .literal(String(raw))
@@ -118,28 +183,14 @@ public struct RouterResponder: HTTPResponder {
         return methods.sorted().joined(separator: ", ")
     }
 
-    private static func normalize(_ path: String, _ ignoresTrailingSlash: Bool) -> String {
-        if path.isEmpty { return "/" }
-        if ignoresTrailingSlash && path.utf8.count > 1 && path.utf8.last == UInt8(ascii: "/") {
-            var trimmed = Substring(path)
-            while trimmed.utf8.count > 1 && trimmed.utf8.last == UInt8(ascii: "/") { trimmed = trimmed.dropLast() }
-            return String(trimmed)
-        }
-        return path
-    }
-
-    private static func split(_ path: String) -> [Substring] {
-        path.utf8.count <= 1 ? [] : path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
-    }
-
     /// The matched handler table and decoded parameters for a path, if any route matches it.
-    private func lookup(_ rawPath: String) -> (entry: Entry, parameters: [String: String])? {
-        let path = Self.normalize(rawPath, ignoresTrailingSlash)
+    private func lookup(_ rawPath: String) -> (entry: Entry, parameters: PathParameters)? {
+        let path = RoutePath.normalize(rawPath, ignoresTrailingSlash)
         if let entry = staticRoutes[path] { return (entry, [:]) }
-        let segments = Self.split(path)
+        let segments = RoutePath.split(path)
         guard let bucket = patterns[segments.count] else { return nil }
         candidates: for pattern in bucket {
-            var parameters: [String: String] = [:]
+            var parameters: PathParameters = [:]
             for (segment, raw) in zip(pattern.segments, segments) {
                 switch segment {
                 case .literal(let literal):
@@ -161,10 +212,10 @@ public struct RouterResponder: HTTPResponder {
         var request = request
         request.pathParameters = parameters
         if let handler = entry.handlers[request.method] {
-            return handler(request)
+            return .answering(request, with: handler)
         }
         if request.method == "HEAD", let get = entry.handlers["GET"] {
-            var response = get(request)
+            var response = HTTPResponse.answering(request, with: get)
             if !response.headers.contains("Content-Length") {
                 response.headers.add("Content-Length", String(response.body.count))
             }

@@ -80,42 +80,16 @@ struct ControlRoutes {
             }
         }
 
-        router.get("/_mock/keys") { _ in .json(idp.keysSummary()) }
+        router.get("/_mock/keys") { _ in .json(idp.keys.summary) }
         router.post("/_mock/keys") { request in
-            answering { () throws(IdPError) -> HTTPResponse in
-                let fields = try BodyFields(try jsonBody(request))
-                try fields.refuseUnknown(["action", "kid", "algorithm"])
-                let action = try fields.requiredString("action")
-                let kid = try fields.string("kid")
-                func requireKid() throws(IdPError) -> String {
-                    guard let kid else { throw .invalidRequest(code: "invalid_request_parameters", message: "action '\(action)' needs a kid") }
-                    return kid
-                }
-                let made: SigningKey?
-                switch action {
-                case "add":
-                    let algorithm = try fields.string("algorithm").map { (text) throws(IdPError) -> JWSAlgorithm in
-                        guard let parsed = JWSAlgorithm(rawValue: text), parsed != .hs256 else {
-                            throw .invalidRequest(code: "invalid_request_parameters", message: "algorithm must be RS256 or ES256")
-                        }
-                        return parsed
-                    } ?? idp.configuration.signingAlgorithm
-                    made = try idp.keys.apply(.add(algorithm: algorithm))
-                case "remove": made = try idp.keys.apply(.remove(kid: try requireKid()))
-                case "replace": made = try idp.keys.apply(.replace(kid: try requireKid()))
-                case "activate":
-                    try idp.keys.activate(kid: try requireKid())
-                    made = nil
-                case "publish-unparseable": made = try idp.keys.apply(.publishUnparseable)
-                case "clear-unparseable": made = try idp.keys.apply(.clearUnparseable)
-                default:
-                    throw .invalidRequest(code: "invalid_request_parameters",
-                                          message: "action must be add, remove, replace, activate, publish-unparseable or clear-unparseable")
-                }
-                var summary = idp.keysSummary().objectValue ?? [:]
-                summary["kid"] = made.map { .string($0.kid) } ?? .null
-                return .json(.object(summary))
-            }
+            let fields = try BodyFields(try jsonBody(request))
+            try fields.refuseUnknown(["action", "kid", "algorithm"])
+            let change = try KeyRing.Change(action: try fields.requiredString("action"), kid: try fields.string("kid"),
+                                            algorithm: try fields.string("algorithm"), default: idp.configuration.signingAlgorithm)
+            let made = try idp.keys.apply(change)
+            var summary = idp.keys.summary.objectValue ?? [:]
+            summary["kid"] = made.map { .string($0.kid) } ?? .null
+            return .json(.object(summary))
         }
 
         router.get("/_mock/clock") { _ in .json(["now": .int(idp.clock.now()), "offset": .int(idp.clock.offset)]) }
@@ -153,87 +127,12 @@ struct ControlRoutes {
     }
 }
 
-extension MockIdP {
-    public func keysSummary() -> JSONValue {
-        let active = keys.activeKey.kid
-        return [
-            "active_kid": .string(active),
-            "published": .array(keys.publishedKeys.map { ["kid": .string($0.kid), "alg": .string($0.algorithm.rawValue)] }),
-        ]
-    }
-
-    /// The directory with fixture handles, for people and for the runner's ID-space checks.
-    public func directorySnapshot() -> JSONValue {
-        let directory = self.directory
-        return [
-            "organizations": .array(directory.organizations.values.sorted { $0.id < $1.id }.map { organization in
-                var object = WorkOSShape.organization(organization).objectValue ?? [:]
-                object["ref"] = organization.ref.map(JSONValue.string) ?? .null
-                return .object(object)
-            }),
-            "users": .array(directory.users.values.sorted { $0.id < $1.id }.map { user in
-                var object = WorkOSShape.user(user).objectValue ?? [:]
-                object["ref"] = user.ref.map(JSONValue.string) ?? .null
-                return .object(object)
-            }),
-            "memberships": .array(directory.memberships.values.sorted { $0.id < $1.id }.map { WorkOSShape.membership($0, in: directory) }),
-        ]
-    }
-}
-
-extension TokenRequest {
-    /// The `/_mock/tokens` body (README, "Control API").
-    public init(json: JSONValue) throws(IdPError) {
-        let fields = try BodyFields(json)
-        try fields.refuseUnknown(["user", "organization", "claims", "omit", "header", "omit_header", "sign", "kid", "expires_in",
-                                  "not_before_in", "issued_at_offset", "raw_payload", "impersonator"])
-        self.init(user: try fields.requiredString("user"), organization: try fields.string("organization"))
-        claims = try fields.object("claims") ?? [:]
-        header = try fields.object("header") ?? [:]
-        omit = try Self.strings(fields, "omit")
-        omitHeader = try Self.strings(fields, "omit_header")
-        if let sign = try fields.string("sign") {
-            guard let mode = SignMode(rawValue: sign) else {
-                throw .invalidRequest(code: "invalid_request_parameters", message: "sign must be one of \(SignMode.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            self.sign = mode
-        }
-        kid = try fields.string("kid")
-        expiresIn = try fields.int("expires_in", in: Limits.timeOffsetSeconds)
-        notBeforeIn = try fields.int("not_before_in", in: Limits.timeOffsetSeconds)
-        issuedAtOffset = try fields.int("issued_at_offset", in: Limits.timeOffsetSeconds) ?? 0
-        rawPayload = try fields.string("raw_payload")
-        impersonatorEmail = try fields.string("impersonator")
-    }
-
-    private static func strings(_ fields: BodyFields, _ name: String) throws(IdPError) -> [String] {
-        var result: [String] = []
-        for value in try fields.array(name) ?? [] {
-            guard let text = value.stringValue else { throw .invalidRequest(code: "invalid_request_parameters", message: "\(name) must be an array of strings") }
-            result.append(text)
-        }
-        return result
-    }
-}
-
-extension FaultRule {
-    /// `{"path": "/sso/jwks/*", "method"?, "status"?, "body"?, "latency_ms"?, "drop"?, "times"?}`
-    public init(json: JSONValue, id: String) throws(IdPError) {
-        let fields = try BodyFields(json)
-        try fields.refuseUnknown(["path", "method", "status", "body", "latency_ms", "drop", "times"])
-        let path = try fields.requiredString("path")
-        let action: Action
-        if try fields.bool("drop") == true {
-            action = .drop
-        } else if let status = try fields.int("status", in: Limits.faultStatus) {
-            action = .respond(status: Int(status), body: fields.object["body"])
-        } else if let latency = try fields.int("latency_ms", in: Limits.faultLatencyMillis) {
-            action = .delay(milliseconds: Int(latency))
-        } else {
-            throw .invalidRequest(code: "invalid_request_parameters", message: "a fault needs status, latency_ms or drop")
-        }
-        var times: Int?
-        if let count = try fields.int("times", in: Limits.faultTimes) { times = Int(count) }
-        self.init(id: id, method: try fields.string("method"), path: path, action: action, times: times)
+/// Runs a control handler, rendering a thrown `IdPError` itself (the control routes keep their
+/// explicit typed-throws bodies for the field checks).
+private func answering(_ body: () throws(IdPError) -> HTTPResponse) -> HTTPResponse {
+    do {
+        return try body()
+    } catch {
+        return error.response
     }
 }

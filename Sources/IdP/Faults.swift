@@ -86,3 +86,28 @@ public final class FaultInjector: Sendable {
         }
     }
 }
+
+extension FaultRule {
+    public static let fields: Set<String> = ["path", "method", "status", "body", "latency_ms", "drop", "times"]
+
+    /// The `/_mock/faults` body and the scenario `idp_fault` step:
+    /// `{"path": "/sso/jwks/*", "method"?, "status"?, "body"?, "latency_ms"?, "drop"?, "times"?}`
+    public init(json: JSONValue, id: String) throws(IdPError) {
+        let fields = try BodyFields(json)
+        try fields.refuseUnknown(Self.fields)
+        let path = try fields.requiredString("path")
+        let action: Action
+        if try fields.bool("drop") == true {
+            action = .drop
+        } else if let status = try fields.int("status", in: Limits.faultStatus) {
+            action = .respond(status: Int(status), body: fields.object["body"])
+        } else if let latency = try fields.int("latency_ms", in: Limits.faultLatencyMillis) {
+            action = .delay(milliseconds: Int(latency))
+        } else {
+            throw .invalidRequest(code: "invalid_request_parameters", message: "a fault needs status, latency_ms or drop")
+        }
+        var times: Int?
+        if let count = try fields.int("times", in: Limits.faultTimes) { times = Int(count) }
+        self.init(id: id, method: try fields.string("method"), path: path, action: action, times: times)
+    }
+}

@@ -1,6 +1,6 @@
 // Range checks and unknown-field refusal for control API bodies and query parameters, with
 // messages that name the field and the allowed range (limits: `Limits`).
-import Arguments
+import Essentials
 import HTTP
 import JSON
 

@@ -1,3 +1,4 @@
+import HTTP
 import JSON
 
 /// Why the mock refused a request, carrying the WorkOS or OAuth error shape it answers with.
@@ -51,6 +52,10 @@ public enum IdPError: Error, Sendable, Equatable, CustomStringConvertible {
         case .authenticationStep(let code, let message, _): return "\(code): \(message)"
         }
     }
+}
+
+extension IdPError: HTTPResponseError {
+    public var response: HTTPResponse { .json(body, status: status) }
 }
 
 /// Cursor pagination as WorkOS does it: cursors are object IDs, `order` is desc by default.

@@ -12,9 +12,42 @@ public final class KeyRing: Sendable {
         case remove(kid: String)
         /// New key material under the same `kid`: a cache keyed by `kid` alone goes stale.
         case replace(kid: String)
+        /// Sign with `kid` from now on, without changing what is published.
+        case activate(kid: String)
         /// Publish a key no client can parse next to the real ones (RFC 7517 §5: ignore it).
         case publishUnparseable
         case clearUnparseable
+
+        /// The action names of the `/_mock/keys` body and the scenario `keys` step.
+        public static let actions = ["add", "remove", "replace", "activate", "publish-unparseable", "clear-unparseable"]
+
+        /// Decodes an action; `algorithm` (RS256 or ES256) only matters to `add`, which otherwise
+        /// uses `defaultAlgorithm`.
+        public init(action: String, kid: String?, algorithm: String? = nil, default defaultAlgorithm: JWSAlgorithm) throws(IdPError) {
+            func requireKid() throws(IdPError) -> String {
+                guard let kid else { throw .invalidRequest(code: "invalid_request_parameters", message: "action '\(action)' needs a kid") }
+                return kid
+            }
+            switch action {
+            case "add":
+                var chosen = defaultAlgorithm
+                if let algorithm {
+                    guard let parsed = JWSAlgorithm(rawValue: algorithm), parsed != .hs256 else {
+                        throw .invalidRequest(code: "invalid_request_parameters", message: "algorithm must be RS256 or ES256")
+                    }
+                    chosen = parsed
+                }
+                self = .add(algorithm: chosen)
+            case "remove": self = .remove(kid: try requireKid())
+            case "replace": self = .replace(kid: try requireKid())
+            case "activate": self = .activate(kid: try requireKid())
+            case "publish-unparseable": self = .publishUnparseable
+            case "clear-unparseable": self = .clearUnparseable
+            default:
+                throw .invalidRequest(code: "invalid_request_parameters",
+                                      message: "action must be add, remove, replace, activate, publish-unparseable or clear-unparseable")
+            }
+        }
     }
 
     struct State {
@@ -106,7 +139,7 @@ public final class KeyRing: Sendable {
         case .replace(let kid):
             guard let old = key(kid: kid) else { throw .notFound(entity: "Signing key", id: kid) }
             made = try makeKey(algorithm: old.algorithm, kid: kid)
-        case .remove, .publishUnparseable, .clearUnparseable:
+        case .remove, .activate, .publishUnparseable, .clearUnparseable:
             break
         }
         let key = made
@@ -128,6 +161,9 @@ public final class KeyRing: Sendable {
                 }
                 state.published.remove(at: index)
                 if state.activeKID == kid, let last = state.published.last { state.activeKID = last.kid }
+            case .activate(let kid):
+                guard state.published.contains(where: { $0.kid == kid }) else { throw .notFound(entity: "Signing key", id: kid) }
+                state.activeKID = kid
             case .publishUnparseable:
                 state.unparseable.append([
                     "kty": "AKP", "use": "sig", "alg": "ML-DSA-44", "kid": .string("unparseable_\(state.unparseable.count + 1)"),
@@ -148,10 +184,16 @@ public final class KeyRing: Sendable {
 
     /// Makes `kid` the signing key without changing what is published.
     public func activate(kid: String) throws(IdPError) {
-        try state.write { (state) throws(IdPError) in
-            guard state.published.contains(where: { $0.kid == kid }) else { throw .notFound(entity: "Signing key", id: kid) }
-            state.activeKID = kid
-        }
+        try apply(.activate(kid: kid))
+    }
+
+    /// The active `kid` and the published keys, as `/_mock/keys` shows them.
+    public var summary: JSONValue {
+        let (active, published) = state.read { state in (state.activeKID, state.published) }
+        return [
+            "active_kid": .string(published.first { $0.kid == active }?.kid ?? published[0].kid),
+            "published": .array(published.map { ["kid": .string($0.kid), "alg": .string($0.algorithm.rawValue)] }),
+        ]
     }
 
     private static func render(_ state: State) -> [UInt8] {

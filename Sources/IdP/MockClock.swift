@@ -1,5 +1,6 @@
 import Glibc
 import Synchronization
+import Essentials
 
 /// The mock's notion of "now": the wall clock plus an offset a test can move, so scenarios can
 /// make tokens look old or early without waiting.
@@ -37,15 +38,5 @@ public final class MockClock: Sendable {
     }
 
     /// `2026-01-15T12:00:00.000Z`: the timestamp form every WorkOS SDK parses.
-    public static func iso8601(millis: Int64) -> String {
-        var seconds = time_t(millis / 1000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis % 1000), 3))Z"
-    }
+    public static func iso8601(millis: Int64) -> String { ISO8601.string(milliseconds: millis) }
 }

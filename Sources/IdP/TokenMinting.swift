@@ -101,42 +101,36 @@ struct TokenMinter: Sendable {
             signingKey = chosen
         }
         var header: JSONObject = ["alg": .string(signingKey.algorithm.rawValue), "kid": .string(signingKey.kid)]
-        do {
-            let signature: [UInt8]
-            switch request.sign {
-            case .valid, .badSignature, .stripSignature:
-                header = merged(header, request)
-                signature = try sign(header: header, payload: payload, signer: signingKey.signer)
-            case .none:
-                header["alg"] = "none"
-                header = merged(header, request)
-                signature = []
-            case .hs256PublicKey:
-                header["alg"] = "HS256"
-                header = merged(header, request)
-                signature = try sign(header: header, payload: payload, signer: HMACSigner(secret: Array(signingKey.privateKey.publicKey.spkiPEM.utf8)))
-            case .unknownKey, .embeddedJWK:
-                let attacker = try keys.attackerKey(algorithm: signingKey.algorithm)
-                header["kid"] = .string(attacker.kid)
-                if request.sign == .embeddedJWK { header["jwk"] = .object(attacker.privateKey.publicKey.jwk(kid: attacker.kid)) }
-                header = merged(header, request)
-                signature = try sign(header: header, payload: payload, signer: attacker.signer)
-            }
-            var finalSignature = signature
-            if request.sign == .badSignature, !finalSignature.isEmpty { finalSignature[finalSignature.count / 2] ^= 0x01 }
-            if request.sign == .stripSignature { finalSignature = [] }
-            let token = JWS.compact(headerBytes: JSONValue.object(header).serialized(), payloadBytes: payload, signature: finalSignature)
-            return MintedToken(token: token, claims: claims, header: header, sessionID: claims["sid"]?.stringValue)
-        } catch let error as IdPError {
-            throw error
-        } catch {
-            throw .invalidRequest(code: "signing_failed", message: "\(error)")
+        let signer: (any JWSSigner)?
+        switch request.sign {
+        case .valid, .badSignature, .stripSignature:
+            signer = signingKey.signer
+        case .none:
+            header["alg"] = "none"
+            signer = nil
+        case .hs256PublicKey:
+            header["alg"] = "HS256"
+            signer = HMACSigner(secret: Array(signingKey.privateKey.publicKey.spkiPEM.utf8))
+        case .unknownKey, .embeddedJWK:
+            let attacker = try keys.attackerKey(algorithm: signingKey.algorithm)
+            header["kid"] = .string(attacker.kid)
+            if request.sign == .embeddedJWK { header["jwk"] = .object(attacker.privateKey.publicKey.jwk(kid: attacker.kid)) }
+            signer = attacker.signer
         }
-    }
-
-    private func sign(header: JSONObject, payload: [UInt8], signer: some JWSSigner) throws -> [UInt8] {
-        let input = JWS.signingInput(headerBytes: JSONValue.object(header).serialized(), payloadBytes: payload)
-        return try signer.sign(input)
+        header = merged(header, request)
+        // One serializer for the real token and every forgery: the header is written once, the
+        // signing input encoded once, and a forgery only edits the signature afterwards.
+        var jws = JWSCompact(headerBytes: JSONValue.object(header).serialized(), payloadBytes: payload)
+        if let signer {
+            do {
+                jws.signature = try signer.sign(jws.signingInput)
+            } catch {
+                throw .invalidRequest(code: "signing_failed", message: "\(error)")
+            }
+        }
+        if request.sign == .badSignature, !jws.signature.isEmpty { jws.signature[jws.signature.count / 2] ^= 0x01 }
+        if request.sign == .stripSignature { jws.signature = [] }
+        return MintedToken(token: jws.serialized, claims: claims, header: header, sessionID: claims["sid"]?.stringValue)
     }
 
     private func merged(_ header: JSONObject, _ request: TokenRequest) -> JSONObject {
@@ -144,5 +138,42 @@ struct TokenMinter: Sendable {
         for member in request.header { header[member.key] = member.value }
         for name in request.omitHeader { header[name] = nil }
         return header
+    }
+}
+
+extension TokenRequest {
+    public static let fields: Set<String> = ["user", "organization", "claims", "omit", "header", "omit_header", "sign", "kid", "expires_in",
+                                             "not_before_in", "issued_at_offset", "raw_payload", "impersonator"]
+
+    /// The `/_mock/tokens` body and the scenario `mint` step (README, "Control API").
+    public init(json: JSONValue) throws(IdPError) {
+        let fields = try BodyFields(json)
+        try fields.refuseUnknown(Self.fields)
+        self.init(user: try fields.requiredString("user"), organization: try fields.string("organization"))
+        claims = try fields.object("claims") ?? [:]
+        header = try fields.object("header") ?? [:]
+        omit = try Self.strings(fields, "omit")
+        omitHeader = try Self.strings(fields, "omit_header")
+        if let sign = try fields.string("sign") {
+            guard let mode = SignMode(rawValue: sign) else {
+                throw .invalidRequest(code: "invalid_request_parameters", message: "sign must be one of \(SignMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            self.sign = mode
+        }
+        kid = try fields.string("kid")
+        expiresIn = try fields.int("expires_in", in: Limits.timeOffsetSeconds)
+        notBeforeIn = try fields.int("not_before_in", in: Limits.timeOffsetSeconds)
+        issuedAtOffset = try fields.int("issued_at_offset", in: Limits.timeOffsetSeconds) ?? 0
+        rawPayload = try fields.string("raw_payload")
+        impersonatorEmail = try fields.string("impersonator")
+    }
+
+    private static func strings(_ fields: BodyFields, _ name: String) throws(IdPError) -> [String] {
+        var result: [String] = []
+        for value in try fields.array(name) ?? [] {
+            guard let text = value.stringValue else { throw .invalidRequest(code: "invalid_request_parameters", message: "\(name) must be an array of strings") }
+            result.append(text)
+        }
+        return result
     }
 }

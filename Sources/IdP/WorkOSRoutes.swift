@@ -1,21 +1,6 @@
 import HTTP
 import JSON
 
-extension HTTPResponse {
-    static func idpError(_ error: IdPError) -> HTTPResponse {
-        .json(error.body, status: error.status)
-    }
-}
-
-/// Runs a handler body and turns an `IdPError` into its WorkOS or OAuth error response.
-func answering(_ body: () throws(IdPError) -> HTTPResponse) -> HTTPResponse {
-    do {
-        return try body()
-    } catch {
-        return .idpError(error)
-    }
-}
-
 /// The WorkOS-compatible REST surface. Paths and shapes follow workos-surface.md; the
 /// management API requires `Authorization: Bearer <api key>`.
 struct WorkOSRoutes {
@@ -26,102 +11,65 @@ struct WorkOSRoutes {
         router.get("/health") { _ in .json(["status": "ok"]) }
         router.get("/.well-known/openid-configuration") { _ in .json(discoveryDocument(idp)) }
         router.get("/sso/jwks/{client_id}") { request in
-            guard request.pathParameters["client_id"] == idp.configuration.clientID else {
-                return .json(["message": .string("Client not found: '\(request.pathParameters["client_id"] ?? "")'."), "code": "entity_not_found"], status: 404)
+            let clientID = try request.pathParameters.require("client_id")
+            guard clientID == idp.configuration.clientID else {
+                return .json(["message": .string("Client not found: '\(clientID)'."), "code": "entity_not_found"], status: 404)
             }
             return HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: idp.keys.jwksBody)
         }
+        router.group(RequireAPIKey(apiKey: idp.configuration.apiKey)) { api in
+            registerManagement(into: &api)
+        }
+    }
 
-        // Users
-        router.get("/user_management/users", managed(idp) { request throws(IdPError) in
+    private func registerManagement(into api: inout Router) {
+        let idp = self.idp
+        api.crud("/user_management/users", .users(idp))
+        api.get("/user_management/users") { request in
             .json(idp.listUsers(email: request.query["email"], organizationID: request.query["organization_id"] ?? request.query["organization"],
                                 page: try pagination(request)))
-        })
-        router.post("/user_management/users", managed(idp) { request throws(IdPError) in
-            .json(try idp.createUser(try jsonBody(request)), status: 201)
-        })
-        router.get("/user_management/users/external_id/{external_id}", managed(idp) { request throws(IdPError) in
-            .json(try idp.getUser(externalID: request.pathParameters["external_id"] ?? ""))
-        })
-        router.get("/user_management/users/{id}", managed(idp) { request throws(IdPError) in
-            .json(try idp.getUser(request.pathParameters["id"] ?? ""))
-        })
-        router.put("/user_management/users/{id}", managed(idp) { request throws(IdPError) in
-            .json(try idp.updateUser(request.pathParameters["id"] ?? "", try jsonBody(request)))
-        })
-        router.delete("/user_management/users/{id}", managed(idp) { request throws(IdPError) in
-            try idp.deleteUser(request.pathParameters["id"] ?? "")
-            return .empty(status: 200)
-        })
-        router.get("/user_management/users/{id}/sessions", managed(idp) { request throws(IdPError) in
-            .json(try idp.listSessions(userID: request.pathParameters["id"] ?? "", page: try pagination(request)))
-        })
-        router.get("/user_management/users/{id}/identities", managed(idp) { request throws(IdPError) in
-            _ = try idp.getUser(request.pathParameters["id"] ?? "")
+        }
+        api.get("/user_management/users/external_id/{external_id}") { request in
+            .json(try idp.getUser(externalID: try request.pathParameters.require("external_id")))
+        }
+        api.get("/user_management/users/{id}/sessions") { request in
+            .json(try idp.listSessions(userID: try request.pathParameters.require("id"), page: try pagination(request)))
+        }
+        api.get("/user_management/users/{id}/identities") { request in
+            _ = try idp.getUser(try request.pathParameters.require("id"))
             return .json([])
-        })
+        }
 
-        // Organizations
-        router.get("/organizations", managed(idp) { request throws(IdPError) in
+        api.crud("/organizations", .organizations(idp))
+        api.get("/organizations") { request in
             .json(idp.listOrganizations(domains: request.query.list("domains"), search: request.query["search"], page: try pagination(request)))
-        })
-        router.post("/organizations", managed(idp) { request throws(IdPError) in
-            .json(try idp.createOrganization(try jsonBody(request)), status: 201)
-        })
-        router.get("/organizations/external_id/{external_id}", managed(idp) { request throws(IdPError) in
-            .json(try idp.getOrganization(externalID: request.pathParameters["external_id"] ?? ""))
-        })
-        router.get("/organizations/{id}", managed(idp) { request throws(IdPError) in
-            .json(try idp.getOrganization(request.pathParameters["id"] ?? ""))
-        })
-        router.put("/organizations/{id}", managed(idp) { request throws(IdPError) in
-            .json(try idp.updateOrganization(request.pathParameters["id"] ?? "", try jsonBody(request)))
-        })
-        router.delete("/organizations/{id}", managed(idp) { request throws(IdPError) in
-            try idp.deleteOrganization(request.pathParameters["id"] ?? "")
-            return .empty(status: 200)
-        })
+        }
+        api.get("/organizations/external_id/{external_id}") { request in
+            .json(try idp.getOrganization(externalID: try request.pathParameters.require("external_id")))
+        }
 
-        // Organization memberships
-        router.get("/user_management/organization_memberships", managed(idp) { request throws(IdPError) in
+        api.crud("/user_management/organization_memberships", .memberships(idp))
+        api.get("/user_management/organization_memberships") { request in
             .json(try idp.listMemberships(userID: request.query["user_id"], organizationID: request.query["organization_id"],
                                           statuses: request.query.list("statuses"), page: try pagination(request)))
-        })
-        router.post("/user_management/organization_memberships", managed(idp) { request throws(IdPError) in
-            .json(try idp.createMembership(try jsonBody(request)), status: 201)
-        })
-        router.get("/user_management/organization_memberships/{id}", managed(idp) { request throws(IdPError) in
-            .json(try idp.getMembership(request.pathParameters["id"] ?? ""))
-        })
-        router.put("/user_management/organization_memberships/{id}", managed(idp) { request throws(IdPError) in
-            .json(try idp.updateMembership(request.pathParameters["id"] ?? "", try jsonBody(request)))
-        })
-        router.delete("/user_management/organization_memberships/{id}", managed(idp) { request throws(IdPError) in
-            try idp.deleteMembership(request.pathParameters["id"] ?? "")
-            return .empty(status: 200)
-        })
-        router.put("/user_management/organization_memberships/{id}/deactivate", managed(idp) { request throws(IdPError) in
-            .json(try idp.setMembershipActive(request.pathParameters["id"] ?? "", false))
-        })
-        router.put("/user_management/organization_memberships/{id}/reactivate", managed(idp) { request throws(IdPError) in
-            .json(try idp.setMembershipActive(request.pathParameters["id"] ?? "", true))
-        })
+        }
+        for (verb, active) in [("deactivate", false), ("reactivate", true)] {
+            api.put("/user_management/organization_memberships/{id}/\(verb)") { request in
+                .json(try idp.setMembershipActive(try request.pathParameters.require("id"), active))
+            }
+        }
 
-        // Sessions
-        router.post("/user_management/sessions/revoke", managed(idp) { request throws(IdPError) in
+        api.post("/user_management/sessions/revoke") { request in
             let fields = try BodyFields(try jsonBody(request))
             try idp.revokeSession(try fields.requiredString("session_id"))
             return .json([:])
-        })
+        }
 
-        // JWT template
-        router.get("/user_management/jwt_template", managed(idp) { _ throws(IdPError) in
-            .json(templateJSON(idp.jwtTemplate))
-        })
-        router.put("/user_management/jwt_template", managed(idp) { request throws(IdPError) in
+        api.get("/user_management/jwt_template") { _ in .json(templateJSON(idp.jwtTemplate)) }
+        api.put("/user_management/jwt_template") { request in
             let fields = try BodyFields(try jsonBody(request))
             return .json(templateJSON(try idp.setJWTTemplate(try fields.string("content") ?? "")))
-        })
+        }
     }
 }
 
@@ -145,29 +93,6 @@ func discoveryDocument(_ idp: MockIdP) -> JSONValue {
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["client_secret_post", "none"],
     ]
-}
-
-/// Wraps a management handler: checks the API key, then maps thrown errors to responses.
-func managed(_ idp: MockIdP, _ body: @escaping @Sendable (HTTPRequest) throws(IdPError) -> HTTPResponse) -> HTTPHandler {
-    { request in
-        answering { () throws(IdPError) -> HTTPResponse in
-            guard request.bearerToken == idp.configuration.apiKey else {
-                throw .unauthorized(request.bearerToken == nil
-                    ? "Missing API key: send Authorization: Bearer <api key>."
-                    : "Invalid API key.")
-            }
-            return try body(request)
-        }
-    }
-}
-
-func jsonBody(_ request: HTTPRequest) throws(IdPError) -> JSONValue {
-    if request.body.isEmpty { return .object([:]) }
-    do {
-        return try request.json()
-    } catch {
-        throw .invalidRequest(code: "invalid_request_parameters", message: "the body is not valid JSON: \(error.description)")
-    }
 }
 
 func pagination(_ request: HTTPRequest) throws(IdPError) -> Pagination {

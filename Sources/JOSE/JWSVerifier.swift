@@ -71,17 +71,10 @@ public struct JWSVerifier: Sendable {
     }
 
     public func verify(_ token: String) throws(JOSEError) -> VerifiedJWS {
-        let bytes = Array(token.utf8)
-        let dots = bytes.indices.filter { bytes[$0] == UInt8(ascii: ".") }
-        guard dots.count == 2 else {
-            throw .malformedToken("compact JWS has 3 dot-separated segments, found \(dots.count + 1)")
-        }
-        let headerSegment = bytes[..<dots[0]]
-        let payloadSegment = bytes[(dots[0] + 1)..<dots[1]]
-        let signatureSegment = bytes[(dots[1] + 1)...]
-        guard !headerSegment.isEmpty else { throw .malformedToken("empty header segment") }
+        let segments = try JWSCompact.Segments(token)
+        guard !segments.header.isEmpty else { throw .malformedToken("empty header segment") }
 
-        let header = try Self.parseHeader(Base64URL.decode(bytes: headerSegment))
+        let header = try Self.parseHeader(Base64URL.decode(bytes: segments.header))
         let algorithm = try checkAlgorithm(header)
         if header["crit"] != nil {
             let names = header["crit"]?.arrayValue?.map { $0.stringValue ?? $0.description } ?? [header["crit"]?.description ?? ""]
@@ -96,21 +89,17 @@ public struct JWSVerifier: Sendable {
         let key = try selectKey(keyID: keyID, algorithm: algorithm)
 
         // All segments are decoded before any crypto so encoding faults are reported as such.
-        let payloadBytes = try Base64URL.decode(bytes: payloadSegment)
-        let signature = try Base64URL.decode(bytes: signatureSegment)
-        let expectedLength = algorithm == .es256 ? 64 : key.spkiSignatureLength
+        let payloadBytes = try Base64URL.decode(bytes: segments.payload)
+        let signature = try Base64URL.decode(bytes: segments.signature)
+        let expectedLength = key.spkiSignatureLength
         guard signature.count == expectedLength else { throw .signatureLength(expected: expectedLength, actual: signature.count) }
-        let digest = bytes.withUnsafeBytes { OpenSSL.sha256(UnsafeRawBufferPointer(rebasing: $0[..<dots[1]])) }
-        let valid: Bool
-        switch algorithm {
-        case .rs256:
-            valid = try RawSignature.verify(signature: signature, digest: digest, with: key.pkey, rsaPadding: true)
-        case .es256:
-            valid = try RawSignature.verify(signature: ECDSASignature.derFromRaw(signature), digest: digest, with: key.pkey, rsaPadding: false)
-        case .hs256:
-            valid = false  // unreachable: no HMAC key is ever selected
+        let verifier = try key.verifier
+        let checked: Result<Bool, JOSEError> = segments.bytes.withUnsafeBytes { raw in
+            Result { () throws(JOSEError) -> Bool in
+                try verifier.verify(signature, signs: UnsafeRawBufferPointer(rebasing: raw[..<segments.signingInput.endIndex]))
+            }
         }
-        guard valid else { throw .signatureInvalid }
+        guard try checked.get() else { throw .signatureInvalid }
 
         let payload: JSONValue
         do {

@@ -1,8 +1,8 @@
 import JSON
 
-/// Mints signed JWTs. This is the mock's hot path: the default header is precomputed per key,
-/// the payload is written straight into the token buffer's source bytes, and the signing input
-/// is hashed once.
+/// Mints JWTs from typed claims, for JOSE's own tests and callers outside the mock. The mock
+/// itself mints through `TokenMinter` (IdP), which needs WorkOS's claim order and forgeries;
+/// both end in the one serializer, `JWSCompact`.
 public enum JWT {
     /// The default header is `{"alg":..,"kid":..}` without `typ`, as WorkOS issues them.
     /// `headerOverrides` members replace same-named header members or are appended; the
@@ -12,23 +12,8 @@ public enum JWT {
         var payload: [UInt8] = []
         payload.reserveCapacity(512)
         claims.writePayload(into: &payload)
-
-        var out: [UInt8] = []
-        out.reserveCapacity(160 + payload.count * 4 / 3 + key.privateKey.publicKey.spkiSignatureLength * 4 / 3)
-        if headerOverrides.isEmpty && !omitKid && !includeTyp {
-            out.append(contentsOf: key.defaultHeaderSegment)
-        } else {
-            Base64URL.append(JSONValue.object(header(for: key, overrides: headerOverrides, omitKid: omitKid, includeTyp: includeTyp)).serialized(), to: &out)
-        }
-        out.append(UInt8(ascii: "."))
-        Base64URL.append(payload, to: &out)
-        let result: Result<[UInt8], JOSEError> = out.withUnsafeBytes { raw in
-            Result { () throws(JOSEError) -> [UInt8] in try key.signer.sign(bytes: raw) }
-        }
-        let signature = try result.get()
-        out.append(UInt8(ascii: "."))
-        Base64URL.append(signature, to: &out)
-        return String(decoding: out, as: UTF8.self)
+        let header = JSONValue.object(header(for: key, overrides: headerOverrides, omitKid: omitKid, includeTyp: includeTyp)).serialized()
+        return try JWSCompact(headerBytes: header, payloadBytes: payload, signer: key.signer).serialized
     }
 
     public static func header(for key: SigningKey, overrides: JSONObject = [:], omitKid: Bool = false, includeTyp: Bool = false) -> JSONObject {

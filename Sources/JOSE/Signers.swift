@@ -1,9 +1,14 @@
 import COpenSSL
+import Synchronization
 
-/// Produces the JWS signature over a signing input (`BASE64URL(header) || '.' || BASE64URL(payload)`).
+/// One JWS algorithm bound to a key (jwt-kit's `JWTAlgorithm`): signs a signing input
+/// (`BASE64URL(header) || '.' || BASE64URL(payload)`) with the private half and verifies a
+/// signature with the public half. A value made from a public key only verifies.
 public protocol JWSSigner: Sendable {
-    var algorithm: String { get }
+    var algorithm: JWSAlgorithm { get }
     func sign(bytes signingInput: UnsafeRawBufferPointer) throws(JOSEError) -> [UInt8]
+    /// `true` only for a valid signature over `signingInput`.
+    func verify(_ signature: [UInt8], signs signingInput: UnsafeRawBufferPointer) throws(JOSEError) -> Bool
 }
 
 extension JWSSigner {
@@ -13,46 +18,79 @@ extension JWSSigner {
         }
         return try result.get()
     }
+
+    public func verify(_ signature: [UInt8], signs signingInput: [UInt8]) throws(JOSEError) -> Bool {
+        let result: Result<Bool, JOSEError> = signingInput.withUnsafeBytes { raw in
+            Result { () throws(JOSEError) -> Bool in try verify(signature, signs: raw) }
+        }
+        return try result.get()
+    }
 }
 
 /// RS256: RSASSA-PKCS1-v1_5 with SHA-256.
 public struct RSASigner: JWSSigner {
-    public let key: PrivateKey
-    public var algorithm: String { "RS256" }
+    public let publicKey: PublicKey
+    let contexts: SigningContexts?
+    public var algorithm: JWSAlgorithm { .rs256 }
 
     public init(key: PrivateKey) throws(JOSEError) {
         guard case .rsa = key.keyType else { throw .algorithmKeyMismatch(alg: "RS256", keyType: key.keyType.description) }
-        self.key = key
+        contexts = SigningContexts(key: key)
+        publicKey = key.publicKey
+    }
+
+    /// Verifies only.
+    public init(publicKey: PublicKey) throws(JOSEError) {
+        guard case .rsa = publicKey.keyType else { throw .algorithmKeyMismatch(alg: "RS256", keyType: publicKey.keyType.description) }
+        contexts = nil
+        self.publicKey = publicKey
     }
 
     public func sign(bytes signingInput: UnsafeRawBufferPointer) throws(JOSEError) -> [UInt8] {
-        let digest = OpenSSL.sha256(signingInput)
-        return try RawSignature.sign(digest: digest, with: key.pkey, rsaPadding: true)
+        guard let contexts else { throw .invalidKey("RS256 signing needs the private key") }
+        return try contexts.sign(digest: OpenSSL.sha256(signingInput))
+    }
+
+    public func verify(_ signature: [UInt8], signs signingInput: UnsafeRawBufferPointer) throws(JOSEError) -> Bool {
+        try RawSignature.verify(signature: signature, digest: OpenSSL.sha256(signingInput), with: publicKey.pkey, rsaPadding: true)
     }
 }
 
-/// ES256: ECDSA P-256 with SHA-256, emitted as the JWS fixed-width `r || s` (RFC 7518 §3.4).
+/// ES256: ECDSA P-256 with SHA-256, as the JWS fixed-width `r || s` (RFC 7518 §3.4).
 public struct ECDSASigner: JWSSigner {
-    public let key: PrivateKey
-    public var algorithm: String { "ES256" }
+    public let publicKey: PublicKey
+    let contexts: SigningContexts?
+    public var algorithm: JWSAlgorithm { .es256 }
 
     public init(key: PrivateKey) throws(JOSEError) {
         guard case .ecP256 = key.keyType else { throw .algorithmKeyMismatch(alg: "ES256", keyType: key.keyType.description) }
-        self.key = key
+        contexts = SigningContexts(key: key)
+        publicKey = key.publicKey
+    }
+
+    /// Verifies only.
+    public init(publicKey: PublicKey) throws(JOSEError) {
+        guard case .ecP256 = publicKey.keyType else { throw .algorithmKeyMismatch(alg: "ES256", keyType: publicKey.keyType.description) }
+        contexts = nil
+        self.publicKey = publicKey
     }
 
     public func sign(bytes signingInput: UnsafeRawBufferPointer) throws(JOSEError) -> [UInt8] {
-        let digest = OpenSSL.sha256(signingInput)
-        let der = try RawSignature.sign(digest: digest, with: key.pkey, rsaPadding: false)
-        return try ECDSASignature.rawFromDER(der)
+        guard let contexts else { throw .invalidKey("ES256 signing needs the private key") }
+        return try ECDSASignature.rawFromDER(try contexts.sign(digest: OpenSSL.sha256(signingInput)))
+    }
+
+    public func verify(_ signature: [UInt8], signs signingInput: UnsafeRawBufferPointer) throws(JOSEError) -> Bool {
+        try RawSignature.verify(signature: ECDSASignature.derFromRaw(signature), digest: OpenSSL.sha256(signingInput),
+                                with: publicKey.pkey, rsaPadding: false)
     }
 }
 
-/// HS256 with arbitrary key bytes. MockIdP never verifies HMAC; this exists to forge the
-/// "HS256 keyed with the issuer's public key" attack against confused verifiers.
+/// HS256 with arbitrary key bytes. MockIdP never verifies HMAC tokens from apps; this exists to
+/// forge the "HS256 keyed with the issuer's public key" attack against confused verifiers.
 public struct HMACSigner: JWSSigner {
     public let secret: [UInt8]
-    public var algorithm: String { "HS256" }
+    public var algorithm: JWSAlgorithm { .hs256 }
 
     public init(secret: [UInt8]) { self.secret = secret }
 
@@ -69,23 +107,102 @@ public struct HMACSigner: JWSSigner {
         guard ok, length == 32 else { throw OpenSSL.error("HMAC-SHA256") }
         return mac
     }
+
+    public func verify(_ signature: [UInt8], signs signingInput: UnsafeRawBufferPointer) throws(JOSEError) -> Bool {
+        let expected = try sign(bytes: signingInput)
+        guard signature.count == expected.count else { return false }
+        // Constant time: look at every byte whatever the first difference.
+        return zip(signature, expected).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+extension PublicKey {
+    /// The verify-only algorithm value for this key's one algorithm.
+    var verifier: any JWSSigner {
+        get throws(JOSEError) {
+            switch keyType {
+            case .rsa: return try RSASigner(publicKey: self)
+            case .ecP256: return try ECDSASigner(publicKey: self)
+            }
+        }
+    }
+}
+
+/// Prepared signing contexts for one private key, reused across signatures: setting one up (an
+/// algorithm fetch in OpenSSL 3) costs a few percent of an RSA signature, on the mock's hottest
+/// path. A context serves one signature at a time; concurrent signers each take their own.
+final class SigningContexts: Sendable {
+    private let key: PrivateKey
+    private let idle = Mutex<[PreparedSigning]>([])
+    /// Enough for the connection threads that sign at once; more are made and dropped.
+    private static let kept = 8
+
+    init(key: PrivateKey) { self.key = key }
+
+    func sign(digest: [UInt8]) throws(JOSEError) -> [UInt8] {
+        let context: PreparedSigning
+        if let reused = idle.withLock({ $0.popLast() }) {
+            context = reused
+        } else {
+            context = try PreparedSigning(key: key)
+        }
+        var signature = [UInt8](repeating: 0, count: context.signatureCapacity)
+        let length = try context.sign(digest: digest, into: &signature)
+        // Only a context that just signed cleanly goes back for reuse.
+        idle.withLock { if $0.count < Self.kept { $0.append(context) } }
+        if length < signature.count { signature.removeLast(signature.count - length) }
+        return signature
+    }
+}
+
+/// An EVP signing context set up once for a key: SHA-256, with PKCS#1 v1.5 padding for RSA.
+/// Unchecked `Sendable` because an `EVP_PKEY_CTX` must not be used by two threads at once:
+/// `SigningContexts` hands each instance to one signer at a time, and the benchmark keeps its
+/// own on one thread.
+package final class PreparedSigning: @unchecked Sendable {
+    private let context: OpaquePointer
+    /// Keeps the key (and so the `EVP_PKEY` the context points into) alive.
+    private let key: PrivateKey?
+    package let signatureCapacity: Int
+
+    package convenience init(key: PrivateKey) throws(JOSEError) {
+        try self.init(pkey: key.pkey, rsaPadding: key.keyType != .ecP256, key: key)
+    }
+
+    /// The caller keeps `pkey` alive while this exists.
+    init(pkey: OpaquePointer, rsaPadding: Bool, key: PrivateKey? = nil) throws(JOSEError) {
+        guard let context = EVP_PKEY_CTX_new(pkey, nil) else { throw OpenSSL.error("EVP_PKEY_CTX_new") }
+        guard EVP_PKEY_sign_init(context) == 1,
+              !rsaPadding || EVP_PKEY_CTX_set_rsa_padding(context, RSA_PKCS1_PADDING) == 1,
+              EVP_PKEY_CTX_set_signature_md(context, EVP_sha256()) == 1
+        else {
+            EVP_PKEY_CTX_free(context)
+            throw OpenSSL.error("preparing to sign")
+        }
+        self.context = context
+        self.key = key
+        signatureCapacity = Int(EVP_PKEY_get_size(pkey))
+    }
+
+    deinit { EVP_PKEY_CTX_free(context) }
+
+    /// Signs a SHA-256 digest into `signature` (at least `signatureCapacity` bytes); returns the length.
+    package func sign(digest: [UInt8], into signature: inout [UInt8]) throws(JOSEError) -> Int {
+        var length = signature.count
+        let status = signature.withUnsafeMutableBufferPointer { out in
+            digest.withUnsafeBufferPointer { EVP_PKEY_sign(context, out.baseAddress, &length, $0.baseAddress, $0.count) }
+        }
+        guard status == 1 else { throw OpenSSL.error("signing") }
+        return length
+    }
 }
 
 /// Signs and verifies precomputed SHA-256 digests with EVP_PKEY_sign / EVP_PKEY_verify.
 enum RawSignature {
     static func sign(digest: [UInt8], with pkey: OpaquePointer, rsaPadding: Bool) throws(JOSEError) -> [UInt8] {
-        guard let context = EVP_PKEY_CTX_new(pkey, nil) else { throw OpenSSL.error("EVP_PKEY_CTX_new") }
-        defer { EVP_PKEY_CTX_free(context) }
-        guard EVP_PKEY_sign_init(context) == 1,
-              !rsaPadding || EVP_PKEY_CTX_set_rsa_padding(context, RSA_PKCS1_PADDING) == 1,
-              EVP_PKEY_CTX_set_signature_md(context, EVP_sha256()) == 1
-        else { throw OpenSSL.error("preparing to sign") }
-        var length = Int(EVP_PKEY_get_size(pkey))
-        var signature = [UInt8](repeating: 0, count: length)
-        let status = signature.withUnsafeMutableBufferPointer { out in
-            digest.withUnsafeBufferPointer { EVP_PKEY_sign(context, out.baseAddress, &length, $0.baseAddress, $0.count) }
-        }
-        guard status == 1 else { throw OpenSSL.error("signing") }
+        let prepared = try PreparedSigning(pkey: pkey, rsaPadding: rsaPadding)
+        var signature = [UInt8](repeating: 0, count: prepared.signatureCapacity)
+        let length = try prepared.sign(digest: digest, into: &signature)
         if length < signature.count { signature.removeLast(signature.count - length) }
         return signature
     }

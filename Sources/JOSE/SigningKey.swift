@@ -13,8 +13,6 @@ public struct SigningKey: Sendable {
     public let algorithm: JWSAlgorithm
     public let certificateDER: [UInt8]
     public let signer: any JWSSigner
-    /// `BASE64URL({"alg":..,"kid":..})`, computed once because every default mint starts with it.
-    let defaultHeaderSegment: [UInt8]
 
     /// - Parameters:
     ///   - kid: defaults to the RFC 7638 thumbprint of the public key.
@@ -32,8 +30,6 @@ public struct SigningKey: Sendable {
         if let certificateSerial { serial = certificateSerial } else { serial = try SelfSignedCertificate.randomSerial() }
         let start = notBefore ?? Int64(time(nil))
         certificateDER = try SelfSignedCertificate.der(for: privateKey, serial: serial, notBefore: start)
-        let header: JSONValue = ["alg": .string(algorithm.rawValue), "kid": .string(self.kid)]
-        defaultHeaderSegment = Base64URL.encodeBytes(header.serialized())
     }
 
     public var publicKey: PublicKey { privateKey.publicKey }

@@ -1,5 +1,7 @@
+import Essentials
 /// One known auth bug the reference app can re-introduce (`--bug NAME`), each as it appeared in
-/// a real code base (see /work/shared/bugs.md §4). The conformance runner must catch every one.
+/// a real code base (README.md, "Seeded bugs", lists the scenarios that catch each). The
+/// conformance runner must catch every one.
 public enum SeededBug: String, Sendable, CaseIterable {
     /// (a) Membership sync compares IdP organization IDs with app organization IDs.
     case idSpaceConfusion = "id-space-confusion"

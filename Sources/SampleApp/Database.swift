@@ -1,4 +1,5 @@
 import JSON
+import Essentials
 
 // The app's own tables. In-memory, behind one `Mutex` in `SampleApp`: a critical section plays
 // the part of a database transaction, and a uniqueness check inside it the part of a unique

@@ -20,7 +20,7 @@ struct PendingLogin: Sendable, Equatable {
     }
 
     /// `BASE64URL(SHA256(verifier))` (RFC 7636 S256).
-    var challenge: String { Base64URL.encode(Identifiers.sha256(Array(verifier.utf8))) }
+    var challenge: String { Base64URL.encode(SHA256Digest.hash(Array(verifier.utf8))) }
 }
 
 /// Keeps a `PendingLogin` in the browser, in a cookie the browser cannot read (HttpOnly) or

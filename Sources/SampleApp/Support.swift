@@ -3,42 +3,10 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import COpenSSL
 import HTTP
 import JOSE
 import JSON
-
-/// Wall-clock time (Unix epoch): token time claims and `last_seen_at`.
-public enum WallClock {
-    public static func nowMilliseconds() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
-    }
-
-    /// `2025-01-31T12:34:56.789Z`: the format WorkOS uses for timestamps.
-    public static func iso8601(milliseconds: Int64) -> String {
-        var seconds = time_t(milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000)
-        let millis = Int((milliseconds % 1000 + 1000) % 1000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
-    }
-}
-
-/// Time that never jumps: cache ages and cooldowns must not move with wall-clock changes.
-enum MonotonicClock {
-    static func nowMilliseconds() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
-    }
-}
+import Essentials
 
 /// Identifiers and secrets the app mints for its own rows. App IDs are UUIDs so they can never
 /// be mistaken for IdP IDs (`user_…`, `org_…`).
@@ -75,16 +43,6 @@ enum Identifiers {
         return out
     }
 
-    static func sha256(_ bytes: [UInt8]) -> [UInt8] {
-        var digest = [UInt8](repeating: 0, count: 32)
-        bytes.withUnsafeBufferPointer { input in
-            digest.withUnsafeMutableBufferPointer { output in
-                _ = SHA256(input.baseAddress, input.count, output.baseAddress)
-            }
-        }
-        return digest
-    }
-
     /// SHA-256 over length-prefixed fields, so ("ab","c") and ("a","bc") never collide.
     static func digest(fields: [String]) -> String {
         var input: [UInt8] = []
@@ -94,7 +52,7 @@ enum Identifiers {
             input.append(UInt8(ascii: ":"))
             input.append(contentsOf: bytes)
         }
-        return hexString(sha256(input))
+        return hexString(SHA256Digest.hash(input))
     }
 }
 

@@ -1,5 +1,6 @@
 import Arguments
 import Foundation
+import Essentials
 
 let programVersion = "0.1.0"
 

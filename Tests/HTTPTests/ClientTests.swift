@@ -78,6 +78,25 @@ final class SilentListener {
         #expect(followed.status == 200 && followed.bodyText == "hello")
     }
 
+    @Test func aFollowedRedirectKeepsCredentialsOnTheSameOriginOnly() throws {
+        var other = Router()
+        other.get("/auth") { request in .json(["authorization": .string(request.headers["Authorization"] ?? ""), "cookie": .string(request.headers["Cookie"] ?? "")]) }
+        let (otherServer, otherPort) = try startServer(responder: other.freeze())
+        defer { otherServer.stop() }
+        var router = Router()
+        router.get("/auth") { request in .json(["authorization": .string(request.headers["Authorization"] ?? ""), "cookie": .string(request.headers["Cookie"] ?? "")]) }
+        router.get("/same") { _ in .redirect(to: "/auth") }
+        router.get("/away") { _ in .redirect(to: "http://127.0.0.1:\(otherPort)/auth") }
+        let (server, port) = try startServer(responder: router.freeze())
+        defer { server.stop() }
+        let client = HTTPClient(configuration: .init(followRedirects: true))
+        let credentials: HTTPHeaders = ["Authorization": "Bearer secret", "Cookie": "session=1"]
+        let same = try client.send(.get("http://127.0.0.1:\(port)/same", headers: credentials)).json()
+        #expect(same == ["authorization": "Bearer secret", "cookie": "session=1"])
+        let away = try client.send(.get("http://127.0.0.1:\(port)/away", headers: credentials)).json()
+        #expect(away == ["authorization": "", "cookie": ""])
+    }
+
     @Test func redirectLoopsStop() throws {
         var router = Router()
         router.get("/loop") { _ in .redirect(to: "/loop") }

@@ -74,4 +74,96 @@ import JSON
         }
         #expect(wrapped.respond(to: HTTPRequest(target: "/")).headers["x-seen"] == "1")
     }
+
+    struct Teapot: HTTPResponseError {
+        var response: HTTPResponse { .text("short and stout", status: 418) }
+    }
+
+    struct Unrenderable: Error {}
+
+    @Test func thrownErrorsRenderThemselvesAndOthersAre500() throws {
+        var router = Router()
+        router.get("/teapot") { _ in throw Teapot() }
+        router.get("/plain") { _ in throw HTTPError(status: 409, code: "conflict", message: "taken") }
+        router.get("/bug") { _ in throw Unrenderable() }
+        let responder = router.freeze()
+        let teapot = responder.respond(to: HTTPRequest(target: "/teapot"))
+        #expect(teapot.status == 418)
+        #expect(teapot.bodyText == "short and stout")
+        let plain = responder.respond(to: HTTPRequest(target: "/plain"))
+        #expect(plain.status == 409)
+        #expect(try plain.json() == ["code": "conflict", "message": "taken"])
+        let bug = responder.respond(to: HTTPRequest(target: "/bug"))
+        #expect(bug.status == 500)
+        #expect(try bug.json()["code"] == "internal_error")
+        // HEAD through the GET handler renders the error too, without a body.
+        let head = responder.respond(to: HTTPRequest(method: "HEAD", target: "/teapot"))
+        #expect(head.status == 418)
+        #expect(head.body.isEmpty)
+    }
+
+    @Test func requireGivesTheParameterOrA404() throws {
+        var router = Router()
+        router.get("/orgs/{org}") { request in .text(try request.pathParameters.require("org")) }
+        router.get("/wrong/{org}") { request in .text(try request.pathParameters.require("id")) }
+        let responder = router.freeze()
+        #expect(responder.respond(to: HTTPRequest(target: "/orgs/a%20b")).bodyText == "a b")
+        let missing = responder.respond(to: HTTPRequest(target: "/wrong/x"))
+        #expect(missing.status == 404)
+        #expect(try missing.json()["code"] == "not_found")
+        #expect(throws: HTTPError.self) { try PathParameters(["a": "1"]).require("b") }
+        #expect(try PathParameters(["a": "1"]).require("a") == "1")
+    }
+
+    struct RequireHeader: HTTPMiddleware {
+        let name: String
+        func handle(_ request: HTTPRequest, next: HTTPHandler) throws -> HTTPResponse {
+            guard request.headers[name] != nil else { throw HTTPError(status: 401, code: "unauthorized", message: "no \(name)") }
+            var response = try next(request)
+            response.headers.add("X-Group", name)
+            return response
+        }
+    }
+
+    @Test func groupMiddlewareWrapsOnlyItsRoutesOutermostFirst() throws {
+        var router = Router()
+        router.get("/open") { _ in .text("open") }
+        router.group(RequireHeader(name: "A")) { router in
+            router.get("/a") { _ in .text("a") }
+            router.group(RequireHeader(name: "B")) { router in
+                router.get("/ab/{id}") { request in .text(try request.pathParameters.require("id")) }
+            }
+        }
+        router.get("/after") { _ in .text("after") }
+        let responder = router.freeze()
+        func get(_ target: String, _ headers: HTTPHeaders = [:]) -> HTTPResponse {
+            responder.respond(to: HTTPRequest(target: target, headers: headers))
+        }
+        #expect(get("/open").status == 200)
+        #expect(get("/after").headers["X-Group"] == nil)
+        #expect(get("/a").status == 401)
+        #expect(get("/a", ["A": "1"]).headers.values(for: "X-Group") == ["A"])
+        #expect(try get("/ab/x", ["A": "1"]).json()["message"] == "no B")
+        let both = get("/ab/x", ["A": "1", "B": "1"])
+        #expect(both.bodyText == "x")
+        // The inner middleware adds its header first; the outer one wraps it.
+        #expect(both.headers.values(for: "X-Group") == ["B", "A"])
+    }
+
+    @Test func registrationKnowsEveryMethodAndShape() {
+        var router = Router()
+        router.get("/users/{id}") { _ in .text("") }
+        #expect(router.contains(method: "GET", path: "/users/{other}"))
+        #expect(router.contains(method: "GET", path: "/users/{id}/"))
+        #expect(!router.contains(method: "PUT", path: "/users/{id}"))
+        #expect(!router.contains(method: "GET", path: "/users/me"))
+    }
+
+    @Test func aDuplicateMethodAndPathStopsAtRegistration() async {
+        await #expect(processExitsWith: .failure) {
+            var router = Router()
+            router.get("/users/{id}") { _ in .text("first") }
+            router.get("/users/{user_id}/") { _ in .text("second") }
+        }
+    }
 }

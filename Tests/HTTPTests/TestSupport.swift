@@ -4,6 +4,7 @@ import Glibc
 import Testing
 import HTTP
 import JSON
+import TestSupport
 
 /// A raw TCP connection for sending exact bytes (bad-input tests).
 final class RawConnection {
@@ -101,11 +102,6 @@ extension StringProtocol {
         while let l = s.last, set.contains(l) { s.removeLast() }
         return String(s)
     }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// The status code from a raw response's status line, if any.

@@ -98,8 +98,23 @@ enum PKCE {
 }
 
 @Suite struct AuthorizationCodeTests {
+    /// The flow tests run in-process; this one proves the two transports answer alike.
+    @Test(arguments: [Transport.inProcess, .loopback])
+    func aHeadlessLoginAnswersAlikeOverEitherTransport(_ transport: Transport) throws {
+        let mock = try RunningIdP(transport: transport)
+        let response = try mock.exchange(try mock.headlessCode("alice@acme.test"))
+        #expect(response.status == 200)
+        #expect(response.headers["X-Request-ID"] != nil)
+        #expect(response.headers["Content-Length"] == String(response.body.count))
+        let claims = try mock.claims(try #require(try response.json()["access_token"]?.stringValue))
+        #expect(claims["sub"] == .string(mock.user("alice").id))
+        #expect(mock.idp.journal.entries(Journal.Filter()).map(\.path)
+            == ["/user_management/authorize", "/user_management/authenticate", "/sso/jwks/\(mock.clientID)"])
+        #expect(try mock.exchange("not-a-code").status == 400)
+    }
+
     @Test func confidentialClientExchangesACodeForWorkOSShapedTokens() throws {
-        let mock = try RunningIdP()
+        let mock = try RunningIdP(transport: .inProcess)
         let alice = mock.user("alice")
         #expect(alice.lastSignInAt == nil)
         let response = try mock.exchange(try mock.headlessCode("alice@acme.test"))
@@ -126,14 +141,14 @@ enum PKCE {
     }
 
     @Test func formEncodedBodiesWorkLikeJSON() throws {
-        let mock = try RunningIdP()
+        let mock = try RunningIdP(transport: .inProcess)
         let response = try mock.exchange(try mock.headlessCode("bob"), form: true)
         #expect(response.status == 200)
         #expect(try response.json()["user"]?["email"] == "bob@acme.test")
     }
 
     @Test func publicPKCEClientNeedsNoSecretAndToleratesAnEmptyBearer() throws {
-        let mock = try RunningIdP()
+        let mock = try RunningIdP(transport: .inProcess)
         let pkce = PKCE.pair()
         let noHeader = try mock.exchange(try mock.headlessCode("alice", challenge: pkce.challenge), secret: false, verifier: pkce.verifier)
         #expect(noHeader.status == 200, "\(noHeader.bodyText)")
@@ -149,7 +164,7 @@ enum PKCE {
     }
 
     @Test func wrongClientSecretIsInvalidClientAndDoesNotBurnTheCode() throws {
-        let mock = try RunningIdP()
+        let mock = try RunningIdP(transport: .inProcess)
         let code = try mock.headlessCode("alice")
         let wrong = try mock.authenticate(["grant_type": "authorization_code", "client_id": mock.clientID, "code": code, "client_secret": "sk_test_wrong"])
         try expectOAuthError(wrong, "invalid_client", status: 401)
@@ -163,7 +178,7 @@ enum PKCE {
     }
 
     @Test func wrongOrMissingPKCEVerifierIsInvalidGrant() throws {
-        let mock = try RunningIdP()
+        let mock = try RunningIdP(transport: .inProcess)
         let pkce = PKCE.pair()
         let code = try mock.headlessCode("alice", challenge: pkce.challenge)
         try expectOAuthError(try mock.exchange(code, secret: false, verifier: PKCE.pair().verifier), "invalid_grant", status: 400)
@@ -175,7 +190,7 @@ enum PKCE {
     }
 
     @Test func aReusedCodeIsInvalidGrantAndRevokesTheSessionItCreated() throws {
-        let mock = try RunningIdP()
+        let mock = try RunningIdP(transport: .inProcess)
         let code = try mock.headlessCode("alice")
         let first = try mock.exchange(code)
         #expect(first.status == 200)
@@ -185,7 +200,7 @@ enum PKCE {
     }
 
     @Test func anExpiredCodeIsInvalidGrant() throws {
-        let mock = try RunningIdP()
+        let mock = try RunningIdP(transport: .inProcess)
         let code = try mock.headlessCode("alice")
         mock.idp.clock.advance(mock.idp.configuration.authorizationCodeLifetime + 1)
         let response = try mock.exchange(code)
@@ -194,14 +209,14 @@ enum PKCE {
     }
 
     @Test func unknownGrantAndMissingFieldsAreOAuthErrors() throws {
-        let mock = try RunningIdP()
+        let mock = try RunningIdP(transport: .inProcess)
         try expectOAuthError(try mock.authenticate(["grant_type": "client_credentials", "client_id": mock.clientID]), "unsupported_grant_type", status: 400)
         try expectOAuthError(try mock.authenticate(["client_id": mock.clientID]), "invalid_request", status: 400)
         try expectOAuthError(try mock.exchange("no-such-code"), "invalid_grant", status: 400)
     }
 
     @Test func theInProcessAPIIssuesCodesForTheRunner() throws {
-        let mock = try RunningIdP()
+        let mock = try RunningIdP(transport: .inProcess)
         let pkce = PKCE.pair()
         let code = try mock.idp.issueAuthorizationCode(user: "carol", organization: "globex", redirectURI: RunningIdP.callback, codeChallenge: pkce.challenge)
         let body = try mock.exchange(code, secret: false, verifier: pkce.verifier).json()
@@ -212,7 +227,7 @@ enum PKCE {
     }
 
     @Test func impersonatedSessionsCarryTheImpersonatorAndActClaim() throws {
-        let mock = try RunningIdP()
+        let mock = try RunningIdP(transport: .inProcess)
         let code = try mock.idp.issueAuthorizationCode(user: "bob", redirectURI: RunningIdP.callback, impersonator: Impersonator(email: "support@mockidp.test"))
         let body = try mock.exchange(code).json()
         #expect(body["impersonator"]?.objectValue?.keys.sorted() == ["email", "reason"])
@@ -225,7 +240,7 @@ enum PKCE {
 
 @Suite struct AuthorizeTests {
     @Test func aRedirectURIOffTheAllowListGetsAnHTMLErrorPageAndNoRedirect() throws {
-        let mock = try RunningIdP()
+        let mock = try RunningIdP(transport: .inProcess)
         for uri in ["https://evil.test/callback", "http://localhost@evil.test/cb", "http://localhost.evil.test/cb", "http://localhost:3000/cb#frag", "javascript:alert(1)"] {
             let response = try mock.authorize(mock.authorizeParameters(redirect: uri, extra: [("login_hint", "alice"), ("mockidp_auto_approve", "1")]))
             #expect(response.status == 400, "\(uri)")
@@ -242,7 +257,7 @@ enum PKCE {
     }
 
     @Test func loopbackAndConfiguredRedirectURIsAreAllowed() throws {
-        let mock = try RunningIdP { $0.redirectURIs = ["https://app.example.test/auth/callback"] }
+        let mock = try RunningIdP(transport: .inProcess) { $0.redirectURIs = ["https://app.example.test/auth/callback"] }
         for uri in ["http://127.0.0.1:8080/cb?x=1", "http://[::1]:5173/cb", "http://localhost/cb", "https://localhost:3443/cb", "https://app.example.test/auth/callback"] {
             let query = try mock.redirectQuery(try mock.authorize(mock.authorizeParameters(redirect: uri, extra: [("login_hint", "alice"), ("mockidp_auto_approve", "1")])))
             #expect(query["code"] != nil, "\(uri)")
@@ -251,7 +266,7 @@ enum PKCE {
     }
 
     @Test func badParametersRedirectBackWithAnOAuthError() throws {
-        let mock = try RunningIdP()
+        let mock = try RunningIdP(transport: .inProcess)
         let cases: [([(String, String)], String)] = [
             ([("code_challenge", PKCE.pair().challenge), ("code_challenge_method", "plain")], "invalid_request"),
             ([("code_challenge", PKCE.pair().challenge)], "invalid_request"),
@@ -280,7 +295,7 @@ enum PKCE {
     }
 
     @Test func theLoginPageListsEveryFixtureUserAndItsFormCompletesTheLogin() throws {
-        let mock = try RunningIdP { $0.autoApprove = false }
+        let mock = try RunningIdP(transport: .inProcess) { $0.autoApprove = false }
         let page = try mock.authorize(mock.authorizeParameters(extra: [("login_hint", "alice")]))
         #expect(page.status == 200)
         #expect(page.headers["Content-Type"]?.hasPrefix("text/html") == true)
@@ -312,7 +327,7 @@ enum PKCE {
     }
 
     @Test func textOnTheLoginPageIsEscaped() throws {
-        let mock = try RunningIdP()
+        let mock = try RunningIdP(transport: .inProcess)
         _ = try mock.send("POST", "/_mock/users", ["email": "mallory@evil.test", "first_name": "<script>alert(1)</script>", "last_name": "\"><img src=x>"], authorized: false)
         let html = try mock.authorize(mock.authorizeParameters()).bodyText
         #expect(!html.contains("<script>alert(1)</script>"))
@@ -321,7 +336,7 @@ enum PKCE {
     }
 
     @Test func autoApproveFromConfigurationAndItsPerRequestOverride() throws {
-        let mock = try RunningIdP { $0.autoApprove = true }
+        let mock = try RunningIdP(transport: .inProcess) { $0.autoApprove = true }
         #expect(try mock.authorize(mock.authorizeParameters(extra: [("login_hint", "alice")])).status == 302)
         #expect(try mock.authorize(mock.authorizeParameters(extra: [("login_hint", "alice"), ("mockidp_auto_approve", "0")])).status == 200)
         // Without a hint there is nobody to approve: the page is shown.
@@ -331,7 +346,7 @@ enum PKCE {
 
 @Suite struct RefreshTests {
     @Test func refreshRotatesKeepsTheSessionAndHonoursTheGracePeriod() throws {
-        let mock = try RunningIdP { $0.refreshGraceSeconds = 10 }
+        let mock = try RunningIdP(transport: .inProcess) { $0.refreshGraceSeconds = 10 }
         let login = try mock.login("alice")
         let first = try #require(login["refresh_token"]?.stringValue)
         let sid = try mock.claims(try #require(login["access_token"]?.stringValue))["sid"]
@@ -354,7 +369,7 @@ enum PKCE {
     }
 
     @Test func aRevokedSessionsRefreshTokenFails() throws {
-        let mock = try RunningIdP()
+        let mock = try RunningIdP(transport: .inProcess)
         let login = try mock.login("bob")
         let sid = try mock.sessionID(login)
         #expect(try mock.send("POST", "/user_management/sessions/revoke", ["session_id": .string(sid)]).status == 200)
@@ -362,7 +377,7 @@ enum PKCE {
     }
 
     @Test func refreshSwitchesOnlyIntoActiveMemberships() throws {
-        let mock = try RunningIdP()
+        let mock = try RunningIdP(transport: .inProcess)
         let login = try mock.login("carol", organization: mock.org("acme").id)
         var token = try #require(login["refresh_token"]?.stringValue)
         let switched = try mock.refresh(token, organization: mock.org("globex").id)
@@ -389,7 +404,7 @@ enum PKCE {
 
 @Suite struct LoginRuleTests {
     @Test func passwordGrantChecksTheFixturePassword() throws {
-        let mock = try RunningIdP()
+        let mock = try RunningIdP(transport: .inProcess)
         let fields = ["grant_type": "password", "client_id": mock.clientID, "client_secret": mock.apiKey, "email": "erin@initech.test"]
         var good = fields
         good["password"] = "erin-password"
@@ -411,7 +426,7 @@ enum PKCE {
     }
 
     @Test func usersWithNoOrganizationGetNone() throws {
-        let mock = try RunningIdP()
+        let mock = try RunningIdP(transport: .inProcess)
         let body = try mock.login("grace")
         #expect(body["organization_id"] == .null)
         let claims = try mock.claims(try #require(body["access_token"]?.stringValue))
@@ -420,7 +435,7 @@ enum PKCE {
     }
 
     @Test func multiOrgUsersChooseAnOrganizationWithThePendingToken() throws {
-        let mock = try RunningIdP()
+        let mock = try RunningIdP(transport: .inProcess)
         let response = try mock.exchange(try mock.headlessCode("carol"))
         #expect(response.status == 403)
         let body = try response.json()
@@ -446,7 +461,7 @@ enum PKCE {
 
 @Suite struct LogoutAndCORSTests {
     @Test func logoutEndsTheSessionAndRedirectsToAnAllowedReturnTo() throws {
-        let mock = try RunningIdP()
+        let mock = try RunningIdP(transport: .inProcess)
         let login = try mock.login("alice")
         let sid = try mock.sessionID(login)
         let returnTo = "http://localhost:3000/signed-out?from=mock"
@@ -471,7 +486,7 @@ enum PKCE {
     }
 
     @Test func browserOriginsGetCORSOnThePublicEndpointsOnly() throws {
-        let mock = try RunningIdP { $0.corsOrigins = ["https://app.example.test"] }
+        let mock = try RunningIdP(transport: .inProcess) { $0.corsOrigins = ["https://app.example.test"] }
         func preflight(_ path: String, origin: String) throws -> ClientResponse {
             try mock.client.send(ClientRequest(method: "OPTIONS", url: mock.base + path, headers: [
                 "Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type, idempotency-key",

@@ -22,6 +22,22 @@ enum Fixtures {
 
     static func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
+    /// Claims shaped like a WorkOS AuthKit access token.
+    static func workOSClaims(now: Int64, counter: Int) -> JWTClaims {
+        JWTClaims(
+            iss: "https://api.workos.com/user_management/client_01HBENCHMARKCLIENT00000000",
+            sub: "user_01HBENCHMARKUSER0000000000",
+            sid: "session_01HBENCHMARKSESSION00000000",
+            jti: "01HBENCHMARKJTI\(counter)",
+            iat: now, exp: now + 300,
+            extra: [
+                "org_id": "org_01HBENCHMARKORG000000000000",
+                "role": "admin",
+                "roles": ["admin", "member"],
+                "permissions": ["widgets:read", "widgets:write", "billing:manage"],
+            ])
+    }
+
     /// Builds a token from exact header/payload text, signed by `signer` (or with `signature`).
     static func forge(header: String, payload: String = #"{"sub":"u"}"#, signer: (any JWSSigner)? = nil, signature: [UInt8] = []) -> String {
         if let signer {

@@ -7,14 +7,14 @@ import Testing
 
     @Test func mintDefaultHeaderIsWorkOSStyle() throws {
         let key = Fixtures.rsaSigning
-        let token = try JWT.mint(claims: JOSEBenchmark.workOSClaims(now: Self.now, counter: 1), key: key)
+        let token = try JWT.mint(claims: Fixtures.workOSClaims(now: Self.now, counter: 1), key: key)
         let header = try Base64URL.decode(token.split(separator: ".")[0])
         #expect(header == Array(#"{"alg":"RS256","kid":"\#(key.kid)"}"#.utf8))
         let verified = try Fixtures.verifier.verify(token)
         #expect(verified.payload["org_id"] == "org_01HBENCHMARKORG000000000000")
         #expect(verified.payload["permissions"]?[2] == "billing:manage")
         let claims = try JWTClaims(payload: verified.payload)
-        #expect(claims == JOSEBenchmark.workOSClaims(now: Self.now, counter: 1))
+        #expect(claims == Fixtures.workOSClaims(now: Self.now, counter: 1))
     }
 
     @Test func mintHeaderOptions() throws {

@@ -3,6 +3,8 @@ import IdP
 import JSON
 import SampleApp
 import Testing
+import Essentials
+import TestSupport
 
 /// The correct app: every scenario the conformance runner plays must pass against it.
 @Suite struct CorrectAppTests {

@@ -3,6 +3,7 @@ import IdP
 import JSON
 import SampleApp
 import Testing
+import TestSupport
 
 /// Each `--bug` must be observable from outside, the way the conformance runner looks: the
 /// same black-box check passes on the correct app (CorrectAppTests) and fails here.

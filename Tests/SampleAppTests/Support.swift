@@ -8,12 +8,9 @@ import IdP
 import JOSE
 import JSON
 import SampleApp
+import TestSupport
 import Synchronization
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
+import Essentials
 
 /// A wall clock a test can move forward, so `last_seen_at` changes without sleeping.
 final class TestClock: Sendable {

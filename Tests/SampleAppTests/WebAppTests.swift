@@ -152,8 +152,8 @@ import Testing
     /// How a runner makes the app refresh without waiting: a token that expired a moment ago
     /// (within the leeway) signs in, and the next page refreshes it.
     @Test func aTokenExpiredWithinTheLeewaySignsInAndIsRefreshedAtTheNextPage() throws {
-        let harness = try WebHarness(swapTokens: true)
-        harness.proxy?.swapNextToken(["expires_in": -5])
+        let harness = try WebHarness()
+        harness.bindNextLogin(["expires_in": -5])
         let browser = harness.browser()
         #expect(try harness.signIn(browser, as: "alice").status == 302)
         let exchanges = harness.authenticateCalls
@@ -270,10 +270,10 @@ import Testing
         #expect(try harness.counts(userID) == [1, 1, 1])
     }
 
-    /// Tokens without `sid` come through the in-test proxy (see TokenSwapProxy).
+    /// Tokens without `sid` reach the app through a code the mock binds to a minted token.
     @Test func aTokenWithoutSidSignsInAndEveryPageRenders() throws {
-        let harness = try WebHarness(swapTokens: true)
-        harness.proxy?.swapNextToken(["omit": ["sid"]])
+        let harness = try WebHarness()
+        harness.bindNextLogin(["omit": ["sid"]])
         let browser = harness.browser()
         let account = try harness.signedIn(browser, as: "alice")
         #expect(account["session"]?["idp_session_id"] == .null)
@@ -285,9 +285,9 @@ import Testing
     }
 
     @Test func emptyJtiWithoutSidIsRefusedForEveryUser() throws {
-        let harness = try WebHarness(swapTokens: true)
+        let harness = try WebHarness()
         for user in ["alice", "bob"] {
-            harness.proxy?.swapNextToken(["claims": ["jti": ""], "omit": ["sid"]])
+            harness.bindNextLogin(["claims": ["jti": ""], "omit": ["sid"]])
             let callback = try harness.signIn(harness.browser(), as: user)
             #expect(callback.status == 401)
         }

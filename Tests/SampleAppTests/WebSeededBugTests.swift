@@ -18,10 +18,10 @@ import Testing
         #expect(try browser.accountJSON().status == 200)
     }
 
-    /// A token without sid (through the in-test proxy): the login works, then every page is a 500.
+    /// A token without sid (the code bound to a minted token): the login works, then every page is a 500.
     @Test func missingSidCrashesEveryPage() throws {
-        let harness = try WebHarness(bug: .missingSidCrashes, swapTokens: true)
-        harness.proxy?.swapNextToken(["omit": ["sid"]])
+        let harness = try WebHarness(bug: .missingSidCrashes)
+        harness.bindNextLogin(["omit": ["sid"]])
         let browser = harness.browser()
         #expect(try harness.signIn(browser, as: "alice").status == 302)
         #expect(try browser.send("GET", harness.appBase + "/account").status == 500)
@@ -108,12 +108,12 @@ import Testing
         #expect(try harness.counts(userID)[0] > 1)
     }
 
-    /// Empty jti and no sid (through the in-test proxy): B signs into A's workspace.
+    /// Empty jti and no sid (codes bound to minted tokens): B signs into A's workspace.
     @Test func emptySidJtiSignsTheSecondUserIntoTheFirstUsersAccount() throws {
-        let harness = try WebHarness(bug: .emptySidJtiAccepted, swapTokens: true)
-        harness.proxy?.swapNextToken(["claims": ["jti": ""], "omit": ["sid"]])
+        let harness = try WebHarness(bug: .emptySidJtiAccepted)
+        harness.bindNextLogin(["claims": ["jti": ""], "omit": ["sid"]])
         let a = try harness.signedIn(harness.browser(), as: "alice")
-        harness.proxy?.swapNextToken(["claims": ["jti": ""], "omit": ["sid"]])
+        harness.bindNextLogin(["claims": ["jti": ""], "omit": ["sid"]])
         let b = try harness.signedIn(harness.browser(), as: "bob")
         #expect(b["workspace"]?["id"] == a["workspace"]?["id"])
         #expect(b["user"]?["idp_user_id"] == .string(try harness.user("alice").id))

@@ -1,9 +1,9 @@
 import HTTP
 import IdP
-import JOSE
 import JSON
 import SampleApp
-import Synchronization
+import Testing
+import TestSupport
 
 /// A browser as far as the web shape needs one: a cookie jar for the app's origin (name →
 /// value; `Max-Age=0` deletes) and no automatic redirects, so each hop can be looked at.
@@ -68,27 +68,28 @@ extension ClientResponse {
     func setCookie(_ name: String) -> String? { headers.values(for: "Set-Cookie").first { $0.hasPrefix(name + "=") } }
 }
 
-/// A real mock IdP and the web-shape app on loopback, optionally with a `TokenSwapProxy`
-/// between them (the app then meets the mock only through the proxy).
+/// A real mock IdP and the web-shape app on loopback.
 final class WebHarness {
     let idp: MockIdP
     let idpServer: IdPServer
-    let proxy: TokenSwapProxy?
     let app: SampleApp
     let client = HTTPClient()
     let appBase: String
     let clock = TestClock()
 
-    init(bug: SeededBug? = nil, swapTokens: Bool = false, idpIssuer: IssuerSetting = .mockBaseURL,
+    /// `/_mock/tokens` options for the next sign-ins' codes (the mock binds each code to a
+    /// token minted from them), so tokens the real flow never issues reach the app.
+    private var boundLogins: [JSONObject] = []
+
+    init(bug: SeededBug? = nil, idpIssuer: IssuerSetting = .mockBaseURL,
          configure: (inout SampleAppConfiguration) -> Void = { _ in }) throws {
         var idpConfiguration = IdPConfiguration()
         idpConfiguration.issuer = idpIssuer
         idp = try MockIdP(configuration: idpConfiguration)
         idpServer = IdPServer(idp: idp)
         try idpServer.start(host: "127.0.0.1", port: 0)
-        proxy = swapTokens ? try TokenSwapProxy(idp: idp) : nil
         // The app expects the mock's own base URL as issuer, whatever the mock puts in tokens.
-        var configuration = SampleAppConfiguration(idpBaseURL: proxy?.baseURL ?? idp.baseURL, clientID: idp.configuration.clientID,
+        var configuration = SampleAppConfiguration(idpBaseURL: idp.baseURL, clientID: idp.configuration.clientID,
                                                    apiKey: idp.configuration.apiKey, issuer: idp.baseURL)
         configuration.shape = .web
         configuration.testMode = true
@@ -102,7 +103,6 @@ final class WebHarness {
 
     deinit {
         app.stop()
-        proxy?.stop()
         idpServer.stop()
     }
 
@@ -131,10 +131,20 @@ final class WebHarness {
         return location
     }
 
+    /// The next sign-in's code answers a token minted with these `/_mock/tokens` options.
+    func bindNextLogin(_ options: JSONObject) { boundLogins.append(options) }
+
     /// A whole sign-in; the callback's answer.
     @discardableResult
     func signIn(_ browser: Browser, as user: String, returnTo: String? = nil) throws -> ClientResponse {
         let callbackURL = try authorize(try beginLogin(browser, as: user, returnTo: returnTo))
+        if !boundLogins.isEmpty {
+            var options = boundLogins.removeFirst()
+            options["user"] = .string(user)
+            let code = try #require(QueryParameters(parsing: callbackURL.split(separator: "?", maxSplits: 1).last ?? "")["code"])
+            let request = try TokenRequest(json: .object(options))
+            try idp.bindAuthorizationCode(code, to: BoundLogin(request: request, token: try idp.mintToken(request)))
+        }
         return try browser.send("GET", callbackURL)
     }
 
@@ -182,69 +192,5 @@ final class WebHarness {
     /// POSTs to /user_management/authenticate the mock has answered so far.
     var authenticateCalls: Int {
         idp.journal.entries(Journal.Filter(method: "POST", pathPrefix: "/user_management/authenticate")).count
-    }
-}
-
-/// The in-test stand-in for "the mock binds an authorization code to a chosen token" (being
-/// built for the runner): a proxy in front of the mock that forwards everything, and replaces
-/// the access token of the next code exchanges with one minted to order for the same user and
-/// session. The code, PKCE and client checks still happen at the real mock.
-final class TokenSwapProxy: Sendable {
-    let baseURL: String
-    private let server: HTTPServer
-    private let pending = Pending()
-
-    private final class Pending: Sendable {
-        let options = Mutex<[JSONObject]>([])
-    }
-
-    init(idp: MockIdP) throws {
-        let pending = self.pending
-        let upstream = HTTPClient()
-        let target = idp.baseURL
-        server = HTTPServer(responder: ClosureResponder { request in
-            var headers = HTTPHeaders()
-            for field in request.headers where !["host", "content-length", "connection"].contains(field.name.lowercased()) {
-                headers.add(field.name, field.value)
-            }
-            guard var response = try? upstream.send(ClientRequest(method: request.method, url: target + request.target, headers: headers, body: request.body)) else {
-                return .json(["error": "proxy_upstream_failed"], status: 502)
-            }
-            let isCodeExchange = request.path == "/user_management/authenticate"
-                && (try? request.json())?["grant_type"]?.stringValue == "authorization_code"
-            if isCodeExchange, response.status == 200, let options = pending.options.withLock({ $0.isEmpty ? nil : $0.removeFirst() }),
-                case .object(var answer)? = try? response.json(), let real = answer["access_token"]?.stringValue,
-                let swapped = Self.mint(idp: idp, like: real, options)
-            {
-                answer["access_token"] = .string(swapped)
-                response.body = JSONValue.object(answer).serialized()
-            }
-            var out = HTTPResponse(status: response.status, body: response.body)
-            for field in response.headers where !["content-length", "connection", "transfer-encoding", "date"].contains(field.name.lowercased()) {
-                out.headers.add(field.name, field.value)
-            }
-            return out
-        })
-        baseURL = "http://127.0.0.1:\(try server.start(host: "127.0.0.1", port: 0))"
-    }
-
-    func stop() { server.stop() }
-
-    /// The next code exchange answers a token minted with these `/_mock/tokens` options.
-    func swapNextToken(_ options: JSONObject) { pending.options.withLock { $0.append(options) } }
-
-    /// A token for the real token's user and session, changed as `options` say.
-    private static func mint(idp: MockIdP, like real: String, _ options: JSONObject) -> String? {
-        guard let payload = real.split(separator: ".").dropFirst().first, let bytes = try? Base64URL.decode(payload),
-            let claims = try? JSONValue.parse(bytes), let subject = claims["sub"]?.stringValue
-        else { return nil }
-        var body = options
-        body["user"] = .string(subject)
-        var overrides = body["claims"]?.objectValue ?? [:]
-        if overrides["sid"] == nil, let sid = claims["sid"] { overrides["sid"] = sid }
-        // (`omit` wins over `claims` at the mock, so omitting sid still works.)
-        body["claims"] = .object(overrides)
-        guard let request = try? TokenRequest(json: .object(body)) else { return nil }
-        return try? idp.mintToken(request).token
     }
 }

@@ -136,4 +136,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+# A production server's listen backlog, not socketserver's 5: the suite's races open 8-32
+# connections at once, and a dropped SYN would stall them for a second under load.
+http.server.ThreadingHTTPServer.request_queue_size = 128
 http.server.ThreadingHTTPServer(("127.0.0.1", PORT), Handler).serve_forever()

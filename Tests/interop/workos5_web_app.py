@@ -200,6 +200,9 @@ class Handler(BaseHTTPRequestHandler):
 
 
 if __name__ == "__main__":
+    # A production server's listen backlog, not socketserver's 5: the suite's races open 8-32
+    # connections at once, and a dropped SYN would stall them for a second under load.
+    ThreadingHTTPServer.request_queue_size = 128
     server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
     server.daemon_threads = True
     print(f"listening on {PORT}", flush=True)

@@ -1,5 +1,5 @@
 import Foundation
-import IdP
+import Essentials
 import JSON
 
 /// The machine-readable report: everything the console shows, plus full transcripts.
@@ -7,7 +7,7 @@ public enum JSONReporter {
     public static func render(_ report: RunReport) -> JSONValue {
         [
             "target": ["name": .string(report.targetName), "base_url": .string(report.targetURL)],
-            "started_at": .string(MockClock.iso8601(millis: report.startedAtMillis)),
+            "started_at": .string(ISO8601.string(milliseconds: report.startedAtMillis)),
             "seconds": .double(report.seconds),
             "summary": [
                 "passed": .int(Int64(report.count(.pass))), "failed": .int(Int64(report.count(.fail))),

@@ -1,5 +1,5 @@
 import Foundation
-import IdP
+import Essentials
 
 /// JUnit XML as GitLab, Jenkins and the GitHub report actions read it: a testsuite per family,
 /// a testcase per scenario; `failure` for a failed check, `error` for a harness or app problem,
@@ -17,7 +17,7 @@ public enum JUnitReporter {
         }
         var xml = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>"]
         xml.append("<testsuites name=\"mockidp-conformance\" \(counts(report.results)) time=\"\(format(report.seconds))\">")
-        let timestamp = MockClock.iso8601(millis: report.startedAtMillis)
+        let timestamp = ISO8601.string(milliseconds: report.startedAtMillis)
         for family in families {
             let results = byFamily[family] ?? []
             xml.append("  <testsuite name=\"\(escape(family))\" \(counts(results)) time=\"\(format(results.reduce(0) { $0 + $1.seconds }))\" timestamp=\"\(timestamp)\">")

@@ -1,0 +1,38 @@
+import HTTP
+import JSON
+
+/// Journals every request with the IDs it carries from the wrong space, the fault that shaped
+/// its answer, and the answer's status and `X-Request-ID`. Outermost, so it records the answer
+/// the app actually got.
+struct JournalRecorder: HTTPMiddleware {
+    static let journaledHeaders = ["user-agent", "content-type", "idempotency-key", "origin"]
+    let idp: MockIdP
+    let inspector = IDSpaceInspector()
+    let log: (@Sendable (JournalEntry) -> Void)?
+
+    func handle(_ request: HTTPRequest, next: HTTPHandler) throws -> HTTPResponse {
+        // Inspect before the route runs: a DELETE must be judged against the directory it saw.
+        let body: JSONValue? = request.method == "GET" || request.body.isEmpty ? nil : try? request.json()
+        var flags = inspector.flags(method: request.method, path: request.path, query: request.query.pairs, body: body,
+                                    directory: { idp.directory })
+        let response = HTTPResponse.answering(request, with: next)
+        if let fault = FaultInjection.flag(of: response) { flags.append(fault) }
+        var headers: [(name: String, value: String)] = []
+        for name in Self.journaledHeaders {
+            if let value = request.headers[name] { headers.append((name: name, value: value)) }
+        }
+        if let authorization = request.headers["authorization"] {
+            headers.append((name: "authorization", value: authorization.count > 14 ? String(authorization.prefix(14)) + "…" : authorization))
+        }
+        var entry = JournalEntry(
+            sequence: 0, timeMillis: idp.clock.nowMillis(), requestID: response.headers[RequestID.header] ?? "", method: request.method,
+            path: request.path, query: request.query.encoded, headers: headers, status: response.dropsConnection ? 0 : response.status,
+            flags: flags)
+        if response.status >= 400 { entry.errorBody = String(decoding: response.body.prefix(1024), as: UTF8.self) }
+        entry.unknownParameters = KnownParameters.unknown(method: request.method, path: request.path, query: request.query,
+                                                          bodyNames: KnownParameters.bodyNames(request, json: body))
+        entry.sequence = idp.journal.record(entry)
+        log?(entry)
+        return response
+    }
+}

@@ -1,0 +1,84 @@
+import HTTP
+@testable import IdP
+import JOSE
+import JSON
+import Testing
+
+/// The command vocabularies the runner and `/_mock` share, decoded by the types they describe,
+/// and the authorize rules the route only renders.
+@Suite struct DomainCommandTests {
+    @Test func keyChangesDecodeEveryActionAndRefuseTheRest() throws {
+        #expect(KeyRing.Change.actions == ["add", "remove", "replace", "activate", "publish-unparseable", "clear-unparseable"])
+        for action in KeyRing.Change.actions {
+            _ = try KeyRing.Change(action: action, kid: "k1", default: .rs256)
+        }
+        guard case .add(let fallback) = try KeyRing.Change(action: "add", kid: nil, default: .es256) else { Issue.record("add"); return }
+        #expect(fallback == .es256)
+        guard case .add(let chosen) = try KeyRing.Change(action: "add", kid: nil, algorithm: "ES256", default: .rs256) else { Issue.record("add"); return }
+        #expect(chosen == .es256)
+        guard case .activate(let kid) = try KeyRing.Change(action: "activate", kid: "k9", default: .rs256) else { Issue.record("activate"); return }
+        #expect(kid == "k9")
+        for action in ["remove", "replace", "activate"] {
+            #expect(throws: IdPError.invalidRequest(code: "invalid_request_parameters", message: "action '\(action)' needs a kid")) {
+                try KeyRing.Change(action: action, kid: nil, default: .rs256)
+            }
+        }
+        #expect(throws: IdPError.self) { try KeyRing.Change(action: "add", kid: nil, algorithm: "HS256", default: .rs256) }
+        #expect(throws: IdPError.self) { try KeyRing.Change(action: "rotate", kid: nil, default: .rs256) }
+    }
+
+    @Test func activateIsAChangeLikeTheOthers() throws {
+        let idp = try MockIdP()
+        let first = idp.keys.activeKey.kid
+        let added = try #require(try idp.keys.apply(.add(algorithm: .rs256)))
+        #expect(idp.keys.activeKey.kid == added.kid)
+        #expect(try idp.keys.apply(.activate(kid: first)) == nil)
+        #expect(idp.keys.activeKey.kid == first)
+        #expect(idp.keys.summary["active_kid"] == .string(first))
+        #expect(idp.keys.summary["published"]?.arrayValue?.count == 2)
+        #expect(throws: IdPError.notFound(entity: "Signing key", id: "nope")) { try idp.keys.apply(.activate(kid: "nope")) }
+    }
+
+    @Test func tokenRequestAndFaultRuleNameTheirFields() throws {
+        #expect(TokenRequest.fields.contains("raw_payload"))
+        #expect(throws: IdPError.self) { try TokenRequest(json: ["user": "alice", "expires": 5]) }
+        let request = try TokenRequest(json: ["user": "alice", "sign": "none", "omit": ["sid"]])
+        #expect(request.sign == .none)
+        #expect(request.omit == ["sid"])
+        #expect(FaultRule.fields == ["path", "method", "status", "body", "latency_ms", "drop", "times"])
+        let rule = try FaultRule(json: ["path": "/sso/jwks/*", "status": 503, "times": 2], id: "f1")
+        #expect(rule.action == .respond(status: 503, body: nil))
+        #expect(rule.remaining == 2)
+    }
+
+    @Test func authorizeDecidesAndTheRouteOnlyRenders() throws {
+        let idp = try MockIdP()
+        let client = idp.configuration.clientID
+        func query(_ text: String) -> QueryParameters { QueryParameters(parsing: text) }
+        guard case .errorPage(let title, _) = idp.authorize(query("redirect_uri=http://localhost/cb")) else { Issue.record("no client"); return }
+        #expect(title == "client_id is missing")
+        guard case .errorPage(let notAllowed, _) = idp.authorize(query("client_id=\(client)&redirect_uri=https://evil.example/cb")) else {
+            Issue.record("redirect allow-list"); return
+        }
+        #expect(notAllowed == "redirect_uri is not allowed")
+        guard case .redirect(let refused) = idp.authorize(query("client_id=\(client)&redirect_uri=http://localhost/cb&response_type=token&state=s")) else {
+            Issue.record("response_type"); return
+        }
+        #expect(refused.hasPrefix("http://localhost/cb?error=unsupported_response_type"))
+        #expect(refused.hasSuffix("&state=s"))
+        let headless = "client_id=\(client)&redirect_uri=http://localhost/cb&response_type=code&provider=authkit&login_hint=alice%40acme.test&mockidp_auto_approve=1"
+        guard case .redirect(let withCode) = idp.authorize(query(headless)) else { Issue.record("headless"); return }
+        #expect(withCode.hasPrefix("http://localhost/cb?code="))
+        let page = "client_id=\(client)&redirect_uri=http://localhost/cb&response_type=code&provider=authkit&screen_hint=sign-up"
+        guard case .loginPage(let loginID, let login, let hint) = idp.authorize(query(page)) else { Issue.record("login page"); return }
+        #expect(hint == "sign-up")
+        #expect(login.redirectURI == "http://localhost/cb")
+        #expect(idp.storedLogin(loginID) != nil)
+        guard case .errorPage(let unknownUser, _) = idp.completeLogin(loginID: loginID, userID: "user_nope", organizationID: nil) else {
+            Issue.record("unknown user"); return
+        }
+        #expect(unknownUser == "Unknown user")
+        guard case .errorPage(let expired, _) = idp.completeLogin(loginID: "stale", userID: nil, organizationID: nil) else { Issue.record("expired"); return }
+        #expect(expired == "This sign-in page has expired")
+    }
+}

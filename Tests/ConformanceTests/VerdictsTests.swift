@@ -22,8 +22,10 @@ struct VerdictsTests {
     }
 
     /// The same suite, one scenario at a time and eight at a time, against the correct app and
-    /// against a bug that only some scenarios catch: the same verdict for every scenario.
-    @Test(arguments: [[], ["--app-arg=--bug=kid-absent-skips-signature"], ["--app-arg=--bug=concurrent-duplicate-provisioning"]])
+    /// against bugs that only some scenarios catch: the same verdict for every scenario. (Not a
+    /// race bug: whether a race it loses also shows in scenarios that do not name it depends on
+    /// timing by nature, with any number of jobs.)
+    @Test(arguments: [[], ["--app-arg=--bug=kid-absent-skips-signature"], ["--app-arg=--bug=issuer-not-checked"]])
     func verdictsDoNotDependOnJobs(_ extra: [String]) throws {
         let one = try Self.verdicts(extra + ["--jobs", "1"])
         let eight = try Self.verdicts(extra + ["--jobs", "8"])

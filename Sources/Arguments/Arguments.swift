@@ -2,39 +2,39 @@ import Essentials
 
 /// A small command-line parser: `--name value`, `--name=value`, boolean `--flag`, `-h`, `--`,
 /// repeated options, and usage errors that say what to type instead.
-public struct OptionSpec: Sendable {
-    public enum Kind: Sendable { case flag, value(placeholder: String) }
+package struct OptionSpec: Sendable {
+    package enum Kind: Sendable { case flag, value(placeholder: String) }
 
-    public let name: String
-    public let short: Character?
-    public let kind: Kind
-    public let help: String
-    public let defaultValue: String?
+    package let name: String
+    package let short: Character?
+    package let kind: Kind
+    package let help: String
+    package let defaultValue: String?
 
-    public static func flag(_ name: String, short: Character? = nil, help: String) -> OptionSpec {
+    package static func flag(_ name: String, short: Character? = nil, help: String) -> OptionSpec {
         OptionSpec(name: name, short: short, kind: .flag, help: help, defaultValue: nil)
     }
 
-    public static func value(_ name: String, short: Character? = nil, placeholder: String, default defaultValue: String? = nil, help: String) -> OptionSpec {
+    package static func value(_ name: String, short: Character? = nil, placeholder: String, default defaultValue: String? = nil, help: String) -> OptionSpec {
         OptionSpec(name: name, short: short, kind: .value(placeholder: placeholder), help: help, defaultValue: defaultValue)
     }
 }
 
-public struct CommandSpec: Sendable {
-    public let name: String
-    public let summary: String
-    public let options: [OptionSpec]
+package struct CommandSpec: Sendable {
+    package let name: String
+    package let summary: String
+    package let options: [OptionSpec]
     /// Placeholders for positional arguments, shown in usage; `nil` means none are accepted.
-    public let positionals: String?
+    package let positionals: String?
 
-    public init(name: String, summary: String, options: [OptionSpec], positionals: String? = nil) {
+    package init(name: String, summary: String, options: [OptionSpec], positionals: String? = nil) {
         self.name = name
         self.summary = summary
         self.options = options + [.flag("help", short: "h", help: "Show this help.")]
         self.positionals = positionals
     }
 
-    public func usage(program: String) -> String {
+    package func usage(program: String) -> String {
         var lines = ["Usage: \(program) \(name)\(options.isEmpty ? "" : " [options]")\(positionals.map { " " + $0 } ?? "")", "", summary, "", "Options:"]
         let rendered = options.map { option -> (String, String) in
             var left = "  --\(option.name)"
@@ -57,32 +57,32 @@ public struct CommandSpec: Sendable {
     }
 }
 
-public struct UsageError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct UsageError: Error, Sendable, Equatable, CustomStringConvertible {
+    package let message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }
 
-public struct ParsedArguments: Sendable {
-    public private(set) var values: [String: [String]] = [:]
-    public private(set) var flags: Set<String> = []
-    public private(set) var positionals: [String] = []
+package struct ParsedArguments: Sendable {
+    package private(set) var values: [String: [String]] = [:]
+    package private(set) var flags: Set<String> = []
+    package private(set) var positionals: [String] = []
     /// Whether `--` was given: the positionals after it are taken verbatim (a command to run).
-    public private(set) var sawTerminator = false
+    package private(set) var sawTerminator = false
     let spec: CommandSpec
 
     init(spec: CommandSpec) { self.spec = spec }
 
-    public func has(_ flag: String) -> Bool { flags.contains(flag) }
+    package func has(_ flag: String) -> Bool { flags.contains(flag) }
 
     /// The last value given for `name`, or its default.
-    public func value(_ name: String) -> String? {
+    package func value(_ name: String) -> String? {
         values[name]?.last ?? spec.options.first { $0.name == name }?.defaultValue
     }
 
-    public func allValues(_ name: String) -> [String] { values[name] ?? [] }
+    package func allValues(_ name: String) -> [String] { values[name] ?? [] }
 
-    public func integer(_ name: String, in range: ClosedRange<Int> = Int.min...Int.max) throws(UsageError) -> Int? {
+    package func integer(_ name: String, in range: ClosedRange<Int> = Int.min...Int.max) throws(UsageError) -> Int? {
         guard let text = value(name) else { return nil }
         guard let number = Int(text), range.contains(number) else {
             let bounds = range == Int.min...Int.max ? "" : " from \(range.lowerBound) to \(range.upperBound)"
@@ -91,7 +91,7 @@ public struct ParsedArguments: Sendable {
         return number
     }
 
-    public func choice(_ name: String, from choices: [String]) throws(UsageError) -> String? {
+    package func choice(_ name: String, from choices: [String]) throws(UsageError) -> String? {
         guard let text = value(name) else { return nil }
         guard choices.contains(text) else {
             throw UsageError("--\(name) takes one of \(choices.joined(separator: ", ")), not '\(text)'")
@@ -108,7 +108,7 @@ public struct ParsedArguments: Sendable {
 }
 
 extension CommandSpec {
-    public func parse(_ arguments: some Sequence<String>) throws(UsageError) -> ParsedArguments {
+    package func parse(_ arguments: some Sequence<String>) throws(UsageError) -> ParsedArguments {
         var parsed = ParsedArguments(spec: self)
         var iterator = arguments.makeIterator()
         var onlyPositionals = false

@@ -1,6 +1,6 @@
 /// Splits a command line into words as a POSIX shell would for plain words, 'single' and
 /// "double" quotes and backslash escapes; no expansion of any kind.
-public func splitCommandLine(_ line: String) throws(UsageError) -> [String] {
+package func splitCommandLine(_ line: String) throws(UsageError) -> [String] {
     var words: [String] = []
     var current = ""
     var inWord = false

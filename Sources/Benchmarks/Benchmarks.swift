@@ -5,20 +5,20 @@ import JOSE
 import JSON
 
 /// The figures `mockidp bench` prints. Each one is measured, never assumed.
-public enum Benchmarks {
-    public struct SigningFigures: Sendable {
-        public var rawRSA: Double
-        public var rs256Mint: Double
-        public var rawEC: Double
-        public var es256Mint: Double
-        public var idpMint: Double
+package enum Benchmarks {
+    package struct SigningFigures: Sendable {
+        package var rawRSA: Double
+        package var rs256Mint: Double
+        package var rawEC: Double
+        package var es256Mint: Double
+        package var idpMint: Double
     }
 
     /// Signs/s of raw OpenSSL next to the mock's own mints (`MockIdP.mintToken`, the path the
     /// control API, the runner and, through the same minter, the authenticate grant take), in
     /// this process, on one core. Raw and mint use the same key, and take turns one signature
     /// at a time (five for P-256), so load from other processes falls on both alike.
-    public static func signing(iterations: Int) throws -> SigningFigures {
+    package static func signing(iterations: Int) throws -> SigningFigures {
         let rsa = try MockIdP()
         var ecConfiguration = IdPConfiguration()
         ecConfiguration.signingAlgorithm = .es256
@@ -34,16 +34,16 @@ public enum Benchmarks {
         return SigningFigures(rawRSA: rates[0], rs256Mint: rates[1], rawEC: rates[2], es256Mint: rates[3], idpMint: rates[4])
     }
 
-    public struct LatencyFigures: Sendable {
-        public var iterations: Int
-        public var p50Micros: Double
-        public var p99Micros: Double
+    package struct LatencyFigures: Sendable {
+        package var iterations: Int
+        package var p50Micros: Double
+        package var p99Micros: Double
     }
 
     /// One full headless login over loopback, as a test suite's backend does it: authorize with
     /// `login_hint` (auto-approve answers 302 with a code), then the code exchange at
     /// authenticate (session, refresh token, RS256 access token). One keep-alive connection.
-    public static func headlessLogin(iterations: Int) throws -> LatencyFigures {
+    package static func headlessLogin(iterations: Int) throws -> LatencyFigures {
         var configuration = IdPConfiguration()
         configuration.autoApprove = true
         let idp = try MockIdP(configuration: configuration)
@@ -83,7 +83,7 @@ public enum Benchmarks {
     }
 
     /// Starts the real `mockidp serve` process and times it until it answers its first request.
-    public static func startup(executable: String) throws -> (millis: Double, idleRSSKiB: Int) {
+    package static func startup(executable: String) throws -> (millis: Double, idleRSSKiB: Int) {
         let start = DispatchTime.now().uptimeNanoseconds
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -127,7 +127,7 @@ public enum Benchmarks {
     }
 }
 
-public struct BenchError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct BenchError: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }

@@ -3,24 +3,24 @@ import HTTP
 import Synchronization
 
 /// Requests per second and latency percentiles for one load run.
-public struct LoadResult: Sendable {
-    public var tool: String
-    public var connections: Int
-    public var requests: Int
-    public var errors: Int
-    public var requestsPerSecond: Double
-    public var p50Micros: Double
-    public var p99Micros: Double
+package struct LoadResult: Sendable {
+    package var tool: String
+    package var connections: Int
+    package var requests: Int
+    package var errors: Int
+    package var requestsPerSecond: Double
+    package var p50Micros: Double
+    package var p99Micros: Double
 }
 
 /// Drives a URL with keep-alive connections: `wrk` when it is installed (it is the fairer
 /// measurement: C, no Swift in the client), otherwise a built-in loop of one thread per connection.
-public enum LoadGenerator {
-    public static var wrkPath: String? {
+package enum LoadGenerator {
+    package static var wrkPath: String? {
         ["/usr/bin/wrk", "/usr/local/bin/wrk"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    public static func run(url: String, connections: Int, seconds: Int) -> LoadResult {
+    package static func run(url: String, connections: Int, seconds: Int) -> LoadResult {
         if let wrk = wrkPath, let result = runWrk(wrk, url: url, connections: connections, seconds: seconds) { return result }
         return runBuiltIn(url: url, connections: connections, seconds: seconds)
     }
@@ -40,7 +40,7 @@ public enum LoadGenerator {
     }
 
     /// Reads `Requests/sec:`, the latency distribution and error lines of wrk's report.
-    public static func parseWrk(_ output: String, connections: Int) -> LoadResult? {
+    package static func parseWrk(_ output: String, connections: Int) -> LoadResult? {
         var rate: Double?
         var p50: Double?
         var p99: Double?

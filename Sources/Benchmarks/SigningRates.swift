@@ -6,13 +6,13 @@ import JOSE
 
 /// Signatures per second on the calling thread: raw OpenSSL as the ceiling, and the mock's own
 /// mint path (`MockIdP.mintToken`: lookup, session, WorkOS claims, serialization, signature).
-public enum SigningRates {
+package enum SigningRates {
     /// One operation to time, run `weight` times per round.
-    public struct Probe {
-        public var weight: Int
-        public var operation: () throws -> Void
+    package struct Probe {
+        package var weight: Int
+        package var operation: () throws -> Void
 
-        public init(weight: Int = 1, _ operation: @escaping () throws -> Void) {
+        package init(weight: Int = 1, _ operation: @escaping () throws -> Void) {
             self.weight = weight
             self.operation = operation
         }
@@ -20,7 +20,7 @@ public enum SigningRates {
 
     /// EVP_PKEY_sign of a fixed SHA-256 digest with one prepared context: the best OpenSSL can
     /// do with no JOSE work at all.
-    public static func rawSign(key: PrivateKey, weight: Int = 1) throws(JOSEError) -> Probe {
+    package static func rawSign(key: PrivateKey, weight: Int = 1) throws(JOSEError) -> Probe {
         let prepared = try PreparedSigning(key: key)
         let digest = SHA256Digest.hash(Array("MockIdP benchmark".utf8))
         var signature = [UInt8](repeating: 0, count: prepared.signatureCapacity)
@@ -28,7 +28,7 @@ public enum SigningRates {
     }
 
     /// One token through the product's path.
-    public static func mint(_ idp: MockIdP, _ request: TokenRequest, weight: Int = 1) -> Probe {
+    package static func mint(_ idp: MockIdP, _ request: TokenRequest, weight: Int = 1) -> Probe {
         Probe(weight: weight) {
             let minted = try idp.mintToken(request)
             precondition(!minted.token.isEmpty, "minted nothing")
@@ -38,7 +38,7 @@ public enum SigningRates {
     /// Operations per second of each probe, in this thread's CPU time: on a shared machine, wall
     /// time mostly measures how long the thread waited for a core. The probes also take turns,
     /// a few operations at a time, so what load does to caches and clocks falls on all alike.
-    public static func interleaved(rounds: Int, _ probes: [Probe]) throws -> [Double] {
+    package static func interleaved(rounds: Int, _ probes: [Probe]) throws -> [Double] {
         var nanoseconds = [UInt64](repeating: 0, count: probes.count)
         for _ in 0..<max(rounds, 1) {
             for (index, probe) in probes.enumerated() {

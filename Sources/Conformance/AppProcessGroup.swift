@@ -10,8 +10,8 @@ import Synchronization
 ///
 /// The parent-death signal follows the *thread* that spawned the child: start apps from a
 /// thread that lives as long as the run (the main thread does).
-public final class AppProcessGroup: Sendable {
-    public let pid: pid_t
+package final class AppProcessGroup: Sendable {
+    package let pid: pid_t
     private let outputFD: Int32
     private let exitStatus = Mutex<Int32?>(nil)
 
@@ -20,7 +20,7 @@ public final class AppProcessGroup: Sendable {
 
     /// `directory` (the profile's `start.cwd`) is where the app runs; a relative program path in
     /// `command[0]` is still taken from the runner's own directory, as a shell would before `cd`.
-    public static func start(command: [String], environment: [String: String], directory: String? = nil) throws(AppUnreachable) -> AppProcessGroup {
+    package static func start(command: [String], environment: [String: String], directory: String? = nil) throws(AppUnreachable) -> AppProcessGroup {
         guard let program = command.first else { throw AppUnreachable("app unreachable: the profile's start command is empty") }
         var command = command
         if directory != nil, program.contains("/"), !program.hasPrefix("/") {
@@ -51,17 +51,17 @@ public final class AppProcessGroup: Sendable {
         close(outputFD)
     }
 
-    public var isRunning: Bool { reap(block: false) == nil }
+    package var isRunning: Bool { reap(block: false) == nil }
 
     /// The wait status once the app has exited (`exit code` or `signal`), for messages.
-    public var terminationDescription: String {
+    package var terminationDescription: String {
         guard let status = reap(block: false) else { return "still running" }
         if status & 0x7f == 0 { return "status \((status >> 8) & 0xff)" }
         return "signal \(status & 0x7f)"
     }
 
     /// SIGTERM to the whole group, SIGKILL after `grace` seconds, then reaps the app.
-    public func stop(grace: Double = 3) {
+    package func stop(grace: Double = 3) {
         guard reap(block: false) == nil else { return }
         kill(-pid, SIGTERM)
         let deadline = Date().addingTimeInterval(grace)
@@ -72,12 +72,12 @@ public final class AppProcessGroup: Sendable {
     }
 
     /// SIGKILL to every app group still running: the interrupted run's last act.
-    public static func killAll() {
+    package static func killAll() {
         for pid in live.withLock({ $0 }) { kill(-pid, SIGKILL) }
     }
 
     /// The app's output so far, for "app unreachable" reports.
-    public func output(lastLines lines: Int) -> String {
+    package func output(lastLines lines: Int) -> String {
         var size = stat()
         guard fstat(outputFD, &size) == 0, size.st_size > 0 else { return "" }
         let length = Int(min(size.st_size, 64 * 1024))

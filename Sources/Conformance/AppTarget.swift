@@ -4,15 +4,15 @@ import HTTP
 import JSON
 
 /// The app under test: started from its profile (or already running), and spoken to over HTTP.
-public final class AppTarget: @unchecked Sendable {
-    public let profile: TargetProfile
-    public let baseURL: String
+package final class AppTarget: @unchecked Sendable {
+    package let profile: TargetProfile
+    package let baseURL: String
     let client: HTTPClient
     private var process: AppProcessGroup?
 
     /// Values for `{placeholder}`s in the profile: `mockidp`, `app_port`, `idp_base_url`, `issuer`,
     /// `jwks_url`, `client_id`, `api_key`, plus any given with `--set name=value`.
-    public init(profile: TargetProfile, placeholders: [String: String]) {
+    package init(profile: TargetProfile, placeholders: [String: String]) {
         self.profile = profile
         var values = placeholders
         if profile.baseURL.contains("{app_port}") || (profile.start?.command.joined().contains("{app_port}") ?? false), values["app_port"] == nil {
@@ -31,7 +31,7 @@ public final class AppTarget: @unchecked Sendable {
         client = HTTPClient(configuration: configuration)
     }
 
-    public let placeholders: [String: String]
+    package let placeholders: [String: String]
 
     static func fill(_ text: String, _ values: [String: String]) -> String {
         var result = text
@@ -54,7 +54,7 @@ public final class AppTarget: @unchecked Sendable {
     }
 
     /// Every `{placeholder}` in the profile has a value; otherwise a profile error naming it.
-    public func checkPlaceholders() throws(ConfigError) {
+    package func checkPlaceholders() throws(ConfigError) {
         var fields: [(field: String, text: String)] = [("base_url", profile.baseURL)]
         if let start = profile.start {
             fields += start.command.enumerated().map { ("start.command[\($0.offset)]", $0.element) }
@@ -72,14 +72,14 @@ public final class AppTarget: @unchecked Sendable {
     }
 
     /// Stops the app and starts it again (`start.restart`), dropping pooled connections to the old process.
-    public func restart() throws(AppUnreachable) {
+    package func restart() throws(AppUnreachable) {
         stop()
         client.closeIdleConnections()
         try start()
     }
 
     /// Starts the app (if the profile says how) and waits until its readiness path answers.
-    public func start() throws(AppUnreachable) {
+    package func start() throws(AppUnreachable) {
         if let start = profile.start {
             let command = start.command.map { Self.fill($0, placeholders) }
             var environment = ProcessInfo.processInfo.environment
@@ -109,19 +109,19 @@ public final class AppTarget: @unchecked Sendable {
         throw AppUnreachable("app unreachable: \(readyURL) did not answer within \(timeout) s (last: \(lastError))\n\(logTail())")
     }
 
-    public func stop() {
+    package func stop() {
         process?.stop()
     }
 
     deinit { stop() }
 
     /// The last lines the app printed, for "app unreachable" reports.
-    public func logTail(lines: Int = 15) -> String {
+    package func logTail(lines: Int = 15) -> String {
         guard let text = process?.output(lastLines: lines), !text.isEmpty else { return "" }
         return "app output (last lines):\n" + text
     }
 
-    public var isRunning: Bool { process?.isRunning ?? true }
+    package var isRunning: Bool { process?.isRunning ?? true }
 
     // MARK: Requests
 

@@ -5,28 +5,28 @@ import Foundation
 /// `builtin:targets/reference-app.json`. Every loader here reads such a name as it reads a file on
 /// disk, so messages, `--filter` and report file attributes name a built-in scenario the same way
 /// wherever `mockidp` runs.
-public enum Builtin {
-    public static let prefix = "builtin:"
+package enum Builtin {
+    package static let prefix = "builtin:"
     /// The built-in suite, as a folder name the scenario loader accepts.
-    public static let suite = "builtin:suite"
+    package static let suite = "builtin:suite"
     /// The profile `run` and `selftest` use when no `--target` is given.
-    public static let referenceProfile = "builtin:targets/reference-app.json"
+    package static let referenceProfile = "builtin:targets/reference-app.json"
 
     /// `builtin:x` → `x`; nil for a name on disk.
-    public static func embeddedPath(_ name: String) -> String? {
+    package static func embeddedPath(_ name: String) -> String? {
         guard name.hasPrefix(prefix) else { return nil }
         return String(name.dropFirst(prefix.count))
     }
 
     /// The bytes behind a name: an embedded file, or a file on disk.
-    public static func contents(of name: String) -> [UInt8]? {
+    package static func contents(of name: String) -> [UInt8]? {
         if let path = embeddedPath(name) { return BuiltinFiles.bytes(path) }
         return FileManager.default.contents(atPath: name).map { Array($0) }
     }
 
     /// Names of the files ending in `suffix` below `folder` (embedded or on disk), sorted; nil when
     /// there is no such folder.
-    public static func files(in folder: String, suffix: String) -> [String]? {
+    package static func files(in folder: String, suffix: String) -> [String]? {
         if let path = embeddedPath(folder) {
             let found = BuiltinFiles.files(under: path).map(\.path).filter { $0.hasSuffix(suffix) }
             return found.isEmpty ? nil : found.map { prefix + $0 }
@@ -40,14 +40,14 @@ public enum Builtin {
     }
 
     /// The embedded target profiles by name (`reference-app`).
-    public static var targetNames: [String] {
+    package static var targetNames: [String] {
         BuiltinFiles.files(under: "targets").map(\.path).filter { $0.hasSuffix(".json") }
             .map { String($0.dropFirst("targets/".count).dropLast(".json".count)) }
     }
 
     /// What `--target VALUE` loads: a file on disk when one exists there, else the embedded
     /// profile of that name, so `--target reference-app` works from any directory.
-    public static func resolveTarget(_ value: String?) throws(ConfigError) -> String {
+    package static func resolveTarget(_ value: String?) throws(ConfigError) -> String {
         guard let value else { return referenceProfile }
         if embeddedPath(value) != nil || FileManager.default.fileExists(atPath: value) { return value }
         let name = value.hasSuffix(".json") ? String(value.dropLast(5)) : value

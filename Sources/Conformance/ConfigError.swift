@@ -1,20 +1,20 @@
 /// A scenario or target profile that cannot be used: names the file, the step and the field,
 /// so the person who wrote it can go straight to the line. Exit code 2.
-public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let file: String
+package struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+    package let file: String
     /// `steps[3]`, or nil for a problem outside the steps.
-    public let step: String?
-    public let field: String
-    public let message: String
+    package let step: String?
+    package let field: String
+    package let message: String
 
-    public init(file: String, step: String? = nil, field: String, message: String) {
+    package init(file: String, step: String? = nil, field: String, message: String) {
         self.file = file
         self.step = step
         self.field = field
         self.message = message
     }
 
-    public var description: String {
+    package var description: String {
         var location = file
         if let step { location += ": \(step)" }
         if !field.isEmpty { location += ": \(field)" }
@@ -23,8 +23,8 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// The app could not be started or reached. Exit code 3.
-public struct AppUnreachable: Error, Sendable, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct AppUnreachable: Error, Sendable, CustomStringConvertible {
+    package let message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }

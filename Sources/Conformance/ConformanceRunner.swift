@@ -3,25 +3,25 @@ import HTTP
 import IdP
 import JSON
 
-public struct RunOptions: Sendable {
-    public var repeatCount = 1
+package struct RunOptions: Sendable {
+    package var repeatCount = 1
     /// Scenarios run at once; those that touch shared mock state always run alone, and a
     /// profile that restarts its app between scenarios runs them one by one.
-    public var jobs = 1
+    package var jobs = 1
     /// Waits longer than this skip the scenario with a reason (never cut short quietly).
-    public var maxWait: Double = 120
+    package var maxWait: Double = 120
     /// Run the scenarios in a seeded random order: verdicts must not depend on order.
-    public var shuffleSeed: UInt64?
-    public init() {}
+    package var shuffleSeed: UInt64?
+    package init() {}
 }
 
 /// Starts the mock IdP in-process and the app from its profile, runs scenarios one by one
 /// (each from a reset mock and app), and stops both.
-public final class ConformanceRunner {
-    public let profile: TargetProfile
-    public let idp: MockIdP
+package final class ConformanceRunner {
+    package let profile: TargetProfile
+    package let idp: MockIdP
     let server: IdPServer
-    public private(set) var app: AppTarget?
+    package private(set) var app: AppTarget?
     /// A scenario rotated keys and the app may cache them until then (no cache-clearing reset).
     private var cacheSettlesAt: Date?
     /// The family of the previous scenario, for `start.restart: family`.
@@ -30,7 +30,7 @@ public final class ConformanceRunner {
     let extraPlaceholders: [String: String]
     let executable: String
 
-    public init(profile: TargetProfile, idpConfiguration: IdPConfiguration = IdPConfiguration(), placeholders: [String: String] = [:],
+    package init(profile: TargetProfile, idpConfiguration: IdPConfiguration = IdPConfiguration(), placeholders: [String: String] = [:],
                 executable: String = ProjectFiles.executable) throws {
         self.profile = profile
         idp = try MockIdP(configuration: idpConfiguration)
@@ -40,7 +40,7 @@ public final class ConformanceRunner {
     }
 
     /// The values a profile's `{placeholders}` take once the mock is listening.
-    public var placeholders: [String: String] {
+    package var placeholders: [String: String] {
         var values = [
             "mockidp": executable, "idp_base_url": idp.baseURL, "issuer": idp.issuer, "jwks_url": idp.jwksURL,
             "client_id": idp.configuration.clientID, "api_key": idp.configuration.apiKey,
@@ -52,7 +52,7 @@ public final class ConformanceRunner {
     }
 
     /// Starts the mock and the app; throws when the app cannot be reached.
-    public func start() throws {
+    package func start() throws {
         try server.start(host: "127.0.0.1", port: 0)
         let target = AppTarget(profile: profile, placeholders: placeholders)
         try target.checkPlaceholders()
@@ -60,13 +60,13 @@ public final class ConformanceRunner {
         try target.start()
     }
 
-    public func stop() {
+    package func stop() {
         app?.stop()
         server.stop()
     }
 
     /// Runs every scenario (each `repeatCount` times), reporting each result as it finishes.
-    public func run(_ scenarios: [Scenario], options: RunOptions = RunOptions(), progress: (ScenarioResult) -> Void = { _ in }) -> RunReport {
+    package func run(_ scenarios: [Scenario], options: RunOptions = RunOptions(), progress: (ScenarioResult) -> Void = { _ in }) -> RunReport {
         let started = Date()
         var results: [ScenarioResult] = []
         maxWait = options.maxWait
@@ -157,7 +157,7 @@ public final class ConformanceRunner {
         return results.compactMap { $0 }
     }
 
-    public func runOne(_ scenario: Scenario) -> ScenarioResult { runOne(scenario, reset: true) }
+    package func runOne(_ scenario: Scenario) -> ScenarioResult { runOne(scenario, reset: true) }
 
     /// `reset: false` runs in a shared batch: no reset, restart or cache wait for the mock or
     /// the app, which other scenarios are using at the same moment.
@@ -264,7 +264,7 @@ public final class ConformanceRunner {
     /// One plain login (a fresh user, a valid token) must be accepted before the suite runs:
     /// otherwise every scenario would fail for the same reason. Throws, quoting what the app and
     /// the mock answered.
-    public func preflight() throws(AppUnreachable) {
+    package func preflight() throws(AppUnreachable) {
         guard let app else { return }
         let steps: [Step] = [
             .user(UserStep(name: "u", fixture: nil)),
@@ -334,9 +334,9 @@ public final class ConformanceRunner {
 }
 
 /// Finds, filters and shards scenario files.
-public enum ScenarioSuite {
+package enum ScenarioSuite {
     /// Every `*.json` below `directory` (or `builtin:suite`), parsed; errors name the file, step and field.
-    public static func load(directory: String) throws(ConfigError) -> [Scenario] {
+    package static func load(directory: String) throws(ConfigError) -> [Scenario] {
         guard let files = Builtin.files(in: directory, suffix: ".json") else {
             throw ConfigError(file: directory, field: "", message: "no such scenario folder")
         }
@@ -356,7 +356,7 @@ public enum ScenarioSuite {
 
     /// `pattern` matches an id, family or file by substring, or by glob with `*`; a pattern that
     /// is exactly a scenario's id selects only that scenario (what a reproduce command uses).
-    public static func filter(_ scenarios: [Scenario], pattern: String?) -> [Scenario] {
+    package static func filter(_ scenarios: [Scenario], pattern: String?) -> [Scenario] {
         guard let pattern, !pattern.isEmpty else { return scenarios }
         let exact = scenarios.filter { $0.id == pattern }
         if !exact.isEmpty { return exact }
@@ -369,7 +369,7 @@ public enum ScenarioSuite {
 
     /// Shard `index` of `count` (1-based), by position in the sorted list, so a CI matrix
     /// covers every scenario exactly once.
-    public static func shard(_ scenarios: [Scenario], index: Int, count: Int) -> [Scenario] {
+    package static func shard(_ scenarios: [Scenario], index: Int, count: Int) -> [Scenario] {
         scenarios.enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
     }
 }

@@ -5,20 +5,20 @@ import JSON
 /// scenario families it can run, which scenarios are not applicable and what the profile would
 /// need for them, and placeholders nobody fills. Decided from the profile's parsed capabilities
 /// and each scenario's `requires`, the rule the runner skips by, so a new capability plugs in.
-public struct ProfileCheck {
-    public struct FamilyLine: Sendable, Equatable {
-        public var family: String
-        public var runnable: Int
-        public var total: Int
+package struct ProfileCheck {
+    package struct FamilyLine: Sendable, Equatable {
+        package var family: String
+        package var runnable: Int
+        package var total: Int
         /// Missing capability → how many of this family's scenarios need it.
-        public var missing: [String: Int]
+        package var missing: [String: Int]
     }
 
-    public let profile: TargetProfile
-    public let families: [FamilyLine]
-    public let warnings: [String]
-    public let runnableCount: Int
-    public let totalCount: Int
+    package let profile: TargetProfile
+    package let families: [FamilyLine]
+    package let warnings: [String]
+    package let runnableCount: Int
+    package let totalCount: Int
 
     /// Filled by the runner itself; anything else must come from `--set`.
     static let runnerPlaceholders: Set<String> = ["mockidp", "app_port", "idp_base_url", "issuer", "jwks_url", "client_id", "api_key", "profile_dir"]
@@ -27,7 +27,7 @@ public struct ProfileCheck {
     static let capabilityFields: [String: String] = ["jwks_cache_ttl": "capabilities.jwks_cache_ttl_seconds", "code_flow": "callback.shape",
                                                          "token_callback": "callback.shape"]
 
-    public init(profile: TargetProfile, scenarios: [Scenario], placeholders: [String: String] = [:]) {
+    package init(profile: TargetProfile, scenarios: [Scenario], placeholders: [String: String] = [:]) {
         self.profile = profile
         var lines: [String: FamilyLine] = [:]
         for scenario in scenarios {
@@ -45,7 +45,7 @@ public struct ProfileCheck {
     }
 
     /// Why a capability is missing, in the schema's words.
-    public static func explain(capability: String) -> String {
+    package static func explain(capability: String) -> String {
         // A capability is declared under capabilities, or (login shapes, start options) at the top.
         let candidates = [capabilityFields[capability], "capabilities.\(capability)", capability].compactMap { $0 }
         guard let field = candidates.first(where: ProfileSchema.knows) else { return "the profile does not offer '\(capability)'" }
@@ -53,7 +53,7 @@ public struct ProfileCheck {
         return "declare \(field)\(description)"
     }
 
-    public var report: String {
+    package var report: String {
         var out: [String] = []
         out.append("\(profile.name) (\(profile.file)): a valid target profile")
         if let start = profile.start {

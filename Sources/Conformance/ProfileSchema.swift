@@ -4,24 +4,24 @@ import JSON
 /// The target-profile JSON Schema compiled into the binary: the one place a profile field is
 /// explained, read by `mockidp init` (its field guide) and `run --check` (why a scenario is not
 /// applicable).
-public enum ProfileSchema {
-    public static let path = "schema/target-profile.schema.json"
+package enum ProfileSchema {
+    package static let path = "schema/target-profile.schema.json"
     /// The schema's `$id`: a profile may name it as `$schema` and mockidp resolves it from its own
     /// copy, with no network.
-    public static var id: String { document["$id"]?.stringValue ?? "" }
+    package static var id: String { document["$id"]?.stringValue ?? "" }
 
-    public static let bytes: [UInt8] = BuiltinFiles.bytes(path) ?? []
+    package static let bytes: [UInt8] = BuiltinFiles.bytes(path) ?? []
 
     static let document: JSONValue = (try? JSONValue.parse(bytes)) ?? .null
 
     /// The `description` of a profile field by its dotted path (`capabilities.fault_hook`,
     /// `start.command`), looking through `allOf` parts; nil when the schema does not describe it.
-    public static func description(of field: String) -> String? {
+    package static func description(of field: String) -> String? {
         node(at: field).flatMap(describe)
     }
 
     /// Whether the schema knows this dotted path at all.
-    public static func knows(_ field: String) -> Bool { node(at: field) != nil }
+    package static func knows(_ field: String) -> Bool { node(at: field) != nil }
 
     static func node(at field: String) -> JSONValue? {
         var node = document

@@ -2,24 +2,24 @@ import JSON
 
 /// The starting target profile `mockidp init` writes: what can be inferred filled in, the rest
 /// left for the team to edit, every field explained by the profile schema's descriptions.
-public struct ProfileTemplate: Sendable {
-    public enum Shape: String, CaseIterable, Sendable {
+package struct ProfileTemplate: Sendable {
+    package enum Shape: String, CaseIterable, Sendable {
         /// An API that takes the access token on a callback route (a SPA's backend, a mobile API).
         case api
         /// A server-rendered app that signs users in through the AuthKit redirect and a session cookie.
         case web
     }
 
-    public var shape: Shape
-    public var name: String
+    package var shape: Shape
+    package var name: String
     /// The app's fixed port; nil lets the runner pick one and hand it over as `{app_port}` and `PORT`.
-    public var port: Int?
+    package var port: Int?
     /// The command that starts the app, already split into words; nil for an app already running.
-    public var command: [String]?
+    package var command: [String]?
     /// What `$schema` says: the schema's `$id` or a path to an exported copy.
-    public var schemaReference: String
+    package var schemaReference: String
 
-    public init(shape: Shape, name: String, port: Int?, command: [String]?, schemaReference: String = ProfileSchema.id) {
+    package init(shape: Shape, name: String, port: Int?, command: [String]?, schemaReference: String = ProfileSchema.id) {
         self.shape = shape
         self.name = name
         self.port = port
@@ -28,9 +28,9 @@ public struct ProfileTemplate: Sendable {
     }
 
     /// The app without a command of its own must already listen somewhere known.
-    public static let defaultPort = 8080
+    package static let defaultPort = 8080
 
-    public var profile: JSONValue {
+    package var profile: JSONValue {
         var root: JSONObject = [:]
         root["$schema"] = .string(schemaReference)
         root["name"] = .string(name)
@@ -67,12 +67,12 @@ public struct ProfileTemplate: Sendable {
     }
 
     /// Profile text as `init` prints it, two-space indented.
-    public var text: String {
+    package var text: String {
         profile.serializedString(pretty: true) + "\n"
     }
 
     /// Every field of the template as a dotted path (`start.command`), in order.
-    public var fields: [String] {
+    package var fields: [String] {
         var paths: [String] = []
         func walk(_ value: JSONValue, _ prefix: String, descend: Bool) {
             guard descend, let object = value.objectValue else { return }
@@ -88,7 +88,7 @@ public struct ProfileTemplate: Sendable {
     }
 
     /// One line per field with the schema's description, for the person running `init`.
-    public var guide: String {
+    package var guide: String {
         var lines = ["What each field means (from the profile schema; editors show the same when $schema resolves):"]
         for field in fields {
             lines.append("  \(field): \(ProfileSchema.description(of: field) ?? "(not described)")")

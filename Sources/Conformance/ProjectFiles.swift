@@ -1,12 +1,12 @@
 import Foundation
 
 /// Where `mockidp` finds its own data and itself, wherever it was copied to.
-public enum ProjectFiles {
+package enum ProjectFiles {
     /// A data file or folder of the project (`scenarios/suite`, `scenarios/targets/x.json`): the copy
     /// compiled into the binary (`builtin:…`, readable by every loader here), so a binary run away
     /// from the checkout behaves as one run inside it. Other paths are looked for on disk, from the
     /// working directory, then next to the executable.
-    public static func locate(_ relative: String, executable: String = CommandLine.arguments[0]) -> String? {
+    package static func locate(_ relative: String, executable: String = CommandLine.arguments[0]) -> String? {
         if relative.hasPrefix("scenarios/") {
             let embedded = Builtin.prefix + relative.dropFirst("scenarios/".count)
             if Builtin.contents(of: embedded) != nil || Builtin.files(in: embedded, suffix: "") != nil { return embedded }
@@ -25,7 +25,7 @@ public enum ProjectFiles {
 
     /// This executable as an absolute path, for the `{mockidp}` placeholder: a relative
     /// `./mockidp` would break once the app starts in another directory.
-    public static var executable: String {
+    package static var executable: String {
         if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return resolved }
         let first = CommandLine.arguments[0]
         guard first.contains("/"), !first.hasPrefix("/") else { return first }

@@ -1,6 +1,6 @@
 import JSON
 
-public enum Verdict: String, Sendable {
+package enum Verdict: String, Sendable {
     case pass, fail, error, skipped
     /// The scenario (or one of its checks) needs something this app's profile does not offer:
     /// a hook, or a value the profile does not map. Never a failure unless `--strict`.
@@ -8,26 +8,26 @@ public enum Verdict: String, Sendable {
 }
 
 /// One request the runner sent and what came back, kept for the report.
-public struct Exchange: Sendable {
-    public var step: String
-    public var method: String
-    public var url: String
-    public var requestHeaders: [(name: String, value: String)]
-    public var requestBody: String
+package struct Exchange: Sendable {
+    package var step: String
+    package var method: String
+    package var url: String
+    package var requestHeaders: [(name: String, value: String)]
+    package var requestBody: String
     /// The token's header and claims, decoded for people (not verified).
-    public var token: JSONValue?
-    public var status: Int?
-    public var responseBody: String
-    public var error: String?
-    public var micros: Int
+    package var token: JSONValue?
+    package var status: Int?
+    package var responseBody: String
+    package var error: String?
+    package var micros: Int
     /// Response headers worth reading in a report (`Location`, `Set-Cookie`, `Content-Type`).
-    public var responseHeaders: [(name: String, value: String)] = []
+    package var responseHeaders: [(name: String, value: String)] = []
     /// What the mock answered the app with 4xx/5xx while this request was in flight.
-    public var idpAnswers: [String] = []
+    package var idpAnswers: [String] = []
     /// The token as sent (the console shows it cut; JSON and --trace in full).
-    public var tokenText: String? = nil
+    package var tokenText: String? = nil
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var object: JSONObject = [
             "step": .string(step), "method": .string(method), "url": .string(url),
             "request_headers": .object(JSONObject(requestHeaders.map { (key: $0.name, value: JSONValue.string($0.value)) })),
@@ -46,43 +46,43 @@ public struct Exchange: Sendable {
 }
 
 /// A failed check: where, what was expected, what was seen, and why it matters.
-public struct Finding: Sendable {
-    public var step: String
-    public var message: String
-    public var because: String?
+package struct Finding: Sendable {
+    package var step: String
+    package var message: String
+    package var because: String?
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         ["step": .string(step), "message": .string(message), "because": because.map(JSONValue.string) ?? .null]
     }
 }
 
-public struct ScenarioResult: Sendable {
-    public var scenario: Scenario
-    public var verdict: Verdict
-    public var seconds: Double
-    public var findings: [Finding] = []
+package struct ScenarioResult: Sendable {
+    package var scenario: Scenario
+    package var verdict: Verdict
+    package var seconds: Double
+    package var findings: [Finding] = []
     /// For skipped (a wait over --max-wait), not applicable (what the profile lacks) and error
     /// (harness or app problem) verdicts.
-    public var reason: String?
-    public var transcript: [Exchange] = []
+    package var reason: String?
+    package var transcript: [Exchange] = []
     /// Which repetition this was, with --repeat.
-    public var iteration: Int = 1
+    package var iteration: Int = 1
 }
 
-public struct RunReport: Sendable {
-    public var targetName: String
-    public var targetURL: String
-    public var results: [ScenarioResult]
-    public var seconds: Double
-    public var startedAtMillis: Int64
+package struct RunReport: Sendable {
+    package var targetName: String
+    package var targetURL: String
+    package var results: [ScenarioResult]
+    package var seconds: Double
+    package var startedAtMillis: Int64
     /// How to re-run one scenario of this run on its own; reports print it under each failure.
-    public var reproduction: Reproduction? = nil
+    package var reproduction: Reproduction? = nil
 
-    public func count(_ verdict: Verdict) -> Int { results.filter { $0.verdict == verdict }.count }
+    package func count(_ verdict: Verdict) -> Int { results.filter { $0.verdict == verdict }.count }
 
     /// 0 all selected passed (skips and not-applicable allowed unless strict), 1 a failure,
     /// 3 the app unreachable.
-    public func exitCode(strict: Bool) -> Int32 {
+    package func exitCode(strict: Bool) -> Int32 {
         if results.contains(where: { $0.verdict == .error && ($0.reason ?? "").hasPrefix("app unreachable") }) { return 3 }
         if count(.fail) > 0 || count(.error) > 0 { return 1 }
         if strict && (count(.skipped) > 0 || count(.notApplicable) > 0) { return 1 }

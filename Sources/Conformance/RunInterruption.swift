@@ -8,7 +8,7 @@ import Synchronization
 /// every app it started, write the reports with what finished so far and every scenario that
 /// did not finish marked `error`, and exit 128+signal. Signals are taken on a thread of their own,
 /// so this happens at once even while the main thread sleeps in a `wait` step.
-public final class RunInterruption: Sendable {
+package final class RunInterruption: Sendable {
     private let planned: [(scenario: Scenario, iteration: Int)]
     private let target: (name: String, url: String)
     private let started = Date()
@@ -25,7 +25,7 @@ public final class RunInterruption: Sendable {
     private let write: @Sendable (RunReport) -> Void
 
     /// `write` gets the partial report (reports to files, summary to the console).
-    public init(scenarios: [Scenario], repeatCount: Int, targetName: String, targetURL: String, write: @escaping @Sendable (RunReport) -> Void) {
+    package init(scenarios: [Scenario], repeatCount: Int, targetName: String, targetURL: String, write: @escaping @Sendable (RunReport) -> Void) {
         planned = (1...max(1, repeatCount)).flatMap { iteration in scenarios.map { (scenario: $0, iteration: iteration) } }
         target = (targetName, targetURL)
         self.write = write
@@ -33,11 +33,11 @@ public final class RunInterruption: Sendable {
 
     /// From now on SIGINT, SIGTERM and SIGHUP end the run this way (a signal that came earlier
     /// is still pending: `main` blocks them before anything starts).
-    public func arm() {
+    package func arm() {
         TerminationSignals.observe { [self] signalNumber in interrupt(by: signalNumber) }
     }
 
-    public func finished(_ result: ScenarioResult) {
+    package func finished(_ result: ScenarioResult) {
         phase.withLock { phase in
             if case .running(var results) = phase {
                 results.append(result)
@@ -49,7 +49,7 @@ public final class RunInterruption: Sendable {
     /// Writes the final reports with `body` unless a signal came first, in which case the
     /// handler writes them and ends the process, and this never returns. A signal arriving while
     /// `body` runs waits for it, so a report file is never written twice at once.
-    public func finish(_ body: () -> Void) {
+    package func finish(_ body: () -> Void) {
         let mine = phase.withLock { phase -> Bool in
             guard case .running = phase else { return false }
             phase = .finished

@@ -5,33 +5,33 @@ import JSON
 
 /// One conformance case: what to set up, what to send, what must hold. Loaded from a JSON file
 /// a reviewer can read in one pass (see scenarios/README.md for the format).
-public struct Scenario: Sendable {
-    public struct References: Sendable {
-        public var bugs: [String] = []
-        public var rfc: [String] = []
-        public var oidf: [String] = []
+package struct Scenario: Sendable {
+    package struct References: Sendable {
+        package var bugs: [String] = []
+        package var rfc: [String] = []
+        package var oidf: [String] = []
     }
 
-    public var file: String
-    public var id: String
-    public var family: String
-    public var title: String
-    public var description: String?
+    package var file: String
+    package var id: String
+    package var family: String
+    package var title: String
+    package var description: String?
     /// When the scenario fails and when it passes, in the file's own words (shown with a failure).
-    public var verdict: VerdictRule?
-    public var references = References()
-    public var requires: [String] = []
-    public var idSpaces: IDSpaceMode = .strict
-    public var steps: [Step]
+    package var verdict: VerdictRule?
+    package var references = References()
+    package var requires: [String] = []
+    package var idSpaces: IDSpaceMode = .strict
+    package var steps: [Step]
 }
 
 /// The scenario's own statement of its verdict: what makes an app fail, and what passes.
-public struct VerdictRule: Sendable, Equatable {
-    public var failsWhen: String
-    public var passesWhen: String
+package struct VerdictRule: Sendable, Equatable {
+    package var failsWhen: String
+    package var passesWhen: String
 }
 
-public indirect enum Step: Sendable {
+package indirect enum Step: Sendable {
     case user(UserStep)
     case mint(MintStep)
     case callback(CallbackStep)
@@ -58,7 +58,7 @@ public indirect enum Step: Sendable {
     case expect(Expectation)
 
     /// The step's JSON key, for messages and transcripts.
-    public var kind: String {
+    package var kind: String {
         switch self {
         case .user: return "user"
         case .mint: return "mint"
@@ -83,35 +83,35 @@ public indirect enum Step: Sendable {
     }
 }
 
-public struct UserStep: Sendable {
-    public var name: String
-    public var fixture: String?
-    public var memberships: [(organization: String, role: String)] = []
+package struct UserStep: Sendable {
+    package var name: String
+    package var fixture: String?
+    package var memberships: [(organization: String, role: String)] = []
 }
 
-public struct MintStep: Sendable {
-    public var name: String
+package struct MintStep: Sendable {
+    package var name: String
     /// The `/_mock/tokens` body: `user`, `organization`, `claims`, `omit`, `header`, `sign`, …
     /// with `${…}` references resolved when the step runs.
-    public var request: JSONObject
+    package var request: JSONObject
 }
 
-public struct CallbackStep: Sendable {
-    public var name: String
-    public var token: String?
+package struct CallbackStep: Sendable {
+    package var name: String
+    package var token: String?
     /// Send the request with no token at all (the "no-token baseline").
-    public var noToken: Bool
+    package var noToken: Bool
     /// Code shape: query parameters for the app's login route (`return_to`).
-    public var loginQuery: [(name: String, value: String)] = []
+    package var loginQuery: [(name: String, value: String)] = []
     /// Code shape: the callback's `state` as delivered.
-    public var state: StateTampering?
+    package var state: StateTampering?
     /// Code shape (`"browser": "victim"`): login CSRF — a code from an authorize request the
     /// runner builds as an attacker (no PKCE, its own state), delivered in a browser with no cookies.
-    public var freshBrowser = false
+    package var freshBrowser = false
 }
 
 /// How a callback's `state` is tampered with (RFC 6749 §10.12).
-public enum StateTampering: String, Sendable, CaseIterable {
+package enum StateTampering: String, Sendable, CaseIterable {
     /// No `state` parameter at all.
     case missing
     /// The issued state with its characters changed.
@@ -120,56 +120,56 @@ public enum StateTampering: String, Sendable, CaseIterable {
     case otherLogin = "other_login"
 }
 
-public struct ProbeStep: Sendable {
-    public var name: String
-    public var token: String?
+package struct ProbeStep: Sendable {
+    package var name: String
+    package var token: String?
     /// A `cookies` step's snapshot, replayed in a fresh browser.
-    public var cookies: String?
+    package var cookies: String?
 }
 
-public struct CookieSnapshotStep: Sendable {
-    public var name: String
-    public var token: String
+package struct CookieSnapshotStep: Sendable {
+    package var name: String
+    package var token: String
     /// `now` or `before_callback` (what the browser held when the IdP sent it back).
-    public var beforeCallback: Bool
+    package var beforeCallback: Bool
 }
 
-public struct ParallelStep: Sendable {
-    public var name: String
-    public var count: Int
+package struct ParallelStep: Sendable {
+    package var name: String
+    package var count: Int
     /// Each request gets its own token minted from this spec, or all share `token`.
-    public var mint: JSONObject?
-    public var token: String?
+    package var mint: JSONObject?
+    package var token: String?
     /// Each request is a new user's first login (bound as `<name>_1` … `<name>_N`).
-    public var freshUsers = false
+    package var freshUsers = false
 }
 
-public struct RequestStep: Sendable {
-    public var name: String
-    public var method: String
-    public var path: String
-    public var token: String?
-    public var body: JSONValue?
+package struct RequestStep: Sendable {
+    package var name: String
+    package var method: String
+    package var path: String
+    package var token: String?
+    package var body: JSONValue?
 }
 
-public struct CredentialsStep: Sendable {
-    public var name: String
-    public var action: String
-    public var organization: String
-    public var token: String
-    public var credential: String?
+package struct CredentialsStep: Sendable {
+    package var name: String
+    package var action: String
+    package var organization: String
+    package var token: String
+    package var credential: String?
 }
 
-public struct KeysStep: Sendable {
-    public var name: String?
-    public var action: String
-    public var kid: String?
+package struct KeysStep: Sendable {
+    package var name: String?
+    package var action: String
+    package var kid: String?
 }
 
 /// A check. Exactly one subject (`response`, `responses`, `same`, `introspect`, `journal`,
 /// `any_of`, `all_of`) with the conditions that apply to it.
-public struct Expectation: Sendable {
-    public enum Subject: Sendable {
+package struct Expectation: Sendable {
+    package enum Subject: Sendable {
         case response(String)
         case responses(String)
         case same([String], ignore: [String])
@@ -179,36 +179,36 @@ public struct Expectation: Sendable {
         case allOf([Expectation])
     }
 
-    public var subject: Subject
-    public var conditions: JSONObject
+    package var subject: Subject
+    package var conditions: JSONObject
     /// Why this must hold, shown with a failure.
-    public var because: String?
+    package var because: String?
     /// The seeded-bug id or reference this check stands for, if it is the catching check.
-    public var step: String
+    package var step: String
     /// `"else": "not_applicable"`: a premise. When it does not hold, the scenario is not
     /// applicable to this app (it never did what the scenario probes) rather than failed.
-    public var premise = false
+    package var premise = false
 }
 
 // MARK: - Loading
 
-public enum ScenarioLoader {
-    public static func load(file: String) throws(ConfigError) -> Scenario {
+package enum ScenarioLoader {
+    package static func load(file: String) throws(ConfigError) -> Scenario {
         let value = try JSONReader.document(at: file, what: "scenario file")
         return try parse(value, file: file)
     }
 
     /// A scenario file, or a matrix file (`"matrix": …`) expanded into its scenarios.
-    public static func loadAll(file: String) throws(ConfigError) -> [Scenario] {
+    package static func loadAll(file: String) throws(ConfigError) -> [Scenario] {
         try parseAll(try JSONReader.document(at: file, what: "scenario file"), file: file)
     }
 
     /// What `loadAll` does, for a document already read (e.g. embedded in the binary).
-    public static func parseAll(_ value: JSONValue, file: String) throws(ConfigError) -> [Scenario] {
+    package static func parseAll(_ value: JSONValue, file: String) throws(ConfigError) -> [Scenario] {
         ScenarioMatrix.isMatrix(value) ? try ScenarioMatrix.expand(value, file: file) : [try parse(value, file: file)]
     }
 
-    public static func parse(_ value: JSONValue, file: String) throws(ConfigError) -> Scenario {
+    package static func parse(_ value: JSONValue, file: String) throws(ConfigError) -> Scenario {
         let root = JSONReader(value, file: file)
         try root.checkKeys(["$schema", "id", "family", "title", "description", "verdict", "references", "requires", "id_spaces", "steps"])
         let id = try root.requiredString("id")

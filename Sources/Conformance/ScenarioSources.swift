@@ -5,7 +5,7 @@ extension ScenarioSuite {
     /// `builtin` (the suite compiled into the binary) and folders on disk, loaded in order. A
     /// scenario whose id an earlier source already has replaces it, and `notes` says so, so a
     /// team can adapt one built-in scenario without copying the rest.
-    public static func load(sources list: String) throws(ConfigError) -> (scenarios: [Scenario], notes: [String]) {
+    package static func load(sources list: String) throws(ConfigError) -> (scenarios: [Scenario], notes: [String]) {
         let sources = list.split(separator: ",", omittingEmptySubsequences: true).map { $0.trimmingCharacters(in: .whitespaces) }
         guard !sources.isEmpty else { throw ConfigError(file: list, field: "", message: "name at least one scenario source: builtin, or a folder") }
         var byID: [String: Scenario] = [:]
@@ -23,13 +23,13 @@ extension ScenarioSuite {
 
 extension Builtin {
     /// What `--scenarios` calls the embedded suite.
-    public static let sourceName = "builtin"
+    package static let sourceName = "builtin"
 }
 
 extension Scenario {
     /// The capabilities this scenario requires that `profile` does not offer: the scenario is not
     /// applicable to that app (the runner's skip rule, shared with `run --check`).
-    public func missingCapabilities(in profile: TargetProfile) -> [String] {
+    package func missingCapabilities(in profile: TargetProfile) -> [String] {
         requires.filter { !profile.capabilities.contains($0) }
     }
 }

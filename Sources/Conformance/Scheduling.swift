@@ -10,7 +10,7 @@ extension Scenario {
     /// scenario can see: no keys, clock, faults, JWT template, fixture layout or fixture user, no
     /// waits for the app's caches, and no journal count that other scenarios' requests could
     /// reach (a journal check must name a path of its own, through a `${…}` reference).
-    public var exclusiveReason: String? {
+    package var exclusiveReason: String? {
         if idSpaces != .strict { return "id_spaces \(idSpaces.rawValue)" }
         return Self.exclusiveReason(in: steps)
     }

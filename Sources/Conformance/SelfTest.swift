@@ -3,49 +3,49 @@ import IdP
 
 /// Proof that the harness catches what it claims and is quiet on a correct app: the suite runs
 /// against the reference app as written, then once per seeded bug.
-public struct SelfTest {
-    public struct BugOutcome: Sendable {
-        public var bug: String
-        public var report: RunReport
+package struct SelfTest {
+    package struct BugOutcome: Sendable {
+        package var bug: String
+        package var report: RunReport
         /// Scenarios that name this bug in `references.bugs` and apply to this shape (applicable
         /// to the correct app, or failing for the bug).
-        public var expected: [String]
+        package var expected: [String]
         /// Of those, the ones that did not fail: the bug slipped past them.
-        public var missed: [String]
+        package var missed: [String]
         /// Failures in scenarios that do not name this bug (shown, not gated on).
-        public var collateral: [String]
+        package var collateral: [String]
 
-        public var caught: Bool { missed.isEmpty && !expected.isEmpty }
+        package var caught: Bool { missed.isEmpty && !expected.isEmpty }
     }
 
-    public struct Outcome: Sendable {
-        public var correct: RunReport
-        public var bugs: [BugOutcome]
-        public var seconds: Double
+    package struct Outcome: Sendable {
+        package var correct: RunReport
+        package var bugs: [BugOutcome]
+        package var seconds: Double
 
         /// The correct app passed everything that applies to it (no skip, no failure; a scenario
         /// for another app shape is not applicable), and every bug failed every scenario naming it.
-        public var passed: Bool {
+        package var passed: Bool {
             correct.count(.pass) > 0 && correct.count(.pass) + correct.count(.notApplicable) == correct.results.count && bugs.allSatisfy(\.caught)
         }
     }
 
-    public var profile: TargetProfile
-    public var scenarios: [Scenario]
-    public var bugs: [String]
+    package var profile: TargetProfile
+    package var scenarios: [Scenario]
+    package var bugs: [String]
     /// The option that selects a bug in the app's start command (`--bug`).
-    public var bugFlag = "--bug"
+    package var bugFlag = "--bug"
     /// Scenarios at once within one suite run (`run --jobs`).
-    public var jobs = ProcessInfo.processInfo.activeProcessorCount
+    package var jobs = ProcessInfo.processInfo.activeProcessorCount
     /// Suite runs at once, each with its own mock and app process: the declared cache waits of
     /// one run overlap with the work of the others.
-    public var parallelRuns = 8
+    package var parallelRuns = 8
     /// The mock's seed in every run, so each failure's reproduce command is exact.
-    public var seed = UInt64.random(in: 1...999_999)
+    package var seed = UInt64.random(in: 1...999_999)
     /// Prefixes progress lines (the app shape when several run at once).
-    public var label = ""
+    package var label = ""
 
-    public init(profile: TargetProfile, scenarios: [Scenario], bugs: [String]) {
+    package init(profile: TargetProfile, scenarios: [Scenario], bugs: [String]) {
         self.profile = profile
         self.scenarios = scenarios
         self.bugs = bugs
@@ -97,7 +97,7 @@ public struct SelfTest {
     }
 
     /// `progress` is called with a line per finished suite run.
-    public func run(progress: (String) -> Void = { _ in }) throws -> Outcome {
+    package func run(progress: (String) -> Void = { _ in }) throws -> Outcome {
         let started = Date()
         var outcomes: [BugOutcome] = []
         var applicable = Set<String>()
@@ -129,7 +129,7 @@ public struct SelfTest {
     /// The bug × family matrix: `✗` the family caught the bug (a naming scenario failed), `·`
     /// nothing failed, `!` a scenario that does not name the bug failed, `MISS` a naming
     /// scenario passed.
-    public static func matrix(_ outcome: Outcome, families: [String]) -> String {
+    package static func matrix(_ outcome: Outcome, families: [String]) -> String {
         let width = max(28, (outcome.bugs.map(\.bug.count).max() ?? 0) + 2)
         let columns = families.map { String($0.prefix(12)) }
         var lines: [String] = []

@@ -3,7 +3,7 @@ import IdP
 import JSON
 
 /// A value in the app's JSON: a JSON Pointer, or an array of objects with pointers inside each.
-public enum ResponseField: Sendable, Equatable {
+package enum ResponseField: Sendable, Equatable {
     case pointer(String)
     case list(array: String, id: String, role: String?)
     /// A regular expression over the body text (an HTML page); the first capture group is the value.
@@ -40,10 +40,10 @@ public enum ResponseField: Sendable, Equatable {
     }
 }
 
-public struct HTTPCall: Sendable, Equatable {
-    public var method: String
-    public var path: String
-    public var body: JSONValue?
+package struct HTTPCall: Sendable, Equatable {
+    package var method: String
+    package var path: String
+    package var body: JSONValue?
 
     static func parse(_ reader: JSONReader, defaultMethod: String) throws(ConfigError) -> HTTPCall {
         try reader.checkKeys(["method", "path", "body", "clear_method", "points", "query", "clears_jwks_cache"])
@@ -53,8 +53,8 @@ public struct HTTPCall: Sendable, Equatable {
 
 /// How the runner talks to one app backend: where it is, how to start it, where the token
 /// goes, where values are in its answers, and what optional hooks it offers.
-public struct TargetProfile: Sendable {
-    public enum TokenPlacement: Sendable, Equatable {
+package struct TargetProfile: Sendable {
+    package enum TokenPlacement: Sendable, Equatable {
         case bearer
         case json(field: String)
         case form(field: String)
@@ -65,30 +65,30 @@ public struct TargetProfile: Sendable {
     /// The authorization-code shape: the runner signs in as a browser does, through the app's
     /// login route (or an authorize URL built from `redirectURI`), the mock's authorize step and
     /// the app's callback, with a cookie jar.
-    public struct CodeFlow: Sendable {
-        public var loginPath: String?
+    package struct CodeFlow: Sendable {
+        package var loginPath: String?
         /// The app's registered callback URL (placeholders allowed); default base_url + callback.path.
-        public var redirectURI: String?
+        package var redirectURI: String?
     }
 
     /// A request sent with the login's cookies after it, to see whether and as whom the user is
     /// signed in; profile `response` fields are read from its answer.
-    public struct Probe: Sendable {
-        public var call: HTTPCall
-        public var headers: [String: String]
-        public var signedInStatus: JSONValue
+    package struct Probe: Sendable {
+        package var call: HTTPCall
+        package var headers: [String: String]
+        package var signedInStatus: JSONValue
     }
 
     /// What *signed in* and *refused* look like for this app.
-    public struct Outcomes: Sendable {
+    package struct Outcomes: Sendable {
         /// Statuses of the login's final answer that can mean signed in (the probe decides when there is one).
-        public var signedInStatus: JSONValue?
+        package var signedInStatus: JSONValue?
         /// Statuses of the login's final answer that count as a refusal (never a 5xx).
-        public var refusedStatus: JSONValue
+        package var refusedStatus: JSONValue
     }
 
-    public struct Start: Sendable {
-        public enum Restart: String, Sendable {
+    package struct Start: Sendable {
+        package enum Restart: String, Sendable {
             /// A fresh process before every scenario: no cache, session or row leaks between them.
             case scenario
             /// A fresh process when the family changes.
@@ -96,56 +96,56 @@ public struct TargetProfile: Sendable {
             case never
         }
 
-        public var command: [String]
-        public var environment: [String: String]
-        public var readyPath: String
-        public var timeoutSeconds: Double
+        package var command: [String]
+        package var environment: [String: String]
+        package var readyPath: String
+        package var timeoutSeconds: Double
         /// The working directory (placeholders filled); nil is the runner's own.
-        public var cwd: String?
-        public var restart: Restart = .never
+        package var cwd: String?
+        package var restart: Restart = .never
     }
 
-    public struct Introspection: Sendable {
-        public var call: HTTPCall
-        public var fields: [String: ResponseField]
+    package struct Introspection: Sendable {
+        package var call: HTTPCall
+        package var fields: [String: ResponseField]
     }
 
-    public struct Credentials: Sendable {
-        public var list: HTTPCall?
-        public var create: HTTPCall?
-        public var delete: HTTPCall?
-        public var writerRoles: [String]
+    package struct Credentials: Sendable {
+        package var list: HTTPCall?
+        package var create: HTTPCall?
+        package var delete: HTTPCall?
+        package var writerRoles: [String]
     }
 
-    public var file: String
-    public var name: String
-    public var baseURL: String
-    public var start: Start?
-    public var callback: HTTPCall
-    public var tokenPlacement: TokenPlacement
-    public var codeFlow: CodeFlow?
-    public var probe: Probe?
+    package var file: String
+    package var name: String
+    package var baseURL: String
+    package var start: Start?
+    package var callback: HTTPCall
+    package var tokenPlacement: TokenPlacement
+    package var codeFlow: CodeFlow?
+    package var probe: Probe?
     /// The app's sign-out route (`GET /logout`), sent with a login's cookies by `logout` steps.
-    public var logout: HTTPCall?
-    public var outcomes = Outcomes(signedInStatus: "2xx", refusedStatus: ["3xx", "4xx"])
-    public var responseFields: [String: ResponseField]
-    public var introspection: Introspection?
-    public var faultHook: HTTPCall?
-    public var faultClearMethod: String?
-    public var faultPoints: [String]
-    public var seeding: HTTPCall?
-    public var reset: HTTPCall?
+    package var logout: HTTPCall?
+    package var outcomes = Outcomes(signedInStatus: "2xx", refusedStatus: ["3xx", "4xx"])
+    package var responseFields: [String: ResponseField]
+    package var introspection: Introspection?
+    package var faultHook: HTTPCall?
+    package var faultClearMethod: String?
+    package var faultPoints: [String]
+    package var seeding: HTTPCall?
+    package var reset: HTTPCall?
     /// The reset hook also empties the app's JWKS cache; otherwise the runner waits out the
     /// declared TTL after a scenario that rotated keys, so the next one starts clean.
-    public var resetClearsJWKSCache = false
-    public var leewaySeconds: Double?
-    public var jwksCacheTTLSeconds: Double?
-    public var jwksCooldownSeconds: Double?
-    public var emailClaim: String?
-    public var credentials: Credentials?
+    package var resetClearsJWKSCache = false
+    package var leewaySeconds: Double?
+    package var jwksCacheTTLSeconds: Double?
+    package var jwksCooldownSeconds: Double?
+    package var emailClaim: String?
+    package var credentials: Credentials?
 
     /// The capability names scenarios can require.
-    public var capabilities: Set<String> {
+    package var capabilities: Set<String> {
         var names: Set<String> = []
         if introspection != nil { names.insert("introspection") }
         if faultHook != nil { names.insert("fault_hook") }
@@ -173,12 +173,12 @@ public struct TargetProfile: Sendable {
         return value
     }
 
-    public static func load(file: String) throws(ConfigError) -> TargetProfile {
+    package static func load(file: String) throws(ConfigError) -> TargetProfile {
         let value = try JSONReader.document(at: file, what: "target profile")
         return try parse(value, file: file)
     }
 
-    public static func parse(_ value: JSONValue, file: String) throws(ConfigError) -> TargetProfile {
+    package static func parse(_ value: JSONValue, file: String) throws(ConfigError) -> TargetProfile {
         let root = JSONReader(value, file: file)
         try root.checkKeys(["$schema", "name", "description", "base_url", "start", "callback", "probe", "logout", "outcomes", "response", "capabilities"])
         let baseURL = try root.requiredString("base_url")

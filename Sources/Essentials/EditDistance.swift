@@ -1,5 +1,5 @@
 /// Levenshtein distance, for "did you mean" hints on mistyped options, commands and fields.
-public func editDistance(_ a: String, _ b: String) -> Int {
+package func editDistance(_ a: String, _ b: String) -> Int {
     let left = Array(a), right = Array(b)
     if left.isEmpty { return right.count }
     if right.isEmpty { return left.count }

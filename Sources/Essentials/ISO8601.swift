@@ -6,9 +6,9 @@ import Musl
 
 /// UTC timestamps with milliseconds, the one form the mock, the reference app and the reports
 /// all write.
-public enum ISO8601 {
+package enum ISO8601 {
     /// `2026-01-15T12:00:00.000Z` for Unix milliseconds (before 1970 rounds down, not toward 0).
-    public static func string(milliseconds: Int64) -> String {
+    package static func string(milliseconds: Int64) -> String {
         var seconds = time_t(milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000)
         let millis = Int((milliseconds % 1000 + 1000) % 1000)
         var parts = tm()

@@ -7,19 +7,19 @@ import Synchronization
 import JSON
 
 /// A request for `HTTPClient`. `url` is `http://host[:port]/path?query` (http only, no TLS).
-public final class HTTPClient: Sendable {
-    public struct Configuration: Sendable {
-        public var connectTimeout: Duration = .seconds(5)
+package final class HTTPClient: Sendable {
+    package struct Configuration: Sendable {
+        package var connectTimeout: Duration = .seconds(5)
         /// Per read (and per blocked write): the longest silence tolerated.
-        public var readTimeout: Duration = .seconds(30)
-        public var followRedirects: Bool = false
-        public var maxRedirects: Int = 5
-        public var maxIdleConnectionsPerHost: Int = 16
+        package var readTimeout: Duration = .seconds(30)
+        package var followRedirects: Bool = false
+        package var maxRedirects: Int = 5
+        package var maxIdleConnectionsPerHost: Int = 16
         /// Retry once on a pooled connection that closed before any response byte. Note: that
         /// resends the request, even a POST, so a server that drops connections on purpose sees it
         /// twice. Turn off for fault-injection runs that count requests.
-        public var retryStaleConnections: Bool = true
-        public var limits: HTTPLimits = {
+        package var retryStaleConnections: Bool = true
+        package var limits: HTTPLimits = {
             var limits = HTTPLimits()
             limits.maxHeadSize = 64 * 1024
             limits.maxHeaderCount = 256
@@ -27,7 +27,7 @@ public final class HTTPClient: Sendable {
             return limits
         }()
 
-        public init(
+        package init(
             connectTimeout: Duration = .seconds(5), readTimeout: Duration = .seconds(30),
             followRedirects: Bool = false, maxRedirects: Int = 5
         ) {
@@ -38,11 +38,11 @@ public final class HTTPClient: Sendable {
         }
     }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     private let pool = Mutex<[String: [Int32]]>([:])
     private let connectionsOpened = Atomic<Int>(0)
 
-    public init(configuration: Configuration = Configuration()) {
+    package init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
         signal(SIGPIPE, SIG_IGN)
     }
@@ -50,9 +50,9 @@ public final class HTTPClient: Sendable {
     deinit { closeIdleConnections() }
 
     /// Fresh TCP connections this client has opened (pooled reuse does not count).
-    public var openedConnectionCount: Int { connectionsOpened.load(ordering: .relaxed) }
+    package var openedConnectionCount: Int { connectionsOpened.load(ordering: .relaxed) }
 
-    public func closeIdleConnections() {
+    package func closeIdleConnections() {
         let all = pool.withLock { pool -> [Int32] in
             defer { pool.removeAll() }
             return pool.values.flatMap { $0 }
@@ -62,7 +62,7 @@ public final class HTTPClient: Sendable {
 
     // MARK: - Sending
 
-    public func send(_ request: ClientRequest) throws(HTTPClientError) -> ClientResponse {
+    package func send(_ request: ClientRequest) throws(HTTPClientError) -> ClientResponse {
         var current = request
         var redirects = 0
         while true {

@@ -1,4 +1,4 @@
-public enum HTTPClientError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum HTTPClientError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidURL(String)
     case hostNotFound(String)
     case connectionRefused(host: String, port: UInt16)
@@ -13,7 +13,7 @@ public enum HTTPClientError: Error, Sendable, Hashable, CustomStringConvertible 
     case tooManyRedirects(Int)
     case resourceExhausted(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidURL(let url):
             return "invalid URL '\(url)': expected http://host[:port]/path (http only; https is not supported)"

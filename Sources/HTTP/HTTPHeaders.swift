@@ -2,21 +2,21 @@
 ///
 /// Order and duplicates are preserved exactly as received (or added), so a request journal can show
 /// what a client really sent.
-public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
-    public var fields: [(name: String, value: String)]
+package struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
+    package var fields: [(name: String, value: String)]
 
-    public init() { fields = [] }
-    public init(_ fields: [(name: String, value: String)]) { self.fields = fields }
-    public init(dictionaryLiteral elements: (String, String)...) {
+    package init() { fields = [] }
+    package init(_ fields: [(name: String, value: String)]) { self.fields = fields }
+    package init(dictionaryLiteral elements: (String, String)...) {
         fields = elements.map { (name: $0.0, value: $0.1) }
     }
 
-    public var count: Int { fields.count }
-    public var isEmpty: Bool { fields.isEmpty }
+    package var count: Int { fields.count }
+    package var isEmpty: Bool { fields.isEmpty }
 
     /// The first value for `name` (case-insensitive), or nil. Setting replaces every field with
     /// that name by one at the first one's position (or appends); setting nil removes them all.
-    public subscript(name: String) -> String? {
+    package subscript(name: String) -> String? {
         get {
             for field in fields where asciiCaseInsensitiveEquals(field.name, name) { return field.value }
             return nil
@@ -27,21 +27,21 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
     }
 
     /// Every value for `name`, in order.
-    public func values(for name: String) -> [String] {
+    package func values(for name: String) -> [String] {
         fields.compactMap { asciiCaseInsensitiveEquals($0.name, name) ? $0.value : nil }
     }
 
-    public func contains(_ name: String) -> Bool {
+    package func contains(_ name: String) -> Bool {
         fields.contains { asciiCaseInsensitiveEquals($0.name, name) }
     }
 
     /// Appends a field without touching existing ones.
-    public mutating func add(_ name: String, _ value: String) {
+    package mutating func add(_ name: String, _ value: String) {
         fields.append((name: name, value: value))
     }
 
     /// Replaces every field named `name` with a single one at the first one's position, or appends.
-    public mutating func replace(_ name: String, with value: String) {
+    package mutating func replace(_ name: String, with value: String) {
         if let first = fields.firstIndex(where: { asciiCaseInsensitiveEquals($0.name, name) }) {
             fields[first] = (name: name, value: value)
             var index = fields.count - 1
@@ -55,15 +55,15 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
     }
 
     /// Same as `replace(_:with:)`.
-    public mutating func set(_ name: String, _ value: String) { replace(name, with: value) }
+    package mutating func set(_ name: String, _ value: String) { replace(name, with: value) }
 
-    public mutating func remove(_ name: String) {
+    package mutating func remove(_ name: String) {
         fields.removeAll { asciiCaseInsensitiveEquals($0.name, name) }
     }
 
     /// Comma-separated tokens across every field named `name`, trimmed and lowercased
     /// (for `Connection`, `Transfer-Encoding`, ...).
-    public func tokens(for name: String) -> [String] {
+    package func tokens(for name: String) -> [String] {
         var result: [String] = []
         for value in values(for: name) {
             for part in value.split(separator: ",") {
@@ -74,17 +74,17 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
         return result
     }
 
-    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
+    package func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
         fields.makeIterator()
     }
 
-    public static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {
+    package static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {
         guard lhs.fields.count == rhs.fields.count else { return false }
         for (a, b) in zip(lhs.fields, rhs.fields) where a.name != b.name || a.value != b.value { return false }
         return true
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(fields.count)
         for field in fields {
             hasher.combine(field.name)
@@ -94,7 +94,7 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
 }
 
 extension HTTPHeaders: CustomStringConvertible {
-    public var description: String { fields.map { "\($0.name): \($0.value)" }.joined(separator: "\n") }
+    package var description: String { fields.map { "\($0.name): \($0.value)" }.joined(separator: "\n") }
 }
 
 @inline(__always)

@@ -1,32 +1,32 @@
 import JSON
 
 /// HTTP/1.0 or HTTP/1.1 (the only versions the parser accepts).
-public enum HTTPVersion: Sendable, Hashable, CustomStringConvertible {
+package enum HTTPVersion: Sendable, Hashable, CustomStringConvertible {
     case http1_0
     case http1_1
 
-    public var description: String { self == .http1_0 ? "HTTP/1.0" : "HTTP/1.1" }
+    package var description: String { self == .http1_0 ? "HTTP/1.0" : "HTTP/1.1" }
 }
 
 /// A parsed request. A plain value: tests and the in-process runner build these directly.
-public struct HTTPRequest: Sendable, Hashable {
+package struct HTTPRequest: Sendable, Hashable {
     /// The method token exactly as sent (methods are case-sensitive: `get` is not `GET`).
-    public var method: String
+    package var method: String
     /// The raw request-target, e.g. `/users/a%20b?x=1`.
-    public var target: String
+    package var target: String
     /// The raw path (still percent-encoded), without the query.
-    public var path: String
+    package var path: String
     /// The decoded query parameters.
-    public var query: QueryParameters
-    public var version: HTTPVersion
-    public var headers: HTTPHeaders
-    public var body: [UInt8]
+    package var query: QueryParameters
+    package var version: HTTPVersion
+    package var headers: HTTPHeaders
+    package var body: [UInt8]
     /// Filled in by the router: `{name}` segments, percent-decoded.
-    public var pathParameters: PathParameters
+    package var pathParameters: PathParameters
     /// `ip:port` of the peer, when the request came over a socket.
-    public var remoteAddress: String?
+    package var remoteAddress: String?
 
-    public init(
+    package init(
         method: String = "GET",
         target: String = "/",
         version: HTTPVersion = .http1_1,
@@ -52,14 +52,14 @@ public struct HTTPRequest: Sendable, Hashable {
     }
 
     /// Convenience for tests: a JSON body with `Content-Type: application/json`.
-    public init(method: String, target: String, json: JSONValue, headers: HTTPHeaders = [:]) {
+    package init(method: String, target: String, json: JSONValue, headers: HTTPHeaders = [:]) {
         var headers = headers
         if !headers.contains("Content-Type") { headers.add("Content-Type", "application/json") }
         self.init(method: method, target: target, headers: headers, body: json.serialized())
     }
 
     /// Convenience for tests: a form body with `Content-Type: application/x-www-form-urlencoded`.
-    public init(method: String, target: String, form: [(name: String, value: String)], headers: HTTPHeaders = [:]) {
+    package init(method: String, target: String, form: [(name: String, value: String)], headers: HTTPHeaders = [:]) {
         var headers = headers
         if !headers.contains("Content-Type") {
             headers.add("Content-Type", "application/x-www-form-urlencoded")
@@ -68,20 +68,20 @@ public struct HTTPRequest: Sendable, Hashable {
     }
 
     /// Parses the body as JSON (whatever the Content-Type says).
-    public func json() throws(JSONError) -> JSONValue {
+    package func json() throws(JSONError) -> JSONValue {
         try JSONValue.parse(body)
     }
 
     /// Parses the body as `application/x-www-form-urlencoded`.
-    public func form() -> QueryParameters {
+    package func form() -> QueryParameters {
         QueryParameters(parsing: body[...])
     }
 
     /// The body as UTF-8 text (invalid bytes become U+FFFD).
-    public var bodyText: String { String(decoding: body, as: UTF8.self) }
+    package var bodyText: String { String(decoding: body, as: UTF8.self) }
 
     /// The token from `Authorization: Bearer <token>` (scheme case-insensitive), or nil.
-    public var bearerToken: String? {
+    package var bearerToken: String? {
         guard let value = headers["Authorization"] else { return nil }
         let trimmed = value.trimmingASCIIWhitespace()
         guard trimmed.utf8.count > 7 else { return nil }
@@ -92,14 +92,14 @@ public struct HTTPRequest: Sendable, Hashable {
     }
 
     /// The media type of Content-Type, lowercased, without parameters (`application/json`).
-    public var contentType: String? {
+    package var contentType: String? {
         guard let value = headers["Content-Type"] else { return nil }
         let media = value.split(separator: ";", maxSplits: 1).first.map { $0.trimmingASCIIWhitespace() } ?? ""
         return media.lowercased()
     }
 
     /// Whether the connection may stay open after this request, per version and `Connection`.
-    public var keepAlive: Bool {
+    package var keepAlive: Bool {
         let tokens = headers.tokens(for: "Connection")
         switch version {
         case .http1_1: return !tokens.contains("close")
@@ -107,13 +107,13 @@ public struct HTTPRequest: Sendable, Hashable {
         }
     }
 
-    public static func == (lhs: HTTPRequest, rhs: HTTPRequest) -> Bool {
+    package static func == (lhs: HTTPRequest, rhs: HTTPRequest) -> Bool {
         lhs.method == rhs.method && lhs.target == rhs.target && lhs.version == rhs.version
             && lhs.headers == rhs.headers && lhs.body == rhs.body && lhs.pathParameters == rhs.pathParameters
             && lhs.remoteAddress == rhs.remoteAddress
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(method)
         hasher.combine(target)
         hasher.combine(body)

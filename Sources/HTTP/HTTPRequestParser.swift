@@ -1,22 +1,22 @@
 /// Named limits shared by the server's request parser and the client's response parser.
-public struct HTTPLimits: Sendable, Hashable {
+package struct HTTPLimits: Sendable, Hashable {
     /// Request line (or status line) plus all header lines, including CRLFs. Past it: 431.
-    public var maxHeadSize: Int = 16 * 1024
+    package var maxHeadSize: Int = 16 * 1024
     /// Header fields per message. Past it: 431.
-    public var maxHeaderCount: Int = 100
+    package var maxHeaderCount: Int = 100
     /// Decoded body bytes (Content-Length or the sum of chunks). Past it: 413.
-    public var maxBodySize: Int = 1 << 20
+    package var maxBodySize: Int = 1 << 20
     /// Method token length. Past it: 400 (nobody's real method is 33 bytes long).
-    public var maxMethodLength: Int = 32
+    package var maxMethodLength: Int = 32
     /// Request-target length. Past it: 414.
-    public var maxTargetLength: Int = 8 * 1024
+    package var maxTargetLength: Int = 8 * 1024
     /// A chunk-size line (with extensions), and each trailer line.
-    public var maxChunkLineLength: Int = 1024
+    package var maxChunkLineLength: Int = 1024
     /// Accept `Transfer-Encoding: chunked` request bodies (always within `maxBodySize`).
     /// When false, a chunked request gets 411 Length Required.
-    public var allowChunkedRequests: Bool = true
+    package var allowChunkedRequests: Bool = true
 
-    public init() {}
+    package init() {}
 }
 
 // MARK: - Byte classes
@@ -63,8 +63,8 @@ private let tcharTable: [Bool] = {
 ///   Transfer-Encoding in an HTTP/1.0 request is 400.
 /// - Content-Length: digits only; repeated fields (or a list) must agree, else 400; larger than
 ///   `maxBodySize` is 413 (decided from the header, before any body byte is read).
-public struct HTTPRequestParser: Sendable {
-    public enum Result: Sendable, Equatable {
+package struct HTTPRequestParser: Sendable {
+    package enum Result: Sendable, Equatable {
         case needMore
         case request(HTTPRequest)
         case error(status: Int, reason: String)
@@ -77,7 +77,7 @@ public struct HTTPRequestParser: Sendable {
         case failed(status: Int, reason: String)
     }
 
-    public let limits: HTTPLimits
+    package let limits: HTTPLimits
     private var buffer: [UInt8] = []
     /// Start of the unconsumed bytes (the current message).
     private var position = 0
@@ -89,19 +89,19 @@ public struct HTTPRequestParser: Sendable {
     private var state: State = .head
     private var continuePending = false
 
-    public init(limits: HTTPLimits = HTTPLimits()) {
+    package init(limits: HTTPLimits = HTTPLimits()) {
         self.limits = limits
         buffer.reserveCapacity(4096)
     }
 
     /// True when no byte of a next request has arrived (between requests).
-    public var isIdle: Bool {
+    package var isIdle: Bool {
         if case .head = state { return position == buffer.count }
         return false
     }
 
     /// True once the head of the current request is complete and its body is being read.
-    public var isReadingBody: Bool {
+    package var isReadingBody: Bool {
         switch state {
         case .body, .chunked: return true
         default: return false
@@ -110,17 +110,17 @@ public struct HTTPRequestParser: Sendable {
 
     /// True (once) when the request being read asked for `Expect: 100-continue` and its body has
     /// not fully arrived: the server should send `100 Continue`.
-    public mutating func takeContinueRequest() -> Bool {
+    package mutating func takeContinueRequest() -> Bool {
         defer { continuePending = false }
         return continuePending
     }
 
-    public mutating func feed(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func feed(_ bytes: UnsafeRawBufferPointer) {
         compactIfBetweenRequests()
         buffer.append(contentsOf: bytes)
     }
 
-    public mutating func feed(_ bytes: some Collection<UInt8>) {
+    package mutating func feed(_ bytes: some Collection<UInt8>) {
         compactIfBetweenRequests()
         buffer.append(contentsOf: bytes)
     }
@@ -138,7 +138,7 @@ public struct HTTPRequestParser: Sendable {
     }
 
     /// Parses the next complete request from the buffered bytes.
-    public mutating func next() -> Result {
+    package mutating func next() -> Result {
         switch state {
         case .failed(let status, let reason):
             return .error(status: status, reason: reason)

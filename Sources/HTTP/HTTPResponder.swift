@@ -1,21 +1,21 @@
 /// Anything that turns a request into a response. Handlers run on the connection's own thread
 /// and may block (sleep, call another server).
-public protocol HTTPResponder: Sendable {
+package protocol HTTPResponder: Sendable {
     func respond(to request: HTTPRequest) -> HTTPResponse
 }
 
 /// A route handler. It throws instead of building its error answers: a thrown
 /// `HTTPResponseError` renders itself (`HTTPResponse(rendering:)`), anything else is a 500.
-public typealias HTTPHandler = @Sendable (HTTPRequest) throws -> HTTPResponse
+package typealias HTTPHandler = @Sendable (HTTPRequest) throws -> HTTPResponse
 
 /// An error that knows the answer it stands for (Hummingbird's `HTTPResponseError`).
-public protocol HTTPResponseError: Error {
+package protocol HTTPResponseError: Error {
     var response: HTTPResponse { get }
 }
 
 extension HTTPResponse {
     /// The one place a thrown error becomes an answer.
-    public init(rendering error: any Error) {
+    package init(rendering error: any Error) {
         if let error = error as? any HTTPResponseError {
             self = error.response
         } else {
@@ -25,7 +25,7 @@ extension HTTPResponse {
     }
 
     /// Runs `handler`, rendering what it throws.
-    public static func answering(_ request: HTTPRequest, with handler: HTTPHandler) -> HTTPResponse {
+    package static func answering(_ request: HTTPRequest, with handler: HTTPHandler) -> HTTPResponse {
         do {
             return try handler(request)
         } catch {
@@ -35,38 +35,38 @@ extension HTTPResponse {
 }
 
 /// A plain error answer: status, a code and a message, in the router's JSON error shape.
-public struct HTTPError: HTTPResponseError, Sendable, Equatable, CustomStringConvertible {
-    public let status: Int
-    public let code: String
-    public let message: String
+package struct HTTPError: HTTPResponseError, Sendable, Equatable, CustomStringConvertible {
+    package let status: Int
+    package let code: String
+    package let message: String
 
-    public init(status: Int, code: String, message: String) {
+    package init(status: Int, code: String, message: String) {
         self.status = status
         self.code = code
         self.message = message
     }
 
-    public var response: HTTPResponse { .error(status: status, code: code, message: message) }
-    public var description: String { "\(status) \(code): \(message)" }
+    package var response: HTTPResponse { .error(status: status, code: code, message: message) }
+    package var description: String { "\(status) \(code): \(message)" }
 }
 
 /// Wraps a closure as a responder.
-public struct ClosureResponder: HTTPResponder {
-    public let handler: HTTPHandler
-    public init(_ handler: @escaping HTTPHandler) { self.handler = handler }
-    public func respond(to request: HTTPRequest) -> HTTPResponse { .answering(request, with: handler) }
+package struct ClosureResponder: HTTPResponder {
+    package let handler: HTTPHandler
+    package init(_ handler: @escaping HTTPHandler) { self.handler = handler }
+    package func respond(to request: HTTPRequest) -> HTTPResponse { .answering(request, with: handler) }
 }
 
 /// Responder composition: runs `transform` around another responder (logging, fault injection,
 /// journaling). `transform` gets the request and a `next` to call (or not).
-public struct MiddlewareResponder<Next: HTTPResponder>: HTTPResponder {
-    public let next: Next
-    public let transform: @Sendable (HTTPRequest, Next) -> HTTPResponse
+package struct MiddlewareResponder<Next: HTTPResponder>: HTTPResponder {
+    package let next: Next
+    package let transform: @Sendable (HTTPRequest, Next) -> HTTPResponse
 
-    public init(wrapping next: Next, _ transform: @escaping @Sendable (HTTPRequest, Next) -> HTTPResponse) {
+    package init(wrapping next: Next, _ transform: @escaping @Sendable (HTTPRequest, Next) -> HTTPResponse) {
         self.next = next
         self.transform = transform
     }
 
-    public func respond(to request: HTTPRequest) -> HTTPResponse { transform(request, next) }
+    package func respond(to request: HTTPRequest) -> HTTPResponse { transform(request, next) }
 }

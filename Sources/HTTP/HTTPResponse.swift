@@ -1,19 +1,19 @@
 import JSON
 
 /// A response value. The server adds `Date`, `Content-Length` and `Connection`.
-public struct HTTPResponse: Sendable, Hashable {
-    public var status: Int
-    public var headers: HTTPHeaders
-    public var body: [UInt8]
+package struct HTTPResponse: Sendable, Hashable {
+    package var status: Int
+    package var headers: HTTPHeaders
+    package var body: [UInt8]
     /// Close the connection after sending this response.
-    public var closeConnection: Bool
+    package var closeConnection: Bool
     /// Close the socket without sending anything (fault injection). See `dropConnection`.
-    public var dropsConnection: Bool
+    package var dropsConnection: Bool
     /// What inner middleware tells outer middleware about this answer (the IdP's journal learns
     /// which fault fired). Never sent.
-    public var annotations: [String: String] = [:]
+    package var annotations: [String: String] = [:]
 
-    public init(status: Int = 200, headers: HTTPHeaders = [:], body: [UInt8] = [], closeConnection: Bool = false) {
+    package init(status: Int = 200, headers: HTTPHeaders = [:], body: [UInt8] = [], closeConnection: Bool = false) {
         self.status = status
         self.headers = headers
         self.body = body
@@ -22,50 +22,50 @@ public struct HTTPResponse: Sendable, Hashable {
     }
 
     /// Closes the socket without answering anything.
-    public static let dropConnection: HTTPResponse = {
+    package static let dropConnection: HTTPResponse = {
         var response = HTTPResponse(status: 0, closeConnection: true)
         response.dropsConnection = true
         return response
     }()
 
-    public static func json(_ value: JSONValue, status: Int = 200, headers: HTTPHeaders = [:]) -> HTTPResponse {
+    package static func json(_ value: JSONValue, status: Int = 200, headers: HTTPHeaders = [:]) -> HTTPResponse {
         var headers = headers
         if !headers.contains("Content-Type") { headers.add("Content-Type", "application/json") }
         return HTTPResponse(status: status, headers: headers, body: value.serialized())
     }
 
-    public static func text(_ text: String, status: Int = 200, headers: HTTPHeaders = [:]) -> HTTPResponse {
+    package static func text(_ text: String, status: Int = 200, headers: HTTPHeaders = [:]) -> HTTPResponse {
         var headers = headers
         if !headers.contains("Content-Type") { headers.add("Content-Type", "text/plain; charset=utf-8") }
         return HTTPResponse(status: status, headers: headers, body: Array(text.utf8))
     }
 
-    public static func html(_ html: String, status: Int = 200, headers: HTTPHeaders = [:]) -> HTTPResponse {
+    package static func html(_ html: String, status: Int = 200, headers: HTTPHeaders = [:]) -> HTTPResponse {
         var headers = headers
         if !headers.contains("Content-Type") { headers.add("Content-Type", "text/html; charset=utf-8") }
         return HTTPResponse(status: status, headers: headers, body: Array(html.utf8))
     }
 
-    public static func empty(status: Int = 204, headers: HTTPHeaders = [:]) -> HTTPResponse {
+    package static func empty(status: Int = 204, headers: HTTPHeaders = [:]) -> HTTPResponse {
         HTTPResponse(status: status, headers: headers)
     }
 
-    public static func redirect(to location: String, status: Int = 302, headers: HTTPHeaders = [:]) -> HTTPResponse {
+    package static func redirect(to location: String, status: Int = 302, headers: HTTPHeaders = [:]) -> HTTPResponse {
         var headers = headers
         headers.replace("Location", with: location)
         return HTTPResponse(status: status, headers: headers)
     }
 
     /// A JSON error body shaped like WorkOS errors: `{"code": ..., "message": ...}`.
-    public static func error(status: Int, code: String, message: String) -> HTTPResponse {
+    package static func error(status: Int, code: String, message: String) -> HTTPResponse {
         .json(["code": .string(code), "message": .string(message)], status: status)
     }
 
-    public func json() throws(JSONError) -> JSONValue { try JSONValue.parse(body) }
-    public var bodyText: String { String(decoding: body, as: UTF8.self) }
+    package func json() throws(JSONError) -> JSONValue { try JSONValue.parse(body) }
+    package var bodyText: String { String(decoding: body, as: UTF8.self) }
 
     /// The reason phrase for `status` ("Not Found"), or "Unknown".
-    public static func reasonPhrase(_ status: Int) -> String {
+    package static func reasonPhrase(_ status: Int) -> String {
         switch status {
         case 100: return "Continue"
         case 101: return "Switching Protocols"

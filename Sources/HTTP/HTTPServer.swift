@@ -7,10 +7,10 @@ import Dispatch
 import Synchronization
 import JSON
 
-public struct HTTPServerError: Error, Sendable, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct HTTPServerError: Error, Sendable, CustomStringConvertible {
+    package let message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }
 
 /// A blocking, thread-per-connection HTTP/1.1 server on POSIX sockets.
@@ -18,34 +18,34 @@ public struct HTTPServerError: Error, Sendable, CustomStringConvertible {
 /// One acceptor thread; each connection gets a dedicated POSIX thread (never a Swift concurrency
 /// task) that reads, parses, calls the synchronous responder, and writes each response with one
 /// `send`. Handlers may block.
-public final class HTTPServer: Sendable {
-    public typealias Limits = HTTPLimits
+package final class HTTPServer: Sendable {
+    package typealias Limits = HTTPLimits
 
-    public struct Configuration: Sendable {
-        public var limits: HTTPLimits = HTTPLimits()
+    package struct Configuration: Sendable {
+        package var limits: HTTPLimits = HTTPLimits()
         /// Connections served at once; past it, a new connection gets 503 + close.
-        public var maxConnections: Int = 4096
+        package var maxConnections: Int = 4096
         /// From a connection's accept (or a request's first byte) until its head is complete.
         /// Past it: 408 and close (or a silent close if nothing arrived).
-        public var headerReadTimeout: Duration = .seconds(10)
+        package var headerReadTimeout: Duration = .seconds(10)
         /// From the end of the head until the whole body arrived. Past it: 408 and close.
-        public var bodyReadTimeout: Duration = .seconds(30)
+        package var bodyReadTimeout: Duration = .seconds(30)
         /// How long an idle keep-alive connection is kept between requests.
-        public var idleTimeout: Duration = .seconds(30)
+        package var idleTimeout: Duration = .seconds(30)
         /// A blocked `send` (client not reading) gives up after this.
-        public var writeTimeout: Duration = .seconds(10)
+        package var writeTimeout: Duration = .seconds(10)
         /// `stop()` waits at most this long for in-flight requests.
-        public var shutdownTimeout: Duration = .seconds(5)
+        package var shutdownTimeout: Duration = .seconds(5)
         /// Stack size of each connection thread.
-        public var threadStackSize: Int = 512 * 1024
-        public var listenBacklog: Int32 = 4096
+        package var threadStackSize: Int = 512 * 1024
+        package var listenBacklog: Int32 = 4096
         /// Value of the `Server` header; nil sends none.
-        public var serverName: String? = nil
+        package var serverName: String? = nil
 
-        public init() {}
+        package init() {}
     }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     private let responder: any HTTPResponder
     private let onRequestCompleted: (@Sendable (HTTPRequest, HTTPResponse) -> Void)?
 
@@ -71,7 +71,7 @@ public final class HTTPServer: Sendable {
     private let acceptorRunning = Atomic<Bool>(false)
     private let requestsServed = Atomic<Int>(0)
 
-    public init(
+    package init(
         configuration: Configuration = Configuration(),
         responder: some HTTPResponder,
         onRequestCompleted: (@Sendable (HTTPRequest, HTTPResponse) -> Void)? = nil
@@ -81,7 +81,7 @@ public final class HTTPServer: Sendable {
         self.onRequestCompleted = onRequestCompleted
     }
 
-    public convenience init(
+    package convenience init(
         configuration: Configuration = Configuration(),
         onRequestCompleted: (@Sendable (HTTPRequest, HTTPResponse) -> Void)? = nil,
         handler: @escaping HTTPHandler
@@ -90,18 +90,18 @@ public final class HTTPServer: Sendable {
     }
 
     /// Connections currently open (served or waiting).
-    public var activeConnectionCount: Int { activeConnections.load(ordering: .relaxed) }
+    package var activeConnectionCount: Int { activeConnections.load(ordering: .relaxed) }
     /// Connections accepted and served since start (refused ones are not counted).
-    public var totalConnectionCount: Int { acceptedConnections.load(ordering: .relaxed) }
+    package var totalConnectionCount: Int { acceptedConnections.load(ordering: .relaxed) }
     /// Responses written (or dropped on purpose) since start.
-    public var totalRequestCount: Int { requestsServed.load(ordering: .relaxed) }
+    package var totalRequestCount: Int { requestsServed.load(ordering: .relaxed) }
     /// The bound port once started, else 0.
-    public var port: UInt16 { state.withLock { $0.port } }
+    package var port: UInt16 { state.withLock { $0.port } }
 
     /// Binds, listens, and starts the acceptor. Returns the bound port (port 0 picks a free one).
     /// When this returns, connections are accepted.
     @discardableResult
-    public func start(host: String = "127.0.0.1", port: UInt16 = 0) throws(HTTPServerError) -> UInt16 {
+    package func start(host: String = "127.0.0.1", port: UInt16 = 0) throws(HTTPServerError) -> UInt16 {
         signal(SIGPIPE, SIG_IGN)
         guard let address = Posix.resolveIPv4(host) else {
             throw HTTPServerError("cannot resolve '\(host)' to an IPv4 address")
@@ -155,7 +155,7 @@ public final class HTTPServer: Sendable {
     /// Graceful stop: stops accepting, closes idle connections, lets in-flight requests finish
     /// (their responses carry `Connection: close`), waits at most `shutdownTimeout`, then forces
     /// the remaining sockets shut. Idempotent.
-    public func stop() {
+    package func stop() {
         let wasRunning = state.withLock { state -> Bool in
             guard state.started, !state.stopping else { return false }
             state.stopping = true
@@ -183,12 +183,12 @@ public final class HTTPServer: Sendable {
 
     /// Blocks the calling thread until SIGINT, SIGTERM or SIGHUP arrives (see
     /// `TerminationSignals`), then returns the signal number.
-    public static func waitForTerminationSignal() -> Int32 {
+    package static func waitForTerminationSignal() -> Int32 {
         TerminationSignals.wait()
     }
 
     /// `waitForTerminationSignal()` then `stop()`.
-    public func runUntilTerminated() {
+    package func runUntilTerminated() {
         _ = Self.waitForTerminationSignal()
         stop()
     }

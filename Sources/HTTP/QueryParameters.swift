@@ -2,21 +2,21 @@
 ///
 /// Decoding is lenient about malformed escapes (a `%` not followed by two hex digits is kept
 /// literally), decodes `+` as a space, and keeps repeated names in order.
-public struct QueryParameters: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
-    public var pairs: [(name: String, value: String)]
+package struct QueryParameters: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
+    package var pairs: [(name: String, value: String)]
 
-    public init() { pairs = [] }
-    public init(_ pairs: [(name: String, value: String)]) { self.pairs = pairs }
-    public init(dictionaryLiteral elements: (String, String)...) {
+    package init() { pairs = [] }
+    package init(_ pairs: [(name: String, value: String)]) { self.pairs = pairs }
+    package init(dictionaryLiteral elements: (String, String)...) {
         pairs = elements.map { (name: $0.0, value: $0.1) }
     }
 
     /// Parses `a=1&b=2&b=3` (no leading `?`). Empty segments are skipped; `a` alone means `a=""`.
-    public init(parsing query: some StringProtocol) {
+    package init(parsing query: some StringProtocol) {
         self.init(parsing: Array(query.utf8)[...])
     }
 
-    public init(parsing bytes: ArraySlice<UInt8>) {
+    package init(parsing bytes: ArraySlice<UInt8>) {
         pairs = []
         var start = bytes.startIndex
         while start <= bytes.endIndex {
@@ -36,23 +36,23 @@ public struct QueryParameters: Sendable, Hashable, Sequence, ExpressibleByDictio
         }
     }
 
-    public var isEmpty: Bool { pairs.isEmpty }
-    public var count: Int { pairs.count }
+    package var isEmpty: Bool { pairs.isEmpty }
+    package var count: Int { pairs.count }
 
     /// The first value for `name` (case-sensitive, as query names are).
-    public subscript(name: String) -> String? {
+    package subscript(name: String) -> String? {
         for pair in pairs where pair.name == name { return pair.value }
         return nil
     }
 
     /// Every value for `name`, in order (`a=1&a=2` gives `["1", "2"]`).
-    public func values(_ name: String) -> [String] {
+    package func values(_ name: String) -> [String] {
         pairs.compactMap { $0.name == name ? $0.value : nil }
     }
 
     /// Every value for `name`, also split on commas, dropping empty items: both `statuses=a,b` and
     /// `statuses=a&statuses=b` give `["a", "b"]`. Also accepts the `name[]` spelling.
-    public func list(_ name: String) -> [String] {
+    package func list(_ name: String) -> [String] {
         let bracketed = name + "[]"
         var result: [String] = []
         for pair in pairs where pair.name == name || pair.name == bracketed {
@@ -61,16 +61,16 @@ public struct QueryParameters: Sendable, Hashable, Sequence, ExpressibleByDictio
         return result
     }
 
-    public func contains(_ name: String) -> Bool { pairs.contains { $0.name == name } }
+    package func contains(_ name: String) -> Bool { pairs.contains { $0.name == name } }
 
-    public mutating func add(_ name: String, _ value: String) { pairs.append((name: name, value: value)) }
+    package mutating func add(_ name: String, _ value: String) { pairs.append((name: name, value: value)) }
 
     /// `a=1&b=x%20y`, without a leading `?`.
-    public var encoded: String { Self.encode(pairs) }
+    package var encoded: String { Self.encode(pairs) }
 
     /// Encodes pairs as a query string (no leading `?`): unreserved bytes are kept, everything else
     /// is percent-encoded (spaces as `%20`, which every decoder accepts).
-    public static func encode(_ pairs: [(name: String, value: String)]) -> String {
+    package static func encode(_ pairs: [(name: String, value: String)]) -> String {
         var out: [UInt8] = []
         for (index, pair) in pairs.enumerated() {
             if index > 0 { out.append(UInt8(ascii: "&")) }
@@ -81,19 +81,19 @@ public struct QueryParameters: Sendable, Hashable, Sequence, ExpressibleByDictio
         return String(decoding: out, as: UTF8.self)
     }
 
-    public static func encode(_ pairs: KeyValuePairs<String, String>) -> String {
+    package static func encode(_ pairs: KeyValuePairs<String, String>) -> String {
         encode(pairs.map { (name: $0.key, value: $0.value) })
     }
 
-    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { pairs.makeIterator() }
+    package func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { pairs.makeIterator() }
 
-    public static func == (lhs: QueryParameters, rhs: QueryParameters) -> Bool {
+    package static func == (lhs: QueryParameters, rhs: QueryParameters) -> Bool {
         guard lhs.pairs.count == rhs.pairs.count else { return false }
         for (a, b) in zip(lhs.pairs, rhs.pairs) where a.name != b.name || a.value != b.value { return false }
         return true
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         for pair in pairs {
             hasher.combine(pair.name)
             hasher.combine(pair.value)
@@ -112,7 +112,7 @@ func hexValue(_ byte: UInt8) -> UInt8? {
 }
 
 /// Percent-decodes bytes into a String (invalid UTF-8 becomes U+FFFD). Malformed escapes are kept.
-public func percentDecode(_ bytes: some Collection<UInt8>, plusAsSpace: Bool) -> String {
+package func percentDecode(_ bytes: some Collection<UInt8>, plusAsSpace: Bool) -> String {
     var needsWork = false
     for byte in bytes where byte == UInt8(ascii: "%") || (plusAsSpace && byte == UInt8(ascii: "+")) {
         needsWork = true
@@ -145,7 +145,7 @@ public func percentDecode(_ bytes: some Collection<UInt8>, plusAsSpace: Bool) ->
     return String(decoding: out, as: UTF8.self)
 }
 
-public func percentDecode(_ string: some StringProtocol, plusAsSpace: Bool = false) -> String {
+package func percentDecode(_ string: some StringProtocol, plusAsSpace: Bool = false) -> String {
     percentDecode(Array(string.utf8), plusAsSpace: plusAsSpace)
 }
 
@@ -175,7 +175,7 @@ func percentEncode(_ string: String, into out: inout [UInt8]) {
 }
 
 /// Percent-encodes everything but unreserved characters (RFC 3986), e.g. for a path segment.
-public func percentEncode(_ string: String) -> String {
+package func percentEncode(_ string: String) -> String {
     var out: [UInt8] = []
     percentEncode(string, into: &out)
     return String(decoding: out, as: UTF8.self)

@@ -11,7 +11,7 @@ extension HTTPClient {
     /// and each thread writes its whole request with a single `send`. Results come back in order.
     /// Connections are closed afterwards. `beforeRelease` runs once every thread is parked, just
     /// before the gate opens (tests use it to check that nothing was sent early).
-    public func sendConcurrently(_ requests: [ClientRequest], beforeRelease: () -> Void = {}) -> [Result<ClientResponse, HTTPClientError>] {
+    package func sendConcurrently(_ requests: [ClientRequest], beforeRelease: () -> Void = {}) -> [Result<ClientResponse, HTTPClientError>] {
         var results = [Result<ClientResponse, HTTPClientError>?](repeating: nil, count: requests.count)
         var prepared: [(index: Int, fd: Int32, bytes: [UInt8], isHead: Bool)] = []
         for (index, request) in requests.enumerated() {

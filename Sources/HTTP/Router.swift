@@ -1,13 +1,13 @@
 /// Runs around a handler (Hummingbird's `RouterMiddleware`): checks a credential, adds a
 /// header, or answers by itself without calling `next`. A route group applies it to each of its
 /// routes (`Router.group`); `HTTPResponder.wrapped(in:)` applies it to a whole responder.
-public protocol HTTPMiddleware: Sendable {
+package protocol HTTPMiddleware: Sendable {
     func handle(_ request: HTTPRequest, next: HTTPHandler) throws -> HTTPResponse
 }
 
 extension HTTPResponder {
     /// This responder with `middleware` around it; what it throws is rendered.
-    public func wrapped(in middleware: some HTTPMiddleware) -> MiddlewareResponder<Self> {
+    package func wrapped(in middleware: some HTTPMiddleware) -> MiddlewareResponder<Self> {
         MiddlewareResponder(wrapping: self) { request, next in
             HTTPResponse.answering(request) { request in try middleware.handle(request, next: next.respond) }
         }
@@ -19,7 +19,7 @@ extension HTTPResponder {
 /// Paths are literal segments and `{name}` parameters: `/organizations/{id}/domains`. Parameter
 /// values are percent-decoded into `HTTPRequest.pathParameters`. Literal routes win over
 /// parameterized ones; among parameterized routes, the one whose first literal comes earliest wins.
-public struct Router: Sendable {
+package struct Router: Sendable {
     fileprivate struct Route: Sendable {
         var method: String
         var path: String
@@ -32,15 +32,15 @@ public struct Router: Sendable {
     /// Wraps the handlers added from here on, outermost first (see `group`).
     private var middleware: [any HTTPMiddleware] = []
     /// When true, `/users/` matches `/users` (and the reverse).
-    public var ignoresTrailingSlash: Bool
+    package var ignoresTrailingSlash: Bool
 
-    public init(ignoresTrailingSlash: Bool = true) {
+    package init(ignoresTrailingSlash: Bool = true) {
         self.ignoresTrailingSlash = ignoresTrailingSlash
     }
 
     /// Registers a handler. The same method and path twice is a programming error and stops the
     /// program here, instead of one registration silently replacing the other.
-    public mutating func add(method: String, path: String, handler: @escaping HTTPHandler) {
+    package mutating func add(method: String, path: String, handler: @escaping HTTPHandler) {
         precondition(path.hasPrefix("/"), "route paths start with '/': \(path)")
         let key = method + " " + RoutePath.shape(RoutePath.normalize(path, ignoresTrailingSlash))
         precondition(registered.insert(key).inserted, "\(method) \(path) already has a handler")
@@ -53,28 +53,28 @@ public struct Router: Sendable {
     }
 
     /// Registers the routes `build` adds behind `middleware` (after any the enclosing group has).
-    public mutating func group(_ middleware: some HTTPMiddleware, _ build: (inout Router) -> Void) {
+    package mutating func group(_ middleware: some HTTPMiddleware, _ build: (inout Router) -> Void) {
         let outer = self.middleware
         self.middleware.append(middleware)
         build(&self)
         self.middleware = outer
     }
 
-    public mutating func get(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "GET", path: path, handler: handler) }
-    public mutating func post(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "POST", path: path, handler: handler) }
-    public mutating func put(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "PUT", path: path, handler: handler) }
-    public mutating func delete(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "DELETE", path: path, handler: handler) }
-    public mutating func patch(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "PATCH", path: path, handler: handler) }
-    public mutating func head(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "HEAD", path: path, handler: handler) }
-    public mutating func options(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "OPTIONS", path: path, handler: handler) }
+    package mutating func get(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "GET", path: path, handler: handler) }
+    package mutating func post(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "POST", path: path, handler: handler) }
+    package mutating func put(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "PUT", path: path, handler: handler) }
+    package mutating func delete(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "DELETE", path: path, handler: handler) }
+    package mutating func patch(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "PATCH", path: path, handler: handler) }
+    package mutating func head(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "HEAD", path: path, handler: handler) }
+    package mutating func options(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "OPTIONS", path: path, handler: handler) }
 
     /// Whether a route for this method and path (or one of the same shape) is registered.
-    public func contains(method: String, path: String) -> Bool {
+    package func contains(method: String, path: String) -> Bool {
         registered.contains(method + " " + RoutePath.shape(RoutePath.normalize(path, ignoresTrailingSlash)))
     }
 
     /// The immutable responder serving these routes.
-    public func freeze() -> RouterResponder {
+    package func freeze() -> RouterResponder {
         RouterResponder(routes: routes, ignoresTrailingSlash: ignoresTrailingSlash)
     }
 }
@@ -105,7 +105,7 @@ private enum RoutePath {
 
 /// An immutable route table. 404 and 405 answers are WorkOS-style JSON errors; 405 carries `Allow`.
 /// `HEAD` falls back to the `GET` handler and drops the body (keeping its `Content-Length`).
-public struct RouterResponder: HTTPResponder {
+package struct RouterResponder: HTTPResponder {
     fileprivate enum Segment: Sendable {
         case literal(String)
         case parameter(String)
@@ -124,7 +124,7 @@ public struct RouterResponder: HTTPResponder {
     private let staticRoutes: [String: Entry]
     /// Parameterized routes bucketed by segment count, most specific first.
     private let patterns: [Int: [Pattern]]
-    public let ignoresTrailingSlash: Bool
+    package let ignoresTrailingSlash: Bool
 
     fileprivate init(routes: [Router.Route], ignoresTrailingSlash: Bool) {
         self.ignoresTrailingSlash = ignoresTrailingSlash
@@ -205,7 +205,7 @@ public struct RouterResponder: HTTPResponder {
         return nil
     }
 
-    public func respond(to request: HTTPRequest) -> HTTPResponse {
+    package func respond(to request: HTTPRequest) -> HTTPResponse {
         guard let (entry, parameters) = lookup(request.path) else {
             return .error(status: 404, code: "not_found", message: "No route for \(request.method) \(request.path)")
         }

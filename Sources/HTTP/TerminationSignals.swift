@@ -10,17 +10,17 @@ import Glibc
 /// sends SIGTERM right after reading "listening on" to hang. Blocked in every thread from the
 /// first line of `main`, a signal simply stays pending until `wait()` takes it, however early it
 /// came. Children started through CSpawn get an empty mask and default actions back.
-public enum TerminationSignals {
-    public static let all: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+package enum TerminationSignals {
+    package static let all: [Int32] = [SIGINT, SIGTERM, SIGHUP]
 
     /// Call before any thread exists (threads inherit the mask): the first line of `main`.
-    public static func blockInEveryThread() {
+    package static func blockInEveryThread() {
         var set = signalSet()
         pthread_sigmask(SIG_BLOCK, &set, nil)
     }
 
     /// Blocks the calling thread until a termination signal arrives; returns its number.
-    public static func wait() -> Int32 {
+    package static func wait() -> Int32 {
         var set = signalSet()
         // Harmless when `main` already did it; without it sigwait's result would be unspecified.
         pthread_sigmask(SIG_BLOCK, &set, nil)
@@ -30,7 +30,7 @@ public enum TerminationSignals {
     }
 
     /// Calls `handler` on a thread of its own for every termination signal from now on.
-    public static func observe(_ handler: @escaping @Sendable (Int32) -> Void) {
+    package static func observe(_ handler: @escaping @Sendable (Int32) -> Void) {
         _ = POSIXThread.spawn(stackSize: 64 * 1024, detached: true) {
             while true { handler(wait()) }
         }

@@ -59,11 +59,11 @@ struct AuthFlowState: Sendable {
 }
 
 /// Who is acting as the user in an impersonated session.
-public struct Impersonator: Sendable, Equatable {
-    public var email: String
-    public var reason: String?
+package struct Impersonator: Sendable, Equatable {
+    package var email: String
+    package var reason: String?
 
-    public init(email: String, reason: String? = nil) {
+    package init(email: String, reason: String? = nil) {
         self.email = email
         self.reason = reason
     }

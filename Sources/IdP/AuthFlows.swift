@@ -7,12 +7,12 @@ import JSON
 /// both call these, so each rule is written once.
 extension MockIdP {
     /// `authentication_method` values the strictest SDK (Python 5.x, a pydantic Literal) accepts.
-    public static let authenticationMethods: Set<String> = [
+    package static let authenticationMethods: Set<String> = [
         "SSO", "Password", "Passkey", "AppleOAuth", "GitHubOAuth", "GoogleOAuth", "MicrosoftOAuth", "SalesforceOAuth", "MagicAuth", "Impersonation",
     ]
 
     /// The `provider` values `/user_management/authorize` accepts (SPEC UserlandSsoController_authorize).
-    public static let authorizeProviders: [String] = [
+    package static let authorizeProviders: [String] = [
         "authkit", "AppleOAuth", "BitbucketOAuth", "GitHubOAuth", "GitLabOAuth", "GoogleOAuth", "IntuitOAuth", "LinkedInOAuth",
         "MicrosoftOAuth", "SalesforceOAuth", "SlackOAuth", "VercelMarketplaceOAuth", "VercelOAuth", "XeroOAuth",
     ]
@@ -43,7 +43,7 @@ extension MockIdP {
     /// Any `http` or `https` URL on a loopback host (`localhost`, `127.0.0.1`, `[::1]`, any port) — a local
     /// dev tool's callbacks — plus exact matches of `configuration.redirectURIs`. User info
     /// (`http://localhost@evil.test`), fragments and control characters are refused.
-    public func isAllowedRedirect(_ uri: String) -> Bool {
+    package func isAllowedRedirect(_ uri: String) -> Bool {
         if configuration.redirectURIs.contains(uri) { return true }
         return Self.isLoopbackHTTPURL(uri)
     }
@@ -94,7 +94,7 @@ extension MockIdP {
     /// tests that skip the browser. `user` is an IdP ID, fixture ref or email; `organization`
     /// (ID or ref) must be one of the user's active memberships. Exchange it at
     /// `/user_management/authenticate` with `grant_type=authorization_code`.
-    public func issueAuthorizationCode(
+    package func issueAuthorizationCode(
         user: String, organization: String? = nil, redirectURI: String, codeChallenge: String? = nil,
         authenticationMethod: String = "Password", impersonator: Impersonator? = nil
     ) throws(IdPError) -> String {
@@ -144,7 +144,7 @@ extension MockIdP {
 
     /// `POST /user_management/authenticate`. `parameters` are the body's fields (JSON or form);
     /// `bearer` is the `Authorization: Bearer` token if one was sent (an empty one counts as none).
-    public func authenticate(_ parameters: [String: String], bearer: String? = nil) throws(IdPError) -> JSONValue {
+    package func authenticate(_ parameters: [String: String], bearer: String? = nil) throws(IdPError) -> JSONValue {
         func field(_ name: String) -> String? { parameters[name].flatMap { $0.isEmpty ? nil : $0 } }
         guard let grant = field("grant_type") else {
             throw .oauth(error: "invalid_request", description: "grant_type is required", status: 400)
@@ -440,7 +440,7 @@ extension MockIdP {
     }
 
     /// Ends a session (logout, or a replayed code). Its refresh tokens stop working with it.
-    public func endSession(_ id: String) throws(IdPError) {
+    package func endSession(_ id: String) throws(IdPError) {
         let now = clock.now()
         try state.withLock { (state) throws(IdPError) in
             guard state.directory.sessions[id] != nil else { throw .notFound(entity: "Session", id: id) }

@@ -61,7 +61,7 @@ extension MockIdP {
     /// The `sealed_session` for an authenticate answer: a Fernet token over
     /// `{access_token, refresh_token, user[, impersonator]}`, the data the Python SDKs'
     /// `seal_session_from_auth_response` seals and `Session.authenticate()` reads back.
-    public func sealSession(_ answer: JSONValue, cookiePassword: String) throws(IdPError) -> String {
+    package func sealSession(_ answer: JSONValue, cookiePassword: String) throws(IdPError) -> String {
         var sealed: JSONObject = [:]
         for name in ["access_token", "refresh_token", "user", "impersonator"] {
             if let value = answer[name], !value.isNull { sealed[name] = value }

@@ -4,13 +4,13 @@ import JSON
 /// leads to) answers with a token minted from this request — valid or forged — so a code-flow
 /// app meets every forgery through `POST /user_management/authenticate`, as it would meet a
 /// compromised or broken IdP.
-public struct BoundLogin: Sendable {
-    public var request: TokenRequest
-    public var token: MintedToken
+package struct BoundLogin: Sendable {
+    package var request: TokenRequest
+    package var token: MintedToken
     /// The `user` object the authenticate answer carries; nil is the token's own user.
-    public var userObject: String?
+    package var userObject: String?
 
-    public init(request: TokenRequest, token: MintedToken, userObject: String? = nil) {
+    package init(request: TokenRequest, token: MintedToken, userObject: String? = nil) {
         self.request = request
         self.token = token
         self.userObject = userObject
@@ -21,7 +21,7 @@ extension MockIdP {
     /// Binds a code the authorize endpoint issued to a minted token. The code keeps every rule
     /// of an ordinary code (single use, expiry, client, PKCE, client secret); only what the
     /// exchange answers changes.
-    public func bindAuthorizationCode(_ code: String, to login: BoundLogin) throws(IdPError) {
+    package func bindAuthorizationCode(_ code: String, to login: BoundLogin) throws(IdPError) {
         try state.withLock { (state) throws(IdPError) in
             guard var record = state.flows.codes[code] else { throw .notFound(entity: "Authorization code", id: code) }
             record.bound = login

@@ -12,17 +12,17 @@ import JSON
 /// - an `Origin` other than a loopback one is refused;
 /// - with `--control-token`, `Authorization: Bearer TOKEN` is required as well.
 /// `--allow-remote` (binding a non-loopback address) lifts only the `Host` rule.
-public struct ControlGuard: Sendable {
-    public var token: String?
-    public var allowRemote: Bool
+package struct ControlGuard: Sendable {
+    package var token: String?
+    package var allowRemote: Bool
 
-    public init(token: String? = nil, allowRemote: Bool = false) {
+    package init(token: String? = nil, allowRemote: Bool = false) {
         self.token = token
         self.allowRemote = allowRemote
     }
 
     /// The answer to a refused request, or nil to let it through.
-    public func refusal(for request: HTTPRequest) -> HTTPResponse? {
+    package func refusal(for request: HTTPRequest) -> HTTPResponse? {
         if request.method == "OPTIONS" { return refuse(403, "the control API accepts no CORS preflight: it is not for browsers") }
         if !allowRemote {
             guard let host = request.headers["host"], Self.isLoopback(host: host) else {
@@ -47,7 +47,7 @@ public struct ControlGuard: Sendable {
     }
 
     /// `localhost`, `127.x.y.z`, `[::1]`, each with an optional port.
-    public static func isLoopback(host: String) -> Bool {
+    package static func isLoopback(host: String) -> Bool {
         var name = host.lowercased()
         if name.hasPrefix("[") {
             guard let close = name.firstIndex(of: "]") else { return false }
@@ -67,7 +67,7 @@ public struct ControlGuard: Sendable {
     }
 
     /// `http://localhost:3000` and the like (`null` and other schemes are not loopback).
-    public static func isLoopback(origin: String) -> Bool {
+    package static func isLoopback(origin: String) -> Bool {
         for scheme in ["http://", "https://"] where origin.lowercased().hasPrefix(scheme) {
             return isLoopback(host: String(origin.dropFirst(scheme.count)))
         }

@@ -2,8 +2,8 @@ import BuiltinSuite
 
 /// The default fixtures compiled in, so `mockidp serve` works with no files at all: the bytes of
 /// `scenarios/fixtures/default.json`, embedded at build time with the rest of `scenarios/`.
-public enum DefaultFixtures {
-    public static let fileName = "scenarios/fixtures/default.json"
+package enum DefaultFixtures {
+    package static let fileName = "scenarios/fixtures/default.json"
 
-    public static let json = String(decoding: BuiltinFiles.bytes("fixtures/default.json") ?? [], as: UTF8.self)
+    package static let json = String(decoding: BuiltinFiles.bytes("fixtures/default.json") ?? [], as: UTF8.self)
 }

@@ -1,9 +1,9 @@
 /// The test keys in `keys/`, compiled in so `mockidp serve` works with no files. They are public
 /// and never to be trusted (keys/README.md); a test keeps them identical to the files.
-public enum DefaultKeys {
-    public static let directory = "keys"
+package enum DefaultKeys {
+    package static let directory = "keys"
 
-    public static let pems: [(kid: String, pem: String)] = [
+    package static let pems: [(kid: String, pem: String)] = [
         (kid: "sso_oidc_key_pair_01KDVDRBN06CW62Y816HKPP6V9", pem: """
 -----BEGIN PRIVATE KEY-----
 MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDDGbtKWbVex1YQ

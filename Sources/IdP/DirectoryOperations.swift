@@ -6,7 +6,7 @@ import JSON
 extension MockIdP {
     // MARK: Users
 
-    public func listUsers(email: String?, organizationID: String?, page: Pagination) -> JSONValue {
+    package func listUsers(email: String?, organizationID: String?, page: Pagination) -> JSONValue {
         let directory = self.directory
         let ids = directory.users.values.filter { user in
             if let email, user.email != email.lowercased() { return false }
@@ -16,12 +16,12 @@ extension MockIdP {
         return page.list(ids) { directory.users[$0].map(WorkOSShape.user) }
     }
 
-    public func getUser(_ id: String) throws(IdPError) -> JSONValue {
+    package func getUser(_ id: String) throws(IdPError) -> JSONValue {
         guard let user = directory.users[id] else { throw .notFound(entity: "User", id: id) }
         return WorkOSShape.user(user)
     }
 
-    public func getUser(externalID: String) throws(IdPError) -> JSONValue {
+    package func getUser(externalID: String) throws(IdPError) -> JSONValue {
         guard let user = directory.users.values.first(where: { $0.externalID == externalID }) else {
             throw .notFound(entity: "User", id: externalID)
         }
@@ -29,7 +29,7 @@ extension MockIdP {
     }
 
     /// `allowPinned` lets the control API set `id` and `ref`; the WorkOS API never does.
-    public func createUser(_ body: JSONValue, allowPinned: Bool = false) throws(IdPError) -> JSONValue {
+    package func createUser(_ body: JSONValue, allowPinned: Bool = false) throws(IdPError) -> JSONValue {
         let fields = try BodyFields(body)
         let email = try fields.requiredString("email").trimmingCharacters(in: .whitespaces).lowercased()
         guard email.contains("@") else { throw .invalidRequest(code: "invalid_request_parameters", message: "email '\(email)' is not an email address") }
@@ -52,7 +52,7 @@ extension MockIdP {
         return WorkOSShape.user(created)
     }
 
-    public func updateUser(_ id: String, _ body: JSONValue) throws(IdPError) -> JSONValue {
+    package func updateUser(_ id: String, _ body: JSONValue) throws(IdPError) -> JSONValue {
         let fields = try BodyFields(body)
         let now = clock.nowMillis()
         let user = try update { (directory) throws(IdPError) -> User in
@@ -80,7 +80,7 @@ extension MockIdP {
         if fields.has("metadata") { user.metadata = try fields.object("metadata") ?? [:] }
     }
 
-    public func deleteUser(_ id: String) throws(IdPError) {
+    package func deleteUser(_ id: String) throws(IdPError) {
         try update { (directory) throws(IdPError) in
             guard directory.users.removeValue(forKey: id) != nil else { throw .notFound(entity: "User", id: id) }
             directory.memberships = directory.memberships.filter { $0.value.userID != id }
@@ -88,7 +88,7 @@ extension MockIdP {
         }
     }
 
-    public func listSessions(userID: String, page: Pagination) throws(IdPError) -> JSONValue {
+    package func listSessions(userID: String, page: Pagination) throws(IdPError) -> JSONValue {
         let directory = self.directory
         guard directory.users[userID] != nil else { throw .notFound(entity: "User", id: userID) }
         let ids = directory.sessions.values.filter { $0.userID == userID }.map(\.id)
@@ -97,7 +97,7 @@ extension MockIdP {
 
     // MARK: Organizations
 
-    public func listOrganizations(domains: [String], search: String?, page: Pagination) -> JSONValue {
+    package func listOrganizations(domains: [String], search: String?, page: Pagination) -> JSONValue {
         let directory = self.directory
         let wanted = Set(domains.map { $0.lowercased() })
         let ids = directory.organizations.values.filter { organization in
@@ -108,17 +108,17 @@ extension MockIdP {
         return page.list(ids) { directory.organizations[$0].map(WorkOSShape.organization) }
     }
 
-    public func getOrganization(_ id: String) throws(IdPError) -> JSONValue {
+    package func getOrganization(_ id: String) throws(IdPError) -> JSONValue {
         guard let organization = directory.organizations[id] else { throw .notFound(entity: "Organization", id: id) }
         return WorkOSShape.organization(organization)
     }
 
-    public func getOrganization(externalID: String) throws(IdPError) -> JSONValue {
+    package func getOrganization(externalID: String) throws(IdPError) -> JSONValue {
         guard let organization = directory.organization(externalID: externalID) else { throw .notFound(entity: "Organization", id: externalID) }
         return WorkOSShape.organization(organization)
     }
 
-    public func createOrganization(_ body: JSONValue, allowPinned: Bool = false) throws(IdPError) -> JSONValue {
+    package func createOrganization(_ body: JSONValue, allowPinned: Bool = false) throws(IdPError) -> JSONValue {
         let fields = try BodyFields(body)
         let name = try fields.requiredString("name")
         let now = clock.nowMillis()
@@ -146,7 +146,7 @@ extension MockIdP {
         return WorkOSShape.organization(created)
     }
 
-    public func updateOrganization(_ id: String, _ body: JSONValue) throws(IdPError) -> JSONValue {
+    package func updateOrganization(_ id: String, _ body: JSONValue) throws(IdPError) -> JSONValue {
         let fields = try BodyFields(body)
         let newDomains = fields.has("domain_data") || fields.has("domains") ? try domains(fields) : nil
         if fields.has("external_id") { try checkExternalID(try fields.string("external_id")) }
@@ -164,7 +164,7 @@ extension MockIdP {
         return WorkOSShape.organization(organization)
     }
 
-    public func deleteOrganization(_ id: String) throws(IdPError) {
+    package func deleteOrganization(_ id: String) throws(IdPError) {
         try update { (directory) throws(IdPError) in
             guard directory.organizations.removeValue(forKey: id) != nil else { throw .notFound(entity: "Organization", id: id) }
             directory.memberships = directory.memberships.filter { $0.value.organizationID != id }
@@ -199,7 +199,7 @@ extension MockIdP {
 
     // MARK: Memberships
 
-    public func listMemberships(userID: String?, organizationID: String?, statuses: [String], page: Pagination) throws(IdPError) -> JSONValue {
+    package func listMemberships(userID: String?, organizationID: String?, statuses: [String], page: Pagination) throws(IdPError) -> JSONValue {
         guard userID != nil || organizationID != nil else {
             throw .invalidRequest(code: "missing_user_id_or_organization_id", message: "Provide user_id or organization_id.")
         }
@@ -222,13 +222,13 @@ extension MockIdP {
         return page.list(ids) { id in directory.memberships[id].map { WorkOSShape.membership($0, in: directory) } }
     }
 
-    public func getMembership(_ id: String) throws(IdPError) -> JSONValue {
+    package func getMembership(_ id: String) throws(IdPError) -> JSONValue {
         let directory = self.directory
         guard let membership = directory.memberships[id] else { throw .notFound(entity: "Organization membership", id: id) }
         return WorkOSShape.membership(membership, in: directory)
     }
 
-    public func createMembership(_ body: JSONValue) throws(IdPError) -> JSONValue {
+    package func createMembership(_ body: JSONValue) throws(IdPError) -> JSONValue {
         let fields = try BodyFields(body)
         let userID = try fields.requiredString("user_id")
         let organizationID = try fields.requiredString("organization_id")
@@ -259,7 +259,7 @@ extension MockIdP {
         return WorkOSShape.membership(membership, in: directory)
     }
 
-    public func updateMembership(_ id: String, _ body: JSONValue) throws(IdPError) -> JSONValue {
+    package func updateMembership(_ id: String, _ body: JSONValue) throws(IdPError) -> JSONValue {
         let fields = try BodyFields(body)
         let roles = try roleSlugs(fields)
         let statusText = try fields.string("status")
@@ -285,7 +285,7 @@ extension MockIdP {
         return WorkOSShape.membership(membership, in: directory)
     }
 
-    public func setMembershipActive(_ id: String, _ active: Bool) throws(IdPError) -> JSONValue {
+    package func setMembershipActive(_ id: String, _ active: Bool) throws(IdPError) -> JSONValue {
         let now = clock.nowMillis()
         let (membership, directory) = try update { (directory) throws(IdPError) -> (Membership, Directory) in
             guard var membership = directory.memberships[id] else { throw .notFound(entity: "Organization membership", id: id) }
@@ -301,7 +301,7 @@ extension MockIdP {
         return WorkOSShape.membership(membership, in: directory)
     }
 
-    public func deleteMembership(_ id: String) throws(IdPError) {
+    package func deleteMembership(_ id: String) throws(IdPError) {
         try update { (directory) throws(IdPError) in
             guard directory.memberships.removeValue(forKey: id) != nil else { throw .notFound(entity: "Organization membership", id: id) }
         }
@@ -325,7 +325,7 @@ extension MockIdP {
 
     // MARK: Sessions
 
-    public func revokeSession(_ id: String) throws(IdPError) {
+    package func revokeSession(_ id: String) throws(IdPError) {
         let now = clock.nowMillis()
         try update { (directory) throws(IdPError) in
             guard var session = directory.sessions[id] else { throw .notFound(entity: "Session", id: id) }

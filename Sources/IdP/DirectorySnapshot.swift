@@ -2,7 +2,7 @@ import JSON
 
 extension MockIdP {
     /// The directory with fixture handles, for people and for the runner's ID-space checks.
-    public func directorySnapshot() -> JSONValue {
+    package func directorySnapshot() -> JSONValue {
         let directory = self.directory
         return [
             "organizations": .array(directory.organizations.values.sorted { $0.id < $1.id }.map { organization in

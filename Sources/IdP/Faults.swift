@@ -3,22 +3,22 @@ import Synchronization
 
 /// A failure the mock injects on matching requests: a fixed answer, added latency, or a
 /// connection dropped without an answer.
-public struct FaultRule: Sendable, Equatable {
-    public enum Action: Sendable, Equatable {
+package struct FaultRule: Sendable, Equatable {
+    package enum Action: Sendable, Equatable {
         case respond(status: Int, body: JSONValue?)
         case delay(milliseconds: Int)
         case drop
     }
 
-    public var id: String
-    public var method: String?
+    package var id: String
+    package var method: String?
     /// An exact path, or a prefix ending in `*` (`/sso/jwks/*`).
-    public var path: String
-    public var action: Action
+    package var path: String
+    package var action: Action
     /// How many more requests it applies to; nil until cleared.
-    public var remaining: Int?
+    package var remaining: Int?
 
-    public init(id: String, method: String? = nil, path: String, action: Action, times: Int? = nil) {
+    package init(id: String, method: String? = nil, path: String, action: Action, times: Int? = nil) {
         self.id = id
         self.method = method
         self.path = path
@@ -32,7 +32,7 @@ public struct FaultRule: Sendable, Equatable {
         return self.path == path
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var object: JSONObject = ["id": .string(id), "method": method.map(JSONValue.string) ?? .null, "path": .string(path)]
         switch action {
         case .respond(let status, let body):
@@ -49,31 +49,31 @@ public struct FaultRule: Sendable, Equatable {
 }
 
 /// The armed faults. Each matching request consumes one use of the first rule that matches.
-public final class FaultInjector: Sendable {
+package final class FaultInjector: Sendable {
     private let rules = Mutex<[FaultRule]>([])
     /// How many rules are armed: lets the common case (none) skip the lock on every request.
     private let armedCount = Atomic<Int>(0)
 
-    public init() {}
+    package init() {}
 
-    public func arm(_ rule: FaultRule) {
+    package func arm(_ rule: FaultRule) {
         rules.withLock { rules in
             rules.append(rule)
             armedCount.store(rules.count, ordering: .releasing)
         }
     }
 
-    public func clear(id: String? = nil) {
+    package func clear(id: String? = nil) {
         rules.withLock { rules in
             if let id { rules.removeAll { $0.id == id } } else { rules.removeAll() }
             armedCount.store(rules.count, ordering: .releasing)
         }
     }
 
-    public var armed: [FaultRule] { rules.withLock { $0 } }
+    package var armed: [FaultRule] { rules.withLock { $0 } }
 
     /// The fault to apply to this request, if any; a rule that runs out of uses is removed.
-    public func take(method: String, path: String) -> FaultRule? {
+    package func take(method: String, path: String) -> FaultRule? {
         if armedCount.load(ordering: .acquiring) == 0 { return nil }
         return rules.withLock { rules in
             guard let index = rules.firstIndex(where: { $0.matches(method: method, path: path) }) else { return nil }
@@ -88,11 +88,11 @@ public final class FaultInjector: Sendable {
 }
 
 extension FaultRule {
-    public static let fields: Set<String> = ["path", "method", "status", "body", "latency_ms", "drop", "times"]
+    package static let fields: Set<String> = ["path", "method", "status", "body", "latency_ms", "drop", "times"]
 
     /// The `/_mock/faults` body and the scenario `idp_fault` step:
     /// `{"path": "/sso/jwks/*", "method"?, "status"?, "body"?, "latency_ms"?, "drop"?, "times"?}`
-    public init(json: JSONValue, id: String) throws(IdPError) {
+    package init(json: JSONValue, id: String) throws(IdPError) {
         let fields = try BodyFields(json)
         try fields.refuseUnknown(Self.fields)
         let path = try fields.requiredString("path")

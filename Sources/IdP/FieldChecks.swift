@@ -5,9 +5,9 @@ import HTTP
 import JSON
 
 /// The control API's policy on unknown fields: refuse them, naming the nearest known one.
-public enum UnknownFields {
+package enum UnknownFields {
     /// nil when every key is known; otherwise the message for the first unknown one.
-    public static func problem(keys: some Sequence<String>, known: Set<String>) -> String? {
+    package static func problem(keys: some Sequence<String>, known: Set<String>) -> String? {
         for key in keys where !known.contains(key) {
             let near = known.sorted().first { editDistance($0, key) <= 2 || ($0.hasPrefix(key) && key.count >= 3) }
             return "unknown field '\(key)'\(near.map { "; did you mean '\($0)'?" } ?? "") (expected one of \(known.sorted().joined(separator: ", ")))"

@@ -2,15 +2,15 @@ import Foundation
 import JSON
 
 /// A fixture file that cannot be used, naming the file, the JSON path and what to change.
-public struct FixtureError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let file: String
-    public let path: String
-    public let message: String
+package struct FixtureError: Error, Sendable, Equatable, CustomStringConvertible {
+    package let file: String
+    package let path: String
+    package let message: String
 
-    public var description: String { "\(file): \(path.isEmpty ? "" : path + ": ")\(message)" }
+    package var description: String { "\(file): \(path.isEmpty ? "" : path + ": ")\(message)" }
 }
 
-public enum IDSpaceMode: String, Sendable, CaseIterable {
+package enum IDSpaceMode: String, Sendable, CaseIterable {
     /// IdP IDs and app IDs are disjoint and look nothing alike; collisions are refused.
     case strict
     /// Fixtures are rearranged so an app that mixes the spaces finds a wrong-but-existing record.
@@ -19,18 +19,18 @@ public enum IDSpaceMode: String, Sendable, CaseIterable {
 
 /// Loads the directory from a fixtures document, generating IDs that are not pinned and
 /// checking that the two ID spaces stay apart.
-public struct FixtureLoader: Sendable {
-    public let ids: IDGenerator
-    public let clock: MockClock
-    public let mode: IDSpaceMode
+package struct FixtureLoader: Sendable {
+    package let ids: IDGenerator
+    package let clock: MockClock
+    package let mode: IDSpaceMode
 
-    public init(ids: IDGenerator, clock: MockClock, mode: IDSpaceMode = .strict) {
+    package init(ids: IDGenerator, clock: MockClock, mode: IDSpaceMode = .strict) {
         self.ids = ids
         self.clock = clock
         self.mode = mode
     }
 
-    public func load(file: String) throws(FixtureError) -> Directory {
+    package func load(file: String) throws(FixtureError) -> Directory {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: file))
@@ -40,12 +40,12 @@ public struct FixtureLoader: Sendable {
         return try load(bytes: Array(data), file: file)
     }
 
-    public func load(bytes: [UInt8], file: String) throws(FixtureError) -> Directory {
+    package func load(bytes: [UInt8], file: String) throws(FixtureError) -> Directory {
         try Self.apply(mode, to: try loadUnchecked(bytes: bytes, file: file), file: file)
     }
 
     /// The directory as the given mode serves it: checked disjoint, or rearranged adversarially.
-    public static func apply(_ mode: IDSpaceMode, to directory: Directory, file: String) throws(FixtureError) -> Directory {
+    package static func apply(_ mode: IDSpaceMode, to directory: Directory, file: String) throws(FixtureError) -> Directory {
         switch mode {
         case .strict:
             try checkDisjoint(directory, file: file)
@@ -56,7 +56,7 @@ public struct FixtureLoader: Sendable {
     }
 
     /// Reads the fixtures without applying a mode, so the IdP can switch modes later.
-    public func loadUnchecked(bytes: [UInt8], file: String) throws(FixtureError) -> Directory {
+    package func loadUnchecked(bytes: [UInt8], file: String) throws(FixtureError) -> Directory {
         let document: JSONValue
         do {
             document = try JSONValue.parse(bytes)
@@ -69,7 +69,7 @@ public struct FixtureLoader: Sendable {
 
     /// Refuses any overlap between the spaces, including an app ID that contains an IdP ULID
     /// with its prefix stripped — the form a prefix-stripping app would compare.
-    public static func checkDisjoint(_ directory: Directory, file: String) throws(FixtureError) {
+    package static func checkDisjoint(_ directory: Directory, file: String) throws(FixtureError) {
         let idpIDs = directory.idpSideIDs
         let ulids = Set(idpIDs.compactMap { IdPID.parse($0).map { String($0.ulid).lowercased() } })
         for organization in directory.organizations.values.sorted(by: { $0.id < $1.id }) {
@@ -105,7 +105,7 @@ public struct FixtureLoader: Sendable {
     /// fixture order: A.external_id = B's IdP ID, B.external_id = C's IdP ID without its prefix,
     /// and A's name = C's external_id (a UUID). With users U1, U2: U1.external_id = U2's IdP ID.
     /// An app that looks up its own org by the IdP ID it was sent for B lands in A.
-    public static func arrangeAdversarially(_ directory: Directory, file: String) throws(FixtureError) -> Directory {
+    package static func arrangeAdversarially(_ directory: Directory, file: String) throws(FixtureError) -> Directory {
         var directory = directory
         let orgs = directory.organizations.values.sorted { $0.id < $1.id }
         guard orgs.count >= 3 else {

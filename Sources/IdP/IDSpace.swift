@@ -1,7 +1,7 @@
 import Synchronization
 
 /// The prefixes of the IdP's own identifiers (`<prefix>_<ULID>`), as WorkOS spells them.
-public enum IdPPrefix: String, Sendable, CaseIterable {
+package enum IdPPrefix: String, Sendable, CaseIterable {
     case user = "user"
     case organization = "org"
     case membership = "om"
@@ -17,25 +17,25 @@ public enum IdPPrefix: String, Sendable, CaseIterable {
 }
 
 /// Which of the two disjoint ID spaces a string belongs to.
-public enum IDSpace: String, Sendable {
+package enum IDSpace: String, Sendable {
     /// `user_…`, `org_…`: the IdP's identifiers.
     case idp
     /// UUIDs: the app's own identifiers, carried as `external_id` on IdP objects.
     case app
     case unknown
 
-    public static func of(_ value: String) -> IDSpace {
+    package static func of(_ value: String) -> IDSpace {
         if IdPID.parse(value) != nil { return .idp }
         if AppID.isUUID(value) { return .app }
         return .unknown
     }
 }
 
-public enum IdPID {
+package enum IdPID {
     static let crockford: [UInt8] = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
 
     /// Splits `org_01H…` into its prefix and ULID, or nil when it is not an IdP ID.
-    public static func parse(_ value: String) -> (prefix: IdPPrefix, ulid: Substring)? {
+    package static func parse(_ value: String) -> (prefix: IdPPrefix, ulid: Substring)? {
         guard value.utf8.count > 27, let underscore = value.utf8.lastIndex(of: UInt8(ascii: "_")) else { return nil }
         let prefixText = value[..<underscore]
         let ulid = value[value.index(after: underscore)...]
@@ -43,18 +43,18 @@ public enum IdPID {
         return (prefix, ulid)
     }
 
-    public static func isULID(_ text: Substring) -> Bool {
+    package static func isULID(_ text: Substring) -> Bool {
         text.utf8.count == 26 && text.utf8.allSatisfy { crockford.contains($0) } && (text.utf8.first ?? 0x38) <= UInt8(ascii: "7")
     }
 
-    public static func has(prefix: IdPPrefix, _ value: String) -> Bool {
+    package static func has(prefix: IdPPrefix, _ value: String) -> Bool {
         parse(value)?.prefix == prefix
     }
 }
 
-public enum AppID {
+package enum AppID {
     /// RFC 4122 text form, any version, either case.
-    public static func isUUID(_ value: String) -> Bool {
+    package static func isUUID(_ value: String) -> Bool {
         let bytes = Array(value.utf8)
         guard bytes.count == 36 else { return false }
         for (index, byte) in bytes.enumerated() {
@@ -69,10 +69,10 @@ public enum AppID {
 }
 
 /// SplitMix64: small, fast and good enough to make seeded runs reproducible. Not for secrets.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
+package struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
+    package init(seed: UInt64) { state = seed }
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -84,7 +84,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 /// Makes every identifier the mock hands out. Seeded, it is fully deterministic: the ULID time
 /// part comes from a fixed epoch plus a counter instead of the wall clock, so two runs with the
 /// same seed produce the same IDs byte for byte.
-public final class IDGenerator: Sendable {
+package final class IDGenerator: Sendable {
     private struct State {
         var seeded: SeededGenerator?
         var system = SystemRandomNumberGenerator()
@@ -102,16 +102,16 @@ public final class IDGenerator: Sendable {
     /// 2026-01-01T00:00:00Z, the time base of seeded IDs.
     static let seededEpochMillis: UInt64 = 1_767_225_600_000
     private let state: Mutex<State>
-    public let seed: UInt64?
+    package let seed: UInt64?
 
-    public init(seed: UInt64? = nil) {
+    package init(seed: UInt64? = nil) {
         self.seed = seed
         state = Mutex(State(seeded: seed.map { SeededGenerator(seed: $0) }))
     }
 
     /// A ULID that sorts in creation order: within one millisecond the random part counts up
     /// from the previous ID, as the ULID spec's monotonic mode does.
-    public func ulid() -> String {
+    package func ulid() -> String {
         // Draw randomness before taking the lock: the system generator is a syscall, and holding
         // the lock across it made every request queue behind it.
         var system = SystemRandomNumberGenerator()
@@ -137,7 +137,7 @@ public final class IDGenerator: Sendable {
         return Self.encodeULID(millis: millis, randomHigh16: high, randomLow64: low)
     }
 
-    public func id(_ prefix: IdPPrefix) -> String { "\(prefix.rawValue)_\(ulid())" }
+    package func id(_ prefix: IdPPrefix) -> String { "\(prefix.rawValue)_\(ulid())" }
 
     private let requestCounter = Atomic<UInt64>(0)
     private let requestSalt = UInt64.random(in: .min ... .max)
@@ -145,7 +145,7 @@ public final class IDGenerator: Sendable {
     /// `req_<ULID>` for `X-Request-ID`, made on every request without a lock or a syscall: the
     /// random part is a SplitMix of an atomic counter, unique per process, not sortable within a
     /// millisecond (nothing sorts request IDs).
-    public func requestID() -> String {
+    package func requestID() -> String {
         let count = requestCounter.wrappingAdd(1, ordering: .relaxed).oldValue
         var mixer = SeededGenerator(seed: (seed ?? requestSalt) ^ (count &* 0x9E37_79B9_7F4A_7C15))
         let millis = seed != nil ? Self.seededEpochMillis + count : UInt64(max(0, MockClock.systemMillis()))
@@ -153,7 +153,7 @@ public final class IDGenerator: Sendable {
     }
 
     /// A version-4 UUID in lowercase text form: the shape of app-side IDs.
-    public func uuid() -> String {
+    package func uuid() -> String {
         let (a, b) = state.withLock { ($0.random(), $0.random()) }
         var bytes = [UInt8](repeating: 0, count: 16)
         for index in 0..<8 {
@@ -174,14 +174,14 @@ public final class IDGenerator: Sendable {
     }
 
     /// An opaque URL-safe secret (refresh tokens, codes), `length` characters of base62.
-    public func opaque(length: Int = 32) -> String {
+    package func opaque(length: Int = 32) -> String {
         let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
         return state.withLock { state in
             String(decoding: (0..<length).map { _ in alphabet[Int(state.random() % 62)] }, as: UTF8.self)
         }
     }
 
-    public func randomUInt64() -> UInt64 { state.withLock { $0.random() } }
+    package func randomUInt64() -> UInt64 { state.withLock { $0.random() } }
 
     static func encodeULID(millis: UInt64, randomHigh16: UInt64, randomLow64: UInt64) -> String {
         // 128 bits: 48 of time, 80 of randomness, written as 26 base32 digits (the first holds 3 bits).

@@ -2,7 +2,7 @@ import HTTP
 import JSON
 
 /// Why the mock refused a request, carrying the WorkOS or OAuth error shape it answers with.
-public enum IdPError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum IdPError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound(entity: String, id: String)
     case invalidRequest(code: String, message: String)
     /// A WorkOS-shaped 400 (`invalid_credentials`, ...), as opposed to the 422 validation errors.
@@ -14,7 +14,7 @@ public enum IdPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The 403 step-up errors (`organization_selection_required`, ...) with their extra members.
     case authenticationStep(code: String, message: String, extra: JSONObject)
 
-    public var status: Int {
+    package var status: Int {
         switch self {
         case .notFound: return 404
         case .invalidRequest: return 422
@@ -26,7 +26,7 @@ public enum IdPError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var body: JSONValue {
+    package var body: JSONValue {
         switch self {
         case .notFound(let entity, let id):
             return ["code": "entity_not_found", "entity_id": .string(id), "message": .string("\(entity) not found: '\(id)'.")]
@@ -43,7 +43,7 @@ public enum IdPError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .notFound(let entity, let id): return "\(entity) not found: '\(id)'"
         case .invalidRequest(let code, let message), .conflict(let code, let message), .badRequest(let code, let message): return "\(code): \(message)"
@@ -55,17 +55,17 @@ public enum IdPError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension IdPError: HTTPResponseError {
-    public var response: HTTPResponse { .json(body, status: status) }
+    package var response: HTTPResponse { .json(body, status: status) }
 }
 
 /// Cursor pagination as WorkOS does it: cursors are object IDs, `order` is desc by default.
-public struct Pagination: Sendable {
-    public let limit: Int
-    public let before: String?
-    public let after: String?
-    public let ascending: Bool
+package struct Pagination: Sendable {
+    package let limit: Int
+    package let before: String?
+    package let after: String?
+    package let ascending: Bool
 
-    public init(limit: Int = 10, before: String? = nil, after: String? = nil, order: String? = nil) throws(IdPError) {
+    package init(limit: Int = 10, before: String? = nil, after: String? = nil, order: String? = nil) throws(IdPError) {
         guard (1...100).contains(limit) else {
             throw .invalidRequest(code: "invalid_request_parameters", message: "limit must be between 1 and 100, got \(limit)")
         }

@@ -5,12 +5,12 @@ import JSON
 /// IDs it carries), add CORS headers, stamp `X-Request-ID`, apply an armed fault, answer.
 /// The journal is outermost so it records what the app got; CORS sits outside the fault so a
 /// browser sees an injected failure as such.
-public struct IdPResponder: HTTPResponder {
+package struct IdPResponder: HTTPResponder {
     let idp: MockIdP
     let routes: RouterResponder
     let chain: any HTTPResponder
 
-    public init(idp: MockIdP, log: (@Sendable (JournalEntry) -> Void)? = nil) {
+    package init(idp: MockIdP, log: (@Sendable (JournalEntry) -> Void)? = nil) {
         self.idp = idp
         var router = Router()
         WorkOSRoutes(idp: idp).register(into: &router)
@@ -24,7 +24,7 @@ public struct IdPResponder: HTTPResponder {
             .wrapped(in: JournalRecorder(idp: idp, log: log))
     }
 
-    public func respond(to request: HTTPRequest) -> HTTPResponse {
+    package func respond(to request: HTTPRequest) -> HTTPResponse {
         // The control API is the test's own channel: no request ID, fault, CORS or journal entry.
         if request.path.hasPrefix("/_mock/") { return idp.configuration.controlGuard.refusal(for: request) ?? routes.respond(to: request) }
         return chain.respond(to: request)
@@ -32,29 +32,29 @@ public struct IdPResponder: HTTPResponder {
 }
 
 /// The mock IdP on a socket: binds, learns its port, and tells the IdP its base URL.
-public final class IdPServer: Sendable {
-    public let idp: MockIdP
+package final class IdPServer: Sendable {
+    package let idp: MockIdP
     private let server: HTTPServer
 
-    public init(idp: MockIdP, configuration: HTTPServer.Configuration = .init(), log: (@Sendable (JournalEntry) -> Void)? = nil) {
+    package init(idp: MockIdP, configuration: HTTPServer.Configuration = .init(), log: (@Sendable (JournalEntry) -> Void)? = nil) {
         self.idp = idp
         server = HTTPServer(configuration: configuration, responder: IdPResponder(idp: idp, log: log))
     }
 
     /// Returns the bound port; `port: 0` picks a free one.
     @discardableResult
-    public func start(host: String = "127.0.0.1", port: UInt16 = 0) throws -> UInt16 {
+    package func start(host: String = "127.0.0.1", port: UInt16 = 0) throws -> UInt16 {
         let bound = try server.start(host: host, port: port)
         let visibleHost = host == "0.0.0.0" ? "127.0.0.1" : (host.contains(":") ? "[\(host)]" : host)
         idp.setBaseURL("http://\(visibleHost):\(bound)")
         return bound
     }
 
-    public func stop() { server.stop() }
+    package func stop() { server.stop() }
 
     /// Blocks until SIGINT or SIGTERM, then stops gracefully; returns the signal number.
     @discardableResult
-    public func runUntilTerminated() -> Int32 {
+    package func runUntilTerminated() -> Int32 {
         let signal = HTTPServer.waitForTerminationSignal()
         stop()
         return signal

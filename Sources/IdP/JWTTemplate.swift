@@ -4,18 +4,18 @@ import JSON
 /// Renders a WorkOS JWT template: JSON text with `{{ path || path || 'fallback' }}` holes.
 /// A hole inside a string literal is replaced by text; outside one, by a JSON value (so whole
 /// objects and arrays can be interpolated), as WorkOS documents it.
-public struct JWTTemplate: Sendable, Equatable {
-    public let content: String
-    public let updatedAt: Int64
+package struct JWTTemplate: Sendable, Equatable {
+    package let content: String
+    package let updatedAt: Int64
 
-    public init(content: String, updatedAt: Int64) throws(IdPError) {
+    package init(content: String, updatedAt: Int64) throws(IdPError) {
         self.content = content
         self.updatedAt = updatedAt
         // Rendering against an empty context catches syntax errors at PUT time, not at login.
         _ = try render(context: [:])
     }
 
-    public func render(context: JSONValue) throws(IdPError) -> JSONObject {
+    package func render(context: JSONValue) throws(IdPError) -> JSONObject {
         if content.trimmingCharacters(in: .whitespaces).isEmpty { return [:] }
         var output = ""
         var inString = false

@@ -2,45 +2,45 @@ import JSON
 import Synchronization
 
 /// Something the mock noticed about a request, such as an app-side ID sent where an IdP ID belongs.
-public struct JournalFlag: Sendable, Equatable {
-    public enum Kind: String, Sendable {
+package struct JournalFlag: Sendable, Equatable {
+    package enum Kind: String, Sendable {
         case idSpaceViolation = "id_space_violation"
         case faultInjected = "fault_injected"
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// `app_id_in_idp_field`, `wrong_prefix`, `unknown_id`, `not_an_id`, or the fault's id.
-    public var reason: String
-    public var field: String
-    public var value: String
+    package var reason: String
+    package var field: String
+    package var value: String
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         ["kind": .string(kind.rawValue), "reason": .string(reason), "field": .string(field), "value": .string(value)]
     }
 }
 
 /// One request the mock received and what it answered.
-public struct JournalEntry: Sendable, Equatable {
-    public var sequence: Int
-    public var timeMillis: Int64
-    public var requestID: String
-    public var method: String
-    public var path: String
-    public var query: String
-    public var headers: [(name: String, value: String)]
-    public var status: Int
-    public var flags: [JournalFlag]
+package struct JournalEntry: Sendable, Equatable {
+    package var sequence: Int
+    package var timeMillis: Int64
+    package var requestID: String
+    package var method: String
+    package var path: String
+    package var query: String
+    package var headers: [(name: String, value: String)]
+    package var status: Int
+    package var flags: [JournalFlag]
     /// The body of a 4xx/5xx answer (first KiB), so a report can say why the mock refused the app.
-    public var errorBody: String? = nil
+    package var errorBody: String? = nil
     /// Query parameters and body members the route does not document (`query NAME`, `body NAME`):
     /// answered as WorkOS does, by ignoring them, and kept here so a test can see them.
-    public var unknownParameters: [String] = []
+    package var unknownParameters: [String] = []
 
-    public static func == (lhs: JournalEntry, rhs: JournalEntry) -> Bool {
+    package static func == (lhs: JournalEntry, rhs: JournalEntry) -> Bool {
         lhs.sequence == rhs.sequence && lhs.requestID == rhs.requestID && lhs.status == rhs.status && lhs.flags == rhs.flags
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         [
             "sequence": .int(Int64(sequence)),
             "time": .string(MockClock.iso8601(millis: timeMillis)),
@@ -56,18 +56,18 @@ public struct JournalEntry: Sendable, Equatable {
         ]
     }
 
-    public func has(_ kind: JournalFlag.Kind) -> Bool { flags.contains { $0.kind == kind } }
+    package func has(_ kind: JournalFlag.Kind) -> Bool { flags.contains { $0.kind == kind } }
 }
 
 /// The record of every request, so a test can ask "what did the app send me?".
-public final class Journal: Sendable {
-    public struct Filter: Sendable {
-        public var method: String?
-        public var pathPrefix: String?
-        public var sinceSequence: Int?
-        public var flag: JournalFlag.Kind?
+package final class Journal: Sendable {
+    package struct Filter: Sendable {
+        package var method: String?
+        package var pathPrefix: String?
+        package var sinceSequence: Int?
+        package var flag: JournalFlag.Kind?
 
-        public init(method: String? = nil, pathPrefix: String? = nil, sinceSequence: Int? = nil, flag: JournalFlag.Kind? = nil) {
+        package init(method: String? = nil, pathPrefix: String? = nil, sinceSequence: Int? = nil, flag: JournalFlag.Kind? = nil) {
             self.method = method
             self.pathPrefix = pathPrefix
             self.sinceSequence = sinceSequence
@@ -85,8 +85,8 @@ public final class Journal: Sendable {
 
     /// The oldest entries are dropped past this many, or past `byteBudget` bytes (estimated),
     /// whichever comes first, so a long-running mock keeps bounded memory.
-    public let capacity: Int
-    public let byteBudget: Int
+    package let capacity: Int
+    package let byteBudget: Int
     /// Entries are spread over shards by sequence number: every request records one, and a
     /// single lock shared by every connection thread became the server's bottleneck.
     private let shards: [Shard]
@@ -100,7 +100,7 @@ public final class Journal: Sendable {
     }
     private let nextSequence = Atomic<Int>(1)
 
-    public init(capacity: Int = 50_000, byteBudget: Int = Limits.journalBytesDefault, shardCount: Int = 16) {
+    package init(capacity: Int = 50_000, byteBudget: Int = Limits.journalBytesDefault, shardCount: Int = 16) {
         self.capacity = capacity
         self.byteBudget = byteBudget
         shards = (0..<shardCount).map { _ in Shard() }
@@ -108,7 +108,7 @@ public final class Journal: Sendable {
 
     /// The entry's sequence number is assigned here; long fields are clipped (`JournalBudget`).
     @discardableResult
-    public func record(_ entry: JournalEntry) -> Int {
+    package func record(_ entry: JournalEntry) -> Int {
         var entry = JournalBudget.clipped(entry)
         entry.sequence = nextSequence.wrappingAdd(1, ordering: .relaxed).oldValue
         let cost = JournalBudget.cost(entry)
@@ -136,7 +136,7 @@ public final class Journal: Sendable {
     }
 
     /// Matching entries in sequence order; with `limit`, only the first `limit` of them.
-    public func entries(_ filter: Filter = Filter(), limit: Int? = nil) -> [JournalEntry] {
+    package func entries(_ filter: Filter = Filter(), limit: Int? = nil) -> [JournalEntry] {
         // Each shard holds its entries in sequence order, so a shard contributes at most `limit`.
         let merged = shards.flatMap { shard in
             shard.contents.withLock { contents -> [JournalEntry] in
@@ -153,12 +153,12 @@ public final class Journal: Sendable {
     }
 
     /// The estimated bytes the journal holds now.
-    public var bytes: Int { shards.reduce(0) { total, shard in total + shard.contents.withLock { $0.bytes } } }
+    package var bytes: Int { shards.reduce(0) { total, shard in total + shard.contents.withLock { $0.bytes } } }
 
     /// The sequence number of the newest entry: a mark to filter "since" later.
-    public var lastSequence: Int { nextSequence.load(ordering: .relaxed) - 1 }
+    package var lastSequence: Int { nextSequence.load(ordering: .relaxed) - 1 }
 
-    public func clear() {
+    package func clear() {
         for shard in shards { shard.contents.withLock { $0 = Shard.Contents() } }
     }
 }

@@ -4,8 +4,8 @@ import Synchronization
 
 /// The IdP's signing keys: which one signs, which ones JWKS publishes, and the rotations a
 /// scenario asks for. The JWKS body is rendered once per change, not once per request.
-public final class KeyRing: Sendable {
-    public enum Change: Sendable {
+package final class KeyRing: Sendable {
+    package enum Change: Sendable {
         /// A new key signs from now on; the old ones stay published.
         case add(algorithm: JWSAlgorithm)
         /// Stop publishing `kid` (and stop signing with it, if it was active).
@@ -19,11 +19,11 @@ public final class KeyRing: Sendable {
         case clearUnparseable
 
         /// The action names of the `/_mock/keys` body and the scenario `keys` step.
-        public static let actions = ["add", "remove", "replace", "activate", "publish-unparseable", "clear-unparseable"]
+        package static let actions = ["add", "remove", "replace", "activate", "publish-unparseable", "clear-unparseable"]
 
         /// Decodes an action; `algorithm` (RS256 or ES256) only matters to `add`, which otherwise
         /// uses `defaultAlgorithm`.
-        public init(action: String, kid: String?, algorithm: String? = nil, default defaultAlgorithm: JWSAlgorithm) throws(IdPError) {
+        package init(action: String, kid: String?, algorithm: String? = nil, default defaultAlgorithm: JWSAlgorithm) throws(IdPError) {
             func requireKid() throws(IdPError) -> String {
                 guard let kid else { throw .invalidRequest(code: "invalid_request_parameters", message: "action '\(action)' needs a kid") }
                 return kid
@@ -61,7 +61,7 @@ public final class KeyRing: Sendable {
     private let initial: State
     private let ids: IDGenerator
 
-    public init(keys: [SigningKey], ids: IDGenerator) throws(IdPError) {
+    package init(keys: [SigningKey], ids: IDGenerator) throws(IdPError) {
         guard let first = keys.first else {
             throw .invalidRequest(code: "no_signing_key", message: "the key ring needs at least one signing key")
         }
@@ -72,21 +72,21 @@ public final class KeyRing: Sendable {
         state = ReadMostly(initial)
     }
 
-    public var activeKey: SigningKey {
+    package var activeKey: SigningKey {
         state.read { state in state.published.first { $0.kid == state.activeKID } ?? state.published[0] }
     }
 
-    public var publishedKeys: [SigningKey] { state.read { $0.published } }
+    package var publishedKeys: [SigningKey] { state.read { $0.published } }
 
-    public func key(kid: String) -> SigningKey? { state.read { $0.published.first { $0.kid == kid } } }
+    package func key(kid: String) -> SigningKey? { state.read { $0.published.first { $0.kid == kid } } }
 
     /// The serialized JWKS document, ready to send.
-    public var jwksBody: [UInt8] { state.read { $0.jwksBody } }
+    package var jwksBody: [UInt8] { state.read { $0.jwksBody } }
 
-    public var jwks: JSONValue { (try? JSONValue.parse(jwksBody)) ?? ["keys": []] }
+    package var jwks: JSONValue { (try? JSONValue.parse(jwksBody)) ?? ["keys": []] }
 
     /// A fresh key with a WorkOS-style `kid` (`sso_oidc_key_pair_<ULID>`).
-    public func makeKey(algorithm: JWSAlgorithm, kid: String? = nil) throws(IdPError) -> SigningKey {
+    package func makeKey(algorithm: JWSAlgorithm, kid: String? = nil) throws(IdPError) -> SigningKey {
         try Self.generateKey(algorithm: algorithm, kid: kid ?? ids.id(.keyPair), ids: ids)
     }
 
@@ -94,7 +94,7 @@ public final class KeyRing: Sendable {
 
     /// A key the JWKS never publishes, under a fresh `kid` each call. The key pair is made once:
     /// forging many unknown-kid tokens (a JWKS-fetch flood) must not cost a key generation each.
-    public func attackerKey(algorithm: JWSAlgorithm) throws(IdPError) -> SigningKey {
+    package func attackerKey(algorithm: JWSAlgorithm) throws(IdPError) -> SigningKey {
         let existing = attackerKeys.withLock { $0[algorithm] }
         let privateKey: PrivateKey
         if let existing {
@@ -131,7 +131,7 @@ public final class KeyRing: Sendable {
 
     /// Applies a rotation and returns the key it made (if any).
     @discardableResult
-    public func apply(_ change: Change) throws(IdPError) -> SigningKey? {
+    package func apply(_ change: Change) throws(IdPError) -> SigningKey? {
         var made: SigningKey?
         switch change {
         case .add(let algorithm):
@@ -178,17 +178,17 @@ public final class KeyRing: Sendable {
     }
 
     /// Back to the keys the mock started with (scenario isolation).
-    public func restoreInitialKeys() {
+    package func restoreInitialKeys() {
         state.write { $0 = initial }
     }
 
     /// Makes `kid` the signing key without changing what is published.
-    public func activate(kid: String) throws(IdPError) {
+    package func activate(kid: String) throws(IdPError) {
         try apply(.activate(kid: kid))
     }
 
     /// The active `kid` and the published keys, as `/_mock/keys` shows them.
-    public var summary: JSONValue {
+    package var summary: JSONValue {
         let (active, published) = state.read { state in (state.activeKID, state.published) }
         return [
             "active_kid": .string(published.first { $0.kid == active }?.kid ?? published[0].kid),

@@ -2,84 +2,84 @@
 /// parameters, scenario and target-profile files, and CLI flags all check against these, so a
 /// value is refused the same way wherever it comes from. Each range is chosen so the arithmetic
 /// done with an accepted value (seconds to milliseconds, now plus offset) cannot overflow.
-public enum Limits {
+package enum Limits {
     /// ±100 years in seconds. Applies to `/_mock/tokens` `expires_in`, `not_before_in`,
     /// `issued_at_offset`, to `/_mock/clock` `offset` and `advance` (and the clock's resulting
     /// offset), and to the scenario `clock.advance` step. ×1000 and + now stay far below Int64.max.
-    public static let timeOffsetSeconds = NumberRange("seconds", -3_155_760_000...3_155_760_000)
+    package static let timeOffsetSeconds = NumberRange("seconds", -3_155_760_000...3_155_760_000)
     /// `status` of a mock fault (`/_mock/faults`, scenario `idp_fault`).
-    public static let faultStatus = NumberRange("HTTP status", 100...599)
+    package static let faultStatus = NumberRange("HTTP status", 100...599)
     /// `latency_ms` of a mock fault: each delayed request holds its connection thread this long.
-    public static let faultLatencyMillis = NumberRange("milliseconds", 0...60_000)
+    package static let faultLatencyMillis = NumberRange("milliseconds", 0...60_000)
     /// `times` of a mock fault (omit it for until-cleared).
-    public static let faultTimes = NumberRange("requests", 1...1_000_000)
+    package static let faultTimes = NumberRange("requests", 1...1_000_000)
     /// `GET /_mock/journal?limit=`: entries per page (default 1000).
-    public static let journalPage = NumberRange("entries", 1...10_000)
-    public static let journalPageDefault = 1000
+    package static let journalPage = NumberRange("entries", 1...10_000)
+    package static let journalPageDefault = 1000
     /// `GET /_mock/journal?since=`: a sequence number from an earlier page.
-    public static let journalSince = NumberRange("sequence number", 0...Int64(Int32.max) * 1_000_000)
+    package static let journalSince = NumberRange("sequence number", 0...Int64(Int32.max) * 1_000_000)
     /// `--journal-bytes`: what the journal may hold in total before the oldest entries go.
-    public static let journalBytes = NumberRange("bytes", 65_536...4_294_967_296)
+    package static let journalBytes = NumberRange("bytes", 65_536...4_294_967_296)
     /// Default journal budget: 32 MiB, a few hundred thousand ordinary requests.
-    public static let journalBytesDefault = 32 << 20
+    package static let journalBytesDefault = 32 << 20
     /// Bytes one journal entry keeps of its path, query or a header value; longer ones are cut
     /// with a marker giving the original length.
-    public static let journalFieldBytes = 1024
+    package static let journalFieldBytes = 1024
     /// `--token-lifetime` (seconds).
-    public static let tokenLifetime = NumberRange("seconds", 1...31_536_000)
+    package static let tokenLifetime = NumberRange("seconds", 1...31_536_000)
     /// Scenario `wait.seconds`, and the longest any wait (including `jwks_ttl_plus`) sleeps.
-    public static let waitSeconds = DecimalRange("seconds", 0...30)
+    package static let waitSeconds = DecimalRange("seconds", 0...30)
     /// Scenario `wait.jwks_ttl_plus` / `cooldown_plus`: a margin added to the profile's value.
-    public static let waitMarginSeconds = DecimalRange("seconds", -30...30)
+    package static let waitMarginSeconds = DecimalRange("seconds", -30...30)
     /// Profile `leeway_seconds`, `jwks_cache_ttl_seconds`, `jwks_refetch_cooldown_seconds`.
-    public static let profileSeconds = DecimalRange("seconds", 0...86_400)
+    package static let profileSeconds = DecimalRange("seconds", 0...86_400)
     /// Profile `start.ready.timeout_seconds`.
-    public static let readyTimeoutSeconds = DecimalRange("seconds", 0.1...600)
+    package static let readyTimeoutSeconds = DecimalRange("seconds", 0.1...600)
     /// Scenario `parallel.count`.
-    public static let parallelCount = NumberRange("requests", 1...256)
+    package static let parallelCount = NumberRange("requests", 1...256)
     /// Scenario `repeat.times`.
-    public static let repeatTimes = NumberRange("times", 1...1000)
+    package static let repeatTimes = NumberRange("times", 1...1000)
     /// Faults armed at once through `/_mock/faults`: every request is checked against each.
-    public static let armedFaults = 1000
+    package static let armedFaults = 1000
     /// Sessions the mock keeps (minted tokens and sign-ins each make one); the oldest go first.
-    public static let sessionCapacity = 10_000
+    package static let sessionCapacity = 10_000
 }
 
 /// A whole-number range with its unit, producing the one message every caller shows.
-public struct NumberRange: Sendable {
-    public let unit: String
-    public let range: ClosedRange<Int64>
+package struct NumberRange: Sendable {
+    package let unit: String
+    package let range: ClosedRange<Int64>
 
-    public init(_ unit: String, _ range: ClosedRange<Int64>) {
+    package init(_ unit: String, _ range: ClosedRange<Int64>) {
         self.unit = unit
         self.range = range
     }
 
-    public func contains(_ value: Int64) -> Bool { range.contains(value) }
+    package func contains(_ value: Int64) -> Bool { range.contains(value) }
 
     /// `expires_in must be a whole number from -3155760000 to 3155760000 (seconds), got 9223372036854775807`
-    public func message(_ field: String, got: String) -> String {
+    package func message(_ field: String, got: String) -> String {
         "\(field) must be a whole number from \(range.lowerBound) to \(range.upperBound) (\(unit)), got \(got)"
     }
 
     /// Clamps instead of refusing, for arithmetic on values already inside the mock.
-    public func clamp(_ value: Int64) -> Int64 { min(max(value, range.lowerBound), range.upperBound) }
+    package func clamp(_ value: Int64) -> Int64 { min(max(value, range.lowerBound), range.upperBound) }
 }
 
 /// A decimal range (seconds that may be fractional) with its unit.
-public struct DecimalRange: Sendable {
-    public let unit: String
-    public let range: ClosedRange<Double>
+package struct DecimalRange: Sendable {
+    package let unit: String
+    package let range: ClosedRange<Double>
 
-    public init(_ unit: String, _ range: ClosedRange<Double>) {
+    package init(_ unit: String, _ range: ClosedRange<Double>) {
         self.unit = unit
         self.range = range
     }
 
     /// NaN and infinities are outside every range.
-    public func contains(_ value: Double) -> Bool { value.isFinite && range.contains(value) }
+    package func contains(_ value: Double) -> Bool { value.isFinite && range.contains(value) }
 
-    public func message(_ field: String, got: String) -> String {
+    package func message(_ field: String, got: String) -> String {
         "\(field) must be a number from \(Self.format(range.lowerBound)) to \(Self.format(range.upperBound)) (\(unit)), got \(got)"
     }
 
@@ -90,12 +90,12 @@ public struct DecimalRange: Sendable {
 
 extension ClosedRange where Bound: Comparable {
     /// The nearest value inside the range.
-    public func clamp(_ value: Bound) -> Bound { Swift.min(Swift.max(value, lowerBound), upperBound) }
+    package func clamp(_ value: Bound) -> Bound { Swift.min(Swift.max(value, lowerBound), upperBound) }
 }
 
 extension Int64 {
     /// `self + other`, pinned to Int64.min/max instead of trapping.
-    public func saturatingAdd(_ other: Int64) -> Int64 {
+    package func saturatingAdd(_ other: Int64) -> Int64 {
         let (sum, overflow) = addingReportingOverflow(other)
         return overflow ? (other > 0 ? .max : .min) : sum
     }

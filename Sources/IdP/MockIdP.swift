@@ -4,11 +4,11 @@ import JSON
 import Synchronization
 
 /// Why the mock could not start, with what to change.
-public enum StartupError: Error, Sendable, CustomStringConvertible {
+package enum StartupError: Error, Sendable, CustomStringConvertible {
     case fixtures(FixtureError)
     case keys(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .fixtures(let error): return "fixtures: \(error.description)"
         case .keys(let message): return "keys: \(message)"
@@ -19,13 +19,13 @@ public enum StartupError: Error, Sendable, CustomStringConvertible {
 /// The one in-process handle on the mock IdP. The HTTP routes (WorkOS surface and `/_mock`)
 /// and the conformance runner both call it, so there is exactly one implementation of each
 /// behaviour.
-public final class MockIdP: Sendable {
-    public let configuration: IdPConfiguration
-    public let ids: IDGenerator
-    public let clock: MockClock
-    public let journal: Journal
-    public let faults = FaultInjector()
-    public let keys: KeyRing
+package final class MockIdP: Sendable {
+    package let configuration: IdPConfiguration
+    package let ids: IDGenerator
+    package let clock: MockClock
+    package let journal: Journal
+    package let faults = FaultInjector()
+    package let keys: KeyRing
 
     struct State {
         var directory: Directory
@@ -42,7 +42,7 @@ public final class MockIdP: Sendable {
     private let fixtures: (raw: Directory, file: String)
     let minterLifetime: Int64
 
-    public init(configuration: IdPConfiguration = IdPConfiguration()) throws(StartupError) {
+    package init(configuration: IdPConfiguration = IdPConfiguration()) throws(StartupError) {
         self.configuration = configuration
         ids = IDGenerator(seed: configuration.seed)
         clock = MockClock()
@@ -126,11 +126,11 @@ public final class MockIdP: Sendable {
     // MARK: - Addresses
 
     /// Set once the server knows its port; the issuer and discovery document follow it.
-    public func setBaseURL(_ url: String) { state.withLock { $0.baseURL = url } }
+    package func setBaseURL(_ url: String) { state.withLock { $0.baseURL = url } }
 
-    public var baseURL: String { state.withLock { $0.baseURL } }
+    package var baseURL: String { state.withLock { $0.baseURL } }
 
-    public var issuer: String {
+    package var issuer: String {
         switch configuration.issuer {
         case .mockBaseURL: return baseURL
         case .workos: return "https://api.workos.com"
@@ -139,10 +139,10 @@ public final class MockIdP: Sendable {
         }
     }
 
-    public var jwksURL: String { "\(baseURL)/sso/jwks/\(configuration.clientID)" }
+    package var jwksURL: String { "\(baseURL)/sso/jwks/\(configuration.clientID)" }
 
     /// What a WorkOS SDK needs to talk to this mock, as environment variables.
-    public func sdkEnvironment() -> [(name: String, value: String)] {
+    package func sdkEnvironment() -> [(name: String, value: String)] {
         let base = baseURL
         let hostAndPort = base.split(separator: "/").last.map(String.init) ?? ""
         let port = hostAndPort.split(separator: ":").last.map(String.init) ?? ""
@@ -161,15 +161,15 @@ public final class MockIdP: Sendable {
 
     // MARK: - Directory
 
-    public var directory: Directory { state.withLock { $0.directory } }
+    package var directory: Directory { state.withLock { $0.directory } }
 
     /// Changes the directory atomically: the body sees and edits one consistent copy.
-    public func update<T>(_ body: (inout Directory) throws(IdPError) -> T) throws(IdPError) -> T {
+    package func update<T>(_ body: (inout Directory) throws(IdPError) -> T) throws(IdPError) -> T {
         try state.withLock { (state) throws(IdPError) -> T in try body(&state.directory) }
     }
 
     /// Back to the fixtures as loaded: directory, template, codes, sessions, keys, journal, faults, clock.
-    public func reset() {
+    package func reset() {
         keys.restoreInitialKeys()
         state.withLock { state in
             state.directory = state.initialDirectory
@@ -181,11 +181,11 @@ public final class MockIdP: Sendable {
         clock.setOffset(0)
     }
 
-    public var idSpaces: IDSpaceMode { state.withLock { $0.idSpaces } }
+    package var idSpaces: IDSpaceMode { state.withLock { $0.idSpaces } }
 
     /// Resets to the fixtures arranged for `mode` (strict or adversarial). Scenarios use this to
     /// run some cases against adversarial fixtures without restarting the mock.
-    public func reset(idSpaces mode: IDSpaceMode) throws(FixtureError) {
+    package func reset(idSpaces mode: IDSpaceMode) throws(FixtureError) {
         let directory = try FixtureLoader.apply(mode, to: fixtures.raw, file: fixtures.file)
         state.withLock { state in
             state.initialDirectory = directory
@@ -194,9 +194,9 @@ public final class MockIdP: Sendable {
         reset()
     }
 
-    public var jwtTemplate: JWTTemplate? { state.withLock { $0.template } }
+    package var jwtTemplate: JWTTemplate? { state.withLock { $0.template } }
 
-    public func setJWTTemplate(_ content: String) throws(IdPError) -> JWTTemplate {
+    package func setJWTTemplate(_ content: String) throws(IdPError) -> JWTTemplate {
         let template = try JWTTemplate(content: content, updatedAt: clock.nowMillis())
         state.withLock { $0.template = template }
         return template
@@ -208,7 +208,7 @@ public final class MockIdP: Sendable {
 
     /// Mints an access token for a fixture user, creating the session its `sid` names, then
     /// applies the request's overrides and forgery. The control API and the runner call this.
-    public func mintToken(_ request: TokenRequest) throws(IdPError) -> MintedToken {
+    package func mintToken(_ request: TokenRequest) throws(IdPError) -> MintedToken {
         let now = clock.now()
         let (user, membership, organization, role, session, template) = try state.withLock { (state) throws(IdPError) in
             // Read through `state.directory` without binding a copy: a live copy would make the

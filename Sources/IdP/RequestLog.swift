@@ -6,7 +6,7 @@ import Synchronization
 /// of stderr (a pipe nobody drains) never holds up a request: serving threads only append to a
 /// bounded buffer, and when it is full the line is dropped and counted. The count is written
 /// as a line of its own once the sink drains again.
-public final class LineWriter: Sendable {
+package final class LineWriter: Sendable {
     private struct Buffer {
         var lines: [String] = []
         var bytes = 0
@@ -22,7 +22,7 @@ public final class LineWriter: Sendable {
     private let droppedTotal = Atomic<Int>(0)
 
     /// `capacityBytes` of lines may wait for the sink; past that, lines are dropped.
-    public init(fd: Int32 = STDERR_FILENO, capacityBytes: Int = 1 << 20) {
+    package init(fd: Int32 = STDERR_FILENO, capacityBytes: Int = 1 << 20) {
         self.fd = fd
         self.capacityBytes = capacityBytes
         let thread = Thread { [self] in drain() }
@@ -31,7 +31,7 @@ public final class LineWriter: Sendable {
     }
 
     /// Never blocks on the sink.
-    public func write(_ line: String) {
+    package func write(_ line: String) {
         let size = line.utf8.count + 1
         let accepted = buffer.withLock { buffer in
             guard !buffer.closed, buffer.bytes + size <= capacityBytes else {
@@ -46,10 +46,10 @@ public final class LineWriter: Sendable {
     }
 
     /// Lines dropped since the start because the sink was slow.
-    public var dropped: Int { droppedTotal.load(ordering: .relaxed) }
+    package var dropped: Int { droppedTotal.load(ordering: .relaxed) }
 
     /// Writes what is buffered (waiting at most `timeout` for the sink), then stops the thread.
-    public func close(timeout: Double = 1) {
+    package func close(timeout: Double = 1) {
         buffer.withLock { $0.closed = true }
         ready.signal()
         _ = finished.wait(timeout: .now() + timeout)
@@ -90,20 +90,20 @@ public final class LineWriter: Sendable {
 }
 
 /// The request log's line formats.
-public enum RequestLogFormat {
+package enum RequestLogFormat {
     /// `200 GET /path?query req_… ⚑ flags`, with control characters escaped so a request cannot
     /// forge log lines or drive the terminal.
-    public static func human(_ entry: JournalEntry) -> String {
+    package static func human(_ entry: JournalEntry) -> String {
         let flags = entry.flags.map { "\($0.kind.rawValue)(\($0.reason): \($0.field)=\($0.value))" }.joined(separator: " ")
         let line = "\(entry.status) \(entry.method) \(entry.path)\(entry.query.isEmpty ? "" : "?" + entry.query) \(entry.requestID)\(flags.isEmpty ? "" : " ⚑ " + flags)"
         return escapingControlCharacters(line)
     }
 
     /// One JSON object per line (JSON escapes control characters itself).
-    public static func json(_ entry: JournalEntry) -> String { entry.json.serializedString() }
+    package static func json(_ entry: JournalEntry) -> String { entry.json.serializedString() }
 
     /// C0 controls, DEL and C1 controls as `\xNN` (`\u{NNNN}` for C1); a backslash as `\\`.
-    public static func escapingControlCharacters(_ text: String) -> String {
+    package static func escapingControlCharacters(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0 == "\\" }) else { return text }
         var result = ""
         result.unicodeScalars.reserveCapacity(text.unicodeScalars.count)

@@ -2,7 +2,7 @@ import JOSE
 import JSON
 
 /// How a minted token is signed. Everything but `.valid` is a forgery a correct app must reject.
-public enum SignMode: String, Sendable, CaseIterable {
+package enum SignMode: String, Sendable, CaseIterable {
     case valid
     /// `alg` from the header (default `none`) and an empty signature.
     case none
@@ -19,37 +19,37 @@ public enum SignMode: String, Sendable, CaseIterable {
 }
 
 /// What a scenario or `/_mock/tokens` asks for. Unset fields follow the IdP's normal policy.
-public struct TokenRequest: Sendable {
-    public var user: String
-    public var organization: String?
+package struct TokenRequest: Sendable {
+    package var user: String
+    package var organization: String?
     /// Claims to set or override; any JSON value, including `""`, `null`, numbers and arrays.
-    public var claims: JSONObject = [:]
-    public var omit: [String] = []
+    package var claims: JSONObject = [:]
+    package var omit: [String] = []
     /// Header members to set or override; a JSON null sets a literal null.
-    public var header: JSONObject = [:]
+    package var header: JSONObject = [:]
     /// Header members to remove (`["kid"]` for a kid-less token).
-    public var omitHeader: [String] = []
-    public var sign: SignMode = .valid
+    package var omitHeader: [String] = []
+    package var sign: SignMode = .valid
     /// Sign with this published key instead of the active one.
-    public var kid: String?
-    public var expiresIn: Int64?
-    public var notBeforeIn: Int64?
-    public var issuedAtOffset: Int64 = 0
+    package var kid: String?
+    package var expiresIn: Int64?
+    package var notBeforeIn: Int64?
+    package var issuedAtOffset: Int64 = 0
     /// Exact payload bytes (duplicate keys, odd spacing): replaces the claims entirely.
-    public var rawPayload: String?
-    public var impersonatorEmail: String?
+    package var rawPayload: String?
+    package var impersonatorEmail: String?
 
-    public init(user: String, organization: String? = nil) {
+    package init(user: String, organization: String? = nil) {
         self.user = user
         self.organization = organization
     }
 }
 
-public struct MintedToken: Sendable {
-    public var token: String
-    public var claims: JSONObject
-    public var header: JSONObject
-    public var sessionID: String?
+package struct MintedToken: Sendable {
+    package var token: String
+    package var claims: JSONObject
+    package var header: JSONObject
+    package var sessionID: String?
 }
 
 /// Builds access tokens the way WorkOS does: `{alg, kid}` header without `typ`; claims in
@@ -142,11 +142,11 @@ struct TokenMinter: Sendable {
 }
 
 extension TokenRequest {
-    public static let fields: Set<String> = ["user", "organization", "claims", "omit", "header", "omit_header", "sign", "kid", "expires_in",
+    package static let fields: Set<String> = ["user", "organization", "claims", "omit", "header", "omit_header", "sign", "kid", "expires_in",
                                              "not_before_in", "issued_at_offset", "raw_payload", "impersonator"]
 
     /// The `/_mock/tokens` body and the scenario `mint` step (README, "Control API").
-    public init(json: JSONValue) throws(IdPError) {
+    package init(json: JSONValue) throws(IdPError) {
         let fields = try BodyFields(json)
         try fields.refuseUnknown(Self.fields)
         self.init(user: try fields.requiredString("user"), organization: try fields.string("organization"))

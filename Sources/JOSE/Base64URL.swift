@@ -4,7 +4,7 @@
 /// come from an encoder (`count % 4 == 1`) and non-zero unused trailing bits, so that every
 /// token has exactly one accepted spelling. A verifier that tolerated alternative spellings
 /// would let an attacker change token bytes without changing the signed content.
-public enum Base64URL {
+package enum Base64URL {
     static let urlAlphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
     static let standardAlphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
@@ -14,18 +14,18 @@ public enum Base64URL {
         return table
     }()
 
-    public static func encode(_ bytes: some Collection<UInt8>) -> String {
+    package static func encode(_ bytes: some Collection<UInt8>) -> String {
         String(decoding: encodeBytes(bytes), as: UTF8.self)
     }
 
-    public static func encodeBytes(_ bytes: some Collection<UInt8>) -> [UInt8] {
+    package static func encodeBytes(_ bytes: some Collection<UInt8>) -> [UInt8] {
         var out: [UInt8] = []
         append(bytes, to: &out)
         return out
     }
 
     /// Appends the encoding of `bytes` to `out`, the form the minting path uses.
-    public static func append(_ bytes: some Collection<UInt8>, to out: inout [UInt8]) {
+    package static func append(_ bytes: some Collection<UInt8>, to out: inout [UInt8]) {
         let done: Void? = bytes.withContiguousStorageIfAvailable { buffer in
             append(UnsafeRawBufferPointer(buffer), to: &out, alphabet: urlAlphabet, pad: false)
         }
@@ -34,7 +34,7 @@ public enum Base64URL {
         }
     }
 
-    public static func append(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+    package static func append(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         append(bytes, to: &out, alphabet: urlAlphabet, pad: false)
     }
 
@@ -77,13 +77,13 @@ public enum Base64URL {
         }
     }
 
-    public static func decode(_ text: some StringProtocol) throws(JOSEError) -> [UInt8] {
+    package static func decode(_ text: some StringProtocol) throws(JOSEError) -> [UInt8] {
         var copy = String(text)
         let result: Result<[UInt8], JOSEError> = copy.withUTF8 { decode(UnsafeRawBufferPointer($0)) }
         return try result.get()
     }
 
-    public static func decode(bytes: some Collection<UInt8>) throws(JOSEError) -> [UInt8] {
+    package static func decode(bytes: some Collection<UInt8>) throws(JOSEError) -> [UInt8] {
         let result: Result<[UInt8], JOSEError> = Array(bytes).withUnsafeBytes { decode($0) }
         return try result.get()
     }
@@ -147,8 +147,8 @@ public enum Base64URL {
 }
 
 /// Standard padded base64 (RFC 4648 §4), which `x5c` requires (RFC 7517 §4.7).
-public enum Base64Standard {
-    public static func encode(_ bytes: some Collection<UInt8>) -> String {
+package enum Base64Standard {
+    package static func encode(_ bytes: some Collection<UInt8>) -> String {
         var out: [UInt8] = []
         Array(bytes).withUnsafeBytes {
             Base64URL.append($0, to: &out, alphabet: Base64URL.standardAlphabet, pad: true)

@@ -4,16 +4,16 @@ import JSON
 ///
 /// Works on the raw JSON so it can say exactly what is wrong ("exp must be a number, found
 /// string") instead of a typed decode failing somewhere.
-public struct ClaimsValidator: Sendable {
+package struct ClaimsValidator: Sendable {
     /// Compared byte for byte: `https://a/` and `https://a` are different issuers.
-    public var issuer: String?
-    public var audience: String?
-    public var leeway: Int64
-    public var now: Int64
-    public var requiredClaims: [String]
-    public var requireExpiration: Bool
+    package var issuer: String?
+    package var audience: String?
+    package var leeway: Int64
+    package var now: Int64
+    package var requiredClaims: [String]
+    package var requireExpiration: Bool
 
-    public init(issuer: String? = nil, audience: String? = nil, leeway: Int64 = 0, now: Int64,
+    package init(issuer: String? = nil, audience: String? = nil, leeway: Int64 = 0, now: Int64,
                 requiredClaims: [String] = ["sub"], requireExpiration: Bool = true) {
         self.issuer = issuer
         self.audience = audience
@@ -23,7 +23,7 @@ public struct ClaimsValidator: Sendable {
         self.requireExpiration = requireExpiration
     }
 
-    public func validate(_ claims: JSONValue) throws(JOSEError) {
+    package func validate(_ claims: JSONValue) throws(JOSEError) {
         guard case .object(let object) = claims else { throw .invalidPayload("must be a JSON object, found \(claims.typeName)") }
 
         for name in ["iss", "sub", "jti"] {

@@ -6,7 +6,7 @@ import COpenSSL
 extension PrivateKey {
     /// A P-256 key whose private scalar comes from SHA-256 over the seed (retrying on the
     /// negligible chance it falls outside [1, n-1]).
-    public static func generateP256(seed: UInt64) throws(JOSEError) -> PrivateKey {
+    package static func generateP256(seed: UInt64) throws(JOSEError) -> PrivateKey {
         var stream = SeededStream(seed: seed, domain: "MockIdP P-256")
         guard let group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1) else { throw OpenSSL.error("EC_GROUP_new_by_curve_name") }
         defer { EC_GROUP_free(group) }
@@ -41,7 +41,7 @@ extension PrivateKey {
     /// An RSA key from a deterministic prime search: candidates come from the seeded stream
     /// (top two bits set so n has exactly `bits` bits), then step by 2 until OpenSSL's
     /// primality test passes and gcd(p-1, 65537) = 1.
-    public static func generateRSA(bits: Int = 2048, seed: UInt64) throws(JOSEError) -> PrivateKey {
+    package static func generateRSA(bits: Int = 2048, seed: UInt64) throws(JOSEError) -> PrivateKey {
         guard bits >= 2048, bits % 16 == 0 else { throw .unsupportedKey("RSA key size \(bits); use a multiple of 16 of at least 2048") }
         var stream = SeededStream(seed: seed, domain: "MockIdP RSA-\(bits)")
         guard let context = BN_CTX_new() else { throw OpenSSL.error("BN_CTX_new") }

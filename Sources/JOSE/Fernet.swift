@@ -6,13 +6,13 @@ import COpenSSL
 /// Token: base64url(with padding) of `0x80 ‖ timestamp (u64 BE) ‖ IV (16) ‖ AES-128-CBC/PKCS7
 /// ciphertext ‖ HMAC-SHA256(signing key, everything before)`. The key is base64url of 32 bytes:
 /// the first 16 sign, the last 16 encrypt.
-public enum Fernet {
-    public struct Key: Sendable {
+package enum Fernet {
+    package struct Key: Sendable {
         let signing: [UInt8]
         let encryption: [UInt8]
 
         /// `text` as `Fernet.generate_key()` prints it (44 characters, `=`-padded); unpadded works too.
-        public init(_ text: String) throws(JOSEError) {
+        package init(_ text: String) throws(JOSEError) {
             var trimmed = Substring(text)
             while trimmed.hasSuffix("=") { trimmed = trimmed.dropLast() }
             let bytes: [UInt8]
@@ -30,7 +30,7 @@ public enum Fernet {
     }
 
     /// Encrypts `plaintext` at `timestamp` (Unix seconds). A fresh random IV unless one is given.
-    public static func seal(_ plaintext: [UInt8], key: Key, timestamp: Int64, iv fixedIV: [UInt8]? = nil) throws(JOSEError) -> String {
+    package static func seal(_ plaintext: [UInt8], key: Key, timestamp: Int64, iv fixedIV: [UInt8]? = nil) throws(JOSEError) -> String {
         var iv = fixedIV ?? [UInt8](repeating: 0, count: 16)
         if fixedIV == nil {
             guard iv.withUnsafeMutableBufferPointer({ RAND_bytes($0.baseAddress, 16) }) == 1 else { throw OpenSSL.error("RAND_bytes") }
@@ -48,7 +48,7 @@ public enum Fernet {
     }
 
     /// Checks the HMAC and decrypts; the timestamp is not checked (as `Fernet.decrypt` without `ttl`).
-    public static func open(_ token: String, key: Key) throws(JOSEError) -> [UInt8] {
+    package static func open(_ token: String, key: Key) throws(JOSEError) -> [UInt8] {
         var trimmed = Substring(token)
         while trimmed.hasSuffix("=") { trimmed = trimmed.dropLast() }
         let bytes = try Base64URL.decode(trimmed)

@@ -2,7 +2,7 @@
 ///
 /// One error type so callers (the mock's HTTP layer, the conformance runner) can switch on the
 /// reason and still print something a person can act on.
-public enum JOSEError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum JOSEError: Error, Sendable, Equatable, CustomStringConvertible {
     // Token structure
     case malformedToken(String)
     case invalidBase64URL(offset: Int)
@@ -36,7 +36,7 @@ public enum JOSEError: Error, Sendable, Equatable, CustomStringConvertible {
     case issuerMismatch(expected: String, actual: String)
     case audienceMismatch(expected: String, actual: [String])
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .malformedToken(let why):
             return "malformed token: \(why)"

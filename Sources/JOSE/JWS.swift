@@ -3,15 +3,15 @@ import JSON
 /// One JWS in compact serialization (jwt-kit's `JWTSerializer` and `JWTParser` in one value).
 /// It takes and keeps exact bytes, so the forger can sign duplicate keys, odd spacing or any
 /// `alg` spelling without this module "fixing" them, and change the signature afterwards.
-public struct JWSCompact: Sendable, Equatable {
-    public let headerBytes: [UInt8]
-    public let payloadBytes: [UInt8]
-    public var signature: [UInt8]
+package struct JWSCompact: Sendable, Equatable {
+    package let headerBytes: [UInt8]
+    package let payloadBytes: [UInt8]
+    package var signature: [UInt8]
     /// `BASE64URL(header) '.' BASE64URL(payload)`, encoded once: what is signed, and the start
     /// of the serialization.
-    public let signingInput: [UInt8]
+    package let signingInput: [UInt8]
 
-    public init(headerBytes: [UInt8], payloadBytes: [UInt8], signature: [UInt8] = []) {
+    package init(headerBytes: [UInt8], payloadBytes: [UInt8], signature: [UInt8] = []) {
         self.headerBytes = headerBytes
         self.payloadBytes = payloadBytes
         self.signature = signature
@@ -25,13 +25,13 @@ public struct JWSCompact: Sendable, Equatable {
 
     /// Signs exactly `headerBytes` and `payloadBytes`; nothing checks that the header's `alg`
     /// matches the signer, on purpose.
-    public init(headerBytes: [UInt8], payloadBytes: [UInt8], signer: some JWSSigner) throws(JOSEError) {
+    package init(headerBytes: [UInt8], payloadBytes: [UInt8], signer: some JWSSigner) throws(JOSEError) {
         self.init(headerBytes: headerBytes, payloadBytes: payloadBytes)
         signature = try signer.sign(signingInput)
     }
 
     /// Splits and decodes a compact token (three segments, each base64url).
-    public init(parsing token: String) throws(JOSEError) {
+    package init(parsing token: String) throws(JOSEError) {
         let segments = try Segments(token)
         headerBytes = try Base64URL.decode(bytes: segments.header)
         payloadBytes = try Base64URL.decode(bytes: segments.payload)
@@ -40,7 +40,7 @@ public struct JWSCompact: Sendable, Equatable {
     }
 
     /// `signingInput '.' BASE64URL(signature)`; an empty signature leaves the trailing dot.
-    public var serialized: String {
+    package var serialized: String {
         var out = signingInput
         out.reserveCapacity(signingInput.count + 1 + (signature.count * 4 + 2) / 3)
         out.append(UInt8(ascii: "."))
@@ -50,12 +50,12 @@ public struct JWSCompact: Sendable, Equatable {
 
     /// The three still-encoded segments of a compact token, for a reader that decodes them one
     /// at a time (the verifier judges the header before it touches the rest).
-    public struct Segments: Sendable {
-        public let bytes: [UInt8]
+    package struct Segments: Sendable {
+        package let bytes: [UInt8]
         private let firstDot: Int
         private let secondDot: Int
 
-        public init(_ token: String) throws(JOSEError) {
+        package init(_ token: String) throws(JOSEError) {
             let bytes = Array(token.utf8)
             let dots = bytes.indices.filter { bytes[$0] == UInt8(ascii: ".") }
             guard dots.count == 2 else {
@@ -66,31 +66,31 @@ public struct JWSCompact: Sendable, Equatable {
             secondDot = dots[1]
         }
 
-        public var header: ArraySlice<UInt8> { bytes[..<firstDot] }
-        public var payload: ArraySlice<UInt8> { bytes[(firstDot + 1)..<secondDot] }
-        public var signature: ArraySlice<UInt8> { bytes[(secondDot + 1)...] }
-        public var signingInput: ArraySlice<UInt8> { bytes[..<secondDot] }
+        package var header: ArraySlice<UInt8> { bytes[..<firstDot] }
+        package var payload: ArraySlice<UInt8> { bytes[(firstDot + 1)..<secondDot] }
+        package var signature: ArraySlice<UInt8> { bytes[(secondDot + 1)...] }
+        package var signingInput: ArraySlice<UInt8> { bytes[..<secondDot] }
     }
 }
 
 /// The exact-bytes API in function form, over `JWSCompact`.
-public enum JWS {
-    public static func signingInput(headerBytes: [UInt8], payloadBytes: [UInt8]) -> [UInt8] {
+package enum JWS {
+    package static func signingInput(headerBytes: [UInt8], payloadBytes: [UInt8]) -> [UInt8] {
         JWSCompact(headerBytes: headerBytes, payloadBytes: payloadBytes).signingInput
     }
 
-    public static func compact(headerBytes: [UInt8], payloadBytes: [UInt8], signature: [UInt8]) -> String {
+    package static func compact(headerBytes: [UInt8], payloadBytes: [UInt8], signature: [UInt8]) -> String {
         JWSCompact(headerBytes: headerBytes, payloadBytes: payloadBytes, signature: signature).serialized
     }
 
     /// Signs exactly `headerBytes` and `payloadBytes`; nothing checks that the header's `alg`
     /// matches the signer, on purpose.
-    public static func sign(headerBytes: [UInt8], payloadBytes: [UInt8], signer: any JWSSigner) throws(JOSEError) -> String {
+    package static func sign(headerBytes: [UInt8], payloadBytes: [UInt8], signer: any JWSSigner) throws(JOSEError) -> String {
         try JWSCompact(headerBytes: headerBytes, payloadBytes: payloadBytes, signer: signer).serialized
     }
 
     /// Serializes `header` compactly, in member order, duplicates kept.
-    public static func sign(header: JSONObject, payload: [UInt8], signer: any JWSSigner) throws(JOSEError) -> String {
+    package static func sign(header: JSONObject, payload: [UInt8], signer: any JWSSigner) throws(JOSEError) -> String {
         try sign(headerBytes: JSONValue.object(header).serialized(), payloadBytes: payload, signer: signer)
     }
 }

@@ -1,12 +1,12 @@
 import JSON
 
 /// A token whose signature checked out, with its decoded parts.
-public struct VerifiedJWS: Sendable {
-    public let header: JSONObject
-    public let algorithm: JWSAlgorithm
-    public let keyID: String?
-    public let payloadBytes: [UInt8]
-    public let payload: JSONValue
+package struct VerifiedJWS: Sendable {
+    package let header: JSONObject
+    package let algorithm: JWSAlgorithm
+    package let keyID: String?
+    package let payloadBytes: [UInt8]
+    package let payload: JSONValue
 }
 
 /// Verifies compact JWS tokens against a fixed key set and algorithm allow-list.
@@ -14,14 +14,14 @@ public struct VerifiedJWS: Sendable {
 /// The key is always chosen from the configured set: header parameters that carry keys or key
 /// locations (`jwk`, `jku`, `x5u`, `x5c`) are ignored, because trusting them lets the token
 /// vouch for itself.
-public struct JWSVerifier: Sendable {
-    public let allowedAlgorithms: Set<JWSAlgorithm>
+package struct JWSVerifier: Sendable {
+    package let allowedAlgorithms: Set<JWSAlgorithm>
     let keysByID: [String: PublicKey]
     let keysWithoutID: [PublicKey]
     /// Why each unusable JWKS entry was skipped, for diagnostics.
-    public let skippedKeys: [String]
+    package let skippedKeys: [String]
 
-    public init(keys: [String: PublicKey], keysWithoutID: [PublicKey] = [], allowedAlgorithms: Set<JWSAlgorithm> = [.rs256, .es256]) {
+    package init(keys: [String: PublicKey], keysWithoutID: [PublicKey] = [], allowedAlgorithms: Set<JWSAlgorithm> = [.rs256, .es256]) {
         self.keysByID = keys
         self.keysWithoutID = keysWithoutID
         self.allowedAlgorithms = allowedAlgorithms
@@ -30,7 +30,7 @@ public struct JWSVerifier: Sendable {
 
     /// Reads a JWKS document. Entries that are unparseable, unsupported, not for signatures or
     /// duplicate a kid are skipped rather than failing the whole set (RFC 7517 §5).
-    public init(jwks: JSONValue, allowedAlgorithms: Set<JWSAlgorithm> = [.rs256, .es256]) throws(JOSEError) {
+    package init(jwks: JSONValue, allowedAlgorithms: Set<JWSAlgorithm> = [.rs256, .es256]) throws(JOSEError) {
         guard let entries = jwks["keys"]?.arrayValue else { throw .invalidKey("a JWKS must be an object with a \"keys\" array") }
         var byID: [String: PublicKey] = [:]
         var withoutID: [PublicKey] = []
@@ -70,7 +70,7 @@ public struct JWSVerifier: Sendable {
         self.skippedKeys = skipped
     }
 
-    public func verify(_ token: String) throws(JOSEError) -> VerifiedJWS {
+    package func verify(_ token: String) throws(JOSEError) -> VerifiedJWS {
         let segments = try JWSCompact.Segments(token)
         guard !segments.header.isEmpty else { throw .malformedToken("empty header segment") }
 

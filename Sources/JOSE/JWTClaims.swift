@@ -5,20 +5,20 @@ import JSON
 /// `payload()` emits members in this order: `iss, sub, aud, sid, jti, iat, nbf, exp`, then
 /// `extra` in its own order. Extras are written as given, so an extra named like a registered
 /// claim produces a duplicate key — useful to the forger, and the caller's choice.
-public struct JWTClaims: Sendable, Equatable {
-    public var iss: String?
-    public var sub: String?
-    public var aud: [String]?
+package struct JWTClaims: Sendable, Equatable {
+    package var iss: String?
+    package var sub: String?
+    package var aud: [String]?
     /// A single audience is written as a string (the common form) unless this is set.
-    public var audienceAsArray: Bool
-    public var sid: String?
-    public var jti: String?
-    public var iat: Int64?
-    public var nbf: Int64?
-    public var exp: Int64?
-    public var extra: JSONObject
+    package var audienceAsArray: Bool
+    package var sid: String?
+    package var jti: String?
+    package var iat: Int64?
+    package var nbf: Int64?
+    package var exp: Int64?
+    package var extra: JSONObject
 
-    public init(iss: String? = nil, sub: String? = nil, aud: [String]? = nil, audienceAsArray: Bool = false,
+    package init(iss: String? = nil, sub: String? = nil, aud: [String]? = nil, audienceAsArray: Bool = false,
                 sid: String? = nil, jti: String? = nil, iat: Int64? = nil, nbf: Int64? = nil, exp: Int64? = nil,
                 extra: JSONObject = [:]) {
         self.iss = iss
@@ -36,7 +36,7 @@ public struct JWTClaims: Sendable, Equatable {
     /// Reads a payload back. Registered claims with the wrong JSON type are kept in `extra`
     /// rather than failing here: parsing is not validating, and `ClaimsValidator` reports
     /// "exp is not a number" from the raw payload.
-    public init(payload: JSONValue) throws(JOSEError) {
+    package init(payload: JSONValue) throws(JOSEError) {
         guard case .object(let object) = payload else { throw .invalidPayload("must be a JSON object, found \(payload.typeName)") }
         self.init()
         for member in object.members {
@@ -57,7 +57,7 @@ public struct JWTClaims: Sendable, Equatable {
         }
     }
 
-    public func payload() -> JSONObject {
+    package func payload() -> JSONObject {
         var object = JSONObject()
         if let iss { object.members.append((key: "iss", value: .string(iss))) }
         if let sub { object.members.append((key: "sub", value: .string(sub))) }
@@ -75,7 +75,7 @@ public struct JWTClaims: Sendable, Equatable {
     }
 
     /// Writes the same bytes as `JSONValue.object(payload()).serialized()` without building the tree.
-    public func writePayload(into out: inout [UInt8]) {
+    package func writePayload(into out: inout [UInt8]) {
         var first = true
         func key(_ name: StaticString, _ out: inout [UInt8]) {
             out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))

@@ -1,10 +1,10 @@
 /// The key shapes MockIdP signs and verifies with.
-public enum KeyType: Sendable, Hashable, CustomStringConvertible {
+package enum KeyType: Sendable, Hashable, CustomStringConvertible {
     case rsa(bits: Int)
     case ecP256
 
     /// The JWK `kty` value.
-    public var jwkKeyType: String {
+    package var jwkKeyType: String {
         switch self {
         case .rsa: return "RSA"
         case .ecP256: return "EC"
@@ -12,14 +12,14 @@ public enum KeyType: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The algorithm this key signs with when nobody says otherwise.
-    public var defaultAlgorithm: JWSAlgorithm {
+    package var defaultAlgorithm: JWSAlgorithm {
         switch self {
         case .rsa: return .rs256
         case .ecP256: return .es256
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .rsa(let bits): return "RSA-\(bits)"
         case .ecP256: return "EC P-256"
@@ -29,13 +29,13 @@ public enum KeyType: Sendable, Hashable, CustomStringConvertible {
 
 /// JWS `alg` values MockIdP knows. HS256 exists only so the forger can label tokens it keys with
 /// arbitrary bytes (the "HMAC keyed with the public key" attack); no verifier key is ever HMAC.
-public enum JWSAlgorithm: String, Sendable, Hashable, CaseIterable {
+package enum JWSAlgorithm: String, Sendable, Hashable, CaseIterable {
     case rs256 = "RS256"
     case es256 = "ES256"
     case hs256 = "HS256"
 
     /// Whether `keyType` can verify this algorithm.
-    public func isCompatible(with keyType: KeyType) -> Bool {
+    package func isCompatible(with keyType: KeyType) -> Bool {
         switch (self, keyType) {
         case (.rs256, .rsa), (.es256, .ecP256): return true
         default: return false

@@ -2,11 +2,11 @@ import COpenSSL
 import JSON
 
 /// An RSA (≥ 2048) or EC P-256 private key. Immutable after init, so sharing across tasks is safe.
-public final class PrivateKey: @unchecked Sendable {
+package final class PrivateKey: @unchecked Sendable {
     let pkey: OpaquePointer
-    public let keyType: KeyType
+    package let keyType: KeyType
     /// Derived once: JWKS and kid computations ask for it repeatedly.
-    public let publicKey: PublicKey
+    package let publicKey: PublicKey
 
     /// Takes ownership of `pkey`, freeing it if the key is refused.
     init(taking pkey: OpaquePointer) throws(JOSEError) {
@@ -27,7 +27,7 @@ public final class PrivateKey: @unchecked Sendable {
     deinit { EVP_PKEY_free(pkey) }
 
     /// PKCS#8 "PRIVATE KEY", or the traditional "RSA PRIVATE KEY" / "EC PRIVATE KEY" forms.
-    public convenience init(pem: String) throws(JOSEError) {
+    package convenience init(pem: String) throws(JOSEError) {
         let loaded = OpenSSL.readFromMemory(pem) { PEM_read_bio_PrivateKey($0, nil, nil, nil) }
         guard let pkey = loaded else {
             throw OpenSSL.error("no unencrypted private key found in PEM")
@@ -35,12 +35,12 @@ public final class PrivateKey: @unchecked Sendable {
         try self.init(taking: pkey)
     }
 
-    public static func generateRSA(bits: Int = 2048) throws(JOSEError) -> PrivateKey {
+    package static func generateRSA(bits: Int = 2048) throws(JOSEError) -> PrivateKey {
         guard bits >= 2048 else { throw .unsupportedKey("RSA key size \(bits); at least 2048 bits are required") }
         return try generate(type: "RSA") { EVP_PKEY_CTX_set_rsa_keygen_bits($0, Int32(bits)) }
     }
 
-    public static func generateP256() throws(JOSEError) -> PrivateKey {
+    package static func generateP256() throws(JOSEError) -> PrivateKey {
         try generate(type: "EC") { EVP_PKEY_CTX_set_group_name($0, "P-256") }
     }
 
@@ -55,7 +55,7 @@ public final class PrivateKey: @unchecked Sendable {
     }
 
     /// An RSA private key from JWK members (`n e d p q dp dq qi`), as RFC 7515's examples give them.
-    public convenience init(rsaJWK jwk: JSONValue) throws(JOSEError) {
+    package convenience init(rsaJWK jwk: JSONValue) throws(JOSEError) {
         let names = ["n", "e", "d", "p", "q", "dp", "dq", "qi"]
         var parts: [[UInt8]] = []
         for name in names {
@@ -79,9 +79,9 @@ public final class PrivateKey: @unchecked Sendable {
         }
     }
 
-    public var algorithm: JWSAlgorithm { keyType.defaultAlgorithm }
+    package var algorithm: JWSAlgorithm { keyType.defaultAlgorithm }
 
-    public var pkcs8PEM: String {
+    package var pkcs8PEM: String {
         OpenSSL.writeToMemory { PEM_write_bio_PrivateKey($0, pkey, nil, nil, 0, nil, nil) } ?? ""
     }
 }

@@ -2,10 +2,10 @@ import COpenSSL
 import JSON
 
 /// An RSA (≥ 2048) or EC P-256 public key. Immutable after init.
-public final class PublicKey: @unchecked Sendable {
+package final class PublicKey: @unchecked Sendable {
     let pkey: OpaquePointer
-    public let keyType: KeyType
-    public let spkiDER: [UInt8]
+    package let keyType: KeyType
+    package let spkiDER: [UInt8]
     /// Base64url key material in JWK member order: `n, e` or `crv, x, y`.
     let material: [(key: String, value: String)]
 
@@ -49,14 +49,14 @@ public final class PublicKey: @unchecked Sendable {
     }
 
     /// SubjectPublicKeyInfo PEM ("PUBLIC KEY").
-    public convenience init(pem: String) throws(JOSEError) {
+    package convenience init(pem: String) throws(JOSEError) {
         let loaded = OpenSSL.readFromMemory(pem) { PEM_read_bio_PUBKEY($0, nil, nil, nil) }
         guard let pkey = loaded else { throw OpenSSL.error("no PUBLIC KEY found in PEM") }
         try self.init(taking: pkey)
     }
 
     /// An RSA (`n`, `e`) or EC (`crv: P-256`, `x`, `y`) public JWK. Private members are ignored.
-    public convenience init(jwk: JSONValue) throws(JOSEError) {
+    package convenience init(jwk: JSONValue) throws(JOSEError) {
         guard case .object(let object) = jwk else { throw .invalidKey("a JWK must be a JSON object, found \(jwk.typeName)") }
         guard let kty = object["kty"]?.stringValue else { throw .invalidKey("JWK has no string \"kty\"") }
         func member(_ name: String) throws(JOSEError) -> [UInt8] {
@@ -110,14 +110,14 @@ public final class PublicKey: @unchecked Sendable {
         return ok
     }
 
-    public var spkiPEM: String {
+    package var spkiPEM: String {
         OpenSSL.writeToMemory { PEM_write_bio_PUBKEY($0, pkey) } ?? ""
     }
 
-    public var algorithm: JWSAlgorithm { keyType.defaultAlgorithm }
+    package var algorithm: JWSAlgorithm { keyType.defaultAlgorithm }
 
     /// Members in the order `kty, use, alg, kid, n, e` or `kty, use, alg, kid, crv, x, y`.
-    public func jwk(kid: String?) -> JSONObject {
+    package func jwk(kid: String?) -> JSONObject {
         var object = JSONObject()
         object.members.reserveCapacity(7)
         object.members.append((key: "kty", value: .string(keyType.jwkKeyType)))
@@ -129,7 +129,7 @@ public final class PublicKey: @unchecked Sendable {
     }
 
     /// RFC 7638 JWK thumbprint: SHA-256 over the required members in lexicographic order.
-    public func thumbprint() -> String {
+    package func thumbprint() -> String {
         var canonical = JSONObject()
         switch keyType {
         case .rsa:

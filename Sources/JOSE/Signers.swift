@@ -4,7 +4,7 @@ import Synchronization
 /// One JWS algorithm bound to a key (jwt-kit's `JWTAlgorithm`): signs a signing input
 /// (`BASE64URL(header) || '.' || BASE64URL(payload)`) with the private half and verifies a
 /// signature with the public half. A value made from a public key only verifies.
-public protocol JWSSigner: Sendable {
+package protocol JWSSigner: Sendable {
     var algorithm: JWSAlgorithm { get }
     func sign(bytes signingInput: UnsafeRawBufferPointer) throws(JOSEError) -> [UInt8]
     /// `true` only for a valid signature over `signingInput`.
@@ -12,14 +12,14 @@ public protocol JWSSigner: Sendable {
 }
 
 extension JWSSigner {
-    public func sign(_ signingInput: [UInt8]) throws(JOSEError) -> [UInt8] {
+    package func sign(_ signingInput: [UInt8]) throws(JOSEError) -> [UInt8] {
         let result: Result<[UInt8], JOSEError> = signingInput.withUnsafeBytes { raw in
             Result { () throws(JOSEError) -> [UInt8] in try sign(bytes: raw) }
         }
         return try result.get()
     }
 
-    public func verify(_ signature: [UInt8], signs signingInput: [UInt8]) throws(JOSEError) -> Bool {
+    package func verify(_ signature: [UInt8], signs signingInput: [UInt8]) throws(JOSEError) -> Bool {
         let result: Result<Bool, JOSEError> = signingInput.withUnsafeBytes { raw in
             Result { () throws(JOSEError) -> Bool in try verify(signature, signs: raw) }
         }
@@ -28,59 +28,59 @@ extension JWSSigner {
 }
 
 /// RS256: RSASSA-PKCS1-v1_5 with SHA-256.
-public struct RSASigner: JWSSigner {
-    public let publicKey: PublicKey
+package struct RSASigner: JWSSigner {
+    package let publicKey: PublicKey
     let contexts: SigningContexts?
-    public var algorithm: JWSAlgorithm { .rs256 }
+    package var algorithm: JWSAlgorithm { .rs256 }
 
-    public init(key: PrivateKey) throws(JOSEError) {
+    package init(key: PrivateKey) throws(JOSEError) {
         guard case .rsa = key.keyType else { throw .algorithmKeyMismatch(alg: "RS256", keyType: key.keyType.description) }
         contexts = SigningContexts(key: key)
         publicKey = key.publicKey
     }
 
     /// Verifies only.
-    public init(publicKey: PublicKey) throws(JOSEError) {
+    package init(publicKey: PublicKey) throws(JOSEError) {
         guard case .rsa = publicKey.keyType else { throw .algorithmKeyMismatch(alg: "RS256", keyType: publicKey.keyType.description) }
         contexts = nil
         self.publicKey = publicKey
     }
 
-    public func sign(bytes signingInput: UnsafeRawBufferPointer) throws(JOSEError) -> [UInt8] {
+    package func sign(bytes signingInput: UnsafeRawBufferPointer) throws(JOSEError) -> [UInt8] {
         guard let contexts else { throw .invalidKey("RS256 signing needs the private key") }
         return try contexts.sign(digest: OpenSSL.sha256(signingInput))
     }
 
-    public func verify(_ signature: [UInt8], signs signingInput: UnsafeRawBufferPointer) throws(JOSEError) -> Bool {
+    package func verify(_ signature: [UInt8], signs signingInput: UnsafeRawBufferPointer) throws(JOSEError) -> Bool {
         try RawSignature.verify(signature: signature, digest: OpenSSL.sha256(signingInput), with: publicKey.pkey, rsaPadding: true)
     }
 }
 
 /// ES256: ECDSA P-256 with SHA-256, as the JWS fixed-width `r || s` (RFC 7518 §3.4).
-public struct ECDSASigner: JWSSigner {
-    public let publicKey: PublicKey
+package struct ECDSASigner: JWSSigner {
+    package let publicKey: PublicKey
     let contexts: SigningContexts?
-    public var algorithm: JWSAlgorithm { .es256 }
+    package var algorithm: JWSAlgorithm { .es256 }
 
-    public init(key: PrivateKey) throws(JOSEError) {
+    package init(key: PrivateKey) throws(JOSEError) {
         guard case .ecP256 = key.keyType else { throw .algorithmKeyMismatch(alg: "ES256", keyType: key.keyType.description) }
         contexts = SigningContexts(key: key)
         publicKey = key.publicKey
     }
 
     /// Verifies only.
-    public init(publicKey: PublicKey) throws(JOSEError) {
+    package init(publicKey: PublicKey) throws(JOSEError) {
         guard case .ecP256 = publicKey.keyType else { throw .algorithmKeyMismatch(alg: "ES256", keyType: publicKey.keyType.description) }
         contexts = nil
         self.publicKey = publicKey
     }
 
-    public func sign(bytes signingInput: UnsafeRawBufferPointer) throws(JOSEError) -> [UInt8] {
+    package func sign(bytes signingInput: UnsafeRawBufferPointer) throws(JOSEError) -> [UInt8] {
         guard let contexts else { throw .invalidKey("ES256 signing needs the private key") }
         return try ECDSASignature.rawFromDER(try contexts.sign(digest: OpenSSL.sha256(signingInput)))
     }
 
-    public func verify(_ signature: [UInt8], signs signingInput: UnsafeRawBufferPointer) throws(JOSEError) -> Bool {
+    package func verify(_ signature: [UInt8], signs signingInput: UnsafeRawBufferPointer) throws(JOSEError) -> Bool {
         try RawSignature.verify(signature: ECDSASignature.derFromRaw(signature), digest: OpenSSL.sha256(signingInput),
                                 with: publicKey.pkey, rsaPadding: false)
     }
@@ -88,13 +88,13 @@ public struct ECDSASigner: JWSSigner {
 
 /// HS256 with arbitrary key bytes. MockIdP never verifies HMAC tokens from apps; this exists to
 /// forge the "HS256 keyed with the issuer's public key" attack against confused verifiers.
-public struct HMACSigner: JWSSigner {
-    public let secret: [UInt8]
-    public var algorithm: JWSAlgorithm { .hs256 }
+package struct HMACSigner: JWSSigner {
+    package let secret: [UInt8]
+    package var algorithm: JWSAlgorithm { .hs256 }
 
-    public init(secret: [UInt8]) { self.secret = secret }
+    package init(secret: [UInt8]) { self.secret = secret }
 
-    public func sign(bytes signingInput: UnsafeRawBufferPointer) throws(JOSEError) -> [UInt8] {
+    package func sign(bytes signingInput: UnsafeRawBufferPointer) throws(JOSEError) -> [UInt8] {
         var mac = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
         let ok = secret.withUnsafeBytes { key in
@@ -108,7 +108,7 @@ public struct HMACSigner: JWSSigner {
         return mac
     }
 
-    public func verify(_ signature: [UInt8], signs signingInput: UnsafeRawBufferPointer) throws(JOSEError) -> Bool {
+    package func verify(_ signature: [UInt8], signs signingInput: UnsafeRawBufferPointer) throws(JOSEError) -> Bool {
         let expected = try sign(bytes: signingInput)
         guard signature.count == expected.count else { return false }
         // Constant time: look at every byte whatever the first difference.
@@ -224,8 +224,8 @@ enum RawSignature {
 }
 
 /// Converts between the DER ECDSA-Sig-Value OpenSSL speaks and the JWS `r || s` form.
-public enum ECDSASignature {
-    public static func rawFromDER(_ der: [UInt8]) throws(JOSEError) -> [UInt8] {
+package enum ECDSASignature {
+    package static func rawFromDER(_ der: [UInt8]) throws(JOSEError) -> [UInt8] {
         let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
             var cursor = buffer.baseAddress
             return d2i_ECDSA_SIG(nil, &cursor, buffer.count)
@@ -238,7 +238,7 @@ public enum ECDSASignature {
         return OpenSSL.bigNumBytes(r, paddedTo: 32) + OpenSSL.bigNumBytes(s, paddedTo: 32)
     }
 
-    public static func derFromRaw(_ raw: [UInt8]) throws(JOSEError) -> [UInt8] {
+    package static func derFromRaw(_ raw: [UInt8]) throws(JOSEError) -> [UInt8] {
         guard raw.count == 64 else { throw .signatureLength(expected: 64, actual: raw.count) }
         guard let sig = ECDSA_SIG_new() else { throw OpenSSL.error("ECDSA_SIG_new") }
         defer { ECDSA_SIG_free(sig) }

@@ -7,18 +7,18 @@ import Darwin
 #endif
 
 /// A private key ready to mint tokens: its kid, signer, certificate and precomputed default header.
-public struct SigningKey: Sendable {
-    public let kid: String
-    public let privateKey: PrivateKey
-    public let algorithm: JWSAlgorithm
-    public let certificateDER: [UInt8]
-    public let signer: any JWSSigner
+package struct SigningKey: Sendable {
+    package let kid: String
+    package let privateKey: PrivateKey
+    package let algorithm: JWSAlgorithm
+    package let certificateDER: [UInt8]
+    package let signer: any JWSSigner
 
     /// - Parameters:
     ///   - kid: defaults to the RFC 7638 thumbprint of the public key.
     ///   - certificateSerial: defaults to 16 random bytes; pass seed-derived bytes for reproducible output.
     ///   - notBefore: certificate start (Unix seconds); defaults to now.
-    public init(privateKey: PrivateKey, kid: String? = nil, certificateSerial: [UInt8]? = nil, notBefore: Int64? = nil) throws(JOSEError) {
+    package init(privateKey: PrivateKey, kid: String? = nil, certificateSerial: [UInt8]? = nil, notBefore: Int64? = nil) throws(JOSEError) {
         self.privateKey = privateKey
         self.kid = kid ?? privateKey.publicKey.thumbprint()
         self.algorithm = privateKey.algorithm
@@ -32,10 +32,10 @@ public struct SigningKey: Sendable {
         certificateDER = try SelfSignedCertificate.der(for: privateKey, serial: serial, notBefore: start)
     }
 
-    public var publicKey: PublicKey { privateKey.publicKey }
+    package var publicKey: PublicKey { privateKey.publicKey }
 
     /// The public JWK plus `x5c` (standard base64 DER, RFC 7517 §4.7) and `x5t#S256`.
-    public func publicJWK() -> JSONObject {
+    package func publicJWK() -> JSONObject {
         var jwk = publicKey.jwk(kid: kid)
         jwk.members.append((key: "x5c", value: [.string(Base64Standard.encode(certificateDER))]))
         jwk.members.append((key: "x5t#S256", value: .string(Base64URL.encode(OpenSSL.sha256(certificateDER)))))
@@ -45,6 +45,6 @@ public struct SigningKey: Sendable {
 
 /// `{"keys":[...]}` for the given keys, followed by `extraKeys` verbatim (which lets the mock
 /// publish deliberately unusable entries to test that clients skip them).
-public func jwksDocument(_ keys: [SigningKey], extraKeys: [JSONValue] = []) -> JSONValue {
+package func jwksDocument(_ keys: [SigningKey], extraKeys: [JSONValue] = []) -> JSONValue {
     .object(["keys": .array(keys.map { .object($0.publicJWK()) } + extraKeys)])
 }

@@ -1,6 +1,6 @@
 /// Why a JSON text was refused, with the byte offset where parsing stopped.
-public struct JSONError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Reason: Sendable, Equatable {
+package struct JSONError: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Reason: Sendable, Equatable {
         case unexpectedEnd
         case unexpectedByte(UInt8)
         case invalidNumber
@@ -11,10 +11,10 @@ public struct JSONError: Error, Sendable, Equatable, CustomStringConvertible {
         case trailingData
     }
 
-    public let reason: Reason
-    public let offset: Int
+    package let reason: Reason
+    package let offset: Int
 
-    public var description: String {
+    package var description: String {
         let what: String
         switch reason {
         case .unexpectedEnd: what = "the text ends too early"
@@ -34,7 +34,7 @@ public struct JSONError: Error, Sendable, Equatable, CustomStringConvertible {
 
 extension JSONValue {
     /// Parses RFC 8259 JSON strictly: no comments, no trailing commas, no trailing data, UTF-8 only.
-    public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = 256) throws(JSONError) -> JSONValue {
+    package static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = 256) throws(JSONError) -> JSONValue {
         let buffer = Array(bytes)
         return try buffer.withUnsafeBufferPointer { (pointer) throws(JSONError) -> JSONValue in
             var parser = JSONParser(bytes: pointer, maxDepth: maxDepth)
@@ -42,7 +42,7 @@ extension JSONValue {
         }
     }
 
-    public static func parse(_ text: String, maxDepth: Int = 256) throws(JSONError) -> JSONValue {
+    package static func parse(_ text: String, maxDepth: Int = 256) throws(JSONError) -> JSONValue {
         try parse(Array(text.utf8), maxDepth: maxDepth)
     }
 }

@@ -2,7 +2,7 @@
 ///
 /// Order and duplicates matter here: the runner forges tokens whose bytes must be exactly what a
 /// scenario asked for, and responses are compared member by member.
-public enum JSONValue: Sendable, Hashable {
+package enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -14,22 +14,22 @@ public enum JSONValue: Sendable, Hashable {
 
 /// An ordered list of members. Lookup returns the last member with a key, as ECMAScript's
 /// `JSON.parse` does, so a duplicate-key payload reads the way most verifiers read it.
-public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
-    public var members: [(key: String, value: JSONValue)]
+package struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
+    package var members: [(key: String, value: JSONValue)]
 
-    public init() { members = [] }
-    public init(_ members: [(key: String, value: JSONValue)]) { self.members = members }
-    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+    package init() { members = [] }
+    package init(_ members: [(key: String, value: JSONValue)]) { self.members = members }
+    package init(dictionaryLiteral elements: (String, JSONValue)...) {
         members = elements.map { (key: $0.0, value: $0.1) }
     }
 
-    public var count: Int { members.count }
-    public var isEmpty: Bool { members.isEmpty }
-    public var keys: [String] { members.map(\.key) }
+    package var count: Int { members.count }
+    package var isEmpty: Bool { members.isEmpty }
+    package var keys: [String] { members.map(\.key) }
 
     /// Reading returns the last member with `key`; writing replaces every member with `key` by one
     /// at the first one's position (or appends), and `nil` removes them all.
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         get {
             for member in members.reversed() where member.key == key { return member.value }
             return nil
@@ -53,15 +53,15 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     }
 
     /// Appends without replacing, to build payloads with duplicate keys on purpose.
-    public mutating func appendDuplicate(_ key: String, _ value: JSONValue) {
+    package mutating func appendDuplicate(_ key: String, _ value: JSONValue) {
         members.append((key: key, value: value))
     }
 
-    public func makeIterator() -> IndexingIterator<[(key: String, value: JSONValue)]> {
+    package func makeIterator() -> IndexingIterator<[(key: String, value: JSONValue)]> {
         members.makeIterator()
     }
 
-    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+    package static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         guard lhs.members.count == rhs.members.count else { return false }
         for (a, b) in zip(lhs.members, rhs.members) where a.key != b.key || a.value != b.value {
             return false
@@ -69,7 +69,7 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         return true
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(members.count)
         for member in members {
             hasher.combine(member.key)
@@ -84,7 +84,7 @@ extension JSONValue {
     /// JSON has one number type: `300`, `300.0` and `3e2` are the same value, whichever case the
     /// parser picked for them (the writer prints whole doubles as integers, so a round trip may
     /// turn one into the other).
-    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+    package static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
@@ -98,7 +98,7 @@ extension JSONValue {
         }
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         switch self {
         case .null: hasher.combine(0)
         case .bool(let flag): hasher.combine(flag)
@@ -114,28 +114,28 @@ extension JSONValue {
 // MARK: - Accessors
 
 extension JSONValue {
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         if case .object(let object) = self { return object[key] }
         return nil
     }
 
-    public subscript(index: Int) -> JSONValue? {
+    package subscript(index: Int) -> JSONValue? {
         if case .array(let array) = self, array.indices.contains(index) { return array[index] }
         return nil
     }
 
-    public var stringValue: String? {
+    package var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
-    public var boolValue: Bool? {
+    package var boolValue: Bool? {
         if case .bool(let value) = self { return value }
         return nil
     }
 
     /// Integers, and doubles with no fractional part that fit in Int64.
-    public var intValue: Int64? {
+    package var intValue: Int64? {
         switch self {
         case .int(let value): return value
         case .double(let value):
@@ -145,7 +145,7 @@ extension JSONValue {
         }
     }
 
-    public var doubleValue: Double? {
+    package var doubleValue: Double? {
         switch self {
         case .int(let value): return Double(value)
         case .double(let value): return value
@@ -153,23 +153,23 @@ extension JSONValue {
         }
     }
 
-    public var arrayValue: [JSONValue]? {
+    package var arrayValue: [JSONValue]? {
         if case .array(let value) = self { return value }
         return nil
     }
 
-    public var objectValue: JSONObject? {
+    package var objectValue: JSONObject? {
         if case .object(let value) = self { return value }
         return nil
     }
 
-    public var isNull: Bool {
+    package var isNull: Bool {
         if case .null = self { return true }
         return false
     }
 
     /// Resolves an RFC 6901 JSON Pointer (`""` is the whole document, `/a/0/b~1c` walks down).
-    public func value(atPointer pointer: String) -> JSONValue? {
+    package func value(atPointer pointer: String) -> JSONValue? {
         if pointer.isEmpty { return self }
         guard pointer.hasPrefix("/") else { return nil }
         var current = self
@@ -191,7 +191,7 @@ extension JSONValue {
     }
 
     /// The JSON type's name, for error messages.
-    public var typeName: String {
+    package var typeName: String {
         switch self {
         case .null: return "null"
         case .bool: return "boolean"
@@ -209,18 +209,18 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
     ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral,
     ExpressibleByDictionaryLiteral
 {
-    public init(nilLiteral: ()) { self = .null }
-    public init(booleanLiteral value: Bool) { self = .bool(value) }
-    public init(integerLiteral value: Int64) { self = .int(value) }
-    public init(floatLiteral value: Double) { self = .double(value) }
-    public init(stringLiteral value: String) { self = .string(value) }
-    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
-    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+    package init(nilLiteral: ()) { self = .null }
+    package init(booleanLiteral value: Bool) { self = .bool(value) }
+    package init(integerLiteral value: Int64) { self = .int(value) }
+    package init(floatLiteral value: Double) { self = .double(value) }
+    package init(stringLiteral value: String) { self = .string(value) }
+    package init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    package init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(JSONObject(elements.map { (key: $0.0, value: $0.1) }))
     }
 }
 
 extension JSONValue: CustomStringConvertible {
     /// Compact JSON text.
-    public var description: String { serializedString() }
+    package var description: String { serializedString() }
 }

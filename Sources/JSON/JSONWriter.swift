@@ -1,6 +1,6 @@
 extension JSONValue {
     /// Compact UTF-8 JSON. Members keep their order; non-finite doubles become `null`.
-    public func serialized() -> [UInt8] {
+    package func serialized() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
         JSONWriter.write(self, into: &out, indent: nil, level: 0)
@@ -8,7 +8,7 @@ extension JSONValue {
     }
 
     /// JSON text; `pretty` indents by two spaces for people to read (reports, README examples).
-    public func serializedString(pretty: Bool = false) -> String {
+    package func serializedString(pretty: Bool = false) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(256)
         JSONWriter.write(self, into: &out, indent: pretty ? 2 : nil, level: 0)
@@ -18,8 +18,8 @@ extension JSONValue {
 
 /// Appends JSON text to a byte buffer. Public so hot paths (token minting, HTTP responses) can
 /// write straight into their own buffers.
-public enum JSONWriter {
-    public static func write(_ value: JSONValue, into out: inout [UInt8], indent: Int?, level: Int) {
+package enum JSONWriter {
+    package static func write(_ value: JSONValue, into out: inout [UInt8], indent: Int?, level: Int) {
         switch value {
         case .null:
             out.append(contentsOf: "null".utf8)
@@ -69,7 +69,7 @@ public enum JSONWriter {
         out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * level))
     }
 
-    public static func writeInteger(_ number: Int64, into out: inout [UInt8]) {
+    package static func writeInteger(_ number: Int64, into out: inout [UInt8]) {
         if number == 0 {
             out.append(UInt8(ascii: "0"))
             return
@@ -106,7 +106,7 @@ public enum JSONWriter {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    public static func writeString(_ string: String, into out: inout [UInt8]) {
+    package static func writeString(_ string: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var string = string
         string.withUTF8 { bytes in

@@ -2,7 +2,7 @@ import Essentials
 /// One known auth bug the reference app can re-introduce (`--bug NAME`), each as it appeared in
 /// a real code base (README.md, "Seeded bugs", lists the scenarios that catch each). The
 /// conformance runner must catch every one.
-public enum SeededBug: String, Sendable, CaseIterable {
+package enum SeededBug: String, Sendable, CaseIterable {
     /// (a) Membership sync compares IdP organization IDs with app organization IDs.
     case idSpaceConfusion = "id-space-confusion"
     /// (b) The idempotency key is computed and never used: a replay re-runs the login.
@@ -57,7 +57,7 @@ public enum SeededBug: String, Sendable, CaseIterable {
     case refreshIgnoresRevocation = "refresh-ignores-revocation"
 
     /// The app shapes the bug can be seeded into.
-    public var shapes: Set<SampleAppShape> {
+    package var shapes: Set<SampleAppShape> {
         switch self {
         case .idSpaceConfusion, .concurrentDuplicateProvisioning, .emptySidJtiAccepted, .jwksCachedForever,
              .issuerNotChecked, .expiryNotChecked:
@@ -72,13 +72,13 @@ public enum SeededBug: String, Sendable, CaseIterable {
     }
 
     /// The bugs that can be seeded into `shape`, in declaration order.
-    public static func applying(to shape: SampleAppShape) -> [SeededBug] {
+    package static func applying(to shape: SampleAppShape) -> [SeededBug] {
         allCases.filter { $0.shapes.contains(shape) }
     }
 }
 
 /// How the reference app signs users in.
-public enum SampleAppShape: String, Sendable, CaseIterable, Hashable {
+package enum SampleAppShape: String, Sendable, CaseIterable, Hashable {
     /// A JSON API: `POST /v1/auth/web/callback` with `Authorization: Bearer <access token>`.
     case api
     /// A server-rendered app: `/login` → AuthKit authorize → `/callback?code` → cookie session.
@@ -86,10 +86,10 @@ public enum SampleAppShape: String, Sendable, CaseIterable, Hashable {
 }
 
 /// Why the app refuses a configuration.
-public enum SampleAppConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum SampleAppConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalid(field: String, reason: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalid(let field, let reason): return "\(field): \(reason)"
         }
@@ -98,41 +98,41 @@ public enum SampleAppConfigurationError: Error, Sendable, Equatable, CustomStrin
 
 /// Everything the reference app needs to trust the IdP: where it is, who the app is, and how
 /// strictly to check tokens.
-public struct SampleAppConfiguration: Sendable {
+package struct SampleAppConfiguration: Sendable {
     /// The IdP base URL, without a trailing slash (one is removed if given).
-    public var idpBaseURL: String
-    public var clientID: String
+    package var idpBaseURL: String
+    package var clientID: String
     /// API key for the IdP management API (`Authorization: Bearer sk_…`).
-    public var apiKey: String
+    package var apiKey: String
     /// Expected `iss`, compared byte for byte.
-    public var issuer: String
+    package var issuer: String
     /// How long a fetched JWKS is trusted before it is fetched again. Finite on purpose: a key
     /// removed at the IdP must stop verifying within this time.
-    public var jwksTTLMilliseconds: Int64 = 300_000
+    package var jwksTTLMilliseconds: Int64 = 300_000
     /// Minimum interval between JWKS fetches caused by a token with an unknown `kid`, so forged
     /// kids cannot turn the app into a JWKS request amplifier.
-    public var jwksCooldownMilliseconds: Int64 = 30_000
+    package var jwksCooldownMilliseconds: Int64 = 30_000
     /// Clock skew tolerated on `exp`, `nbf` and `iat` (at most 60 s).
-    public var leewaySeconds: Int64 = 30
+    package var leewaySeconds: Int64 = 30
     /// A custom claim (JWT template) carrying the user's email; when present it saves the
     /// user fetch. The user is still keyed by `sub`.
-    public var emailClaim: String = "urn:mockidp:email"
+    package var emailClaim: String = "urn:mockidp:email"
     /// Enables the `/_test` routes (introspection, faults, seeding, reset).
-    public var testMode: Bool = false
+    package var testMode: Bool = false
     /// The seeded bug, or nil for the correct app.
-    public var bug: SeededBug?
-    public var shape: SampleAppShape = .api
+    package var bug: SeededBug?
+    package var shape: SampleAppShape = .api
     /// Web shape: the app's own origin (`http://host:port`), for the redirect URI and the
     /// logout `return_to`. nil: the address `start` binds.
-    public var publicBaseURL: String?
+    package var publicBaseURL: String?
     /// Web shape: a signed-in session ends this long after the login, refreshes or not.
-    public var sessionLifetimeSeconds: Int64 = 86_400
+    package var sessionLifetimeSeconds: Int64 = 86_400
     /// Wall clock in Unix milliseconds; tests may substitute their own.
-    public var clock: @Sendable () -> Int64 = { WallClock.nowMilliseconds() }
+    package var clock: @Sendable () -> Int64 = { WallClock.nowMilliseconds() }
     /// Per-request timeout for IdP calls.
-    public var idpTimeoutMilliseconds: Int64 = 10_000
+    package var idpTimeoutMilliseconds: Int64 = 10_000
 
-    public init(idpBaseURL: String, clientID: String, apiKey: String, issuer: String) {
+    package init(idpBaseURL: String, clientID: String, apiKey: String, issuer: String) {
         var base = idpBaseURL
         while base.hasSuffix("/") { base.removeLast() }
         self.idpBaseURL = base
@@ -141,9 +141,9 @@ public struct SampleAppConfiguration: Sendable {
         self.issuer = issuer
     }
 
-    public var jwksURL: String { "\(idpBaseURL)/sso/jwks/\(percentEncodeSegment(clientID))" }
+    package var jwksURL: String { "\(idpBaseURL)/sso/jwks/\(percentEncodeSegment(clientID))" }
 
-    public func validate() throws(SampleAppConfigurationError) {
+    package func validate() throws(SampleAppConfigurationError) {
         guard idpBaseURL.hasPrefix("http://") else {
             throw .invalid(field: "idp", reason: "must be an http:// URL (the mock IdP serves plain HTTP), got '\(idpBaseURL)'")
         }

@@ -13,10 +13,10 @@ import Synchronization
 ///
 /// Handlers are synchronous and run on the HTTP server's connection threads; shared state sits
 /// behind a `Mutex`, and no lock is held across a network call.
-public final class SampleApp: Sendable {
-    public let configuration: SampleAppConfiguration
+package final class SampleApp: Sendable {
+    package let configuration: SampleAppConfiguration
     /// The route table, for callers that want to serve the app themselves (or in-process).
-    public let responder: RouterResponder
+    package let responder: RouterResponder
 
     private let database = DatabaseBox()
     private let directory: IdPDirectoryClient
@@ -25,7 +25,7 @@ public final class SampleApp: Sendable {
     private let server: HTTPServer
     private let origin = AppOrigin()
 
-    public init(configuration: SampleAppConfiguration) throws(SampleAppConfigurationError) {
+    package init(configuration: SampleAppConfiguration) throws(SampleAppConfigurationError) {
         try configuration.validate()
         self.configuration = configuration
         let directory = IdPDirectoryClient(configuration: configuration)
@@ -68,7 +68,7 @@ public final class SampleApp: Sendable {
 
     /// Binds and serves; returns the bound port (0 picks a free one).
     @discardableResult
-    public func start(host: String = "127.0.0.1", port: UInt16 = 0) throws(HTTPServerError) -> UInt16 {
+    package func start(host: String = "127.0.0.1", port: UInt16 = 0) throws(HTTPServerError) -> UInt16 {
         let bound = try server.start(host: host, port: port)
         // The web shape's redirect URI names the app itself; with port 0 only now is it known.
         let reachable = ["0.0.0.0", "::", ""].contains(host) ? "127.0.0.1" : host
@@ -76,10 +76,10 @@ public final class SampleApp: Sendable {
         return bound
     }
 
-    public func stop() { server.stop() }
+    package func stop() { server.stop() }
 
     /// How many times the JWKS was fetched (for tests and diagnostics).
-    public var jwksFetchCount: Int { keys.fetchCount }
+    package var jwksFetchCount: Int { keys.fetchCount }
 }
 
 /// The app's tables behind one lock. A class because `Mutex` cannot be copied into the

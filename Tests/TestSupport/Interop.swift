@@ -2,20 +2,20 @@ import Foundation
 import JSON
 
 /// Runs the Python clients in Tests/interop (installed into .venv by .ci/run).
-public enum Interop {
-    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+package enum Interop {
+    package static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    public static var python: String? {
+    package static var python: String? {
         if let configured = ProcessInfo.processInfo.environment["MOCKIDP_PYTHON"] { return configured }
         let venv = root.appendingPathComponent(".venv/bin/python").path
         return FileManager.default.isExecutableFile(atPath: venv) ? venv : nil
     }
 
     /// In CI a missing virtualenv is a failure, not a skip: the interop check must run there.
-    public static var available: Bool { python != nil || ProcessInfo.processInfo.environment["CI"] != nil }
+    package static var available: Bool { python != nil || ProcessInfo.processInfo.environment["CI"] != nil }
 
     /// `interpreter`: another virtualenv's python (a WorkOS SDK generation's); default `.venv`'s.
-    public static func run(_ script: String, _ arguments: [String], python interpreter: String? = nil) throws -> JSONValue {
+    package static func run(_ script: String, _ arguments: [String], python interpreter: String? = nil) throws -> JSONValue {
         guard let python = interpreter ?? python else {
             throw TestFailure("no Python with the interop packages: run .ci/run (it creates .venv) or set MOCKIDP_PYTHON")
         }

@@ -3,7 +3,7 @@ import IdP
 import JSON
 
 /// How a test's requests reach the mock (Hummingbird's `.router` and `.live` test modes).
-public enum Transport: Sendable {
+package enum Transport: Sendable {
     /// Straight to the mock's responder, the same middleware chain and routes the server runs,
     /// without sockets: the default for flow tests, which are about the IdP, not about HTTP.
     case inProcess
@@ -12,7 +12,7 @@ public enum Transport: Sendable {
 }
 
 /// Sends a test's requests over the chosen transport.
-public struct TestClient: Sendable {
+package struct TestClient: Sendable {
     enum Backend: Sendable {
         case responder(IdPResponder, base: String)
         case http(HTTPClient)
@@ -20,7 +20,7 @@ public struct TestClient: Sendable {
 
     let backend: Backend
 
-    public func send(_ request: ClientRequest) throws -> ClientResponse {
+    package func send(_ request: ClientRequest) throws -> ClientResponse {
         switch backend {
         case .http(let client):
             return try client.send(request)
@@ -41,13 +41,13 @@ public struct TestClient: Sendable {
 }
 
 /// A mock IdP for one test, with a client that speaks to it over the chosen transport.
-public final class RunningIdP {
-    public let idp: MockIdP
-    public let server: IdPServer?
-    public let client: TestClient
-    public let base: String
+package final class RunningIdP {
+    package let idp: MockIdP
+    package let server: IdPServer?
+    package let client: TestClient
+    package let base: String
 
-    public init(transport: Transport = .loopback, _ configure: (inout IdPConfiguration) -> Void = { _ in }) throws {
+    package init(transport: Transport = .loopback, _ configure: (inout IdPConfiguration) -> Void = { _ in }) throws {
         var configuration = IdPConfiguration()
         configure(&configuration)
         idp = try MockIdP(configuration: configuration)
@@ -66,19 +66,19 @@ public final class RunningIdP {
 
     deinit { server?.stop() }
 
-    public var apiKeyHeader: HTTPHeaders { ["Authorization": "Bearer \(idp.configuration.apiKey)"] }
+    package var apiKeyHeader: HTTPHeaders { ["Authorization": "Bearer \(idp.configuration.apiKey)"] }
 
-    public func get(_ path: String, authorized: Bool = true) throws -> ClientResponse {
+    package func get(_ path: String, authorized: Bool = true) throws -> ClientResponse {
         try client.send(ClientRequest(method: "GET", url: base + path, headers: authorized ? apiKeyHeader : [:]))
     }
 
-    public func send(_ method: String, _ path: String, _ body: JSONValue, authorized: Bool = true) throws -> ClientResponse {
+    package func send(_ method: String, _ path: String, _ body: JSONValue, authorized: Bool = true) throws -> ClientResponse {
         try client.send(ClientRequest(method: method, url: base + path, json: body, headers: authorized ? apiKeyHeader : [:]))
     }
 
-    public func json(_ path: String) throws -> JSONValue { try get(path).json() }
+    package func json(_ path: String) throws -> JSONValue { try get(path).json() }
 
-    public func mint(_ body: JSONValue) throws -> String {
+    package func mint(_ body: JSONValue) throws -> String {
         let response = try send("POST", "/_mock/tokens", body, authorized: false)
         guard response.status == 200, let token = try response.json()["access_token"]?.stringValue else {
             throw TestFailure("mint failed: \(response.status) \(response.bodyText)")
@@ -86,12 +86,12 @@ public final class RunningIdP {
         return token
     }
 
-    public var fixtures: Directory { idp.directory }
-    public func org(_ ref: String) -> Organization { idp.directory.organization(ref: ref)! }
-    public func user(_ ref: String) -> User { idp.directory.user(ref: ref)! }
+    package var fixtures: Directory { idp.directory }
+    package func org(_ ref: String) -> Organization { idp.directory.organization(ref: ref)! }
+    package func user(_ ref: String) -> User { idp.directory.user(ref: ref)! }
 }
 
-public struct TestFailure: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct TestFailure: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }

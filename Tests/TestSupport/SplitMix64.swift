@@ -2,4 +2,4 @@ import IdP
 
 /// The seeded PRNG the fuzz and garbage tests use, so a failing case replays identically. It is
 /// the product's own generator (the one `--seed` drives), not a copy.
-public typealias SplitMix64 = SeededGenerator
+package typealias SplitMix64 = SeededGenerator

@@ -2,11 +2,11 @@ import Foundation
 
 /// A WorkOS Python SDK generation the interop tests check, each in its own virtualenv at the repo
 /// root (`.venv-workos5`, …) that `.ci/run` builds from `Tests/interop/requirements-workosN.txt`.
-public enum WorkOSGeneration: Int, CaseIterable, Sendable, CustomStringConvertible {
+package enum WorkOSGeneration: Int, CaseIterable, Sendable, CustomStringConvertible {
     case v5 = 5, v6 = 6, v8 = 8, v10 = 10
 
     /// The pinned version (the newest of 5.x, then 6.2.0, 8.3.0 and the newest release).
-    public var version: String {
+    package var version: String {
         switch self {
         case .v5: return "5.46.0"
         case .v6: return "6.2.0"
@@ -15,25 +15,25 @@ public enum WorkOSGeneration: Int, CaseIterable, Sendable, CustomStringConvertib
         }
     }
 
-    public var virtualenv: String { ".venv-workos\(rawValue)" }
-    public var description: String { "workos \(version) (\(virtualenv))" }
+    package var virtualenv: String { ".venv-workos\(rawValue)" }
+    package var description: String { "workos \(version) (\(virtualenv))" }
 
     /// The generation's python, or nil when its virtualenv is missing.
-    public var python: String? {
+    package var python: String? {
         let path = Interop.root.appendingPathComponent("\(virtualenv)/bin/python").path
         return FileManager.default.isExecutableFile(atPath: path) ? path : nil
     }
 
     /// Off only outside CI: under CI=true `.ci/run` builds every virtualenv, so a missing one must
     /// fail the test rather than skip it.
-    public var enabled: Bool { python != nil || ProcessInfo.processInfo.environment["CI"] != nil }
+    package var enabled: Bool { python != nil || ProcessInfo.processInfo.environment["CI"] != nil }
 
-    public var skipReason: String {
+    package var skipReason: String {
         "SKIPPED: needs \(virtualenv) with Tests/interop/requirements-workos\(rawValue).txt (run .ci/run)"
     }
 
     /// The python, or a failure that says how to get it (under CI=true a missing one is an error).
-    public func requirePython() throws -> String {
+    package func requirePython() throws -> String {
         guard let python else {
             throw TestFailure("\(virtualenv) is missing: .ci/run builds it from Tests/interop/requirements-workos\(rawValue).txt")
         }

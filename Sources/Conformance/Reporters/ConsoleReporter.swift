@@ -3,23 +3,23 @@ import JSON
 
 /// The human report: one line per scenario as it finishes, then every failure with what was
 /// sent, what came back and which check failed; last, `N passed, N failed, N skipped`.
-public struct ConsoleReporter: Sendable {
-    public var color: Bool
-    public var trace: Bool
+package struct ConsoleReporter: Sendable {
+    package var color: Bool
+    package var trace: Bool
 
-    public init(color: Bool, trace: Bool) {
+    package init(color: Bool, trace: Bool) {
         self.color = color
         self.trace = trace
     }
 
     /// Colour only on a terminal and never under NO_COLOR (https://no-color.org).
-    public static func colorWanted(fileDescriptor: Int32 = 1) -> Bool {
+    package static func colorWanted(fileDescriptor: Int32 = 1) -> Bool {
         ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(fileDescriptor) == 1
     }
 
     private func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
 
-    public func line(for result: ScenarioResult, index: Int, total: Int) -> String {
+    package func line(for result: ScenarioResult, index: Int, total: Int) -> String {
         let label: String
         switch result.verdict {
         case .pass: label = paint("PASS ", "32")
@@ -36,7 +36,7 @@ public struct ConsoleReporter: Sendable {
         return text
     }
 
-    public func details(_ report: RunReport) -> String {
+    package func details(_ report: RunReport) -> String {
         var out: [String] = []
         for result in report.results where result.verdict == .fail || result.verdict == .error || trace {
             out.append("")
@@ -84,7 +84,7 @@ public struct ConsoleReporter: Sendable {
         return lines
     }
 
-    public func summary(_ report: RunReport) -> String {
+    package func summary(_ report: RunReport) -> String {
         let errors = report.count(.error)
         var lines: [String] = [""]
         if errors > 0 { lines.append("\(errors) scenario(s) could not run (errors count as failed).") }

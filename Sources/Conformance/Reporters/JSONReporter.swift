@@ -3,8 +3,8 @@ import Essentials
 import JSON
 
 /// The machine-readable report: everything the console shows, plus full transcripts.
-public enum JSONReporter {
-    public static func render(_ report: RunReport) -> JSONValue {
+package enum JSONReporter {
+    package static func render(_ report: RunReport) -> JSONValue {
         [
             "target": ["name": .string(report.targetName), "base_url": .string(report.targetURL)],
             "started_at": .string(ISO8601.string(milliseconds: report.startedAtMillis)),
@@ -42,7 +42,7 @@ public enum JSONReporter {
         ]
     }
 
-    public static func write(_ report: RunReport, to path: String) throws {
+    package static func write(_ report: RunReport, to path: String) throws {
         try Data(render(report).serializedString(pretty: true).utf8).write(to: URL(fileURLWithPath: path))
     }
 }

@@ -4,8 +4,8 @@ import Essentials
 /// JUnit XML as GitLab, Jenkins and the GitHub report actions read it: a testsuite per family,
 /// a testcase per scenario; `failure` for a failed check, `error` for a harness or app problem,
 /// `skipped` for a missing capability.
-public enum JUnitReporter {
-    public static func render(_ report: RunReport) -> String {
+package enum JUnitReporter {
+    package static func render(_ report: RunReport) -> String {
         var families: [String] = []
         var byFamily: [String: [ScenarioResult]] = [:]
         for result in report.results {
@@ -91,7 +91,7 @@ public enum JUnitReporter {
         return out
     }
 
-    public static func write(_ report: RunReport, to path: String) throws {
+    package static func write(_ report: RunReport, to path: String) throws {
         try Data(render(report).utf8).write(to: URL(fileURLWithPath: path))
     }
 }

@@ -3,19 +3,19 @@ import Foundation
 /// The command that re-runs one scenario of a run on its own and deterministically: the same
 /// profile, `--set` values, app arguments and fixtures, the scenario's exact id, one job, and the
 /// run's seed.
-public struct Reproduction: Sendable, Equatable {
-    public var executable: String
+package struct Reproduction: Sendable, Equatable {
+    package var executable: String
     /// Every option of the original run that shapes the app and the mock (not the selection).
-    public var arguments: [String]
-    public var seed: UInt64
+    package var arguments: [String]
+    package var seed: UInt64
 
-    public init(executable: String = "mockidp", arguments: [String], seed: UInt64) {
+    package init(executable: String = "mockidp", arguments: [String], seed: UInt64) {
         self.executable = executable
         self.arguments = arguments
         self.seed = seed
     }
 
-    public func command(for scenarioID: String) -> String {
+    package func command(for scenarioID: String) -> String {
         ([executable, "run"] + arguments + ["--filter", scenarioID, "--jobs", "1", "--seed", String(seed)]).map(Self.quoted).joined(separator: " ")
     }
 

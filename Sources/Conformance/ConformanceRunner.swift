@@ -33,7 +33,9 @@ package final class ConformanceRunner {
     package init(profile: TargetProfile, idpConfiguration: IdPConfiguration = IdPConfiguration(), placeholders: [String: String] = [:],
                 executable: String = ProjectFiles.executable) throws {
         self.profile = profile
-        idp = try MockIdP(configuration: idpConfiguration)
+        var configuration = idpConfiguration
+        configuration.prefetchKeys = true
+        idp = try MockIdP(configuration: configuration)
         server = IdPServer(idp: idp)
         extraPlaceholders = placeholders
         self.executable = executable
@@ -63,6 +65,7 @@ package final class ConformanceRunner {
     package func stop() {
         app?.stop()
         server.stop()
+        idp.keys.finishPending()
     }
 
     /// Runs every scenario (each `repeatCount` times), reporting each result as it finishes.
@@ -123,15 +126,21 @@ package final class ConformanceRunner {
             let queue = ResultQueue()
             let next = TicketCounter()
             let box = SharedRunner(runner: self)
-            let ordered = shared.map { (index: $0, scenario: scenarios[$0]) }
-            let workers = (0..<min(jobs, shared.count)).map { _ in
+            // Sleepers first, so their waits overlap with the rest of the batch; one thread more
+            // per sleeper, so `jobs` scenarios still work while they sleep.
+            let ordered = shared.map { (index: $0, scenario: scenarios[$0]) }.sorted { $0.scenario.waits && !$1.scenario.waits }
+            let sleepers = ordered.count { $0.scenario.waits }
+            let slots = JobSlots(jobs)
+            let workers = (0..<min(jobs + sleepers, shared.count)).map { _ in
                 Thread {
                     while true {
                         let position = next.take()
                         guard position < ordered.count else { return }
                         let (index, scenario) = ordered[position]
+                        slots.acquire()
                         let result = setupError.map { ScenarioResult(scenario: scenario, verdict: .error, seconds: 0, reason: "setup failed: \($0)") }
-                            ?? box.runner.runOne(scenario, reset: false)
+                            ?? box.runner.runOne(scenario, reset: false, slots: slots)
+                        slots.release()
                         queue.push(index, result)
                     }
                 }
@@ -161,7 +170,7 @@ package final class ConformanceRunner {
 
     /// `reset: false` runs in a shared batch: no reset, restart or cache wait for the mock or
     /// the app, which other scenarios are using at the same moment.
-    func runOne(_ scenario: Scenario, reset: Bool) -> ScenarioResult {
+    func runOne(_ scenario: Scenario, reset: Bool, slots: JobSlots? = nil) -> ScenarioResult {
         let started = DispatchTime.now().uptimeNanoseconds
         func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
         let missing = scenario.requires.filter { !profile.capabilities.contains($0) }
@@ -185,6 +194,7 @@ package final class ConformanceRunner {
         }
         let context = ScenarioContext(scenario: scenario, idp: idp, app: app)
         context.maxWait = maxWait
+        context.jobSlots = slots
         defer { if reset { noteKeyChanges(context) } }
         do {
             if reset { try prepare(scenario, context) }

@@ -405,8 +405,20 @@ struct ExpectationEvaluator {
             guard let sequence = context.marks[mark] else { throw StepError("journal.since: no mark '\(mark)'") }
             filter.sinceSequence = sequence
         }
+        if let name = conditions["session_of"]?.stringValue {
+            guard let token = context.tokens[name] else { throw StepError("journal.session_of: no token '\(name)'") }
+            guard let sid = token.sessionID ?? token.claims["sid"]?.stringValue else {
+                throw StepError("journal.session_of: token '\(name)' carries no sid")
+            }
+            filter.sessionID = sid
+        }
         let entries = context.idp.journal.entries(filter)
-        let wanted = conditions["count"] ?? 0
+        var wanted = conditions["count"] ?? 0
+        if conditions["refetch_allowance"] == .bool(true), let mark = conditions["since"]?.stringValue,
+           case .object(var bounds) = wanted, let max = bounds["max"]?.intValue {
+            bounds["max"] = .int(max + Int64(try refetchesAllowed(since: mark)))
+            wanted = .object(bounds)
+        }
         if let reason = Self.count(entries.count, matches: wanted, label: "requests the app sent the IdP (\(describe(conditions)))") {
             let sample = entries.prefix(3).map { entry in
                 "\(entry.method) \(entry.path)\(entry.query.isEmpty ? "" : "?" + entry.query)"
@@ -415,6 +427,19 @@ struct ExpectationEvaluator {
             return reason + (sample.isEmpty ? "" : "; e.g. " + sample.joined(separator: "; "))
         }
         return nil
+    }
+
+    /// A correct app may fetch the JWKS again once its cache expires or its refetch cooldown
+    /// passes: one fetch per such window (the shorter of the two declared values) since `mark`.
+    private func refetchesAllowed(since mark: String) throws -> Int {
+        let profile = context.app.profile
+        let windows = [profile.jwksCacheTTLSeconds, profile.jwksCooldownSeconds].compactMap { $0 }.filter { $0 > 0 }
+        guard let window = windows.min() else {
+            throw NotApplicable("the profile declares neither capabilities.jwks_cache_ttl_seconds nor jwks_refetch_cooldown_seconds above 0")
+        }
+        guard let started = context.markTimes[mark] else { throw StepError("journal.since: no mark '\(mark)'") }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        return Int((elapsed / window).rounded(.up))
     }
 
     private func describe(_ conditions: JSONObject) -> String {

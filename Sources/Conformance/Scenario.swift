@@ -396,7 +396,7 @@ package enum ScenarioLoader {
                                                   "organizations", "not_contains", "body_contains", "redirects"]
     static let responsesConditions: Set<String> = ["outcome", "status", "distinct", "non_null", "field"]
     static let introspectConditions: Set<String> = ["workspaces", "members", "api_keys", "memberships", "membership_count", "email"]
-    static let journalConditions: Set<String> = ["flag", "path_prefix", "method", "since", "count"]
+    static let journalConditions: Set<String> = ["flag", "path_prefix", "method", "since", "session_of", "count", "refetch_allowance"]
 
     static func parseExpectation(_ value: JSONValue, file: String, step: String, path: String) throws(ConfigError) -> Expectation {
         var expectation = try parseSubject(value, file: file, step: step, path: path)

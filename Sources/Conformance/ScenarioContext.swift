@@ -81,12 +81,16 @@ final class ScenarioContext {
     var responseLists: [String: [Captured]] = [:]
     var kids: [String: String] = [:]
     var marks: [String: Int] = [:]
+    /// When each mark was set (monotonic nanoseconds), for allowances that grow with time.
+    var markTimes: [String: UInt64] = [:]
     var transcript: [Exchange] = []
     var findings: [Finding] = []
     /// Checks that could not be evaluated against this app, with the reason.
     var notApplicable: [String] = []
     /// Waits longer than this skip the scenario (`--max-wait`).
     var maxWait: Double = 120
+    /// The shared batch's job slots, given up while this scenario sleeps in a wait.
+    var jobSlots: JobSlots?
     var freshCounter = 0
     /// Set when the scenario changed the mock's keys, so the runner can let the app's cache settle.
     var keysChanged = false

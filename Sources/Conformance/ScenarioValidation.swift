@@ -159,6 +159,16 @@ struct ScenarioValidation {
             if let count = journal["count"], !Self.isCount(count) {
                 throw error(step, "\(path).journal.count", "must be a whole number or {\"min\": n, \"max\": n}")
             }
+            if let allowance = journal["refetch_allowance"] {
+                guard allowance == .bool(true) else { throw error(step, "\(path).journal.refetch_allowance", "must be true, or left out") }
+                guard journal["since"] != nil, journal["count"]?["max"] != nil else {
+                    throw error(step, "\(path).journal.refetch_allowance", "raises a count's max by the refetches allowed since a mark: give since and count.max")
+                }
+            }
+            if let name = journal["session_of"] {
+                guard name.stringValue != nil else { throw error(step, "\(path).journal.session_of", "must be a token name") }
+                try checkToken(name, step: step, field: "\(path).journal.session_of")
+            }
         }
         for combinator in ["any_of", "all_of"] {
             for (index, inner) in (conditions[combinator]?.arrayValue ?? []).enumerated() {

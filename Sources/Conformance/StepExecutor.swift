@@ -74,9 +74,14 @@ struct StepExecutor {
         case .clock(let seconds): idp.clock.advance(seconds)
         case .wait(let seconds, let ttlPlus, let cooldownPlus, let leewayPlus):
             let total = try Self.waitSeconds(seconds: seconds, ttlPlus: ttlPlus, cooldownPlus: cooldownPlus, leewayPlus: leewayPlus, profile: app.profile, maxWait: context.maxWait)
-            // A scenario-level wait for the app's declared cache TTL: the behaviour under test is time.
+            // A scenario-level wait for the app's declared cache TTL or leeway: the behaviour under
+            // test is time. Asleep, the scenario needs no job slot.
+            context.jobSlots?.release()
             usleep(useconds_t(Limits.waitSeconds.range.clamp(total) * 1_000_000))
-        case .mark(let name): context.marks[name] = idp.journal.lastSequence
+            context.jobSlots?.acquire()
+        case .mark(let name):
+            context.marks[name] = idp.journal.lastSequence
+            context.markTimes[name] = DispatchTime.now().uptimeNanoseconds
         case .jwtTemplate(let content):
             do { _ = try idp.setJWTTemplate(try context.text(content)) } catch { throw StepError("jwt_template: \(error)") }
         case .repeatBlock(let times, let steps):

@@ -27,6 +27,9 @@ package struct IdPConfiguration: Sendable {
     package var issuer: IssuerSetting = .mockBaseURL
     package var tokenLifetime: Int64 = 300
     package var seed: UInt64?
+    /// Make the next rotation key in the background (the conformance runner): a timed scenario
+    /// must not pay a 2048-bit prime search on its clock.
+    package var prefetchKeys = false
     package var idSpaces: IDSpaceMode = .strict
     /// A fixtures file; nil uses the embedded defaults.
     package var fixturesFile: String?

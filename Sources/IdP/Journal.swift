@@ -35,6 +35,9 @@ package struct JournalEntry: Sendable, Equatable {
     /// Query parameters and body members the route does not document (`query NAME`, `body NAME`):
     /// answered as WorkOS does, by ignoring them, and kept here so a test can see them.
     package var unknownParameters: [String] = []
+    /// The `sid` of the session an authenticate answer signed in or refreshed, so a scenario can
+    /// count the requests of its own login among those of logins running beside it.
+    package var sessionID: String? = nil
 
     package static func == (lhs: JournalEntry, rhs: JournalEntry) -> Bool {
         lhs.sequence == rhs.sequence && lhs.requestID == rhs.requestID && lhs.status == rhs.status && lhs.flags == rhs.flags
@@ -53,6 +56,7 @@ package struct JournalEntry: Sendable, Equatable {
             "flags": .array(flags.map(\.json)),
             "error_body": errorBody.map(JSONValue.string) ?? .null,
             "unknown_parameters": .array(unknownParameters.map(JSONValue.string)),
+            "session_id": sessionID.map(JSONValue.string) ?? .null,
         ]
     }
 
@@ -66,12 +70,15 @@ package final class Journal: Sendable {
         package var pathPrefix: String?
         package var sinceSequence: Int?
         package var flag: JournalFlag.Kind?
+        package var sessionID: String?
 
-        package init(method: String? = nil, pathPrefix: String? = nil, sinceSequence: Int? = nil, flag: JournalFlag.Kind? = nil) {
+        package init(method: String? = nil, pathPrefix: String? = nil, sinceSequence: Int? = nil, flag: JournalFlag.Kind? = nil,
+                     sessionID: String? = nil) {
             self.method = method
             self.pathPrefix = pathPrefix
             self.sinceSequence = sinceSequence
             self.flag = flag
+            self.sessionID = sessionID
         }
 
         func matches(_ entry: JournalEntry) -> Bool {
@@ -79,6 +86,7 @@ package final class Journal: Sendable {
             if let pathPrefix, !entry.path.hasPrefix(pathPrefix) { return false }
             if let sinceSequence, entry.sequence <= sinceSequence { return false }
             if let flag, !entry.has(flag) { return false }
+            if let sessionID, entry.sessionID != sessionID { return false }
             return true
         }
     }
@@ -141,15 +149,31 @@ package final class Journal: Sendable {
         let merged = shards.flatMap { shard in
             shard.contents.withLock { contents -> [JournalEntry] in
                 var found: [JournalEntry] = []
-                for entry in contents.entries where filter.matches(entry) {
-                    found.append(entry)
-                    if let limit, found.count >= limit { break }
+                // A scenario asks "since my mark" after each request it sends: start there
+                // (binary search) instead of walking a journal that other scenarios keep filling.
+                var index = filter.sinceSequence.map { since in Self.firstIndex(in: contents.entries, after: since) } ?? 0
+                while index < contents.entries.count {
+                    if filter.matches(contents.entries[index]) {
+                        found.append(contents.entries[index])
+                        if let limit, found.count >= limit { break }
+                    }
+                    index += 1
                 }
                 return found
             }
         }.sorted { $0.sequence < $1.sequence }
         guard let limit else { return merged }
         return Array(merged.prefix(limit))
+    }
+
+    /// The index of the first entry whose sequence is above `sequence` (entries are in sequence order).
+    private static func firstIndex(in entries: [JournalEntry], after sequence: Int) -> Int {
+        var low = 0, high = entries.count
+        while low < high {
+            let middle = low + (high - low) / 2
+            if entries[middle].sequence <= sequence { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     /// The estimated bytes the journal holds now.

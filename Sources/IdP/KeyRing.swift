@@ -60,12 +60,14 @@ package final class KeyRing: Sendable {
     private let state: ReadMostly<State>
     private let initial: State
     private let ids: IDGenerator
+    private let factory: KeyFactory
 
-    package init(keys: [SigningKey], ids: IDGenerator) throws(IdPError) {
+    package init(keys: [SigningKey], ids: IDGenerator, factory: KeyFactory? = nil) throws(IdPError) {
         guard let first = keys.first else {
             throw .invalidRequest(code: "no_signing_key", message: "the key ring needs at least one signing key")
         }
         self.ids = ids
+        self.factory = factory ?? KeyFactory(seed: ids.seed)
         var initial = State(published: keys, activeKID: first.kid)
         initial.jwksBody = Self.render(initial)
         self.initial = initial
@@ -87,7 +89,7 @@ package final class KeyRing: Sendable {
 
     /// A fresh key with a WorkOS-style `kid` (`sso_oidc_key_pair_<ULID>`).
     package func makeKey(algorithm: JWSAlgorithm, kid: String? = nil) throws(IdPError) -> SigningKey {
-        try Self.generateKey(algorithm: algorithm, kid: kid ?? ids.id(.keyPair), ids: ids)
+        try Self.signingKey(factory.make(algorithm), kid: kid ?? ids.id(.keyPair))
     }
 
     private let attackerKeys = Mutex<[JWSAlgorithm: PrivateKey]>([:])
@@ -100,7 +102,7 @@ package final class KeyRing: Sendable {
         if let existing {
             privateKey = existing
         } else {
-            privateKey = try makeKey(algorithm: algorithm).privateKey
+            privateKey = try factory.make(algorithm).privateKey
             attackerKeys.withLock { $0[algorithm] = privateKey }
         }
         do {
@@ -110,20 +112,13 @@ package final class KeyRing: Sendable {
         }
     }
 
-    /// Seeded, the key material and its certificate come from the ID generator's sequence, so a
-    /// `--seed` run publishes the same JWKS every time.
-    static func generateKey(algorithm: JWSAlgorithm, kid: String, ids: IDGenerator) throws(IdPError) -> SigningKey {
+    /// Seeded, the certificate's serial and start come from the key's seed too, so a `--seed`
+    /// run publishes the same JWKS every time.
+    static func signingKey(_ made: KeyFactory.Made, kid: String) throws(IdPError) -> SigningKey {
         do {
-            let privateKey: PrivateKey
-            if ids.seed != nil {
-                let keySeed = ids.randomUInt64()
-                privateKey = algorithm == .es256 ? try PrivateKey.generateP256(seed: keySeed) : try PrivateKey.generateRSA(bits: 2048, seed: keySeed)
-                let serial = withUnsafeBytes(of: keySeed.bigEndian) { Array($0) }
-                return try SigningKey(privateKey: privateKey, kid: kid, certificateSerial: serial,
-                                      notBefore: Int64(IDGenerator.seededEpochMillis / 1000))
-            }
-            privateKey = algorithm == .es256 ? try PrivateKey.generateP256() : try PrivateKey.generateRSA(bits: 2048)
-            return try SigningKey(privateKey: privateKey, kid: kid)
+            guard let seed = made.seed else { return try SigningKey(privateKey: made.privateKey, kid: kid) }
+            return try SigningKey(privateKey: made.privateKey, kid: kid, certificateSerial: withUnsafeBytes(of: seed.bigEndian) { Array($0) },
+                                  notBefore: Int64(IDGenerator.seededEpochMillis / 1000))
         } catch {
             throw .invalidRequest(code: "key_generation_failed", message: error.description)
         }
@@ -176,6 +171,9 @@ package final class KeyRing: Sendable {
         }
         return made
     }
+
+    /// Lets keys being made in the background finish (before the process exits).
+    package func finishPending() { factory.finishPending() }
 
     /// Back to the keys the mock started with (scenario isolation).
     package func restoreInitialKeys() {

@@ -72,7 +72,9 @@ package final class MockIdP: Sendable {
         state = Mutex(State(directory: directory, initialDirectory: directory, idSpaces: configuration.idSpaces))
         minterLifetime = configuration.tokenLifetime
         do {
-            keys = try KeyRing(keys: try Self.loadKeys(configuration, ids: ids), ids: ids)
+            let factory = KeyFactory(seed: configuration.seed, prefetch: configuration.prefetchKeys)
+            keys = try KeyRing(keys: try Self.loadKeys(configuration, factory: factory, ids: ids), ids: ids, factory: factory)
+            if configuration.prefetchKeys { factory.warm(configuration.signingAlgorithm) }
         } catch let error as StartupError {
             throw error
         } catch {
@@ -80,14 +82,14 @@ package final class MockIdP: Sendable {
         }
     }
 
-    static func loadKeys(_ configuration: IdPConfiguration, ids: IDGenerator) throws -> [SigningKey] {
+    static func loadKeys(_ configuration: IdPConfiguration, factory: KeyFactory, ids: IDGenerator) throws -> [SigningKey] {
         let wanted = configuration.signingAlgorithm
         var pems: [(kid: String, pem: String)] = []
         switch configuration.keysDirectory {
         case nil:
             pems = DefaultKeys.pems
         case "generate":
-            return [try KeyRing.generateKey(algorithm: wanted, kid: ids.id(.keyPair), ids: ids)]
+            return [try KeyRing.signingKey(factory.make(wanted), kid: ids.id(.keyPair))]
         case let folder?:
             let names: [String]
             do {
@@ -116,7 +118,7 @@ package final class MockIdP: Sendable {
         }
         if keys.isEmpty {
             if configuration.keysDirectory == nil || configuration.keysDirectory == "generate" {
-                return [try KeyRing.generateKey(algorithm: wanted, kid: ids.id(.keyPair), ids: ids)]
+                return [try KeyRing.signingKey(factory.make(wanted), kid: ids.id(.keyPair))]
             }
             throw StartupError.keys("no \(wanted.rawValue) key in \(configuration.keysDirectory ?? "the embedded keys"); add a PEM or use --keys generate")
         }

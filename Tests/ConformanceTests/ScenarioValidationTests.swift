@@ -26,6 +26,10 @@ import Testing
         (#"{"mint": {"as": "t", "user": "alice"}}, {"callback": {"as": "c", "token": "t"}}, {"expect": {"response": "c", "equals": 1}}"#, "steps[2]", "expect.equals", "applies to a field"),
         (#"{"expect": {"journal": {"since": "m", "count": 0}}}"#, "steps[0]", "expect.journal.since", "mark 'm' is not bound"),
         (#"{"mark": "m"}, {"expect": {"journal": {"since": "m", "count": "lots"}}}"#, "steps[1]", "expect.journal.count", "whole number"),
+        (#"{"mark": "m"}, {"expect": {"journal": {"count": {"max": 5}, "refetch_allowance": true}}}"#, "steps[1]", "expect.journal.refetch_allowance", "give since and count.max"),
+        (#"{"mark": "m"}, {"expect": {"journal": {"since": "m", "count": {"max": 5}, "refetch_allowance": 2}}}"#, "steps[1]", "expect.journal.refetch_allowance", "must be true"),
+        (#"{"mark": "m"}, {"expect": {"journal": {"since": "m", "session_of": 3, "count": 1}}}"#, "steps[1]", "expect.journal.session_of", "a token name"),
+        (#"{"mark": "m"}, {"expect": {"journal": {"since": "m", "session_of": "t", "count": 1}}}"#, "steps[1]", "expect.journal.session_of", "token 't' is not bound"),
         (#"{"mint": {"as": "t", "user": "alice", "raw_payload": "{\"exp\": ${now+soon}}"}}"#, "steps[0]", "mint.raw_payload", "${now+N}"),
         (#"{"repeat": {"times": 2, "steps": [{"callback": {"as": "c", "token": "nope"}}]}}"#, "steps[0].repeat.steps[0]", "callback.token", "token 'nope'"),
     ]

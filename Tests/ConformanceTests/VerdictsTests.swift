@@ -25,13 +25,32 @@ struct VerdictsTests {
     /// against bugs that only some scenarios catch: the same verdict for every scenario. (Not a
     /// race bug: whether a race it loses also shows in scenarios that do not name it depends on
     /// timing by nature, with any number of jobs.)
-    @Test(arguments: [[], ["--app-arg=--bug=kid-absent-skips-signature"], ["--app-arg=--bug=issuer-not-checked"]])
+    @Test(arguments: [[], ["--app-arg=--bug=kid-absent-skips-signature"], ["--app-arg=--bug=issuer-not-checked"], ["-t", "reference-web-app"]])
     func verdictsDoNotDependOnJobs(_ extra: [String]) throws {
         let one = try Self.verdicts(extra + ["--jobs", "1"])
         let eight = try Self.verdicts(extra + ["--jobs", "8"])
         #expect(one.count >= 100)
         #expect(one == eight, "differ: \(one.filter { eight[$0.key] != $0.value }.keys.sorted())")
-        if extra.isEmpty { #expect(one.values.allSatisfy { $0 == "pass" || $0 == "not_applicable" }) } else { #expect(one.values.contains("fail")) }
+        if !extra.contains(where: { $0.hasPrefix("--app-arg") }) { #expect(one.values.allSatisfy { $0 == "pass" || $0 == "not_applicable" }) } else { #expect(one.values.contains("fail")) }
+    }
+
+    /// The flood bound grows with the refetch windows that pass during the flood (a correct app
+    /// may refetch once per expired cache or passed cooldown), and still bites an app that
+    /// refetches on every unknown kid.
+    @Test func theFloodBoundAllowsARefetchPerWindowAndNoMore() throws {
+        let reference = Interop.root.appendingPathComponent("scenarios/targets/reference-app.json")
+        let text = try String(contentsOf: reference, encoding: .utf8)
+        let noCooldown = text.replacingOccurrences(of: #""--jwks-cooldown-ms", "200""#, with: #""--jwks-cooldown-ms", "0""#)
+            .replacingOccurrences(of: #""jwks_refetch_cooldown_seconds": 0.2"#, with: #""jwks_refetch_cooldown_seconds": 0"#)
+        #expect(noCooldown != text && noCooldown.contains(#""--jwks-cooldown-ms", "0""#))
+        let profile = FileManager.default.temporaryDirectory.appendingPathComponent("mockidp-flood-\(UUID().uuidString).json")
+        try noCooldown.write(to: profile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: profile) }
+        let filter = ["-f", "rotation.unknown-kid-flood-bounded"]
+        #expect(try Self.verdicts(filter)["rotation.unknown-kid-flood-bounded"] == "pass")
+        let result = try BuiltTool.run(["run", "-t", profile.path] + filter)
+        #expect(result.status == 1, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("requests the app sent the IdP") && result.stdout.contains("expected at most"), "\(result.stdout)")
     }
 
     @Test func aFailureEndsWithACommandThatReRunsOnlyIt() throws {

@@ -1,4 +1,5 @@
 import HTTP
+import JOSE
 import JSON
 
 /// Journals every request with the IDs it carries from the wrong space, the fault that shaped
@@ -31,8 +32,20 @@ struct JournalRecorder: HTTPMiddleware {
         if response.status >= 400 { entry.errorBody = String(decoding: response.body.prefix(1024), as: UTF8.self) }
         entry.unknownParameters = KnownParameters.unknown(method: request.method, path: request.path, query: request.query,
                                                           bodyNames: KnownParameters.bodyNames(request, json: body))
+        if response.status == 200, request.path == "/user_management/authenticate" {
+            entry.sessionID = Self.sessionID(answeredIn: response.body)
+        }
         entry.sequence = idp.journal.record(entry)
         log?(entry)
         return response
+    }
+
+    /// The `sid` claim of the access token in an authenticate answer (the mock's own token, so
+    /// reading it unverified is sound).
+    static func sessionID(answeredIn body: [UInt8]) -> String? {
+        guard let token = (try? JSONValue.parse(body))?["access_token"]?.stringValue,
+              let payload = try? JWSCompact.Segments(token).payload,
+              let bytes = try? Base64URL.decode(bytes: payload) else { return nil }
+        return (try? JSONValue.parse(bytes))?["sid"]?.stringValue
     }
 }

@@ -77,7 +77,7 @@ struct StepExecutor {
             // A scenario-level wait for the app's declared cache TTL or leeway: the behaviour under
             // test is time. Asleep, the scenario needs no job slot.
             context.jobSlots?.release()
-            usleep(useconds_t(Limits.waitSeconds.range.clamp(total) * 1_000_000))
+            usleep(useconds_t(Self.sleepSeconds(total) * 1_000_000))
             context.jobSlots?.acquire()
         case .mark(let name):
             context.marks[name] = idp.journal.lastSequence
@@ -101,6 +101,10 @@ struct StepExecutor {
             }
         }
     }
+
+    /// `waitSeconds` kept the wait within --max-wait; a declared TTL may well pass the 30 s a
+    /// scenario's own `seconds` may ask for, and cutting it short would fail a correct app.
+    static func sleepSeconds(_ total: Double) -> Double { Limits.maxWait.range.clamp(total) }
 
     /// How long a wait step waits; over `maxWait` it throws `WaitTooLong` naming the profile value.
     static func waitSeconds(seconds: Double?, ttlPlus: Double?, cooldownPlus: Double?, leewayPlus: Double? = nil, profile: TargetProfile, maxWait: Double) throws -> Double {

@@ -27,8 +27,11 @@ package enum Limits {
     package static let journalFieldBytes = 1024
     /// `--token-lifetime` (seconds).
     package static let tokenLifetime = NumberRange("seconds", 1...31_536_000)
-    /// Scenario `wait.seconds`, and the longest any wait (including `jwks_ttl_plus`) sleeps.
+    /// Scenario `wait.seconds`.
     package static let waitSeconds = DecimalRange("seconds", 0...30)
+    /// `run --max-wait`: the longest a wait for the app's declared values (TTL, cooldown, leeway
+    /// plus a margin) may sleep before the scenario is skipped instead.
+    package static let maxWait = DecimalRange("seconds", 0...3600)
     /// Scenario `wait.jwks_ttl_plus` / `cooldown_plus`: a margin added to the profile's value.
     package static let waitMarginSeconds = DecimalRange("seconds", -30...30)
     /// Profile `leeway_seconds`, `jwks_cache_ttl_seconds`, `jwks_refetch_cooldown_seconds`.

@@ -131,7 +131,9 @@ enum RunCommand: Subcommand {
         options.repeatCount = repeatCount
         options.jobs = jobs
         if let text = arguments.value("max-wait") {
-            guard let seconds = Double(text), seconds >= 0, seconds.isFinite else { throw UsageError("--max-wait takes seconds, not '\(text)'") }
+            guard let seconds = Double(text), Limits.maxWait.contains(seconds) else {
+                throw UsageError("--max-wait takes seconds from 0 to \(Int(Limits.maxWait.range.upperBound)), not '\(text)'")
+            }
             options.maxWait = seconds
         }
         if let text = arguments.value("shuffle") {

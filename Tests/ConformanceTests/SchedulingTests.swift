@@ -24,6 +24,18 @@ import Testing
         #expect(try !scenario(#"{"expect": {"response": "r", "status": 200}}"#).waits)
     }
 
+    /// A 60 s TTL is waited out in full (within --max-wait), not cut to a scenario's own 30 s
+    /// cap: an app that still uses its cached keys at 30 s is right to.
+    @Test func aDeclaredTTLIsWaitedOutInFull() throws {
+        var profile = try TargetProfile.parse(.object(["name": "p", "base_url": "http://127.0.0.1:1", "callback": ["path": "/cb"],
+                                                        "capabilities": ["jwks_cache_ttl_seconds": 60]]), file: "p.json")
+        let total = try StepExecutor.waitSeconds(seconds: nil, ttlPlus: 0.1, cooldownPlus: nil, profile: profile, maxWait: 120)
+        #expect(total == 60.1)
+        #expect(StepExecutor.sleepSeconds(total) == 60.1)
+        profile.jwksCacheTTLSeconds = 200
+        #expect(throws: WaitTooLong.self) { try StepExecutor.waitSeconds(seconds: nil, ttlPlus: 0.1, cooldownPlus: nil, profile: profile, maxWait: 120) }
+    }
+
     @Test func aJournalCountOfItsOwnSessionShares() throws {
         #expect(try scenario(#"{"expect": {"journal": {"path_prefix": "/user_management/authenticate", "session_of": "t", "since": "m", "count": {"min": 1}}}}"#).exclusiveReason == nil)
         #expect(try scenario(#"{"expect": {"journal": {"path_prefix": "/user_management/authenticate", "since": "m", "count": {"min": 1}}}}"#).exclusiveReason

@@ -19,8 +19,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
             case .request(let request):
                 precondition(request.body.count <= limits.maxBodySize, "body over the limit")
                 precondition(request.method.utf8.count <= limits.maxMethodLength, "method over the limit")
-            case .error(let status, _):
-                precondition((400...599).contains(status), "error status \(status)")
+            case .error(let error):
+                precondition((400...599).contains(error.status), "error status \(error.status)")
                 return 0
             }
         }

@@ -2,13 +2,16 @@ import Foundation
 import Glibc
 import HTTP
 import JSON
+import Synchronization
 
 /// The app under test: started from its profile (or already running), and spoken to over HTTP.
-package final class AppTarget: @unchecked Sendable {
+package final class AppTarget: Sendable {
     package let profile: TargetProfile
     package let baseURL: String
     let client: HTTPClient
-    private var process: AppProcessGroup?
+    /// The running app, when the profile starts one; replaced by a restart. Only the handle is
+    /// behind the lock: starting, stopping and waiting happen outside it.
+    private let process = Mutex<AppProcessGroup?>(nil)
 
     /// Values for `{placeholder}`s in the profile: `mockidp`, `app_port`, `idp_base_url`, `issuer`,
     /// `jwks_url`, `client_id`, `api_key`, plus any given with `--set name=value`.
@@ -85,7 +88,8 @@ package final class AppTarget: @unchecked Sendable {
             var environment = ProcessInfo.processInfo.environment
             for (name, value) in start.environment { environment[name] = Self.fill(value, placeholders) }
             let cwd = start.cwd.map { Self.fill($0, placeholders) }
-            process = try AppProcessGroup.start(command: command, environment: environment, directory: cwd)
+            let started = try AppProcessGroup.start(command: command, environment: environment, directory: cwd)
+            process.withLock { $0 = started }
         }
         let timeout = profile.start?.timeoutSeconds ?? 10
         let readyURL = baseURL + (profile.start?.readyPath ?? "/")
@@ -93,8 +97,8 @@ package final class AppTarget: @unchecked Sendable {
         var lastError = "no answer"
         // Polling is the only readiness signal an arbitrary app offers; bounded by the timeout.
         while Date() < deadline {
-            if let process, !process.isRunning {
-                throw AppUnreachable("app unreachable: the app exited with \(process.terminationDescription) before it was ready\n\(logTail())")
+            if let app = process.withLock({ $0 }), !app.isRunning {
+                throw AppUnreachable("app unreachable: the app exited with \(app.terminationDescription) before it was ready\n\(logTail())")
             }
             do {
                 let response = try client.send(.get(readyURL))
@@ -110,18 +114,18 @@ package final class AppTarget: @unchecked Sendable {
     }
 
     package func stop() {
-        process?.stop()
+        process.withLock { $0 }?.stop()
     }
 
     deinit { stop() }
 
     /// The last lines the app printed, for "app unreachable" reports.
     package func logTail(lines: Int = 15) -> String {
-        guard let text = process?.output(lastLines: lines), !text.isEmpty else { return "" }
+        guard let text = process.withLock({ $0 })?.output(lastLines: lines), !text.isEmpty else { return "" }
         return "app output (last lines):\n" + text
     }
 
-    package var isRunning: Bool { process?.isRunning ?? true }
+    package var isRunning: Bool { process.withLock { $0 }?.isRunning ?? true }
 
     // MARK: Requests
 

@@ -215,8 +215,8 @@ package final class HTTPClient: Sendable {
             switch parser.next() {
             case .response(let response, let reusable):
                 return (response, reusable)
-            case .error(let reason, let tooLarge):
-                throw tooLarge ? .responseTooLarge(reason) : .malformedResponse(reason)
+            case .error(let error):
+                throw HTTPClientError(error)
             case .needMore:
                 break
             }
@@ -231,7 +231,7 @@ package final class HTTPClient: Sendable {
                 if !receivedAny { throw .closedBeforeResponse }
                 switch parser.finishAtEOF() {
                 case .response(let response, _): return (response, false)
-                case .error(let reason, let tooLarge): throw tooLarge ? .responseTooLarge(reason) : .malformedResponse(reason)
+                case .error(let error): throw HTTPClientError(error)
                 case .needMore: throw .malformedResponse("connection closed before the response was complete")
                 }
             }

@@ -44,3 +44,10 @@ package enum HTTPClientError: Error, Sendable, Hashable, CustomStringConvertible
         }
     }
 }
+
+extension HTTPClientError {
+    /// A response the parser refused: over one of the client's limits, or broken.
+    init(_ error: HTTPParseError) {
+        self = error.isOverLimit ? .responseTooLarge(error.reason) : .malformedResponse(error.reason)
+    }
+}

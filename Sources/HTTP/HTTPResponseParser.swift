@@ -4,13 +4,13 @@ import Glibc
 import Musl
 #endif
 
-/// An incremental HTTP/1.x response parser with the same CRLF/control-byte strictness and limits
-/// as the request parser. Handles Content-Length, chunked, read-until-close, and skips 1xx.
+/// An incremental HTTP/1.x response parser: the same head rules (`HeaderBlock`) and limits as
+/// the request parser. Handles Content-Length, chunked, read-until-close, and skips 1xx.
 struct HTTPResponseParser: Sendable {
     enum Result: Sendable {
         case needMore
         case response(ClientResponse, reusable: Bool)
-        case error(String, tooLarge: Bool)
+        case error(HTTPParseError)
     }
 
     private enum State: Sendable {
@@ -18,7 +18,7 @@ struct HTTPResponseParser: Sendable {
         case body(ClientResponse, length: Int, keepAlive: Bool)
         case chunked(ClientResponse, ChunkedDecoder, keepAlive: Bool)
         case untilClose(ClientResponse)
-        case failed(String, Bool)
+        case failed(HTTPParseError)
     }
 
     let limits: HTTPLimits
@@ -35,16 +35,16 @@ struct HTTPResponseParser: Sendable {
     mutating func feed(_ bytes: UnsafeRawBufferPointer) { buffer.append(contentsOf: bytes) }
     mutating func feed(_ bytes: some Collection<UInt8>) { buffer.append(contentsOf: bytes) }
 
-    private mutating func fail(_ reason: String, tooLarge: Bool = false) -> Result {
-        state = .failed(reason, tooLarge)
-        return .error(reason, tooLarge: tooLarge)
+    private mutating func fail(_ error: HTTPParseError) -> Result {
+        state = .failed(error)
+        return .error(error)
     }
 
     mutating func next() -> Result {
         while true {
             switch state {
-            case .failed(let reason, let tooLarge):
-                return .error(reason, tooLarge: tooLarge)
+            case .failed(let error):
+                return .error(error)
             case .head:
                 guard let result = parseHead() else { continue }
                 return result
@@ -62,12 +62,12 @@ struct HTTPResponseParser: Sendable {
                 case .done:
                     response.body = decoder.body
                     return .response(response, reusable: keepAlive && position == buffer.count)
-                case .error(let status, let reason):
-                    return fail(reason, tooLarge: status == 413)
+                case .error(let error):
+                    return fail(error)
                 }
             case .untilClose:
                 if buffer.count - position > limits.maxBodySize {
-                    return fail("body larger than \(limits.maxBodySize) bytes", tooLarge: true)
+                    return fail(.contentTooLarge("body larger than \(limits.maxBodySize) bytes"))
                 }
                 return .needMore
             }
@@ -79,7 +79,7 @@ struct HTTPResponseParser: Sendable {
             response.body = Array(buffer[position...])
             return .response(response, reusable: false)
         }
-        if case .failed(let reason, let tooLarge) = state { return .error(reason, tooLarge: tooLarge) }
+        if case .failed(let error) = state { return .error(error) }
         return .needMore
     }
 
@@ -87,110 +87,98 @@ struct HTTPResponseParser: Sendable {
     private mutating func parseHead() -> Result? {
         var index = position
         var headEnd = -1
+        var lines = 0
         while index < buffer.count {
             let byte = buffer[index]
+            if let error = HeaderBlock.lineError(byte, afterCR: index > position && buffer[index - 1] == cr) { return fail(error) }
             if byte == lf {
-                guard index > position, buffer[index - 1] == cr else { return fail("bare LF in response head") }
                 if index >= position + 3 && buffer[index - 2] == lf && buffer[index - 3] == cr {
                     headEnd = index + 1
                     break
                 }
-            } else if index > position && buffer[index - 1] == cr {
-                return fail("bare CR in response head")
-            } else if isForbiddenControl(byte) {
-                return fail("control byte in response head")
+                lines += 1
             }
             index += 1
             if index - position > limits.maxHeadSize {
-                return fail("response head larger than \(limits.maxHeadSize) bytes", tooLarge: true)
+                return fail(.headerFieldsTooLarge("response head larger than \(limits.maxHeadSize) bytes"))
             }
         }
         guard headEnd >= 0 else { return .needMore }
-        let text = buffer[position..<(headEnd - 4)]
-        var lines = text.split(separator: cr, omittingEmptySubsequences: false).map { line in
-            line.first == lf ? line.dropFirst() : line
+        // Every line but the status line is a field.
+        guard lines - 1 <= limits.maxHeaderCount else {
+            return fail(.headerFieldsTooLarge("more than \(limits.maxHeaderCount) header fields"))
         }
-        guard !lines.isEmpty else { return fail("empty response head") }
-        let statusLine = lines.removeFirst()
-        guard lines.count <= limits.maxHeaderCount else {
-            return fail("more than \(limits.maxHeaderCount) header fields", tooLarge: true)
+        let snapshot = buffer
+        let parsed = snapshot.withUnsafeBufferPointer { bytes in
+            Swift.Result { () throws(HTTPParseError) in try readHead(bytes, headEnd: headEnd, fields: lines - 1) }
         }
-        // HTTP/1.x SP 3DIGIT [SP reason]
-        let version: HTTPVersion
-        if statusLine.starts(with: "HTTP/1.1".utf8) {
-            version = .http1_1
-        } else if statusLine.starts(with: "HTTP/1.0".utf8) {
-            version = .http1_0
-        } else {
-            return fail("status line does not start with HTTP/1.1 or HTTP/1.0")
-        }
-        let afterVersion = statusLine.dropFirst(8)
-        guard afterVersion.first == sp, afterVersion.count >= 4 else { return fail("malformed status line") }
-        let code = afterVersion.dropFirst().prefix(3)
-        guard code.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return fail("malformed status code") }
-        let status = code.reduce(0) { $0 * 10 + Int($1 - 0x30) }
-        let afterCode = afterVersion.dropFirst(4)
-        guard afterCode.isEmpty || afterCode.first == sp else { return fail("malformed status line") }
-        guard (100...999).contains(status) else { return fail("status code out of range") }
-
-        var headers = HTTPHeaders()
-        var contentLength: Int? = nil
-        var chunked = false
-        var hasTransferEncoding = false
-        for line in lines {
-            guard let first = line.first, first != sp, first != htab else { return fail("obsolete line folding") }
-            guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex,
-                line[line.startIndex..<colon].allSatisfy(isTChar)
-            else { return fail("malformed header field") }
-            let name = String(decoding: line[line.startIndex..<colon], as: UTF8.self)
-            let value = String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingASCIIWhitespace()
-            headers.add(name, value)
-            if asciiCaseInsensitiveEquals(name, "content-length") {
-                for item in value.split(separator: ",", omittingEmptySubsequences: false) {
-                    let digits = item.trimmingASCIIWhitespace()
-                    guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
-                        return fail("invalid Content-Length '\(value)'")
-                    }
-                    guard digits.utf8.count <= 15, let length = Int(digits) else {
-                        return fail("Content-Length too large", tooLarge: true)
-                    }
-                    if let contentLength, contentLength != length { return fail("conflicting Content-Length values") }
-                    contentLength = length
-                }
-            } else if asciiCaseInsensitiveEquals(name, "transfer-encoding") {
-                hasTransferEncoding = true
-                let codings = value.split(separator: ",").map { $0.trimmingASCIIWhitespace().lowercased() }
-                if codings.last == "chunked" { chunked = true }
-                if codings.contains(where: { $0 != "chunked" }) { return fail("unsupported Transfer-Encoding '\(value)'") }
-            }
+        let (statusLine, block): (StatusLine, HeaderBlock)
+        switch parsed {
+        case .failure(let error): return fail(error)
+        case .success(let head): (statusLine, block) = head
         }
         position = headEnd
+        let status = statusLine.status
         if status < 200 {
             // 1xx interim response (100 Continue): skip it, read the real one.
-            if status == 101 { return fail("unexpected 101 Switching Protocols") }
+            if status == 101 { return fail(.badRequest("unexpected 101 Switching Protocols")) }
             return nil
         }
-        let response = ClientResponse(status: status, version: version, headers: headers)
-        let connectionTokens = headers.tokens(for: "Connection")
-        let keepAlive = version == .http1_1 ? !connectionTokens.contains("close") : connectionTokens.contains("keep-alive")
+        let response = ClientResponse(status: status, version: statusLine.version, headers: block.headers)
+        let connectionTokens = block.headers.tokens(for: "Connection")
+        let keepAlive = statusLine.version == .http1_1 ? !connectionTokens.contains("close") : connectionTokens.contains("keep-alive")
         if isHeadRequest || status == 204 || status == 304 {
             return .response(response, reusable: keepAlive && position == buffer.count)
         }
-        if hasTransferEncoding {
-            if contentLength != nil { return fail("both Transfer-Encoding and Content-Length") }
-            if chunked {
-                state = .chunked(response, ChunkedDecoder(maxBodySize: limits.maxBodySize, maxLineLength: limits.maxChunkLineLength), keepAlive: keepAlive)
-                return nil
-            }
+        let framing: HeaderBlock.Framing
+        do {
+            framing = try block.framing()
+        } catch {
+            return fail(error)
         }
-        if let contentLength {
-            guard contentLength <= limits.maxBodySize else {
-                return fail("body of \(contentLength) bytes exceeds \(limits.maxBodySize)", tooLarge: true)
-            }
-            state = .body(response, length: contentLength, keepAlive: keepAlive)
-            return nil
+        switch framing {
+        case .chunked:
+            state = .chunked(response, ChunkedDecoder(maxBodySize: limits.maxBodySize, maxLineLength: limits.maxChunkLineLength), keepAlive: keepAlive)
+        case .length(let length):
+            guard length <= limits.maxBodySize else { return fail(.contentTooLarge("body larger than \(limits.maxBodySize) bytes")) }
+            state = .body(response, length: length, keepAlive: keepAlive)
+        case .unframed:
+            state = .untilClose(response)
         }
-        state = .untilClose(response)
         return nil
+    }
+
+    /// The status line and the header fields of a complete head.
+    private func readHead(_ bytes: UnsafeBufferPointer<UInt8>, headEnd: Int, fields: Int) throws(HTTPParseError) -> (StatusLine, HeaderBlock) {
+        var lineEnd = position
+        while bytes[lineEnd] != cr { lineEnd += 1 }
+        let statusLine = try StatusLine.parse(UnsafeBufferPointer(rebasing: bytes[position..<lineEnd])).get()
+        return (statusLine, try HeaderBlock(fieldLines: bytes, from: lineEnd + 2, to: headEnd - 2, expectedCount: fields))
+    }
+}
+
+/// `HTTP/1.x SP 3DIGIT [SP reason]`: the version and the status, the reason phrase ignored.
+private struct StatusLine {
+    let version: HTTPVersion
+    let status: Int
+
+    static func parse(_ line: UnsafeBufferPointer<UInt8>) -> Swift.Result<StatusLine, HTTPParseError> {
+        let version: HTTPVersion
+        if line.starts(with: "HTTP/1.1".utf8) {
+            version = .http1_1
+        } else if line.starts(with: "HTTP/1.0".utf8) {
+            version = .http1_0
+        } else {
+            return .failure(.badRequest("status line does not start with HTTP/1.1 or HTTP/1.0"))
+        }
+        let afterVersion = line.dropFirst(8)
+        guard afterVersion.first == sp, afterVersion.count >= 4 else { return .failure(.badRequest("malformed status line")) }
+        let code = afterVersion.dropFirst().prefix(3)
+        guard code.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return .failure(.badRequest("malformed status code")) }
+        let status = code.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+        let afterCode = afterVersion.dropFirst(4)
+        guard afterCode.isEmpty || afterCode.first == sp else { return .failure(.badRequest("malformed status line")) }
+        guard (100...999).contains(status) else { return .failure(.badRequest("status code out of range")) }
+        return .success(StatusLine(version: version, status: status))
     }
 }

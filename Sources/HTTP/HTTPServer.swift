@@ -318,7 +318,7 @@ package final class HTTPServer: Sendable {
                 let ready = Posix.waitReadable(fd, timeoutMilliseconds: timeout)
                 if ready == 0 {
                     if idle { return }  // nothing of a request arrived: close quietly
-                    answerError(fd, status: 408, reason: "request not received in time", lingering: false, &out)
+                    answer(fd, HTTPError(status: 408, code: "request_timeout", message: "request not received in time"), lingering: false, &out)
                     return
                 }
                 if ready < 0 { return }
@@ -345,8 +345,8 @@ package final class HTTPServer: Sendable {
             switch result {
             case .needMore:
                 continue
-            case .error(let status, let reason):
-                answerError(fd, status: status, reason: reason, lingering: true, &out)
+            case .error(let error):
+                answer(fd, error, lingering: true, &out)
                 return
             case .request(var request):
                 firstRequest = false
@@ -368,20 +368,10 @@ package final class HTTPServer: Sendable {
         }
     }
 
-    private func answerError(_ fd: Int32, status: Int, reason: String, lingering: Bool, _ out: inout [UInt8]) {
-        let code: String
-        switch status {
-        case 408: code = "request_timeout"
-        case 413: code = "payload_too_large"
-        case 414: code = "uri_too_long"
-        case 431: code = "request_header_fields_too_large"
-        case 501: code = "not_implemented"
-        case 505: code = "http_version_not_supported"
-        default: code = "bad_request"
-        }
-        let response = HTTPResponse.error(status: status, code: code, message: reason)
+    /// The connection's last answer: a request that could not be read (the error says its status).
+    private func answer(_ fd: Int32, _ error: some HTTPResponseError, lingering: Bool, _ out: inout [UInt8]) {
         out.removeAll(keepingCapacity: true)
-        serialize(response, isHead: false, keepAlive: false, version: .http1_1, into: &out)
+        serialize(error.response, isHead: false, keepAlive: false, version: .http1_1, into: &out)
         _ = Posix.sendAll(fd, out)
         if lingering { lingeringClose(fd) }
     }

@@ -151,9 +151,8 @@ enum POSIXThread {
 
 // MARK: - Date header
 
-/// The IMF-fixdate for the current second, cached (formatted at most once per second).
-/// The `Date` header's text, re-formatted once a second. Each connection thread keeps its own:
-/// a process-wide cache behind a lock was the busiest lock in the server.
+/// The `Date` header's text (IMF-fixdate), re-formatted once a second. Each connection thread
+/// keeps its own: a process-wide cache behind a lock was the busiest lock in the server.
 struct DateHeaderCache {
     private var second = -1
     private var bytes: [UInt8] = []

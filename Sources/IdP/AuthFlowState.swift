@@ -58,6 +58,14 @@ struct AuthFlowState: Sendable {
     var sweepAt = 1024
 }
 
+/// A flow record that lives until `expiresAt` (set when it is stored).
+protocol ExpiringFlowRecord: Sendable {
+    var expiresAt: Int64 { get set }
+}
+
+extension AuthFlowState.LoginRequest: ExpiringFlowRecord {}
+extension AuthFlowState.AuthorizationCode: ExpiringFlowRecord {}
+
 /// Who is acting as the user in an impersonated session.
 package struct Impersonator: Sendable, Equatable {
     package var email: String

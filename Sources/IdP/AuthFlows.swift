@@ -120,15 +120,23 @@ extension MockIdP {
     }
 
     func issueCode(_ record: AuthFlowState.AuthorizationCode) -> String {
+        remember(record, handleLength: 25, in: \.codes)
+    }
+
+    /// Keeps a short-lived flow record (an authorization code, a login waiting for the login
+    /// page) under a new opaque handle. It lives `authorizationCodeLifetime` from now; the
+    /// tables are swept first, so a long-running mock stays bounded.
+    func remember<Record: ExpiringFlowRecord>(_ record: Record, handleLength: Int,
+                                               in table: WritableKeyPath<AuthFlowState, [String: Record]>) -> String {
         var record = record
         let now = clock.now()
         record.expiresAt = now + configuration.authorizationCodeLifetime
-        let code = ids.opaque(length: 25)
+        let handle = ids.opaque(length: handleLength)
         state.withLock { state in
             state.flows.sweepIfDue(now: now, grace: configuration.refreshGraceSeconds)
-            state.flows.codes[code] = record
+            state.flows[keyPath: table][handle] = record
         }
-        return code
+        return handle
     }
 
     static func requireActiveMembership(_ directory: Directory, user: User, organizationID: String) throws(IdPError) {

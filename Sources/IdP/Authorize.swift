@@ -104,7 +104,8 @@ extension MockIdP {
         let login = AuthFlowState.LoginRequest(
             clientID: clientID, redirectURI: redirectURI, state: state, codeChallenge: challenge, organizationID: organization?.id,
             loginHint: loginHint, authenticationMethod: method, impersonator: impersonator, expiresAt: 0)
-        let loginID = storeLogin(login)
+        // Remembered for the login page's POST, which carries only the opaque handle.
+        let loginID = remember(login, handleLength: 24, in: \.logins)
         return .loginPage(loginID: loginID, login: login, screenHint: value("screen_hint"))
     }
 
@@ -143,19 +144,6 @@ extension MockIdP {
             return true
         default: return false
         }
-    }
-
-    /// Remembers an authorize request for the login page's POST; the handle is opaque.
-    func storeLogin(_ login: AuthFlowState.LoginRequest) -> String {
-        var login = login
-        let now = clock.now()
-        login.expiresAt = now + configuration.authorizationCodeLifetime
-        let id = ids.opaque(length: 24)
-        state.withLock { state in
-            state.flows.sweepIfDue(now: now, grace: configuration.refreshGraceSeconds)
-            state.flows.logins[id] = login
-        }
-        return id
     }
 
     /// A stored login request that has not expired. It stays usable until then, so the browser's

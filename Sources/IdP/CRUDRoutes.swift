@@ -11,6 +11,8 @@ struct CRUD: Sendable {
     var delete: (@Sendable (String) throws -> Void)?
     /// WorkOS answers a delete with 200 and no body; the control API with 204.
     var deletedStatus = 200
+    /// The body fields a create or update may carry; nil takes any (WorkOS ignores the rest).
+    var knownFields: Set<String>?
 
     static func users(_ idp: MockIdP, allowPinned: Bool = false) -> CRUD {
         CRUD(create: { try idp.createUser($0, allowPinned: allowPinned) }, read: { try idp.getUser($0) },
@@ -27,12 +29,20 @@ struct CRUD: Sendable {
              update: { try idp.updateMembership($0, $1) }, delete: { try idp.deleteMembership($0) })
     }
 
-    /// The control API's variant: no read (the directory snapshot serves that), 204 on delete.
-    func forControlAPI() -> CRUD {
+    /// The control API's variant: no read (the directory snapshot serves that), 204 on delete,
+    /// and a body field outside `known` is refused, so a typo is an error, not a silent no-op.
+    func forControlAPI(known: Set<String>) -> CRUD {
         var copy = self
         copy.read = nil
         copy.deletedStatus = 204
+        copy.knownFields = known
         return copy
+    }
+
+    /// The body of a create or update.
+    func body(_ request: HTTPRequest) throws(IdPError) -> JSONValue {
+        guard let knownFields else { return try jsonBody(request) }
+        return try controlBody(request, known: knownFields)
     }
 }
 
@@ -40,13 +50,13 @@ extension Router {
     mutating func crud(_ collection: String, _ entity: CRUD) {
         let item = collection + "/{id}"
         if let create = entity.create {
-            post(collection) { request in .json(try create(try jsonBody(request)), status: 201) }
+            post(collection) { request in .json(try create(try entity.body(request)), status: 201) }
         }
         if let read = entity.read {
             get(item) { request in .json(try read(try request.pathParameters.require("id"))) }
         }
         if let update = entity.update {
-            put(item) { request in .json(try update(try request.pathParameters.require("id"), try jsonBody(request))) }
+            put(item) { request in .json(try update(try request.pathParameters.require("id"), try entity.body(request))) }
         }
         if let remove = entity.delete {
             let status = entity.deletedStatus

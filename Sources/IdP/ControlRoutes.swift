@@ -10,28 +10,24 @@ struct ControlRoutes {
     func register(into router: inout Router) {
         let idp = self.idp
         router.post("/_mock/tokens") { request in
-            answering { () throws(IdPError) -> HTTPResponse in
-                let minted = try idp.mintToken(try TokenRequest(json: try jsonBody(request)))
-                var answer: JSONObject = ["access_token": .string(minted.token)]
-                answer["session_id"] = minted.sessionID.map(JSONValue.string) ?? .null
-                answer["header"] = .object(minted.header)
-                answer["claims"] = .object(minted.claims)
-                return .json(.object(answer))
-            }
+            let minted = try idp.mintToken(try TokenRequest(json: try jsonBody(request)))
+            var answer: JSONObject = ["access_token": .string(minted.token)]
+            answer["session_id"] = minted.sessionID.map(JSONValue.string) ?? .null
+            answer["header"] = .object(minted.header)
+            answer["claims"] = .object(minted.claims)
+            return .json(.object(answer))
         }
         router.get("/_mock/journal") { request in
-            answering { () throws(IdPError) -> HTTPResponse in
-                var filter = Journal.Filter(method: request.query["method"], pathPrefix: request.query["path_prefix"])
-                filter.sinceSequence = try request.query.int("since", in: Limits.journalSince)
-                let limit = try request.query.int("limit", in: Limits.journalPage) ?? Limits.journalPageDefault
-                if let flag = request.query["flag"] {
-                    guard let kind = JournalFlag.Kind(rawValue: flag) else {
-                        throw .invalidRequest(code: "invalid_request_parameters", message: "flag must be id_space_violation or fault_injected")
-                    }
-                    filter.flag = kind
+            var filter = Journal.Filter(method: request.query["method"], pathPrefix: request.query["path_prefix"])
+            filter.sinceSequence = try request.query.int("since", in: Limits.journalSince)
+            let limit = try request.query.int("limit", in: Limits.journalPage) ?? Limits.journalPageDefault
+            if let flag = request.query["flag"] {
+                guard let kind = JournalFlag.Kind(rawValue: flag) else {
+                    throw IdPError.invalidRequest(code: "invalid_request_parameters", message: "flag must be id_space_violation or fault_injected")
                 }
-                return .json(JournalPage(journal: idp.journal, filter: filter, limit: limit).json)
+                filter.flag = kind
             }
+            return .json(JournalPage(journal: idp.journal, filter: filter, limit: limit).json)
         }
         router.delete("/_mock/journal") { _ in
             idp.journal.clear()
@@ -43,42 +39,9 @@ struct ControlRoutes {
             return .json(["status": "reset"])
         }
         router.get("/_mock/directory") { _ in .json(idp.directorySnapshot()) }
-        router.post("/_mock/users") { request in
-            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.createUser(try controlBody(request, known: ControlFields.user), allowPinned: true), status: 201) }
-        }
-        router.put("/_mock/users/{id}") { request in
-            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.updateUser(request.pathParameters["id"] ?? "", try controlBody(request, known: ControlFields.user))) }
-        }
-        router.delete("/_mock/users/{id}") { request in
-            answering { () throws(IdPError) -> HTTPResponse in
-                try idp.deleteUser(request.pathParameters["id"] ?? "")
-                return .empty(status: 204)
-            }
-        }
-        router.post("/_mock/organizations") { request in
-            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.createOrganization(try controlBody(request, known: ControlFields.organization), allowPinned: true), status: 201) }
-        }
-        router.put("/_mock/organizations/{id}") { request in
-            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.updateOrganization(request.pathParameters["id"] ?? "", try controlBody(request, known: ControlFields.organization))) }
-        }
-        router.delete("/_mock/organizations/{id}") { request in
-            answering { () throws(IdPError) -> HTTPResponse in
-                try idp.deleteOrganization(request.pathParameters["id"] ?? "")
-                return .empty(status: 204)
-            }
-        }
-        router.post("/_mock/memberships") { request in
-            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.createMembership(try controlBody(request, known: ControlFields.membership)), status: 201) }
-        }
-        router.put("/_mock/memberships/{id}") { request in
-            answering { () throws(IdPError) -> HTTPResponse in .json(try idp.updateMembership(request.pathParameters["id"] ?? "", try controlBody(request, known: ControlFields.membership))) }
-        }
-        router.delete("/_mock/memberships/{id}") { request in
-            answering { () throws(IdPError) -> HTTPResponse in
-                try idp.deleteMembership(request.pathParameters["id"] ?? "")
-                return .empty(status: 204)
-            }
-        }
+        router.crud("/_mock/users", CRUD.users(idp, allowPinned: true).forControlAPI(known: ControlFields.user))
+        router.crud("/_mock/organizations", CRUD.organizations(idp, allowPinned: true).forControlAPI(known: ControlFields.organization))
+        router.crud("/_mock/memberships", CRUD.memberships(idp).forControlAPI(known: ControlFields.membership))
 
         router.get("/_mock/keys") { _ in .json(idp.keys.summary) }
         router.post("/_mock/keys") { request in
@@ -92,47 +55,39 @@ struct ControlRoutes {
             return .json(.object(summary))
         }
 
-        router.get("/_mock/clock") { _ in .json(["now": .int(idp.clock.now()), "offset": .int(idp.clock.offset)]) }
+        router.get("/_mock/clock") { _ in clockJSON(idp.clock) }
         router.post("/_mock/clock") { request in
-            answering { () throws(IdPError) -> HTTPResponse in
-                let fields = try BodyFields(try jsonBody(request))
-                try fields.refuseUnknown(["offset", "advance"])
-                let offset = try fields.int("offset", in: Limits.timeOffsetSeconds)
-                let advance = try fields.int("advance", in: Limits.timeOffsetSeconds)
-                if let offset { idp.clock.setOffset(offset) }
-                if let advance { idp.clock.advance(advance) }
-                return .json(["now": .int(idp.clock.now()), "offset": .int(idp.clock.offset)])
-            }
+            let fields = try BodyFields(try jsonBody(request))
+            try fields.refuseUnknown(["offset", "advance"])
+            let offset = try fields.int("offset", in: Limits.timeOffsetSeconds)
+            let advance = try fields.int("advance", in: Limits.timeOffsetSeconds)
+            if let offset { idp.clock.setOffset(offset) }
+            if let advance { idp.clock.advance(advance) }
+            return clockJSON(idp.clock)
         }
 
         router.get("/_mock/faults") { _ in .json(["data": .array(idp.faults.armed.map(\.json))]) }
         router.post("/_mock/faults") { request in
-            answering { () throws(IdPError) -> HTTPResponse in
-                let rule = try FaultRule(json: try jsonBody(request), id: idp.ids.id(.fault))
-                guard idp.faults.armed.count < Limits.armedFaults else {
-                    throw .invalidRequest(code: "invalid_request_parameters", message: "\(Limits.armedFaults) faults are armed already: clear some first (DELETE /_mock/faults)")
-                }
-                idp.faults.arm(rule)
-                return .json(rule.json, status: 201)
+            let rule = try FaultRule(json: try jsonBody(request), id: idp.ids.id(.fault))
+            guard idp.faults.armed.count < Limits.armedFaults else {
+                throw IdPError.invalidRequest(code: "invalid_request_parameters",
+                                              message: "\(Limits.armedFaults) faults are armed already: clear some first (DELETE /_mock/faults)")
             }
+            idp.faults.arm(rule)
+            return .json(rule.json, status: 201)
         }
         router.delete("/_mock/faults") { _ in
             idp.faults.clear()
             return .empty(status: 204)
         }
         router.delete("/_mock/faults/{id}") { request in
-            idp.faults.clear(id: request.pathParameters["id"])
+            idp.faults.clear(id: try request.pathParameters.require("id"))
             return .empty(status: 204)
         }
     }
 }
 
-/// Runs a control handler, rendering a thrown `IdPError` itself (the control routes keep their
-/// explicit typed-throws bodies for the field checks).
-private func answering(_ body: () throws(IdPError) -> HTTPResponse) -> HTTPResponse {
-    do {
-        return try body()
-    } catch {
-        return error.response
-    }
+/// The mock clock as `/_mock/clock` shows it, before and after a change.
+private func clockJSON(_ clock: MockClock) -> HTTPResponse {
+    .json(["now": .int(clock.now()), "offset": .int(clock.offset)])
 }

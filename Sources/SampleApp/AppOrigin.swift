@@ -7,6 +7,7 @@ final class AppOrigin: Sendable {
 
     func set(_ origin: String) { value.withLock { $0 = origin } }
 
-    /// Before `start` (an in-process responder) there is no bound port; loopback is the guess.
+    /// Before `start` (an in-process responder) without a configured public URL there is no
+    /// bound port; loopback is the guess.
     var current: String { value.withLock { $0 } ?? "http://127.0.0.1" }
 }

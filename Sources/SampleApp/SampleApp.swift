@@ -64,6 +64,9 @@ package final class SampleApp: Sendable {
         }
         responder = router.freeze()
         server = HTTPServer(responder: responder)
+        // A configured origin holds from the start, so an in-process responder (never bound)
+        // names the same redirect URI as a started app.
+        if let publicBaseURL = configuration.publicBaseURL { origin.set(publicBaseURL) }
     }
 
     /// Binds and serves; returns the bound port (0 picks a free one).

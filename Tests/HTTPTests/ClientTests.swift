@@ -230,9 +230,9 @@ final class SilentListener {
             switch last {
             case .request: outcomes[0] += 1
             case .needMore: outcomes[1] += 1
-            case .error(let status, _):
+            case .error(let error):
                 outcomes[2] += 1
-                #expect((400...599).contains(status))
+                #expect((400...599).contains(error.status))
             }
         }
         #expect(outcomes.reduce(0, +) == 4000)

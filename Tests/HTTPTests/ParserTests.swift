@@ -35,7 +35,7 @@ import JSON
     }
 
     static func status(_ text: String, limits: HTTPLimits = .init()) -> Int? {
-        if case .error(let status, _)? = single(text, limits: limits) { return status }
+        if case .error(let error)? = single(text, limits: limits) { return error.status }
         return nil
     }
 
@@ -118,6 +118,56 @@ import JSON
     ] as [(String, Int)])
     func rejectsMalformedRequests(_ text: String, _ expected: Int) {
         #expect(Self.status(text) == expected, "\(text.debugDescription)")
+    }
+
+    /// One set of head rules: field lines the server refuses in a request, the client refuses
+    /// in a response, and what one accepts the other frames alike.
+    @Test(arguments: [
+        "X: a\r\n folded\r\n",  // obs-fold
+        "X : a\r\n",
+        "NoColon\r\n",
+        "X: a\u{0}b\r\n",
+        "X: a\rb\r\n",
+        "X: a\nY: b\r\n",
+        "Content-Length: 3\r\nContent-Length: 4\r\n",
+        "Content-Length: 3, 4\r\n",
+        "Content-Length: -1\r\n",
+        "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n",
+        "Transfer-Encoding: gzip\r\n",
+    ])
+    func requestsAndResponsesShareTheHeadRules(_ fields: String) {
+        #expect(Self.status("POST / HTTP/1.1\r\nHost: h\r\n" + fields + "\r\nabc") != nil, "\(fields.debugDescription)")
+        var parser = HTTPResponseParser(limits: HTTPLimits(), isHeadRequest: false)
+        parser.feed(Array(("HTTP/1.1 200 OK\r\n" + fields + "\r\nabc").utf8))
+        guard case .error = parser.next() else {
+            Issue.record("the response parser accepted \(fields.debugDescription)")
+            return
+        }
+    }
+
+    @Test func agreeingContentLengthsFrameBothKindsOfMessage() {
+        let fields = "Content-Length: 3, 3\r\ncontent-length: 3\r\n\r\nabc"
+        guard case .request(let request)? = Self.single("POST / HTTP/1.1\r\nHost: h\r\n" + fields) else {
+            Issue.record("expected a request")
+            return
+        }
+        var parser = HTTPResponseParser(limits: HTTPLimits(), isHeadRequest: false)
+        parser.feed(Array(("HTTP/1.1 200 OK\r\n" + fields).utf8))
+        guard case .response(let response, _) = parser.next() else {
+            Issue.record("expected a response")
+            return
+        }
+        #expect(request.body == response.body)
+    }
+
+    /// A parse error names its own status; the server renders it as it renders handler errors.
+    @Test func parseErrorsCarryTheirStatus() throws {
+        #expect(Self.status("GET /" + String(repeating: "a", count: 9000) + " HTTP/1.1\r\nHost: h\r\n\r\n") == 414)
+        let error = HTTPParseError(.uriTooLong, "request-target longer than 8192 bytes")
+        #expect(error.response.status == 414)
+        #expect(try error.response.json()["code"] == "uri_too_long")
+        #expect(error.isOverLimit)
+        #expect(!HTTPParseError.badRequest("x").isOverLimit)
     }
 
     @Test func acceptsDuplicateIdenticalContentLength() {

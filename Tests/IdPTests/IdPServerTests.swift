@@ -260,3 +260,30 @@ import TestSupport
         #expect(repeated["data"]?.arrayValue?.count == 2)
     }
 }
+
+/// The `/_mock` directory routes: the same create/update/delete as the management API, but
+/// without an API key, with pinned IDs allowed, strict about body fields, and 204 on delete.
+@Suite struct ControlDirectoryTests {
+    @Test func usersAndOrganizationsAreCreatedUpdatedAndDeletedStrictly() throws {
+        let mock = try RunningIdP(transport: .inProcess)
+        for (path, body, update) in [
+            ("/_mock/users", ["id": "user_01J000000000000000000000AB", "email": "pinned@example.test"], ["first_name": "Pinned"]),
+            ("/_mock/organizations", ["id": "org_01J000000000000000000000AB", "name": "Pinned Inc"], ["name": "Pinned Ltd"]),
+        ] as [(String, JSONValue, JSONValue)] {
+            let created = try mock.send("POST", path, body, authorized: false)
+            #expect(created.status == 201, "\(path): \(created.bodyText)")
+            let id = try #require(try created.json()["id"]?.stringValue)
+            #expect(id == body["id"]?.stringValue)
+            #expect(try mock.send("PUT", "\(path)/\(id)", update, authorized: false).status == 200)
+            let typo = try mock.send("PUT", "\(path)/\(id)", ["nmae": "x"], authorized: false)
+            #expect(typo.status == 422 && typo.bodyText.contains("unknown field 'nmae'"), "\(typo.bodyText)")
+            #expect(try mock.send("DELETE", "\(path)/\(id)", [:], authorized: false).status == 204)
+            let gone = try mock.send("DELETE", "\(path)/\(id)", [:], authorized: false)
+            #expect(gone.status == 404)
+            #expect(try gone.json()["code"] == "entity_not_found", "\(gone.bodyText)")
+            #expect(try mock.send("PUT", "\(path)/\(id)", update, authorized: false).status == 404)
+        }
+        let directory = try mock.json("/_mock/directory")
+        #expect(directory["users"]?.arrayValue?.contains { $0["id"] == "user_01J000000000000000000000AB" } == false)
+    }
+}

@@ -15,6 +15,18 @@ import TestSupport
         #expect(try response.json() == ["status": "ok"])
     }
 
+    /// The app's tests call its responder in-process; this one proves both transports answer
+    /// a login alike (the app reaches the mock over loopback either way).
+    @Test(arguments: [Transport.inProcess, .loopback])
+    func aLoginAnswersAlikeOverEitherTransport(_ transport: Transport) throws {
+        let harness = try Harness(transport: transport)
+        let carol = try harness.user("carol")
+        let body = try harness.login(try harness.token("carol"))
+        #expect(body["user"]?["idp_user_id"] == .string(carol.id))
+        #expect(body["first_login"] == true)
+        #expect(try harness.counts(carol.id) == [1, 1, 1])
+    }
+
     @Test func firstLoginProvisionsOnceAndMapsOrganizationsThroughExternalID() throws {
         let harness = try Harness()
         // initech is left unseeded: carol is not in it, and seeding only part checks that
@@ -94,7 +106,7 @@ import TestSupport
     }
 
     @Test func concurrentFirstLoginsProvisionExactlyOnce() throws {
-        let harness = try Harness()
+        let harness = try Harness(transport: .loopback)
         let userID = try harness.newUser("race@example.test")
         let requests = try (0..<32).map { _ in harness.callbackRequest(try harness.token(userID)) }
         let results = harness.client.sendConcurrently(requests)
@@ -116,7 +128,7 @@ import TestSupport
     }
 
     @Test func sameTokenConcurrentlyGetsIdenticalBodies() throws {
-        let harness = try Harness()
+        let harness = try Harness(transport: .loopback)
         let userID = try harness.newUser("same-token@example.test")
         let token = try harness.token(userID)
         let results = harness.client.sendConcurrently(Array(repeating: harness.callbackRequest(token), count: 8))

@@ -54,7 +54,7 @@ import TestSupport
 
     /// (c) Concurrent first logins each create their own workspace.
     @Test func concurrentDuplicateProvisioningDuplicatesWorkspaces() throws {
-        let harness = try Harness(bug: .concurrentDuplicateProvisioning)
+        let harness = try Harness(transport: .loopback, bug: .concurrentDuplicateProvisioning)
         let userID = try harness.newUser("dup-race@example.test")
         let requests = try (0..<32).map { _ in harness.callbackRequest(try harness.token(userID)) }
         let results = harness.client.sendConcurrently(requests)
@@ -179,7 +179,7 @@ import TestSupport
 
     /// Different users, released together: some answers carry another user's workspace.
     @Test func responseFromSharedVariableMixesUpConcurrentUsers() throws {
-        let harness = try Harness(bug: .responseFromSharedVariable)
+        let harness = try Harness(transport: .loopback, bug: .responseFromSharedVariable)
         let requests = try (0..<8).map { index in harness.callbackRequest(try harness.token(try harness.newUser("shared-\(index)@example.test"))) }
         let results = harness.client.sendConcurrently(requests)
         let workspaceIDs = Set(try results.map { try $0.get().json()["workspace"]?["id"]?.stringValue ?? "" })
@@ -188,7 +188,7 @@ import TestSupport
 
     /// One key in the rows, but its one-time secret in several answers.
     @Test func secretResentToRacersHandsTheSecretOutManyTimes() throws {
-        let harness = try Harness(bug: .secretResentToRacers)
+        let harness = try Harness(transport: .loopback, bug: .secretResentToRacers)
         let userID = try harness.newUser("racer@example.test")
         let requests = try (0..<8).map { _ in harness.callbackRequest(try harness.token(userID)) }
         let answers = try harness.client.sendConcurrently(requests).map { try $0.get().json() }

@@ -19,18 +19,34 @@ final class TestClock: Sendable {
     func advance(milliseconds: Int64) { offset.add(milliseconds, ordering: .relaxed) }
 }
 
-/// A real mock IdP and the reference app, both on loopback port 0, for one test.
+/// The origin the reference app answers at when a test calls its responder in-process: it is
+/// never bound, so no other process can be reached by mistake, and it is a loopback name, so
+/// the mock accepts redirect URIs on it.
+let inProcessAppOrigin = "http://localhost"
+
+/// The test's client for a mock and the app under `transport`: in-process, each origin goes
+/// straight to its responder; over loopback, through sockets to the started servers.
+func testClient(_ transport: Transport, idp: MockIdP, app: SampleApp, appBase: String) -> TestClient {
+    switch transport {
+    case .inProcess: return .inProcess([appBase: app.responder, idp.baseURL: IdPResponder(idp: idp)])
+    case .loopback: return .loopback()
+    }
+}
+
+/// A real mock IdP and the reference app for one test. The app reaches the mock over loopback
+/// (it meets the IdP only over HTTP, as a real app does); the test reaches both over
+/// `transport`: in-process unless the test races requests.
 final class Harness {
     let idp: MockIdP
     let idpServer: IdPServer
     let app: SampleApp
-    let client = HTTPClient()
+    let client: TestClient
     let idpBase: String
     let appBase: String
     let clock = TestClock()
 
-    init(bug: SeededBug? = nil, idSpaces: IDSpaceMode = .strict, algorithm: JWSAlgorithm = .rs256, testMode: Bool = true,
-         configure: (inout SampleAppConfiguration) -> Void = { _ in }) throws {
+    init(transport: Transport = .inProcess, bug: SeededBug? = nil, idSpaces: IDSpaceMode = .strict, algorithm: JWSAlgorithm = .rs256,
+         testMode: Bool = true, configure: (inout SampleAppConfiguration) -> Void = { _ in }) throws {
         var idpConfiguration = IdPConfiguration()
         idpConfiguration.idSpaces = idSpaces
         idpConfiguration.signingAlgorithm = algorithm
@@ -46,8 +62,11 @@ final class Harness {
         configuration.clock = { clock.now() }
         configure(&configuration)
         app = try SampleApp(configuration: configuration)
-        let port = try app.start(host: "127.0.0.1", port: 0)
-        appBase = "http://127.0.0.1:\(port)"
+        switch transport {
+        case .inProcess: appBase = inProcessAppOrigin
+        case .loopback: appBase = "http://127.0.0.1:\(try app.start(host: "127.0.0.1", port: 0))"
+        }
+        client = testClient(transport, idp: idp, app: app, appBase: appBase)
     }
 
     deinit {

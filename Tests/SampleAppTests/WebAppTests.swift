@@ -3,6 +3,7 @@ import IdP
 import JSON
 import SampleApp
 import Testing
+import TestSupport
 
 /// The correct web shape, driven as a browser drives it: /login → the mock's authorize
 /// (headless, auto-approve) → /callback with the cookie jar → /account.
@@ -26,6 +27,19 @@ import Testing
         let second = try harness.browser().send("GET", harness.appBase + "/login")
         let secondState = QueryParameters(parsing: second.location?.split(separator: "?", maxSplits: 1).last ?? "")["state"]
         #expect(secondState != authorize["state"])
+    }
+
+    /// The browser calls the app in-process in these tests; this one proves a sign-in lands
+    /// alike over loopback, where the redirect URI names the bound port.
+    @Test(arguments: [Transport.inProcess, .loopback])
+    func aSignInLandsOnTheAccountOverEitherTransport(_ transport: Transport) throws {
+        let harness = try WebHarness(transport: transport)
+        let browser = harness.browser()
+        let authorize = QueryParameters(parsing: try harness.beginLogin(browser, as: "alice").split(separator: "?", maxSplits: 1).last ?? "")
+        #expect(authorize["redirect_uri"] == harness.appBase + "/callback")
+        let account = try harness.signedIn(browser, as: "alice")
+        #expect(account["user"]?["idp_user_id"] == .string(try harness.user("alice").id))
+        #expect(try harness.counts(try harness.user("alice").id) == [1, 1, 1])
     }
 
     @Test func signInProvisionsAndAccountAnswersHTMLAndJSONWithAppIDs() throws {
@@ -253,7 +267,7 @@ import Testing
     }
 
     @Test func concurrentFirstLoginsProvisionOneWorkspace() throws {
-        let harness = try WebHarness()
+        let harness = try WebHarness(transport: .loopback)
         let created = try harness.idp.createUser(["email": "web-race@example.test"])
         let userID = try #require(created["id"]?.stringValue)
         let browsers = (0..<8).map { _ in harness.browser() }

@@ -98,7 +98,7 @@ import Testing
     }
 
     @Test func concurrentDuplicateProvisioningMakesSeveralWorkspaces() throws {
-        let harness = try WebHarness(bug: .concurrentDuplicateProvisioning)
+        let harness = try WebHarness(transport: .loopback, bug: .concurrentDuplicateProvisioning)
         let created = try harness.idp.createUser(["email": "web-dup-race@example.test"])
         let userID = try #require(created["id"]?.stringValue)
         let browsers = (0..<16).map { _ in harness.browser() }

@@ -9,10 +9,10 @@ import TestSupport
 /// value; `Max-Age=0` deletes) and no automatic redirects, so each hop can be looked at.
 final class Browser {
     let appBase: String
-    private let client: HTTPClient
+    private let client: TestClient
     private(set) var cookies: [String: String] = [:]
 
-    init(appBase: String, client: HTTPClient) {
+    init(appBase: String, client: TestClient) {
         self.appBase = appBase
         self.client = client
     }
@@ -29,7 +29,7 @@ final class Browser {
     func request(_ method: String = "GET", _ url: String, json: Bool = false) -> ClientRequest {
         var headers: HTTPHeaders = [:]
         if json { headers.add("Accept", "application/json") }
-        if url.hasPrefix(appBase), !cookies.isEmpty {
+        if url == appBase || url.hasPrefix(appBase + "/") || url.hasPrefix(appBase + "?"), !cookies.isEmpty {
             headers.add("Cookie", cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))
         }
         return ClientRequest(method: method, url: url, headers: headers)
@@ -68,12 +68,13 @@ extension ClientResponse {
     func setCookie(_ name: String) -> String? { headers.values(for: "Set-Cookie").first { $0.hasPrefix(name + "=") } }
 }
 
-/// A real mock IdP and the web-shape app on loopback.
+/// A real mock IdP and the web-shape app; the test's browser reaches them over `transport`
+/// (in-process unless it races sign-ins), the app reaches the mock over loopback.
 final class WebHarness {
     let idp: MockIdP
     let idpServer: IdPServer
     let app: SampleApp
-    let client = HTTPClient()
+    let client: TestClient
     let appBase: String
     let clock = TestClock()
 
@@ -81,7 +82,7 @@ final class WebHarness {
     /// token minted from them), so tokens the real flow never issues reach the app.
     private var boundLogins: [JSONObject] = []
 
-    init(bug: SeededBug? = nil, idpIssuer: IssuerSetting = .mockBaseURL,
+    init(transport: Transport = .inProcess, bug: SeededBug? = nil, idpIssuer: IssuerSetting = .mockBaseURL,
          configure: (inout SampleAppConfiguration) -> Void = { _ in }) throws {
         var idpConfiguration = IdPConfiguration()
         idpConfiguration.issuer = idpIssuer
@@ -92,13 +93,18 @@ final class WebHarness {
         var configuration = SampleAppConfiguration(idpBaseURL: idp.baseURL, clientID: idp.configuration.clientID,
                                                    apiKey: idp.configuration.apiKey, issuer: idp.baseURL)
         configuration.shape = .web
+        if transport == .inProcess { configuration.publicBaseURL = inProcessAppOrigin }
         configuration.testMode = true
         configuration.bug = bug
         let clock = self.clock
         configuration.clock = { clock.now() }
         configure(&configuration)
         app = try SampleApp(configuration: configuration)
-        appBase = "http://127.0.0.1:\(try app.start(host: "127.0.0.1", port: 0))"
+        switch transport {
+        case .inProcess: appBase = inProcessAppOrigin
+        case .loopback: appBase = "http://127.0.0.1:\(try app.start(host: "127.0.0.1", port: 0))"
+        }
+        client = testClient(transport, idp: idp, app: app, appBase: appBase)
     }
 
     deinit {

@@ -2,44 +2,6 @@ import HTTP
 import IdP
 import JSON
 
-/// How a test's requests reach the mock (Hummingbird's `.router` and `.live` test modes).
-package enum Transport: Sendable {
-    /// Straight to the mock's responder, the same middleware chain and routes the server runs,
-    /// without sockets: the default for flow tests, which are about the IdP, not about HTTP.
-    case inProcess
-    /// Through the real server and client over 127.0.0.1.
-    case loopback
-}
-
-/// Sends a test's requests over the chosen transport.
-package struct TestClient: Sendable {
-    enum Backend: Sendable {
-        case responder(IdPResponder, base: String)
-        case http(HTTPClient)
-    }
-
-    let backend: Backend
-
-    package func send(_ request: ClientRequest) throws -> ClientResponse {
-        switch backend {
-        case .http(let client):
-            return try client.send(request)
-        case .responder(let responder, let base):
-            guard request.url.hasPrefix(base) else { throw TestFailure("the in-process transport reaches \(base) only, not \(request.url)") }
-            let rest = String(request.url.dropFirst(base.count))
-            var headers = request.headers
-            if !headers.contains("Host") { headers.add("Host", String(base.drop { $0 != "/" }.dropFirst(2))) }
-            let response = responder.respond(to: HTTPRequest(
-                method: request.method, target: rest.isEmpty ? "/" : rest, headers: headers, body: request.body, remoteAddress: "127.0.0.1:0"))
-            if response.dropsConnection { throw TestFailure("the mock dropped the connection") }
-            // What the server adds on the wire: the body's length, and no body for HEAD.
-            var answered = response.headers
-            if !answered.contains("Content-Length") { answered.add("Content-Length", String(response.body.count)) }
-            return ClientResponse(status: response.status, headers: answered, body: request.method == "HEAD" ? [] : response.body)
-        }
-    }
-}
-
 /// A mock IdP for one test, with a client that speaks to it over the chosen transport.
 package final class RunningIdP {
     package let idp: MockIdP
@@ -56,10 +18,10 @@ package final class RunningIdP {
             let server = IdPServer(idp: idp)
             try server.start(host: "127.0.0.1", port: 0)
             self.server = server
-            client = TestClient(backend: .http(HTTPClient()))
+            client = .loopback()
         case .inProcess:
             server = nil
-            client = TestClient(backend: .responder(IdPResponder(idp: idp), base: idp.baseURL))
+            client = .inProcess([idp.baseURL: IdPResponder(idp: idp)])
         }
         base = idp.baseURL
     }

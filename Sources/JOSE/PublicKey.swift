@@ -69,8 +69,9 @@ package final class PublicKey: @unchecked Sendable {
             let n = try member("n"), e = try member("e")
             guard let first = n.first, first != 0 else { throw .invalidKey("RSA modulus \"n\" is empty or has a leading zero byte") }
             guard n.count >= 256 else { throw .unsupportedKey("RSA modulus is \(n.count * 8) bits; at least 2048 are required") }
-            guard (1...8).contains(e.count), e.last.map({ $0 & 1 == 1 }) == true, e != [1] else {
-                throw .invalidKey("RSA exponent \"e\" must be an odd integer above 1 of at most 8 bytes")
+            // Base64urlUInt is minimal (RFC 7518 §2): "AAAB" is not another spelling of 1 to let through.
+            guard (1...8).contains(e.count), e.first != 0, e.last.map({ $0 & 1 == 1 }) == true, e != [1] else {
+                throw .invalidKey("RSA exponent \"e\" must be an odd integer above 1 of at most 8 bytes, without leading zero bytes")
             }
             pkey = try OpenSSL.keyFromData(type: "RSA", selection: OpenSSL.selectPublicKey) { builder, numbers in
                 guard let bnN = OpenSSL.bigNum(n), let bnE = OpenSSL.bigNum(e) else { return false }

@@ -1,3 +1,4 @@
+import Foundation
 import JSON
 import Testing
 @testable import JOSE
@@ -155,6 +156,22 @@ import Testing
         // Without kid the configured key is still the one used.
         let noKid = Fixtures.forge(header: #"{"alg":"RS256","jwk":\#(attackerJWK)}"#, signer: signer)
         #expect(Fixtures.rejection(noKid) == .signatureInvalid)
+    }
+
+    /// Found by `Fuzz/run jwk` (Fuzz/corpus/jwk/regression-rsa-exponent-leading-zeros.json): "AAAB"
+    /// is exponent 1 in a non-minimal spelling; it slipped past the e != 1 check and its own JWK
+    /// then did not read back.
+    @Test func anRSAExponentWithLeadingZeroBytesIsRefused() throws {
+        var jwk = Fixtures.rsaSigning.privateKey.publicKey.jwk(kid: nil)
+        for exponent in ["AAAB", "AAEAAQ", "AQ", "Ag"] {
+            jwk["e"] = .string(exponent)
+            #expect(throws: JOSEError.self, "e = \(exponent)") { try PublicKey(jwk: .object(jwk)) }
+        }
+        jwk["e"] = "AQAB"
+        #expect(try PublicKey(jwk: .object(jwk)).spkiDER == Fixtures.rsaSigning.privateKey.publicKey.spkiDER)
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fuzz/corpus/jwk/regression-rsa-exponent-leading-zeros.json")
+        #expect(throws: JOSEError.self) { try PublicKey(jwk: try JSONValue.parse(Array(try Data(contentsOf: file)))) }
     }
 
     @Test func verifierFromJWKSSkipsUnusableEntries() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import HTTP
 
 /// A browser's cookie store for one simulated user (RFC 6265bis as browsers apply it): host-only
 /// and Domain cookies, Path matching, Max-Age/Expires, `Secure` (sent over https and, as
@@ -88,11 +89,11 @@ final class CookieJar: @unchecked Sendable {
     }
 
     static func parse(_ header: String, host: String, requestPath: String, scheme: String, now: Date) -> Cookie? {
-        let parts = header.split(separator: ";", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let parts = header.split(separator: ";", omittingEmptySubsequences: false).map { $0.trimmingASCIIWhitespace() }
         guard let pair = parts.first, let equals = pair.firstIndex(of: "=") else { return nil }
-        let name = String(pair[..<equals]).trimmingCharacters(in: .whitespaces)
+        let name = String(pair[..<equals]).trimmingASCIIWhitespace()
         guard !name.isEmpty else { return nil }
-        var value = String(pair[pair.index(after: equals)...]).trimmingCharacters(in: .whitespaces)
+        var value = String(pair[pair.index(after: equals)...]).trimmingASCIIWhitespace()
         if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
         // Browsers ignore a cookie whose name and value together exceed 4096 bytes (RFC 6265bis §5.6).
         guard name.utf8.count + value.utf8.count <= 4096 else { return nil }
@@ -100,7 +101,7 @@ final class CookieJar: @unchecked Sendable {
                             secure: false, httpOnly: false, sameSite: "lax")
         var maxAge: Int?
         for attribute in parts.dropFirst() {
-            let pieces = attribute.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let pieces = attribute.split(separator: "=", maxSplits: 1).map { $0.trimmingASCIIWhitespace() }
             let key = pieces[0].lowercased()
             let argument = pieces.count > 1 ? pieces[1] : ""
             switch key {

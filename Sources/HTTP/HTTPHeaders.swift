@@ -113,8 +113,9 @@ func asciiCaseInsensitiveEquals(_ a: String, _ b: String) -> Bool {
     }
 }
 
+/// SP and HTAB only: the whitespace HTTP and cookie grammars know (RFC 9110 §5.6.3, RFC 6265 §5.2).
 extension StringProtocol {
-    func trimmingASCIIWhitespace() -> String {
+    package func trimmingASCIIWhitespace() -> String {
         var slice = Substring(self)
         while let first = slice.first, first == " " || first == "\t" { slice.removeFirst() }
         while let last = slice.last, last == " " || last == "\t" { slice.removeLast() }

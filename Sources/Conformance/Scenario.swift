@@ -52,6 +52,9 @@ package indirect enum Step: Sendable {
     case appFault(JSONObject)
     case clock(advance: Int64)
     case wait(seconds: Double?, jwksTTLPlus: Double?, cooldownPlus: Double?, leewayPlus: Double? = nil)
+    /// Until the token is past its `exp` plus the app's declared leeway (and a second for apps
+    /// that compare whole seconds), however long its login took.
+    case waitUntilExpired(token: String)
     case mark(String)
     case jwtTemplate(String)
     case repeatBlock(times: Int, steps: [Step])
@@ -74,7 +77,7 @@ package indirect enum Step: Sendable {
         case .idpFault: return "idp_fault"
         case .appFault: return "app_fault"
         case .clock: return "clock"
-        case .wait: return "wait"
+        case .wait, .waitUntilExpired: return "wait"
         case .mark: return "mark"
         case .jwtTemplate: return "jwt_template"
         case .repeatBlock: return "repeat"
@@ -365,7 +368,12 @@ package enum ScenarioLoader {
             guard let seconds = try reader.int("advance", in: Limits.timeOffsetSeconds) else { throw reader.error("advance", "is required (seconds, may be negative)") }
             return .clock(advance: Int64(seconds))
         case "wait":
-            try reader.checkKeys(["seconds", "jwks_ttl_plus", "cooldown_plus", "leeway_plus"])
+            try reader.checkKeys(["seconds", "jwks_ttl_plus", "cooldown_plus", "leeway_plus", "until_expired"])
+            if let token = body["until_expired"] {
+                guard let name = token.stringValue else { throw reader.error("until_expired", "must be the name of a minted token") }
+                guard body.objectValue?.count == 1 else { throw reader.error("until_expired", "stands alone: the token's exp and the declared leeway say how long") }
+                return .waitUntilExpired(token: name)
+            }
             let seconds = try reader.double("seconds", in: Limits.waitSeconds), ttl = try reader.double("jwks_ttl_plus", in: Limits.waitMarginSeconds),
                 cooldown = try reader.double("cooldown_plus", in: Limits.waitMarginSeconds)
             let leeway = try reader.double("leeway_plus", in: Limits.waitMarginSeconds)

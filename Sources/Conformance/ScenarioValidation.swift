@@ -60,6 +60,8 @@ struct ScenarioValidation {
             case "probe":
                 try checkToken(body["token"], step: location, field: "probe.token")
                 if let name = body["cookies"]?.stringValue, !bound.contains(name) { throw notBound(name, location, "probe.cookies", what: "cookie snapshot") }
+            case "wait":
+                try checkToken(body["until_expired"], step: location, field: "wait.until_expired")
             case "expect":
                 try checkExpectation(body, step: location, path: "expect")
             case "repeat":

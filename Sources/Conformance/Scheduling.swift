@@ -101,7 +101,7 @@ extension Scenario {
     private static func containsWait(_ steps: [Step]) -> Bool {
         steps.contains { step in
             switch step {
-            case .wait: return true
+            case .wait, .waitUntilExpired: return true
             case .repeatBlock(_, let inner): return containsWait(inner)
             default: return false
             }

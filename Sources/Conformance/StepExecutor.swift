@@ -79,6 +79,18 @@ struct StepExecutor {
             context.jobSlots?.release()
             usleep(useconds_t(Self.sleepSeconds(total) * 1_000_000))
             context.jobSlots?.acquire()
+        case .waitUntilExpired(let name):
+            guard let token = context.tokens[name] else { throw StepError("wait.until_expired: no token '\(name)'") }
+            guard let exp = token.claims["exp"]?.doubleValue else { throw NotApplicable("token '\(name)' carries no numeric exp to wait out") }
+            guard let leeway = app.profile.leewaySeconds else { throw NotApplicable("the profile declares no capabilities.leeway_seconds (the app's clock-skew leeway; 0 if none)") }
+            // On the mock's clock, which minted exp: a scenario may have moved it.
+            let remaining = exp + leeway + 1 - Double(idp.clock.nowMillis()) / 1000
+            if remaining > context.maxWait {
+                throw WaitTooLong("needs a \(Self.format(remaining)) s wait (token \(name)'s exp plus capabilities.leeway_seconds = \(Self.format(leeway)) in \(app.profile.file)), longer than --max-wait \(Self.format(context.maxWait)) s")
+            }
+            context.jobSlots?.release()
+            if remaining > 0 { usleep(useconds_t(Self.sleepSeconds(remaining) * 1_000_000)) }
+            context.jobSlots?.acquire()
         case .mark(let name):
             context.marks[name] = idp.journal.lastSequence
             context.markTimes[name] = DispatchTime.now().uptimeNanoseconds
@@ -135,6 +147,9 @@ struct StepExecutor {
             switch step {
             case .wait(let seconds, let ttlPlus, let cooldownPlus, let leewayPlus):
                 _ = try waitSeconds(seconds: seconds, ttlPlus: ttlPlus, cooldownPlus: cooldownPlus, leewayPlus: leewayPlus, profile: profile, maxWait: maxWait)
+            case .waitUntilExpired:
+                guard let leeway = profile.leewaySeconds else { throw NotApplicable("the profile declares no capabilities.leeway_seconds (the app's clock-skew leeway; 0 if none)") }
+                if leeway + 1 > maxWait { throw WaitTooLong("needs more than a \(Self.format(leeway + 1)) s wait (capabilities.leeway_seconds = \(Self.format(leeway)) in \(profile.file)), longer than --max-wait \(Self.format(maxWait)) s") }
             case .repeatBlock(_, let inner):
                 try checkWaits(inner, profile: profile, maxWait: maxWait)
             default:

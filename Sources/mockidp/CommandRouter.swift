@@ -17,13 +17,13 @@ struct Command: Sendable {
     let run: @Sendable (ParsedArguments) throws -> Int32
 }
 
-protocol Subcommand {
+protocol Subcommand: SendableMetatype {
     static var spec: CommandSpec { get }
     static func run(_ arguments: ParsedArguments) throws -> Int32
 }
 
 extension Subcommand {
-    static var command: Command { Command(spec: spec, run: run) }
+    static var command: Command { Command(spec: spec, run: { try run($0) }) }
 }
 
 enum CommandRouter {

@@ -72,7 +72,12 @@ enum SelftestCommand: Subcommand {
                 print(SelfTest.matrix(outcome, families: families))
                 for bug in outcome.bugs where !bug.collateral.isEmpty {
                     print("  ! \(bug.bug): \(bug.collateral.joined(separator: ", ")) also failed — "
-                          + (collateralReasons[bug.bug] ?? "not explained: a scenario that does not name this bug failed; look at its failure report"))
+                          + (collateralReasons[bug.bug] ?? "not explained: a scenario that does not name this bug failed; its report follows"))
+                    if collateralReasons[bug.bug] == nil {
+                        var unexplained = bug.report
+                        unexplained.results = bug.report.results.filter { bug.collateral.contains($0.scenario.id) }
+                        print(ConsoleReporter(color: false, trace: false).details(unexplained))
+                    }
                 }
                 if outcome.correct.count(.pass) + outcome.correct.count(.notApplicable) != outcome.correct.results.count {
                     let console = ConsoleReporter(color: false, trace: false)

@@ -30,6 +30,8 @@ import Testing
         (#"{"mark": "m"}, {"expect": {"journal": {"since": "m", "count": {"max": 5}, "refetch_allowance": 2}}}"#, "steps[1]", "expect.journal.refetch_allowance", "must be true"),
         (#"{"mark": "m"}, {"expect": {"journal": {"since": "m", "session_of": 3, "count": 1}}}"#, "steps[1]", "expect.journal.session_of", "a token name"),
         (#"{"mark": "m"}, {"expect": {"journal": {"since": "m", "session_of": "t", "count": 1}}}"#, "steps[1]", "expect.journal.session_of", "token 't' is not bound"),
+        (#"{"wait": {"until_expired": "t"}}"#, "steps[0]", "wait.until_expired", "token 't' is not bound"),
+        (#"{"mint": {"as": "t", "user": "alice"}}, {"wait": {"until_expired": "t", "seconds": 1}}"#, "steps[1]", "wait.until_expired", "stands alone"),
         (#"{"mint": {"as": "t", "user": "alice", "raw_payload": "{\"exp\": ${now+soon}}"}}"#, "steps[0]", "mint.raw_payload", "${now+N}"),
         (#"{"repeat": {"times": 2, "steps": [{"callback": {"as": "c", "token": "nope"}}]}}"#, "steps[0].repeat.steps[0]", "callback.token", "token 'nope'"),
     ]

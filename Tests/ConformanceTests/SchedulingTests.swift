@@ -18,6 +18,8 @@ import Testing
     @Test func aLeewayWaitSharesAndOtherWaitsRunAlone() throws {
         #expect(try scenario(#"{"wait": {"leeway_plus": 3}}"#).exclusiveReason == nil)
         #expect(try scenario(#"{"wait": {"leeway_plus": 3}}"#).waits)
+        #expect(try scenario(#"{"wait": {"until_expired": "t"}}"#).exclusiveReason == nil)
+        #expect(try scenario(#"{"wait": {"until_expired": "t"}}"#).waits)
         #expect(try scenario(#"{"wait": {"seconds": 1}}"#).exclusiveReason == "waits on the app's caches")
         #expect(try scenario(#"{"wait": {"jwks_ttl_plus": 0.1}}"#).exclusiveReason == "waits on the app's caches")
         #expect(try scenario(#"{"wait": {"cooldown_plus": 0.1, "leeway_plus": 1}}"#).exclusiveReason == "waits on the app's caches")

@@ -7,10 +7,11 @@ package protocol HTTPMiddleware: Sendable {
 
 extension HTTPResponder {
     /// This responder with `middleware` around it; what it throws is rendered.
-    package func wrapped(in middleware: some HTTPMiddleware) -> MiddlewareResponder<Self> {
-        MiddlewareResponder(wrapping: self) { request, next in
-            HTTPResponse.answering(request) { request in try middleware.handle(request, next: next.respond) }
-        }
+    package func wrapped(in middleware: some HTTPMiddleware) -> ClosureResponder {
+        // The inner responder becomes a handler once, here: built per request, each layer of a
+        // generic chain copied its whole inner chain through unspecialized generic code.
+        let next: HTTPHandler = { request in self.respond(to: request) }
+        return ClosureResponder { request in try middleware.handle(request, next: next) }
     }
 }
 

@@ -87,7 +87,8 @@ struct KnownParameters: Sendable {
     /// Query parameters and top-level body members the route does not document, as `query NAME`
     /// and `body NAME` in the order sent (each once). Empty for routes outside the WorkOS surface.
     static func unknown(method: String, path: String, query: QueryParameters, bodyNames: [String]) -> [String] {
-        guard let route = route(method: method, path: path) else { return [] }
+        // Most requests name nothing (health checks, JWKS): no route lookup for them.
+        guard !query.pairs.isEmpty || !bodyNames.isEmpty, let route = route(method: method, path: path) else { return [] }
         var seen: Set<String> = []
         var result: [String] = []
         for pair in query.pairs where !route.query.contains(baseName(pair.name)) {

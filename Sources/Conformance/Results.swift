@@ -14,10 +14,9 @@ package struct Exchange: Sendable {
     package var url: String
     package var requestHeaders: [(name: String, value: String)]
     package var requestBody: String
-    /// The token's header and claims, decoded for people (not verified).
-    package var token: JSONValue?
     package var status: Int?
-    package var responseBody: String
+    /// Kept as bytes: most exchanges are never reported, so they are decoded only when read.
+    package var responseBytes: [UInt8]
     package var error: String?
     package var micros: Int
     /// Response headers worth reading in a report (`Location`, `Set-Cookie`, `Content-Type`).
@@ -26,6 +25,25 @@ package struct Exchange: Sendable {
     package var idpAnswers: [String] = []
     /// The token as sent (the console shows it cut; JSON and --trace in full).
     package var tokenText: String? = nil
+
+    package init(step: String, method: String, url: String, requestHeaders: [(name: String, value: String)], requestBody: String,
+                 tokenText: String? = nil, status: Int? = nil, responseBody: [UInt8] = [], error: String? = nil, micros: Int = 0) {
+        self.step = step
+        self.method = method
+        self.url = url
+        self.requestHeaders = requestHeaders
+        self.requestBody = requestBody
+        self.tokenText = tokenText
+        self.status = status
+        responseBytes = responseBody
+        self.error = error
+        self.micros = micros
+    }
+
+    package var responseBody: String { String(decoding: responseBytes, as: UTF8.self) }
+
+    /// The token's header and claims, decoded for people (not verified).
+    package var token: JSONValue? { tokenText.map(ScenarioContext.decodeForReport) }
 
     package var json: JSONValue {
         var object: JSONObject = [

@@ -253,14 +253,14 @@ final class ScenarioContext {
         var exchange = Exchange(step: step, method: request.method, url: request.url,
                                 requestHeaders: request.headers.fields.map { (name: $0.name, value: $0.name.lowercased() == "authorization" ? "Bearer <token>" : $0.value) },
                                 requestBody: String(decoding: request.body, as: UTF8.self),
-                                token: token.map(Self.decodeForReport), status: nil, responseBody: "", error: nil, micros: 0, tokenText: token)
+                                tokenText: token)
         let mark = idp.journal.lastSequence
         var captured: Captured
         do {
             let response = try app.client.send(request)
             captured = Captured(status: response.status, body: response.body, json: try? response.json(), error: nil, headers: response.headers.fields)
             exchange.status = response.status
-            exchange.responseBody = String(decoding: response.body, as: UTF8.self)
+            exchange.responseBytes = response.body
             exchange.responseHeaders = Self.reported(response.headers.fields)
         } catch {
             captured = Captured(status: nil, body: [], json: nil, error: error.description)
@@ -282,15 +282,14 @@ final class ScenarioContext {
         for (index, result) in results.enumerated() {
             let request = requests[index]
             var exchange = Exchange(step: "\(step) #\(index + 1)", method: request.method, url: request.url, requestHeaders: [],
-                                    requestBody: "", token: tokens[index].map(Self.decodeForReport), status: nil, responseBody: "", error: nil, micros: 0,
-                                    tokenText: tokens[index])
+                                    requestBody: "", tokenText: tokens[index])
             switch result {
             case .success(let response):
                 var one = Captured(status: response.status, body: response.body, json: try? response.json(), error: nil, headers: response.headers.fields)
                 one.sentAuthorization = request.headers["Authorization"]
                 captured.append(one)
                 exchange.status = response.status
-                exchange.responseBody = String(decoding: response.body, as: UTF8.self)
+                exchange.responseBytes = response.body
                 exchange.responseHeaders = Self.reported(response.headers.fields)
             case .failure(let error):
                 captured.append(Captured(status: nil, body: [], json: nil, error: error.description))

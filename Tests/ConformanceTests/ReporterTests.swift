@@ -15,8 +15,8 @@ func sampleReport() -> RunReport {
         return scenario
     }
     let exchange = Exchange(step: "callback r", method: "POST", url: "http://127.0.0.1:1/v1/auth/web/callback", requestHeaders: [("Authorization", "Bearer <token>")],
-                            requestBody: "", token: ["header": ["alg": "none"], "payload": ["sub": "user_1"]], status: 200,
-                            responseBody: #"{"workspace":{"id":"w1"}}"#, error: nil, micros: 812)
+                            requestBody: "", tokenText: "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1c2VyXzEifQ.", status: 200,
+                            responseBody: Array(#"{"workspace":{"id":"w1"}}"#.utf8), error: nil, micros: 812)
     return RunReport(targetName: "demo", targetURL: "http://127.0.0.1:1", results: [
         ScenarioResult(scenario: scenario("token.alg-none", "token"), verdict: .fail, seconds: 0.25,
                        findings: [Finding(step: "steps[3]", message: "r: expected status 4xx, got 200 \u{01}", because: "alg none must be refused")],

@@ -101,7 +101,9 @@ package final class HTTPServer: Sendable {
     /// Binds, listens, and starts the acceptor. Returns the bound port (port 0 picks a free one).
     /// When this returns, connections are accepted.
     @discardableResult
-    package func start(host: String = "127.0.0.1", port: UInt16 = 0) throws(HTTPServerError) -> UInt16 {
+    /// `beforeServing` sees the bound port before the first request is answered: what a
+    /// responder derives from the port (its own URL) is in place for that request too.
+    package func start(host: String = "127.0.0.1", port: UInt16 = 0, beforeServing: (UInt16) -> Void = { _ in }) throws(HTTPServerError) -> UInt16 {
         signal(SIGPIPE, SIG_IGN)
         guard let address = Posix.resolveIPv4(host) else {
             throw HTTPServerError("cannot resolve '\(host)' to an IPv4 address")
@@ -142,6 +144,7 @@ package final class HTTPServer: Sendable {
             $0.listenFD = fd
             $0.port = boundPort
         }
+        beforeServing(boundPort)
         acceptorRunning.store(true, ordering: .sequentiallyConsistent)
         guard POSIXThread.spawn(stackSize: 256 * 1024, detached: true, { [self] in acceptLoop(fd) }) != nil else {
             acceptorRunning.store(false, ordering: .sequentiallyConsistent)

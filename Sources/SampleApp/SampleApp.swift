@@ -72,11 +72,12 @@ package final class SampleApp: Sendable {
     /// Binds and serves; returns the bound port (0 picks a free one).
     @discardableResult
     package func start(host: String = "127.0.0.1", port: UInt16 = 0) throws(HTTPServerError) -> UInt16 {
-        let bound = try server.start(host: host, port: port)
-        // The web shape's redirect URI names the app itself; with port 0 only now is it known.
+        // The web shape's redirect URI names the app itself; with port 0 only the bind tells it,
+        // and it must hold before the first request (a login right after the health check).
         let reachable = ["0.0.0.0", "::", ""].contains(host) ? "127.0.0.1" : host
-        origin.set(configuration.publicBaseURL ?? "http://\(reachable.contains(":") ? "[\(reachable)]" : reachable):\(bound)")
-        return bound
+        return try server.start(host: host, port: port) { [origin, configuration] bound in
+            origin.set(configuration.publicBaseURL ?? "http://\(reachable.contains(":") ? "[\(reachable)]" : reachable):\(bound)")
+        }
     }
 
     package func stop() { server.stop() }

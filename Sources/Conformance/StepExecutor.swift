@@ -75,22 +75,18 @@ struct StepExecutor {
         case .wait(let seconds, let ttlPlus, let cooldownPlus, let leewayPlus):
             let total = try Self.waitSeconds(seconds: seconds, ttlPlus: ttlPlus, cooldownPlus: cooldownPlus, leewayPlus: leewayPlus, profile: app.profile, maxWait: context.maxWait)
             // A scenario-level wait for the app's declared cache TTL or leeway: the behaviour under
-            // test is time. Asleep, the scenario needs no job slot.
-            context.jobSlots?.release()
-            usleep(useconds_t(Self.sleepSeconds(total) * 1_000_000))
-            context.jobSlots?.acquire()
+            // test is time.
+            sleepReleasingSlot(total)
         case .waitUntilExpired(let name):
             guard let token = context.tokens[name] else { throw StepError("wait.until_expired: no token '\(name)'") }
             guard let exp = token.claims["exp"]?.doubleValue else { throw NotApplicable("token '\(name)' carries no numeric exp to wait out") }
-            guard let leeway = app.profile.leewaySeconds else { throw NotApplicable("the profile declares no capabilities.leeway_seconds (the app's clock-skew leeway; 0 if none)") }
+            let leeway = try Self.declaredLeeway(app.profile)
             // On the mock's clock, which minted exp: a scenario may have moved it.
             let remaining = exp + leeway + 1 - Double(idp.clock.nowMillis()) / 1000
             if remaining > context.maxWait {
                 throw WaitTooLong("needs a \(Self.format(remaining)) s wait (token \(name)'s exp plus capabilities.leeway_seconds = \(Self.format(leeway)) in \(app.profile.file)), longer than --max-wait \(Self.format(context.maxWait)) s")
             }
-            context.jobSlots?.release()
-            if remaining > 0 { usleep(useconds_t(Self.sleepSeconds(remaining) * 1_000_000)) }
-            context.jobSlots?.acquire()
+            sleepReleasingSlot(remaining)
         case .mark(let name):
             context.marks[name] = idp.journal.lastSequence
             context.markTimes[name] = DispatchTime.now().uptimeNanoseconds
@@ -118,6 +114,19 @@ struct StepExecutor {
     /// scenario's own `seconds` may ask for, and cutting it short would fail a correct app.
     static func sleepSeconds(_ total: Double) -> Double { Limits.maxWait.range.clamp(total) }
 
+    /// Asleep, the scenario needs no job slot: other scenarios of the batch work meanwhile.
+    private func sleepReleasingSlot(_ seconds: Double) {
+        guard seconds > 0 else { return }
+        context.jobSlots?.release()
+        usleep(useconds_t(Self.sleepSeconds(seconds) * 1_000_000))
+        context.jobSlots?.acquire()
+    }
+
+    static func declaredLeeway(_ profile: TargetProfile) throws -> Double {
+        guard let leeway = profile.leewaySeconds else { throw NotApplicable("the profile declares no capabilities.leeway_seconds (the app's clock-skew leeway; 0 if none)") }
+        return leeway
+    }
+
     /// How long a wait step waits; over `maxWait` it throws `WaitTooLong` naming the profile value.
     static func waitSeconds(seconds: Double?, ttlPlus: Double?, cooldownPlus: Double?, leewayPlus: Double? = nil, profile: TargetProfile, maxWait: Double) throws -> Double {
         var total = seconds ?? 0
@@ -132,7 +141,7 @@ struct StepExecutor {
         }
         if let leewayPlus {
             // Past exp plus every second of clock-skew leeway the app allows, a token is expired for it.
-            guard let leeway = profile.leewaySeconds else { throw NotApplicable("the profile declares no capabilities.leeway_seconds (the app's clock-skew leeway; 0 if none)") }
+            let leeway = try declaredLeeway(profile)
             if leeway + leewayPlus > total { (total, source) = (leeway + leewayPlus, "capabilities.leeway_seconds = \(Self.format(leeway)) in \(profile.file)") }
         }
         if total > maxWait {
@@ -148,8 +157,8 @@ struct StepExecutor {
             case .wait(let seconds, let ttlPlus, let cooldownPlus, let leewayPlus):
                 _ = try waitSeconds(seconds: seconds, ttlPlus: ttlPlus, cooldownPlus: cooldownPlus, leewayPlus: leewayPlus, profile: profile, maxWait: maxWait)
             case .waitUntilExpired:
-                guard let leeway = profile.leewaySeconds else { throw NotApplicable("the profile declares no capabilities.leeway_seconds (the app's clock-skew leeway; 0 if none)") }
-                if leeway + 1 > maxWait { throw WaitTooLong("needs more than a \(Self.format(leeway + 1)) s wait (capabilities.leeway_seconds = \(Self.format(leeway)) in \(profile.file)), longer than --max-wait \(Self.format(maxWait)) s") }
+                // At least the leeway and its one-second margin, whatever the token's lifetime.
+                _ = try waitSeconds(seconds: nil, ttlPlus: nil, cooldownPlus: nil, leewayPlus: 1, profile: profile, maxWait: maxWait)
             case .repeatBlock(_, let inner):
                 try checkWaits(inner, profile: profile, maxWait: maxWait)
             default:

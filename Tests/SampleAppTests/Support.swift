@@ -24,12 +24,15 @@ final class TestClock: Sendable {
 /// the mock accepts redirect URIs on it.
 let inProcessAppOrigin = "http://localhost"
 
-/// The test's client for a mock and the app under `transport`: in-process, each origin goes
-/// straight to its responder; over loopback, through sockets to the started servers.
-func testClient(_ transport: Transport, idp: MockIdP, app: SampleApp, appBase: String) -> TestClient {
+/// Makes `app` reachable under `transport` and returns its base URL and the test's client:
+/// in-process, each origin goes straight to its responder; over loopback, the app is started
+/// and the client goes through sockets.
+func launch(_ app: SampleApp, _ transport: Transport, idp: MockIdP) throws -> (appBase: String, client: TestClient) {
     switch transport {
-    case .inProcess: return .inProcess([appBase: app.responder, idp.baseURL: IdPResponder(idp: idp)])
-    case .loopback: return .loopback()
+    case .inProcess:
+        return (inProcessAppOrigin, .inProcess([inProcessAppOrigin: app.responder, idp.baseURL: IdPResponder(idp: idp)]))
+    case .loopback:
+        return ("http://127.0.0.1:\(try app.start(host: "127.0.0.1", port: 0))", .loopback())
     }
 }
 
@@ -62,11 +65,7 @@ final class Harness {
         configuration.clock = { clock.now() }
         configure(&configuration)
         app = try SampleApp(configuration: configuration)
-        switch transport {
-        case .inProcess: appBase = inProcessAppOrigin
-        case .loopback: appBase = "http://127.0.0.1:\(try app.start(host: "127.0.0.1", port: 0))"
-        }
-        client = testClient(transport, idp: idp, app: app, appBase: appBase)
+        (appBase, client) = try launch(app, transport, idp: idp)
     }
 
     deinit {

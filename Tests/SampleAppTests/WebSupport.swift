@@ -100,11 +100,7 @@ final class WebHarness {
         configuration.clock = { clock.now() }
         configure(&configuration)
         app = try SampleApp(configuration: configuration)
-        switch transport {
-        case .inProcess: appBase = inProcessAppOrigin
-        case .loopback: appBase = "http://127.0.0.1:\(try app.start(host: "127.0.0.1", port: 0))"
-        }
-        client = testClient(transport, idp: idp, app: app, appBase: appBase)
+        (appBase, client) = try launch(app, transport, idp: idp)
     }
 
     deinit {

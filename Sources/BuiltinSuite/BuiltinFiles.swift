@@ -4,24 +4,22 @@ import Foundation
 /// profiles, README), compiled into the binary at build time by the EmbedScenarios plugin, so
 /// `mockidp` runs its suite from any directory. Paths are relative to `scenarios/`, with `/`.
 package enum BuiltinFiles {
-    /// Every embedded file, by path, decoded once.
-    package static let all: [String: [UInt8]] = {
-        var files: [String: [UInt8]] = [:]
-        for (path, base64) in encoded {
-            // The generator wrote these with Foundation's encoder; a failure is a build bug.
-            files[path] = Data(base64Encoded: base64).map { Array($0) } ?? []
-        }
-        return files
-    }()
-
     /// Every path, sorted.
-    package static var paths: [String] { all.keys.sorted() }
+    package static let paths: [String] = encoded.map(\.path).sorted()
 
-    package static func bytes(_ path: String) -> [UInt8]? { all[path] }
+    /// Where each path's base64 text is in `encoded`. A file is decoded when it is asked for:
+    /// `serve` needs one fixture file, not the whole suite.
+    private static let positions: [String: Int] = Dictionary(encoded.enumerated().map { ($1.path, $0) }, uniquingKeysWith: { first, _ in first })
 
-    /// The files below `folder` ("suite", "targets"), sorted by path.
-    package static func files(under folder: String) -> [(path: String, bytes: [UInt8])] {
+    package static func bytes(_ path: String) -> [UInt8]? {
+        guard let position = positions[path] else { return nil }
+        // The generator wrote these with Foundation's encoder; a failure is a build bug.
+        return Data(base64Encoded: encoded[position].base64).map { Array($0) } ?? []
+    }
+
+    /// The paths below `folder` ("suite", "targets"), sorted.
+    package static func paths(under folder: String) -> [String] {
         let prefix = folder.hasSuffix("/") ? folder : folder + "/"
-        return all.filter { $0.key.hasPrefix(prefix) }.sorted { $0.key < $1.key }.map { (path: $0.key, bytes: $0.value) }
+        return paths.filter { $0.hasPrefix(prefix) }
     }
 }

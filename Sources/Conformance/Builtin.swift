@@ -28,7 +28,7 @@ package enum Builtin {
     /// there is no such folder.
     package static func files(in folder: String, suffix: String) -> [String]? {
         if let path = embeddedPath(folder) {
-            let found = BuiltinFiles.files(under: path).map(\.path).filter { $0.hasSuffix(suffix) }
+            let found = BuiltinFiles.paths(under: path).filter { $0.hasSuffix(suffix) }
             return found.isEmpty ? nil : found.map { prefix + $0 }
         }
         guard let enumerator = FileManager.default.enumerator(atPath: folder) else { return nil }
@@ -41,7 +41,7 @@ package enum Builtin {
 
     /// The embedded target profiles by name (`reference-app`).
     package static var targetNames: [String] {
-        BuiltinFiles.files(under: "targets").map(\.path).filter { $0.hasSuffix(".json") }
+        BuiltinFiles.paths(under: "targets").filter { $0.hasSuffix(".json") }
             .map { String($0.dropFirst("targets/".count).dropLast(".json".count)) }
     }
 

@@ -102,7 +102,7 @@ func asciiLower(_ byte: UInt8) -> UInt8 {
     (byte >= 0x41 && byte <= 0x5A) ? byte | 0x20 : byte
 }
 
-func asciiCaseInsensitiveEquals(_ a: String, _ b: String) -> Bool {
+package func asciiCaseInsensitiveEquals(_ a: String, _ b: String) -> Bool {
     var a = a, b = b
     return a.withUTF8 { ua in
         b.withUTF8 { ub in

@@ -1,3 +1,4 @@
+import JOSE
 import Synchronization
 
 /// The prefixes of the IdP's own identifiers (`<prefix>_<ULID>`), as WorkOS spells them.
@@ -112,10 +113,11 @@ package final class IDGenerator: Sendable {
     /// A ULID that sorts in creation order: within one millisecond the random part counts up
     /// from the previous ID, as the ULID spec's monotonic mode does.
     package func ulid() -> String {
-        // Draw randomness before taking the lock: the system generator is a syscall, and holding
-        // the lock across it made every request queue behind it.
-        var system = SystemRandomNumberGenerator()
-        let freshHigh = system.next() & 0xFFFF, freshLow: UInt64 = system.next()
+        // Draw randomness before taking the lock (holding it across the draw made every request
+        // queue behind it), and only when unseeded: a seeded ID takes none.
+        let fresh = seed == nil ? SecureRandom.bytes(10) : []
+        let freshHigh = fresh.prefix(2).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let freshLow = fresh.dropFirst(2).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         let (millis, high, low) = state.withLock { state -> (UInt64, UInt64, UInt64) in
             if state.seeded != nil {
                 state.counter += 1

@@ -23,6 +23,10 @@ struct IDSpaceInspector: Sendable {
         (["sso", "jwks", "*"], .idp(.client), "path client id"),
     ]
 
+    /// The first segments of every pattern: a path under none of them (health, JWKS discovery,
+    /// authenticate) carries no path ID and is not split at all.
+    static let patternRoots = Set(pathPatterns.map { "/" + $0.segments[0] + "/" })
+
     static let fieldExpectations: [String: IdPPrefix] = [
         "organization_id": .organization, "organization": .organization, "user_id": .user,
         "session_id": .session, "client_id": .client,
@@ -39,7 +43,8 @@ struct IDSpaceInspector: Sendable {
             return read
         }
         var flags: [JournalFlag] = []
-        let segments = path.split(separator: "/").map(String.init)
+        let root = path.utf8.dropFirst().firstIndex(of: UInt8(ascii: "/")).map { String(path[...$0]) }
+        let segments = root.map { Self.patternRoots.contains($0) } == true ? path.split(separator: "/").map(String.init) : []
         for pattern in Self.pathPatterns where pattern.segments.count == segments.count {
             guard let slot = pattern.segments.firstIndex(of: "*") else { continue }
             let matches = zip(pattern.segments, segments).allSatisfy { $0 == "*" || $0 == $1 }

@@ -23,6 +23,7 @@ enum JournalBudget {
 
     /// The entry with every free-form string clipped.
     static func clipped(_ entry: JournalEntry) -> JournalEntry {
+        guard needsClipping(entry) else { return entry }
         var entry = entry
         entry.path = clip(entry.path)
         entry.query = clip(entry.query)
@@ -39,5 +40,14 @@ enum JournalBudget {
         }
         entry.unknownParameters = entry.unknownParameters.map { clip($0, limit: 256) }
         return entry
+    }
+
+    /// Most entries are short: checking first spares rebuilding their arrays.
+    private static func needsClipping(_ entry: JournalEntry) -> Bool {
+        let limit = Limits.journalFieldBytes
+        return entry.path.utf8.count > limit || entry.query.utf8.count > limit || entry.unknownParameters.count > 32
+            || entry.headers.contains { $0.name.utf8.count > 128 || $0.value.utf8.count > limit }
+            || entry.flags.contains { $0.value.utf8.count > limit || $0.field.utf8.count > 128 }
+            || entry.unknownParameters.contains { $0.utf8.count > 256 }
     }
 }

@@ -40,6 +40,9 @@ package final class MockIdP: Sendable {
     let state: Mutex<State>
     /// The fixtures as read, before an ID-space mode was applied, so the mode can change.
     private let fixtures: (raw: Directory, file: String)
+    /// The fixtures with each mode applied, made once: the runner resets before every scenario,
+    /// and the disjointness check walks every ID.
+    private let applied = Mutex<[IDSpaceMode: Directory]>([:])
     let minterLifetime: Int64
 
     package init(configuration: IdPConfiguration = IdPConfiguration()) throws(StartupError) {
@@ -188,7 +191,13 @@ package final class MockIdP: Sendable {
     /// Resets to the fixtures arranged for `mode` (strict or adversarial). Scenarios use this to
     /// run some cases against adversarial fixtures without restarting the mock.
     package func reset(idSpaces mode: IDSpaceMode) throws(FixtureError) {
-        let directory = try FixtureLoader.apply(mode, to: fixtures.raw, file: fixtures.file)
+        let directory: Directory
+        if let known = applied.withLock({ $0[mode] }) {
+            directory = known
+        } else {
+            directory = try FixtureLoader.apply(mode, to: fixtures.raw, file: fixtures.file)
+            applied.withLock { $0[mode] = directory }
+        }
         state.withLock { state in
             state.initialDirectory = directory
             state.idSpaces = mode

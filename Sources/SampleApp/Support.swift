@@ -11,11 +11,7 @@ import Essentials
 /// Identifiers and secrets the app mints for its own rows. App IDs are UUIDs so they can never
 /// be mistaken for IdP IDs (`user_…`, `org_…`).
 enum Identifiers {
-    static func randomBytes(_ count: Int) -> [UInt8] {
-        // SystemRandomNumberGenerator reads getrandom(2): suitable for secrets.
-        var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-    }
+    static func randomBytes(_ count: Int) -> [UInt8] { SecureRandom.bytes(count) }
 
     /// A version 4 UUID in lowercase text form.
     static func uuid() -> String {

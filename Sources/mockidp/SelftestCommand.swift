@@ -53,6 +53,8 @@ enum SelftestCommand: Subcommand {
             guard let (profile, loaded) = load(profileFile: profileFile, suite: suite) else { return ExitCode.usage }
             var test = SelfTest(profile: profile, scenarios: ScenarioSuite.filter(loaded, pattern: arguments.value("filter")), bugs: bugs)
             test.label = "[\(shape.rawValue)] "
+            // One seed for every shape: the rotation and forgery keys it selects are made once.
+            test.seed = plans.first?.seed ?? test.seed
             plans.append(test)
         }
         let repeatCount = try arguments.integer("repeat", in: 1...100) ?? 1

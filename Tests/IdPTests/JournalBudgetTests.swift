@@ -36,6 +36,18 @@ import TestSupport
         #expect(entry.unknownParameters.last?.contains("[cut:") == true, "\(entry.unknownParameters.suffix(2))")
     }
 
+    @Test func theJournalListsItsHeadersInItsOwnOrderWhateverTheRequestsOrderAndCase() throws {
+        let mock = try RunningIdP()
+        let headers: HTTPHeaders = [
+            "ORIGIN": "http://app.test", "authorization": "Bearer \(mock.idp.configuration.apiKey)", "X-Other": "not journaled",
+            "Idempotency-Key": "k-1", "user-agent": "workos-node/8.0", "User-Agent": "second value is not the one kept",
+        ]
+        _ = try mock.client.send(ClientRequest(method: "GET", url: mock.base + "/user_management/users", headers: headers))
+        let entry = try #require(mock.idp.journal.entries().last)
+        #expect(entry.headers.map(\.name) == ["user-agent", "idempotency-key", "origin", "authorization"])
+        #expect(entry.headers.map(\.value) == ["workos-node/8.0", "k-1", "http://app.test", "Bearer sk_test…"])
+    }
+
     @Test func clippingKeepsWholeScalarsAndShortTextUntouched() {
         #expect(JournalBudget.clip("short") == "short")
         let text = String(repeating: "é", count: 600)  // 2 bytes each: 1200 bytes

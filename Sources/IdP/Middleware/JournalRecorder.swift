@@ -18,11 +18,21 @@ struct JournalRecorder: HTTPMiddleware {
                                     directory: { idp.directory })
         let response = HTTPResponse.answering(request, with: next)
         if let fault = FaultInjection.flag(of: response) { flags.append(fault) }
+        // One pass over the request's fields; the journal lists them in its own order of names.
         var headers: [(name: String, value: String)] = []
-        for name in Self.journaledHeaders {
-            if let value = request.headers[name] { headers.append((name: name, value: value)) }
+        var authorization: String?
+        for field in request.headers.fields {
+            if asciiCaseInsensitiveEquals(field.name, "authorization") {
+                if authorization == nil { authorization = field.value }
+            } else if let name = Self.journaledHeaders.first(where: { asciiCaseInsensitiveEquals(field.name, $0) }),
+                      !headers.contains(where: { $0.name == name }) {
+                headers.append((name: name, value: field.value))
+            }
         }
-        if let authorization = request.headers["authorization"] {
+        if headers.count > 1 {
+            headers.sort { (Self.journaledHeaders.firstIndex(of: $0.name) ?? 0) < (Self.journaledHeaders.firstIndex(of: $1.name) ?? 0) }
+        }
+        if let authorization {
             headers.append((name: "authorization", value: authorization.count > 14 ? String(authorization.prefix(14)) + "…" : authorization))
         }
         var entry = JournalEntry(

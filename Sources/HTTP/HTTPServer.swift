@@ -242,10 +242,10 @@ package final class HTTPServer: Sendable {
             activeConnections.add(1, ordering: .relaxed)
             acceptedConnections.add(1, ordering: .relaxed)
             let remote = Posix.describe(address)
-            let spawned = POSIXThread.spawn(stackSize: configuration.threadStackSize, detached: true) { [self] in
+            let spawned = ThreadReuse.shared(stackSize: configuration.threadStackSize).run { [self] in
                 serve(fd, remote: remote, flag: flag)
             }
-            if spawned == nil {
+            if !spawned {
                 unregister(fd)
                 refuse(fd, stopping: false)
             }

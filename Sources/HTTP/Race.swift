@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Dispatch
 import Synchronization
 
 extension HTTPClient {
@@ -25,12 +26,14 @@ extension HTTPClient {
         }
         let collected = Mutex<[Int: Result<ClientResponse, HTTPClientError>]>([:])
         let gate = Gate()
-        let arrived = Atomic<Int>(0)
-        var threads: [pthread_t] = []
+        let finished = DispatchGroup()
+        let threads = ThreadReuse.shared(stackSize: 256 * 1024)
+        var started = 0
         for item in prepared {
             let (index, fd, bytes, isHead) = item
-            let thread = POSIXThread.spawn(stackSize: 256 * 1024, detached: false) { [self] in
-                arrived.add(1, ordering: .sequentiallyConsistent)
+            finished.enter()
+            let running = threads.run { [self] in
+                defer { finished.leave() }
                 gate.wait()
                 let result: Result<ClientResponse, HTTPClientError>
                 do throws(HTTPClientError) {
@@ -40,21 +43,19 @@ extension HTTPClient {
                 }
                 collected.withLock { $0[index] = result }
             }
-            if let thread {
-                threads.append(thread)
+            if running {
+                started += 1
             } else {
+                finished.leave()
                 close(fd)
                 results[index] = .failure(.resourceExhausted("cannot start a thread for request \(index)"))
             }
         }
         // Wait (bounded) until every thread is parked at the gate, then release them together.
-        let deadline = Posix.nowMilliseconds() + 10_000
-        while arrived.load(ordering: .sequentiallyConsistent) < threads.count && Posix.nowMilliseconds() < deadline {
-            sched_yield()
-        }
+        gate.awaitArrivals(started, timeoutMilliseconds: 10_000)
         beforeRelease()
         gate.open()
-        for thread in threads { POSIXThread.join(thread) }
+        finished.wait()
         let gathered = collected.withLock { $0 }
         for (index, result) in gathered { results[index] = result }
         return results.map { $0 ?? .failure(.closedBeforeResponse) }
@@ -66,6 +67,7 @@ final class Gate: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var isOpen = false
+    private var arrived = 0
 
     init() {
         pthread_mutex_init(mutex, nil)
@@ -79,9 +81,31 @@ final class Gate: @unchecked Sendable {
         condition.deallocate()
     }
 
+    /// Parks the caller until `open()`; counts it as arrived first.
     func wait() {
         pthread_mutex_lock(mutex)
+        arrived += 1
+        pthread_cond_broadcast(condition)
         while !isOpen { pthread_cond_wait(condition, mutex) }
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// Blocks until `count` threads wait at the gate, or the timeout passes. Sleeps on the
+    /// condition: spinning with sched_yield here burned a core while 32 racers started on a
+    /// loaded machine.
+    func awaitArrivals(_ count: Int, timeoutMilliseconds: Int) {
+        let deadline = Posix.nowMilliseconds() + timeoutMilliseconds
+        pthread_mutex_lock(mutex)
+        while arrived < count {
+            let remaining = deadline - Posix.nowMilliseconds()
+            if remaining <= 0 { break }
+            var until = timespec()
+            clock_gettime(CLOCK_REALTIME, &until)
+            let nanoseconds = until.tv_nsec + min(remaining, 100) * 1_000_000
+            until.tv_sec += nanoseconds / 1_000_000_000
+            until.tv_nsec = nanoseconds % 1_000_000_000
+            _ = pthread_cond_timedwait(condition, mutex, &until)
+        }
         pthread_mutex_unlock(mutex)
     }
 

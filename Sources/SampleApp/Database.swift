@@ -92,10 +92,19 @@ enum FaultPoint: String, Sendable, CaseIterable {
 
 struct Database: Sendable {
     var organizations: [String: AppOrganization] = [:]
-    var users: [AppUser] = []
-    var workspaces: [Workspace] = []
-    var members: [WorkspaceMember] = []
-    var apiKeys: [APIKey] = []
+    private(set) var users: [AppUser] = []
+    private(set) var workspaces: [Workspace] = []
+    private(set) var members: [WorkspaceMember] = []
+    private(set) var apiKeys: [APIKey] = []
+    /// Row positions by the column each lookup reads. Rows are only ever appended (a test reset
+    /// starts a new database), and a suite run's hundreds of racing logins made linear scans a
+    /// visible share of the app's CPU. Lists, not single rows: duplicates are what the
+    /// concurrency bugs create and introspection counts.
+    private var usersByIDPUserID: [String: [Int]] = [:]
+    private var userByID: [String: Int] = [:]
+    private var workspacesByOwner: [String: [Int]] = [:]
+    private var membersByUser: [String: [Int]] = [:]
+    private var apiKeysByUser: [String: [Int]] = [:]
     var memberships: [OrganizationMembership] = []
     var credentials: [OrganizationCredential] = []
     var idempotency: [String: StoredResponse] = [:]
@@ -122,19 +131,42 @@ struct Database: Sendable {
         {
             return byEmail  // BUG (email-claim-skips-mismatch): another IdP user's account.
         }
-        return users.firstIndex { $0.idpUserID == input.idpUserID }
+        return usersByIDPUserID[input.idpUserID]?.first
+    }
+
+    /// The first app user of an IdP user (the one every login after the first resolves to).
+    func user(idpUserID: String) -> AppUser? { usersByIDPUserID[idpUserID]?.first.map { users[$0] } }
+
+    private mutating func insert(_ user: AppUser, _ workspace: Workspace, _ member: WorkspaceMember) {
+        usersByIDPUserID[user.idpUserID, default: []].append(users.count)
+        userByID[user.id] = userByID[user.id] ?? users.count
+        users.append(user)
+        workspacesByOwner[workspace.ownerUserID, default: []].append(workspaces.count)
+        workspaces.append(workspace)
+        membersByUser[member.userID, default: []].append(members.count)
+        members.append(member)
+    }
+
+    private mutating func insert(_ key: APIKey) {
+        apiKeysByUser[key.userID, default: []].append(apiKeys.count)
+        apiKeys.append(key)
+    }
+
+    private func workspace(ownedBy userID: String) -> Workspace? { workspacesByOwner[userID]?.first.map { workspaces[$0] } }
+
+    private func memberIndex(userID: String, workspaceID: String) -> Int? {
+        membersByUser[userID]?.first { members[$0].workspaceID == workspaceID }
     }
 
     /// A later login: same workspace and member, no key, `last_seen_at` moves.
     mutating func existingLogin(userIndex: Int, _ input: LoginInput, revealKey: Bool = false) -> StoredResponse? {
         let userID = users[userIndex].id
-        guard let workspace = workspaces.first(where: { $0.ownerUserID == userID }),
-            let memberIndex = members.firstIndex(where: { $0.userID == userID && $0.workspaceID == workspace.id })
+        guard let workspace = workspace(ownedBy: userID), let memberIndex = memberIndex(userID: userID, workspaceID: workspace.id)
         else { return nil }
         if let email = input.email, input.resolveByEmail == nil { users[userIndex].email = email }
         members[memberIndex].lastSeenAt = input.now
         syncMemberships(userID: userID, input.memberships)
-        let key = revealKey ? apiKeys.first { $0.userID == userID } : nil
+        let key = revealKey ? apiKeysByUser[userID]?.first.map { apiKeys[$0] } : nil
         return finish(user: users[userIndex], workspace: workspace, member: members[memberIndex], key: key, firstLogin: false, input)
     }
 
@@ -146,18 +178,12 @@ struct Database: Sendable {
         let member = WorkspaceMember(id: Identifiers.uuid(), workspaceID: workspace.id, userID: user.id, role: "owner", lastSeenAt: input.now)
         if halfProvisioned {
             // BUG (half-provisioned-member): saved before the key exists, never rolled back.
-            users.append(user)
-            workspaces.append(workspace)
-            members.append(member)
+            insert(user, workspace, member)
         }
         if takeFault(.apiKeyCreate) { return .failure(.apiKeyCreation) }
         let key = APIKey(id: Identifiers.uuid(), userID: user.id, memberID: member.id, secret: Identifiers.secret(prefix: "ak_"))
-        if !halfProvisioned {
-            users.append(user)
-            workspaces.append(workspace)
-            members.append(member)
-        }
-        apiKeys.append(key)
+        if !halfProvisioned { insert(user, workspace, member) }
+        insert(key)
         syncMemberships(userID: user.id, input.memberships)
         return .success(finish(user: user, workspace: workspace, member: member, key: key, firstLogin: true, input))
     }
@@ -209,9 +235,8 @@ struct Database: Sendable {
 
     /// The account of an app user as it is now, or nil when the user is gone (a test reset).
     func account(appUserID: String) -> JSONObject? {
-        guard let user = users.first(where: { $0.id == appUserID }),
-            let workspace = workspaces.first(where: { $0.ownerUserID == appUserID }),
-            let member = members.first(where: { $0.userID == appUserID && $0.workspaceID == workspace.id })
+        guard let user = userByID[appUserID].map({ users[$0] }), let workspace = workspace(ownedBy: appUserID),
+            let member = memberIndex(userID: appUserID, workspaceID: workspace.id).map({ members[$0] })
         else { return nil }
         return accountFields(user: user, workspace: workspace, member: member)
     }
@@ -219,16 +244,16 @@ struct Database: Sendable {
     // MARK: - Introspection
 
     func introspect(idpUserID: String) -> JSONValue {
-        let userIDs = Set(users.filter { $0.idpUserID == idpUserID }.map(\.id))
+        let userIDs = Set((usersByIDPUserID[idpUserID] ?? []).map { users[$0].id })
         let rows = memberships.filter { userIDs.contains($0.userID) }.map { membership -> JSONValue in
             ["organization_id": .string(membership.organizationID), "idp_organization_id": .string(membership.idpOrganizationID),
              "role": .string(membership.role)]
         }
-        let email = users.first { $0.idpUserID == idpUserID }?.email
+        let email = user(idpUserID: idpUserID)?.email
         return [
-            "workspaces": .int(Int64(workspaces.filter { userIDs.contains($0.ownerUserID) }.count)),
-            "members": .int(Int64(members.filter { userIDs.contains($0.userID) }.count)),
-            "api_keys": .int(Int64(apiKeys.filter { userIDs.contains($0.userID) }.count)),
+            "workspaces": .int(Int64(userIDs.reduce(0) { $0 + (workspacesByOwner[$1]?.count ?? 0) })),
+            "members": .int(Int64(userIDs.reduce(0) { $0 + (membersByUser[$1]?.count ?? 0) })),
+            "api_keys": .int(Int64(userIDs.reduce(0) { $0 + (apiKeysByUser[$1]?.count ?? 0) })),
             "memberships": .array(rows),
             "email": email.map(JSONValue.string) ?? .null,
         ]

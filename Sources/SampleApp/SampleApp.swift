@@ -155,7 +155,7 @@ private struct Handlers: Sendable {
         let organizationID = request.pathParameters["org_id"] ?? ""
         let bug = self.bug
         return database.withLock { database -> Authorization in
-            guard let user = database.users.first(where: { $0.idpUserID == verified.subject }) else {
+            guard let user = database.user(idpUserID: verified.subject) else {
                 return .refused(.json(["error": "forbidden", "reason": "user not provisioned; sign in first"], status: 403))
             }
             // Non-members learn nothing about the organization: 404, as if it did not exist.

@@ -70,6 +70,8 @@ package final class HTTPServer: Sendable {
     private let acceptedConnections = Atomic<Int>(0)
     private let acceptorRunning = Atomic<Bool>(false)
     private let requestsServed = Atomic<Int>(0)
+    /// Where accepted connections are served: threads shared with every server of the process.
+    private let connectionThreads: ThreadReuse
 
     package init(
         configuration: Configuration = Configuration(),
@@ -79,6 +81,7 @@ package final class HTTPServer: Sendable {
         self.configuration = configuration
         self.responder = responder
         self.onRequestCompleted = onRequestCompleted
+        connectionThreads = ThreadReuse.shared(stackSize: configuration.threadStackSize)
     }
 
     package convenience init(
@@ -99,10 +102,10 @@ package final class HTTPServer: Sendable {
     package var port: UInt16 { state.withLock { $0.port } }
 
     /// Binds, listens, and starts the acceptor. Returns the bound port (port 0 picks a free one).
-    /// When this returns, connections are accepted.
+    /// When this returns, connections are accepted. `beforeServing` sees the bound port before
+    /// the first request is answered: what a responder derives from the port (its own URL) is in
+    /// place for that request too.
     @discardableResult
-    /// `beforeServing` sees the bound port before the first request is answered: what a
-    /// responder derives from the port (its own URL) is in place for that request too.
     package func start(host: String = "127.0.0.1", port: UInt16 = 0, beforeServing: (UInt16) -> Void = { _ in }) throws(HTTPServerError) -> UInt16 {
         signal(SIGPIPE, SIG_IGN)
         guard let address = Posix.resolveIPv4(host) else {
@@ -242,7 +245,7 @@ package final class HTTPServer: Sendable {
             activeConnections.add(1, ordering: .relaxed)
             acceptedConnections.add(1, ordering: .relaxed)
             let remote = Posix.describe(address)
-            let spawned = ThreadReuse.shared(stackSize: configuration.threadStackSize).run { [self] in
+            let spawned = connectionThreads.run { [self] in
                 serve(fd, remote: remote, flag: flag)
             }
             if !spawned {

@@ -94,18 +94,13 @@ final class Gate: @unchecked Sendable {
     /// condition: spinning with sched_yield here burned a core while 32 racers started on a
     /// loaded machine.
     func awaitArrivals(_ count: Int, timeoutMilliseconds: Int) {
-        let deadline = Posix.nowMilliseconds() + timeoutMilliseconds
+        var deadline = timespec()
+        clock_gettime(CLOCK_REALTIME, &deadline)
+        let nanoseconds = deadline.tv_nsec + timeoutMilliseconds * 1_000_000
+        deadline.tv_sec += nanoseconds / 1_000_000_000
+        deadline.tv_nsec = nanoseconds % 1_000_000_000
         pthread_mutex_lock(mutex)
-        while arrived < count {
-            let remaining = deadline - Posix.nowMilliseconds()
-            if remaining <= 0 { break }
-            var until = timespec()
-            clock_gettime(CLOCK_REALTIME, &until)
-            let nanoseconds = until.tv_nsec + min(remaining, 100) * 1_000_000
-            until.tv_sec += nanoseconds / 1_000_000_000
-            until.tv_nsec = nanoseconds % 1_000_000_000
-            _ = pthread_cond_timedwait(condition, mutex, &until)
-        }
+        while arrived < count, pthread_cond_timedwait(condition, mutex, &deadline) != ETIMEDOUT {}
         pthread_mutex_unlock(mutex)
     }
 

@@ -88,7 +88,11 @@ package struct SeededGenerator: RandomNumberGenerator, Sendable {
 package final class IDGenerator: Sendable {
     private struct State {
         var seeded: SeededGenerator?
-        var system = SystemRandomNumberGenerator()
+        /// Unseeded draws read kernel randomness fetched 256 bytes at a time: one getrandom(2)
+        /// per 32 draws, not one per draw (an opaque secret takes a draw per character, under
+        /// this lock).
+        var pool: [UInt8] = []
+        var poolIndex = 0
         var lastMillis: UInt64 = 0
         var lastHigh: UInt64 = 0
         var lastLow: UInt64 = 0
@@ -96,7 +100,12 @@ package final class IDGenerator: Sendable {
 
         mutating func random() -> UInt64 {
             if let value = seeded?.next() { return value }
-            return system.next()
+            if poolIndex + 8 > pool.count {
+                pool = SecureRandom.bytes(256)
+                poolIndex = 0
+            }
+            defer { poolIndex += 8 }
+            return pool[poolIndex..<poolIndex + 8].reduce(0) { $0 << 8 | UInt64($1) }
         }
     }
 
@@ -113,11 +122,6 @@ package final class IDGenerator: Sendable {
     /// A ULID that sorts in creation order: within one millisecond the random part counts up
     /// from the previous ID, as the ULID spec's monotonic mode does.
     package func ulid() -> String {
-        // Draw randomness before taking the lock (holding it across the draw made every request
-        // queue behind it), and only when unseeded: a seeded ID takes none.
-        let fresh = seed == nil ? SecureRandom.bytes(10) : []
-        let freshHigh = fresh.prefix(2).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        let freshLow = fresh.dropFirst(2).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         let (millis, high, low) = state.withLock { state -> (UInt64, UInt64, UInt64) in
             if state.seeded != nil {
                 state.counter += 1
@@ -126,8 +130,8 @@ package final class IDGenerator: Sendable {
             let now = UInt64(max(0, MockClock.systemMillis()))
             if now > state.lastMillis {
                 state.lastMillis = now
-                state.lastHigh = freshHigh
-                state.lastLow = freshLow
+                state.lastHigh = state.random() & 0xFFFF
+                state.lastLow = state.random()
             } else {
                 // Same (or an earlier) millisecond: keep the time, add one to the 80-bit random part.
                 let (sum, overflow) = state.lastLow.addingReportingOverflow(1)

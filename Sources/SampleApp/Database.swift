@@ -139,7 +139,7 @@ struct Database: Sendable {
 
     private mutating func insert(_ user: AppUser, _ workspace: Workspace, _ member: WorkspaceMember) {
         usersByIDPUserID[user.idpUserID, default: []].append(users.count)
-        userByID[user.id] = userByID[user.id] ?? users.count
+        userByID[user.id] = users.count  // a fresh UUID: never taken
         users.append(user)
         workspacesByOwner[workspace.ownerUserID, default: []].append(workspaces.count)
         workspaces.append(workspace)

@@ -64,6 +64,20 @@ func hostileReport() -> RunReport {
         #expect(svg.components(separatedBy: "<g class=\"lane").count - 1 == 3)
     }
 
+    @Test func racersOfOneUserAreComparedByTheirIDsAndDifferentUsersByStatusOnly() {
+        func racer(sub: String, workspace: String, status: Int = 200) -> Exchange {
+            let claims = Data(#"{"sub":"\#(sub)"}"#.utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
+            return Exchange(step: "parallel p #1", method: "POST", url: "http://x/cb", requestHeaders: [], requestBody: "",
+                            tokenText: "eyJhbGciOiJSUzI1NiJ9.\(claims).c2ln", status: status,
+                            responseBody: Array(#"{"user":{"id":"u-\#(sub)"},"workspace":{"id":"\#(workspace)"},"default_api_key":null}"#.utf8))
+        }
+        let oneUser = RaceTimeline.answers([racer(sub: "a", workspace: "w1"), racer(sub: "a", workspace: "w1"), racer(sub: "a", workspace: "w2")])
+        #expect(oneUser[0] == oneUser[1] && oneUser[0] != oneUser[2])
+        #expect(oneUser[2] == "200 /user/id=u-a /workspace/id=w2")
+        let users = RaceTimeline.answers([racer(sub: "a", workspace: "w1"), racer(sub: "b", workspace: "w2"), racer(sub: "c", workspace: "w3", status: 409)])
+        #expect(users == ["200", "200", "409"])
+    }
+
     @Test func theSummaryCountsEachFamilyAndVerdict() {
         let page = HTMLReporter.render(sampleReport())
         #expect(page.contains(#"data-family="token" data-verdict="fail">1</button>"#))
@@ -106,6 +120,7 @@ struct HTMLReportBrowserTests {
             #expect(card["open"] == true, "\(id)")
             #expect(card["rule"] == true, "\(id)")
             #expect((card["findings"]?.intValue ?? 0) > 0, "\(id)")
+            #expect((1...Int64(HTMLReporter.findingsShown)).contains(card["findings_shown"]?.intValue ?? 0), "\(id): the rest are folded")
             #expect((card["exchanges"]?.intValue ?? 0) > 0 && (card["tokens"]?.intValue ?? 0) > 0, "\(id)")
             #expect(card["reproduce"]?.stringValue?.contains("--app-arg=--bug=concurrent-duplicate-provisioning --filter \(id)") == true, "\(id)")
             let timelines = card["timelines"]?.arrayValue ?? []
@@ -118,6 +133,13 @@ struct HTMLReportBrowserTests {
         }
         let eight = try #require(cards.first { $0["id"] == "concurrency.first-login-8" })
         #expect(eight["timelines"]?.arrayValue?.map { $0["lanes"]?.intValue ?? 0 } == Array(repeating: 8, count: 10))
+        // The seeded bug hands one user's racers different workspaces: their lanes are marked.
+        #expect(eight["timelines"]?.arrayValue?.contains { ($0["disagreeing"]?.intValue ?? 0) > 0 } == true)
+        // Eight different users get eight different accounts by design: nothing is marked.
+        let distinct = try #require(cards.first { $0["id"] == "concurrency.distinct-users-8" })
+        if distinct["verdict"] == "pass" {
+            #expect(distinct["timelines"]?.arrayValue?.allSatisfy { $0["disagreeing"] == 0 } == true, "\(distinct)")
+        }
         #expect(out["shown_failures_only"]?.arrayValue?.allSatisfy { $0 == "fail" } == true)
         #expect(out["shown_failures_only"]?.arrayValue?.count == failed.count)
         #expect(out["shown_after_reset"]?.intValue == Int64(cards.count))

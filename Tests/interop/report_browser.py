@@ -19,8 +19,9 @@ READ_CARDS = """
 return Array.prototype.map.call(document.querySelectorAll('details.scenario'), function (card) {
   return {
     id: card.getAttribute('data-id'), verdict: card.getAttribute('data-verdict'), open: card.open,
-    visible: card.offsetParent !== null,
+    visible: card.checkVisibility(),
     findings: card.querySelectorAll('.findings li').length,
+    findings_shown: Array.prototype.filter.call(card.querySelectorAll('.findings li'), function (li) { return li.checkVisibility(); }).length,
     rule: !!card.querySelector('.rule'),
     reproduce: (card.querySelector('.reproduce code') || {}).textContent || null,
     exchanges: card.querySelectorAll('.transcript .exchange').length,
@@ -28,6 +29,7 @@ return Array.prototype.map.call(document.querySelectorAll('details.scenario'), f
     timelines: Array.prototype.map.call(card.querySelectorAll('figure.timeline'), function (figure) {
       return {step: figure.getAttribute('data-step'), racers: Number(figure.getAttribute('data-racers')),
               lanes: figure.querySelectorAll('svg g.lane').length,
+              disagreeing: figure.querySelectorAll('svg g.lane.disagrees').length,
               sends: figure.querySelectorAll('svg rect.send').length,
               first_bytes: figure.querySelectorAll('svg circle.first-byte').length,
               rendered_width: figure.querySelector('svg').getBoundingClientRect().width};
@@ -68,8 +70,11 @@ def main():
         out["shown_count_failures_only"] = driver.find_element(By.ID, "shown").text
         driver.find_element(By.ID, "reset-filters").click()
         out["shown_after_reset"] = sum(1 for card in driver.execute_script(READ_CARDS) if card["visible"])
-        # The screenshot: the first failure card, its transcript folded so its timelines are in view.
-        card = driver.find_element(By.CSS_SELECTOR, "details.scenario[data-verdict=fail]")
+        # The screenshot: a failure card with eight racers (else the first), its transcript folded so
+        # its timelines are in view.
+        cards = (driver.find_elements(By.CSS_SELECTOR, 'details.scenario[data-verdict=fail][data-id="concurrency.first-login-8"]')
+                 or driver.find_elements(By.CSS_SELECTOR, "details.scenario[data-verdict=fail]"))
+        card = cards[0]
         driver.execute_script("var t = arguments[0].querySelector('details.transcript'); if (t) t.open = false;"
                               "arguments[0].scrollIntoView(true);", card)
         os.makedirs(os.path.dirname(screenshot) or ".", exist_ok=True)

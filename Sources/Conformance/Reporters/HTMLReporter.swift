@@ -10,6 +10,8 @@ import JSON
 package enum HTMLReporter {
     /// Bodies longer than this are cut in the page (the JSON report keeps them whole).
     static let bodyLimit = 16 * 1024
+    /// Findings listed before the rest are folded.
+    static let findingsShown = 5
 
     static let verdictOrder: [Verdict] = [.fail, .error, .pass, .skipped, .notApplicable]
 
@@ -104,12 +106,18 @@ package enum HTMLReporter {
                 + "<dt>passes when</dt><dd>\(escape(rule.passesWhen))</dd></dl>\n"
         }
         if !result.findings.isEmpty {
-            html += "<ul class=\"findings\">\n"
-            for finding in result.findings {
-                html += "<li><code>\(escape(finding.step))</code> \(escape(finding.message))"
-                    + (finding.because.map { "<br><span class=\"because\">why it matters: \(escape($0))</span>" } ?? "") + "</li>\n"
+            // A race repeated ten times can find the same thing ten times: the first few, the rest folded.
+            func list(_ findings: ArraySlice<Finding>) -> String {
+                "<ul class=\"findings\">\n" + findings.map { finding in
+                    "<li><code>\(escape(finding.step))</code> \(escape(finding.message))"
+                        + (finding.because.map { "<br><span class=\"because\">why it matters: \(escape($0))</span>" } ?? "") + "</li>\n"
+                }.joined() + "</ul>\n"
             }
-            html += "</ul>\n"
+            html += list(result.findings.prefix(Self.findingsShown))
+            if result.findings.count > Self.findingsShown {
+                html += "<details class=\"more-findings\"><summary>\(result.findings.count - Self.findingsShown) more finding(s)</summary>"
+                    + list(result.findings.dropFirst(Self.findingsShown)) + "</details>\n"
+            }
         }
         if failed, let command = reproduction?.command(for: scenario.id) {
             html += "<p class=\"reproduce\">reproduce: <code>\(escape(command))</code> <button type=\"button\" class=\"copy\">copy</button></p>\n"
@@ -270,15 +278,43 @@ package enum HTMLReporter {
 
 /// A `parallel` step drawn as an inline SVG: one lane per racer, its connect (before the release),
 /// send, wait for the first byte and the rest of the answer, on one time axis whose 0 is the gate's
-/// release. Lanes whose status differs from the step's most common status are highlighted.
+/// release. Lanes whose answer differs from the most common one are highlighted (a fact shown, not
+/// a verdict: a correct app may answer a racer 409).
 struct RaceTimeline {
     var step: String
     var racers: [Exchange]
 
     static let laneHeight = 24
-    static let labelWidth = 150
-    static let plotWidth = 760
-    static let top = 28
+    static let labelWidth = 230
+    static let plotWidth = 680
+    static let top = 40
+
+    /// What a racer's answer is compared by: its status and, when every racer signed in as the same
+    /// user (one `sub`), the app's IDs in a JSON answer (`id` and `*_id` members): racers of one
+    /// user must land in one account, while different users' IDs differ by design.
+    static func answers(_ racers: [Exchange]) -> [String] {
+        let subjects = Set(racers.map { $0.token?["payload"]?["sub"]?.stringValue ?? "" })
+        let sameUser = subjects.count == 1 && subjects.first != ""
+        return racers.map { racer in
+            let status = racer.status.map(String.init) ?? "no answer"
+            guard sameUser, let json = try? JSONValue.parse(racer.responseBytes) else { return status }
+            var found: [String] = []
+            collectIDs(json, pointer: "", depth: 0, into: &found)
+            return ([status] + found).joined(separator: " ")
+        }
+    }
+
+    static func collectIDs(_ value: JSONValue, pointer: String, depth: Int, into found: inout [String]) {
+        guard depth < 4, let object = value.objectValue else { return }
+        for (key, member) in object {
+            let path = pointer + "/" + key
+            if key == "id" || key.hasSuffix("_id"), let text = member.stringValue {
+                found.append("\(path)=\(text.count > 8 ? text.prefix(8) + "…" : Substring(text))")
+            } else {
+                collectIDs(member, pointer: path, depth: depth + 1, into: &found)
+            }
+        }
+    }
 
     var svg: String {
         let timings = racers.map { $0.race ?? RaceTiming() }
@@ -287,15 +323,17 @@ struct RaceTimeline {
         let span = Double(max(high - low, 1))
         func x(_ instant: Int64) -> Double { Double(Self.labelWidth) + Double(instant - low) / span * Double(Self.plotWidth) }
         let statuses = racers.map { $0.status.map(String.init) ?? "none" }
-        let counts = Dictionary(statuses.map { ($0, 1) }, uniquingKeysWith: +)
-        let majority = counts.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key
-        let disagreeing = statuses.filter { $0 != majority }.count
-        let width = Self.labelWidth + Self.plotWidth + 20
+        let answers = Self.answers(racers)
+        let counts = Dictionary(answers.map { ($0, 1) }, uniquingKeysWith: +)
+        // The most common answer; on a tie, the earliest racer's.
+        let majority = answers.enumerated().max { (counts[$0.element] ?? 0, -$0.offset) < (counts[$1.element] ?? 0, -$1.offset) }?.element
+        let disagreeing = answers.filter { $0 != majority }.count
+        let width = Self.labelWidth + Self.plotWidth + 50
         let height = Self.top + racers.count * Self.laneHeight + 34
         var svg = "<figure class=\"timeline\" data-step=\"\(HTMLReporter.escape(step))\" data-racers=\"\(racers.count)\">"
         svg += "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" "
             + "role=\"img\" aria-label=\"race timeline of \(HTMLReporter.escape(step))\">"
-        svg += "<text x=\"8\" y=\"18\" font-size=\"12\" font-weight=\"600\">\(HTMLReporter.escape(step)): \(racers.count) racers</text>"
+        svg += "<text x=\"8\" y=\"16\" font-size=\"12\" font-weight=\"600\">\(HTMLReporter.escape(step)): \(racers.count) racers</text>"
         // Axis: ticks in milliseconds, and the release at 0.
         let axisY = Self.top + racers.count * Self.laneHeight + 6
         for tick in 0...5 {
@@ -310,11 +348,11 @@ struct RaceTimeline {
         for (index, racer) in racers.enumerated() {
             let timing = timings[index]
             let y = Self.top + index * Self.laneHeight
-            let odd = statuses[index] != majority
+            let odd = answers[index] != majority
             svg += "<g class=\"lane\(odd ? " disagrees" : "")\" data-racer=\"\(index + 1)\" data-status=\"\(HTMLReporter.escape(statuses[index]))\">"
             if odd { svg += "<rect x=\"0\" y=\"\(y)\" width=\"\(width)\" height=\"\(Self.laneHeight)\" fill=\"#ffebee\"/>" }
             svg += "<text x=\"8\" y=\"\(y + 16)\" font-size=\"11\" fill=\"\(odd ? "#c62828" : "#1d1f23")\">#\(index + 1) → "
-                + "\(HTMLReporter.escape(statuses[index]))\(odd ? " (differs)" : "")</text>"
+                + "\(HTMLReporter.escape(statuses[index]))\(odd ? " differs" : "")<title>#\(index + 1): \(HTMLReporter.escape(answers[index]))</title></text>"
             func bar(_ from: Int64?, _ to: Int64?, _ color: String, _ name: String, thin: Bool = false) {
                 guard let from, let to, to >= from else { return }
                 let left = x(from), barWidth = max(x(to) - left, 1.5)
@@ -335,8 +373,9 @@ struct RaceTimeline {
         }
         svg += "</svg><figcaption>Times relative to the gate's release (negative: before it). "
             + "Grey: connect; thin: parked at the gate; blue: send; amber: waiting for the first byte; green: the rest of the answer."
-            + (disagreeing > 0 ? " <strong>\(disagreeing) racer(s) got a status other than the most common one (\(HTMLReporter.escape(majority ?? "")))"
-               + " — highlighted.</strong>" : " Every racer got the same status.")
+            + (disagreeing > 0 ? " <strong>\(disagreeing) of \(racers.count) racers got an answer other than the most common one "
+               + "(\(HTMLReporter.escape(majority ?? ""))): highlighted; hover a lane's label for its answer.</strong>"
+               : " Every racer got the same answer (\(HTMLReporter.escape(majority ?? ""))).")
             + "</figcaption></figure>\n"
         return svg
     }

@@ -74,7 +74,8 @@ func hostileReport() -> RunReport {
         let oneUser = RaceTimeline.answers([racer(sub: "a", workspace: "w1"), racer(sub: "a", workspace: "w1"), racer(sub: "a", workspace: "w2")])
         #expect(oneUser[0] == oneUser[1] && oneUser[0] != oneUser[2])
         #expect(oneUser[2] == "200 /user/id=u-a /workspace/id=w2")
-        let users = RaceTimeline.answers([racer(sub: "a", workspace: "w1"), racer(sub: "b", workspace: "w2"), racer(sub: "c", workspace: "w3", status: 409)])
+        let users = RaceTimeline.answers([racer(sub: "a", workspace: "w1"), racer(sub: "b", workspace: "w2"),
+                                          racer(sub: "c", workspace: "w3", status: 409)])
         #expect(users == ["200", "200", "409"])
     }
 
@@ -94,7 +95,8 @@ func hostileReport() -> RunReport {
 struct HTMLReportBrowserTests {
     @Test func aSeededRaceReportShowsFailureCardsTranscriptsAndALanePerRacerInChromium() throws {
         guard Browser.missing.isEmpty, let chromium = Browser.chromium, let chromedriver = Browser.chromedriver else {
-            throw TestFailure("CI=true but the real-browser stack is missing: \(Browser.missing.joined(separator: ", ")); .ci/run should have installed it")
+            throw TestFailure("CI=true but the real-browser stack is missing: \(Browser.missing.joined(separator: ", ")); "
+                              + ".ci/run should have installed it")
         }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mockidp-html-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -152,7 +154,8 @@ struct HTMLReportBrowserTests {
         #expect(page["injected_elements"] == 0)
         #expect(page["svgs"] == 1 && page["lanes"] == 2)
         #expect(page["body_texts"]?.arrayValue?.contains(.string(markup)) == true, "\(page["body_texts"] ?? .null)")
-        #expect(page["token_text"]?.stringValue?.contains(markup.replacingOccurrences(of: "\"", with: "\\\"")) == true, "\(page["token_text"] ?? .null)")
+        let quoted = markup.replacingOccurrences(of: "\"", with: "\\\"")  // as the claims' JSON writes it
+        #expect(page["token_text"]?.stringValue?.contains(quoted) == true, "\(page["token_text"] ?? .null)")
         #expect(page["timeline_step"] == .string("parallel \(markup)"))
         #expect(page["finding"]?.stringValue?.contains("r: got \(markup)") == true)
 

@@ -28,7 +28,8 @@ package enum HTMLReporter {
         <header><h1>MockIdP conformance report: \(escape(report.targetName))</h1>
         <p class="meta">\(escape(report.targetURL)) · started \(escape(ISO8601.string(milliseconds: report.startedAtMillis))) · \
         \(escape(String(format: "%.2f", report.seconds))) s\(report.reproduction.map { " · seed \($0.seed)" } ?? "")</p>
-        <p class="totals">\(verdictOrder.map { "<span class=\"badge \(cssClass($0))\">\(report.count($0)) \(label($0))</span>" }.joined(separator: " "))</p>
+        <p class="totals">\(verdictOrder.map { "<span class=\"badge \(cssClass($0))\">\(report.count($0)) \(label($0))</span>" }
+            .joined(separator: " "))</p>
         </header>
 
         """
@@ -70,7 +71,8 @@ package enum HTMLReporter {
 
     static func filters(_ report: RunReport) -> String {
         let boxes = verdictOrder.map { verdict in
-            "<label><input type=\"checkbox\" data-filter-verdict=\"\(verdict.rawValue)\" checked> \(label(verdict)) (\(report.count(verdict)))</label>"
+            "<label><input type=\"checkbox\" data-filter-verdict=\"\(verdict.rawValue)\" checked> "
+                + "\(label(verdict)) (\(report.count(verdict)))</label>"
         }.joined(separator: " ")
         let options = families(report).map { "<option value=\"\(escape($0))\">\(escape($0))</option>" }.joined()
         return """
@@ -228,14 +230,15 @@ package enum HTMLReporter {
     body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:1200px;padding:1em 1.5em;color:#1d1f23}
     h1{font-size:1.4em;margin:.2em 0}h2{font-size:1.1em;margin:1.2em 0 .4em}.meta{color:#666;font-size:.9em}
     code,pre{font:12.5px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
-    pre{background:#f6f7f9;border:1px solid #e3e5e8;border-radius:4px;padding:.5em;overflow:auto;max-height:24em;white-space:pre-wrap;word-break:break-all}
+    pre{background:#f6f7f9;border:1px solid #e3e5e8;border-radius:4px;padding:.5em;overflow:auto;max-height:24em;
+    white-space:pre-wrap;word-break:break-all}
     .badge{display:inline-block;border-radius:3px;padding:0 .45em;font-size:.85em;font-weight:600;color:#fff;background:#888}
-    .v-pass{background:#2e7d32}.v-fail{background:#c62828}.v-error{background:#ad1457}.v-skipped{background:#8d6e00}.v-not-applicable{background:#607d8b}
+    .v-pass{background:#2e7d32}.v-fail{background:#c62828}.v-error{background:#ad1457}.v-skipped{background:#8d6e00}
+    .v-not-applicable{background:#607d8b}
     table{border-collapse:collapse}#summary td,#summary th{border:1px solid #e3e5e8;padding:.2em .6em;text-align:center}
     #summary th[scope=row]{text-align:left}.zero{color:#bbb}
     button.cell{border:0;border-radius:3px;color:#fff;font-weight:600;cursor:pointer;min-width:2.5em}
     details.scenario{border:1px solid #e3e5e8;border-left:5px solid #999;border-radius:4px;margin:.35em 0;background:#fff}
-    details.scenario.v-pass,details.scenario.v-fail,details.scenario.v-error,details.scenario.v-skipped,details.scenario.v-not-applicable{background:#fff}
     details.scenario.v-fail{border-left-color:#c62828}details.scenario.v-error{border-left-color:#ad1457}
     details.scenario.v-pass{border-left-color:#2e7d32}details.scenario.v-skipped{border-left-color:#8d6e00}
     details.scenario.v-not-applicable{border-left-color:#607d8b}
@@ -262,15 +265,18 @@ package enum HTMLReporter {
     var ok=on[s.getAttribute('data-verdict')]&&(!f||s.getAttribute('data-family')===f)&&(!q||s.getAttribute('data-id').toLowerCase().indexOf(q)>=0);
     s.hidden=!ok;if(ok)shown++;});document.getElementById('shown').textContent=shown;}
     boxes.forEach(function(b){b.addEventListener('change',apply);});family.addEventListener('change',apply);search.addEventListener('input',apply);
-    document.getElementById('reset-filters').addEventListener('click',function(){boxes.forEach(function(b){b.checked=true;});family.value='';search.value='';apply();});
+    document.getElementById('reset-filters').addEventListener('click',function(){
+    boxes.forEach(function(b){b.checked=true;});family.value='';search.value='';apply();});
     document.querySelectorAll('button.cell').forEach(function(c){c.addEventListener('click',function(){
     boxes.forEach(function(b){b.checked=b.getAttribute('data-filter-verdict')===c.getAttribute('data-verdict');});
     family.value=c.getAttribute('data-family');search.value='';apply();document.getElementById('filters').scrollIntoView();});});
     document.querySelectorAll('button.copy').forEach(function(button){button.addEventListener('click',function(){
     var code=button.previousElementSibling,text=code.textContent;
-    function fallback(){var range=document.createRange();range.selectNodeContents(code);var sel=window.getSelection();sel.removeAllRanges();sel.addRange(range);
+    function fallback(){var range=document.createRange();range.selectNodeContents(code);
+    var sel=window.getSelection();sel.removeAllRanges();sel.addRange(range);
     try{document.execCommand('copy');button.textContent='copied';}catch(e){button.textContent='press Ctrl+C';}}
-    if(navigator.clipboard&&navigator.clipboard.writeText){navigator.clipboard.writeText(text).then(function(){button.textContent='copied';},fallback);}else{fallback();}
+    if(navigator.clipboard&&navigator.clipboard.writeText){
+    navigator.clipboard.writeText(text).then(function(){button.textContent='copied';},fallback);}else{fallback();}
     });});
     })();
     """
@@ -343,7 +349,8 @@ struct RaceTimeline {
             svg += "<text x=\"\(position)\" y=\"\(axisY + 14)\" font-size=\"10\" text-anchor=\"middle\" fill=\"#666\">\(milliseconds(instant))</text>"
         }
         let zero = format(x(0))
-        svg += "<line class=\"release\" x1=\"\(zero)\" y1=\"\(Self.top - 6)\" x2=\"\(zero)\" y2=\"\(axisY)\" stroke=\"#333\" stroke-dasharray=\"3 2\"/>"
+        svg += "<line class=\"release\" x1=\"\(zero)\" y1=\"\(Self.top - 6)\" x2=\"\(zero)\" y2=\"\(axisY)\" "
+            + "stroke=\"#333\" stroke-dasharray=\"3 2\"/>"
         svg += "<text x=\"\(zero)\" y=\"\(Self.top - 9)\" font-size=\"10\" text-anchor=\"middle\">release</text>"
         for (index, racer) in racers.enumerated() {
             let timing = timings[index]
@@ -352,12 +359,14 @@ struct RaceTimeline {
             svg += "<g class=\"lane\(odd ? " disagrees" : "")\" data-racer=\"\(index + 1)\" data-status=\"\(HTMLReporter.escape(statuses[index]))\">"
             if odd { svg += "<rect x=\"0\" y=\"\(y)\" width=\"\(width)\" height=\"\(Self.laneHeight)\" fill=\"#ffebee\"/>" }
             svg += "<text x=\"8\" y=\"\(y + 16)\" font-size=\"11\" fill=\"\(odd ? "#c62828" : "#1d1f23")\">#\(index + 1) → "
-                + "\(HTMLReporter.escape(statuses[index]))\(odd ? " differs" : "")<title>#\(index + 1): \(HTMLReporter.escape(answers[index]))</title></text>"
+                + "\(HTMLReporter.escape(statuses[index]))\(odd ? " differs" : "")"
+                + "<title>#\(index + 1): \(HTMLReporter.escape(answers[index]))</title></text>"
             func bar(_ from: Int64?, _ to: Int64?, _ color: String, _ name: String, thin: Bool = false) {
                 guard let from, let to, to >= from else { return }
                 let left = x(from), barWidth = max(x(to) - left, 1.5)
                 let barY = y + (thin ? 11 : 6), barHeight = thin ? 2 : 12
-                svg += "<rect class=\"\(name)\" x=\"\(format(left))\" y=\"\(barY)\" width=\"\(format(barWidth))\" height=\"\(barHeight)\" fill=\"\(color)\">"
+                svg += "<rect class=\"\(name)\" x=\"\(format(left))\" y=\"\(barY)\" width=\"\(format(barWidth))\" "
+                    + "height=\"\(barHeight)\" fill=\"\(color)\">"
                     + "<title>#\(index + 1) \(name): \(milliseconds(from)) to \(milliseconds(to))</title></rect>"
             }
             bar(timing.connectStart, timing.connectEnd, "#90a4ae", "connect")

@@ -1,3 +1,4 @@
+import HTTP
 import JSON
 
 package enum Verdict: String, Sendable {
@@ -25,6 +26,8 @@ package struct Exchange: Sendable {
     package var idpAnswers: [String] = []
     /// The token as sent (the console shows it cut; JSON and --trace in full).
     package var tokenText: String? = nil
+    /// For a racer of a `parallel` step: when it connected, sent, saw its first byte and finished.
+    package var race: RaceTiming? = nil
 
     package init(step: String, method: String, url: String, requestHeaders: [(name: String, value: String)], requestBody: String,
                  tokenText: String? = nil, status: Int? = nil, responseBody: [UInt8] = [], error: String? = nil, micros: Int = 0) {
@@ -59,6 +62,7 @@ package struct Exchange: Sendable {
         object["micros"] = .int(Int64(micros))
         object["response_headers"] = .object(JSONObject(responseHeaders.map { (key: $0.name, value: JSONValue.string($0.value)) }))
         object["idp_answers"] = .array(idpAnswers.map(JSONValue.string))
+        if let race { object["race"] = race.json }
         return .object(object)
     }
 }

@@ -276,7 +276,7 @@ final class ScenarioContext {
     /// Fires requests at once over pre-opened connections (the race primitive), in order.
     func sendConcurrently(_ requests: [ClientRequest], step: String, tokens: [String?]) -> [Captured] {
         let mark = idp.journal.lastSequence
-        let results = app.client.sendConcurrently(requests)
+        let (results, timings) = app.client.sendConcurrentlyTimed(requests)
         let answers = idpAnswers(since: mark)
         var captured: [Captured] = []
         for (index, result) in results.enumerated() {
@@ -296,6 +296,7 @@ final class ScenarioContext {
                 exchange.error = error.description
             }
             if index == 0 { exchange.idpAnswers = answers }
+            exchange.race = timings[index]
             transcript.append(exchange)
         }
         return captured

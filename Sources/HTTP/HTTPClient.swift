@@ -119,13 +119,20 @@ package final class HTTPClient: Sendable {
     }
 
     /// Writes the request with one `send` and reads the response; pools or closes the connection.
-    func exchange(_ fd: Int32, _ bytes: [UInt8], isHead: Bool, poolKey: String?, reused: Bool) throws(HTTPClientError) -> ClientResponse {
+    /// `afterSend` runs between the write and the first read (the race measures there); false
+    /// means it already waited the read timeout out.
+    func exchange(_ fd: Int32, _ bytes: [UInt8], isHead: Bool, poolKey: String?, reused: Bool,
+                  afterSend: () -> Bool = { true }) throws(HTTPClientError) -> ClientResponse {
         guard Posix.sendAll(fd, bytes) else {
             let code = errno
             close(fd)
             if reused && (code == EPIPE || code == ECONNRESET) { throw .closedBeforeResponse }
             if code == EAGAIN || code == EWOULDBLOCK { throw .readTimeout }
             throw .writeFailed(Posix.errorString(code))
+        }
+        guard afterSend() else {
+            close(fd)
+            throw .readTimeout
         }
         let outcome: (response: ClientResponse, reusable: Bool)
         do {

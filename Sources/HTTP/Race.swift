@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import Dispatch
+import JSON
 import Synchronization
 
 extension HTTPClient {
@@ -13,17 +14,28 @@ extension HTTPClient {
     /// Connections are closed afterwards. `beforeRelease` runs once every thread is parked, just
     /// before the gate opens (tests use it to check that nothing was sent early).
     package func sendConcurrently(_ requests: [ClientRequest], beforeRelease: () -> Void = {}) -> [Result<ClientResponse, HTTPClientError>] {
+        sendConcurrentlyTimed(requests, beforeRelease: beforeRelease).results
+    }
+
+    /// `sendConcurrently`, with when each racer connected, sent, saw its first byte and finished.
+    package func sendConcurrentlyTimed(_ requests: [ClientRequest], beforeRelease: () -> Void = {})
+        -> (results: [Result<ClientResponse, HTTPClientError>], timings: [RaceTiming]) {
         var results = [Result<ClientResponse, HTTPClientError>?](repeating: nil, count: requests.count)
         var prepared: [(index: Int, fd: Int32, bytes: [UInt8], isHead: Bool)] = []
+        var connects = [(start: Int64, end: Int64)?](repeating: nil, count: requests.count)
         for (index, request) in requests.enumerated() {
+            let start = RaceTiming.now()
             do throws(HTTPClientError) {
                 let url = try ParsedURL(request.url)
                 let fd = try connect(url)
+                connects[index] = (start, RaceTiming.now())
                 prepared.append((index, fd, Self.encode(request, url), request.method == "HEAD"))
             } catch {
                 results[index] = .failure(error)
             }
         }
+        let marks = Mutex<[Int: RaceTiming]>([:])
+        let readTimeout = configuration.readTimeout.milliseconds
         let collected = Mutex<[Int: Result<ClientResponse, HTTPClientError>]>([:])
         let gate = Gate()
         let finished = DispatchGroup()
@@ -35,13 +47,23 @@ extension HTTPClient {
             let running = threads.run { [self] in
                 defer { finished.leave() }
                 gate.wait()
+                var timing = RaceTiming(sendStart: RaceTiming.now())
                 let result: Result<ClientResponse, HTTPClientError>
                 do throws(HTTPClientError) {
-                    result = .success(try exchange(fd, bytes, isHead: isHead, poolKey: nil, reused: false))
+                    result = .success(try exchange(fd, bytes, isHead: isHead, poolKey: nil, reused: false) {
+                        timing.sent = RaceTiming.now()
+                        // Waiting to be readable consumes nothing: the read that follows sees every byte.
+                        let ready = Posix.waitReadable(fd, timeoutMilliseconds: readTimeout)
+                        if ready > 0 { timing.firstByte = RaceTiming.now() }
+                        return ready != 0  // a poll error is left to the read, which names it
+
+                    })
                 } catch {
                     result = .failure(error)
                 }
+                timing.end = RaceTiming.now()
                 collected.withLock { $0[index] = result }
+                marks.withLock { $0[index] = timing }
             }
             if running {
                 started += 1
@@ -54,11 +76,59 @@ extension HTTPClient {
         // Wait (bounded) until every thread is parked at the gate, then release them together.
         gate.awaitArrivals(started, timeoutMilliseconds: 10_000)
         beforeRelease()
+        let released = RaceTiming.now()
         gate.open()
         finished.wait()
         let gathered = collected.withLock { $0 }
         for (index, result) in gathered { results[index] = result }
-        return results.map { $0 ?? .failure(.closedBeforeResponse) }
+        let measured = marks.withLock { $0 }
+        let timings = requests.indices.map { index in
+            var timing = measured[index] ?? RaceTiming()
+            timing.connectStart = connects[index]?.start
+            timing.connectEnd = connects[index]?.end
+            return timing.relative(to: released)
+        }
+        return (results.map { $0 ?? .failure(.closedBeforeResponse) }, timings)
+    }
+}
+
+/// One racer's instants in nanoseconds relative to the gate's release (connecting happens before
+/// it, so those are negative); nil where the racer never got there (a failed connect, no answer).
+package struct RaceTiming: Sendable, Equatable {
+    package var connectStart: Int64?
+    package var connectEnd: Int64?
+    package var sendStart: Int64?
+    package var sent: Int64?
+    package var firstByte: Int64?
+    package var end: Int64?
+
+    package init(connectStart: Int64? = nil, connectEnd: Int64? = nil, sendStart: Int64? = nil, sent: Int64? = nil,
+                 firstByte: Int64? = nil, end: Int64? = nil) {
+        self.connectStart = connectStart
+        self.connectEnd = connectEnd
+        self.sendStart = sendStart
+        self.sent = sent
+        self.firstByte = firstByte
+        self.end = end
+    }
+
+    /// Reports' form: nanoseconds relative to the release, null where not reached.
+    package var json: JSONValue {
+        func value(_ instant: Int64?) -> JSONValue { instant.map { .int($0) } ?? .null }
+        return ["connect_start_ns": value(connectStart), "connect_end_ns": value(connectEnd), "send_start_ns": value(sendStart),
+                "sent_ns": value(sent), "first_byte_ns": value(firstByte), "end_ns": value(end)]
+    }
+
+    static func now() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
+    }
+
+    func relative(to origin: Int64) -> RaceTiming {
+        func shift(_ instant: Int64?) -> Int64? { instant.map { $0 - origin } }
+        return RaceTiming(connectStart: shift(connectStart), connectEnd: shift(connectEnd), sendStart: shift(sendStart),
+                          sent: shift(sent), firstByte: shift(firstByte), end: shift(end))
     }
 }
 

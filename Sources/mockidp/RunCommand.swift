@@ -18,6 +18,7 @@ enum RunCommand: Subcommand {
             .value("repeat", placeholder: "N", default: "1", help: "Run each scenario N times (flake hunting)."),
             .value("json", placeholder: "FILE", help: "Write the JSON report here."),
             .value("junit", placeholder: "FILE", help: "Write a JUnit XML report here."),
+            .value("html", placeholder: "FILE", help: "Write a self-contained HTML report here (filters, transcripts, race timelines)."),
             .flag("trace", help: "Print full transcripts for every scenario."),
             .flag("strict", help: "Count skipped and not-applicable scenarios as failures."),
             .value("max-wait", placeholder: "SECONDS", default: "120", help: "Skip (with the reason) scenarios that would wait longer than this for the app's declared cache TTLs."),
@@ -182,6 +183,7 @@ enum RunCommand: Subcommand {
         do {
             if let path = arguments.value("json") { try JSONReporter.write(report, to: path) }
             if let path = arguments.value("junit") { try JUnitReporter.write(report, to: path) }
+            if let path = arguments.value("html") { try HTMLReporter.write(report, to: path) }
             return true
         } catch {
             printError("mockidp run: cannot write a report: \(error)")

@@ -41,7 +41,7 @@ struct AuthRoutes {
 
     static func logout(_ idp: MockIdP, _ request: HTTPRequest) throws -> HTTPResponse {
         guard let sessionID = request.query["session_id"], !sessionID.isEmpty else {
-            return .json(["code": "invalid_request_parameters", "message": "session_id is required: /user_management/sessions/logout?session_id=session_…&return_to=…"], status: 422)
+            throw IdPError.invalidParameters("session_id is required: /user_management/sessions/logout?session_id=session_…&return_to=…")
         }
         try idp.endSession(sessionID)
         guard let returnTo = request.query["return_to"], !returnTo.isEmpty else {

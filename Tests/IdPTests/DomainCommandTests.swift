@@ -19,10 +19,13 @@ import Testing
         guard case .activate(let kid) = try KeyRing.Change(action: "activate", kid: "k9", default: .rs256) else { Issue.record("activate"); return }
         #expect(kid == "k9")
         for action in ["remove", "replace", "activate"] {
-            #expect(throws: IdPError.invalidRequest(code: "invalid_request_parameters", message: "action '\(action)' needs a kid")) {
+            #expect(throws: IdPError.invalidParameters("action '\(action)' needs a kid")) {
                 try KeyRing.Change(action: action, kid: nil, default: .rs256)
             }
         }
+        // One case, WorkOS's wire answer: 422 with code invalid_request_parameters.
+        #expect(IdPError.invalidParameters("action 'x' needs a kid").response
+            == .json(["code": "invalid_request_parameters", "message": "action 'x' needs a kid"], status: 422))
         #expect(throws: IdPError.self) { try KeyRing.Change(action: "add", kid: nil, algorithm: "HS256", default: .rs256) }
         #expect(throws: IdPError.self) { try KeyRing.Change(action: "rotate", kid: nil, default: .rs256) }
     }

@@ -2,7 +2,8 @@ import Foundation
 import JSON
 
 /// The WorkOS management operations on the directory. The REST routes and the `/_mock`
-/// control routes both call these, with the request's JSON body.
+/// control routes both call these: users as typed values (their JSON forms: `UserWire.swift`),
+/// organizations and memberships with the request's JSON body.
 extension MockIdP {
     // MARK: Users
 
@@ -16,68 +17,47 @@ extension MockIdP {
         return page.list(ids) { directory.users[$0].map(WorkOSShape.user) }
     }
 
-    package func getUser(_ id: String) throws(IdPError) -> JSONValue {
+    package func user(_ id: String) throws(IdPError) -> User {
         guard let user = directory.users[id] else { throw .notFound(entity: "User", id: id) }
-        return WorkOSShape.user(user)
+        return user
     }
 
-    package func getUser(externalID: String) throws(IdPError) -> JSONValue {
+    package func user(externalID: String) throws(IdPError) -> User {
         guard let user = directory.users.values.first(where: { $0.externalID == externalID }) else {
             throw .notFound(entity: "User", id: externalID)
         }
-        return WorkOSShape.user(user)
+        return user
     }
 
-    /// `allowPinned` lets the control API set `id` and `ref`; the WorkOS API never does.
-    package func createUser(_ body: JSONValue, allowPinned: Bool = false) throws(IdPError) -> JSONValue {
-        let fields = try BodyFields(body)
-        let email = try fields.requiredString("email").trimmingCharacters(in: .whitespaces).lowercased()
-        guard email.contains("@") else { throw .invalidParameters("email '\(email)' is not an email address") }
+    package func createUser(_ new: NewUser) throws(IdPError) -> User {
         let now = clock.nowMillis()
-        let id = allowPinned ? try fields.string("id") ?? ids.id(.user) : ids.id(.user)
-        if allowPinned, !IdPID.has(prefix: .user, id) {
-            throw .invalidParameters("id '\(id)' is not of the form user_<ULID>")
-        }
-        var user = User(id: id, email: email, createdAt: now, updatedAt: now)
-        try apply(fields, to: &user)
-        if allowPinned { user.ref = try fields.string("ref") }
+        var user = User(id: new.id ?? ids.id(.user), email: new.email, createdAt: now, updatedAt: now)
+        new.fields.apply(to: &user)
+        user.ref = new.ref
         let created = user
         try update { (directory) throws(IdPError) in
-            if directory.user(email: email) != nil {
-                throw .conflict(code: "email_already_in_use", message: "A user with email '\(email)' already exists.")
+            if directory.user(email: created.email) != nil {
+                throw .conflict(code: "email_already_in_use", message: "A user with email '\(created.email)' already exists.")
             }
             if directory.users[created.id] != nil { throw .conflict(code: "id_already_in_use", message: "'\(created.id)' already exists.") }
             directory.users[created.id] = created
         }
-        return WorkOSShape.user(created)
+        return created
     }
 
-    package func updateUser(_ id: String, _ body: JSONValue) throws(IdPError) -> JSONValue {
-        let fields = try BodyFields(body)
+    package func updateUser(_ id: String, _ changes: UserChanges) throws(IdPError) -> User {
         let now = clock.nowMillis()
-        let user = try update { (directory) throws(IdPError) -> User in
+        return try update { (directory) throws(IdPError) -> User in
             guard var user = directory.users[id] else { throw .notFound(entity: "User", id: id) }
-            if let email = try fields.string("email")?.lowercased(), email != user.email {
+            if let email = changes.email, email != user.email {
                 if directory.user(email: email) != nil { throw .conflict(code: "email_already_in_use", message: "A user with email '\(email)' already exists.") }
                 user.email = email
             }
-            try apply(fields, to: &user)
+            changes.apply(to: &user)
             user.updatedAt = now
             directory.users[id] = user
             return user
         }
-        return WorkOSShape.user(user)
-    }
-
-    private func apply(_ fields: BodyFields, to user: inout User) throws(IdPError) {
-        if fields.has("first_name") { user.firstName = try fields.string("first_name") }
-        if fields.has("last_name") { user.lastName = try fields.string("last_name") }
-        if fields.has("external_id") { user.externalID = try fields.string("external_id") }
-        if fields.has("email_verified") { user.emailVerified = try fields.bool("email_verified") ?? true }
-        if fields.has("password") { user.password = try fields.string("password") }
-        if fields.has("locale") { user.locale = try fields.string("locale") }
-        if fields.has("profile_picture_url") { user.profilePictureURL = try fields.string("profile_picture_url") }
-        if fields.has("metadata") { user.metadata = try fields.object("metadata") ?? [:] }
     }
 
     package func deleteUser(_ id: String) throws(IdPError) {

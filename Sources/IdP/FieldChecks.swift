@@ -48,8 +48,7 @@ extension QueryParameters {
 /// The fields each `/_mock` directory route reads; anything else is refused ("did you mean"),
 /// so a typo is an error rather than a silently ignored setting.
 enum ControlFields {
-    static let user: Set<String> = ["id", "ref", "email", "first_name", "last_name", "external_id", "email_verified", "password", "locale",
-                                    "profile_picture_url", "metadata"]
+    static let user: Set<String> = UserField.names.union(["id", "ref"])
     static let organization: Set<String> = ["id", "ref", "name", "external_id", "metadata", "domain_data", "domains"]
     static let membership: Set<String> = ["user_id", "organization_id", "role_slug", "role_slugs", "status"]
 }

@@ -15,10 +15,8 @@ struct KnownParameters: Sendable {
     }
 
     static let page: Set<String> = ["limit", "before", "after", "order"]
-    static let userFields: Set<String> = [
-        "email", "password", "password_hash", "password_hash_type", "first_name", "last_name", "email_verified", "external_id",
-        "metadata", "locale", "profile_picture_url",
-    ]
+    /// The mock's user fields, plus the password hash import WorkOS documents and the mock ignores.
+    static let userFields: Set<String> = UserField.names.union(["password_hash", "password_hash_type"])
     static let organizationFields: Set<String> = [
         "name", "domain_data", "domains", "metadata", "external_id", "allow_profiles_outside_organization", "stripe_customer_id",
     ]

@@ -11,7 +11,7 @@ extension MockIdP {
         "SSO", "Password", "Passkey", "AppleOAuth", "GitHubOAuth", "GoogleOAuth", "MicrosoftOAuth", "SalesforceOAuth", "MagicAuth", "Impersonation",
     ]
 
-    /// The `provider` values `/user_management/authorize` accepts (SPEC UserlandSsoController_authorize).
+    /// The `provider` values `/user_management/authorize` accepts (WorkOS's; docs/auth-flows.md lists them).
     package static let authorizeProviders: [String] = [
         "authkit", "AppleOAuth", "BitbucketOAuth", "GitHubOAuth", "GitLabOAuth", "GoogleOAuth", "IntuitOAuth", "LinkedInOAuth",
         "MicrosoftOAuth", "SalesforceOAuth", "SlackOAuth", "VercelMarketplaceOAuth", "VercelOAuth", "XeroOAuth",

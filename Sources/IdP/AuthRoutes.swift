@@ -3,7 +3,8 @@ import JSON
 
 /// The browser-facing AuthKit endpoints: authorize (login page or headless redirect), the login
 /// page's POST, authenticate, logout, and CORS preflights for the browser SDK. None needs the
-/// API key (SPEC `security: []`, and public PKCE clients call authenticate without one).
+/// API key (WorkOS serves them without one, and public PKCE clients call authenticate without
+/// one; docs/auth-flows.md gives each endpoint's auth).
 struct AuthRoutes {
     let idp: MockIdP
 

@@ -4,8 +4,8 @@ import JSON
 /// The query parameters and body members each WorkOS route documents. WorkOS ignores the ones it
 /// does not know, and so does the mock — but the journal lists them (`unknown_parameters`), so a
 /// test still sees that an app sent `session` to authenticate or `organization` to a list.
-/// Names follow the OpenAPI spec and the SDKs (workos-surface.md); `name[]` and `name[key]`
-/// spellings count as `name`.
+/// Names follow WorkOS's API reference and its SDKs (the README's "WorkOS surface" lists the routes);
+/// `name[]` and `name[key]` spellings count as `name`.
 struct KnownParameters: Sendable {
     struct Route: Sendable {
         var method: String

@@ -1,7 +1,7 @@
 import HTTP
 import JSON
 
-/// The WorkOS-compatible REST surface. Paths and shapes follow workos-surface.md; the
+/// The WorkOS-compatible REST surface. Paths and shapes: the README's "WorkOS surface"; the
 /// management API requires `Authorization: Bearer <api key>`.
 struct WorkOSRoutes {
     let idp: MockIdP

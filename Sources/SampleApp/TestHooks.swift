@@ -63,7 +63,9 @@ struct TestHooks: Sendable {
         for (index, entry) in entries.enumerated() {
             // App org IDs are whatever the caller says: normally the IdP orgs' external_id UUIDs,
             // in adversarial runs deliberately IdP-looking strings.
-            guard let id = entry["id"]?.stringValue, !id.isEmpty else { throw AppFailure.badRequest("organizations[\(index)].id must be a non-empty string") }
+            guard let id = entry["id"]?.stringValue, !id.isEmpty else {
+                throw AppFailure.badRequest("organizations[\(index)].id must be a non-empty string")
+            }
             if let name = entry["name"], name.stringValue == nil, name != .null {
                 throw AppFailure.badRequest("organizations[\(index)].name must be a string")
             }

@@ -27,7 +27,8 @@ import TestSupport
         let preflight = try mock.client.send(ClientRequest(method: "OPTIONS", url: mock.base + "/_mock/tokens",
                                                            headers: ["Origin": "https://evil.example", "Access-Control-Request-Method": "POST"]))
         #expect(preflight.status == 403)
-        #expect(try preflight.json() == ["code": "control_api_refused", "message": "the control API accepts no CORS preflight: it is not for browsers"])
+        #expect(try preflight.json()
+            == ["code": "control_api_refused", "message": "the control API accepts no CORS preflight: it is not for browsers"])
         #expect(preflight.headers["access-control-allow-origin"] == nil)
         // A JSON POST from a page's origin is refused even if it got there.
         let crossOriginJSON = try post(mock, "/_mock/tokens", body: #"{"user": "alice"}"#, headers: ["Content-Type": "application/json", "Origin": "https://evil.example"])

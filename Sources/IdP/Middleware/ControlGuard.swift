@@ -33,7 +33,8 @@ package struct ControlGuard: HTTPMiddleware {
         if request.method == "OPTIONS" { throw refusal(403, "the control API accepts no CORS preflight: it is not for browsers") }
         if !allowRemote {
             guard let host = request.headers["host"], Self.isLoopback(host: host) else {
-                throw refusal(403, "the control API answers only requests for a loopback Host (localhost, 127.0.0.1, [::1]); got '\(request.headers["host"] ?? "")'")
+                throw refusal(403, "the control API answers only requests for a loopback Host (localhost, 127.0.0.1, [::1]); "
+                    + "got '\(request.headers["host"] ?? "")'")
             }
         }
         if let origin = request.headers["origin"], !Self.isLoopback(origin: origin) {

@@ -56,17 +56,3 @@ package struct ClosureResponder: HTTPResponder {
     package init(_ handler: @escaping HTTPHandler) { self.handler = handler }
     package func respond(to request: HTTPRequest) -> HTTPResponse { .answering(request, with: handler) }
 }
-
-/// Responder composition: runs `transform` around another responder (logging, fault injection,
-/// journaling). `transform` gets the request and a `next` to call (or not).
-package struct MiddlewareResponder<Next: HTTPResponder>: HTTPResponder {
-    package let next: Next
-    package let transform: @Sendable (HTTPRequest, Next) -> HTTPResponse
-
-    package init(wrapping next: Next, _ transform: @escaping @Sendable (HTTPRequest, Next) -> HTTPResponse) {
-        self.next = next
-        self.transform = transform
-    }
-
-    package func respond(to request: HTTPRequest) -> HTTPResponse { transform(request, next) }
-}

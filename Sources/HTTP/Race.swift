@@ -132,7 +132,9 @@ package struct RaceTiming: Sendable, Equatable {
     }
 }
 
-/// A one-shot gate: threads `wait()` until someone calls `open()`.
+/// A one-shot gate: threads `wait()` until someone calls `open()`. `@unchecked`: its state is
+/// touched only under the pthread mutex its condition variable needs (`Synchronization` has no
+/// condition variable), which the checker cannot see.
 final class Gate: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)

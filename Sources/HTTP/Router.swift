@@ -32,6 +32,10 @@ package struct Router: Sendable {
     private var registered: Set<String> = []
     /// Wraps the handlers added from here on, outermost first (see `group`).
     private var middleware: [any HTTPMiddleware] = []
+    /// The path prefix every route added from here on must start with (see `group(prefix:)`).
+    private var prefix = ""
+    /// Prefixes whose unmatched requests (404, 405) go through their group's middleware.
+    fileprivate var guardedPrefixes: [GuardedPrefix] = []
     /// When true, `/users/` matches `/users` (and the reverse).
     package var ignoresTrailingSlash: Bool
 
@@ -43,6 +47,7 @@ package struct Router: Sendable {
     /// program here, instead of one registration silently replacing the other.
     package mutating func add(method: String, path: String, handler: @escaping HTTPHandler) {
         precondition(path.hasPrefix("/"), "route paths start with '/': \(path)")
+        precondition(path.hasPrefix(prefix), "\(path) is registered in the group for \(prefix)")
         let key = method + " " + RoutePath.shape(RoutePath.normalize(path, ignoresTrailingSlash))
         precondition(registered.insert(key).inserted, "\(method) \(path) already has a handler")
         var handler = handler
@@ -61,6 +66,18 @@ package struct Router: Sendable {
         self.middleware = outer
     }
 
+    /// Registers the routes `build` adds, each under `prefix`, behind `middleware`. A request under
+    /// `prefix` that no route matches goes through `middleware` too before its 404 or 405, so a
+    /// gate answers every request under the prefix, not only those for routes that exist.
+    package mutating func group(prefix: String, _ middleware: some HTTPMiddleware, _ build: (inout Router) -> Void) {
+        precondition(prefix.hasPrefix(self.prefix), "the group for \(prefix) is inside the group for \(self.prefix)")
+        let outer = self.prefix
+        self.prefix = prefix
+        guardedPrefixes.append(GuardedPrefix(prefix: prefix, middleware: self.middleware + [middleware]))
+        group(middleware, build)
+        self.prefix = outer
+    }
+
     package mutating func get(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "GET", path: path, handler: handler) }
     package mutating func post(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "POST", path: path, handler: handler) }
     package mutating func put(_ path: String, _ handler: @escaping HTTPHandler) { add(method: "PUT", path: path, handler: handler) }
@@ -76,7 +93,23 @@ package struct Router: Sendable {
 
     /// The immutable responder serving these routes.
     package func freeze() -> RouterResponder {
-        RouterResponder(routes: routes, ignoresTrailingSlash: ignoresTrailingSlash)
+        RouterResponder(routes: routes, guardedPrefixes: guardedPrefixes, ignoresTrailingSlash: ignoresTrailingSlash)
+    }
+}
+
+/// A group's path prefix and the middleware (outermost first) its misses go through.
+private struct GuardedPrefix: Sendable {
+    var prefix: String
+    var middleware: [any HTTPMiddleware]
+
+    /// `answer` (a 404 or 405) behind this prefix's middleware.
+    func wrap(_ answer: @escaping HTTPHandler) -> HTTPHandler {
+        var handler = answer
+        for layer in middleware.reversed() {
+            let next = handler
+            handler = { request in try layer.handle(request, next: next) }
+        }
+        return handler
     }
 }
 
@@ -125,10 +158,13 @@ package struct RouterResponder: HTTPResponder {
     private let staticRoutes: [String: Entry]
     /// Parameterized routes bucketed by segment count, most specific first.
     private let patterns: [Int: [Pattern]]
+    /// Longest prefix first, so a nested group's misses get its own middleware.
+    private let guardedPrefixes: [GuardedPrefix]
     package let ignoresTrailingSlash: Bool
 
-    fileprivate init(routes: [Router.Route], ignoresTrailingSlash: Bool) {
+    fileprivate init(routes: [Router.Route], guardedPrefixes: [GuardedPrefix], ignoresTrailingSlash: Bool) {
         self.ignoresTrailingSlash = ignoresTrailingSlash
+        self.guardedPrefixes = guardedPrefixes.sorted { $0.prefix.utf8.count > $1.prefix.utf8.count }
         var statics: [String: Entry] = [:]
         var patternOrder: [String] = []
         var patternEntries: [String: (segments: [Segment], entry: Entry)] = [:]
@@ -208,7 +244,7 @@ package struct RouterResponder: HTTPResponder {
 
     package func respond(to request: HTTPRequest) -> HTTPResponse {
         guard let (entry, parameters) = lookup(request.path) else {
-            return .error(status: 404, code: "not_found", message: "No route for \(request.method) \(request.path)")
+            return miss(request) { request in .error(status: 404, code: "not_found", message: "No route for \(request.method) \(request.path)") }
         }
         var request = request
         request.pathParameters = parameters
@@ -223,10 +259,21 @@ package struct RouterResponder: HTTPResponder {
             response.body = []
             return response
         }
-        var response = HTTPResponse.error(
-            status: 405, code: "method_not_allowed",
-            message: "\(request.method) is not allowed on \(request.path); allowed: \(entry.allow)")
-        response.headers.add("Allow", entry.allow)
-        return response
+        let allow = entry.allow
+        return miss(request) { request in
+            var response = HTTPResponse.error(
+                status: 405, code: "method_not_allowed",
+                message: "\(request.method) is not allowed on \(request.path); allowed: \(allow)")
+            response.headers.add("Allow", allow)
+            return response
+        }
+    }
+
+    /// The answer for a request no route takes, through the middleware of the group its path is under.
+    private func miss(_ request: HTTPRequest, _ answer: @escaping HTTPHandler) -> HTTPResponse {
+        guard let group = guardedPrefixes.first(where: { request.path.hasPrefix($0.prefix) }) else {
+            return .answering(request, with: answer)
+        }
+        return .answering(request, with: group.wrap(answer))
     }
 }

@@ -5,6 +5,9 @@ import JSON
 package enum IdPError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound(entity: String, id: String)
     case invalidRequest(code: String, message: String)
+    /// The 422 WorkOS answers for a missing, malformed or out-of-range parameter
+    /// (`invalid_request_parameters`); the message names the parameter.
+    case invalidParameters(String)
     /// A WorkOS-shaped 400 (`invalid_credentials`, ...), as opposed to the 422 validation errors.
     case badRequest(code: String, message: String)
     case conflict(code: String, message: String)
@@ -14,10 +17,12 @@ package enum IdPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The 403 step-up errors (`organization_selection_required`, ...) with their extra members.
     case authenticationStep(code: String, message: String, extra: JSONObject)
 
+    package static let invalidParametersCode = "invalid_request_parameters"
+
     package var status: Int {
         switch self {
         case .notFound: return 404
-        case .invalidRequest: return 422
+        case .invalidRequest, .invalidParameters: return 422
         case .badRequest: return 400
         case .conflict: return 409
         case .unauthorized: return 401
@@ -32,6 +37,8 @@ package enum IdPError: Error, Sendable, Equatable, CustomStringConvertible {
             return ["code": "entity_not_found", "entity_id": .string(id), "message": .string("\(entity) not found: '\(id)'.")]
         case .invalidRequest(let code, let message), .conflict(let code, let message), .badRequest(let code, let message):
             return ["code": .string(code), "message": .string(message)]
+        case .invalidParameters(let message):
+            return ["code": .string(Self.invalidParametersCode), "message": .string(message)]
         case .unauthorized(let message):
             return ["code": "unauthorized", "message": .string(message)]
         case .oauth(let error, let description, _):
@@ -47,6 +54,7 @@ package enum IdPError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .notFound(let entity, let id): return "\(entity) not found: '\(id)'"
         case .invalidRequest(let code, let message), .conflict(let code, let message), .badRequest(let code, let message): return "\(code): \(message)"
+        case .invalidParameters(let message): return "\(Self.invalidParametersCode): \(message)"
         case .unauthorized(let message): return "unauthorized: \(message)"
         case .oauth(let error, let description, _): return "\(error): \(description)"
         case .authenticationStep(let code, let message, _): return "\(code): \(message)"
@@ -67,10 +75,10 @@ package struct Pagination: Sendable {
 
     package init(limit: Int = 10, before: String? = nil, after: String? = nil, order: String? = nil) throws(IdPError) {
         guard (1...100).contains(limit) else {
-            throw .invalidRequest(code: "invalid_request_parameters", message: "limit must be between 1 and 100, got \(limit)")
+            throw .invalidParameters("limit must be between 1 and 100, got \(limit)")
         }
         if let order, !["asc", "desc", "normal"].contains(order) {
-            throw .invalidRequest(code: "invalid_request_parameters", message: "order must be asc, desc or normal, got '\(order)'")
+            throw .invalidParameters("order must be asc, desc or normal, got '\(order)'")
         }
         self.limit = limit
         self.before = before

@@ -26,7 +26,7 @@ package struct IdPResponder: HTTPResponder {
 
     package func respond(to request: HTTPRequest) -> HTTPResponse {
         // The control API is the test's own channel: no request ID, fault, CORS or journal entry.
-        if request.path.hasPrefix("/_mock/") { return idp.configuration.controlGuard.refusal(for: request) ?? routes.respond(to: request) }
+        if request.path.hasPrefix(ControlRoutes.prefix) { return routes.respond(to: request) }
         return chain.respond(to: request)
     }
 }

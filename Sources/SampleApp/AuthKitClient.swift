@@ -29,13 +29,11 @@ struct AuthKitClient: Sendable {
     let apiKey: String
     let http: HTTPClient
 
-    init(configuration: SampleAppConfiguration) {
-        baseURL = configuration.idpBaseURL
-        clientID = configuration.clientID
-        apiKey = configuration.apiKey
-        http = HTTPClient(configuration: HTTPClient.Configuration(
-            connectTimeout: .milliseconds(min(configuration.idpTimeoutMilliseconds, 5_000)),
-            readTimeout: .milliseconds(configuration.idpTimeoutMilliseconds)))
+    init(connection: IdPConnection, clientID: String) {
+        baseURL = connection.baseURL
+        self.clientID = clientID
+        apiKey = connection.apiKey
+        http = connection.http
     }
 
     func authorizeURL(redirectURI: String, login: PendingLogin, loginHint: String?, organizationID: String?) -> String {

@@ -36,15 +36,11 @@ struct IdPDirectoryClient: Sendable {
     let jwksURL: String
     let http: HTTPClient
 
-    init(configuration: SampleAppConfiguration) {
-        baseURL = configuration.idpBaseURL
-        apiKey = configuration.apiKey
-        jwksURL = configuration.jwksURL
-        var clientConfiguration = HTTPClient.Configuration(
-            connectTimeout: .milliseconds(min(configuration.idpTimeoutMilliseconds, 5_000)),
-            readTimeout: .milliseconds(configuration.idpTimeoutMilliseconds))
-        clientConfiguration.maxIdleConnectionsPerHost = 64
-        http = HTTPClient(configuration: clientConfiguration)
+    init(connection: IdPConnection, jwksURL: String) {
+        baseURL = connection.baseURL
+        apiKey = connection.apiKey
+        self.jwksURL = jwksURL
+        http = connection.http
     }
 
     func jwks() throws(UpstreamError) -> JSONValue {

@@ -1,4 +1,3 @@
-import COpenSSL
 import JOSE
 import JSON
 
@@ -26,9 +25,9 @@ struct PendingLogin: Sendable, Equatable {
 /// Keeps a `PendingLogin` in the browser, in a cookie the browser cannot read (HttpOnly) or
 /// alter (HMAC-SHA256 with a key that never leaves this process): `v1.<payload>.<mac>`.
 struct LoginCookieSealer: Sendable {
-    private let key: [UInt8]
+    private let signer: HMACSigner
 
-    init(key: [UInt8] = Identifiers.randomBytes(32)) { self.key = key }
+    init(key: [UInt8] = Identifiers.randomBytes(32)) { signer = HMACSigner(secret: key) }
 
     func seal(_ login: PendingLogin) -> String {
         let payload: JSONValue = ["s": .string(login.state), "v": .string(login.verifier), "r": .string(login.returnTo),
@@ -41,7 +40,7 @@ struct LoginCookieSealer: Sendable {
     func open(_ value: String, now: Int64) -> PendingLogin? {
         guard let dot = value.lastIndex(of: "."), value.hasPrefix("v1.") else { return nil }
         let body = String(value[..<dot])
-        guard let sent = try? Base64URL.decode(value[value.index(after: dot)...]), Self.constantTimeEquals(sent, mac(body)),
+        guard let sent = try? Base64URL.decode(value[value.index(after: dot)...]), (try? signer.verify(sent, signs: Array(body.utf8))) == true,
             let bytes = try? Base64URL.decode(body.dropFirst(3)), let payload = try? JSONValue.parse(bytes),
             let state = payload["s"]?.stringValue, let verifier = payload["v"]?.stringValue,
             let returnTo = payload["r"]?.stringValue, let expiresAt = payload["e"]?.intValue, now < expiresAt
@@ -50,19 +49,8 @@ struct LoginCookieSealer: Sendable {
     }
 
     private func mac(_ text: String) -> [UInt8] {
-        let message = Array(text.utf8)
-        var out = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        let computed = key.withUnsafeBytes { keyBytes in
-            message.withUnsafeBytes { messageBytes in
-                out.withUnsafeMutableBufferPointer { output in
-                    HMAC(EVP_sha256(), keyBytes.baseAddress, Int32(keyBytes.count),
-                         messageBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), messageBytes.count, output.baseAddress, &length) != nil
-                }
-            }
-        }
         // A MAC that could not be computed must match nothing, not a zero-filled buffer.
-        return computed && length == 32 ? out : Identifiers.randomBytes(32)
+        (try? signer.sign(Array(text.utf8))) ?? Identifiers.randomBytes(32)
     }
 
     static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {

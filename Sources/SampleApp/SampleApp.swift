@@ -28,7 +28,8 @@ package final class SampleApp: Sendable {
     package init(configuration: SampleAppConfiguration) throws(SampleAppConfigurationError) {
         try configuration.validate()
         self.configuration = configuration
-        let directory = IdPDirectoryClient(configuration: configuration)
+        let idp = IdPConnection(configuration: configuration)
+        let directory = IdPDirectoryClient(connection: idp, jwksURL: configuration.jwksURL)
         self.directory = directory
         let forever = configuration.bug == .jwksCachedForever
         keys = JWKSCache(
@@ -49,15 +50,15 @@ package final class SampleApp: Sendable {
         switch configuration.shape {
         case .api:
             let handlers = Handlers(configuration: configuration, database: database, verifier: verifier, provisioner: provisioner)
-            router.post("/v1/auth/web/callback") { handlers.callback($0) }
-            router.get("/v1/organizations/{org_id}/credentials") { handlers.listCredentials($0) }
-            router.post("/v1/organizations/{org_id}/credentials") { handlers.createCredential($0) }
-            router.delete("/v1/organizations/{org_id}/credentials/{credential_id}") { handlers.deleteCredential($0) }
+            router.post("/v1/auth/web/callback") { try handlers.callback($0) }
+            router.get("/v1/organizations/{org_id}/credentials") { try handlers.listCredentials($0) }
+            router.post("/v1/organizations/{org_id}/credentials") { try handlers.createCredential($0) }
+            router.delete("/v1/organizations/{org_id}/credentials/{credential_id}") { try handlers.deleteCredential($0) }
         case .web:
             let store = WebSessionStore(capacity: 10_000)
             sessions = store
             WebRoutes(configuration: configuration, database: database, keys: keys, verifier: verifier, provisioner: provisioner,
-                      sessions: store, origin: origin).register(into: &router)
+                      sessions: store, origin: origin, idp: idp).register(into: &router)
         }
         if configuration.testMode {
             TestHooks(database: database, keys: keys, sessions: sessions).register(into: &router)
@@ -91,8 +92,8 @@ package final class SampleApp: Sendable {
 final class DatabaseBox: Sendable {
     private let mutex = Mutex(Database())
 
-    func withLock<T>(_ body: (inout Database) -> T) -> T {
-        mutex.withLock { body(&$0) }
+    func withLock<T, Failure: Error>(_ body: (inout Database) throws(Failure) -> T) throws(Failure) -> T {
+        try mutex.withLock { (database) throws(Failure) -> T in try body(&database) }
     }
 }
 
@@ -114,20 +115,15 @@ private struct Handlers: Sendable {
 
     // MARK: - Callback
 
-    func callback(_ request: HTTPRequest) -> HTTPResponse {
-        guard let token = request.bearerToken else { return Self.invalidToken("missing bearer token") }
-        let verified: VerifiedClaims
-        do {
-            verified = try verifier.verify(token)
-        } catch {
-            return Self.verificationFailure(error)
-        }
+    func callback(_ request: HTTPRequest) throws -> HTTPResponse {
+        guard let token = request.bearerToken else { throw AppFailure.invalidToken("missing bearer token") }
+        let verified = try verifier.verify(token)
         switch provisioner.login(verified) {
         case .answered(let stored): return Self.respond(stored)
-        case .refused(let reason): return Self.invalidToken(reason)
-        case .upstream(let error): return Self.upstreamFailure(error)
-        case .failed: return .json(["error": "provisioning_failed"], status: 503)
-        case .inconsistent: return .json(["error": "inconsistent_state"], status: 500)
+        case .refused(let reason): throw AppFailure.invalidToken(reason)
+        case .upstream(let error): throw error
+        case .failed: throw AppFailure(status: 503, "provisioning_failed")
+        case .inconsistent: throw AppFailure(status: 500, "inconsistent_state")
         }
     }
 
@@ -138,45 +134,33 @@ private struct Handlers: Sendable {
         case write
     }
 
-    private enum Authorization {
-        case allowed(userID: String)
-        case refused(HTTPResponse)
-    }
-
-    /// The verified caller's app user ID and role in the organization, or the refusal.
-    private func authorize(_ request: HTTPRequest, _ access: Access) -> Authorization {
-        guard let token = request.bearerToken else { return .refused(Self.invalidToken("missing bearer token")) }
-        let verified: VerifiedClaims
-        do {
-            verified = try verifier.verify(token)
-        } catch {
-            return .refused(Self.verificationFailure(error))
-        }
-        let organizationID = request.pathParameters["org_id"] ?? ""
+    /// Returns when the verified caller's role in the organization allows `access`; throws the refusal.
+    private func authorize(_ request: HTTPRequest, _ access: Access, organizationID: String) throws {
+        guard let token = request.bearerToken else { throw AppFailure.invalidToken("missing bearer token") }
+        let verified = try verifier.verify(token)
         let bug = self.bug
-        return database.withLock { database -> Authorization in
+        try database.withLock { database throws(AppFailure) in
             guard let user = database.user(idpUserID: verified.subject) else {
-                return .refused(.json(["error": "forbidden", "reason": "user not provisioned; sign in first"], status: 403))
+                throw .forbidden("user not provisioned; sign in first")
             }
             // Non-members learn nothing about the organization: 404, as if it did not exist.
             guard database.organizations[organizationID] != nil,
                 let membership = database.memberships.first(where: { $0.userID == user.id && $0.organizationID == organizationID })
             else {
-                return .refused(.json(["error": "not_found"], status: 404))
+                throw .notFound
             }
             // The role comes from the app's membership rows (synced from the IdP at login), never
             // from the token's `role` claim.
             if access == .write, bug != .memberWritesOrgCredentials, !["owner", "admin"].contains(membership.role) {
-                return .refused(.json(["error": "forbidden", "reason": .string("role '\(membership.role)' cannot change credentials")], status: 403))
+                throw .forbidden("role '\(membership.role)' cannot change credentials")
             }
             // BUG (member-writes-org-credentials): with the bug, membership alone was enough.
-            return .allowed(userID: user.id)
         }
     }
 
-    func listCredentials(_ request: HTTPRequest) -> HTTPResponse {
-        if case .refused(let refusal) = authorize(request, .read) { return refusal }
-        let organizationID = request.pathParameters["org_id"] ?? ""
+    func listCredentials(_ request: HTTPRequest) throws -> HTTPResponse {
+        let organizationID = try request.pathParameters.require("org_id")
+        try authorize(request, .read, organizationID: organizationID)
         let rows = database.withLock { $0.credentials.filter { $0.organizationID == organizationID } }
         return .json(["data": .array(rows.map { credential in
             ["id": .string(credential.id), "name": .string(credential.name),
@@ -184,25 +168,26 @@ private struct Handlers: Sendable {
         })])
     }
 
-    func createCredential(_ request: HTTPRequest) -> HTTPResponse {
-        if case .refused(let refusal) = authorize(request, .write) { return refusal }
+    func createCredential(_ request: HTTPRequest) throws -> HTTPResponse {
+        let organizationID = try request.pathParameters.require("org_id")
+        try authorize(request, .write, organizationID: organizationID)
         let body: JSONValue
         do {
             body = request.body.isEmpty ? [:] : try request.json()
         } catch {
-            return Self.badRequest("the body is not JSON: \(error)")
+            throw AppFailure.badRequest("the body is not JSON: \(error)")
         }
-        guard let name = body["name"]?.nonBlankString else { return Self.badRequest("name must be a non-empty string") }
-        let credential = OrganizationCredential(id: Identifiers.uuid(), organizationID: request.pathParameters["org_id"] ?? "",
+        guard let name = body["name"]?.nonBlankString else { throw AppFailure.badRequest("name must be a non-empty string") }
+        let credential = OrganizationCredential(id: Identifiers.uuid(), organizationID: organizationID,
                                                 name: name, secret: Identifiers.secret(prefix: "oc_"), createdAt: configuration.clock())
         database.withLock { $0.credentials.append(credential) }
         return .json(["id": .string(credential.id), "name": .string(credential.name), "secret": .string(credential.secret)], status: 201)
     }
 
-    func deleteCredential(_ request: HTTPRequest) -> HTTPResponse {
-        if case .refused(let refusal) = authorize(request, .write) { return refusal }
-        let organizationID = request.pathParameters["org_id"] ?? ""
-        let credentialID = request.pathParameters["credential_id"] ?? ""
+    func deleteCredential(_ request: HTTPRequest) throws -> HTTPResponse {
+        let organizationID = try request.pathParameters.require("org_id")
+        let credentialID = try request.pathParameters.require("credential_id")
+        try authorize(request, .write, organizationID: organizationID)
         let removed = database.withLock { database -> Bool in
             guard let index = database.credentials.firstIndex(where: { $0.id == credentialID && $0.organizationID == organizationID }) else {
                 return false
@@ -210,31 +195,13 @@ private struct Handlers: Sendable {
             database.credentials.remove(at: index)
             return true
         }
-        return removed ? .empty(status: 204) : .json(["error": "not_found"], status: 404)
+        guard removed else { throw AppFailure.notFound }
+        return .empty(status: 204)
     }
 
     // MARK: - Responses
 
     static func respond(_ stored: StoredResponse) -> HTTPResponse {
         HTTPResponse(status: stored.status, headers: ["Content-Type": "application/json"], body: stored.body)
-    }
-
-    static func invalidToken(_ reason: String) -> HTTPResponse {
-        .json(["error": "invalid_token", "reason": .string(reason)], status: 401)
-    }
-
-    static func verificationFailure(_ failure: VerificationFailure) -> HTTPResponse {
-        switch failure {
-        case .invalid(let reason): return invalidToken(reason)
-        case .jwksUnavailable(let reason): return .json(["error": "jwks_unavailable", "reason": .string(reason)], status: 503)
-        }
-    }
-
-    static func upstreamFailure(_ error: UpstreamError) -> HTTPResponse {
-        .json(["error": "idp_unavailable", "reason": .string(error.description)], status: 502)
-    }
-
-    static func badRequest(_ reason: String) -> HTTPResponse {
-        .json(["error": "invalid_request", "reason": .string(reason)], status: 400)
     }
 }

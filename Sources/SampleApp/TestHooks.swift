@@ -11,34 +11,34 @@ struct TestHooks: Sendable {
 
     func register(into router: inout Router) {
         let hooks = self
-        router.get("/_test/introspect") { hooks.introspect($0) }
-        router.post("/_test/faults") { hooks.armFault($0) }
+        router.get("/_test/introspect") { try hooks.introspect($0) }
+        router.post("/_test/faults") { try hooks.armFault($0) }
         router.delete("/_test/faults") { hooks.clearFaults($0) }
-        router.post("/_test/seed") { hooks.seed($0) }
+        router.post("/_test/seed") { try hooks.seed($0) }
         router.post("/_test/reset") { hooks.reset($0) }
     }
 
-    func introspect(_ request: HTTPRequest) -> HTTPResponse {
+    func introspect(_ request: HTTPRequest) throws -> HTTPResponse {
         guard let idpUserID = request.query["idp_user_id"], !idpUserID.isEmpty else {
-            return Self.badRequest("idp_user_id is required")
+            throw AppFailure.badRequest("idp_user_id is required")
         }
         return .json(database.withLock { $0.introspect(idpUserID: idpUserID) })
     }
 
-    func armFault(_ request: HTTPRequest) -> HTTPResponse {
+    func armFault(_ request: HTTPRequest) throws -> HTTPResponse {
         let body: JSONValue
         do {
             body = try request.json()
         } catch {
-            return Self.badRequest("the body is not JSON: \(error)")
+            throw AppFailure.badRequest("the body is not JSON: \(error)")
         }
         guard let name = body["point"]?.stringValue, let point = FaultPoint(rawValue: name) else {
-            return Self.badRequest("point must be one of \(FaultPoint.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw AppFailure.badRequest("point must be one of \(FaultPoint.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         var times: Int?
         if let value = body["times"], value != .null {
             guard let count = value.intValue, count >= 1, count <= 1_000_000 else {
-                return Self.badRequest("times must be a positive integer (omit it to fail until cleared)")
+                throw AppFailure.badRequest("times must be a positive integer (omit it to fail until cleared)")
             }
             times = Int(count)
         }
@@ -51,21 +51,23 @@ struct TestHooks: Sendable {
         return .empty(status: 204)
     }
 
-    func seed(_ request: HTTPRequest) -> HTTPResponse {
+    func seed(_ request: HTTPRequest) throws -> HTTPResponse {
         let body: JSONValue
         do {
             body = try request.json()
         } catch {
-            return Self.badRequest("the body is not JSON: \(error)")
+            throw AppFailure.badRequest("the body is not JSON: \(error)")
         }
-        guard let entries = body["organizations"]?.arrayValue else { return Self.badRequest("organizations must be an array") }
+        guard let entries = body["organizations"]?.arrayValue else { throw AppFailure.badRequest("organizations must be an array") }
         var organizations: [AppOrganization] = []
         for (index, entry) in entries.enumerated() {
             // App org IDs are whatever the caller says: normally the IdP orgs' external_id UUIDs,
             // in adversarial runs deliberately IdP-looking strings.
-            guard let id = entry["id"]?.stringValue, !id.isEmpty else { return Self.badRequest("organizations[\(index)].id must be a non-empty string") }
+            guard let id = entry["id"]?.stringValue, !id.isEmpty else {
+                throw AppFailure.badRequest("organizations[\(index)].id must be a non-empty string")
+            }
             if let name = entry["name"], name.stringValue == nil, name != .null {
-                return Self.badRequest("organizations[\(index)].name must be a string")
+                throw AppFailure.badRequest("organizations[\(index)].name must be a string")
             }
             organizations.append(AppOrganization(id: id, name: entry["name"]?.stringValue ?? id))
         }
@@ -83,9 +85,5 @@ struct TestHooks: Sendable {
         keys.clear()
         sessions?.clear()
         return .json(["status": "reset"])
-    }
-
-    static func badRequest(_ reason: String) -> HTTPResponse {
-        .json(["error": "invalid_request", "reason": .string(reason)], status: 400)
     }
 }

@@ -30,7 +30,7 @@ struct WebRoutes: Sendable {
     static let loginLifetime: Int64 = 600
 
     init(configuration: SampleAppConfiguration, database: DatabaseBox, keys: JWKSCache, verifier: TokenVerifier,
-         provisioner: LoginProvisioner, sessions: WebSessionStore, origin: AppOrigin) {
+         provisioner: LoginProvisioner, sessions: WebSessionStore, origin: AppOrigin, idp: IdPConnection) {
         self.configuration = configuration
         self.database = database
         self.keys = keys
@@ -38,7 +38,7 @@ struct WebRoutes: Sendable {
         self.provisioner = provisioner
         self.sessions = sessions
         self.origin = origin
-        authKit = AuthKitClient(configuration: configuration)
+        authKit = AuthKitClient(connection: idp, clientID: configuration.clientID)
         resolver = WebSessionResolver(sessions: sessions, authKit: authKit, verifier: verifier, configuration: configuration)
     }
 

@@ -66,13 +66,20 @@ import JSON
         #expect(response.headers["Content-Length"] == "7")
     }
 
-    @Test func middlewareComposition() {
-        let wrapped = MiddlewareResponder(wrapping: Self.responder) { request, next in
-            var response = next.respond(to: request)
+    struct Stamp: HTTPMiddleware {
+        func handle(_ request: HTTPRequest, next: HTTPHandler) throws -> HTTPResponse {
+            var response = try next(request)
             response.headers.add("X-Seen", "1")
             return response
         }
+    }
+
+    @Test func middlewareComposition() {
+        let wrapped = Self.responder.wrapped(in: Stamp())
         #expect(wrapped.respond(to: HTTPRequest(target: "/")).headers["x-seen"] == "1")
+        // The router's own answers (404) pass through the wrapping middleware too.
+        #expect(wrapped.respond(to: HTTPRequest(target: "/nowhere")).headers["x-seen"] == "1")
+        #expect(wrapped.respond(to: HTTPRequest(target: "/nowhere")).status == 404)
     }
 
     struct Teapot: HTTPResponseError {
@@ -148,6 +155,33 @@ import JSON
         #expect(both.bodyText == "x")
         // The inner middleware adds its header first; the outer one wraps it.
         #expect(both.headers.values(for: "X-Group") == ["B", "A"])
+    }
+
+    @Test func aPrefixGroupGuardsItsRoutesAndItsMisses() throws {
+        var router = Router()
+        router.get("/open") { _ in .text("open") }
+        router.group(prefix: "/admin/", RequireHeader(name: "A")) { router in
+            router.get("/admin/a") { _ in .text("a") }
+            router.get("/admin/items/{id}") { request in .text(try request.pathParameters.require("id")) }
+        }
+        let responder = router.freeze()
+        func send(_ method: String, _ target: String, _ headers: HTTPHeaders = [:]) -> HTTPResponse {
+            responder.respond(to: HTTPRequest(method: method, target: target, headers: headers))
+        }
+        #expect(send("GET", "/open").status == 200)
+        #expect(send("GET", "/nowhere").status == 404)
+        #expect(send("GET", "/admin/a").status == 401)
+        #expect(send("GET", "/admin/a", ["A": "1"]).bodyText == "a")
+        #expect(send("HEAD", "/admin/items/7").status == 401)
+        // Under the prefix, what no route takes meets the gate before the router says so.
+        #expect(try send("GET", "/admin/unknown").json()["message"] == "no A")
+        #expect(send("OPTIONS", "/admin/a").status == 401)
+        let missing = send("GET", "/admin/unknown", ["A": "1"])
+        #expect(missing.status == 404)
+        #expect(missing.headers.values(for: "X-Group") == ["A"])
+        let wrongMethod = send("DELETE", "/admin/a", ["A": "1"])
+        #expect(wrongMethod.status == 405)
+        #expect(wrongMethod.headers["Allow"] == "GET, HEAD")
     }
 
     @Test func registrationKnowsEveryMethodAndShape() {

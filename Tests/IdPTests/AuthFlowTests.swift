@@ -474,6 +474,7 @@ enum PKCE {
 
         let missing = try mock.get("/user_management/sessions/logout", authorized: false)
         #expect(missing.status == 422)
+        #expect(try missing.json()["code"] == "invalid_request_parameters")
         #expect(try missing.json()["message"]?.stringValue?.isEmpty == false)
         let other = try mock.login("bob")
         let otherSid = try mock.sessionID(other)

@@ -27,6 +27,8 @@ import TestSupport
         let preflight = try mock.client.send(ClientRequest(method: "OPTIONS", url: mock.base + "/_mock/tokens",
                                                            headers: ["Origin": "https://evil.example", "Access-Control-Request-Method": "POST"]))
         #expect(preflight.status == 403)
+        #expect(try preflight.json()
+            == ["code": "control_api_refused", "message": "the control API accepts no CORS preflight: it is not for browsers"])
         #expect(preflight.headers["access-control-allow-origin"] == nil)
         // A JSON POST from a page's origin is refused even if it got there.
         let crossOriginJSON = try post(mock, "/_mock/tokens", body: #"{"user": "alice"}"#, headers: ["Content-Type": "application/json", "Origin": "https://evil.example"])
@@ -43,6 +45,12 @@ import TestSupport
         #expect(response.status == 403, "\(host): \(response.status) \(response.bodyText)")
         let read = try mock.client.send(ClientRequest(method: "GET", url: mock.base + "/_mock/journal", headers: ["Host": host]))
         #expect(read.status == 403)
+        // A path or method no control route takes is refused the same way, before the router says so.
+        let unknown = try mock.client.send(ClientRequest(method: "GET", url: mock.base + "/_mock/nothing-here", headers: ["Host": host]))
+        #expect(unknown.status == 403)
+        #expect(try unknown.json()["code"] == "control_api_refused")
+        let wrongMethod = try mock.client.send(ClientRequest(method: "PATCH", url: mock.base + "/_mock/journal", headers: ["Host": host]))
+        #expect(wrongMethod.status == 403)
         // The WorkOS routes are not the control API: they answer any Host, as WorkOS does.
         #expect(try mock.client.send(ClientRequest(method: "GET", url: mock.base + "/.well-known/openid-configuration", headers: ["Host": host])).status == 200)
     }
@@ -64,5 +72,9 @@ import TestSupport
         #expect(wrong.status == 401)
         let with = try post(mock, "/_mock/tokens", body: #"{"user": "alice"}"#, headers: ["Content-Type": "application/json", "Authorization": "Bearer s3cret"])
         #expect(with.status == 200)
+        // Without the token, unknown control paths are as closed as known ones.
+        #expect(try mock.client.send(ClientRequest(method: "GET", url: mock.base + "/_mock/nothing-here")).status == 401)
+        #expect(try mock.client.send(ClientRequest(method: "GET", url: mock.base + "/_mock/nothing-here",
+                                                   headers: ["Authorization": "Bearer s3cret"])).status == 404)
     }
 }

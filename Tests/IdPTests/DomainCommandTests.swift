@@ -19,10 +19,13 @@ import Testing
         guard case .activate(let kid) = try KeyRing.Change(action: "activate", kid: "k9", default: .rs256) else { Issue.record("activate"); return }
         #expect(kid == "k9")
         for action in ["remove", "replace", "activate"] {
-            #expect(throws: IdPError.invalidRequest(code: "invalid_request_parameters", message: "action '\(action)' needs a kid")) {
+            #expect(throws: IdPError.invalidParameters("action '\(action)' needs a kid")) {
                 try KeyRing.Change(action: action, kid: nil, default: .rs256)
             }
         }
+        // One case, WorkOS's wire answer: 422 with code invalid_request_parameters.
+        #expect(IdPError.invalidParameters("action 'x' needs a kid").response
+            == .json(["code": "invalid_request_parameters", "message": "action 'x' needs a kid"], status: 422))
         #expect(throws: IdPError.self) { try KeyRing.Change(action: "add", kid: nil, algorithm: "HS256", default: .rs256) }
         #expect(throws: IdPError.self) { try KeyRing.Change(action: "rotate", kid: nil, default: .rs256) }
     }
@@ -37,6 +40,55 @@ import Testing
         #expect(idp.keys.summary["active_kid"] == .string(first))
         #expect(idp.keys.summary["published"]?.arrayValue?.count == 2)
         #expect(throws: IdPError.notFound(entity: "Signing key", id: "nope")) { try idp.keys.apply(.activate(kid: "nope")) }
+    }
+
+    @Test func userCommandsTakeAndReturnTypedValues() throws {
+        let idp = try MockIdP()
+        let created = try idp.createUser(NewUser(email: "typed@example.test", fields: {
+            var fields = UserChanges()
+            fields.firstName = "Ty"
+            fields.metadata = ["tier": "gold"]
+            return fields
+        }()))
+        #expect(created.id.hasPrefix("user_"))
+        #expect(idp.directory.users[created.id] == created)
+        #expect(created.firstName == "Ty" && created.metadata == ["tier": "gold"] && created.ref == nil)
+        var clear = UserChanges()
+        clear.firstName = .some(nil)
+        clear.email = "typed2@example.test"
+        let updated = try idp.updateUser(created.id, clear)
+        #expect(updated.firstName == nil && updated.email == "typed2@example.test" && updated.metadata == ["tier": "gold"])
+        #expect(try idp.user(created.id) == updated)
+        #expect(throws: IdPError.conflict(code: "email_already_in_use", message: "A user with email 'typed2@example.test' already exists.")) {
+            try idp.createUser(NewUser(email: "typed2@example.test"))
+        }
+        #expect(throws: IdPError.notFound(entity: "User", id: "user_nope")) { try idp.updateUser("user_nope", UserChanges()) }
+    }
+
+    @Test func theUserWireFormIsParsedAndRenderedByOneOwner() throws {
+        let new = try NewUser(json: ["email": " Mixed@Example.TEST ", "first_name": nil, "email_verified": nil, "id": "user_x"])
+        #expect(new == NewUser(email: "mixed@example.test", fields: {
+            var fields = UserChanges()
+            fields.firstName = .some(nil)
+            fields.emailVerified = true
+            return fields
+        }()), "the WorkOS API ignores a pinned id; null clears a name and reads as verified")
+        #expect(throws: IdPError.invalidParameters("id 'user_x' is not of the form user_<ULID>")) {
+            try NewUser(json: ["email": "a@b.test", "id": "user_x"], allowPinned: true)
+        }
+        #expect(throws: IdPError.invalidParameters("email 'nobody' is not an email address")) { try NewUser(json: ["email": "nobody"]) }
+        #expect(throws: IdPError.invalidParameters("locale must be a string, got number")) {
+            try UserChanges(json: ["locale": 5])
+        }
+        // Every field a body may set is one the answer carries, and the control API knows.
+        let idp = try MockIdP()
+        let alice = try #require(idp.directory.user(ref: "alice"))
+        let answer = try #require(try idp.getUser(alice.id).objectValue)
+        for field in UserField.allCases where field != .password {
+            #expect(answer[field.rawValue] != nil, "\(field.rawValue)")
+        }
+        #expect(answer["password"] == nil, "the answer never carries the password")
+        #expect(ControlFields.user == UserField.names.union(["id", "ref"]))
     }
 
     @Test func tokenRequestAndFaultRuleNameTheirFields() throws {

@@ -189,7 +189,7 @@ import TestSupport
         #expect(try wrong.json()["code"] == "unauthorized")
     }
 
-    // The keys the WorkOS Python SDK 10.x reads with data["…"] (workos-surface.md §2.4, §2.5, §5).
+    // The keys the WorkOS Python SDK 10.x reads with data["…"] (its User, Organization and OrganizationMembership models).
     static let requiredUserKeys = ["object", "id", "first_name", "last_name", "profile_picture_url", "email", "email_verified", "external_id", "last_sign_in_at", "created_at", "updated_at", "metadata", "name", "locale"]
     static let requiredOrgKeys = ["object", "id", "name", "domains", "metadata", "external_id", "created_at", "updated_at"]
     static let requiredMembershipKeys = ["object", "id", "user_id", "organization_id", "organization_name", "status", "directory_managed", "role", "roles", "custom_attributes", "user", "created_at", "updated_at"]

@@ -103,9 +103,7 @@ final class Harness {
 
     /// A brand-new IdP user with no memberships; returns its ID.
     func newUser(_ email: String) throws -> String {
-        let created = try idp.createUser(["email": .string(email)])
-        guard let id = created["id"]?.stringValue else { throw TestFailure("createUser returned no id") }
-        return id
+        try idp.createUser(NewUser(email: email)).id
     }
 
     @discardableResult

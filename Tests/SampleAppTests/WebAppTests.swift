@@ -268,8 +268,7 @@ import TestSupport
 
     @Test func concurrentFirstLoginsProvisionOneWorkspace() throws {
         let harness = try WebHarness(transport: .loopback)
-        let created = try harness.idp.createUser(["email": "web-race@example.test"])
-        let userID = try #require(created["id"]?.stringValue)
+        let userID = try harness.idp.createUser(NewUser(email: "web-race@example.test")).id
         let browsers = (0..<8).map { _ in harness.browser() }
         let callbacks = try browsers.map { browser in browser.request("GET", try harness.authorize(try harness.beginLogin(browser, as: userID))) }
         let results = harness.client.sendConcurrently(callbacks)

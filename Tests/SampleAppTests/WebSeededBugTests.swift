@@ -99,8 +99,7 @@ import Testing
 
     @Test func concurrentDuplicateProvisioningMakesSeveralWorkspaces() throws {
         let harness = try WebHarness(transport: .loopback, bug: .concurrentDuplicateProvisioning)
-        let created = try harness.idp.createUser(["email": "web-dup-race@example.test"])
-        let userID = try #require(created["id"]?.stringValue)
+        let userID = try harness.idp.createUser(NewUser(email: "web-dup-race@example.test")).id
         let browsers = (0..<16).map { _ in harness.browser() }
         let callbacks = try browsers.map { browser in browser.request("GET", try harness.authorize(try harness.beginLogin(browser, as: userID))) }
         let results = harness.client.sendConcurrently(callbacks)

@@ -2,7 +2,8 @@ import Foundation
 import JSON
 
 /// The WorkOS management operations on the directory. The REST routes and the `/_mock`
-/// control routes both call these, with the request's JSON body.
+/// control routes both call these: users as typed values (their JSON forms: `UserWire.swift`),
+/// organizations and memberships with the request's JSON body.
 extension MockIdP {
     // MARK: Users
 
@@ -16,68 +17,47 @@ extension MockIdP {
         return page.list(ids) { directory.users[$0].map(WorkOSShape.user) }
     }
 
-    package func getUser(_ id: String) throws(IdPError) -> JSONValue {
+    package func user(_ id: String) throws(IdPError) -> User {
         guard let user = directory.users[id] else { throw .notFound(entity: "User", id: id) }
-        return WorkOSShape.user(user)
+        return user
     }
 
-    package func getUser(externalID: String) throws(IdPError) -> JSONValue {
+    package func user(externalID: String) throws(IdPError) -> User {
         guard let user = directory.users.values.first(where: { $0.externalID == externalID }) else {
             throw .notFound(entity: "User", id: externalID)
         }
-        return WorkOSShape.user(user)
+        return user
     }
 
-    /// `allowPinned` lets the control API set `id` and `ref`; the WorkOS API never does.
-    package func createUser(_ body: JSONValue, allowPinned: Bool = false) throws(IdPError) -> JSONValue {
-        let fields = try BodyFields(body)
-        let email = try fields.requiredString("email").trimmingCharacters(in: .whitespaces).lowercased()
-        guard email.contains("@") else { throw .invalidRequest(code: "invalid_request_parameters", message: "email '\(email)' is not an email address") }
+    package func createUser(_ new: NewUser) throws(IdPError) -> User {
         let now = clock.nowMillis()
-        let id = allowPinned ? try fields.string("id") ?? ids.id(.user) : ids.id(.user)
-        if allowPinned, !IdPID.has(prefix: .user, id) {
-            throw .invalidRequest(code: "invalid_request_parameters", message: "id '\(id)' is not of the form user_<ULID>")
-        }
-        var user = User(id: id, email: email, createdAt: now, updatedAt: now)
-        try apply(fields, to: &user)
-        if allowPinned { user.ref = try fields.string("ref") }
+        var user = User(id: new.id ?? ids.id(.user), email: new.email, createdAt: now, updatedAt: now)
+        new.fields.apply(to: &user)
+        user.ref = new.ref
         let created = user
         try update { (directory) throws(IdPError) in
-            if directory.user(email: email) != nil {
-                throw .conflict(code: "email_already_in_use", message: "A user with email '\(email)' already exists.")
+            if directory.user(email: created.email) != nil {
+                throw .conflict(code: "email_already_in_use", message: "A user with email '\(created.email)' already exists.")
             }
             if directory.users[created.id] != nil { throw .conflict(code: "id_already_in_use", message: "'\(created.id)' already exists.") }
             directory.users[created.id] = created
         }
-        return WorkOSShape.user(created)
+        return created
     }
 
-    package func updateUser(_ id: String, _ body: JSONValue) throws(IdPError) -> JSONValue {
-        let fields = try BodyFields(body)
+    package func updateUser(_ id: String, _ changes: UserChanges) throws(IdPError) -> User {
         let now = clock.nowMillis()
-        let user = try update { (directory) throws(IdPError) -> User in
+        return try update { (directory) throws(IdPError) -> User in
             guard var user = directory.users[id] else { throw .notFound(entity: "User", id: id) }
-            if let email = try fields.string("email")?.lowercased(), email != user.email {
+            if let email = changes.email, email != user.email {
                 if directory.user(email: email) != nil { throw .conflict(code: "email_already_in_use", message: "A user with email '\(email)' already exists.") }
                 user.email = email
             }
-            try apply(fields, to: &user)
+            changes.apply(to: &user)
             user.updatedAt = now
             directory.users[id] = user
             return user
         }
-        return WorkOSShape.user(user)
-    }
-
-    private func apply(_ fields: BodyFields, to user: inout User) throws(IdPError) {
-        if fields.has("first_name") { user.firstName = try fields.string("first_name") }
-        if fields.has("last_name") { user.lastName = try fields.string("last_name") }
-        if fields.has("external_id") { user.externalID = try fields.string("external_id") }
-        if fields.has("email_verified") { user.emailVerified = try fields.bool("email_verified") ?? true }
-        if fields.has("password") { user.password = try fields.string("password") }
-        if fields.has("locale") { user.locale = try fields.string("locale") }
-        if fields.has("profile_picture_url") { user.profilePictureURL = try fields.string("profile_picture_url") }
-        if fields.has("metadata") { user.metadata = try fields.object("metadata") ?? [:] }
     }
 
     package func deleteUser(_ id: String) throws(IdPError) {
@@ -124,7 +104,7 @@ extension MockIdP {
         let now = clock.nowMillis()
         let id = allowPinned ? try fields.string("id") ?? ids.id(.organization) : ids.id(.organization)
         if allowPinned, !IdPID.has(prefix: .organization, id) {
-            throw .invalidRequest(code: "invalid_request_parameters", message: "id '\(id)' is not of the form org_<ULID>")
+            throw .invalidParameters("id '\(id)' is not of the form org_<ULID>")
         }
         var organization = Organization(id: id, name: name, createdAt: now, updatedAt: now)
         organization.externalID = try fields.string("external_id")
@@ -175,8 +155,7 @@ extension MockIdP {
     /// spaces apart even when an app writes to the mock.
     private func checkExternalID(_ external: String?) throws(IdPError) {
         guard idSpaces == .strict, let external, IDSpace.of(external) == .idp else { return }
-        throw .invalidRequest(code: "invalid_request_parameters",
-                              message: "external_id '\(external)' is an IdP ID; external_id holds the app's own ID (the mock refuses to mix the spaces)")
+        throw .invalidParameters("external_id '\(external)' is an IdP ID; external_id holds the app's own ID (the mock refuses to mix the spaces)")
     }
 
     private func domains(_ fields: BodyFields) throws(IdPError) -> [OrganizationDomain] {
@@ -184,13 +163,13 @@ extension MockIdP {
         if let data = try fields.array("domain_data") {
             for (index, entry) in data.enumerated() {
                 guard let domain = entry["domain"]?.stringValue else {
-                    throw .invalidRequest(code: "invalid_request_parameters", message: "domain_data[\(index)].domain is required")
+                    throw .invalidParameters("domain_data[\(index)].domain is required")
                 }
                 result.append(OrganizationDomain(id: ids.id(.organizationDomain), domain: domain.lowercased(), state: entry["state"]?.stringValue ?? "verified"))
             }
         } else if let plain = try fields.array("domains") {
             for entry in plain {
-                guard let domain = entry.stringValue else { throw .invalidRequest(code: "invalid_request_parameters", message: "domains must be strings") }
+                guard let domain = entry.stringValue else { throw .invalidParameters("domains must be strings") }
                 result.append(OrganizationDomain(id: ids.id(.organizationDomain), domain: domain.lowercased()))
             }
         }
@@ -208,7 +187,7 @@ extension MockIdP {
             wanted = []
             for status in statuses {
                 guard let parsed = MembershipStatus(rawValue: status) else {
-                    throw .invalidRequest(code: "invalid_request_parameters", message: "statuses: '\(status)' is not active, inactive or pending")
+                    throw .invalidParameters("statuses: '\(status)' is not active, inactive or pending")
                 }
                 wanted.insert(parsed)
             }
@@ -239,7 +218,7 @@ extension MockIdP {
             guard directory.users[userID] != nil else { throw .notFound(entity: "User", id: userID) }
             guard directory.organizations[organizationID] != nil else { throw .notFound(entity: "Organization", id: organizationID) }
             for slug in roles where directory.role(slug) == nil {
-                throw .invalidRequest(code: "invalid_request_parameters", message: "role '\(slug)' does not exist")
+                throw .invalidParameters("role '\(slug)' does not exist")
             }
             if var existing = directory.membership(userID: userID, organizationID: organizationID) {
                 guard existing.status == .inactive else {
@@ -268,13 +247,13 @@ extension MockIdP {
             guard var membership = directory.memberships[id] else { throw .notFound(entity: "Organization membership", id: id) }
             if let roles {
                 for slug in roles where directory.role(slug) == nil {
-                    throw .invalidRequest(code: "invalid_request_parameters", message: "role '\(slug)' does not exist")
+                    throw .invalidParameters("role '\(slug)' does not exist")
                 }
                 membership.roleSlugs = roles
             }
             if let statusText {
                 guard let status = MembershipStatus(rawValue: statusText) else {
-                    throw .invalidRequest(code: "invalid_request_parameters", message: "status '\(statusText)' is not active, inactive or pending")
+                    throw .invalidParameters("status '\(statusText)' is not active, inactive or pending")
                 }
                 membership.status = status
             }
@@ -309,13 +288,13 @@ extension MockIdP {
 
     private func roleSlugs(_ fields: BodyFields) throws(IdPError) -> [String]? {
         if fields.has("role_slug"), fields.has("role_slugs") {
-            throw .invalidRequest(code: "invalid_request_parameters", message: "role_slug and role_slugs are mutually exclusive")
+            throw .invalidParameters("role_slug and role_slugs are mutually exclusive")
         }
         if let slug = try fields.string("role_slug") { return [slug] }
         if let slugs = try fields.array("role_slugs") {
             var result: [String] = []
             for slug in slugs {
-                guard let text = slug.stringValue else { throw .invalidRequest(code: "invalid_request_parameters", message: "role_slugs must be strings") }
+                guard let text = slug.stringValue else { throw .invalidParameters("role_slugs must be strings") }
                 result.append(text)
             }
             return result
@@ -343,7 +322,7 @@ struct BodyFields {
 
     init(_ body: JSONValue) throws(IdPError) {
         guard let object = body.objectValue else {
-            throw .invalidRequest(code: "invalid_request_parameters", message: "the request body must be a JSON object")
+            throw .invalidParameters("the request body must be a JSON object")
         }
         self.object = object
     }
@@ -353,39 +332,39 @@ struct BodyFields {
     func string(_ name: String) throws(IdPError) -> String? {
         guard let value = object[name], !value.isNull else { return nil }
         guard let text = value.stringValue else {
-            throw .invalidRequest(code: "invalid_request_parameters", message: "\(name) must be a string, got \(value.typeName)")
+            throw .invalidParameters("\(name) must be a string, got \(value.typeName)")
         }
         return text
     }
 
     func requiredString(_ name: String) throws(IdPError) -> String {
         guard let text = try string(name), !text.isEmpty else {
-            throw .invalidRequest(code: "invalid_request_parameters", message: "\(name) is required")
+            throw .invalidParameters("\(name) is required")
         }
         return text
     }
 
     func bool(_ name: String) throws(IdPError) -> Bool? {
         guard let value = object[name], !value.isNull else { return nil }
-        guard let flag = value.boolValue else { throw .invalidRequest(code: "invalid_request_parameters", message: "\(name) must be a boolean") }
+        guard let flag = value.boolValue else { throw .invalidParameters("\(name) must be a boolean") }
         return flag
     }
 
     func array(_ name: String) throws(IdPError) -> [JSONValue]? {
         guard let value = object[name], !value.isNull else { return nil }
-        guard let array = value.arrayValue else { throw .invalidRequest(code: "invalid_request_parameters", message: "\(name) must be an array") }
+        guard let array = value.arrayValue else { throw .invalidParameters("\(name) must be an array") }
         return array
     }
 
     func object(_ name: String) throws(IdPError) -> JSONObject? {
         guard let value = object[name], !value.isNull else { return nil }
-        guard let nested = value.objectValue else { throw .invalidRequest(code: "invalid_request_parameters", message: "\(name) must be an object") }
+        guard let nested = value.objectValue else { throw .invalidParameters("\(name) must be an object") }
         return nested
     }
 
     func int(_ name: String) throws(IdPError) -> Int64? {
         guard let value = object[name], !value.isNull else { return nil }
-        guard let number = value.intValue else { throw .invalidRequest(code: "invalid_request_parameters", message: "\(name) must be a whole number") }
+        guard let number = value.intValue else { throw .invalidParameters("\(name) must be a whole number") }
         return number
     }
 }

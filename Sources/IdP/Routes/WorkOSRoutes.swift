@@ -1,7 +1,7 @@
 import HTTP
 import JSON
 
-/// The WorkOS-compatible REST surface. Paths and shapes follow workos-surface.md; the
+/// The WorkOS-compatible REST surface. Paths and shapes: the README's "WorkOS surface"; the
 /// management API requires `Authorization: Bearer <api key>`.
 struct WorkOSRoutes {
     let idp: MockIdP
@@ -98,7 +98,7 @@ func discoveryDocument(_ idp: MockIdP) -> JSONValue {
 func pagination(_ request: HTTPRequest) throws(IdPError) -> Pagination {
     var limit = 10
     if let text = request.query["limit"] {
-        guard let parsed = Int(text) else { throw .invalidRequest(code: "invalid_request_parameters", message: "limit must be a number, got '\(text)'") }
+        guard let parsed = Int(text) else { throw .invalidParameters("limit must be a number, got '\(text)'") }
         limit = parsed
     }
     return try Pagination(limit: limit, before: request.query["before"], after: request.query["after"], order: request.query["order"])

@@ -242,21 +242,23 @@ private struct FixtureReader {
     }
 
     mutating func readUser(_ value: JSONValue, path: String, directory: Directory) throws(FixtureError) -> User {
-        try checkKeys(value, ["ref", "id", "email", "email_verified", "first_name", "last_name", "external_id", "password", "metadata", "memberships", "profile_picture_url", "locale"], path)
+        try checkKeys(value, UserField.names.union(["ref", "id", "memberships"]), path)
         let id = try pinnedID(value, path, prefix: .user)
         if directory.users[id] != nil { throw fail("\(path).id", "'\(id)' is used twice") }
-        let email = (try string(value, "email", path, required: true) ?? "").lowercased()
+        func text(_ field: UserField, required: Bool = false) throws(FixtureError) -> String? {
+            try string(value, field.rawValue, path, required: required)
+        }
+        let email = (try text(.email, required: true) ?? "").lowercased()
         guard email.contains("@") else { throw fail("\(path).email", "'\(email)' is not an email address") }
         if directory.user(email: email) != nil { throw fail("\(path).email", "'\(email)' is used twice") }
         let ref = try string(value, "ref", path)
         if let ref, directory.user(ref: ref) != nil { throw fail("\(path).ref", "'\(ref)' is used twice") }
         let created = timestamp()
         return User(
-            id: id, email: email, emailVerified: value["email_verified"]?.boolValue ?? true,
-            firstName: try string(value, "first_name", path), lastName: try string(value, "last_name", path),
-            profilePictureURL: try string(value, "profile_picture_url", path),
-            externalID: try string(value, "external_id", path), metadata: value["metadata"]?.objectValue ?? [:],
-            locale: try string(value, "locale", path), password: try string(value, "password", path),
+            id: id, email: email, emailVerified: value[UserField.emailVerified.rawValue]?.boolValue ?? true,
+            firstName: try text(.firstName), lastName: try text(.lastName), profilePictureURL: try text(.profilePictureURL),
+            externalID: try text(.externalID), metadata: value[UserField.metadata.rawValue]?.objectValue ?? [:],
+            locale: try text(.locale), password: try text(.password),
             lastSignInAt: nil, createdAt: created, updatedAt: created, ref: ref)
     }
 

@@ -104,7 +104,7 @@ extension FaultRule {
         } else if let latency = try fields.int("latency_ms", in: Limits.faultLatencyMillis) {
             action = .delay(milliseconds: Int(latency))
         } else {
-            throw .invalidRequest(code: "invalid_request_parameters", message: "a fault needs status, latency_ms or drop")
+            throw .invalidParameters("a fault needs status, latency_ms or drop")
         }
         var times: Int?
         if let count = try fields.int("times", in: Limits.faultTimes) { times = Int(count) }

@@ -74,6 +74,6 @@ func jsonBody(_ request: HTTPRequest) throws(IdPError) -> JSONValue {
     do {
         return try request.json()
     } catch {
-        throw .invalidRequest(code: "invalid_request_parameters", message: "the body is not valid JSON: \(error.description)")
+        throw .invalidParameters("the body is not valid JSON: \(error.description)")
     }
 }

@@ -3,7 +3,8 @@ import JSON
 
 /// The browser-facing AuthKit endpoints: authorize (login page or headless redirect), the login
 /// page's POST, authenticate, logout, and CORS preflights for the browser SDK. None needs the
-/// API key (SPEC `security: []`, and public PKCE clients call authenticate without one).
+/// API key (WorkOS serves them without one, and public PKCE clients call authenticate without
+/// one; docs/auth-flows.md gives each endpoint's auth).
 struct AuthRoutes {
     let idp: MockIdP
 
@@ -41,7 +42,7 @@ struct AuthRoutes {
 
     static func logout(_ idp: MockIdP, _ request: HTTPRequest) throws -> HTTPResponse {
         guard let sessionID = request.query["session_id"], !sessionID.isEmpty else {
-            return .json(["code": "invalid_request_parameters", "message": "session_id is required: /user_management/sessions/logout?session_id=session_…&return_to=…"], status: 422)
+            throw IdPError.invalidParameters("session_id is required: /user_management/sessions/logout?session_id=session_…&return_to=…")
         }
         try idp.endSession(sessionID)
         guard let returnTo = request.query["return_to"], !returnTo.isEmpty else {

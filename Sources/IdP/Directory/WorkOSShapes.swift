@@ -7,25 +7,6 @@ enum WorkOSShape {
 
     static func optional(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
 
-    static func user(_ user: User) -> JSONValue {
-        [
-            "object": "user",
-            "id": .string(user.id),
-            "email": .string(user.email),
-            "email_verified": .bool(user.emailVerified),
-            "first_name": optional(user.firstName),
-            "last_name": optional(user.lastName),
-            "name": optional(user.name),
-            "profile_picture_url": optional(user.profilePictureURL),
-            "external_id": optional(user.externalID),
-            "metadata": .object(user.metadata),
-            "locale": optional(user.locale),
-            "last_sign_in_at": user.lastSignInAt.map(timestamp) ?? .null,
-            "created_at": timestamp(user.createdAt),
-            "updated_at": timestamp(user.updatedAt),
-        ]
-    }
-
     static func organization(_ organization: Organization) -> JSONValue {
         [
             "object": "organization",

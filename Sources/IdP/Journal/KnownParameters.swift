@@ -4,8 +4,8 @@ import JSON
 /// The query parameters and body members each WorkOS route documents. WorkOS ignores the ones it
 /// does not know, and so does the mock — but the journal lists them (`unknown_parameters`), so a
 /// test still sees that an app sent `session` to authenticate or `organization` to a list.
-/// Names follow the OpenAPI spec and the SDKs (workos-surface.md); `name[]` and `name[key]`
-/// spellings count as `name`.
+/// Names follow WorkOS's API reference and its SDKs (the README's "WorkOS surface" lists the routes);
+/// `name[]` and `name[key]` spellings count as `name`.
 struct KnownParameters: Sendable {
     struct Route: Sendable {
         var method: String
@@ -15,10 +15,8 @@ struct KnownParameters: Sendable {
     }
 
     static let page: Set<String> = ["limit", "before", "after", "order"]
-    static let userFields: Set<String> = [
-        "email", "password", "password_hash", "password_hash_type", "first_name", "last_name", "email_verified", "external_id",
-        "metadata", "locale", "profile_picture_url",
-    ]
+    /// The mock's user fields, plus the password hash import WorkOS documents and the mock ignores.
+    static let userFields: Set<String> = UserField.names.union(["password_hash", "password_hash_type"])
     static let organizationFields: Set<String> = [
         "name", "domain_data", "domains", "metadata", "external_id", "allow_profiles_outside_organization", "stripe_customer_id",
     ]

@@ -11,7 +11,7 @@ extension MockIdP {
         "SSO", "Password", "Passkey", "AppleOAuth", "GitHubOAuth", "GoogleOAuth", "MicrosoftOAuth", "SalesforceOAuth", "MagicAuth", "Impersonation",
     ]
 
-    /// The `provider` values `/user_management/authorize` accepts (SPEC UserlandSsoController_authorize).
+    /// The `provider` values `/user_management/authorize` accepts (WorkOS's; docs/auth-flows.md lists them).
     package static let authorizeProviders: [String] = [
         "authkit", "AppleOAuth", "BitbucketOAuth", "GitHubOAuth", "GitLabOAuth", "GoogleOAuth", "IntuitOAuth", "LinkedInOAuth",
         "MicrosoftOAuth", "SalesforceOAuth", "SlackOAuth", "VercelMarketplaceOAuth", "VercelOAuth", "XeroOAuth",
@@ -103,8 +103,8 @@ extension MockIdP {
                                   message: "redirect_uri '\(redirectURI)' is not allowed: use an http(s) URL on localhost, 127.0.0.1 or [::1], or add it to redirectURIs")
         }
         guard Self.authenticationMethods.contains(authenticationMethod) else {
-            throw .invalidRequest(code: "invalid_request_parameters",
-                                  message: "authentication_method '\(authenticationMethod)' is not one of \(Self.authenticationMethods.sorted().joined(separator: ", "))")
+            throw .invalidParameters(
+                "authentication_method '\(authenticationMethod)' is not one of \(Self.authenticationMethods.sorted().joined(separator: ", "))")
         }
         let directory = self.directory
         guard let found = directory.resolveUser(user) else { throw .notFound(entity: "User", id: user) }
@@ -184,7 +184,7 @@ extension MockIdP {
                 throw .oauth(error: "invalid_client", description: "client_secret (the API key) is required for the password grant", status: 401)
             }
             guard let email = field("email"), let password = field("password") else {
-                throw .invalidRequest(code: "invalid_request_parameters", message: "email and password are required for the password grant")
+                throw .invalidParameters("email and password are required for the password grant")
             }
             return try passwordLogin(email: email, password: password)
         case Self.organizationSelectionGrant:

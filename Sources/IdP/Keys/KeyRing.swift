@@ -25,7 +25,7 @@ package final class KeyRing: Sendable {
         /// uses `defaultAlgorithm`.
         package init(action: String, kid: String?, algorithm: String? = nil, default defaultAlgorithm: JWSAlgorithm) throws(IdPError) {
             func requireKid() throws(IdPError) -> String {
-                guard let kid else { throw .invalidRequest(code: "invalid_request_parameters", message: "action '\(action)' needs a kid") }
+                guard let kid else { throw .invalidParameters("action '\(action)' needs a kid") }
                 return kid
             }
             switch action {
@@ -33,7 +33,7 @@ package final class KeyRing: Sendable {
                 var chosen = defaultAlgorithm
                 if let algorithm {
                     guard let parsed = JWSAlgorithm(rawValue: algorithm), parsed != .hs256 else {
-                        throw .invalidRequest(code: "invalid_request_parameters", message: "algorithm must be RS256 or ES256")
+                        throw .invalidParameters("algorithm must be RS256 or ES256")
                     }
                     chosen = parsed
                 }
@@ -44,8 +44,7 @@ package final class KeyRing: Sendable {
             case "publish-unparseable": self = .publishUnparseable
             case "clear-unparseable": self = .clearUnparseable
             default:
-                throw .invalidRequest(code: "invalid_request_parameters",
-                                      message: "action must be add, remove, replace, activate, publish-unparseable or clear-unparseable")
+                throw .invalidParameters("action must be add, remove, replace, activate, publish-unparseable or clear-unparseable")
             }
         }
     }

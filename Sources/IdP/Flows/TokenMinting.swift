@@ -156,7 +156,7 @@ extension TokenRequest {
         omitHeader = try Self.strings(fields, "omit_header")
         if let sign = try fields.string("sign") {
             guard let mode = SignMode(rawValue: sign) else {
-                throw .invalidRequest(code: "invalid_request_parameters", message: "sign must be one of \(SignMode.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw .invalidParameters("sign must be one of \(SignMode.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             self.sign = mode
         }
@@ -171,7 +171,7 @@ extension TokenRequest {
     private static func strings(_ fields: BodyFields, _ name: String) throws(IdPError) -> [String] {
         var result: [String] = []
         for value in try fields.array(name) ?? [] {
-            guard let text = value.stringValue else { throw .invalidRequest(code: "invalid_request_parameters", message: "\(name) must be an array of strings") }
+            guard let text = value.stringValue else { throw .invalidParameters("\(name) must be an array of strings") }
             result.append(text)
         }
         return result

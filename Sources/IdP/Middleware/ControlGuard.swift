@@ -12,7 +12,9 @@ import JSON
 /// - an `Origin` other than a loopback one is refused;
 /// - with `--control-token`, `Authorization: Bearer TOKEN` is required as well.
 /// `--allow-remote` (binding a non-loopback address) lifts only the `Host` rule.
-package struct ControlGuard: Sendable {
+/// It is the middleware of the control routes' group, which also takes `/_mock/` paths no route
+/// matches: an unknown path or method is refused like any other, before the router says it is unknown.
+package struct ControlGuard: HTTPMiddleware {
     package var token: String?
     package var allowRemote: Bool
 
@@ -21,29 +23,34 @@ package struct ControlGuard: Sendable {
         self.allowRemote = allowRemote
     }
 
-    /// The answer to a refused request, or nil to let it through.
-    package func refusal(for request: HTTPRequest) -> HTTPResponse? {
-        if request.method == "OPTIONS" { return refuse(403, "the control API accepts no CORS preflight: it is not for browsers") }
+    package func handle(_ request: HTTPRequest, next: HTTPHandler) throws -> HTTPResponse {
+        try check(request)
+        return try next(request)
+    }
+
+    /// Throws the refusal for a request a web page could have sent; returns to let it through.
+    package func check(_ request: HTTPRequest) throws(HTTPError) {
+        if request.method == "OPTIONS" { throw refusal(403, "the control API accepts no CORS preflight: it is not for browsers") }
         if !allowRemote {
             guard let host = request.headers["host"], Self.isLoopback(host: host) else {
-                return refuse(403, "the control API answers only requests for a loopback Host (localhost, 127.0.0.1, [::1]); got '\(request.headers["host"] ?? "")'")
+                throw refusal(403, "the control API answers only requests for a loopback Host (localhost, 127.0.0.1, [::1]); "
+                    + "got '\(request.headers["host"] ?? "")'")
             }
         }
         if let origin = request.headers["origin"], !Self.isLoopback(origin: origin) {
-            return refuse(403, "the control API refuses cross-origin requests (Origin '\(origin)')")
+            throw refusal(403, "the control API refuses cross-origin requests (Origin '\(origin)')")
         }
         if request.method == "POST" || !request.body.isEmpty {
             let mediaType = (request.headers["content-type"] ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             guard mediaType == "application/json" else {
-                return refuse(415, "the control API takes Content-Type: application/json bodies (got '\(request.headers["content-type"] ?? "")')")
+                throw refusal(415, "the control API takes Content-Type: application/json bodies (got '\(request.headers["content-type"] ?? "")')")
             }
         }
         if let token {
             guard request.headers["authorization"] == "Bearer \(token)" else {
-                return refuse(401, "the control API needs Authorization: Bearer <the --control-token value>")
+                throw refusal(401, "the control API needs Authorization: Bearer <the --control-token value>")
             }
         }
-        return nil
     }
 
     /// `localhost`, `127.x.y.z`, `[::1]`, each with an optional port.
@@ -74,7 +81,7 @@ package struct ControlGuard: Sendable {
         return false
     }
 
-    private func refuse(_ status: Int, _ message: String) -> HTTPResponse {
-        .json(["code": "control_api_refused", "message": .string(message)], status: status)
+    private func refusal(_ status: Int, _ message: String) -> HTTPError {
+        HTTPError(status: status, code: "control_api_refused", message: message)
     }
 }

@@ -21,7 +21,7 @@ extension BodyFields {
     func int(_ name: String, in limit: NumberRange) throws(IdPError) -> Int64? {
         guard let value = object[name], !value.isNull else { return nil }
         guard let number = value.intValue, limit.contains(number) else {
-            throw .invalidRequest(code: "invalid_request_parameters", message: limit.message(name, got: value.serializedString()))
+            throw .invalidParameters(limit.message(name, got: value.serializedString()))
         }
         return number
     }
@@ -29,7 +29,7 @@ extension BodyFields {
     /// Refuses a body with a field the route does not know ("did you mean").
     func refuseUnknown(_ known: Set<String>) throws(IdPError) {
         if let problem = UnknownFields.problem(keys: object.keys, known: known) {
-            throw .invalidRequest(code: "invalid_request_parameters", message: problem)
+            throw .invalidParameters(problem)
         }
     }
 }
@@ -39,7 +39,7 @@ extension QueryParameters {
     func int(_ name: String, in limit: NumberRange) throws(IdPError) -> Int? {
         guard let text = self[name] else { return nil }
         guard let number = Int64(text), limit.contains(number) else {
-            throw .invalidRequest(code: "invalid_request_parameters", message: limit.message(name, got: "'\(text)'"))
+            throw .invalidParameters(limit.message(name, got: "'\(text)'"))
         }
         return Int(number)
     }
@@ -48,8 +48,7 @@ extension QueryParameters {
 /// The fields each `/_mock` directory route reads; anything else is refused ("did you mean"),
 /// so a typo is an error rather than a silently ignored setting.
 enum ControlFields {
-    static let user: Set<String> = ["id", "ref", "email", "first_name", "last_name", "external_id", "email_verified", "password", "locale",
-                                    "profile_picture_url", "metadata"]
+    static let user: Set<String> = UserField.names.union(["id", "ref"])
     static let organization: Set<String> = ["id", "ref", "name", "external_id", "metadata", "domain_data", "domains"]
     static let membership: Set<String> = ["user_id", "organization_id", "role_slug", "role_slugs", "status"]
 }

@@ -5,9 +5,14 @@ import JSON
 /// The `/_mock` control API: a thin HTTP layer over the same `MockIdP` methods the runner
 /// calls in-process. Requests to it are not journaled: the journal is what the app sent.
 struct ControlRoutes {
+    static let prefix = "/_mock/"
     let idp: MockIdP
 
     func register(into router: inout Router) {
+        router.group(prefix: Self.prefix, idp.configuration.controlGuard) { control in registerGuarded(into: &control) }
+    }
+
+    private func registerGuarded(into router: inout Router) {
         let idp = self.idp
         router.post("/_mock/tokens") { request in
             let minted = try idp.mintToken(try TokenRequest(json: try jsonBody(request)))
@@ -23,7 +28,7 @@ struct ControlRoutes {
             let limit = try request.query.int("limit", in: Limits.journalPage) ?? Limits.journalPageDefault
             if let flag = request.query["flag"] {
                 guard let kind = JournalFlag.Kind(rawValue: flag) else {
-                    throw IdPError.invalidRequest(code: "invalid_request_parameters", message: "flag must be id_space_violation or fault_injected")
+                    throw IdPError.invalidParameters("flag must be id_space_violation or fault_injected")
                 }
                 filter.flag = kind
             }
@@ -70,8 +75,7 @@ struct ControlRoutes {
         router.post("/_mock/faults") { request in
             let rule = try FaultRule(json: try jsonBody(request), id: idp.ids.id(.fault))
             guard idp.faults.armed.count < Limits.armedFaults else {
-                throw IdPError.invalidRequest(code: "invalid_request_parameters",
-                                              message: "\(Limits.armedFaults) faults are armed already: clear some first (DELETE /_mock/faults)")
+                throw IdPError.invalidParameters("\(Limits.armedFaults) faults are armed already: clear some first (DELETE /_mock/faults)")
             }
             idp.faults.arm(rule)
             return .json(rule.json, status: 201)

@@ -14,7 +14,8 @@ extension MockIdP {
             return .errorPage(title: "client_id is missing", detail: "Add client_id=\(configuration.clientID) to the authorize URL.")
         }
         guard clientID == configuration.clientID else {
-            return .errorPage(title: "Unknown client_id", detail: "client_id '\(clientID)' is not this environment's client (\(configuration.clientID)).")
+            return .errorPage(title: "Unknown client_id",
+                              detail: "client_id '\(clientID)' is not this environment's client (\(configuration.clientID)).")
         }
         guard let redirectURI = value("redirect_uri") else {
             return .errorPage(title: "redirect_uri is missing", detail: "Add redirect_uri=<your callback URL> to the authorize URL.")
@@ -32,10 +33,14 @@ extension MockIdP {
         let connections = directory.connections.values.sorted { $0.id < $1.id }
         let connection: Connection
         if let reference = value("connection") {
-            guard let found = directory.resolveConnection(reference) else { return fail("invalid_request", "connection '\(reference)' does not exist") }
+            guard let found = directory.resolveConnection(reference) else {
+                return fail("invalid_request", "connection '\(reference)' does not exist")
+            }
             connection = found
         } else if let reference = value("organization") {
-            guard let organization = directory.resolveOrganization(reference) else { return fail("invalid_request", "organization '\(reference)' does not exist") }
+            guard let organization = directory.resolveOrganization(reference) else {
+                return fail("invalid_request", "organization '\(reference)' does not exist")
+            }
             guard let found = connections.first(where: { $0.organizationID == organization.id }) else {
                 return fail("invalid_request", "organization \(organization.id) has no SSO connection (add one to the fixtures' connections)")
             }
@@ -62,7 +67,8 @@ extension MockIdP {
             guard let user = directory.resolveUser(loginHint) else {
                 return fail("access_denied", "login_hint '\(loginHint)' names no fixture user (give an email, fixture ref or user ID)")
             }
-            if let organizationID = connection.organizationID, directory.membership(userID: user.id, organizationID: organizationID)?.status != .active {
+            if let organizationID = connection.organizationID,
+               directory.membership(userID: user.id, organizationID: organizationID)?.status != .active {
                 return fail("access_denied", "\(user.email) is not an active member of \(organizationID), the organization of \(connection.id)")
             }
             return issueSSOCode(request, userID: user.id)
@@ -92,7 +98,9 @@ extension MockIdP {
         let verifier = field("code_verifier")
         let now = clock.now()
         let (profile, token) = try state.withLock { (state) throws(OAuthError) -> (JSONValue, String) in
-            guard var record = state.flows.oidc.ssoCodes[code] else { throw OAuthError.invalidGrant("the code is not valid: it was never issued here (or the mock was reset)") }
+            guard var record = state.flows.oidc.ssoCodes[code] else {
+                throw OAuthError.invalidGrant("the code is not valid: it was never issued here (or the mock was reset)")
+            }
             guard !record.used else { throw OAuthError.invalidGrant("the code was already used; codes are single use") }
             guard now < record.expiresAt else { throw OAuthError.invalidGrant("the code expired") }
             if let challenge = record.request.codeChallenge {

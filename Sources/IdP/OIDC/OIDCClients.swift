@@ -306,3 +306,11 @@ extension Connection {
 }
 
 extension ClientMetadataError: CustomStringConvertible {}
+
+extension Connection {
+    /// As `/_mock/directory` shows it (WorkOS's connection object, trimmed to what the mock keeps).
+    var json: JSONValue {
+        ["object": "connection", "id": .string(id), "organization_id": organizationID.map(JSONValue.string) ?? .null,
+         "connection_type": .string(type), "name": .string(name), "state": "active", "ref": ref.map(JSONValue.string) ?? .null]
+    }
+}

@@ -133,17 +133,20 @@ extension MockIdP {
     }
 
     /// The Profile object (workos-surface.md §5): IDs in the IdP's space; the profile ID is
-    /// stable per user, as WorkOS keeps one profile per user and connection.
+    /// stable per user and connection, as WorkOS keeps one profile for each pair.
     static func ssoProfile(user: User, connection: Connection, directory: Directory) -> JSONValue {
-        let ulid = IdPID.parse(user.id).map { String($0.ulid) } ?? user.id
+        // Derived from (connection, user), never the user's own ULID: an app that strips prefixes
+        // must not be able to turn a profile ID into a user ID.
+        let profileULID = derivedULID("profile|\(connection.id)|\(user.id)")
+        let idpID = derivedULID("idp|\(connection.id)|\(user.id)").lowercased()
         let membership = connection.organizationID.flatMap { directory.membership(userID: user.id, organizationID: $0) }
         var profile: JSONObject = [
             "object": "profile",
-            "id": .string("prof_\(ulid)"),
+            "id": .string("prof_\(profileULID)"),
             "organization_id": connection.organizationID.map(JSONValue.string) ?? .null,
             "connection_id": .string(connection.id),
             "connection_type": .string(connection.type),
-            "idp_id": .string(ulid.lowercased()),
+            "idp_id": .string(idpID),
             "email": .string(user.email),
             "first_name": user.firstName.map(JSONValue.string) ?? .null,
             "last_name": user.lastName.map(JSONValue.string) ?? .null,
@@ -155,7 +158,15 @@ extension MockIdP {
         }
         profile["groups"] = []
         profile["custom_attributes"] = [:]
-        profile["raw_attributes"] = ["email": .string(user.email), "id": .string(ulid.lowercased())]
+        profile["raw_attributes"] = ["email": .string(user.email), "id": .string(idpID)]
         return .object(profile)
+    }
+
+    /// A stable 26-character ULID (Crockford base32, first character 0–7) from SHA-256 of `seed`.
+    static func derivedULID(_ seed: String) -> String {
+        let digest = SHA256Digest.hash(seed)
+        var characters = [IdPID.crockford[Int(digest[0] % 8)]]
+        for byte in digest[1..<26] { characters.append(IdPID.crockford[Int(byte % 32)]) }
+        return String(decoding: characters, as: UTF8.self)
     }
 }

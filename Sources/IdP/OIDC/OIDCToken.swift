@@ -26,7 +26,7 @@ extension MockIdP {
                 throw OAuthError.invalidRequest("client_id '\(clientID)' in the body differs from '\(basicID)' in Authorization: Basic")
             }
             clientID = basicID
-            secret = basicSecret
+            secret = basicSecret.isEmpty ? nil : basicSecret
         }
         guard let clientID else {
             throw OAuthError.invalidClient("client authentication is required: send client_id (and client_secret for a confidential client)")

@@ -228,8 +228,7 @@ extension MockIdP {
                 throw .conflict(code: "client_exists", message: "client_id '\(client.id)' is already registered")
             }
             guard state.directory.clients.count < Limits.registeredClients else {
-                throw .invalidRequest(code: "invalid_request_parameters",
-                                      message: "\(Limits.registeredClients) clients are registered already; reset the mock")
+                throw .invalidParameters("\(Limits.registeredClients) clients are registered already; reset the mock")
             }
             state.directory.clients[client.id] = client
             return client

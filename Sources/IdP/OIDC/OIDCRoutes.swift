@@ -54,7 +54,7 @@ struct OIDCRoutes {
             do {
                 client = try OIDCClientReader(source: .control, ids: idp.ids).read(try jsonBody(request), now: idp.clock.now())
             } catch let error as ClientMetadataError {
-                throw IdPError.invalidRequest(code: "invalid_request_parameters", message: error.description)
+                throw IdPError.invalidParameters(error.description)
             }
             return .json(try idp.registerClient(client).json, status: 201)
         }

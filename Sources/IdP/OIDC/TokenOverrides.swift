@@ -20,15 +20,14 @@ struct TokenOverride: Sendable {
         idToken = try Self.request(fields, "id_token")
         accessToken = try Self.request(fields, "access_token")
         guard idToken != nil || accessToken != nil else {
-            throw .invalidRequest(code: "invalid_request_parameters",
-                                  message: "give id_token and/or access_token: {\"sign\": \"bad-signature\"}, {\"claims\": {…}}, …")
+            throw .invalidParameters("give id_token and/or access_token: {\"sign\": \"bad-signature\"}, {\"claims\": {…}}, …")
         }
     }
 
     private static func request(_ fields: BodyFields, _ name: String) throws(IdPError) -> TokenRequest? {
         guard let object = try fields.object(name) else { return nil }
         if let problem = UnknownFields.problem(keys: object.keys, known: tokenFields) {
-            throw .invalidRequest(code: "invalid_request_parameters", message: "\(name): \(problem)")
+            throw .invalidParameters("\(name): \(problem)")
         }
         var withUser = object
         // TokenRequest requires a user; the override only changes a token minted for the login's own.
@@ -47,8 +46,7 @@ extension MockIdP {
         let override = try TokenOverride(json: json)
         return try state.withLock { (state) throws(IdPError) -> JSONValue in
             guard state.flows.oidc.overrides.count < Limits.armedFaults else {
-                throw .invalidRequest(code: "invalid_request_parameters",
-                                      message: "\(Limits.armedFaults) overrides are armed already; DELETE /_mock/oauth2/token_overrides")
+                throw .invalidParameters("\(Limits.armedFaults) overrides are armed already; DELETE /_mock/oauth2/token_overrides")
             }
             state.flows.oidc.overrides.append(override)
             return ["data": .array(state.flows.oidc.overrides.map(\.json))]

@@ -16,8 +16,10 @@ struct RunnerCleanupTests {
         let folder: URL
     }
 
-    /// Starts `mockidp run` on a scenario that waits 30 s, and returns once the app is up.
-    func startSlowRun() throws -> Run {
+    /// Starts `mockidp run` on a scenario that waits 30 s, and returns once the app is up. With
+    /// `wrappedWritingPIDTo`, the reference app runs behind `sh -c` (as `npm start` would) and its
+    /// PID, a grandchild of the runner, is written to that file.
+    func startSlowRun(wrappedWritingPIDTo pidFile: URL? = nil) throws -> Run {
         guard let tool = BuiltTool.path else { throw TestFailure("mockidp not built") }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mockidp-cleanup-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("tmp"), withIntermediateDirectories: true)
@@ -27,6 +29,11 @@ struct RunnerCleanupTests {
         runner.executableURL = URL(fileURLWithPath: tool)
         runner.arguments = ["run", "--scenario", scenario.path, "--json", folder.appendingPathComponent("report.json").path,
                             "--junit", folder.appendingPathComponent("report.xml").path]
+        if let pidFile {
+            let target = folder.appendingPathComponent("wrapped.json")
+            try Self.wrappedProfile(pidFile: pidFile).write(to: target)
+            runner.arguments? += ["--target", target.path]
+        }
         runner.currentDirectoryURL = Interop.root
         var environment = ProcessInfo.processInfo.environment
         environment["TMPDIR"] = folder.appendingPathComponent("tmp").path
@@ -46,6 +53,17 @@ struct RunnerCleanupTests {
         let children = Self.children(of: runner.processIdentifier)
         guard children.count == 1, let app = children.first else { throw TestFailure("expected one app process, found \(children)") }
         return Run(runner: runner, appPID: app, folder: folder)
+    }
+
+    /// The reference-app profile with its command behind `sh -c`, which starts the app in the
+    /// background, writes the app's PID and waits: the shell is the runner's child, the app is not.
+    static func wrappedProfile(pidFile: URL) throws -> Data {
+        let profile = Interop.root.appendingPathComponent("scenarios/targets/reference-app.json")
+        var text = try String(contentsOf: profile, encoding: .utf8)
+        let script = #"\"$0\" \"$@\" & echo $! > '\#(pidFile.path)'; wait"#
+        text = text.replacingOccurrences(of: #""command": ["{mockidp}""#, with: #""command": ["/bin/sh", "-c", "\#(script)", "{mockidp}""#)
+        guard text.contains("/bin/sh") else { throw TestFailure("reference-app.json has no command to wrap") }
+        return Data(text.utf8)
     }
 
     static func children(of parent: pid_t) -> [pid_t] {
@@ -95,5 +113,22 @@ struct RunnerCleanupTests {
         #expect(run.runner.terminationReason == .uncaughtSignal)
         #expect(Self.waitGone(run.appPID), "app \(run.appPID) still running")
         #expect(try FileManager.default.contentsOfDirectory(atPath: run.folder.appendingPathComponent("tmp").path) == [])
+    }
+
+    /// The parent-death signal reaches only the shell; the supervisor must end the app behind it.
+    @Test func sigkillLeavesNoAppBehindAShellWrapper() throws {
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("mockidp-wrapped-\(UUID().uuidString).pid")
+        defer { try? FileManager.default.removeItem(at: pidFile) }
+        let run = try startSlowRun(wrappedWritingPIDTo: pidFile)
+        defer { try? FileManager.default.removeItem(at: run.folder) }
+        let text = try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let app = try #require(pid_t(text), "no PID in \(pidFile.path): '\(text)'")
+        #expect(app != run.appPID && Self.isAlive(app), "the app runs behind the shell")
+        kill(run.runner.processIdentifier, SIGKILL)
+        run.runner.waitUntilExit()
+        #expect(Self.waitGone(run.appPID), "shell \(run.appPID) still running")
+        let gone = Self.waitGone(app)
+        if !gone { kill(app, SIGKILL) }
+        #expect(gone, "app \(app) behind the shell outlived the SIGKILLed runner")
     }
 }

@@ -6,6 +6,9 @@ package struct JournalFlag: Sendable, Equatable {
     package enum Kind: String, Sendable {
         case idSpaceViolation = "id_space_violation"
         case faultInjected = "fault_injected"
+        /// A WorkOS API route the mock does not implement (answered 501): the app relies on
+        /// something this mock cannot vouch for.
+        case unimplemented
     }
 
     package var kind: Kind

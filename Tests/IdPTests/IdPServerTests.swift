@@ -334,3 +334,18 @@ import TestSupport
         #expect(huge.status == 501 && huge.bodyText.utf8.count < 1500, "\(huge.bodyText.utf8.count) bytes")
     }
 }
+
+@Suite struct NotFoundEchoTests {
+    @Test func aHugeUnknownUserIsEchoedCutNotTwiceInFull() throws {
+        let mock = try RunningIdP()
+        let huge = String(repeating: "u", count: 100 * 1024)
+        let response = try mock.send("POST", "/_mock/tokens", ["user": .string(huge)], authorized: false)
+        #expect(response.status == 404)
+        #expect(response.body.count < 1024, "a \(response.body.count)-byte 404")
+        #expect(try response.json()["entity_id"]?.stringValue?.hasSuffix("…[cut: \(huge.utf8.count) bytes]") == true)
+        // An ordinary ID is echoed as it came, WorkOS's way.
+        let missing = try mock.get("/user_management/users/user_01KDVDZZZZZZZZZZZZZZZZZZZZ")
+        #expect(try missing.json()["entity_id"] == "user_01KDVDZZZZZZZZZZZZZZZZZZZZ")
+    }
+}
+

@@ -15,7 +15,8 @@ enum ProfileRules {
             }
             for (name, value) in start.environment {
                 guard !name.isEmpty, !name.contains("="), !name.contains("\0"), !name.contains(where: \.isWhitespace) else {
-                    throw fail("start.env", "'\(name.debugDescription.dropFirst().dropLast())' is not an environment variable name (non-empty, no '=', space or NUL)")
+                    let shown = name.debugDescription.dropFirst().dropLast()
+                    throw fail("start.env", "'\(shown)' is not an environment variable name (non-empty, no '=', space or NUL)")
                 }
                 if value.contains("\0") { throw fail("start.env.\(name)", "must not contain a NUL character") }
             }

@@ -24,7 +24,8 @@ struct ControlRoutes {
             let limit = try request.query.int("limit", in: Limits.journalPage) ?? Limits.journalPageDefault
             if let flag = request.query["flag"] {
                 guard let kind = JournalFlag.Kind(rawValue: flag) else {
-                    throw IdPError.invalidRequest(code: "invalid_request_parameters", message: "flag must be one of " + JournalFlag.Kind.allCases.map(\.rawValue).joined(separator: ", "))
+                    let kinds = JournalFlag.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw IdPError.invalidRequest(code: "invalid_request_parameters", message: "flag must be one of \(kinds)")
                 }
                 filter.flag = kind
             }

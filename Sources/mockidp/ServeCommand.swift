@@ -57,7 +57,8 @@ enum ServeCommand: Subcommand {
         configuration.autoApprove = arguments.has("auto-approve")
         configuration.corsOrigins = arguments.allValues("cors-origin")
         if let token = arguments.value("control-token"), token.isEmpty || token.contains(where: { $0.isWhitespace || $0.isNewline }) {
-            throw UsageError("--control-token must be a non-empty word without spaces (it is sent as Authorization: Bearer TOKEN); an empty one would lock /_mock")
+            throw UsageError("--control-token must be a non-empty word without spaces (it is sent as Authorization: Bearer TOKEN); "
+                + "an empty one would lock /_mock")
         }
         configuration.controlGuard = ControlGuard(token: arguments.value("control-token"), allowRemote: arguments.has("allow-remote"))
         if let bytes = try arguments.integer("journal-bytes", in: Int(Limits.journalBytes.range.lowerBound)...Int(Limits.journalBytes.range.upperBound)) {

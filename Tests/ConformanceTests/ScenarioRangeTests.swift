@@ -96,7 +96,8 @@ struct ScenarioRangeTests {
     }
 
     @Test(.enabled(if: BuiltTool.path != nil)) func aRemoteBaseURLExitsTwoAtLoad() throws {
-        let profile = try BuiltTool.temporaryFile("profile.json", #"{"name": "x", "base_url": "http://10.1.2.3:8080", "callback": {"path": "/cb"}, "start": {"command": ["true"]}}"#)
+        let json = #"{"name": "x", "base_url": "http://10.1.2.3:8080", "callback": {"path": "/cb"}, "start": {"command": ["true"]}}"#
+        let profile = try BuiltTool.temporaryFile("profile.json", json)
         defer { try? FileManager.default.removeItem(at: profile) }
         let result = try BuiltTool.run(["run", "--target", profile.path, "--filter", "token.wrong-issuer"])
         #expect(result.status == 2, "\(result.stdout)\(result.stderr)")

@@ -134,7 +134,8 @@ import TestSupport
         let email = try mock.send("POST", "/user_management/users", ["email": .string(hugeEmail)])
         #expect(email.status == 422 && email.bodyText.contains("email must be at most 320 bytes"), "\(email.bodyText.prefix(300))")
         #expect(email.bodyText.utf8.count < 1024, "the refusal does not echo the value")
-        let name = try mock.send("POST", "/user_management/users", ["email": "n@example.test", "first_name": .string(String(repeating: "n", count: 60 * 1024))])
+        let longName = String(repeating: "n", count: 60 * 1024)
+        let name = try mock.send("POST", "/user_management/users", ["email": "n@example.test", "first_name": .string(longName)])
         #expect(name.status == 422 && name.bodyText.contains("first_name must be at most 1024 bytes"), "\(name.bodyText.prefix(300))")
         let metadata = JSONValue.object(JSONObject((0..<101).map { (key: "k\($0)", value: JSONValue.string("v")) }))
         let organization = try mock.send("POST", "/organizations", ["name": "Wide", "metadata": metadata])
@@ -145,8 +146,10 @@ import TestSupport
         let control = try mock.send("POST", "/_mock/users", ["email": .string(hugeEmail)], authorized: false)
         #expect(control.status == 422 && control.bodyText.contains("email must be at most 320 bytes"), "\(control.bodyText.prefix(300))")
         // What WorkOS accepts still goes through: a 64-character external_id, 10 metadata pairs of 40 + 600 characters.
-        let pairs = JSONValue.object(JSONObject((0..<10).map { (key: String(repeating: "k", count: 38) + "\($0)", value: JSONValue.string(String(repeating: "v", count: 600))) }))
-        let accepted = try mock.send("POST", "/organizations", ["name": "Fits", "external_id": .string(String(repeating: "e", count: 64)), "metadata": pairs])
+        let value = JSONValue.string(String(repeating: "v", count: 600))
+        let pairs = JSONValue.object(JSONObject((0..<10).map { (key: String(repeating: "k", count: 38) + "\($0)", value: value) }))
+        let externalID = JSONValue.string(String(repeating: "e", count: 64))
+        let accepted = try mock.send("POST", "/organizations", ["name": "Fits", "external_id": externalID, "metadata": pairs])
         #expect(accepted.status == 201, "\(accepted.bodyText.prefix(300))")
         #expect(mock.idp.directory.users.values.allSatisfy { $0.email.utf8.count <= Limits.emailBytes })
     }

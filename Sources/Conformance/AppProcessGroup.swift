@@ -72,7 +72,11 @@ package final class AppProcessGroup: Sendable {
     /// SIGTERM to the whole group, SIGKILL after `grace` seconds, then reaps the app. An app that
     /// already exited may have left children in its group: they get SIGKILL.
     package func stop(grace: Double = 3) {
-        defer { mockidp_release_supervisor(supervisor.withLock { fd in defer { fd = -1 }; return fd }) }
+        // Once: a second call (deinit after an explicit stop) must not signal a group ID that,
+        // long after the group ended, may name someone else's group.
+        let supervisorFD = supervisor.withLock { fd in defer { fd = -1 }; return fd }
+        guard supervisorFD >= 0 else { return }
+        defer { mockidp_release_supervisor(supervisorFD) }
         guard reap(block: false) == nil else {
             kill(-pid, SIGKILL)
             return

@@ -5,8 +5,10 @@ import Synchronization
 
 /// The app under test as a child process that cannot outlive the runner: it runs in a process
 /// group of its own (so stopping it also stops whatever it started), gets SIGKILL if the runner
-/// dies (Linux parent-death signal, which covers SIGKILL and crashes), and writes its output to
-/// a temp file that is unlinked as soon as it is open, so nothing is left in /tmp either.
+/// dies (Linux parent-death signal, which covers SIGKILL and crashes), its whole group gets
+/// SIGKILL from a supervisor when the runner dies (the parent-death signal alone would spare what
+/// a wrapper such as `sh -c` or `npm start` started), and it writes its output to a temp file
+/// that is unlinked as soon as it is open, so nothing is left in /tmp either.
 ///
 /// The parent-death signal follows the *thread* that spawned the child: start apps from a
 /// thread that lives as long as the run (the main thread does).
@@ -30,21 +32,28 @@ package final class AppProcessGroup: Sendable {
         let fd = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemps($0, 4) } ?? -1 }
         guard fd >= 0 else { throw AppUnreachable("app unreachable: cannot create a log file in \(FileManager.default.temporaryDirectory.path): \(String(cString: strerror(errno)))") }
         template.withUnsafeBufferPointer { buffer in _ = buffer.baseAddress.map { unlink($0) } }
+        var supervisor: Int32 = -1
         let pid = withCStrings(command) { argv in
-            withCStrings(environment.map { "\($0.key)=\($0.value)" }) { envp in mockidp_spawn_group_in(argv, envp, fd, SIGKILL, directory) }
+            withCStrings(environment.map { "\($0.key)=\($0.value)" }) { envp in
+                mockidp_spawn_supervised(argv, envp, fd, SIGKILL, directory, 0, &supervisor)
+            }
         }
         guard pid > 0 else {
             close(fd)
             throw AppUnreachable("app unreachable: cannot start '\(command.joined(separator: " "))'\(directory.map { " in \($0)" } ?? ""): \(String(cString: strerror(-pid)))")
         }
         live.withLock { _ = $0.insert(pid) }
-        return AppProcessGroup(pid: pid, outputFD: fd)
+        return AppProcessGroup(pid: pid, outputFD: fd, supervisor: supervisor)
     }
 
-    private init(pid: pid_t, outputFD: Int32) {
+    private init(pid: pid_t, outputFD: Int32, supervisor: Int32) {
         self.pid = pid
         self.outputFD = outputFD
+        self.supervisor = Mutex(supervisor)
     }
+
+    /// The write end of the supervisor's pipe until the group is stopped (then -1).
+    private let supervisor: Mutex<Int32>
 
     deinit {
         stop()
@@ -60,9 +69,18 @@ package final class AppProcessGroup: Sendable {
         return "signal \(status & 0x7f)"
     }
 
-    /// SIGTERM to the whole group, SIGKILL after `grace` seconds, then reaps the app.
+    /// SIGTERM to the whole group, SIGKILL after `grace` seconds, then reaps the app. An app that
+    /// already exited may have left children in its group: they get SIGKILL.
     package func stop(grace: Double = 3) {
-        guard reap(block: false) == nil else { return }
+        // Once: a second call (deinit after an explicit stop) must not signal a group ID that,
+        // long after the group ended, may name someone else's group.
+        let supervisorFD = supervisor.withLock { fd in defer { fd = -1 }; return fd }
+        guard supervisorFD >= 0 else { return }
+        defer { mockidp_release_supervisor(supervisorFD) }
+        guard reap(block: false) == nil else {
+            kill(-pid, SIGKILL)
+            return
+        }
         kill(-pid, SIGTERM)
         let deadline = Date().addingTimeInterval(grace)
         // Polling waitpid: a blocking wait cannot time out, and the app gets `grace` to shut down.

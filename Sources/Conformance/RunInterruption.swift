@@ -63,8 +63,10 @@ package final class RunInterruption: Sendable {
     func partialReport(_ finished: [ScenarioResult], signal signalNumber: Int32) -> RunReport {
         var done = finished
         let name = signalNumber == SIGINT ? "SIGINT" : signalNumber == SIGTERM ? "SIGTERM" : signalNumber == SIGHUP ? "SIGHUP" : "signal \(signalNumber)"
-        var seen = Set(done.map { "\($0.scenario.file)#\($0.iteration)" })
-        for (scenario, iteration) in planned where seen.insert("\(scenario.file)#\(iteration)").inserted {
+        // By id as well as file: one file may hold several scenarios (a matrix), and keyed by
+        // file alone all but the first of them vanished from the report.
+        var seen = Set(done.map { "\($0.scenario.file)#\($0.scenario.id)#\($0.iteration)" })
+        for (scenario, iteration) in planned where seen.insert("\(scenario.file)#\(scenario.id)#\(iteration)").inserted {
             var result = ScenarioResult(scenario: scenario, verdict: .error, seconds: 0, reason: "interrupted: the run received \(name) before this scenario finished")
             result.iteration = iteration
             done.append(result)

@@ -299,6 +299,7 @@ package struct TargetProfile: Sendable {
                     writerRoles: try reader.strings("writer_roles") ?? ["owner", "admin"])
             }
         }
+        try ProfileRules.check(profile)
         return profile
     }
 }

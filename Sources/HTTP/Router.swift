@@ -242,6 +242,25 @@ package struct RouterResponder: HTTPResponder {
         return nil
     }
 
+    /// Whether any route (for any method) matches `path`.
+    package func hasRoute(for path: String) -> Bool { lookup(path) != nil }
+
+    /// Every route as `METHOD /path/{param}`, sorted: for "nearest route" hints.
+    package var routeDescriptions: [String] {
+        var described: [String] = []
+        for (path, entry) in staticRoutes { described += entry.handlers.keys.map { "\($0) \(path)" } }
+        for pattern in patterns.values.joined() {
+            let path = "/" + pattern.segments.map { segment in
+                switch segment {
+                case .literal(let text): return text
+                case .parameter(let name): return "{\(name)}"
+                }
+            }.joined(separator: "/")
+            described += pattern.entry.handlers.keys.map { "\($0) \(path)" }
+        }
+        return described.sorted()
+    }
+
     package func respond(to request: HTTPRequest) -> HTTPResponse {
         guard let (entry, parameters) = lookup(request.path) else {
             return miss(request) { request in .error(status: 404, code: "not_found", message: "No route for \(request.method) \(request.path)") }

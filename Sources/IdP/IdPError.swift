@@ -34,7 +34,9 @@ package enum IdPError: Error, Sendable, Equatable, CustomStringConvertible {
     package var body: JSONValue {
         switch self {
         case .notFound(let entity, let id):
-            return ["code": "entity_not_found", "entity_id": .string(id), "message": .string("\(entity) not found: '\(id)'.")]
+            // An ID is echoed cut: a 900 KB `user` must not come back (twice) in the 404.
+            let shown = JournalBudget.clip(id, limit: 256)
+            return ["code": "entity_not_found", "entity_id": .string(shown), "message": .string("\(entity) not found: '\(shown)'.")]
         case .invalidRequest(let code, let message), .conflict(let code, let message), .badRequest(let code, let message):
             return ["code": .string(code), "message": .string(message)]
         case .invalidParameters(let message):

@@ -20,6 +20,7 @@ package struct IdPResponder: HTTPResponder {
         ControlRoutes(idp: idp).register(into: &router)
         routes = router.freeze()
         chain = routes
+            .wrapped(in: UnimplementedRoutes(routes: routes))
             .wrapped(in: FaultInjection(faults: idp.faults))
             .wrapped(in: RequestID(ids: idp.ids))
             .wrapped(in: CORSHeaders(configuration: idp.configuration))

@@ -46,6 +46,31 @@ package enum Limits {
     package static let armedFaults = 1000
     /// Sessions the mock keeps (minted tokens and sign-ins each make one); the oldest go first.
     package static let sessionCapacity = 10_000
+
+    // Directory entries (users, organizations, memberships) created or updated over the WorkOS or
+    // control API: every cap is at least what WorkOS itself accepts (external_id 64 characters,
+    // metadata 10 pairs of 40 + 600 characters), so a correct app never meets one, and together
+    // they bound the directory: at most ~100k × 8 KiB per kind, whatever is sent.
+    /// `email`: RFC 5321's 64-byte local part, `@` and 255-byte domain.
+    package static let emailBytes = 320
+    /// Any other string in a directory body (names, external_id, locale, role slugs, metadata
+    /// keys and values, domains, ...).
+    package static let directoryFieldBytes = 1024
+    /// `profile_picture_url`: URLs run longer than names.
+    package static let pictureURLBytes = 4096
+    /// Elements of an array or members of an object in a directory body (metadata, domains, roles).
+    package static let directoryFieldItems = 100
+    /// All strings of one directory body together.
+    package static let directoryBodyBytes = 8192
+    /// Entries the directory holds, per kind; a create past the cap is refused with 422.
+    package static let maxUsers = 100_000
+    package static let maxOrganizations = 100_000
+    package static let maxMemberships = 200_000
+    /// `GET /_mock/journal`: bytes of entries one page carries (at least one entry); the rest
+    /// follows on the next page (`has_more`, `next_since`).
+    package static let journalPageBytes = 2 << 20
+    /// `GET /_mock/journal` pages built at once; further fetches wait their turn.
+    package static let journalConcurrentPages = 4
 }
 
 /// A whole-number range with its unit, producing the one message every caller shows.

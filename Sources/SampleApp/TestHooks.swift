@@ -1,3 +1,4 @@
+import Foundation
 import HTTP
 import JSON
 
@@ -11,11 +12,33 @@ struct TestHooks: Sendable {
 
     func register(into router: inout Router) {
         let hooks = self
-        router.get("/_test/introspect") { try hooks.introspect($0) }
-        router.post("/_test/faults") { try hooks.armFault($0) }
-        router.delete("/_test/faults") { hooks.clearFaults($0) }
-        router.post("/_test/seed") { try hooks.seed($0) }
-        router.post("/_test/reset") { hooks.reset($0) }
+        router.get("/_test/introspect") { try Self.refusal($0) ?? hooks.introspect($0) }
+        router.post("/_test/faults") { try Self.refusal($0) ?? hooks.armFault($0) }
+        router.delete("/_test/faults") { Self.refusal($0) ?? hooks.clearFaults($0) }
+        router.post("/_test/seed") { try Self.refusal($0) ?? hooks.seed($0) }
+        router.post("/_test/reset") { Self.refusal($0) ?? hooks.reset($0) }
+    }
+
+    /// The hooks reset and rewrite the app's tables, so, as the mock's `/_mock`, they answer only
+    /// a loopback `Host` (DNS rebinding), no other `Origin`, and a body only as
+    /// `application/json` (a page's cross-site `text/plain` POST needs no preflight).
+    static func refusal(_ request: HTTPRequest) -> HTTPResponse? {
+        guard let host = request.headers["host"], Loopback.isHost(host) else {
+            return refuse(403, "the /_test routes answer only a loopback Host (localhost, 127.0.0.1, [::1])")
+        }
+        if let origin = request.headers["origin"], !Loopback.isOrigin(origin) {
+            return refuse(403, "the /_test routes refuse cross-origin requests")
+        }
+        let contentType = request.headers["content-type"]
+        if contentType != nil || !request.body.isEmpty {
+            let mediaType = (contentType ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard mediaType == "application/json" else { return refuse(415, "the /_test routes take Content-Type: application/json bodies") }
+        }
+        return nil
+    }
+
+    private static func refuse(_ status: Int, _ message: String) -> HTTPResponse {
+        .json(["error": "test_hook_refused", "message": .string(message)], status: status)
     }
 
     func introspect(_ request: HTTPRequest) throws -> HTTPResponse {

@@ -8,7 +8,9 @@ import Synchronization
 /// its own with the SDK environment, sharing serve's stdout and stderr (so its output reaches the
 /// terminal as it would alone). SIGINT, SIGTERM and SIGHUP to serve go to the app's whole group;
 /// an app that has not exited 10 s after that gets SIGKILL. On Linux the app also gets SIGTERM
-/// if serve itself dies (parent-death signal), so nothing is left behind.
+/// if serve itself dies (parent-death signal), and a supervisor sends its whole group SIGTERM,
+/// then SIGKILL 10 s later, once serve is gone by any signal (SIGKILL included), so nothing a
+/// wrapper such as `sh -c` started is left behind either.
 struct AppProcess {
     struct StartError: Error, CustomStringConvertible {
         let description: String
@@ -44,7 +46,7 @@ struct AppProcess {
             if let target { forward(signalNumber, to: target, shared: shared, grace: grace) }
         }
 
-        let pid = try spawn(command, environment: environment)
+        let pid = try spawn(command, environment: environment, grace: grace)
         let pending = shared.withLock { state -> Int32? in
             state.pid = pid
             return state.pendingSignal
@@ -69,7 +71,9 @@ struct AppProcess {
         }
     }
 
-    private static func spawn(_ command: [String], environment: [String: String]) throws -> pid_t {
+    /// The supervisor's pipe stays open for serve's whole life (it is never released): its EOF
+    /// when serve exits is what ends anything left in the app's group.
+    private static func spawn(_ command: [String], environment: [String: String], grace: Int) throws -> pid_t {
         guard let program = command.first, !program.isEmpty else {
             throw StartError(description: "mockidp serve --: name the command to start after --, e.g. mockidp serve -- python app.py")
         }
@@ -80,7 +84,10 @@ struct AppProcess {
             for pointer in envp { free(pointer) }
         }
         let pid = argv.withUnsafeBufferPointer { args in
-            envp.withUnsafeBufferPointer { env in mockidp_spawn_group(args.baseAddress, env.baseAddress) }
+            envp.withUnsafeBufferPointer { env in
+                var supervisor: Int32 = -1
+                return mockidp_spawn_supervised(args.baseAddress, env.baseAddress, -1, SIGTERM, nil, Int32(clamping: grace), &supervisor)
+            }
         }
         guard pid > 0 else {
             throw StartError(description: "mockidp serve: cannot start '\(program)': \(String(cString: strerror(-pid)))")

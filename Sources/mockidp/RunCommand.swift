@@ -141,6 +141,13 @@ enum RunCommand: Subcommand {
             guard let seed = UInt64(text) else { throw UsageError("--shuffle takes a whole-number seed, not '\(text)'") }
             options.shuffleSeed = seed
         }
+        // The previous run's reports go before anything starts: if this run dies without writing
+        // its own, CI finds no report rather than an old green one.
+        do {
+            for option in ["json", "junit"] { if let path = arguments.value(option) { try ReportFile.removeStale(path) } }
+        } catch {
+            throw UsageError("--json/--junit: \(error.description)")
+        }
         let runner = try ConformanceRunner(profile: profile, idpConfiguration: configuration, placeholders: try placeholders(arguments))
         defer { runner.stop() }
         let interruption = RunInterruption(scenarios: scenarios, repeatCount: repeatCount, targetName: profile.name, targetURL: profile.baseURL) { report in

@@ -69,6 +69,10 @@ enum SampleAppCommand: Subcommand {
         }
         // The first line is a contract: the runner waits for it and reads the URL from it.
         print("listening on http://\(host):\(bound)")
+        if !Loopback.isHost(host) {
+            printError("mockidp sample-app: WARNING: listening on \(host), not loopback: the app is reachable from the network"
+                + (configuration.testMode ? " (its /_test routes still answer only a loopback Host)" : ""))
+        }
         print("idp:       \(configuration.idpBaseURL)")
         print("issuer:    \(configuration.issuer)")
         print("jwks:      \(configuration.jwksURL) (ttl \(configuration.jwksTTLMilliseconds) ms, cooldown \(configuration.jwksCooldownMilliseconds) ms)")

@@ -69,6 +69,10 @@ enum ServeCommand: Subcommand {
         configuration.redirectURIs = arguments.allValues("redirect-uri")
         configuration.autoApprove = arguments.has("auto-approve")
         configuration.corsOrigins = arguments.allValues("cors-origin")
+        if let token = arguments.value("control-token"), token.isEmpty || token.contains(where: { $0.isWhitespace || $0.isNewline }) {
+            throw UsageError("--control-token must be a non-empty word without spaces (it is sent as Authorization: Bearer TOKEN); "
+                + "an empty one would lock /_mock")
+        }
         configuration.controlGuard = ControlGuard(token: arguments.value("control-token"), allowRemote: arguments.has("allow-remote"))
         if let bytes = try arguments.integer("journal-bytes", in: Int(Limits.journalBytes.range.lowerBound)...Int(Limits.journalBytes.range.upperBound)) {
             configuration.journalBytes = bytes
@@ -95,12 +99,12 @@ enum ServeCommand: Subcommand {
         let port = try arguments.integer("port", in: 0...65535) ?? 4100
         let logFormat = try arguments.choice("log", from: ["human", "json", "off"]) ?? "human"
         let host = arguments.value("host") ?? "127.0.0.1"
-        if !ControlGuard.isLoopback(host: host) {
-            guard configuration.controlGuard.allowRemote else {
-                throw UsageError("--host \(host) is not a loopback address: anyone who can reach it could mint tokens through /_mock; add --allow-remote (and --control-token) if that is what you want")
-            }
-            printError("mockidp serve: WARNING: listening on \(host), not loopback: the control API (/_mock) is reachable from the network"
-                + (configuration.controlGuard.token == nil ? " with no --control-token" : ""))
+        if host.contains(":") {
+            throw UsageError("--host \(host): the server listens on IPv4 only; use --host 127.0.0.1 (IPv6 loopback is not served yet)")
+        }
+        let remote = !ControlGuard.isLoopback(host: host)
+        if remote, !configuration.controlGuard.allowRemote {
+            throw UsageError("--host \(host) is not a loopback address: anyone who can reach it could mint tokens through /_mock; add --allow-remote (and --control-token) if that is what you want")
         }
         let idp: MockIdP
         do {
@@ -122,6 +126,11 @@ enum ServeCommand: Subcommand {
         } catch {
             printError("mockidp serve: cannot listen on \(host):\(port): \(error)")
             return ExitCode.failure
+        }
+        // After the bind, so a host that cannot be bound fails without a warning first.
+        if remote {
+            printError("mockidp serve: WARNING: listening on \(host), not loopback: the control API (/_mock) is reachable from the network"
+                + (configuration.controlGuard.token == nil ? " with no --control-token" : ""))
         }
         // The first line is a contract: scripts wait for it and read the URL from it.
         print("listening on http://\(host.contains(":") ? "[\(host)]" : host):\(bound)")

@@ -302,7 +302,7 @@ struct AnyAppTests {
     }
 
     @Test func tokenShapeOutcomes() throws {
-        let judge = OutcomeJudge(profile: try Self.context(#"{"base_url": "http://x", "callback": {"path": "/cb"}}"#).app.profile)
+        let judge = OutcomeJudge(profile: try Self.context(#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb"}}"#).app.profile)
         #expect(try judge.failure("accepted", Self.answer(200), label: "r") == nil)
         #expect(try judge.failure("refused", Self.answer(401), label: "r") == nil)
         #expect(try judge.failure("refused", Self.answer(302), label: "r") == nil, "a redirect to the login page refuses too")
@@ -312,19 +312,19 @@ struct AnyAppTests {
     }
 
     @Test func codeShapeOutcomesNeedTheProbe() throws {
-        let withProbe = OutcomeJudge(profile: try Self.context(#"{"base_url": "http://x", "callback": {"path": "/cb", "shape": "code"}, "probe": {"path": "/me"}}"#).app.profile)
+        let withProbe = OutcomeJudge(profile: try Self.context(#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb", "shape": "code"}, "probe": {"path": "/me"}}"#).app.profile)
         #expect(try withProbe.failure("accepted", Self.answer(200, chain: [302, 200], probe: 200), label: "r") == nil)
         #expect(try withProbe.failure("accepted", Self.answer(302, chain: [302], probe: 401), label: "r") != nil)
         #expect(try withProbe.failure("refused", Self.answer(302, chain: [302], probe: 401), label: "r") == nil)
         #expect(try withProbe.failure("refused", Self.answer(200, chain: [302, 200], probe: 200), label: "r") != nil)
         #expect(try withProbe.failure("not_5xx", Self.answer(200, chain: [302, 200], probe: 500), label: "r") != nil, "a 5xx anywhere counts")
-        let noProbe = OutcomeJudge(profile: try Self.context(#"{"base_url": "http://x", "callback": {"path": "/cb", "shape": "code"}}"#).app.profile)
+        let noProbe = OutcomeJudge(profile: try Self.context(#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb", "shape": "code"}}"#).app.profile)
         #expect(throws: NotApplicable.self) { try noProbe.failure("accepted", Self.answer(302), label: "r") }
         #expect(try noProbe.failure("not_5xx", Self.answer(302), label: "r") == nil)
     }
 
     @Test func fieldsAreReadFromTheProbeByPointerOrFromHTMLByPattern() throws {
-        let context = try Self.context(#"{"base_url": "http://x", "callback": {"path": "/cb", "shape": "code"}, "probe": {"path": "/me"}, "response": {"email": {"pattern": "data-email=\"([^\"]+)\""}, "user_id": "/me/id"}}"#)
+        let context = try Self.context(#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb", "shape": "code"}, "probe": {"path": "/me"}, "response": {"email": {"pattern": "data-email=\"([^\"]+)\""}, "user_id": "/me/id"}}"#)
         var page = Self.answer(200, chain: [302, 200], probe: 200)
         page.probe?.body = Array(#"<h1 data-email="carol@acme.test">Carol</h1>"#.utf8)
         #expect(try context.field("email", in: page) == "carol@acme.test")
@@ -334,7 +334,7 @@ struct AnyAppTests {
     }
 
     @Test func anUnmappedValueIsNotApplicableAndOnlyDecidesWhenNothingElseCan() throws {
-        let context = try Self.context(#"{"base_url": "http://x", "callback": {"path": "/cb"}, "response": {"user_id": "/u"}}"#)
+        let context = try Self.context(#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb"}, "response": {"user_id": "/u"}}"#)
         context.responses["r"] = Self.answer(200, json: ["u": "a", "w": "b"])
         let evaluator = ExpectationEvaluator(context: context)
         func check(_ text: String) throws -> String? {

@@ -16,17 +16,26 @@ struct RunnerCleanupTests {
         let folder: URL
     }
 
-    /// Starts `mockidp run` on a scenario that waits 30 s, and returns once the app is up.
-    func startSlowRun() throws -> Run {
+    /// Starts `mockidp run` on a scenario that waits 30 s, and returns once the app is up. With
+    /// `wrappedWritingPIDTo`, the reference app runs behind `sh -c` (as `npm start` would) and its
+    /// PID, a grandchild of the runner, is written to that file.
+    func startSlowRun(wrappedWritingPIDTo pidFile: URL? = nil) throws -> Run {
         guard let tool = BuiltTool.path else { throw TestFailure("mockidp not built") }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mockidp-cleanup-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("tmp"), withIntermediateDirectories: true)
+        // A previous run's reports: gone once this run starts, whatever happens to it later.
+        for name in ["report.json", "report.xml"] { try Data("stale green report".utf8).write(to: folder.appendingPathComponent(name)) }
         let scenario = folder.appendingPathComponent("slow.json")
         try Data(#"{"id": "demo.slow", "title": "Waits", "steps": [{"mark": "m"}, {"wait": {"seconds": 30}}]}"#.utf8).write(to: scenario)
         let runner = Process()
         runner.executableURL = URL(fileURLWithPath: tool)
         runner.arguments = ["run", "--scenario", scenario.path, "--json", folder.appendingPathComponent("report.json").path,
                             "--junit", folder.appendingPathComponent("report.xml").path]
+        if let pidFile {
+            let target = folder.appendingPathComponent("wrapped.json")
+            try Self.wrappedProfile(pidFile: pidFile).write(to: target)
+            runner.arguments? += ["--target", target.path]
+        }
         runner.currentDirectoryURL = Interop.root
         var environment = ProcessInfo.processInfo.environment
         environment["TMPDIR"] = folder.appendingPathComponent("tmp").path
@@ -46,6 +55,17 @@ struct RunnerCleanupTests {
         let children = Self.children(of: runner.processIdentifier)
         guard children.count == 1, let app = children.first else { throw TestFailure("expected one app process, found \(children)") }
         return Run(runner: runner, appPID: app, folder: folder)
+    }
+
+    /// The reference-app profile with its command behind `sh -c`, which starts the app in the
+    /// background, writes the app's PID and waits: the shell is the runner's child, the app is not.
+    static func wrappedProfile(pidFile: URL) throws -> Data {
+        let profile = Interop.root.appendingPathComponent("scenarios/targets/reference-app.json")
+        var text = try String(contentsOf: profile, encoding: .utf8)
+        let script = #"\"$0\" \"$@\" & echo $! > '\#(pidFile.path)'; wait"#
+        text = text.replacingOccurrences(of: #""command": ["{mockidp}""#, with: #""command": ["/bin/sh", "-c", "\#(script)", "{mockidp}""#)
+        guard text.contains("/bin/sh") else { throw TestFailure("reference-app.json has no command to wrap") }
+        return Data(text.utf8)
     }
 
     static func children(of parent: pid_t) -> [pid_t] {
@@ -95,5 +115,66 @@ struct RunnerCleanupTests {
         #expect(run.runner.terminationReason == .uncaughtSignal)
         #expect(Self.waitGone(run.appPID), "app \(run.appPID) still running")
         #expect(try FileManager.default.contentsOfDirectory(atPath: run.folder.appendingPathComponent("tmp").path) == [])
+        // No report at all rather than the previous run's: CI cannot publish a stale result.
+        for name in ["report.json", "report.xml"] {
+            #expect(!FileManager.default.fileExists(atPath: run.folder.appendingPathComponent(name).path), "\(name) survived")
+        }
+    }
+
+    /// The parent-death signal reaches only the shell; the supervisor must end the app behind it.
+    @Test func sigkillLeavesNoAppBehindAShellWrapper() throws {
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("mockidp-wrapped-\(UUID().uuidString).pid")
+        defer { try? FileManager.default.removeItem(at: pidFile) }
+        let run = try startSlowRun(wrappedWritingPIDTo: pidFile)
+        defer { try? FileManager.default.removeItem(at: run.folder) }
+        let text = try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let app = try #require(pid_t(text), "no PID in \(pidFile.path): '\(text)'")
+        #expect(app != run.appPID && Self.isAlive(app), "the app runs behind the shell")
+        kill(run.runner.processIdentifier, SIGKILL)
+        run.runner.waitUntilExit()
+        #expect(Self.waitGone(run.appPID), "shell \(run.appPID) still running")
+        let gone = Self.waitGone(app)
+        if !gone { kill(app, SIGKILL) }
+        #expect(gone, "app \(app) behind the shell outlived the SIGKILLed runner")
+    }
+
+    /// SIGTERM early in the built-in suite (several scenarios per file): every selected scenario
+    /// is in both reports, the unfinished ones as `error`, and the summary counts them.
+    @Test func anInterruptedRunListsEverySelectedScenarioInJSONAndJUnit() throws {
+        guard let tool = BuiltTool.path else { throw TestFailure("mockidp not built") }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mockidp-interrupt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let json = folder.appendingPathComponent("report.json"), junit = folder.appendingPathComponent("report.xml")
+        let runner = Process()
+        runner.executableURL = URL(fileURLWithPath: tool)
+        runner.arguments = ["run", "--jobs", "1", "--no-color", "--json", json.path, "--junit", junit.path]
+        runner.currentDirectoryURL = Interop.root
+        let output = Pipe()
+        runner.standardOutput = output
+        runner.standardError = FileHandle.nullDevice
+        try runner.run()
+        var seen = ""
+        while !seen.contains("[  3/") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { throw TestFailure("mockidp run ended before its third scenario: \(seen)") }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        kill(runner.processIdentifier, SIGTERM)
+        seen += String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        runner.waitUntilExit()
+        #expect(runner.terminationStatus == 128 + SIGTERM)
+        let banner = try #require(seen.split(separator: "\n").first { $0.hasPrefix("mockidp run: ") })
+        let selected = try #require(Int(banner.dropFirst("mockidp run: ".count).prefix { $0.isNumber }))
+        let report = try JSONValue.parse(Array(Data(contentsOf: json)))
+        let scenarios = try #require(report["scenarios"]?.arrayValue)
+        let ids = scenarios.compactMap { $0["id"]?.stringValue }
+        #expect(scenarios.count == selected && Set(ids).count == selected, "\(scenarios.count) of \(selected) in the JSON report")
+        let unfinished = scenarios.filter { $0["reason"]?.stringValue?.hasPrefix("interrupted") == true }
+        #expect(unfinished.count > selected / 2 && unfinished.allSatisfy { $0["verdict"] == "error" }, "\(unfinished.prefix(1))")
+        #expect(report["summary"]?["errors"]?.intValue.map(Int.init) ?? 0 >= unfinished.count, "\(report["summary"] ?? .null)")
+        let xml = try String(contentsOf: junit, encoding: .utf8)
+        #expect(xml.components(separatedBy: "<testcase ").count - 1 == selected)
+        #expect(seen.contains("scenario(s) could not run"), "\(seen.suffix(400))")
     }
 }

@@ -109,17 +109,17 @@ import SampleApp
     @Test func profileErrorsNameTheField() {
         let cases: [(String, String)] = [
             (#"{"base_url": "https://x", "callback": {"path": "/cb"}}"#, "base_url"),
-            (#"{"base_url": "http://x", "callback": {"path": "/cb", "token": {"in": "header"}}}"#, "callback.token.in"),
-            (#"{"base_url": "http://x", "callback": {"path": "/cb", "token": {"in": "cookie"}}}"#, "callback.token.field"),
-            (#"{"base_url": "http://x", "callback": {"path": "/cb", "shape": "code", "token": {"in": "bearer"}}}"#, "callback.token"),
-            (#"{"base_url": "http://x", "callback": {"path": "/cb", "login_path": "/login"}}"#, "callback.login_path"),
-            (#"{"base_url": "http://x", "callback": {"path": "/cb", "shape": "saml"}}"#, "callback.shape"),
-            (#"{"base_url": "http://x", "callback": {"path": "/cb"}, "response": {"u": {"pattern": "no group"}}}"#, "response.u.pattern"),
-            (#"{"base_url": "http://x", "callback": {"path": "/cb"}, "probe": {"path": "/a", "signed_in_status": [true]}}"#, "probe.signed_in_status"),
-            (#"{"base_url": "http://x", "callback": {"path": "/cb"}, "start": {"command": ["a"], "restart": "always"}}"#, "start.restart"),
-            (#"{"base_url": "http://x", "callback": {"path": "/cb"}, "response": {"w": "workspace/id"}}"#, "response.w"),
-            (#"{"base_url": "http://x", "callback": {"path": "/cb"}, "capabilities": {"introspect": {}}}"#, "capabilities.introspect"),
-            (#"{"base_url": "http://x"}"#, "callback"),
+            (#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb", "token": {"in": "header"}}}"#, "callback.token.in"),
+            (#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb", "token": {"in": "cookie"}}}"#, "callback.token.field"),
+            (#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb", "shape": "code", "token": {"in": "bearer"}}}"#, "callback.token"),
+            (#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb", "login_path": "/login"}}"#, "callback.login_path"),
+            (#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb", "shape": "saml"}}"#, "callback.shape"),
+            (#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb"}, "response": {"u": {"pattern": "no group"}}}"#, "response.u.pattern"),
+            (#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb"}, "probe": {"path": "/a", "signed_in_status": [true]}}"#, "probe.signed_in_status"),
+            (#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb"}, "start": {"command": ["a"], "restart": "always"}}"#, "start.restart"),
+            (#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb"}, "response": {"w": "workspace/id"}}"#, "response.w"),
+            (#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb"}, "capabilities": {"introspect": {}}}"#, "capabilities.introspect"),
+            (#"{"base_url": "http://127.0.0.1:1"}"#, "callback"),
         ]
         for (text, field) in cases {
             do {

@@ -46,3 +46,61 @@ struct ScenarioRangeTests {
         #expect(result.stderr.contains("\(profile.path): capabilities.jwks_cache_ttl_seconds: "), "\(result.stderr)")
     }
 }
+
+/// Profile mistakes are exit 2 at load naming the field, not "app unreachable" after the
+/// readiness timeout; nothing in a profile can add a header line to the runner's requests.
+@Suite struct ProfileLoadErrorTests {
+    static let base = #""base_url": "http://127.0.0.1:{app_port}", "callback": {"path": "/cb"}"#
+
+    static let cases: [(json: String, field: String)] = [
+        (#"{"base_url": "http://10.1.2.3:8080", "callback": {"path": "/cb"}}"#, "base_url"),
+        (#"{"base_url": "http://app.example.com", "callback": {"path": "/cb"}}"#, "base_url"),
+        (#"{"base_url": "http://user:pw@127.0.0.1:3000", "callback": {"path": "/cb"}}"#, "base_url"),
+        (#"{"base_url": "http://127.0.0.1:3000/api", "callback": {"path": "/cb"}}"#, "base_url"),
+        (#"{"base_url": "http://[::1]:3000", "callback": {"path": "/cb"}}"#, "base_url"),
+        (#"{\#(base), "start": {"command": ["app"], "ready": {"path": "http://127.0.0.1:3000/health"}}}"#, "start.ready.path"),
+        (#"{\#(base), "start": {"command": ["app"], "ready": {"path": "health"}}}"#, "start.ready.path"),
+        (#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "cb"}}"#, "callback.path"),
+        (#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb", "method": "PO ST"}}"#, "callback.method"),
+        (#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb", "method": "POST\r\nX-Injected: 1"}}"#, "callback.method"),
+        (#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb\r\nX-Injected: 1"}}"#, "callback.path"),
+        (#"{\#(base), "start": {"command": ["app"], "env": {"A=B": "x"}}}"#, "start.env"),
+        (#"{\#(base), "start": {"command": ["app"], "env": {"": "x"}}}"#, "start.env"),
+        (#"{\#(base), "probe": {"path": "/me", "headers": {"Accept": "a\r\nX-Injected: 1"}}}"#, "probe.headers.Accept"),
+        (#"{\#(base), "probe": {"path": "/me", "headers": {"Bad Name": "x"}}}"#, "probe.headers"),
+        (#"{\#(base), "logout": {"method": "GET\n", "path": "/logout"}}"#, "logout.method"),
+        (#"{\#(base), "capabilities": {"reset": {"path": "/_test/reset\n"}}}"#, "capabilities.reset.path"),
+    ]
+
+    @Test(arguments: cases.indices) func aBadProfileIsRefusedAtLoadNamingTheField(_ index: Int) throws {
+        let (json, field) = Self.cases[index]
+        let value = try JSONValue.parse(Array(json.utf8))
+        do {
+            _ = try TargetProfile.parse(value, file: "p.json")
+            Issue.record("accepted: \(json)")
+        } catch {
+            #expect(error.field == field, "\(error)")
+        }
+    }
+
+    @Test func correctProfilesStillLoad() throws {
+        let base = Self.base
+        for json in [#"{\#(base)}"#, #"{"base_url": "http://localhost:3000/", "callback": {"path": "/cb"}}"#,
+                     #"{"base_url": "http://{app_host}:{app_port}", "callback": {"path": "/cb"}}"#,
+                     #"{\#(base), "probe": {"path": "/_test/introspect?idp_user_id={idp_user_id}", "headers": {"Accept": "application/json"}}}"#] {
+            _ = try TargetProfile.parse(try JSONValue.parse(Array(json.utf8)), file: "p.json")
+        }
+        for name in ["reference-app", "reference-web-app"] {
+            _ = try TargetProfile.load(file: Interop.root.appendingPathComponent("scenarios/targets/\(name).json").path)
+        }
+    }
+
+    @Test(.enabled(if: BuiltTool.path != nil)) func aRemoteBaseURLExitsTwoAtLoad() throws {
+        let json = #"{"name": "x", "base_url": "http://10.1.2.3:8080", "callback": {"path": "/cb"}, "start": {"command": ["true"]}}"#
+        let profile = try BuiltTool.temporaryFile("profile.json", json)
+        defer { try? FileManager.default.removeItem(at: profile) }
+        let result = try BuiltTool.run(["run", "--target", profile.path, "--filter", "token.wrong-issuer"])
+        #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("\(profile.path): base_url: host '10.1.2.3' is not loopback"), "\(result.stderr)")
+    }
+}

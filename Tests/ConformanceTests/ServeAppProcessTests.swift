@@ -132,4 +132,18 @@ struct ServeAppProcessTests {
         #expect(empty.status == 2)
         #expect(empty.stderr.contains("nothing after --"))
     }
+
+    /// `sh -c` that backgrounds a grandchild and waits: the parent-death signal ends the shell,
+    /// only the supervisor can end the grandchild once serve is SIGKILLed.
+    @Test func noGrandchildOutlivesASIGKILLedServeBehindAShell() throws {
+        let serve = try Running(["/bin/sh", "-c", #"sleep 600 & echo "app $!"; wait"#])
+        let (grandchild, _) = try appPID(serve)
+        #expect(Self.processState(grandchild)?.alive == true)
+        kill(serve.process.processIdentifier, SIGKILL)
+        serve.process.waitUntilExit()
+        let ended = serve.readsToEnd()
+        if !ended { kill(grandchild, SIGKILL) }
+        #expect(ended, "the shell's child kept running after serve was killed")
+        #expect(Self.ends(grandchild))
+    }
 }

@@ -76,4 +76,50 @@ struct ServeBindTests {
         #expect(result.stderr.contains("--host 0.0.0.0 is not a loopback address") && result.stderr.contains("--allow-remote"), "\(result.stderr)")
         #expect(result.stdout.isEmpty, "nothing was bound: \(result.stdout)")
     }
+
+    @Test func ipv6LoopbackIsRefusedWithAReasonBeforeAnyWarning() throws {
+        for host in ["::1", "[::1]"] {
+            let result = try BuiltTool.run(["serve", "--host", host, "--port", "0"])
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("IPv4 only") && !result.stderr.contains("WARNING"), "\(result.stderr)")
+            #expect(result.stdout.isEmpty)
+        }
+        // A remote address that cannot be bound fails without warning first about a listener that never existed.
+        let unbindable = try BuiltTool.run(["serve", "--host", "203.0.113.7", "--allow-remote", "--port", "0"])
+        #expect(unbindable.status == 1 && unbindable.stderr.contains("cannot listen on 203.0.113.7"), "\(unbindable.stderr)")
+        #expect(!unbindable.stderr.contains("WARNING"), "\(unbindable.stderr)")
+    }
+
+    @Test func anEmptyControlTokenIsRefusedInsteadOfLockingTheControlAPI() throws {
+        for token in ["", " "] {
+            let result = try BuiltTool.run(["serve", "--port", "0", "--control-token", token])
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("--control-token must be a non-empty word"), "\(result.stderr)")
+            #expect(result.stdout.isEmpty)
+        }
+    }
+
+    @Test func theSampleAppWarnsWhenItListensBeyondLoopback() throws {
+        guard let tool = BuiltTool.path else { throw TestFailure("mockidp not built") }
+        let app = Process()
+        app.executableURL = URL(fileURLWithPath: tool)
+        app.arguments = ["sample-app", "--host", "0.0.0.0", "--port", "0", "--test-mode", "--idp", "http://127.0.0.1:9",
+                         "--client-id", "client_x", "--api-key", "sk_test_x", "--issuer", "http://127.0.0.1:9"]
+        let out = Pipe(), err = Pipe()
+        app.standardOutput = out
+        app.standardError = err
+        try app.run()
+        var text = ""
+        // stderr's warning is written before the lines that follow "listening on".
+        while !text.contains("test mode:") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        app.terminate()
+        app.waitUntilExit()
+        let warning = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(text.hasPrefix("listening on http://0.0.0.0:"), "\(text)")
+        #expect(warning.contains("WARNING: listening on 0.0.0.0, not loopback") && warning.contains("/_test"), "\(warning)")
+    }
 }

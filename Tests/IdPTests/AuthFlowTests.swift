@@ -241,7 +241,8 @@ enum PKCE {
 @Suite struct AuthorizeTests {
     @Test func aRedirectURIOffTheAllowListGetsAnHTMLErrorPageAndNoRedirect() throws {
         let mock = try RunningIdP(transport: .inProcess)
-        for uri in ["https://evil.test/callback", "http://localhost@evil.test/cb", "http://localhost.evil.test/cb", "http://localhost:3000/cb#frag", "javascript:alert(1)"] {
+        for uri in ["https://evil.test/callback", "http://localhost@evil.test/cb", "http://localhost.evil.test/cb",
+                    "http://localhost:3000/cb#frag", "javascript:alert(1)", "http://localhost:99999/cb", "http://127.0.0.1:65536/cb", "http://[::1]:70000/cb"] {
             let response = try mock.authorize(mock.authorizeParameters(redirect: uri, extra: [("login_hint", "alice"), ("mockidp_auto_approve", "1")]))
             #expect(response.status == 400, "\(uri)")
             #expect(response.headers["Location"] == nil, "\(uri) was redirected to")

@@ -287,3 +287,65 @@ import TestSupport
         #expect(directory["users"]?.arrayValue?.contains { $0["id"] == "user_01J000000000000000000000AB" } == false)
     }
 }
+
+/// A WorkOS route the mock does not implement says so (501, nearest route, journal flag)
+/// instead of a 404 an app would read as "no such record".
+@Suite struct UnimplementedRouteTests {
+    @Test func anUnimplementedWorkOSRouteAnswers501WithTheNearestRouteAndAJournalFlag() throws {
+        let mock = try RunningIdP()
+        let invitations = try mock.get("/user_management/invitations?email=a@example.test")
+        #expect(invitations.status == 501)
+        let body = try invitations.json()
+        #expect(body["code"] == "not_implemented")
+        #expect(body["message"] == "not implemented by MockIdP: GET /user_management/invitations")
+        #expect(body["nearest"]?.stringValue?.hasPrefix("GET /user_management/") == true, "\(invitations.bodyText)")
+        let magic = try mock.send("POST", "/user_management/magic_auth", ["email": "a@example.test"])
+        #expect(magic.status == 501 && magic.bodyText.contains("POST /user_management/magic_auth"), "\(magic.bodyText)")
+        let reset = try mock.send("POST", "/user_management/password_reset/send", ["email": "a@example.test"])
+        #expect(reset.status == 501)
+        let userPath = try mock.get("/user_management/users/\(mock.user("grace").id)/auth_factors")
+        #expect(userPath.status == 501)
+        #expect(try userPath.json()["nearest"]?.stringValue?.contains("/user_management/users/{id}/") == true, "\(userPath.bodyText)")
+
+        let flagged = try mock.json("/_mock/journal?flag=unimplemented")
+        let entries = try #require(flagged["data"]?.arrayValue)
+        #expect(entries.map { $0["path"]?.stringValue ?? "" } == [
+            "/user_management/invitations", "/user_management/magic_auth", "/user_management/password_reset/send",
+            "/user_management/users/\(mock.user("grace").id)/auth_factors",
+        ])
+        #expect(entries.first?["flags"]?[0]?["kind"] == "unimplemented")
+        #expect(entries.first?["flags"]?[0]?["value"] == "GET /user_management/invitations")
+    }
+
+    @Test func unknownIDsOnImplementedRoutesAndPathsOutsideTheAPIStay404() throws {
+        let mock = try RunningIdP()
+        let missingUser = try mock.get("/user_management/users/user_01KDVDZZZZZZZZZZZZZZZZZZZZ")
+        #expect(missingUser.status == 404)
+        #expect(try missingUser.json()["code"] == "entity_not_found")
+        #expect(try mock.get("/organizations/org_01KDVDZZZZZZZZZZZZZZZZZZZZ").status == 404)
+        #expect(try mock.get("/favicon.ico").status == 404)
+        #expect(try mock.get("/api/v1/things").status == 404)
+        // A known path with another method is still a 405, not "not implemented".
+        #expect(try mock.send("PATCH", "/user_management/users", [:]).status == 405)
+        #expect(mock.idp.journal.entries(.init(flag: .unimplemented)).isEmpty)
+        // A huge path is echoed cut, once.
+        let long = String(repeating: "x", count: 4000)
+        let huge = try mock.get("/user_management/\(long)")
+        #expect(huge.status == 501 && huge.bodyText.utf8.count < 1500, "\(huge.bodyText.utf8.count) bytes")
+    }
+}
+
+@Suite struct NotFoundEchoTests {
+    @Test func aHugeUnknownUserIsEchoedCutNotTwiceInFull() throws {
+        let mock = try RunningIdP()
+        let huge = String(repeating: "u", count: 100 * 1024)
+        let response = try mock.send("POST", "/_mock/tokens", ["user": .string(huge)], authorized: false)
+        #expect(response.status == 404)
+        #expect(response.body.count < 1024, "a \(response.body.count)-byte 404")
+        #expect(try response.json()["entity_id"]?.stringValue?.hasSuffix("…[cut: \(huge.utf8.count) bytes]") == true)
+        // An ordinary ID is echoed as it came, WorkOS's way.
+        let missing = try mock.get("/user_management/users/user_01KDVDZZZZZZZZZZZZZZZZZZZZ")
+        #expect(try missing.json()["entity_id"] == "user_01KDVDZZZZZZZZZZZZZZZZZZZZ")
+    }
+}
+

@@ -433,3 +433,27 @@ import TestSupport
         #expect(throws: SampleAppConfigurationError.self) { try configuration.validate() }
     }
 }
+
+/// `/_test` resets and rewrites the app's tables: like `/_mock`, it answers only a loopback
+/// `Host`, no foreign `Origin`, and bodies only as JSON (a cross-site `text/plain` POST needs no
+/// preflight).
+@Suite struct TestHookGuardTests {
+    @Test func crossSiteAndRebindingRequestsToTestHooksAreRefused() throws {
+        let harness = try Harness(transport: .loopback)
+        let url = harness.appBase + "/_test/reset"
+        let plain = try harness.client.send(ClientRequest(method: "POST", url: url, headers: ["Content-Type": "text/plain"], body: Array("{}".utf8)))
+        #expect(plain.status == 415, "\(plain.status) \(plain.bodyText)")
+        let rebound = try harness.client.send(ClientRequest(method: "POST", url: url, headers: ["Host": "attacker.example:80"]))
+        #expect(rebound.status == 403, "\(rebound.status) \(rebound.bodyText)")
+        let introspect = try harness.client.send(ClientRequest(method: "GET", url: harness.appBase + "/_test/introspect?idp_user_id=user_x",
+                                                               headers: ["Host": "attacker.example"]))
+        #expect(introspect.status == 403)
+        let foreign = try harness.client.send(ClientRequest(method: "POST", url: url, headers: ["Origin": "https://evil.test"]))
+        #expect(foreign.status == 403, "\(foreign.status) \(foreign.bodyText)")
+        // The runner's own requests: loopback Host, JSON or no body.
+        #expect(try harness.send("POST", "/_test/reset").status == 200)
+        #expect(try harness.send("POST", "/_test/faults", ["point": "api_key.create", "times": 1]).status == 201)
+        #expect(try harness.client.send(ClientRequest(method: "POST", url: url, headers: ["Origin": "http://localhost:3000"])).status == 200)
+    }
+}
+

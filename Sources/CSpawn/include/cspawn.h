@@ -20,4 +20,18 @@ pid_t mockidp_spawn_group_with(char *const argv[], char *const envp[], int outpu
 /// reported like a failed exec: -errno).
 pid_t mockidp_spawn_group_in(char *const argv[], char *const envp[], int output_fd, int death_signal, const char *directory);
 
+/// The same, with a supervisor that outlives the caller just long enough to end the app's whole
+/// group: the parent-death signal reaches only the direct child, so a wrapper's children (`sh -c`,
+/// `npm start`) would otherwise survive a SIGKILL of the caller under init. The supervisor is a
+/// grandchild reparented to init, holding only the read end of a pipe whose write end the caller
+/// keeps in `*guard_out`: EOF without a release byte (the caller died, by any signal) sends the
+/// group `death_signal`, then SIGKILL after `grace_seconds` unless that already was SIGKILL.
+/// Pass `*guard_out` to `mockidp_release_supervisor` once the group is stopped. No cgroups needed.
+pid_t mockidp_spawn_supervised(char *const argv[], char *const envp[], int output_fd, int death_signal, const char *directory,
+                               int grace_seconds, int *guard_out);
+
+/// Tells the supervisor the caller stopped the group itself (it exits without signalling) and
+/// closes `guard`; -1 is ignored.
+void mockidp_release_supervisor(int guard);
+
 #endif

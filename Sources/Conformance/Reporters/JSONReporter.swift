@@ -43,6 +43,6 @@ package enum JSONReporter {
     }
 
     package static func write(_ report: RunReport, to path: String) throws {
-        try Data(render(report).serializedString(pretty: true).utf8).write(to: URL(fileURLWithPath: path))
+        try ReportFile.write(Array(render(report).serializedString(pretty: true).utf8), to: path)
     }
 }

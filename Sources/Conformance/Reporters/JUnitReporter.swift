@@ -92,6 +92,6 @@ package enum JUnitReporter {
     }
 
     package static func write(_ report: RunReport, to path: String) throws {
-        try Data(render(report).utf8).write(to: URL(fileURLWithPath: path))
+        try ReportFile.write(Array(render(report).utf8), to: path)
     }
 }

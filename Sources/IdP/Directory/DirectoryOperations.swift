@@ -40,6 +40,7 @@ extension MockIdP {
                 throw .conflict(code: "email_already_in_use", message: "A user with email '\(created.email)' already exists.")
             }
             if directory.users[created.id] != nil { throw .conflict(code: "id_already_in_use", message: "'\(created.id)' already exists.") }
+            try DirectoryFieldCaps.roomForOne("users", count: directory.users.count, cap: Limits.maxUsers)
             directory.users[created.id] = created
         }
         return created
@@ -121,6 +122,7 @@ extension MockIdP {
                 throw .conflict(code: "domain_already_exists", message: "The domain '\(domain.domain)' belongs to another organization.")
             }
             if directory.organizations[created.id] != nil { throw .conflict(code: "id_already_in_use", message: "'\(created.id)' already exists.") }
+            try DirectoryFieldCaps.roomForOne("organizations", count: directory.organizations.count, cap: Limits.maxOrganizations)
             directory.organizations[created.id] = created
         }
         return WorkOSShape.organization(created)
@@ -231,6 +233,7 @@ extension MockIdP {
                 directory.memberships[existing.id] = existing
                 return (existing, directory)
             }
+            try DirectoryFieldCaps.roomForOne("memberships", count: directory.memberships.count, cap: Limits.maxMemberships)
             let membership = Membership(id: newID, userID: userID, organizationID: organizationID, roleSlugs: roles, createdAt: now, updatedAt: now)
             directory.memberships[membership.id] = membership
             return (membership, directory)

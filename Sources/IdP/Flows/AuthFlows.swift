@@ -77,7 +77,7 @@ extension MockIdP {
             port = authority[authority.index(after: colon)...]
             if port.isEmpty { return false }
         }
-        guard port.allSatisfy(\.isASCIIDigit), port.count <= 5 else { return false }
+        guard port.allSatisfy(\.isASCIIDigit), port.count <= 5, port.isEmpty || (Int(port) ?? 65536) <= 65535 else { return false }
         return ["localhost", "127.0.0.1", "[::1]"].contains(host.lowercased())
     }
 

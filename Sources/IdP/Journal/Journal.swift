@@ -3,9 +3,12 @@ import Synchronization
 
 /// Something the mock noticed about a request, such as an app-side ID sent where an IdP ID belongs.
 package struct JournalFlag: Sendable, Equatable {
-    package enum Kind: String, Sendable {
+    package enum Kind: String, Sendable, CaseIterable {
         case idSpaceViolation = "id_space_violation"
         case faultInjected = "fault_injected"
+        /// A WorkOS API route the mock does not implement (answered 501): the app relies on
+        /// something this mock cannot vouch for.
+        case unimplemented
     }
 
     package var kind: Kind

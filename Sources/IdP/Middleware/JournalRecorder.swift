@@ -18,6 +18,7 @@ struct JournalRecorder: HTTPMiddleware {
                                     directory: { idp.directory })
         let response = HTTPResponse.answering(request, with: next)
         if let fault = FaultInjection.flag(of: response) { flags.append(fault) }
+        if let unimplemented = UnimplementedRoutes.flag(of: response) { flags.append(unimplemented) }
         // One pass over the request's fields; the journal lists them in its own order of names.
         var headers: [(name: String, value: String)] = []
         var authorization: String?

@@ -41,8 +41,10 @@ struct CRUD: Sendable {
 
     /// The body of a create or update.
     func body(_ request: HTTPRequest) throws(IdPError) -> JSONValue {
-        guard let knownFields else { return try jsonBody(request) }
-        return try controlBody(request, known: knownFields)
+        let body: JSONValue
+        if let knownFields { body = try controlBody(request, known: knownFields) } else { body = try jsonBody(request) }
+        try DirectoryFieldCaps.check(body)
+        return body
     }
 }
 

@@ -59,3 +59,57 @@ func controlBody(_ request: HTTPRequest, known: Set<String>) throws(IdPError) ->
     try BodyFields(body).refuseUnknown(known)
     return body
 }
+
+/// Size caps on directory bodies (`Limits`), checked once for every create and update of a user,
+/// organization or membership: a 422 names the field and its cap, before anything is stored.
+enum DirectoryFieldCaps {
+    static func check(_ body: JSONValue) throws(IdPError) {
+        guard case .object(let object) = body else { return }  // BodyFields refuses a non-object
+        var total = 0
+        for member in object {
+            let limit = switch member.key {
+            case "email": Limits.emailBytes
+            case "profile_picture_url": Limits.pictureURLBytes
+            default: Limits.directoryFieldBytes
+            }
+            try check(member.value, field: JournalBudget.clip(member.key, limit: 64), limit: limit, total: &total)
+        }
+    }
+
+    private static func check(_ value: JSONValue, field: String, limit: Int, total: inout Int) throws(IdPError) {
+        switch value {
+        case .string(let text):
+            let bytes = text.utf8.count
+            guard bytes <= limit else { throw refusal("\(field) must be at most \(limit) bytes, got \(bytes)") }
+            total += bytes
+            guard total <= Limits.directoryBodyBytes else {
+                throw refusal("the body's strings must total at most \(Limits.directoryBodyBytes) bytes (reached at \(field))")
+            }
+        case .array(let items):
+            guard items.count <= Limits.directoryFieldItems else {
+                throw refusal("\(field) must have at most \(Limits.directoryFieldItems) elements, got \(items.count)")
+            }
+            for (index, item) in items.enumerated() { try check(item, field: "\(field)[\(index)]", limit: limit, total: &total) }
+        case .object(let members):
+            guard members.count <= Limits.directoryFieldItems else {
+                throw refusal("\(field) must have at most \(Limits.directoryFieldItems) members, got \(members.count)")
+            }
+            for member in members {
+                let name = "\(field).\(JournalBudget.clip(member.key, limit: 64))"
+                try check(.string(member.key), field: name + " (its name)", limit: Limits.directoryFieldBytes, total: &total)
+                try check(member.value, field: name, limit: Limits.directoryFieldBytes, total: &total)
+            }
+        default:
+            break
+        }
+    }
+
+    /// Room for one more entry of a kind, or a 422 naming the cap.
+    static func roomForOne(_ kind: String, count: Int, cap: Int) throws(IdPError) {
+        guard count < cap else {
+            throw refusal("the mock holds at most \(cap) \(kind); delete some or POST /_mock/reset first")
+        }
+    }
+
+    private static func refusal(_ message: String) -> IdPError { .invalidParameters(message) }
+}

@@ -3,7 +3,7 @@ import Synchronization
 
 /// Something the mock noticed about a request, such as an app-side ID sent where an IdP ID belongs.
 package struct JournalFlag: Sendable, Equatable {
-    package enum Kind: String, Sendable {
+    package enum Kind: String, Sendable, CaseIterable {
         case idSpaceViolation = "id_space_violation"
         case faultInjected = "fault_injected"
     }

@@ -20,7 +20,7 @@ package struct Scenario: Sendable {
     /// When the scenario fails and when it passes, in the file's own words (shown with a failure).
     package var verdict: VerdictRule?
     package var references = References()
-    package var requires: [String] = []
+    package var requires: [Capability] = []
     package var idSpaces: IDSpaceMode = .strict
     package var steps: [Step]
 }
@@ -61,27 +61,27 @@ package indirect enum Step: Sendable {
     case expect(Expectation)
 
     /// The step's JSON key, for messages and transcripts.
-    package var kind: String {
+    package var kind: StepKind {
         switch self {
-        case .user: return "user"
-        case .mint: return "mint"
-        case .callback: return "callback"
-        case .probe: return "probe"
-        case .cookies: return "cookies"
-        case .logout: return "logout"
-        case .revokeSession: return "revoke_session"
-        case .parallel: return "parallel"
-        case .request: return "request"
-        case .credentials: return "credentials"
-        case .keys: return "keys"
-        case .idpFault: return "idp_fault"
-        case .appFault: return "app_fault"
-        case .clock: return "clock"
-        case .wait, .waitUntilExpired: return "wait"
-        case .mark: return "mark"
-        case .jwtTemplate: return "jwt_template"
-        case .repeatBlock: return "repeat"
-        case .expect: return "expect"
+        case .user: return .user
+        case .mint: return .mint
+        case .callback: return .callback
+        case .probe: return .probe
+        case .cookies: return .cookies
+        case .logout: return .logout
+        case .revokeSession: return .revokeSession
+        case .parallel: return .parallel
+        case .request: return .request
+        case .credentials: return .credentials
+        case .keys: return .keys
+        case .idpFault: return .idpFault
+        case .appFault: return .appFault
+        case .clock: return .clock
+        case .wait, .waitUntilExpired: return .wait
+        case .mark: return .mark
+        case .jwtTemplate: return .jwtTemplate
+        case .repeatBlock: return .repeatBlock
+        case .expect: return .expect
         }
     }
 }
@@ -169,21 +169,32 @@ package struct KeysStep: Sendable {
     package var kid: String?
 }
 
-/// A check. Exactly one subject (`response`, `responses`, `same`, `introspect`, `journal`,
-/// `any_of`, `all_of`) with the conditions that apply to it.
+/// A check, parsed at load: exactly one subject (`response`, `responses`, `same`, `introspect`,
+/// `journal`, `any_of`, `all_of`) with the conditions that apply to it.
 package struct Expectation: Sendable {
     package enum Subject: Sendable {
-        case response(String)
-        case responses(String)
+        case response(String, ResponseCheck)
+        case responses(String, ResponsesCheck)
         case same([String], ignore: [String])
-        case introspect(String)
-        case journal
+        case introspect(String, IntrospectCheck)
+        case journal(JournalCheck)
         case anyOf([Expectation])
         case allOf([Expectation])
+
+        var kind: CheckKind {
+            switch self {
+            case .response: return .response
+            case .responses: return .responses
+            case .same: return .same
+            case .introspect: return .introspect
+            case .journal: return .journal
+            case .anyOf: return .anyOf
+            case .allOf: return .allOf
+            }
+        }
     }
 
     package var subject: Subject
-    package var conditions: JSONObject
     /// Why this must hold, shown with a failure.
     package var because: String?
     /// The seeded-bug id or reference this check stands for, if it is the catching check.
@@ -226,244 +237,285 @@ package enum ScenarioLoader {
             try verdict.checkKeys(["fails_when", "passes_when"])
             scenario.verdict = VerdictRule(failsWhen: try verdict.requiredString("fails_when"), passesWhen: try verdict.requiredString("passes_when"))
         }
-        scenario.requires = try root.strings("requires") ?? []
+        // A misspelt capability would make the scenario not applicable on every app, silently.
+        for (index, name) in (try root.strings("requires") ?? []).enumerated() {
+            scenario.requires.append(try Vocabulary.parse(name, as: Capability.self, what: "capability") { root.error("requires[\(index)]", $0) })
+        }
         if let mode = try root.string("id_spaces") {
             guard let parsed = IDSpaceMode(rawValue: mode) else { throw root.error("id_spaces", "'\(mode)' is not strict or adversarial") }
             scenario.idSpaces = parsed
         }
         guard let steps = value["steps"]?.arrayValue, !steps.isEmpty else { throw root.error("steps", "is required and must be a non-empty array") }
-        scenario.steps = try parseSteps(steps, file: file, prefix: "steps")
+        let parsed = try parseSteps(steps, file: file, prefix: "steps")
+        scenario.steps = parsed.map(\.step)
         try ScenarioValidation.checkID(id, file: file)
-        var validation = ScenarioValidation(file: file, steps: steps)
-        try validation.check(steps)
+        var validation = ScenarioValidation(file: file, steps: parsed)
+        try validation.check(parsed)
         return scenario
     }
 
-    static func parseSteps(_ steps: [JSONValue], file: String, prefix: String) throws(ConfigError) -> [Step] {
-        var result: [Step] = []
+    static func parseSteps(_ steps: [JSONValue], file: String, prefix: String) throws(ConfigError) -> [ParsedStep] {
+        var result: [ParsedStep] = []
         for (index, value) in steps.enumerated() {
             result.append(try parseStep(value, file: file, step: "\(prefix)[\(index)]"))
         }
         return result
     }
 
-    static let stepKinds = ["user", "mint", "callback", "probe", "cookies", "logout", "revoke_session", "parallel", "request", "credentials", "keys", "idp_fault", "app_fault", "clock", "wait",
-                            "mark", "jwt_template", "repeat", "expect"]
-
-    static func parseStep(_ value: JSONValue, file: String, step: String) throws(ConfigError) -> Step {
-        guard let object = value.objectValue, object.count == 1, let kind = object.members.first?.key, let body = object.members.first?.value else {
-            throw ConfigError(file: file, step: step, field: "", message: "a step is an object with exactly one key, one of: \(stepKinds.joined(separator: ", "))")
+    static func parseStep(_ value: JSONValue, file: String, step: String) throws(ConfigError) -> ParsedStep {
+        let names = StepKind.allCases.map(\.rawValue)
+        guard let object = value.objectValue, object.count == 1, let key = object.members.first?.key, let body = object.members.first?.value else {
+            throw ConfigError(file: file, step: step, field: "", message: "a step is an object with exactly one key, one of: \(names.joined(separator: ", "))")
         }
-        let reader = JSONReader(body, file: file, step: step, path: kind)
+        guard let kind = StepKind(rawValue: key) else {
+            throw ConfigError(file: file, step: step, field: key,
+                              message: "unknown step\(Vocabulary.suggestion(for: key, among: names)) (one of \(names.joined(separator: ", ")))")
+        }
+        let reader = JSONReader(body, file: file, step: step, path: key)
+        var inner: [ParsedStep] = []
+        let parsed: Step
         switch kind {
-        case "user":
-            try reader.checkKeys(["as", "fixture", "fresh", "memberships"])
-            var user = UserStep(name: try reader.requiredString("as"), fixture: try reader.string("fixture"))
-            if user.fixture == nil, try reader.bool("fresh") != true {
-                throw reader.error("fixture", "give a fixture user (\"fixture\": \"alice\") or ask for a new one (\"fresh\": true)")
-            }
-            for (index, entry) in (body["memberships"]?.arrayValue ?? []).enumerated() {
-                let membership = JSONReader(entry, file: file, step: step, path: "user.memberships[\(index)]")
-                try membership.checkKeys(["organization", "role"])
-                user.memberships.append((try membership.requiredString("organization"), try membership.string("role") ?? "member"))
-            }
-            return .user(user)
-        case "mint":
-            let object = try reader.requireObject()
-            // `filler` and `login_user` are the runner's own; the rest is the mock's TokenRequest.
-            try reader.checkKeys(TokenRequest.fields.union(["as", "filler", "login_user"]))
-            var request = object
-            request["as"] = nil
-            guard request["user"] != nil else { throw reader.error("user", "is required: a user name bound by a user step, or a fixture ref") }
-            for field in ["expires_in", "not_before_in", "issued_at_offset"] { _ = try reader.int(field, in: Limits.timeOffsetSeconds, references: true) }
-            if let sign = try reader.string("sign"), SignMode(rawValue: sign) == nil {
-                throw reader.error("sign", "'\(sign)' is not one of \(SignMode.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            if let filler = reader.child("filler") {
-                try filler.checkKeys(["claim", "bytes"])
-                _ = try filler.requiredString("claim")
-                guard let bytes = try filler.int("bytes"), (1...1_048_576).contains(bytes) else {
-                    throw filler.error("bytes", "is required, from 1 to 1048576")
-                }
-            }
-            return .mint(MintStep(name: try reader.requiredString("as"), request: request))
-        case "callback":
-            try reader.checkKeys(["as", "token", "no_token", "login_query", "state", "browser"])
-            let noToken = try reader.bool("no_token") ?? false
-            let token = try reader.string("token")
-            if token == nil && !noToken { throw reader.error("token", "is required (or \"no_token\": true)") }
-            var callback = CallbackStep(name: try reader.requiredString("as"), token: token, noToken: noToken)
-            if let query = reader.child("login_query") {
-                for (name, value) in try query.requireObject().members {
-                    guard let text = value.stringValue else { throw query.error(name, "must be a string") }
-                    callback.loginQuery.append((name, text))
-                }
-            }
-            if let state = try reader.string("state") {
-                guard let parsed = StateTampering(rawValue: state) else {
-                    throw reader.error("state", "'\(state)' is not one of \(StateTampering.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                callback.state = parsed
-            }
-            if let browser = try reader.string("browser") {
-                guard browser == "victim" || browser == "same" else { throw reader.error("browser", "'\(browser)' is not victim or same") }
-                callback.freshBrowser = browser == "victim"
-            }
-            if noToken, !callback.loginQuery.isEmpty || callback.state != nil || callback.freshBrowser {
-                throw reader.error("no_token", "login_query, state and browser shape a code-flow login with a token")
-            }
-            return .callback(callback)
-        case "probe":
-            try reader.checkKeys(["as", "token", "cookies"])
-            let probe = ProbeStep(name: try reader.requiredString("as"), token: try reader.string("token"), cookies: try reader.string("cookies"))
-            if (probe.token == nil) == (probe.cookies == nil) { throw reader.error("token", "give either token (that login's browser) or cookies (a saved snapshot in a fresh browser)") }
-            return .probe(probe)
-        case "cookies":
-            try reader.checkKeys(["as", "token", "at"])
-            let at = try reader.string("at") ?? "now"
-            guard at == "now" || at == "before_callback" else { throw reader.error("at", "'\(at)' is not now or before_callback") }
-            return .cookies(CookieSnapshotStep(name: try reader.requiredString("as"), token: try reader.requiredString("token"), beforeCallback: at == "before_callback"))
-        case "logout":
+        case .user: parsed = .user(try UserStep(reading: reader))
+        case .mint: parsed = .mint(try MintStep(reading: reader))
+        case .callback: parsed = .callback(try CallbackStep(reading: reader))
+        case .probe: parsed = .probe(try ProbeStep(reading: reader))
+        case .cookies: parsed = .cookies(try CookieSnapshotStep(reading: reader))
+        case .logout:
             try reader.checkKeys(["as", "token"])
-            return .logout(name: try reader.requiredString("as"), token: try reader.requiredString("token"))
-        case "revoke_session":
+            parsed = .logout(name: try reader.requiredString("as"), token: try reader.requiredString("token"))
+        case .revokeSession:
             try reader.checkKeys(["token"])
-            return .revokeSession(token: try reader.requiredString("token"))
-        case "parallel":
-            try reader.checkKeys(["as", "count", "mint", "token", "fresh_users"])
-            guard let count = try reader.int("count", in: Limits.parallelCount).map(Int.init) else { throw reader.error("count", "is required, from 1 to 256") }
-            let mint = try reader.objectValue("mint")
-            let token = try reader.string("token")
-            if (mint == nil) == (token == nil) { throw reader.error("mint", "give either mint (a distinct token per request) or token (the same token N times)") }
-            let freshUsers = try reader.bool("fresh_users") ?? false
-            if freshUsers, token != nil { throw reader.error("fresh_users", "needs mint (each new user gets its own token), not token") }
-            return .parallel(ParallelStep(name: try reader.requiredString("as"), count: count, mint: mint, token: token, freshUsers: freshUsers))
-        case "request":
-            try reader.checkKeys(["as", "method", "path", "token", "body"])
-            return .request(RequestStep(name: try reader.requiredString("as"), method: (try reader.string("method") ?? "GET").uppercased(),
-                                        path: try reader.requiredString("path"), token: try reader.string("token"), body: body["body"]))
-        case "credentials":
-            try reader.checkKeys(["as", "action", "organization", "token", "credential"])
-            let action = try reader.requiredString("action")
-            guard ["list", "create", "delete"].contains(action) else { throw reader.error("action", "'\(action)' is not list, create or delete") }
-            return .credentials(CredentialsStep(name: try reader.requiredString("as"), action: action, organization: try reader.requiredString("organization"),
-                                                token: try reader.requiredString("token"), credential: try reader.string("credential")))
-        case "keys":
-            try reader.checkKeys(["as", "action", "kid"])
-            let action = try reader.requiredString("action")
-            let actions = KeyRing.Change.actions
-            guard actions.contains(action) else { throw reader.error("action", "'\(action)' is not one of \(actions.joined(separator: ", "))") }
-            return .keys(KeysStep(name: try reader.string("as"), action: action, kid: try reader.string("kid")))
-        case "idp_fault":
+            parsed = .revokeSession(token: try reader.requiredString("token"))
+        case .parallel: parsed = .parallel(try ParallelStep(reading: reader))
+        case .request: parsed = .request(try RequestStep(reading: reader))
+        case .credentials: parsed = .credentials(try CredentialsStep(reading: reader))
+        case .keys: parsed = .keys(try KeysStep(reading: reader))
+        case .idpFault:
             try reader.checkKeys(FaultRule.fields.union(["body_user", "clear"]))
             _ = try reader.int("status", in: Limits.faultStatus, references: true)
             _ = try reader.int("latency_ms", in: Limits.faultLatencyMillis, references: true)
             _ = try reader.int("times", in: Limits.faultTimes, references: true)
-            return .idpFault(try reader.requireObject())
-        case "app_fault":
+            parsed = .idpFault(try reader.requireObject())
+        case .appFault:
             try reader.checkKeys(["point", "times", "clear"])
-            return .appFault(try reader.requireObject())
-        case "clock":
+            parsed = .appFault(try reader.requireObject())
+        case .clock:
             try reader.checkKeys(["advance"])
             guard let seconds = try reader.int("advance", in: Limits.timeOffsetSeconds) else { throw reader.error("advance", "is required (seconds, may be negative)") }
-            return .clock(advance: Int64(seconds))
-        case "wait":
-            try reader.checkKeys(["seconds", "jwks_ttl_plus", "cooldown_plus", "leeway_plus", "until_expired"])
-            if let token = body["until_expired"] {
-                guard let name = token.stringValue else { throw reader.error("until_expired", "must be the name of a minted token") }
-                guard body.objectValue?.count == 1 else { throw reader.error("until_expired", "stands alone: the token's exp and the declared leeway say how long") }
-                return .waitUntilExpired(token: name)
-            }
-            let seconds = try reader.double("seconds", in: Limits.waitSeconds), ttl = try reader.double("jwks_ttl_plus", in: Limits.waitMarginSeconds),
-                cooldown = try reader.double("cooldown_plus", in: Limits.waitMarginSeconds)
-            let leeway = try reader.double("leeway_plus", in: Limits.waitMarginSeconds)
-            guard seconds != nil || ttl != nil || cooldown != nil || leeway != nil else {
-                throw reader.error("seconds", "say how long: seconds, or jwks_ttl_plus / cooldown_plus / leeway_plus (the app's declared values plus a margin)")
-            }
-            return .wait(seconds: seconds, jwksTTLPlus: ttl, cooldownPlus: cooldown, leewayPlus: leeway)
-        case "mark":
+            parsed = .clock(advance: Int64(seconds))
+        case .wait: parsed = try Self.wait(reader)
+        case .mark:
             guard let name = body.stringValue else { throw reader.error("", "a mark is a name string") }
-            return .mark(name)
-        case "jwt_template":
+            parsed = .mark(name)
+        case .jwtTemplate:
             guard let content = body.stringValue else { throw reader.error("", "the template is a string of JSON with {{ }} holes") }
-            return .jwtTemplate(content)
-        case "repeat":
+            parsed = .jwtTemplate(content)
+        case .repeatBlock:
             try reader.checkKeys(["times", "steps"])
             guard let times = try reader.int("times", in: Limits.repeatTimes).map(Int.init) else { throw reader.error("times", "is required, from 1 to 1000") }
             guard let steps = body["steps"]?.arrayValue, !steps.isEmpty else { throw reader.error("steps", "is required and must be a non-empty array") }
-            return .repeatBlock(times: times, steps: try parseSteps(steps, file: file, prefix: "\(step).repeat.steps"))
-        case "expect":
-            return .expect(try parseExpectation(body, file: file, step: step, path: "expect"))
-        default:
-            let near = stepKinds.first { editDistance($0, kind) <= 2 }
-            throw ConfigError(file: file, step: step, field: kind, message: "unknown step\(near.map { "; did you mean '\($0)'?" } ?? "") (one of \(stepKinds.joined(separator: ", ")))")
+            inner = try parseSteps(steps, file: file, prefix: "\(step).repeat.steps")
+            parsed = .repeatBlock(times: times, steps: inner.map(\.step))
+        case .expect:
+            parsed = .expect(try parseExpectation(body, file: file, step: step, path: kind.rawValue))
         }
+        return ParsedStep(step: parsed, location: step, body: body, inner: inner)
     }
 
-    static let responseConditions: Set<String> = ["outcome", "header", "status", "field", "equals", "not_equals", "not_null", "is_null", "id_space", "app_id_of",
-                                                  "organizations", "not_contains", "body_contains", "redirects"]
-    static let responsesConditions: Set<String> = ["outcome", "status", "distinct", "non_null", "field"]
-    static let introspectConditions: Set<String> = ["workspaces", "members", "api_keys", "memberships", "membership_count", "email"]
-    static let journalConditions: Set<String> = ["flag", "path_prefix", "method", "since", "session_of", "count", "refetch_allowance"]
+    private static func wait(_ reader: JSONReader) throws(ConfigError) -> Step {
+        try reader.checkKeys(["seconds", "jwks_ttl_plus", "cooldown_plus", "leeway_plus", "until_expired"])
+        if let token = reader.value["until_expired"] {
+            guard let name = token.stringValue else { throw reader.error("until_expired", "must be the name of a minted token") }
+            guard reader.value.objectValue?.count == 1 else { throw reader.error("until_expired", "stands alone: the token's exp and the declared leeway say how long") }
+            return .waitUntilExpired(token: name)
+        }
+        let seconds = try reader.double("seconds", in: Limits.waitSeconds), ttl = try reader.double("jwks_ttl_plus", in: Limits.waitMarginSeconds),
+            cooldown = try reader.double("cooldown_plus", in: Limits.waitMarginSeconds)
+        let leeway = try reader.double("leeway_plus", in: Limits.waitMarginSeconds)
+        guard seconds != nil || ttl != nil || cooldown != nil || leeway != nil else {
+            throw reader.error("seconds", "say how long: seconds, or jwks_ttl_plus / cooldown_plus / leeway_plus (the app's declared values plus a margin)")
+        }
+        return .wait(seconds: seconds, jwksTTLPlus: ttl, cooldownPlus: cooldown, leewayPlus: leeway)
+    }
 
     static func parseExpectation(_ value: JSONValue, file: String, step: String, path: String) throws(ConfigError) -> Expectation {
-        var expectation = try parseSubject(value, file: file, step: step, path: path)
-        expectation.premise = value["else"] != nil
-        return expectation
-    }
-
-    static func parseSubject(_ value: JSONValue, file: String, step: String, path: String) throws(ConfigError) -> Expectation {
         let reader = JSONReader(value, file: file, step: step, path: path)
-        var conditions = try reader.requireObject()
+        let conditions = try reader.requireObject()
         let because = try reader.string("because")
-        conditions["because"] = nil
+        var premise = false
         if let otherwise = try reader.string("else") {
             guard otherwise == "not_applicable" else { throw reader.error("else", "'\(otherwise)' is not not_applicable") }
+            premise = true
         }
-        conditions["else"] = nil
-        func only(_ allowed: Set<String>, subject: String) throws(ConfigError) {
-            for key in conditions.keys where key != subject && !allowed.contains(key) {
-                throw reader.error(key, "does not apply to '\(subject)' (use one of \(allowed.sorted().joined(separator: ", ")))")
+        let subjects = conditions.keys.compactMap(CheckKind.init(rawValue:))
+        guard let kind = subjects.first else {
+            throw reader.error("", "an expectation needs a subject: response, responses, same, introspect, journal, any_of or all_of")
+        }
+        let allowed = Set(kind.conditions + [kind.rawValue, "because", "else"])
+        for key in conditions.keys where !allowed.contains(key) {
+            guard CheckKind.everyKey.contains(key) else {
+                throw reader.error(key, "unknown condition\(Vocabulary.suggestion(for: key, among: allowed.sorted())) (use one of \(kind.conditions.sorted().joined(separator: ", ")))")
             }
+            throw reader.error(key, "does not apply to '\(kind.rawValue)' (use one of \(kind.conditions.sorted().joined(separator: ", ")))")
         }
-        if let outcome = conditions["outcome"], !OutcomeJudge.names.contains(outcome.stringValue ?? "") {
-            throw reader.error("outcome", "'\(outcome.stringValue ?? outcome.serializedString())' is not one of \(OutcomeJudge.names.joined(separator: ", "))")
-        }
-        if let name = conditions["response"]?.stringValue {
-            try only(responseConditions, subject: "response")
-            return Expectation(subject: .response(name), conditions: conditions, because: because, step: step)
-        }
-        if let name = conditions["responses"]?.stringValue {
-            try only(responsesConditions, subject: "responses")
-            return Expectation(subject: .responses(name), conditions: conditions, because: because, step: step)
-        }
-        if let names = conditions["same"]?.arrayValue {
-            try only(["ignore"], subject: "same")
-            let list = names.compactMap(\.stringValue)
+        let subject: Expectation.Subject
+        switch kind {
+        case .response: subject = .response(try reader.requiredString("response"), try parseResponseCheck(reader))
+        case .responses: subject = .responses(try reader.requiredString("responses"), try parseResponsesCheck(reader))
+        case .same:
+            let list = try reader.strings("same") ?? []
             guard list.count >= 2 else { throw reader.error("same", "needs at least two response names") }
-            return Expectation(subject: .same(list, ignore: try reader.strings("ignore") ?? []), conditions: conditions, because: because, step: step)
+            subject = .same(list, ignore: try reader.strings("ignore") ?? [])
+        case .introspect: subject = .introspect(try reader.requiredString("introspect"), try parseIntrospectCheck(reader))
+        case .journal:
+            guard let journal = reader.child("journal"), journal.object != nil else { throw reader.error("journal", "must be an object") }
+            subject = .journal(try parseJournalCheck(journal))
+        case .anyOf, .allOf:
+            guard let list = conditions[kind.rawValue]?.arrayValue else { throw reader.error(kind.rawValue, "must be a list of expectations") }
+            guard !list.isEmpty else { throw reader.error(kind.rawValue, "needs at least one expectation") }
+            var parsed: [Expectation] = []
+            for (index, element) in list.enumerated() {
+                parsed.append(try parseExpectation(element, file: file, step: step, path: "\(path).\(kind.rawValue)[\(index)]"))
+            }
+            subject = kind == .anyOf ? .anyOf(parsed) : .allOf(parsed)
         }
-        if let user = conditions["introspect"]?.stringValue {
-            try only(introspectConditions, subject: "introspect")
-            return Expectation(subject: .introspect(user), conditions: conditions, because: because, step: step)
+        return Expectation(subject: subject, because: because, step: step, premise: premise)
+    }
+}
+
+/// A step as loaded: the typed step, where it is, its source (for `${…}` references, which may
+/// sit in any string) and, for a `repeat`, its inner steps.
+struct ParsedStep {
+    var step: Step
+    var location: String
+    var body: JSONValue
+    var inner: [ParsedStep] = []
+}
+
+// MARK: - Each step reads itself
+
+extension UserStep {
+    init(reading reader: JSONReader) throws(ConfigError) {
+        try reader.checkKeys(["as", "fixture", "fresh", "memberships"])
+        self.init(name: try reader.requiredString("as"), fixture: try reader.string("fixture"))
+        if fixture == nil, try reader.bool("fresh") != true {
+            throw reader.error("fixture", "give a fixture user (\"fixture\": \"alice\") or ask for a new one (\"fresh\": true)")
         }
-        if let journal = conditions["journal"]?.objectValue {
-            let journalReader = JSONReader(.object(journal), file: file, step: step, path: "\(path).journal")
-            try journalReader.checkKeys(journalConditions)
-            try only([], subject: "journal")
-            return Expectation(subject: .journal, conditions: journal, because: because, step: step)
+        for (index, entry) in (reader.value["memberships"]?.arrayValue ?? []).enumerated() {
+            let membership = JSONReader(entry, file: reader.file, step: reader.step, path: "user.memberships[\(index)]")
+            try membership.checkKeys(["organization", "role"])
+            memberships.append((try membership.requiredString("organization"), try membership.string("role") ?? "member"))
         }
-        for combinator in ["any_of", "all_of"] {
-            if let list = conditions[combinator]?.arrayValue {
-                try only([], subject: combinator)
-                guard !list.isEmpty else { throw reader.error(combinator, "needs at least one expectation") }
-                var parsed: [Expectation] = []
-                for (index, element) in list.enumerated() {
-                    parsed.append(try parseExpectation(element, file: file, step: step, path: "\(path).\(combinator)[\(index)]"))
-                }
-                return Expectation(subject: combinator == "any_of" ? .anyOf(parsed) : .allOf(parsed), conditions: [:], because: because, step: step)
+    }
+}
+
+extension MintStep {
+    init(reading reader: JSONReader) throws(ConfigError) {
+        var request = try reader.requireObject()
+        // `filler` and `login_user` are the runner's own; the rest is the mock's TokenRequest.
+        try reader.checkKeys(TokenRequest.fields.union(["as", "filler", "login_user"]))
+        request["as"] = nil
+        guard request["user"] != nil else { throw reader.error("user", "is required: a user name bound by a user step, or a fixture ref") }
+        for field in ["expires_in", "not_before_in", "issued_at_offset"] { _ = try reader.int(field, in: Limits.timeOffsetSeconds, references: true) }
+        if let sign = try reader.string("sign"), SignMode(rawValue: sign) == nil {
+            throw reader.error("sign", "'\(sign)' is not one of \(SignMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let filler = reader.child("filler") {
+            try filler.checkKeys(["claim", "bytes"])
+            _ = try filler.requiredString("claim")
+            guard let bytes = try filler.int("bytes"), (1...1_048_576).contains(bytes) else {
+                throw filler.error("bytes", "is required, from 1 to 1048576")
             }
         }
-        throw reader.error("", "an expectation needs a subject: response, responses, same, introspect, journal, any_of or all_of")
+        self.init(name: try reader.requiredString("as"), request: request)
+    }
+}
+
+extension CallbackStep {
+    init(reading reader: JSONReader) throws(ConfigError) {
+        try reader.checkKeys(["as", "token", "no_token", "login_query", "state", "browser"])
+        let noToken = try reader.bool("no_token") ?? false
+        let token = try reader.string("token")
+        if token == nil && !noToken { throw reader.error("token", "is required (or \"no_token\": true)") }
+        self.init(name: try reader.requiredString("as"), token: token, noToken: noToken)
+        if let query = reader.child("login_query") {
+            for (name, value) in try query.requireObject().members {
+                guard let text = value.stringValue else { throw query.error(name, "must be a string") }
+                loginQuery.append((name, text))
+            }
+        }
+        if let state = try reader.string("state") {
+            guard let parsed = StateTampering(rawValue: state) else {
+                throw reader.error("state", "'\(state)' is not one of \(StateTampering.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            self.state = parsed
+        }
+        if let browser = try reader.string("browser") {
+            guard browser == "victim" || browser == "same" else { throw reader.error("browser", "'\(browser)' is not victim or same") }
+            freshBrowser = browser == "victim"
+        }
+        if noToken, !loginQuery.isEmpty || state != nil || freshBrowser {
+            throw reader.error("no_token", "login_query, state and browser shape a code-flow login with a token")
+        }
+    }
+}
+
+extension ProbeStep {
+    init(reading reader: JSONReader) throws(ConfigError) {
+        try reader.checkKeys(["as", "token", "cookies"])
+        self.init(name: try reader.requiredString("as"), token: try reader.string("token"), cookies: try reader.string("cookies"))
+        if (token == nil) == (cookies == nil) {
+            throw reader.error("token", "give either token (that login's browser) or cookies (a saved snapshot in a fresh browser)")
+        }
+    }
+}
+
+extension CookieSnapshotStep {
+    init(reading reader: JSONReader) throws(ConfigError) {
+        try reader.checkKeys(["as", "token", "at"])
+        let at = try reader.string("at") ?? "now"
+        guard at == "now" || at == "before_callback" else { throw reader.error("at", "'\(at)' is not now or before_callback") }
+        self.init(name: try reader.requiredString("as"), token: try reader.requiredString("token"), beforeCallback: at == "before_callback")
+    }
+}
+
+extension ParallelStep {
+    init(reading reader: JSONReader) throws(ConfigError) {
+        try reader.checkKeys(["as", "count", "mint", "token", "fresh_users"])
+        guard let count = try reader.int("count", in: Limits.parallelCount).map(Int.init) else { throw reader.error("count", "is required, from 1 to 256") }
+        let mint = try reader.objectValue("mint")
+        let token = try reader.string("token")
+        if (mint == nil) == (token == nil) { throw reader.error("mint", "give either mint (a distinct token per request) or token (the same token N times)") }
+        let freshUsers = try reader.bool("fresh_users") ?? false
+        if freshUsers, token != nil { throw reader.error("fresh_users", "needs mint (each new user gets its own token), not token") }
+        self.init(name: try reader.requiredString("as"), count: count, mint: mint, token: token, freshUsers: freshUsers)
+    }
+}
+
+extension RequestStep {
+    init(reading reader: JSONReader) throws(ConfigError) {
+        try reader.checkKeys(["as", "method", "path", "token", "body"])
+        self.init(name: try reader.requiredString("as"), method: (try reader.string("method") ?? "GET").uppercased(),
+                  path: try reader.requiredString("path"), token: try reader.string("token"), body: reader.value["body"])
+    }
+}
+
+extension CredentialsStep {
+    init(reading reader: JSONReader) throws(ConfigError) {
+        try reader.checkKeys(["as", "action", "organization", "token", "credential"])
+        let action = try reader.requiredString("action")
+        guard ["list", "create", "delete"].contains(action) else { throw reader.error("action", "'\(action)' is not list, create or delete") }
+        self.init(name: try reader.requiredString("as"), action: action, organization: try reader.requiredString("organization"),
+                  token: try reader.requiredString("token"), credential: try reader.string("credential"))
+    }
+}
+
+extension KeysStep {
+    init(reading reader: JSONReader) throws(ConfigError) {
+        try reader.checkKeys(["as", "action", "kid"])
+        let action = try reader.requiredString("action")
+        let actions = KeyRing.Change.actions
+        guard actions.contains(action) else { throw reader.error("action", "'\(action)' is not one of \(actions.joined(separator: ", "))") }
+        self.init(name: try reader.string("as"), action: action, kid: try reader.string("kid"))
     }
 }

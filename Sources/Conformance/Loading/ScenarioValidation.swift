@@ -26,50 +26,39 @@ struct ScenarioValidation {
         }
     }
 
-    init(file: String, steps: [JSONValue]) {
+    init(file: String, steps: [ParsedStep]) {
         self.file = file
-        collect(steps, prefix: "steps")
+        collect(steps)
     }
 
-    private mutating func collect(_ steps: [JSONValue], prefix: String) {
-        for (index, step) in steps.enumerated() {
-            guard let (kind, body) = Self.split(step) else { continue }
-            let location = "\(prefix)[\(index)]"
-            if let name = Self.boundName(kind, body), everywhere[name] == nil { everywhere[name] = location }
-            if kind == "repeat", let inner = body["steps"]?.arrayValue { collect(inner, prefix: "\(location).repeat.steps") }
+    private mutating func collect(_ steps: [ParsedStep]) {
+        for parsed in steps {
+            if let name = parsed.step.boundName, everywhere[name] == nil { everywhere[name] = parsed.location }
+            collect(parsed.inner)
         }
     }
 
-    static func split(_ step: JSONValue) -> (String, JSONValue)? {
-        guard let object = step.objectValue, object.count == 1, let member = object.members.first else { return nil }
-        return (member.key, member.value)
-    }
-
-    static func boundName(_ kind: String, _ body: JSONValue) -> String? {
-        kind == "mark" ? body.stringValue : body["as"]?.stringValue
-    }
-
-    mutating func check(_ steps: [JSONValue], prefix: String = "steps") throws(ConfigError) {
-        for (index, step) in steps.enumerated() {
-            guard let (kind, body) = Self.split(step) else { continue }
-            let location = "\(prefix)[\(index)]"
-            try checkReferences(in: body, step: location, path: kind)
-            switch kind {
-            case "callback", "parallel", "credentials", "cookies", "logout", "revoke_session":
-                try checkToken(body["token"], step: location, field: "\(kind).token")
-            case "probe":
-                try checkToken(body["token"], step: location, field: "probe.token")
-                if let name = body["cookies"]?.stringValue, !bound.contains(name) { throw notBound(name, location, "probe.cookies", what: "cookie snapshot") }
-            case "wait":
-                try checkToken(body["until_expired"], step: location, field: "wait.until_expired")
-            case "expect":
-                try checkExpectation(body, step: location, path: "expect")
-            case "repeat":
-                if let inner = body["steps"]?.arrayValue { try check(inner, prefix: "\(location).repeat.steps") }
+    mutating func check(_ steps: [ParsedStep]) throws(ConfigError) {
+        for parsed in steps {
+            let location = parsed.location, kind = parsed.step.kind.rawValue
+            try checkReferences(in: parsed.body, step: location, path: kind)
+            switch parsed.step {
+            case .callback(let callback): try checkToken(callback.token, step: location, field: "callback.token")
+            case .parallel(let parallel): try checkToken(parallel.token, step: location, field: "parallel.token")
+            case .credentials(let credentials): try checkToken(credentials.token, step: location, field: "credentials.token")
+            case .cookies(let snapshot): try checkToken(snapshot.token, step: location, field: "cookies.token")
+            case .logout(_, let token): try checkToken(token, step: location, field: "logout.token")
+            case .revokeSession(let token): try checkToken(token, step: location, field: "revoke_session.token")
+            case .probe(let probe):
+                try checkToken(probe.token, step: location, field: "probe.token")
+                if let name = probe.cookies, !bound.contains(name) { throw notBound(name, location, "probe.cookies", what: "cookie snapshot") }
+            case .waitUntilExpired(let token): try checkToken(token, step: location, field: "wait.until_expired")
+            case .expect(let expectation): try checkExpectation(expectation, step: location, path: StepKind.expect.rawValue)
+            case .repeatBlock: try check(parsed.inner)
+            case .mark(let name): marks.insert(name)
             default: break
             }
-            if kind == "mark", let name = body.stringValue { marks.insert(name) }
-            if let name = Self.boundName(kind, body) { bound.insert(name) }
+            if let name = parsed.step.boundName { bound.insert(name) }
         }
     }
 
@@ -116,86 +105,52 @@ struct ScenarioValidation {
     }
 
     /// A token is a name minted earlier, a `${…}` reference, or a literal compact JWS.
-    private func checkToken(_ value: JSONValue?, step: String, field: String) throws(ConfigError) {
-        guard let name = value?.stringValue, !name.contains("${"), !name.contains(".") else { return }
+    private func checkToken(_ name: String?, step: String, field: String) throws(ConfigError) {
+        guard let name, !name.contains("${"), !name.contains(".") else { return }
         if !bound.contains(name) { throw notBound(name, step, field, what: "token") }
     }
 
-    private func checkResponseName(_ value: JSONValue?, step: String, field: String) throws(ConfigError) {
-        guard let name = value?.stringValue else { return }
+    private func checkResponseName(_ name: String, step: String, field: String) throws(ConfigError) {
         if !bound.contains(name) { throw notBound(name, step, field, what: "response") }
     }
 
-    private func checkExpectation(_ value: JSONValue, step: String, path: String) throws(ConfigError) {
-        guard let conditions = value.objectValue else { return }
-        try checkResponseName(conditions["response"], step: step, field: "\(path).response")
-        try checkResponseName(conditions["responses"], step: step, field: "\(path).responses")
-        for (index, name) in (conditions["same"]?.arrayValue ?? []).enumerated() {
-            try checkResponseName(name, step: step, field: "\(path).same[\(index)]")
-        }
-        if let status = conditions["status"], !Self.isStatusPattern(status) {
-            throw error(step, "\(path).status", "\(status.serializedString()) is not a status: use 200, \"2xx\", \"!5xx\" or a list of them")
-        }
-        for flag in ["not_null", "is_null"] {
-            if let member = conditions[flag], member.boolValue == nil { throw error(step, "\(path).\(flag)", "must be true or false") }
-        }
-        for text in ["field", "id_space", "app_id_of", "body_contains"] {
-            if let member = conditions[text], member.stringValue == nil { throw error(step, "\(path).\(text)", "must be a string, found \(member.typeName)") }
-        }
-        if conditions["response"] != nil, conditions["field"] == nil {
-            for needsField in ["equals", "not_equals", "not_null", "is_null", "id_space", "app_id_of"] where conditions[needsField] != nil {
-                throw error(step, "\(path).\(needsField)", "applies to a field: add \"field\": \"/json/pointer\" or a profile name")
-            }
-        }
-        if let other = conditions["not_contains"] {
-            guard let object = other.objectValue, object["response"]?.stringValue != nil else {
-                throw error(step, "\(path).not_contains", "must be {\"response\": name, \"fields\": [..]}")
-            }
-            try checkResponseName(object["response"], step: step, field: "\(path).not_contains.response")
-        }
-        if let journal = conditions["journal"]?.objectValue {
-            if let mark = journal["since"] {
-                guard let name = mark.stringValue else { throw error(step, "\(path).journal.since", "must be a mark name") }
-                if !marks.contains(name) { throw notBound(name, step, "\(path).journal.since", what: "mark") }
-            }
-            if let count = journal["count"], !Self.isCount(count) {
-                throw error(step, "\(path).journal.count", "must be a whole number or {\"min\": n, \"max\": n}")
-            }
-            if let allowance = journal["refetch_allowance"] {
-                guard allowance == .bool(true) else { throw error(step, "\(path).journal.refetch_allowance", "must be true, or left out") }
-                guard journal["since"] != nil, journal["count"]?["max"] != nil else {
-                    throw error(step, "\(path).journal.refetch_allowance", "raises a count's max by the refetches allowed since a mark: give since and count.max")
-                }
-            }
-            if let name = journal["session_of"] {
-                guard name.stringValue != nil else { throw error(step, "\(path).journal.session_of", "must be a token name") }
-                try checkToken(name, step: step, field: "\(path).journal.session_of")
-            }
-        }
-        for combinator in ["any_of", "all_of"] {
-            for (index, inner) in (conditions[combinator]?.arrayValue ?? []).enumerated() {
-                try checkExpectation(inner, step: step, path: "\(path).\(combinator)[\(index)]")
-            }
+    /// Names a check reads must be bound before it; the values' shapes were checked while parsing.
+    private func checkExpectation(_ expectation: Expectation, step: String, path: String) throws(ConfigError) {
+        switch expectation.subject {
+        case .response(let name, let check):
+            try checkResponseName(name, step: step, field: "\(path).response")
+            if let other = check.notContains { try checkResponseName(other.response, step: step, field: "\(path).not_contains.response") }
+        case .responses(let name, _):
+            try checkResponseName(name, step: step, field: "\(path).responses")
+        case .same(let names, _):
+            for (index, name) in names.enumerated() { try checkResponseName(name, step: step, field: "\(path).same[\(index)]") }
+        case .introspect: break
+        case .journal(let journal):
+            if let name = journal.since, !marks.contains(name) { throw notBound(name, step, "\(path).journal.since", what: "mark") }
+            try checkToken(journal.sessionOf, step: step, field: "\(path).journal.session_of")
+        case .anyOf(let list), .allOf(let list):
+            let combinator = expectation.subject.kind.rawValue
+            for (index, inner) in list.enumerated() { try checkExpectation(inner, step: step, path: "\(path).\(combinator)[\(index)]") }
         }
     }
+}
 
-    static func isStatusPattern(_ value: JSONValue) -> Bool {
-        switch value {
-        case .int(let code): return (100...599).contains(code)
-        case .array(let items): return !items.isEmpty && items.allSatisfy(isStatusPattern)
-        case .string(let text):
-            var pattern = text.replacingOccurrences(of: " ", with: "").lowercased()
-            if pattern.hasPrefix("!") { pattern.removeFirst() } else if pattern.hasPrefix("not") { pattern.removeFirst(3) }
-            guard pattern.count == 3, let first = pattern.first, ("1"..."5").contains(first) else { return false }
-            let tail = pattern.dropFirst()
-            return tail == "xx" || tail.allSatisfy(\.isNumber)
-        default: return false
+extension Step {
+    /// The name this step binds (`as`, or a mark's name), if any.
+    var boundName: String? {
+        switch self {
+        case .user(let step): return step.name
+        case .mint(let step): return step.name
+        case .callback(let step): return step.name
+        case .probe(let step): return step.name
+        case .cookies(let step): return step.name
+        case .logout(let name, _): return name
+        case .parallel(let step): return step.name
+        case .request(let step): return step.name
+        case .credentials(let step): return step.name
+        case .keys(let step): return step.name
+        case .mark(let name): return name
+        case .revokeSession, .idpFault, .appFault, .clock, .wait, .waitUntilExpired, .jwtTemplate, .repeatBlock, .expect: return nil
         }
-    }
-
-    static func isCount(_ value: JSONValue) -> Bool {
-        if value.intValue != nil { return true }
-        guard let object = value.objectValue, !object.isEmpty else { return false }
-        return object.allSatisfy { ["min", "max"].contains($0.key) && $0.value.intValue != nil }
     }
 }

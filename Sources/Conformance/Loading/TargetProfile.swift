@@ -76,15 +76,15 @@ package struct TargetProfile: Sendable {
     package struct Probe: Sendable {
         package var call: HTTPCall
         package var headers: [String: String]
-        package var signedInStatus: JSONValue
+        package var signedInStatus: StatusPattern
     }
 
     /// What *signed in* and *refused* look like for this app.
     package struct Outcomes: Sendable {
         /// Statuses of the login's final answer that can mean signed in (the probe decides when there is one).
-        package var signedInStatus: JSONValue?
+        package var signedInStatus: StatusPattern?
         /// Statuses of the login's final answer that count as a refusal (never a 5xx).
-        package var refusedStatus: JSONValue
+        package var refusedStatus: StatusPattern
     }
 
     package struct Start: Sendable {
@@ -144,33 +144,32 @@ package struct TargetProfile: Sendable {
     package var emailClaim: String?
     package var credentials: Credentials?
 
-    /// The capability names scenarios can require.
-    package var capabilities: Set<String> {
-        var names: Set<String> = []
-        if introspection != nil { names.insert("introspection") }
-        if faultHook != nil { names.insert("fault_hook") }
-        if seeding != nil { names.insert("seeding") }
-        if reset != nil { names.insert("reset") }
-        if jwksCacheTTLSeconds != nil { names.insert("jwks_cache_ttl") }
-        if emailClaim != nil { names.insert("email_claim") }
-        if credentials != nil { names.insert("organization_credentials") }
-        if codeFlow != nil { names.insert("code_flow") }
-        if probe != nil { names.insert("probe") }
-        if logout != nil { names.insert("logout") }
+    /// The capabilities scenarios can require.
+    package var capabilities: Set<Capability> {
+        var names: Set<Capability> = []
+        if introspection != nil { names.insert(.introspection) }
+        if faultHook != nil { names.insert(.faultHook) }
+        if seeding != nil { names.insert(.seeding) }
+        if reset != nil { names.insert(.reset) }
+        if jwksCacheTTLSeconds != nil { names.insert(.jwksCacheTTL) }
+        if emailClaim != nil { names.insert(.emailClaim) }
+        if credentials != nil { names.insert(.organizationCredentials) }
+        if codeFlow != nil { names.insert(.codeFlow) }
+        if probe != nil { names.insert(.probe) }
+        if logout != nil { names.insert(.logout) }
         // The token itself goes to the callback: a login a code-flow browser cannot make (one
         // token behind several codes, byte-identical replays) is only meaningful here.
-        if codeFlow == nil { names.insert("token_callback") }
+        if codeFlow == nil { names.insert(.tokenCallback) }
         return names
     }
 
     /// A status, a class (`"4xx"`), a negation (`"not 5xx"`) or a list of them.
-    static func statusSet(_ reader: JSONReader, _ key: String) throws(ConfigError) -> JSONValue? {
+    static func statusPattern(_ reader: JSONReader, _ key: String) throws(ConfigError) -> StatusPattern? {
         guard let value = reader.value[key], !value.isNull else { return nil }
-        let items = value.arrayValue ?? [value]
-        for item in items where item.intValue == nil && item.stringValue == nil {
-            throw reader.error(key, "must be a status (401), a class (\"4xx\") or a list of them")
+        guard let pattern = StatusPattern(value) else {
+            throw reader.error(key, "must be a status (401), a class (\"4xx\"), a negation (\"not 5xx\") or a list of them")
         }
-        return value
+        return pattern
     }
 
     package static func load(file: String) throws(ConfigError) -> TargetProfile {
@@ -240,7 +239,7 @@ package struct TargetProfile: Sendable {
             }
             probe = Probe(call: HTTPCall(method: (try reader.string("method") ?? "GET").uppercased(), path: try reader.requiredString("path"), body: nil),
                           headers: headers.isEmpty ? ["Accept": "application/json"] : headers,
-                          signedInStatus: try Self.statusSet(reader, "signed_in_status") ?? 200)
+                          signedInStatus: try Self.statusPattern(reader, "signed_in_status") ?? 200)
         }
         // A code-flow app answers a redirect either way: only a probe can tell signed in from refused.
         // A redirect to a login page is a refusal too, in either shape.
@@ -248,8 +247,8 @@ package struct TargetProfile: Sendable {
             : Outcomes(signedInStatus: probe == nil ? nil : ["2xx", "3xx"], refusedStatus: ["2xx", "3xx", "4xx"])
         if let reader = root.child("outcomes") {
             try reader.checkKeys(["signed_in_status", "refused_status"])
-            if let status = try Self.statusSet(reader, "signed_in_status") { outcomes.signedInStatus = status }
-            if let status = try Self.statusSet(reader, "refused_status") { outcomes.refusedStatus = status }
+            if let status = try Self.statusPattern(reader, "signed_in_status") { outcomes.signedInStatus = status }
+            if let status = try Self.statusPattern(reader, "refused_status") { outcomes.refusedStatus = status }
         }
 
         var fields: [String: ResponseField] = [:]

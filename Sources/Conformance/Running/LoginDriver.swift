@@ -35,9 +35,9 @@ struct LoginDriver {
     func login(_ callback: CallbackStep, step: String) throws -> Captured {
         let shaped = !callback.loginQuery.isEmpty || callback.state != nil || callback.freshBrowser
         guard shaped, let tokenName = callback.token else { return try login(tokenName: callback.noToken ? nil : callback.token, step: step) }
-        guard let flow = profile.codeFlow else { throw NotApplicable("login_query, state and browser shape a code-flow login; this profile's callback takes the token") }
-        if !callback.loginQuery.isEmpty && flow.loginPath == nil { throw NotApplicable("the profile names no login route (callback.login_path) to pass \(callback.loginQuery.map(\.name).joined(separator: ", ")) to") }
-        if callback.state == .otherLogin && flow.loginPath == nil { throw NotApplicable("another login's state needs the app's own login route (callback.login_path)") }
+        guard let flow = profile.codeFlow else { throw ScenarioStop.notApplicable("login_query, state and browser shape a code-flow login; this profile's callback takes the token") }
+        if !callback.loginQuery.isEmpty && flow.loginPath == nil { throw ScenarioStop.notApplicable("the profile names no login route (callback.login_path) to pass \(callback.loginQuery.map(\.name).joined(separator: ", ")) to") }
+        if callback.state == .otherLogin && flow.loginPath == nil { throw ScenarioStop.notApplicable("another login's state needs the app's own login route (callback.login_path)") }
         var browser: BrowserLogin
         do {
             browser = try prepareBrowser(tokenName: tokenName, step: step, loginQuery: callback.loginQuery, attacker: callback.freshBrowser)
@@ -47,7 +47,7 @@ struct LoginDriver {
             return stopped.answer
         }
         if callback.state != nil, browser.usedPKCE {
-            throw NotApplicable("the app's authorize request carries a PKCE code_challenge: PKCE may be its CSRF protection (RFC 9700 §2.1) and state mere application state, so a changed state alone proves nothing (the code-in-victim-browser case still applies)")
+            throw ScenarioStop.notApplicable("the app's authorize request carries a PKCE code_challenge: PKCE may be its CSRF protection (RFC 9700 §2.1) and state mere application state, so a changed state alone proves nothing (the code-in-victim-browser case still applies)")
         }
         if let tampering = callback.state {
             var url = Self.removingQueryParameter("state", from: browser.callbackURL)
@@ -58,13 +58,13 @@ struct LoginDriver {
             case .altered: replacement = Self.altered(issued)
             case .otherLogin:
                 // The attacker's own login, started in the attacker's browser: its state is genuine.
-                let other = try authorizeURL(jar: CookieJar(), loginQuery: [], attacker: false, step: "\(step): another browser's login")
+                let other = try authorizeURL(in: Browser(context: context), loginQuery: [], attacker: false, step: "\(step): another browser's login")
                 replacement = Self.query(of: other)["state"] ?? Self.altered(issued)
             }
             if let replacement { url += (url.contains("?") ? "&" : "?") + QueryParameters.encode([(name: "state", value: replacement)]) }
             browser = BrowserLogin(callbackURL: url, jar: browser.jar, token: browser.token, usedPKCE: browser.usedPKCE)
         }
-        context.browserLogins[tokenName] = browser
+        context.bindings.browserLogins[tokenName] = browser
         return try deliver(browser, step: step)
     }
 
@@ -77,59 +77,36 @@ struct LoginDriver {
     /// The profile's logout route in the browser of `tokenName`'s login, following redirects
     /// within the app.
     func logout(tokenName: String, step: String) throws -> Captured {
-        guard let logout = profile.logout else { throw NotApplicable("the profile declares no logout route (logout.path)") }
-        guard let browser = context.browserLogins[tokenName] else { throw StepError("\(step): '\(tokenName)' has no browser login to sign out of (a callback step first)") }
-        let url = app.baseURL + logout.path
-        var headers: HTTPHeaders = ["Accept": "text/html,application/json"]
-        if let cookie = browser.jar.header(for: url, method: logout.method) { headers.add("Cookie", cookie) }
-        let first = context.send(ClientRequest(method: logout.method, url: url, headers: headers), step: step, token: nil)
-        browser.jar.store(first.setCookies, from: url)
-        // As a browser: through the IdP's logout (which ends the IdP session) and back to the app.
-        var current = first
-        var currentURL = url
-        var chain = [first.status ?? 0]
-        for _ in 0..<10 {
-            guard let status = current.status, (300..<400).contains(status), let location = current.header("Location") else { break }
-            let next = Self.resolve(location, against: currentURL)
-            guard Self.sameOrigin(next, app.baseURL) || Self.sameOrigin(next, context.idp.baseURL) else { break }
-            var headers: HTTPHeaders = ["Accept": "text/html,application/json"]
-            if let cookie = browser.jar.header(for: next) { headers.add("Cookie", cookie) }
-            current = context.send(ClientRequest(method: "GET", url: next, headers: headers), step: "\(step): redirect", token: nil)
-            browser.jar.store(current.setCookies, from: next)
-            chain.append(current.status ?? 0)
-            currentURL = next
+        guard let logout = profile.logout else { throw ScenarioStop.notApplicable("the profile declares no logout route (logout.path)") }
+        guard let login = context.bindings.browserLogins[tokenName] else {
+            throw ScenarioStop.harness("\(step): '\(tokenName)' has no browser login to sign out of (a callback step first)")
         }
-        current.chain = chain
-        current.firstHeaders = first.headers
-        return current
+        let browser = Browser(jar: login.jar, context: context)
+        let url = app.baseURL + logout.path
+        let first = browser.send(ClientRequest(method: logout.method, url: url, headers: ["Accept": "text/html,application/json"]), cookieMethod: logout.method,
+                                 step: step)
+        // As a browser: through the IdP's logout (which ends the IdP session) and back to the app.
+        return browser.follow(first, from: url, within: [app.baseURL, context.idp.baseURL], step: step)
     }
 
     /// The probe in a fresh browser that holds only `cookies`.
     func probe(cookies: [CookieJar.Cookie], step: String) throws -> Captured {
-        guard let probe = profile.probe else { throw NotApplicable("the profile declares no probe") }
-        let jar = CookieJar(cookies: cookies)
-        let url = app.baseURL + probe.call.path
-        var headers = HTTPHeaders()
-        for (name, value) in probe.headers.sorted(by: { $0.key < $1.key }) { headers.add(name, value) }
-        if let cookie = jar.header(for: url) { headers.add("Cookie", cookie) }
-        var answer = context.send(ClientRequest(method: probe.call.method, url: url, headers: headers), step: step, token: nil)
-        answer.probe = Captured.Probe(status: answer.status, body: answer.body, json: answer.json)
-        return answer
+        guard profile.probe != nil else { throw ScenarioStop.notApplicable("the profile declares no probe") }
+        return try probeAnswer(in: Browser(jar: CookieJar(cookies: cookies), context: context), step: step, authorization: nil, keepsCookies: false)
     }
 
     /// One login with the named token (nil: the no-token baseline).
     func login(tokenName: String?, step: String) throws -> Captured {
         guard profile.codeFlow != nil else {
             let token = try tokenName.map { (name: String) throws -> String in try context.tokenText(name) }
-            let jar = CookieJar()
-            var captured = context.send(app.callbackRequest(token: token), step: step, token: token)
-            jar.store(captured.setCookies, from: app.baseURL + profile.callback.path)
-            try probe(&captured, jar: jar, step: step)
+            let browser = Browser(context: context)
+            var captured = browser.send(app.callbackRequest(token: token), step: step, token: token)
+            try probe(&captured, in: browser, step: step)
             return captured
         }
         guard let tokenName else { return try noCodeCallback(step: step) }
-        let browser = try context.browserLogins[tokenName] ?? prepareBrowser(tokenName: tokenName, step: step)
-        context.browserLogins[tokenName] = browser
+        let browser = try context.bindings.browserLogins[tokenName] ?? prepareBrowser(tokenName: tokenName, step: step)
+        context.bindings.browserLogins[tokenName] = browser
         return try deliver(browser, step: step)
     }
 
@@ -137,30 +114,32 @@ struct LoginDriver {
     func loginConcurrently(tokenNames: [String], step: String) throws -> [Captured] {
         guard profile.codeFlow != nil else {
             let tokens = try tokenNames.map { try context.tokenText($0) }
-            var list = context.sendConcurrently(tokens.map { app.callbackRequest(token: $0) }, step: step, tokens: tokens)
+            var list = context.wire.sendConcurrently(tokens.map { app.callbackRequest(token: $0) }, step: step, tokens: tokens)
             for index in list.indices {
-                let jar = CookieJar()
-                jar.store(list[index].setCookies, from: app.baseURL + profile.callback.path)
-                try probe(&list[index], jar: jar, step: "\(step) #\(index + 1)")
+                let browser = Browser(context: context)
+                browser.jar.store(list[index].setCookies, from: app.baseURL + profile.callback.path)
+                try probe(&list[index], in: browser, step: "\(step) #\(index + 1)")
             }
             return list
         }
-        var browsers: [BrowserLogin] = []
+        var logins: [BrowserLogin] = []
         for (index, name) in tokenNames.enumerated() {
-            let browser = try context.browserLogins[name] ?? prepareBrowser(tokenName: name, step: "\(step) #\(index + 1)")
-            context.browserLogins[name] = browser
-            browsers.append(browser)
+            let login = try context.bindings.browserLogins[name] ?? prepareBrowser(tokenName: name, step: "\(step) #\(index + 1)")
+            context.bindings.browserLogins[name] = login
+            logins.append(login)
         }
-        let requests = browsers.map { browser in
+        // The callbacks leave together, so they are sent at once rather than through each browser's `send`.
+        let requests = logins.map { login in
             var headers: HTTPHeaders = ["Accept": "text/html,application/json"]
-            if let cookie = browser.jar.header(for: browser.callbackURL, initiatorHost: context.idpHost) { headers.add("Cookie", cookie) }
-            return ClientRequest(method: profile.callback.method, url: browser.callbackURL, headers: headers)
+            if let cookie = login.jar.header(for: login.callbackURL, initiatorHost: context.idpHost) { headers.add("Cookie", cookie) }
+            return ClientRequest(method: profile.callback.method, url: login.callbackURL, headers: headers)
         }
-        var list = context.sendConcurrently(requests, step: step, tokens: browsers.map(\.token))
+        var list = context.wire.sendConcurrently(requests, step: step, tokens: logins.map(\.token))
         for index in list.indices {
-            browsers[index].jar.store(list[index].setCookies, from: browsers[index].callbackURL)
-            list[index] = try follow(list[index], from: browsers[index].callbackURL, jar: browsers[index].jar, step: "\(step) #\(index + 1)")
-            try probe(&list[index], jar: browsers[index].jar, step: "\(step) #\(index + 1)")
+            let browser = Browser(jar: logins[index].jar, context: context)
+            browser.jar.store(list[index].setCookies, from: logins[index].callbackURL)
+            list[index] = browser.follow(list[index], from: logins[index].callbackURL, within: [app.baseURL], step: "\(step) #\(index + 1)")
+            try probe(&list[index], in: browser, step: "\(step) #\(index + 1)")
         }
         return list
     }
@@ -168,15 +147,22 @@ struct LoginDriver {
     /// The probe once more, as the user of an earlier login (its cookies; its bearer token in
     /// the token shape): after a wait this is what makes a code-flow app refresh.
     func probeAgain(tokenName: String, step: String) throws -> Captured {
-        guard let probe = profile.probe else { throw NotApplicable("the profile declares no probe") }
-        let jar = context.browserLogins[tokenName]?.jar ?? CookieJar()
-        let url = app.baseURL + probe.call.path
+        guard profile.probe != nil else { throw ScenarioStop.notApplicable("the profile declares no probe") }
+        let browser = Browser(jar: context.bindings.browserLogins[tokenName]?.jar ?? CookieJar(), context: context)
+        var authorization: String?
+        if profile.codeFlow == nil, case .bearer = profile.tokenPlacement { authorization = "Bearer \(try context.tokenText(tokenName))" }
+        return try probeAnswer(in: browser, step: step, authorization: authorization, keepsCookies: true)
+    }
+
+    /// The profile's probe in `browser`, as the caller `authorization` names; its answer is where
+    /// identity is read.
+    private func probeAnswer(in browser: Browser, step: String, authorization: String?, keepsCookies: Bool) throws -> Captured {
+        guard let probe = profile.probe else { throw ScenarioStop.notApplicable("the profile declares no probe") }
         var headers = HTTPHeaders()
         for (name, value) in probe.headers.sorted(by: { $0.key < $1.key }) { headers.add(name, value) }
-        if let cookie = jar.header(for: url) { headers.add("Cookie", cookie) }
-        if profile.codeFlow == nil, case .bearer = profile.tokenPlacement { headers.add("Authorization", "Bearer \(try context.tokenText(tokenName))") }
-        var answer = context.send(ClientRequest(method: probe.call.method, url: url, headers: headers), step: step, token: nil)
-        jar.store(answer.setCookies, from: url)
+        if let authorization { headers.add("Authorization", authorization) }
+        var answer = browser.send(ClientRequest(method: probe.call.method, url: app.baseURL + probe.call.path, headers: headers), step: step,
+                                  keepsCookies: keepsCookies)
         answer.probe = Captured.Probe(status: answer.status, body: answer.body, json: answer.json)
         return answer
     }
@@ -188,45 +174,42 @@ struct LoginDriver {
     /// `attacker`: the authorize request is one the runner builds as a login-CSRF attacker does
     /// (the app's client_id and redirect_uri, its own state, no PKCE), in a browser with no cookies.
     private func prepareBrowser(tokenName: String, step: String, loginQuery: [(name: String, value: String)] = [], attacker: Bool = false) throws -> BrowserLogin {
-        guard let minted = context.tokens[tokenName], let request = context.tokenRequests[tokenName] else {
-            throw StepError("\(step): a code-flow login needs a token minted by a mint step ('\(tokenName)' is not)")
+        guard let minted = context.bindings.tokens[tokenName], let request = context.bindings.tokenRequests[tokenName] else {
+            throw ScenarioStop.harness("\(step): a code-flow login needs a token minted by a mint step ('\(tokenName)' is not)")
         }
-        let jar = CookieJar()
-        let authorizeURL = try authorizeURL(jar: jar, loginQuery: loginQuery, attacker: attacker, step: step)
+        let browser = Browser(context: context)
+        let authorizeURL = try authorizeURL(in: browser, loginQuery: loginQuery, attacker: attacker, step: step)
         var url = authorizeURL
         // The browser's user signs in at once (AuthKit's hosted page, approved headlessly).
         for parameter in ["login_hint", "mockidp_auto_approve"] { url = Self.removingQueryParameter(parameter, from: url) }
         url += (url.contains("?") ? "&" : "?") + QueryParameters.encode([(name: "login_hint", value: request.user), (name: "mockidp_auto_approve", value: "1")])
-        let answer = context.send(ClientRequest(method: "GET", url: url, headers: ["Accept": "text/html"]), step: "\(step): browser at the mock's authorize", token: nil)
+        let answer = context.wire.send(ClientRequest(method: "GET", url: url, headers: ["Accept": "text/html"]), step: "\(step): browser at the mock's authorize", token: nil)
         guard let status = answer.status, (300..<400).contains(status), let location = answer.header("Location") else {
-            throw AppRefusedLogin("the mock's authorize step did not redirect back to the app: \(answer.status.map(String.init) ?? answer.error ?? "no answer") \(Self.excerpt(answer.bodyText))\n  authorize URL the app built: \(authorizeURL)")
+            throw ScenarioStop.harness("the mock's authorize step did not redirect back to the app: \(answer.status.map(String.init) ?? answer.error ?? "no answer") \(Self.excerpt(answer.bodyText))\n  authorize URL the app built: \(authorizeURL)")
         }
         let parameters = Self.query(of: location)
         if let error = parameters["error"] {
-            throw AppRefusedLogin("the mock refused the app's authorize request: \(error): \(parameters["error_description"] ?? "")\n  authorize URL the app built: \(authorizeURL)")
+            throw ScenarioStop.harness("the mock refused the app's authorize request: \(error): \(parameters["error_description"] ?? "")\n  authorize URL the app built: \(authorizeURL)")
         }
-        guard let code = parameters["code"] else { throw StepError("\(step): the mock's authorize redirect carries no code: \(location)") }
+        guard let code = parameters["code"] else { throw ScenarioStop.harness("\(step): the mock's authorize redirect carries no code: \(location)") }
         do {
-            try context.idp.bindAuthorizationCode(code, to: BoundLogin(request: request, token: minted, userObject: context.userObjects[tokenName]))
+            try context.idp.bindAuthorizationCode(code, to: BoundLogin(request: request, token: minted, userObject: context.bindings.userObjects[tokenName]))
         } catch {
-            throw StepError("\(step): cannot bind the code to \(tokenName): \(error)")
+            throw ScenarioStop.harness("\(step): cannot bind the code to \(tokenName): \(error)")
         }
-        return BrowserLogin(callbackURL: location, jar: jar, token: minted.token, usedPKCE: Self.query(of: authorizeURL)["code_challenge"] != nil)
+        return BrowserLogin(callbackURL: location, jar: browser.jar, token: minted.token, usedPKCE: Self.query(of: authorizeURL)["code_challenge"] != nil)
     }
 
     /// The authorize URL: where the app's login route sends the browser, or one built from the
     /// profile's redirect URI when the app has no login route.
-    private func authorizeURL(jar: CookieJar, loginQuery: [(name: String, value: String)], attacker: Bool, step: String) throws -> String {
-        guard let flow = profile.codeFlow else { throw StepError("not a code-flow profile") }
+    private func authorizeURL(in browser: Browser, loginQuery: [(name: String, value: String)], attacker: Bool, step: String) throws -> String {
+        guard let flow = profile.codeFlow else { throw ScenarioStop.harness("not a code-flow profile") }
         let authorizePrefix = context.idp.baseURL + "/user_management/authorize"
         if let loginPath = flow.loginPath, !attacker {
             var url = app.baseURL + loginPath
             if !loginQuery.isEmpty { url += (url.contains("?") ? "&" : "?") + QueryParameters.encode(loginQuery) }
             for _ in 0..<10 {
-                var headers: HTTPHeaders = ["Accept": "text/html"]
-                if let cookie = jar.header(for: url) { headers.add("Cookie", cookie) }
-                var answer = context.send(ClientRequest(method: "GET", url: url, headers: headers), step: "\(step): browser at the app's login", token: nil)
-                jar.store(answer.setCookies, from: url)
+                var answer = browser.navigate(to: url, accept: "text/html", step: "\(step): browser at the app's login")
                 let redirect = answer.status.map { (300..<400).contains($0) } ?? false
                 let leaves = answer.header("Location").map { location -> Bool in
                     let next = Self.resolve(location, against: url)
@@ -237,16 +220,16 @@ struct LoginDriver {
                     throw LoginRouteStopped(answer: answer)
                 }
                 guard let status = answer.status, (300..<400).contains(status), let location = answer.header("Location") else {
-                    throw AppRefusedLogin("the app's login route \(url) answered \(answer.status.map(String.init) ?? answer.error ?? "nothing"), not a redirect to \(authorizePrefix) \(Self.excerpt(answer.bodyText))")
+                    throw ScenarioStop.harness("the app's login route \(url) answered \(answer.status.map(String.init) ?? answer.error ?? "nothing"), not a redirect to \(authorizePrefix) \(Self.excerpt(answer.bodyText))")
                 }
                 let next = Self.resolve(location, against: url)
                 if next.hasPrefix(authorizePrefix) { return next }
                 guard Self.sameOrigin(next, app.baseURL) else {
-                    throw AppRefusedLogin("the app's login route redirected to \(next), not to the mock's authorize endpoint \(authorizePrefix): point the app's WorkOS base URL at {idp_base_url}")
+                    throw ScenarioStop.harness("the app's login route redirected to \(next), not to the mock's authorize endpoint \(authorizePrefix): point the app's WorkOS base URL at {idp_base_url}")
                 }
                 url = next
             }
-            throw AppRefusedLogin("the app's login route redirected more than 10 times within the app")
+            throw ScenarioStop.harness("the app's login route redirected more than 10 times within the app")
         }
         let redirectURI = flow.redirectURI.map { AppTarget.fill($0, app.placeholders) } ?? app.baseURL + profile.callback.path
         return authorizePrefix + "?" + QueryParameters.encode([
@@ -256,60 +239,33 @@ struct LoginDriver {
     }
 
     /// The callback as a browser delivers it, then the redirects within the app's origin.
-    private func deliver(_ browser: BrowserLogin, step: String) throws -> Captured {
-        var headers: HTTPHeaders = ["Accept": "text/html,application/json"]
-        if let cookie = browser.jar.header(for: browser.callbackURL, initiatorHost: context.idpHost) { headers.add("Cookie", cookie) }
-        let first = context.send(ClientRequest(method: profile.callback.method, url: browser.callbackURL, headers: headers), step: step, token: browser.token)
-        browser.jar.store(first.setCookies, from: browser.callbackURL)
-        var captured = try follow(first, from: browser.callbackURL, jar: browser.jar, step: step)
-        try probe(&captured, jar: browser.jar, step: step)
+    private func deliver(_ login: BrowserLogin, step: String) throws -> Captured {
+        let browser = Browser(jar: login.jar, context: context)
+        let first = browser.send(ClientRequest(method: profile.callback.method, url: login.callbackURL, headers: ["Accept": "text/html,application/json"]),
+                                 initiatorHost: context.idpHost, step: step, token: login.token)
+        var captured = browser.follow(first, from: login.callbackURL, within: [app.baseURL], step: step)
+        try probe(&captured, in: browser, step: step)
         return captured
     }
 
     /// A callback with no code at all (the no-token baseline of the code shape).
     private func noCodeCallback(step: String) throws -> Captured {
-        let jar = CookieJar()
+        let browser = Browser(context: context)
         let url = app.baseURL + profile.callback.path
-        let first = context.send(ClientRequest(method: profile.callback.method, url: url, headers: ["Accept": "text/html,application/json"]), step: step, token: nil)
-        jar.store(first.setCookies, from: url)
-        var captured = try follow(first, from: url, jar: jar, step: step)
-        try probe(&captured, jar: jar, step: step)
+        let first = browser.send(ClientRequest(method: profile.callback.method, url: url, headers: ["Accept": "text/html,application/json"]), step: step)
+        var captured = browser.follow(first, from: url, within: [app.baseURL], step: step)
+        try probe(&captured, in: browser, step: step)
         return captured
     }
 
-    /// Follows redirects that stay in the app's origin, as a browser would; the answer is the
-    /// last one, with every status on the way in `chain`.
-    private func follow(_ first: Captured, from url: String, jar: CookieJar, step: String) throws -> Captured {
-        var current = first
-        var currentURL = url
-        var chain = [first.status ?? 0]
-        for _ in 0..<10 {
-            guard let status = current.status, (300..<400).contains(status), let location = current.header("Location") else { break }
-            let next = Self.resolve(location, against: currentURL)
-            guard Self.sameOrigin(next, app.baseURL) else { break }
-            var headers: HTTPHeaders = ["Accept": "text/html,application/json"]
-            if let cookie = jar.header(for: next) { headers.add("Cookie", cookie) }
-            current = context.send(ClientRequest(method: "GET", url: next, headers: headers), step: "\(step): redirect", token: nil)
-            jar.store(current.setCookies, from: next)
-            chain.append(current.status ?? 0)
-            currentURL = next
-        }
-        current.chain = chain
-        current.firstHeaders = first.headers
-        return current
-    }
-
-    /// The probe request, with the login's cookies; its answer is where identity is read.
-    private func probe(_ captured: inout Captured, jar: CookieJar, step: String) throws {
-        guard let probe = profile.probe, captured.status != nil else { return }
-        let url = app.baseURL + probe.call.path
-        var headers = HTTPHeaders()
-        for (name, value) in probe.headers.sorted(by: { $0.key < $1.key }) { headers.add(name, value) }
-        if let cookie = jar.header(for: url) { headers.add("Cookie", cookie) }
-        if case .bearer = profile.tokenPlacement, profile.codeFlow == nil,
-           let authorization = captured.sentAuthorization { headers.add("Authorization", authorization) }
-        let answer = context.send(ClientRequest(method: probe.call.method, url: url, headers: headers), step: "\(step): probe", token: nil)
-        captured.probe = Captured.Probe(status: answer.status, body: answer.body, json: answer.json)
+    /// The probe after a login, in its browser (and, in the token shape, as the caller the
+    /// callback's `Authorization` named).
+    private func probe(_ captured: inout Captured, in browser: Browser, step: String) throws {
+        guard profile.probe != nil, captured.status != nil else { return }
+        var authorization: String?
+        if case .bearer = profile.tokenPlacement, profile.codeFlow == nil { authorization = captured.sentAuthorization }
+        let answer = try probeAnswer(in: browser, step: "\(step): probe", authorization: authorization, keepsCookies: false)
+        captured.probe = answer.probe
     }
 
     // MARK: URLs
@@ -351,11 +307,4 @@ struct LoginDriver {
 /// IdP (a refusal, or a redirect elsewhere): no login happens, and this answer is judged.
 struct LoginRouteStopped: Error {
     let answer: Captured
-}
-
-/// The app could not complete a login at all (its login route, its authorize request): in a
-/// scenario an error, before the suite a preflight failure.
-struct AppRefusedLogin: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -101,16 +101,10 @@ enum SelftestCommand: Subcommand {
     /// after printing why a mock or an app could not be reached.
     static func runConcurrently(_ plans: [SelfTest]) -> [SelfTest.Outcome]? {
         let results = IndexedResults<SelfTest.Outcome?>(count: plans.count)
-        let group = DispatchGroup()
         for (index, plan) in plans.enumerated() {
-            group.enter()
-            Thread {
-                results.put(index, runOnce(plan))
-                group.leave()
-            }.start()
+            Thread { results.put(index, runOnce(plan)) }.start()
         }
-        group.wait()
-        let outcomes = results.all.compactMap { $0 ?? nil }
+        let outcomes = plans.indices.compactMap { results.wait($0) }
         return outcomes.count == plans.count ? outcomes : nil
     }
 

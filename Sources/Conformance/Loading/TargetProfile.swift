@@ -182,65 +182,10 @@ package struct TargetProfile: Sendable {
         try root.checkKeys(["$schema", "name", "description", "base_url", "start", "callback", "probe", "logout", "outcomes", "response", "capabilities"])
         let baseURL = try root.requiredString("base_url")
         guard baseURL.hasPrefix("http://") else { throw root.error("base_url", "must be an http:// URL (the runner speaks HTTP/1.1 on loopback)") }
-
-        var start: Start?
-        if let reader = root.child("start") {
-            try reader.checkKeys(["command", "env", "ready", "cwd", "restart"])
-            guard let command = try reader.strings("command"), !command.isEmpty else { throw reader.error("command", "is required: the program and its arguments") }
-            var environment: [String: String] = [:]
-            for member in try reader.objectValue("env") ?? [:] {
-                guard let text = member.value.stringValue else { throw reader.error("env.\(member.key)", "must be a string") }
-                environment[member.key] = text
-            }
-            let ready = reader.child("ready")
-            try ready?.checkKeys(["path", "timeout_seconds"])
-            start = Start(command: command, environment: environment, readyPath: try ready?.string("path") ?? "/",
-                          timeoutSeconds: try ready?.double("timeout_seconds", in: Limits.readyTimeoutSeconds) ?? 10, cwd: try reader.string("cwd"))
-            if let restart = try reader.string("restart") {
-                guard let parsed = Start.Restart(rawValue: restart) else { throw reader.error("restart", "'\(restart)' is not scenario, family or never") }
-                start?.restart = parsed
-            }
-        }
-
+        let start = try root.child("start").map { (reader) throws(ConfigError) in try Start(reading: reader) }
         guard let callbackReader = root.child("callback") else { throw root.error("callback", "is required: how the app receives a token") }
-        try callbackReader.checkKeys(["method", "path", "token", "shape", "login_path", "redirect_uri"])
-        var codeFlow: CodeFlow?
-        switch try callbackReader.string("shape") ?? "token" {
-        case "token":
-            for key in ["login_path", "redirect_uri"] where callbackReader.value[key] != nil {
-                throw callbackReader.error(key, "applies to \"shape\": \"code\" only")
-            }
-        case "code":
-            if callbackReader.value["token"] != nil { throw callbackReader.error("token", "a code-flow callback receives ?code&state, not a token") }
-            codeFlow = CodeFlow(loginPath: try callbackReader.string("login_path"), redirectURI: try callbackReader.string("redirect_uri"))
-        case let other: throw callbackReader.error("shape", "'\(other)' is not token or code")
-        }
-        let callback = HTTPCall(method: (try callbackReader.string("method") ?? (codeFlow == nil ? "POST" : "GET")).uppercased(),
-                                path: try callbackReader.requiredString("path"), body: nil)
-        var placement = TokenPlacement.bearer
-        if let token = callbackReader.child("token") {
-            try token.checkKeys(["in", "field"])
-            switch try token.string("in") ?? "bearer" {
-            case "bearer": placement = .bearer
-            case "json": placement = .json(field: try token.requiredString("field"))
-            case "form": placement = .form(field: try token.requiredString("field"))
-            case "query": placement = .query(name: try token.requiredString("field"))
-            case "cookie": placement = .cookie(name: try token.requiredString("field"))
-            case let other: throw token.error("in", "'\(other)' is not bearer, json, form, query or cookie")
-            }
-        }
-        var probe: Probe?
-        if let reader = root.child("probe") {
-            try reader.checkKeys(["method", "path", "headers", "signed_in_status"])
-            var headers: [String: String] = [:]
-            for member in try reader.objectValue("headers") ?? [:] {
-                guard let text = member.value.stringValue else { throw reader.error("headers.\(member.key)", "must be a string") }
-                headers[member.key] = text
-            }
-            probe = Probe(call: HTTPCall(method: (try reader.string("method") ?? "GET").uppercased(), path: try reader.requiredString("path"), body: nil),
-                          headers: headers.isEmpty ? ["Accept": "application/json"] : headers,
-                          signedInStatus: try Self.statusPattern(reader, "signed_in_status") ?? 200)
-        }
+        let (callback, placement, codeFlow) = try readCallback(callbackReader)
+        let probe = try root.child("probe").map { (reader) throws(ConfigError) in try Probe(reading: reader) }
         // A code-flow app answers a redirect either way: only a probe can tell signed in from refused.
         // A redirect to a login page is a refusal too, in either shape.
         var outcomes = codeFlow == nil ? Outcomes(signedInStatus: "2xx", refusedStatus: ["3xx", "4xx"])
@@ -263,41 +208,111 @@ package struct TargetProfile: Sendable {
                                     faultClearMethod: nil, faultPoints: [], seeding: nil, reset: nil, leewaySeconds: nil,
                                     jwksCacheTTLSeconds: nil, jwksCooldownSeconds: nil, emailClaim: nil, credentials: nil)
         if let reader = root.child("logout") { profile.logout = try HTTPCall.parse(reader, defaultMethod: "GET") }
-        if let capabilities = root.child("capabilities") {
-            try capabilities.checkKeys(["introspection", "fault_hook", "seeding", "reset", "leeway_seconds", "jwks_cache_ttl_seconds",
-                                        "jwks_refetch_cooldown_seconds", "email_claim", "organization_credentials"])
-            if let reader = capabilities.child("introspection") {
-                var introspectionFields: [String: ResponseField] = [:]
-                for member in try reader.requireObject() where !["method", "path"].contains(member.key) {
-                    introspectionFields[member.key] = try ResponseField.parse(reader.child(member.key) ?? reader)
-                }
-                profile.introspection = Introspection(
-                    call: HTTPCall(method: (try reader.string("method") ?? "GET").uppercased(), path: try reader.requiredString("path"), body: nil),
-                    fields: introspectionFields)
+        if let capabilities = root.child("capabilities") { try profile.readCapabilities(capabilities) }
+        return profile
+    }
+
+    /// `callback`: the route, where the token goes, or the code flow's login route.
+    private static func readCallback(_ reader: JSONReader) throws(ConfigError) -> (HTTPCall, TokenPlacement, CodeFlow?) {
+        try reader.checkKeys(["method", "path", "token", "shape", "login_path", "redirect_uri"])
+        var codeFlow: CodeFlow?
+        switch try reader.string("shape") ?? "token" {
+        case "token":
+            for key in ["login_path", "redirect_uri"] where reader.value[key] != nil {
+                throw reader.error(key, "applies to \"shape\": \"code\" only")
             }
-            if let reader = capabilities.child("fault_hook") {
-                profile.faultHook = try HTTPCall.parse(reader, defaultMethod: "POST")
-                profile.faultClearMethod = try reader.string("clear_method")
-                profile.faultPoints = try reader.strings("points") ?? []
-            }
-            if let reader = capabilities.child("seeding") { profile.seeding = try HTTPCall.parse(reader, defaultMethod: "POST") }
-            if let reader = capabilities.child("reset") {
-                profile.reset = try HTTPCall.parse(reader, defaultMethod: "POST")
-                profile.resetClearsJWKSCache = try reader.bool("clears_jwks_cache") ?? false
-            }
-            profile.leewaySeconds = try capabilities.double("leeway_seconds", in: Limits.profileSeconds)
-            profile.jwksCacheTTLSeconds = try capabilities.double("jwks_cache_ttl_seconds", in: Limits.profileSeconds)
-            profile.jwksCooldownSeconds = try capabilities.double("jwks_refetch_cooldown_seconds", in: Limits.profileSeconds)
-            profile.emailClaim = try capabilities.string("email_claim")
-            if let reader = capabilities.child("organization_credentials") {
-                try reader.checkKeys(["list", "create", "delete", "writer_roles"])
-                profile.credentials = Credentials(
-                    list: try reader.child("list").map { (r) throws(ConfigError) in try HTTPCall.parse(r, defaultMethod: "GET") },
-                    create: try reader.child("create").map { (r) throws(ConfigError) in try HTTPCall.parse(r, defaultMethod: "POST") },
-                    delete: try reader.child("delete").map { (r) throws(ConfigError) in try HTTPCall.parse(r, defaultMethod: "DELETE") },
-                    writerRoles: try reader.strings("writer_roles") ?? ["owner", "admin"])
+        case "code":
+            if reader.value["token"] != nil { throw reader.error("token", "a code-flow callback receives ?code&state, not a token") }
+            codeFlow = CodeFlow(loginPath: try reader.string("login_path"), redirectURI: try reader.string("redirect_uri"))
+        case let other: throw reader.error("shape", "'\(other)' is not token or code")
+        }
+        let callback = HTTPCall(method: (try reader.string("method") ?? (codeFlow == nil ? "POST" : "GET")).uppercased(),
+                                path: try reader.requiredString("path"), body: nil)
+        var placement = TokenPlacement.bearer
+        if let token = reader.child("token") {
+            try token.checkKeys(["in", "field"])
+            switch try token.string("in") ?? "bearer" {
+            case "bearer": placement = .bearer
+            case "json": placement = .json(field: try token.requiredString("field"))
+            case "form": placement = .form(field: try token.requiredString("field"))
+            case "query": placement = .query(name: try token.requiredString("field"))
+            case "cookie": placement = .cookie(name: try token.requiredString("field"))
+            case let other: throw token.error("in", "'\(other)' is not bearer, json, form, query or cookie")
             }
         }
-        return profile
+        return (callback, placement, codeFlow)
+    }
+
+    /// `capabilities`: the hooks and declared values scenarios may require.
+    private mutating func readCapabilities(_ capabilities: JSONReader) throws(ConfigError) {
+        try capabilities.checkKeys(["introspection", "fault_hook", "seeding", "reset", "leeway_seconds", "jwks_cache_ttl_seconds",
+                                    "jwks_refetch_cooldown_seconds", "email_claim", "organization_credentials"])
+        if let reader = capabilities.child("introspection") {
+            var introspectionFields: [String: ResponseField] = [:]
+            for member in try reader.requireObject() where !["method", "path"].contains(member.key) {
+                introspectionFields[member.key] = try ResponseField.parse(reader.child(member.key) ?? reader)
+            }
+            introspection = Introspection(
+                call: HTTPCall(method: (try reader.string("method") ?? "GET").uppercased(), path: try reader.requiredString("path"), body: nil),
+                fields: introspectionFields)
+        }
+        if let reader = capabilities.child("fault_hook") {
+            faultHook = try HTTPCall.parse(reader, defaultMethod: "POST")
+            faultClearMethod = try reader.string("clear_method")
+            faultPoints = try reader.strings("points") ?? []
+        }
+        if let reader = capabilities.child("seeding") { seeding = try HTTPCall.parse(reader, defaultMethod: "POST") }
+        if let reader = capabilities.child("reset") {
+            reset = try HTTPCall.parse(reader, defaultMethod: "POST")
+            resetClearsJWKSCache = try reader.bool("clears_jwks_cache") ?? false
+        }
+        leewaySeconds = try capabilities.double("leeway_seconds", in: Limits.profileSeconds)
+        jwksCacheTTLSeconds = try capabilities.double("jwks_cache_ttl_seconds", in: Limits.profileSeconds)
+        jwksCooldownSeconds = try capabilities.double("jwks_refetch_cooldown_seconds", in: Limits.profileSeconds)
+        emailClaim = try capabilities.string("email_claim")
+        if let reader = capabilities.child("organization_credentials") {
+            try reader.checkKeys(["list", "create", "delete", "writer_roles"])
+            credentials = Credentials(
+                list: try reader.child("list").map { (r) throws(ConfigError) in try HTTPCall.parse(r, defaultMethod: "GET") },
+                create: try reader.child("create").map { (r) throws(ConfigError) in try HTTPCall.parse(r, defaultMethod: "POST") },
+                delete: try reader.child("delete").map { (r) throws(ConfigError) in try HTTPCall.parse(r, defaultMethod: "DELETE") },
+                writerRoles: try reader.strings("writer_roles") ?? ["owner", "admin"])
+        }
+    }
+}
+
+extension TargetProfile.Start {
+    /// `start`: the command that runs the app, its environment and readiness check.
+    init(reading reader: JSONReader) throws(ConfigError) {
+        try reader.checkKeys(["command", "env", "ready", "cwd", "restart"])
+        guard let command = try reader.strings("command"), !command.isEmpty else { throw reader.error("command", "is required: the program and its arguments") }
+        var environment: [String: String] = [:]
+        for member in try reader.objectValue("env") ?? [:] {
+            guard let text = member.value.stringValue else { throw reader.error("env.\(member.key)", "must be a string") }
+            environment[member.key] = text
+        }
+        let ready = reader.child("ready")
+        try ready?.checkKeys(["path", "timeout_seconds"])
+        self.init(command: command, environment: environment, readyPath: try ready?.string("path") ?? "/",
+                  timeoutSeconds: try ready?.double("timeout_seconds", in: Limits.readyTimeoutSeconds) ?? 10, cwd: try reader.string("cwd"))
+        if let restart = try reader.string("restart") {
+            guard let parsed = Restart(rawValue: restart) else { throw reader.error("restart", "'\(restart)' is not scenario, family or never") }
+            self.restart = parsed
+        }
+    }
+}
+
+extension TargetProfile.Probe {
+    /// `probe`: the request that tells signed in from refused after a login.
+    init(reading reader: JSONReader) throws(ConfigError) {
+        try reader.checkKeys(["method", "path", "headers", "signed_in_status"])
+        var headers: [String: String] = [:]
+        for member in try reader.objectValue("headers") ?? [:] {
+            guard let text = member.value.stringValue else { throw reader.error("headers.\(member.key)", "must be a string") }
+            headers[member.key] = text
+        }
+        self.init(call: HTTPCall(method: (try reader.string("method") ?? "GET").uppercased(), path: try reader.requiredString("path"), body: nil),
+                  headers: headers.isEmpty ? ["Accept": "application/json"] : headers,
+                  signedInStatus: try TargetProfile.statusPattern(reader, "signed_in_status") ?? 200)
     }
 }

@@ -65,7 +65,8 @@ package final class RunInterruption: Sendable {
         let name = signalNumber == SIGINT ? "SIGINT" : signalNumber == SIGTERM ? "SIGTERM" : signalNumber == SIGHUP ? "SIGHUP" : "signal \(signalNumber)"
         var seen = Set(done.map { "\($0.scenario.file)#\($0.iteration)" })
         for (scenario, iteration) in planned where seen.insert("\(scenario.file)#\(iteration)").inserted {
-            var result = ScenarioResult(scenario: scenario, verdict: .error, seconds: 0, reason: "interrupted: the run received \(name) before this scenario finished")
+            let stop = ScenarioStop.harness("interrupted: the run received \(name) before this scenario finished")
+            var result = ScenarioEnding(started: false, stop: stop).result(scenario, seconds: 0, transcript: []) { "" }
             result.iteration = iteration
             done.append(result)
         }

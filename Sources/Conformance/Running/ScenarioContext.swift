@@ -70,8 +70,29 @@ final class ScenarioContext {
 
     func lookup(_ reference: String) throws -> JSONValue {
         let parts = reference.split(separator: ".", maxSplits: 1).map(String.init)
-        let name = parts[0]
+        let name = parts.first ?? ""
         let rest = parts.count > 1 ? parts[1] : nil
+        if let value = try builtin(name, rest) { return value }
+        if let user = bindings.users[name] { return try userField(user, rest, name: name) }
+        if let token = bindings.tokens[name] {
+            guard let rest else { return .string(token.token) }
+            if rest.hasPrefix("header.") { return token.header[String(rest.dropFirst("header.".count))] ?? .null }
+            return token.claims[rest] ?? .null
+        }
+        if let response = bindings.responses[name] {
+            guard let rest else { throw ScenarioStop.harness("${\(name)} is a response: name a field, e.g. ${\(name).workspace_id}") }
+            if rest == "status" { return response.status.map { .int(Int64($0)) } ?? .null }
+            if rest.hasPrefix("header.") { return response.header(String(rest.dropFirst("header.".count))).map(JSONValue.string) ?? .null }
+            return try field(rest, in: response) ?? .null
+        }
+        if let kid = bindings.kids[name] { return .string(kid) }
+        // A fixture ref (`${alice.email}`) counts only with a field, and after every bound name.
+        if rest != nil, let fixture = idp.directory.user(ref: name) { return try userField(fixture, rest, name: name) }
+        throw ScenarioStop.harness("${\(reference)}: '\(name)' is not bound by an earlier step")
+    }
+
+    /// `${run}`, `${now±N}`, `${idp.…}`, `${profile.…}` and `${org.…}`: values no step binds.
+    private func builtin(_ name: String, _ rest: String?) throws -> JSONValue? {
         if name == "run" { return .string(runID) }
         if name == "now" || name.hasPrefix("now+") || name.hasPrefix("now-") {
             // ${now}, ${now+300}, ${now-60}: the mock's clock in Unix seconds, for raw payloads.
@@ -108,22 +129,7 @@ final class ScenarioContext {
             case let other: throw ScenarioStop.harness("${org.\(pieces[0]).\(other)}: use id, app_id or name")
             }
         }
-        if let user = bindings.users[name] { return try userField(user, rest, name: name) }
-        if let token = bindings.tokens[name] {
-            guard let rest else { return .string(token.token) }
-            if rest.hasPrefix("header.") { return token.header[String(rest.dropFirst("header.".count))] ?? .null }
-            return token.claims[rest] ?? .null
-        }
-        if let response = bindings.responses[name] {
-            guard let rest else { throw ScenarioStop.harness("${\(name)} is a response: name a field, e.g. ${\(name).workspace_id}") }
-            if rest == "status" { return response.status.map { .int(Int64($0)) } ?? .null }
-            if rest.hasPrefix("header.") { return response.header(String(rest.dropFirst("header.".count))).map(JSONValue.string) ?? .null }
-            return try field(rest, in: response) ?? .null
-        }
-        if let kid = bindings.kids[name] { return .string(kid) }
-        // A fixture ref (`${alice.email}`) counts only with a field, and after every bound name.
-        if rest != nil, let fixture = idp.directory.user(ref: name) { return try userField(fixture, rest, name: name) }
-        throw ScenarioStop.harness("${\(reference)}: '\(name)' is not bound by an earlier step")
+        return nil
     }
 
     private func userField(_ user: User, _ field: String?, name: String) throws -> JSONValue {

@@ -110,7 +110,7 @@ enum RunCommand: Subcommand {
         }
         if arguments.has("list") {
             for scenario in scenarios {
-                let requires = scenario.requires.isEmpty ? "" : "  [requires \(scenario.requires.joined(separator: ", "))]"
+                let requires = scenario.requires.isEmpty ? "" : "  [requires \(scenario.requires.map(\.rawValue).joined(separator: ", "))]"
                 print("\(scenario.id)  — \(scenario.title)\(requires)")
             }
             print("\(scenarios.count) scenario(s)")

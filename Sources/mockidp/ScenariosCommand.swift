@@ -45,7 +45,7 @@ enum ScenariosCommand: Subcommand {
                 print("  \(scenario.id)  — \(scenario.title)")
                 var facts: [String] = []
                 if !scenario.references.bugs.isEmpty { facts.append("catches: \(scenario.references.bugs.joined(separator: ", "))") }
-                if !scenario.requires.isEmpty { facts.append("requires: \(scenario.requires.joined(separator: ", "))") }
+                if !scenario.requires.isEmpty { facts.append("requires: \(scenario.requires.map(\.rawValue).joined(separator: ", "))") }
                 let rules = scenario.references.rfc + scenario.references.oidf
                 if !rules.isEmpty { facts.append("rule: \(rules.joined(separator: "; "))") }
                 if !facts.isEmpty { print("      " + facts.joined(separator: "   ")) }

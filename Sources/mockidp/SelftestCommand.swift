@@ -100,18 +100,11 @@ enum SelftestCommand: Subcommand {
     /// Every shape's self-test at once (their apps mostly wait on declared cache TTLs); nil
     /// after printing why a mock or an app could not be reached.
     static func runConcurrently(_ plans: [SelfTest]) -> [SelfTest.Outcome]? {
-        let results = ShapeResults(count: plans.count)
-        let group = DispatchGroup()
+        let results = IndexedResults<SelfTest.Outcome?>(count: plans.count)
         for (index, plan) in plans.enumerated() {
-            group.enter()
-            let box = SelfTestPlanBox(plan: plan)
-            Thread {
-                results.set(index, runOnce(box.plan))
-                group.leave()
-            }.start()
+            Thread { results.put(index, runOnce(plan)) }.start()
         }
-        group.wait()
-        let outcomes = results.all.compactMap { $0 }
+        let outcomes = plans.indices.compactMap { results.wait($0) }
         return outcomes.count == plans.count ? outcomes : nil
     }
 
@@ -137,19 +130,4 @@ enum SelftestCommand: Subcommand {
             return nil
         }
     }
-}
-
-/// A self-test plan handed to its own thread (each run builds its own runner, mock and app).
-struct SelfTestPlanBox: @unchecked Sendable {
-    let plan: SelfTest
-}
-
-/// The outcome of each shape, written by its thread.
-final class ShapeResults: @unchecked Sendable {
-    // The lock guards `values`; `@unchecked` because the class does its own locking.
-    private let lock = NSLock()
-    private var values: [SelfTest.Outcome?]
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ value: SelfTest.Outcome?) { lock.withLock { values[index] = value } }
-    var all: [SelfTest.Outcome?] { lock.withLock { values } }
 }

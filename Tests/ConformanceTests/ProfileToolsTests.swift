@@ -15,9 +15,9 @@ import TestSupport
         let profile = try TargetProfile.parse(try JSONValue.parse(Array(template.text.utf8)), file: "init.json")
         #expect(profile.name == "demo")
         #expect(profile.start?.command == template.command)
-        #expect(profile.capabilities.subtracting(["code_flow", "token_callback"]).isEmpty, "a fresh profile claims no test hook the app may not have")
-        #expect(profile.capabilities.contains("code_flow") == (template.shape == .web))
-        #expect(profile.capabilities.contains("token_callback") == (template.shape == .api))
+        #expect(profile.capabilities.subtracting([.codeFlow, .tokenCallback]).isEmpty, "a fresh profile claims no test hook the app may not have")
+        #expect(profile.capabilities.contains(.codeFlow) == (template.shape == .web))
+        #expect(profile.capabilities.contains(.tokenCallback) == (template.shape == .api))
         if template.port == nil && template.command != nil {
             #expect(profile.baseURL == "http://127.0.0.1:{app_port}")
             #expect(profile.start?.environment["PORT"] == "{app_port}")
@@ -50,7 +50,7 @@ import TestSupport
     /// `--check` can say what to declare for every capability a built-in scenario requires.
     @Test func everyRequiredCapabilityIsExplainedByAProfileField() {
         for capability in Set(Self.scenarios.flatMap(\.requires)).sorted() {
-            #expect(ProfileCheck.explain(capability: capability).hasPrefix("declare "), "\(capability): \(ProfileCheck.explain(capability: capability))")
+            #expect(ProfileCheck.explain(capability: capability.rawValue).hasPrefix("declare "), "\(capability): \(ProfileCheck.explain(capability: capability.rawValue))")
         }
     }
 

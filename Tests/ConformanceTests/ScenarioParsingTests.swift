@@ -18,7 +18,7 @@ import SampleApp
                    {"callback": {"as": "r", "token": "t"}}, {"expect": {"response": "r", "status": "4xx", "because": "why"}}]}
         """#)
         #expect(scenario.family == "replay")
-        #expect(scenario.steps.map(\.kind) == ["user", "mint", "callback", "expect"])
+        #expect(scenario.steps.map(\.kind) == [.user, .mint, .callback, .expect])
         #expect(scenario.references.bugs == ["b"])
         guard case .expect(let expectation) = scenario.steps[3] else { Issue.record("not an expect step"); return }
         #expect(expectation.because == "why")
@@ -89,7 +89,7 @@ import SampleApp
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("scenarios/targets/reference-app.json").path
         let profile = try TargetProfile.load(file: file)
-        #expect(profile.capabilities == ["introspection", "fault_hook", "seeding", "reset", "jwks_cache_ttl", "email_claim", "organization_credentials",
+        #expect(Set(profile.capabilities.map(\.rawValue)) == ["introspection", "fault_hook", "seeding", "reset", "jwks_cache_ttl", "email_claim", "organization_credentials",
                                          "token_callback"])
         #expect(profile.tokenPlacement == .bearer)
         #expect(profile.responseFields["workspace_id"] == .pointer("/workspace/id"))
@@ -99,7 +99,7 @@ import SampleApp
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("scenarios/targets/reference-web-app.json").path
         let profile = try TargetProfile.load(file: file)
-        #expect(profile.capabilities == ["introspection", "fault_hook", "seeding", "reset", "jwks_cache_ttl", "email_claim", "code_flow", "probe", "logout"])
+        #expect(Set(profile.capabilities.map(\.rawValue)) == ["introspection", "fault_hook", "seeding", "reset", "jwks_cache_ttl", "email_claim", "code_flow", "probe", "logout"])
         #expect(profile.codeFlow?.loginPath == "/login")
         #expect(profile.probe?.call.path == "/account")
         #expect(profile.logout?.path == "/logout")
@@ -140,17 +140,30 @@ import SampleApp
         (200, JSONValue.int(200), true), (201, "2xx", true), (404, "2xx", false), (503, "not 5xx", false), (401, "not 5xx", true),
         (409, ["2xx", 409], true), (500, ["2xx", 409], false), (204, "!2xx", false),
     ] as [(Int, JSONValue, Bool)])
-    func statusPatterns(_ status: Int, _ wanted: JSONValue, _ matches: Bool) {
-        #expect(ExpectationEvaluator.statusMatches(status, wanted) == matches)
-        #expect(!ExpectationEvaluator.statusMatches(nil, wanted))
+    func statusPatterns(_ status: Int, _ wanted: JSONValue, _ matches: Bool) throws {
+        let pattern = try #require(StatusPattern(wanted), "\(wanted) parses")
+        #expect(pattern.matches(status) == matches)
+        #expect(!pattern.matches(nil))
     }
 
-    @Test func countsTakeExactOrBounds() {
-        #expect(ExpectationEvaluator.count(1, matches: 1, label: "x") == nil)
-        #expect(ExpectationEvaluator.count(2, matches: 1, label: "x") == "x: expected 1, got 2")
-        #expect(ExpectationEvaluator.count(6, matches: ["max": 5], label: "x") == "x: expected at most 5, got 6")
-        #expect(ExpectationEvaluator.count(0, matches: ["min": 1], label: "x") == "x: expected at least 1, got 0")
-        #expect(ExpectationEvaluator.count(nil, matches: 1, label: "x") != nil)
+    /// Parsed once at load: what is not a status is refused there, never matched as nothing later.
+    @Test(arguments: [JSONValue.int(99), 600, "6xx", "2x", "20x", "abc", "!!2xx", [], [200, "nope"], true])
+    func nonStatusesAreRefused(_ value: JSONValue) {
+        #expect(StatusPattern(value) == nil)
+    }
+
+    @Test func statusPatternsDescribeThemselvesAsWritten() throws {
+        #expect(try #require(StatusPattern(["2xx", 409])).description == "2xx or 409")
+        #expect(try #require(StatusPattern("not 5xx")).description == "not 5xx")
+    }
+
+    @Test func countsTakeExactOrBounds() throws {
+        #expect(CountRule(exact: 1).failure(1, label: "x") == nil)
+        #expect(CountRule(exact: 1).failure(2, label: "x") == "x: expected 1, got 2")
+        #expect(try #require(CountRule(["max": 5])).failure(6, label: "x") == "x: expected at most 5, got 6")
+        #expect(try #require(CountRule(["min": 1])).failure(0, label: "x") == "x: expected at least 1, got 0")
+        #expect(CountRule(exact: 1).failure(nil, label: "x") != nil)
+        #expect(CountRule(["min": "1"]) == nil && CountRule("lots") == nil && CountRule([:]) == nil)
     }
 
     @Test func differencesPointAtTheMember() {

@@ -3,7 +3,7 @@ import IdP
 
 /// Proof that the harness catches what it claims and is quiet on a correct app: the suite runs
 /// against the reference app as written, then once per seeded bug.
-package struct SelfTest {
+package struct SelfTest: Sendable {
     package struct BugOutcome: Sendable {
         package var bug: String
         package var report: RunReport
@@ -71,9 +71,9 @@ package struct SelfTest {
     /// Runs the correct app (nil) and every bug, `parallelRuns` at a time; `finished` sees each
     /// report in the order of `variants`, as soon as it and all before it are done.
     func runAll(_ variants: [String?], finished: (Int, RunReport) -> Void) throws -> [RunReport] {
-        let slots = ReportSlots(count: variants.count)
+        let slots = IndexedResults<Result<RunReport, any Error>>(count: variants.count)
         let next = TicketCounter()
-        let box = SelfTestBox(test: self)
+        let test = self
         let scenarios = self.scenarios
         let flag = bugFlag
         let workers = (0..<max(1, min(parallelRuns, variants.count))).map { _ in
@@ -82,7 +82,7 @@ package struct SelfTest {
                     let index = next.take()
                     guard index < variants.count else { return }
                     let arguments = variants[index].map { [flag, $0] } ?? []
-                    slots.put(index, Result { try box.test.runSuite(extraArguments: arguments, scenarios: scenarios) })
+                    slots.put(index, Result { try test.runSuite(extraArguments: arguments, scenarios: scenarios) })
                 }
             }
         }
@@ -163,34 +163,4 @@ package struct SelfTest {
         }
         return lines.joined(separator: "\n")
     }
-}
-
-/// One result per suite run, filled by worker threads and read in order by the caller.
-final class ReportSlots: @unchecked Sendable {
-    // NSCondition guards `results`; `@unchecked` because the class does its own locking.
-    private let condition = NSCondition()
-    private var results: [Result<RunReport, any Error>?]
-
-    init(count: Int) { results = Array(repeating: nil, count: count) }
-
-    func put(_ index: Int, _ result: Result<RunReport, any Error>) {
-        condition.lock()
-        results[index] = result
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func wait(_ index: Int) -> Result<RunReport, any Error> {
-        condition.lock()
-        defer { condition.unlock() }
-        while true {
-            if let result = results[index] { return result }
-            condition.wait()
-        }
-    }
-}
-
-/// Lets worker threads run suites: each run builds its own runner, mock and app.
-struct SelfTestBox: @unchecked Sendable {
-    let test: SelfTest
 }

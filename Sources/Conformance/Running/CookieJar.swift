@@ -1,13 +1,14 @@
 import Foundation
 import HTTP
+import Synchronization
 
 /// A browser's cookie store for one simulated user (RFC 6265bis as browsers apply it): host-only
 /// and Domain cookies, Path matching, Max-Age/Expires, `Secure` (sent over https and, as
 /// browsers treat them as secure contexts, to http://localhost and 127.0.0.1), `SameSite`
 /// (Strict only within one site, Lax on top-level GET navigations, None only with Secure) and
 /// `HttpOnly` (kept: it hides a cookie from scripts, never from requests).
-final class CookieJar: @unchecked Sendable {
-    struct Cookie: Equatable {
+final class CookieJar: Sendable {
+    struct Cookie: Equatable, Sendable {
         var name: String
         var value: String
         var domain: String
@@ -19,19 +20,18 @@ final class CookieJar: @unchecked Sendable {
         var sameSite: String
     }
 
-    private let lock = NSLock()
-    private var cookies: [Cookie] = []
+    private let cookies: Mutex<[Cookie]>
 
-    var all: [Cookie] { lock.withLock { cookies } }
+    var all: [Cookie] { cookies.withLock { $0 } }
 
-    init(cookies: [Cookie] = []) { self.cookies = cookies }
+    init(cookies: [Cookie] = []) { self.cookies = Mutex(cookies) }
 
     /// Stores the `Set-Cookie` headers of an answer to `url`.
     func store(_ setCookies: [String], from url: String, now: Date = Date()) {
         guard let target = URLComponents(string: url), let host = target.host?.lowercased() else { return }
         for header in setCookies {
             guard let cookie = Self.parse(header, host: host, requestPath: target.path, scheme: target.scheme ?? "http", now: now) else { continue }
-            lock.withLock {
+            cookies.withLock { cookies in
                 cookies.removeAll { $0.name == cookie.name && $0.domain == cookie.domain && $0.path == cookie.path }
                 if cookie.expires.map({ $0 > now }) ?? true { cookies.append(cookie) }
             }
@@ -45,7 +45,7 @@ final class CookieJar: @unchecked Sendable {
         let path = target.path.isEmpty ? "/" : target.path
         let secureContext = target.scheme == "https" || ["localhost", "127.0.0.1", "[::1]", "::1"].contains(host)
         let sameSite = initiatorHost.map { Self.site($0) == Self.site(host) } ?? true
-        let matching = lock.withLock { () -> [Cookie] in
+        let matching = cookies.withLock { cookies -> [Cookie] in
             cookies.removeAll { $0.expires.map { $0 <= now } ?? false }
             return cookies.filter { cookie in
                 guard cookie.hostOnly ? cookie.domain == host : Self.domainMatches(host, cookie.domain) else { return false }

@@ -17,55 +17,26 @@ struct StepExecutor {
     func run(_ step: Step) throws {
         switch step {
         case .user(let user): try bindUser(user)
-        case .mint(let mint):
-            var spec = mint.request
-            if let other = spec["login_user"]?.stringValue {
-                // Only a code-flow login carries a user object beside the token: it shows this user.
-                guard let user = context.users[other] ?? idp.directory.resolveUser(other) else { throw StepError("mint.login_user: '\(other)' is not a bound or fixture user") }
-                context.userObjects[mint.name] = user.id
-                spec["login_user"] = nil
-            }
-            let (request, token) = try self.mint(spec)
-            context.tokens[mint.name] = token
-            context.tokenRequests[mint.name] = request
-            // A new token is a new login: a repeat block must not replay the last one's callback.
-            context.browserLogins[mint.name] = nil
+        case .mint(let mint): try bindToken(mint)
         case .callback(let callback):
-            context.responses[callback.name] = try LoginDriver(context: context).login(callback, step: "callback \(callback.name)")
-        case .probe(let probe):
-            let driver = LoginDriver(context: context)
-            if let snapshot = probe.cookies {
-                guard let cookies = context.cookieSnapshots[snapshot] else { throw StepError("probe \(probe.name): no cookies step saved '\(snapshot)'") }
-                context.responses[probe.name] = try driver.probe(cookies: cookies, step: "probe \(probe.name) (cookies \(snapshot))")
-            } else if let token = probe.token {
-                context.responses[probe.name] = try driver.probeAgain(tokenName: token, step: "probe \(probe.name)")
-            }
+            context.bindings.responses[callback.name] = try LoginDriver(context: context).login(callback, step: "callback \(callback.name)")
+        case .probe(let probe): try runProbe(probe)
         case .cookies(let snapshot):
-            guard let browser = context.browserLogins[snapshot.token] else {
+            guard let browser = context.bindings.browserLogins[snapshot.token] else {
                 // A token-shape login keeps no browser between steps: nothing to replay.
-                if app.profile.codeFlow == nil { throw NotApplicable("cookies: a token-shape login has no browser session to save") }
-                throw StepError("cookies \(snapshot.name): '\(snapshot.token)' has no browser login (a callback step first)")
+                if app.profile.codeFlow == nil { throw ScenarioStop.notApplicable("cookies: a token-shape login has no browser session to save") }
+                throw ScenarioStop.harness("cookies \(snapshot.name): '\(snapshot.token)' has no browser login (a callback step first)")
             }
-            context.cookieSnapshots[snapshot.name] = snapshot.beforeCallback ? browser.cookiesBeforeCallback : browser.jar.all
+            context.bindings.cookieSnapshots[snapshot.name] = snapshot.beforeCallback ? browser.cookiesBeforeCallback : browser.jar.all
         case .logout(let name, let token):
-            if app.profile.logout != nil, app.profile.codeFlow == nil { throw NotApplicable("logout: a token-shape login has no browser session to sign out of") }
-            context.responses[name] = try LoginDriver(context: context).logout(tokenName: token, step: "logout \(name)")
-        case .revokeSession(let token):
-            guard let subject = context.tokens[token]?.claims["sub"]?.stringValue else {
-                throw StepError("revoke_session: token '\(token)' has no sub whose sessions to revoke")
-            }
-            // The login's session is the token's sid, or one the code exchange opened for the
-            // user (a token minted without sid): every active session of that user ends.
-            let active = idp.directory.sessions.values.filter { $0.userID == subject && $0.status == .active }.map(\.id)
-            guard !active.isEmpty else { throw StepError("revoke_session: the mock holds no active session of \(subject) (sign in first)") }
-            for id in active {
-                do { try idp.endSession(id) } catch { throw StepError("revoke_session: the mock cannot end \(id): \(error)") }
-            }
+            if app.profile.logout != nil, app.profile.codeFlow == nil { throw ScenarioStop.notApplicable("logout: a token-shape login has no browser session to sign out of") }
+            context.bindings.responses[name] = try LoginDriver(context: context).logout(tokenName: token, step: "logout \(name)")
+        case .revokeSession(let token): try revokeSessions(of: token)
         case .parallel(let parallel): try runParallel(parallel)
         case .request(let request):
             let token = try request.token.map { (name: String) throws -> String in try tokenText(name) }
             let body = try request.body.map { (value: JSONValue) throws -> JSONValue in try context.resolve(value) }
-            context.responses[request.name] = context.send(app.request(method: request.method, path: try context.text(request.path), token: token, body: body),
+            context.bindings.responses[request.name] = context.wire.send(app.request(method: request.method, path: try context.text(request.path), token: token, body: body),
                                                            step: "request \(request.name)", token: token)
         case .credentials(let step): try runCredentials(step)
         case .keys(let keys): try runKeys(keys)
@@ -77,37 +48,73 @@ struct StepExecutor {
             // A scenario-level wait for the app's declared cache TTL or leeway: the behaviour under
             // test is time.
             sleepReleasingSlot(total)
-        case .waitUntilExpired(let name):
-            guard let token = context.tokens[name] else { throw StepError("wait.until_expired: no token '\(name)'") }
-            guard let exp = token.claims["exp"]?.doubleValue else { throw NotApplicable("token '\(name)' carries no numeric exp to wait out") }
-            let leeway = try Self.declaredLeeway(app.profile)
-            // On the mock's clock, which minted exp: a scenario may have moved it.
-            let remaining = exp + leeway + 1 - Double(idp.clock.nowMillis()) / 1000
-            if remaining > context.maxWait {
-                throw WaitTooLong("needs a \(Self.format(remaining)) s wait (token \(name)'s exp plus capabilities.leeway_seconds = \(Self.format(leeway)) in \(app.profile.file)), longer than --max-wait \(Self.format(context.maxWait)) s")
-            }
-            sleepReleasingSlot(remaining)
+        case .waitUntilExpired(let name): try waitUntilExpired(name)
         case .mark(let name):
-            context.marks[name] = idp.journal.lastSequence
-            context.markTimes[name] = DispatchTime.now().uptimeNanoseconds
+            context.bindings.marks[name] = idp.journal.lastSequence
+            context.bindings.markTimes[name] = DispatchTime.now().uptimeNanoseconds
         case .jwtTemplate(let content):
-            do { _ = try idp.setJWTTemplate(try context.text(content)) } catch { throw StepError("jwt_template: \(error)") }
+            do { _ = try idp.setJWTTemplate(try context.text(content)) } catch { throw ScenarioStop.harness("jwt_template: \(error)") }
         case .repeatBlock(let times, let steps):
             for _ in 0..<times { try run(steps) }
         case .expect(let expectation):
             let evaluator = ExpectationEvaluator(context: context)
-            do {
-                let failure = try evaluator.failure(of: expectation)
-                if let failure, expectation.premise {
-                    context.notApplicable.append("\(expectation.step): the premise did not hold: \(failure)")
-                } else if let failure {
-                    context.findings.append(Finding(step: expectation.step, message: failure, because: expectation.because))
-                }
-            } catch let missing as NotApplicable {
-                // The check cannot be read from this app; the rest of the scenario still runs.
-                context.notApplicable.append("\(expectation.step): \(missing)")
-            }
+            try context.findings.record(expectation) { try evaluator.failure(of: expectation) }
         }
+    }
+
+    private func bindToken(_ mint: MintStep) throws {
+        var spec = mint.request
+        if let other = spec["login_user"]?.stringValue {
+            // Only a code-flow login carries a user object beside the token: it shows this user.
+            guard let user = context.bindings.users[other] ?? idp.directory.resolveUser(other) else {
+                throw ScenarioStop.harness("mint.login_user: '\(other)' is not a bound or fixture user")
+            }
+            context.bindings.userObjects[mint.name] = user.id
+            spec["login_user"] = nil
+        }
+        let (request, token) = try self.mint(spec)
+        context.bindings.tokens[mint.name] = token
+        context.bindings.tokenRequests[mint.name] = request
+        // A new token is a new login: a repeat block must not replay the last one's callback.
+        context.bindings.browserLogins[mint.name] = nil
+    }
+
+    private func runProbe(_ probe: ProbeStep) throws {
+        let driver = LoginDriver(context: context)
+        if let snapshot = probe.cookies {
+            guard let cookies = context.bindings.cookieSnapshots[snapshot] else {
+                throw ScenarioStop.harness("probe \(probe.name): no cookies step saved '\(snapshot)'")
+            }
+            context.bindings.responses[probe.name] = try driver.probe(cookies: cookies, step: "probe \(probe.name) (cookies \(snapshot))")
+        } else if let token = probe.token {
+            context.bindings.responses[probe.name] = try driver.probeAgain(tokenName: token, step: "probe \(probe.name)")
+        }
+    }
+
+    private func revokeSessions(of token: String) throws {
+        guard let subject = context.bindings.tokens[token]?.claims["sub"]?.stringValue else {
+            throw ScenarioStop.harness("revoke_session: token '\(token)' has no sub whose sessions to revoke")
+        }
+        // The login's session is the token's sid, or one the code exchange opened for the
+        // user (a token minted without sid): every active session of that user ends.
+        let active = idp.directory.sessions.values.filter { $0.userID == subject && $0.status == .active }.map(\.id)
+        guard !active.isEmpty else { throw ScenarioStop.harness("revoke_session: the mock holds no active session of \(subject) (sign in first)") }
+        for id in active {
+            do { try idp.endSession(id) } catch { throw ScenarioStop.harness("revoke_session: the mock cannot end \(id): \(error)") }
+        }
+    }
+
+    private func waitUntilExpired(_ name: String) throws {
+        let token = try context.bindings.token(name, for: "wait.until_expired")
+        guard let exp = token.claims["exp"]?.doubleValue else { throw ScenarioStop.notApplicable("token '\(name)' carries no numeric exp to wait out") }
+        let leeway = try Self.declaredLeeway(app.profile)
+        // On the mock's clock, which minted exp: a scenario may have moved it.
+        let remaining = exp + leeway + 1 - Double(idp.clock.nowMillis()) / 1000
+        if remaining > context.maxWait {
+            throw ScenarioStop.tooLong("needs a \(Self.format(remaining)) s wait (token \(name)'s exp plus capabilities.leeway_seconds = "
+                + "\(Self.format(leeway)) in \(app.profile.file)), longer than --max-wait \(Self.format(context.maxWait)) s")
+        }
+        sleepReleasingSlot(remaining)
     }
 
     /// `waitSeconds` kept the wait within --max-wait; a declared TTL may well pass the 30 s a
@@ -123,7 +130,7 @@ struct StepExecutor {
     }
 
     static func declaredLeeway(_ profile: TargetProfile) throws -> Double {
-        guard let leeway = profile.leewaySeconds else { throw NotApplicable("the profile declares no capabilities.leeway_seconds (the app's clock-skew leeway; 0 if none)") }
+        guard let leeway = profile.leewaySeconds else { throw ScenarioStop.notApplicable("the profile declares no capabilities.leeway_seconds (the app's clock-skew leeway; 0 if none)") }
         return leeway
     }
 
@@ -132,7 +139,7 @@ struct StepExecutor {
         var total = seconds ?? 0
         var source = "the scenario's wait"
         if let ttlPlus {
-            guard let ttl = profile.jwksCacheTTLSeconds else { throw NotApplicable("the profile declares no capabilities.jwks_cache_ttl_seconds") }
+            guard let ttl = profile.jwksCacheTTLSeconds else { throw ScenarioStop.notApplicable("the profile declares no capabilities.jwks_cache_ttl_seconds") }
             if ttl + ttlPlus > total { (total, source) = (ttl + ttlPlus, "capabilities.jwks_cache_ttl_seconds = \(Self.format(ttl)) in \(profile.file)") }
         }
         if let cooldownPlus {
@@ -145,7 +152,7 @@ struct StepExecutor {
             if leeway + leewayPlus > total { (total, source) = (leeway + leewayPlus, "capabilities.leeway_seconds = \(Self.format(leeway)) in \(profile.file)") }
         }
         if total > maxWait {
-            throw WaitTooLong("needs a \(Self.format(total)) s wait (\(source)), longer than --max-wait \(Self.format(maxWait)) s: raise --max-wait, or give the app a reset hook that clears its JWKS cache or restart isolation")
+            throw ScenarioStop.tooLong("needs a \(Self.format(total)) s wait (\(source)), longer than --max-wait \(Self.format(maxWait)) s: raise --max-wait, or give the app a reset hook that clears its JWKS cache or restart isolation")
         }
         return total
     }
@@ -175,35 +182,35 @@ struct StepExecutor {
 
     private func bindUser(_ step: UserStep) throws {
         if let fixture = step.fixture {
-            guard let user = idp.directory.resolveUser(fixture) else { throw StepError("user: no fixture user '\(fixture)'") }
-            context.users[step.name] = user
+            guard let user = idp.directory.resolveUser(fixture) else { throw ScenarioStop.harness("user: no fixture user '\(fixture)'") }
+            context.bindings.users[step.name] = user
             return
         }
-        context.freshCounter += 1
-        let email = "fresh-\(context.runID)-\(context.freshCounter)-\(step.name)@example.test"
+        context.bindings.freshCounter += 1
+        let email = "fresh-\(context.runID)-\(context.bindings.freshCounter)-\(step.name)@example.test"
         do {
             let created = try idp.createUser(["email": .string(email), "first_name": "Fresh", "last_name": .string(step.name), "external_id": .string(idp.ids.uuid())])
-            guard let id = created["id"]?.stringValue, let user = idp.directory.users[id] else { throw StepError("user: the mock did not create \(email)") }
+            guard let id = created["id"]?.stringValue, let user = idp.directory.users[id] else { throw ScenarioStop.harness("user: the mock did not create \(email)") }
             for membership in step.memberships {
                 guard let organization = idp.directory.resolveOrganization(try context.text(membership.organization)) else {
-                    throw StepError("user.memberships: no organization '\(membership.organization)'")
+                    throw ScenarioStop.harness("user.memberships: no organization '\(membership.organization)'")
                 }
                 _ = try idp.createMembership(["user_id": .string(id), "organization_id": .string(organization.id), "role_slug": .string(membership.role)])
             }
-            context.users[step.name] = user
+            context.bindings.users[step.name] = user
         } catch let error as IdPError {
-            throw StepError("user: the mock refused: \(error)")
+            throw ScenarioStop.harness("user: the mock refused: \(error)")
         }
     }
 
     func mint(_ spec: JSONObject) throws -> (TokenRequest, MintedToken) {
         var resolved = try context.resolve(.object(spec)).objectValue ?? [:]
-        if let user = spec["user"]?.stringValue, let bound = context.users[user] { resolved["user"] = .string(bound.id) }
+        if let user = spec["user"]?.stringValue, let bound = context.bindings.users[user] { resolved["user"] = .string(bound.id) }
         if let filler = resolved["filler"] {
             // A claim of an exact size, generated here so scenario files carry no large literals.
             resolved["filler"] = nil
             guard let claim = filler["claim"]?.stringValue, let bytes = filler["bytes"]?.intValue, (1...1_048_576).contains(bytes) else {
-                throw StepError("mint.filler: needs a claim name and bytes from 1 to 1048576")
+                throw ScenarioStop.harness("mint.filler: needs a claim name and bytes from 1 to 1048576")
             }
             var claims = resolved["claims"]?.objectValue ?? [:]
             claims[claim] = .string(String(repeating: "x", count: Int(bytes)))
@@ -213,7 +220,7 @@ struct StepExecutor {
             let request = try TokenRequest(json: .object(resolved))
             return (request, try idp.mintToken(request))
         } catch {
-            throw StepError("mint: \(error)")
+            throw ScenarioStop.harness("mint: \(error)")
         }
     }
 
@@ -228,32 +235,32 @@ struct StepExecutor {
                     spec["user"] = .string(user)
                 }
                 let (request, token) = try mint(spec)
-                context.tokens[name] = token
-                context.tokenRequests[name] = request
-                context.browserLogins[name] = nil
+                context.bindings.tokens[name] = token
+                context.bindings.tokenRequests[name] = request
+                context.bindings.browserLogins[name] = nil
                 names.append(name)
             }
         } else if let name = step.token {
             names = Array(repeating: name, count: step.count)
         }
-        context.responseLists[step.name] = try LoginDriver(context: context).loginConcurrently(tokenNames: names, step: "parallel \(step.name)")
+        context.bindings.responseLists[step.name] = try LoginDriver(context: context).loginConcurrently(tokenNames: names, step: "parallel \(step.name)")
     }
 
     private func runCredentials(_ step: CredentialsStep) throws {
-        guard let credentials = app.profile.credentials else { throw NotApplicable("the profile declares no capabilities.organization_credentials") }
+        guard let credentials = app.profile.credentials else { throw ScenarioStop.notApplicable("the profile declares no capabilities.organization_credentials") }
         let call: HTTPCall?
         switch step.action {
         case "list": call = credentials.list
         case "create": call = credentials.create
         default: call = credentials.delete
         }
-        guard let call else { throw NotApplicable("the profile's capabilities.organization_credentials has no '\(step.action)' route") }
+        guard let call else { throw ScenarioStop.notApplicable("the profile's capabilities.organization_credentials has no '\(step.action)' route") }
         let organization = try context.text(step.organization)
         let appOrgID = idp.directory.resolveOrganization(organization)?.externalID ?? organization
         var path = call.path.replacingOccurrences(of: "{org_id}", with: appOrgID)
         if let credential = step.credential { path = path.replacingOccurrences(of: "{credential_id}", with: try context.text(credential)) }
         let token = try tokenText(step.token)
-        context.responses[step.name] = context.send(app.request(method: call.method, path: path, token: token, body: call.body),
+        context.bindings.responses[step.name] = context.wire.send(app.request(method: call.method, path: path, token: token, body: call.body),
                                                     step: "credentials \(step.action) \(step.name)", token: token)
     }
 
@@ -265,9 +272,9 @@ struct StepExecutor {
             let change = try KeyRing.Change(action: step.action, kid: kid, default: idp.configuration.signingAlgorithm)
             made = try idp.keys.apply(change)?.kid
         } catch {
-            throw StepError("keys \(step.action): \(error)")
+            throw ScenarioStop.harness("keys \(step.action): \(error)")
         }
-        if let name = step.name { context.kids[name] = made ?? kid ?? idp.keys.activeKey.kid }
+        if let name = step.name { context.bindings.kids[name] = made ?? kid ?? idp.keys.activeKey.kid }
     }
 
     private func armIdPFault(_ fault: JSONObject) throws {
@@ -279,30 +286,30 @@ struct StepExecutor {
         // `body_user: "v"` answers with user v's WorkOS JSON: the mock then says a different
         // user lives at the requested ID (the user_id_mismatch case).
         if let other = resolved["body_user"] {
-            guard let reference = other.stringValue, let user = context.users[reference] ?? idp.directory.resolveUser(reference) else {
-                throw StepError("idp_fault.body_user: '\(other)' is not a bound or fixture user")
+            guard let reference = other.stringValue, let user = context.bindings.users[reference] ?? idp.directory.resolveUser(reference) else {
+                throw ScenarioStop.harness("idp_fault.body_user: '\(other)' is not a bound or fixture user")
             }
-            do { resolved["body"] = try idp.getUser(user.id) } catch { throw StepError("idp_fault.body_user: \(error)") }
+            do { resolved["body"] = try idp.getUser(user.id) } catch { throw ScenarioStop.harness("idp_fault.body_user: \(error)") }
             resolved["body_user"] = nil
             if resolved["status"] == nil { resolved["status"] = 200 }
         }
         do {
             idp.faults.arm(try FaultRule(json: .object(resolved), id: "scenario_\(idp.faults.armed.count + 1)"))
         } catch {
-            throw StepError("idp_fault: \(error)")
+            throw ScenarioStop.harness("idp_fault: \(error)")
         }
     }
 
     private func armAppFault(_ fault: JSONObject) throws {
-        guard let hook = app.profile.faultHook else { throw NotApplicable("the profile declares no capabilities.fault_hook") }
+        guard let hook = app.profile.faultHook else { throw ScenarioStop.notApplicable("the profile declares no capabilities.fault_hook") }
         if fault["clear"]?.boolValue == true {
-            _ = context.send(app.request(method: app.profile.faultClearMethod ?? "DELETE", path: hook.path, token: nil, body: nil), step: "app_fault clear", token: nil)
+            _ = context.wire.send(app.request(method: app.profile.faultClearMethod ?? "DELETE", path: hook.path, token: nil, body: nil), step: "app_fault clear", token: nil)
             return
         }
-        let response = context.send(app.request(method: hook.method, path: hook.path, token: nil, body: try context.resolve(.object(fault))),
+        let response = context.wire.send(app.request(method: hook.method, path: hook.path, token: nil, body: try context.resolve(.object(fault))),
                                     step: "app_fault", token: nil)
         guard let status = response.status, (200..<300).contains(status) else {
-            throw StepError("app_fault: the app's fault hook answered \(response.status.map(String.init) ?? response.error ?? "nothing")")
+            throw ScenarioStop.harness("app_fault: the app's fault hook answered \(response.status.map(String.init) ?? response.error ?? "nothing")")
         }
     }
 }

@@ -30,6 +30,6 @@ extension Scenario {
     /// The capabilities this scenario requires that `profile` does not offer: the scenario is not
     /// applicable to that app (the runner's skip rule, shared with `run --check`).
     package func missingCapabilities(in profile: TargetProfile) -> [String] {
-        requires.filter { !profile.capabilities.contains($0) }
+        requires.filter { !profile.capabilities.contains($0) }.map(\.rawValue)
     }
 }

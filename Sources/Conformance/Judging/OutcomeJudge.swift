@@ -5,47 +5,43 @@ import JSON
 struct OutcomeJudge {
     let profile: TargetProfile
 
-    static let names = ["accepted", "refused", "not_5xx"]
-
     /// nil when `wanted` holds for `captured`; a sentence otherwise.
-    func failure(_ wanted: String, _ captured: Captured, label: String) throws -> String? {
-        if let error = captured.error { return "\(label): expected \(wanted), got no answer (\(error))" }
+    func failure(_ wanted: Outcome, _ captured: Captured, label: String) throws -> String? {
+        if let error = captured.error { return "\(label): expected \(wanted.rawValue), got no answer (\(error))" }
         let server = captured.allStatuses.filter { $0 >= 500 }
         switch wanted {
-        case "not_5xx":
+        case .not5xx:
             return server.isEmpty ? nil : "\(label): expected no 5xx, got \(describe(captured))"
-        case "accepted":
+        case .accepted:
             let signedIn = try isSignedIn(captured)
             return signedIn ? nil : "\(label): expected the login to be accepted (\(acceptedRule)), got \(describe(captured))"
-        case "refused":
+        case .refused:
             if !server.isEmpty { return "\(label): expected a refusal (\(refusedRule)), got a server error: \(describe(captured))" }
             if try isSignedIn(captured) { return "\(label): expected a refusal, but the user is signed in: \(describe(captured))" }
-            guard let status = captured.status, ExpectationEvaluator.statusMatches(status, profile.outcomes.refusedStatus) else {
+            guard profile.outcomes.refusedStatus.matches(captured.status) else {
                 return "\(label): expected a refusal (\(refusedRule)), got \(describe(captured))"
             }
             return nil
-        default:
-            throw StepError("outcome must be one of \(Self.names.joined(separator: ", ")), not '\(wanted)'")
         }
     }
 
     func isSignedIn(_ captured: Captured) throws -> Bool {
         guard let signedInStatus = profile.outcomes.signedInStatus else {
-            throw NotApplicable("the profile cannot tell a signed-in user from a refused one: add a probe (e.g. GET /account) or outcomes.signed_in_status")
+            throw ScenarioStop.notApplicable("the profile cannot tell a signed-in user from a refused one: add a probe (e.g. GET /account) or outcomes.signed_in_status")
         }
-        guard let status = captured.status, ExpectationEvaluator.statusMatches(status, signedInStatus) else { return false }
+        guard signedInStatus.matches(captured.status) else { return false }
         guard let probe = profile.probe else { return true }
-        return ExpectationEvaluator.statusMatches(captured.probe?.status, probe.signedInStatus)
+        return probe.signedInStatus.matches(captured.probe?.status)
     }
 
     var acceptedRule: String {
-        let status = profile.outcomes.signedInStatus.map(ExpectationEvaluator.describeStatus) ?? "?"
+        let status = profile.outcomes.signedInStatus?.description ?? "?"
         guard let probe = profile.probe else { return "status \(status)" }
-        return "status \(status), then \(probe.call.method) \(probe.call.path) answering \(ExpectationEvaluator.describeStatus(probe.signedInStatus))"
+        return "status \(status), then \(probe.call.method) \(probe.call.path) answering \(probe.signedInStatus)"
     }
 
     var refusedRule: String {
-        "status \(ExpectationEvaluator.describeStatus(profile.outcomes.refusedStatus)), never 5xx" + (profile.probe == nil ? "" : ", and the probe not signed in")
+        "status \(profile.outcomes.refusedStatus), never 5xx" + (profile.probe == nil ? "" : ", and the probe not signed in")
     }
 
     private func describe(_ captured: Captured) -> String {

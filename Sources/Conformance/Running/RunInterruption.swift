@@ -67,7 +67,8 @@ package final class RunInterruption: Sendable {
         // file alone all but the first of them vanished from the report.
         var seen = Set(done.map { "\($0.scenario.file)#\($0.scenario.id)#\($0.iteration)" })
         for (scenario, iteration) in planned where seen.insert("\(scenario.file)#\(scenario.id)#\(iteration)").inserted {
-            var result = ScenarioResult(scenario: scenario, verdict: .error, seconds: 0, reason: "interrupted: the run received \(name) before this scenario finished")
+            let stop = ScenarioStop.harness("interrupted: the run received \(name) before this scenario finished")
+            var result = ScenarioEnding(started: false, stop: stop).result(scenario, seconds: 0, transcript: []) { "" }
             result.iteration = iteration
             done.append(result)
         }

@@ -34,7 +34,7 @@ enum ScenarioMatrix {
         let forge = try root.requiredString("forge")
         let expectAfter = try root.string("expect_after")
         guard let steps = value["steps"]?.arrayValue, !steps.isEmpty else { throw root.error("steps", "is required and must be a non-empty array") }
-        guard steps.contains(where: { $0["mint"]?["as"]?.stringValue == forge }) else {
+        guard steps.contains(where: { $0[StepKind.mint.rawValue]?["as"]?.stringValue == forge }) else {
             throw root.error("forge", "no mint step in steps has \"as\": \"\(forge)\"")
         }
         let dimensions = try parseDimensions(root)
@@ -144,14 +144,14 @@ enum ScenarioMatrix {
         if let requires = root["requires"] { object["requires"] = requires }
         var expanded: [JSONValue] = []
         for step in steps {
-            if var mint = step["mint"]?.objectValue, mint["as"]?.stringValue == forge {
+            if var mint = step[StepKind.mint.rawValue]?.objectValue, mint["as"]?.stringValue == forge {
                 for entry in combination { mint = merge(mint, entry.value.mint) }
-                expanded.append(["mint": .object(mint)])
+                expanded.append([StepKind.mint.rawValue: .object(mint)])
             } else {
                 expanded.append(step)
             }
-            if let expectAfter, step["callback"]?["as"]?.stringValue == expectAfter {
-                for entry in combination { expanded.append(contentsOf: entry.value.expect.map { ["expect": $0] }) }
+            if let expectAfter, step[StepKind.callback.rawValue]?["as"]?.stringValue == expectAfter {
+                for entry in combination { expanded.append(contentsOf: entry.value.expect.map { [StepKind.expect.rawValue: $0] }) }
             }
         }
         object["steps"] = .array(expanded)

@@ -62,7 +62,7 @@ package struct ProfileCheck {
         } else {
             out.append("  app:          already running at \(profile.baseURL) (no start command)")
         }
-        out.append("  capabilities: \(profile.capabilities.isEmpty ? "none" : profile.capabilities.sorted().joined(separator: ", "))")
+        out.append("  capabilities: \(profile.capabilities.isEmpty ? "none" : profile.capabilities.map(\.rawValue).sorted().joined(separator: ", "))")
         out.append("")
         out.append("can run \(runnableCount) of \(totalCount) scenarios:")
         let width = (families.map(\.family.count).max() ?? 0) + 2

@@ -114,7 +114,7 @@ package final class ConformanceRunner {
             // another one is still using.
             let setupError: String?
             if let unsettled = isolate(scenarios[shared[0]], app) {
-                setupError = unsettled.reason ?? "the app's key cache could not settle"
+                setupError = unsettled.description
             } else {
                 do {
                     try prepare(scenarios[shared[0]], ScenarioContext(scenario: scenarios[shared[0]], idp: idp, app: app))
@@ -123,7 +123,7 @@ package final class ConformanceRunner {
                     setupError = "\(error)"
                 }
             }
-            let queue = ResultQueue()
+            let arrivals = IndexedResults<ScenarioResult>(count: scenarios.count)
             let next = TicketCounter()
             let box = SharedRunner(runner: self)
             // Sleepers first, so their waits overlap with the rest of the batch; one thread more
@@ -138,10 +138,12 @@ package final class ConformanceRunner {
                         guard position < ordered.count else { return }
                         let (index, scenario) = ordered[position]
                         slots.acquire()
-                        let result = setupError.map { ScenarioResult(scenario: scenario, verdict: .error, seconds: 0, reason: "setup failed: \($0)") }
+                        let result = setupError.map {
+                            ScenarioEnding(started: false, stop: ScenarioStop.harness("setup failed: \($0)")).result(scenario, seconds: 0, transcript: []) { "" }
+                        }
                             ?? box.runner.runOne(scenario, reset: false, slots: slots)
                         slots.release()
-                        queue.push(index, result)
+                        arrivals.put(index, result)
                     }
                 }
             }
@@ -151,7 +153,7 @@ package final class ConformanceRunner {
             }
             var received = 0
             while received < shared.count {
-                for (index, result) in queue.takeAll() {
+                for (index, result) in arrivals.takeArrived() {
                     results[index] = result
                     received += 1
                     progress(result)
@@ -173,61 +175,51 @@ package final class ConformanceRunner {
     func runOne(_ scenario: Scenario, reset: Bool, slots: JobSlots? = nil) -> ScenarioResult {
         let started = DispatchTime.now().uptimeNanoseconds
         func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
-        let missing = scenario.requires.filter { !profile.capabilities.contains($0) }
-        if !missing.isEmpty {
-            return ScenarioResult(scenario: scenario, verdict: .notApplicable, seconds: 0,
-                                  reason: "the profile offers no \(missing.joined(separator: ", ")) (requires: \(missing.joined(separator: ", ")))")
-        }
-        do {
-            try StepExecutor.checkWaits(scenario.steps, profile: profile, maxWait: maxWait)
-        } catch let missing as NotApplicable {
-            return ScenarioResult(scenario: scenario, verdict: .notApplicable, seconds: 0, reason: missing.description)
-        } catch {
-            return ScenarioResult(scenario: scenario, verdict: .skipped, seconds: 0, reason: "\(error)")
-        }
-        guard let app else {
-            return ScenarioResult(scenario: scenario, verdict: .error, seconds: 0, reason: "app unreachable: the app is not running")
-        }
-        if reset, let unsettled = isolate(scenario, app) { return unsettled }
-        guard app.isRunning else {
-            return ScenarioResult(scenario: scenario, verdict: .error, seconds: 0, reason: "app unreachable: the app is not running\n\(app.logTail())")
+        let logTail = { self.app?.logTail() ?? "" }
+        let stop = precondition(scenario, reset: reset)
+        guard stop == nil, let app else {
+            let reason = stop ?? .harness("app unreachable: the app is not running")
+            return ScenarioEnding(started: false, stop: reason).result(scenario, seconds: 0, transcript: [], appLog: logTail)
         }
         let context = ScenarioContext(scenario: scenario, idp: idp, app: app)
         context.maxWait = maxWait
         context.jobSlots = slots
         defer { if reset { noteKeyChanges(context) } }
+        var ending = ScenarioEnding(started: true)
         do {
             if reset { try prepare(scenario, context) }
             try StepExecutor(context: context).run(scenario.steps)
-        } catch let missing as NotApplicable {
-            if !context.findings.isEmpty {
-                return ScenarioResult(scenario: scenario, verdict: .fail, seconds: seconds(), findings: context.findings, transcript: context.transcript)
-            }
-            return ScenarioResult(scenario: scenario, verdict: .notApplicable, seconds: seconds(), reason: missing.description, transcript: context.transcript)
-        } catch let wait as WaitTooLong {
-            return ScenarioResult(scenario: scenario, verdict: .skipped, seconds: seconds(), reason: wait.description, transcript: context.transcript)
         } catch {
-            let unreachable = !app.isRunning
-            let reason = unreachable ? "app unreachable: the app exited during the scenario (\(error))\n\(app.logTail())" : "\(error)"
-            return ScenarioResult(scenario: scenario, verdict: .error, seconds: seconds(), findings: context.findings, reason: reason, transcript: context.transcript)
+            ending.stop = error
         }
-        if !app.isRunning {
-            return ScenarioResult(scenario: scenario, verdict: .error, seconds: seconds(), findings: context.findings,
-                                  reason: "app unreachable: the app exited during the scenario\n\(app.logTail())", transcript: context.transcript)
+        ending.findings = context.findings
+        ending.appExited = !app.isRunning
+        return ending.result(scenario, seconds: seconds(), transcript: context.wire.transcript, appLog: logTail)
+    }
+
+    /// Why the scenario cannot start here and now: a capability the profile lacks, a wait over
+    /// --max-wait, an app that is not running or could not be isolated; nil when it can.
+    private func precondition(_ scenario: Scenario, reset: Bool) -> ScenarioStop? {
+        let missing = scenario.requires.filter { !profile.capabilities.contains($0) }.map(\.rawValue)
+        if !missing.isEmpty {
+            return .notApplicable("the profile offers no \(missing.joined(separator: ", ")) (requires: \(missing.joined(separator: ", ")))")
         }
-        if context.findings.isEmpty, !context.notApplicable.isEmpty {
-            // Every check that could be read held, but one that decides the verdict could not be read.
-            return ScenarioResult(scenario: scenario, verdict: .notApplicable, seconds: seconds(),
-                                  reason: context.notApplicable.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: "; "),
-                                  transcript: context.transcript)
+        do {
+            try StepExecutor.checkWaits(scenario.steps, profile: profile, maxWait: maxWait)
+        } catch let stop as ScenarioStop {
+            return stop
+        } catch {
+            return .tooLong("\(error)")
         }
-        return ScenarioResult(scenario: scenario, verdict: context.findings.isEmpty ? .pass : .fail, seconds: seconds(),
-                              findings: context.findings, transcript: context.transcript)
+        guard let app else { return .harness("app unreachable: the app is not running") }
+        if reset, let unsettled = isolate(scenario, app) { return unsettled }
+        guard app.isRunning else { return .harness("app unreachable: the app is not running\n\(app.logTail())") }
+        return nil
     }
 
     /// Restarts the app when the profile asks for it, and otherwise lets a JWKS cache filled by
     /// an earlier rotation expire. A result when the scenario cannot start clean.
-    private func isolate(_ scenario: Scenario, _ app: AppTarget) -> ScenarioResult? {
+    private func isolate(_ scenario: Scenario, _ app: AppTarget) -> ScenarioStop? {
         let restart: Bool
         switch profile.start?.restart ?? .never {
         case .scenario: restart = true
@@ -239,7 +231,7 @@ package final class ConformanceRunner {
             do {
                 try app.restart()
             } catch {
-                return ScenarioResult(scenario: scenario, verdict: .error, seconds: 0, reason: error.description)
+                return .harness(error.description)
             }
             cacheSettlesAt = nil
         }
@@ -250,14 +242,13 @@ package final class ConformanceRunner {
             do {
                 try app.restart()
             } catch {
-                return ScenarioResult(scenario: scenario, verdict: .error, seconds: 0, reason: error.description)
+                return .harness(error.description)
             }
             cacheSettlesAt = nil
             return nil
         }
         if remaining > maxWait {
-            return ScenarioResult(scenario: scenario, verdict: .skipped, seconds: 0,
-                                  reason: "an earlier scenario rotated the mock's keys and the app may cache them for \(StepExecutor.format(remaining)) s more (capabilities.jwks_cache_ttl_seconds in \(profile.file)), longer than --max-wait \(StepExecutor.format(maxWait)) s: use start.restart, a reset hook with clears_jwks_cache, or raise --max-wait")
+            return .tooLong("an earlier scenario rotated the mock's keys and the app may cache them for \(StepExecutor.format(remaining)) s more (capabilities.jwks_cache_ttl_seconds in \(profile.file)), longer than --max-wait \(StepExecutor.format(maxWait)) s: use start.restart, a reset hook with clears_jwks_cache, or raise --max-wait")
         }
         // The mock is back to its original keys; an app without a cache-clearing reset sees
         // them only once its cache expires.
@@ -288,18 +279,18 @@ package final class ConformanceRunner {
         do {
             try prepare(scenario, context)
             try StepExecutor(context: context).run(steps)
-            if let response = context.responses["r"] {
+            if let response = context.bindings.responses["r"] {
                 let judge = OutcomeJudge(profile: profile)
                 do {
-                    problem = try judge.failure("accepted", response, label: "the login")
-                } catch is NotApplicable {
-                    problem = try judge.failure("not_5xx", response, label: "the login")
+                    problem = try judge.failure(.accepted, response, label: "the login")
+                } catch ScenarioStop.notApplicable {
+                    problem = try judge.failure(.not5xx, response, label: "the login")
                 }
             }
         } catch {
             problem = "\(error)"
         }
-        let answers = context.idpAnswers(since: mark)
+        let answers = context.wire.idpAnswers(since: mark)
         guard let problem else { return }
         var message = "preflight: a plain login of a fresh user with a valid token was not accepted, so every scenario would fail the same way.\n  \(problem)"
         message += answers.isEmpty ? "\n  the mock refused nothing the app asked for"
@@ -315,71 +306,30 @@ package final class ConformanceRunner {
         do {
             try idp.reset(idSpaces: scenario.idSpaces)
         } catch {
-            throw StepError("cannot load fixtures for id_spaces \(scenario.idSpaces.rawValue): \(error)")
+            throw ScenarioStop.harness("cannot load fixtures for id_spaces \(scenario.idSpaces.rawValue): \(error)")
         }
         guard let app else { return }
         if let reset = profile.reset {
-            try expectSetup(context.send(app.request(method: reset.method, path: reset.path, token: nil, body: reset.body), step: "setup: reset app", token: nil), "reset")
+            try expectSetup(context.wire.send(app.request(method: reset.method, path: reset.path, token: nil, body: reset.body), step: "setup: reset app", token: nil), "reset")
         }
         if let hook = profile.faultHook {
-            _ = context.send(app.request(method: profile.faultClearMethod ?? "DELETE", path: hook.path, token: nil, body: nil), step: "setup: clear app faults", token: nil)
+            _ = context.wire.send(app.request(method: profile.faultClearMethod ?? "DELETE", path: hook.path, token: nil, body: nil), step: "setup: clear app faults", token: nil)
         }
         if let seeding = profile.seeding {
             let organizations = idp.directory.organizations.values.sorted { $0.id < $1.id }.compactMap { organization -> JSONValue? in
                 guard let external = organization.externalID else { return nil }
                 return ["id": .string(external), "name": .string(organization.name)]
             }
-            try expectSetup(context.send(app.request(method: seeding.method, path: seeding.path, token: nil, body: ["organizations": .array(organizations)]),
+            try expectSetup(context.wire.send(app.request(method: seeding.method, path: seeding.path, token: nil, body: ["organizations": .array(organizations)]),
                                          step: "setup: seed app organizations", token: nil), "seeding")
         }
         // Setup calls are the harness's own; keep the transcript to what the scenario did.
-        context.transcript.removeAll()
+        context.wire.forgetTranscript()
     }
 
     private func expectSetup(_ captured: Captured, _ what: String) throws {
         guard let status = captured.status, (200..<300).contains(status) else {
-            throw StepError("the app's \(what) hook answered \(captured.status.map(String.init) ?? captured.error ?? "nothing")")
+            throw ScenarioStop.harness("the app's \(what) hook answered \(captured.status.map(String.init) ?? captured.error ?? "nothing")")
         }
-    }
-}
-
-/// Finds, filters and shards scenario files.
-package enum ScenarioSuite {
-    /// Every `*.json` below `directory` (or `builtin:suite`), parsed; errors name the file, step and field.
-    package static func load(directory: String) throws(ConfigError) -> [Scenario] {
-        guard let files = Builtin.files(in: directory, suffix: ".json") else {
-            throw ConfigError(file: directory, field: "", message: "no such scenario folder")
-        }
-        var scenarios: [Scenario] = []
-        var seen: [String: String] = [:]
-        for file in files.sorted() {
-            for scenario in try ScenarioLoader.loadAll(file: file) {
-                if let other = seen[scenario.id] {
-                    throw ConfigError(file: file, field: "id", message: "'\(scenario.id)' is also the id of \(other)")
-                }
-                seen[scenario.id] = file
-                scenarios.append(scenario)
-            }
-        }
-        return scenarios.sorted { ($0.family, $0.id) < ($1.family, $1.id) }
-    }
-
-    /// `pattern` matches an id, family or file by substring, or by glob with `*`; a pattern that
-    /// is exactly a scenario's id selects only that scenario (what a reproduce command uses).
-    package static func filter(_ scenarios: [Scenario], pattern: String?) -> [Scenario] {
-        guard let pattern, !pattern.isEmpty else { return scenarios }
-        let exact = scenarios.filter { $0.id == pattern }
-        if !exact.isEmpty { return exact }
-        return scenarios.filter { scenario in
-            [scenario.id, scenario.family, scenario.file].contains { (text: String) -> Bool in
-                pattern.contains("*") ? fnmatch(pattern, text, 0) == 0 : text.contains(pattern)
-            }
-        }
-    }
-
-    /// Shard `index` of `count` (1-based), by position in the sorted list, so a CI matrix
-    /// covers every scenario exactly once.
-    package static func shard(_ scenarios: [Scenario], index: Int, count: Int) -> [Scenario] {
-        scenarios.enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
     }
 }

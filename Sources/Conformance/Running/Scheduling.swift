@@ -40,39 +40,14 @@ extension Scenario {
 
     private static func exclusiveReason(of expectation: Expectation) -> String? {
         switch expectation.subject {
-        case .journal:
-            if expectation.conditions["session_of"] != nil { return nil }
-            let prefix = expectation.conditions["path_prefix"]?.stringValue ?? ""
-            return prefix.contains("${") ? nil : "counts requests in the shared journal"
+        case .journal(let journal):
+            if journal.sessionOf != nil { return nil }
+            return (journal.pathPrefix ?? "").contains("${") ? nil : "counts requests in the shared journal"
         case .anyOf(let list), .allOf(let list):
             return list.lazy.compactMap(exclusiveReason(of:)).first
         default:
             return nil
         }
-    }
-}
-
-/// Results of scenarios running on worker threads, handed to the thread that reports them.
-final class ResultQueue: @unchecked Sendable {
-    // NSCondition guards `pending`; `@unchecked` because the class does its own locking.
-    private let condition = NSCondition()
-    private var pending: [(index: Int, result: ScenarioResult)] = []
-
-    func push(_ index: Int, _ result: ScenarioResult) {
-        condition.lock()
-        pending.append((index, result))
-        condition.signal()
-        condition.unlock()
-    }
-
-    /// Blocks until at least one result is there, and takes all of them.
-    func takeAll() -> [(index: Int, result: ScenarioResult)] {
-        condition.lock()
-        while pending.isEmpty { condition.wait() }
-        let taken = pending
-        pending.removeAll()
-        condition.unlock()
-        return taken
     }
 }
 

@@ -1,0 +1,521 @@
+import Essentials
+import Foundation
+import IdP
+import JSON
+
+/// One conformance case: what to set up, what to send, what must hold. Loaded from a JSON file
+/// a reviewer can read in one pass (see scenarios/README.md for the format).
+package struct Scenario: Sendable {
+    package struct References: Sendable {
+        package var bugs: [String] = []
+        package var rfc: [String] = []
+        package var oidf: [String] = []
+    }
+
+    package var file: String
+    package var id: String
+    package var family: String
+    package var title: String
+    package var description: String?
+    /// When the scenario fails and when it passes, in the file's own words (shown with a failure).
+    package var verdict: VerdictRule?
+    package var references = References()
+    package var requires: [Capability] = []
+    package var idSpaces: IDSpaceMode = .strict
+    package var steps: [Step]
+}
+
+/// The scenario's own statement of its verdict: what makes an app fail, and what passes.
+package struct VerdictRule: Sendable, Equatable {
+    package var failsWhen: String
+    package var passesWhen: String
+}
+
+package indirect enum Step: Sendable {
+    case user(UserStep)
+    case mint(MintStep)
+    case callback(CallbackStep)
+    /// The profile's probe again, in the browser (cookie jar) of a token's earlier login, or in
+    /// a fresh browser holding only the cookies a `cookies` step saved.
+    case probe(ProbeStep)
+    /// Saves the cookies a token's browser holds (now, or right before its callback).
+    case cookies(CookieSnapshotStep)
+    /// The profile's logout route in a token's browser.
+    case logout(name: String, token: String)
+    /// Revokes, at the mock, the IdP session (`sid`) of a token.
+    case revokeSession(token: String)
+    case parallel(ParallelStep)
+    case request(RequestStep)
+    case credentials(CredentialsStep)
+    case keys(KeysStep)
+    case idpFault(JSONObject)
+    case appFault(JSONObject)
+    case clock(advance: Int64)
+    case wait(seconds: Double?, jwksTTLPlus: Double?, cooldownPlus: Double?, leewayPlus: Double? = nil)
+    /// Until the token is past its `exp` plus the app's declared leeway (and a second for apps
+    /// that compare whole seconds), however long its login took.
+    case waitUntilExpired(token: String)
+    case mark(String)
+    case jwtTemplate(String)
+    case repeatBlock(times: Int, steps: [Step])
+    case expect(Expectation)
+
+    /// The step's JSON key, for messages and transcripts.
+    package var kind: StepKind {
+        switch self {
+        case .user: return .user
+        case .mint: return .mint
+        case .callback: return .callback
+        case .probe: return .probe
+        case .cookies: return .cookies
+        case .logout: return .logout
+        case .revokeSession: return .revokeSession
+        case .parallel: return .parallel
+        case .request: return .request
+        case .credentials: return .credentials
+        case .keys: return .keys
+        case .idpFault: return .idpFault
+        case .appFault: return .appFault
+        case .clock: return .clock
+        case .wait, .waitUntilExpired: return .wait
+        case .mark: return .mark
+        case .jwtTemplate: return .jwtTemplate
+        case .repeatBlock: return .repeatBlock
+        case .expect: return .expect
+        }
+    }
+}
+
+package struct UserStep: Sendable {
+    package var name: String
+    package var fixture: String?
+    package var memberships: [(organization: String, role: String)] = []
+}
+
+package struct MintStep: Sendable {
+    package var name: String
+    /// The `/_mock/tokens` body: `user`, `organization`, `claims`, `omit`, `header`, `sign`, …
+    /// with `${…}` references resolved when the step runs.
+    package var request: JSONObject
+}
+
+package struct CallbackStep: Sendable {
+    package var name: String
+    package var token: String?
+    /// Send the request with no token at all (the "no-token baseline").
+    package var noToken: Bool
+    /// Code shape: query parameters for the app's login route (`return_to`).
+    package var loginQuery: [(name: String, value: String)] = []
+    /// Code shape: the callback's `state` as delivered.
+    package var state: StateTampering?
+    /// Code shape (`"browser": "victim"`): login CSRF — a code from an authorize request the
+    /// runner builds as an attacker (no PKCE, its own state), delivered in a browser with no cookies.
+    package var freshBrowser = false
+}
+
+/// How a callback's `state` is tampered with (RFC 6749 §10.12).
+package enum StateTampering: String, Sendable, CaseIterable {
+    /// No `state` parameter at all.
+    case missing
+    /// The issued state with its characters changed.
+    case altered
+    /// The state of another login the app started (in another browser).
+    case otherLogin = "other_login"
+}
+
+package struct ProbeStep: Sendable {
+    package var name: String
+    package var token: String?
+    /// A `cookies` step's snapshot, replayed in a fresh browser.
+    package var cookies: String?
+}
+
+package struct CookieSnapshotStep: Sendable {
+    package var name: String
+    package var token: String
+    /// `now` or `before_callback` (what the browser held when the IdP sent it back).
+    package var beforeCallback: Bool
+}
+
+package struct ParallelStep: Sendable {
+    package var name: String
+    package var count: Int
+    /// Each request gets its own token minted from this spec, or all share `token`.
+    package var mint: JSONObject?
+    package var token: String?
+    /// Each request is a new user's first login (bound as `<name>_1` … `<name>_N`).
+    package var freshUsers = false
+}
+
+package struct RequestStep: Sendable {
+    package var name: String
+    package var method: String
+    package var path: String
+    package var token: String?
+    package var body: JSONValue?
+}
+
+package struct CredentialsStep: Sendable {
+    package var name: String
+    package var action: String
+    package var organization: String
+    package var token: String
+    package var credential: String?
+}
+
+package struct KeysStep: Sendable {
+    package var name: String?
+    package var action: String
+    package var kid: String?
+}
+
+/// A check, parsed at load: exactly one subject (`response`, `responses`, `same`, `introspect`,
+/// `journal`, `any_of`, `all_of`) with the conditions that apply to it.
+package struct Expectation: Sendable {
+    package enum Subject: Sendable {
+        case response(String, ResponseCheck)
+        case responses(String, ResponsesCheck)
+        case same([String], ignore: [String])
+        case introspect(String, IntrospectCheck)
+        case journal(JournalCheck)
+        case anyOf([Expectation])
+        case allOf([Expectation])
+
+        var kind: CheckKind {
+            switch self {
+            case .response: return .response
+            case .responses: return .responses
+            case .same: return .same
+            case .introspect: return .introspect
+            case .journal: return .journal
+            case .anyOf: return .anyOf
+            case .allOf: return .allOf
+            }
+        }
+    }
+
+    package var subject: Subject
+    /// Why this must hold, shown with a failure.
+    package var because: String?
+    /// The seeded-bug id or reference this check stands for, if it is the catching check.
+    package var step: String
+    /// `"else": "not_applicable"`: a premise. When it does not hold, the scenario is not
+    /// applicable to this app (it never did what the scenario probes) rather than failed.
+    package var premise = false
+}
+
+// MARK: - Loading
+
+package enum ScenarioLoader {
+    package static func load(file: String) throws(ConfigError) -> Scenario {
+        let value = try JSONReader.document(at: file, what: "scenario file")
+        return try parse(value, file: file)
+    }
+
+    /// A scenario file, or a matrix file (`"matrix": …`) expanded into its scenarios.
+    package static func loadAll(file: String) throws(ConfigError) -> [Scenario] {
+        try parseAll(try JSONReader.document(at: file, what: "scenario file"), file: file)
+    }
+
+    /// What `loadAll` does, for a document already read (e.g. embedded in the binary).
+    package static func parseAll(_ value: JSONValue, file: String) throws(ConfigError) -> [Scenario] {
+        ScenarioMatrix.isMatrix(value) ? try ScenarioMatrix.expand(value, file: file) : [try parse(value, file: file)]
+    }
+
+    package static func parse(_ value: JSONValue, file: String) throws(ConfigError) -> Scenario {
+        let root = JSONReader(value, file: file)
+        try root.checkKeys(["$schema", "id", "family", "title", "description", "verdict", "references", "requires", "id_spaces", "steps"])
+        let id = try root.requiredString("id")
+        var scenario = Scenario(file: file, id: id, family: try root.string("family") ?? (id.split(separator: ".").first.map(String.init) ?? "default"),
+                                title: try root.requiredString("title"), description: try root.string("description"), steps: [])
+        if let references = root.child("references") {
+            try references.checkKeys(["bugs", "rfc", "oidf"])
+            scenario.references = Scenario.References(bugs: try references.strings("bugs") ?? [], rfc: try references.strings("rfc") ?? [],
+                                                      oidf: try references.strings("oidf") ?? [])
+        }
+        if let verdict = root.child("verdict") {
+            try verdict.checkKeys(["fails_when", "passes_when"])
+            scenario.verdict = VerdictRule(failsWhen: try verdict.requiredString("fails_when"), passesWhen: try verdict.requiredString("passes_when"))
+        }
+        // A misspelt capability would make the scenario not applicable on every app, silently.
+        for (index, name) in (try root.strings("requires") ?? []).enumerated() {
+            scenario.requires.append(try Vocabulary.parse(name, as: Capability.self, what: "capability") { root.error("requires[\(index)]", $0) })
+        }
+        if let mode = try root.string("id_spaces") {
+            guard let parsed = IDSpaceMode(rawValue: mode) else { throw root.error("id_spaces", "'\(mode)' is not strict or adversarial") }
+            scenario.idSpaces = parsed
+        }
+        guard let steps = value["steps"]?.arrayValue, !steps.isEmpty else { throw root.error("steps", "is required and must be a non-empty array") }
+        let parsed = try parseSteps(steps, file: file, prefix: "steps")
+        scenario.steps = parsed.map(\.step)
+        try ScenarioValidation.checkID(id, file: file)
+        var validation = ScenarioValidation(file: file, steps: parsed)
+        try validation.check(parsed)
+        return scenario
+    }
+
+    static func parseSteps(_ steps: [JSONValue], file: String, prefix: String) throws(ConfigError) -> [ParsedStep] {
+        var result: [ParsedStep] = []
+        for (index, value) in steps.enumerated() {
+            result.append(try parseStep(value, file: file, step: "\(prefix)[\(index)]"))
+        }
+        return result
+    }
+
+    static func parseStep(_ value: JSONValue, file: String, step: String) throws(ConfigError) -> ParsedStep {
+        let names = StepKind.allCases.map(\.rawValue)
+        guard let object = value.objectValue, object.count == 1, let key = object.members.first?.key, let body = object.members.first?.value else {
+            throw ConfigError(file: file, step: step, field: "", message: "a step is an object with exactly one key, one of: \(names.joined(separator: ", "))")
+        }
+        guard let kind = StepKind(rawValue: key) else {
+            throw ConfigError(file: file, step: step, field: key,
+                              message: "unknown step\(Vocabulary.suggestion(for: key, among: names)) (one of \(names.joined(separator: ", ")))")
+        }
+        let reader = JSONReader(body, file: file, step: step, path: key)
+        var inner: [ParsedStep] = []
+        let parsed: Step
+        switch kind {
+        case .user: parsed = .user(try UserStep(reading: reader))
+        case .mint: parsed = .mint(try MintStep(reading: reader))
+        case .callback: parsed = .callback(try CallbackStep(reading: reader))
+        case .probe: parsed = .probe(try ProbeStep(reading: reader))
+        case .cookies: parsed = .cookies(try CookieSnapshotStep(reading: reader))
+        case .logout:
+            try reader.checkKeys(["as", "token"])
+            parsed = .logout(name: try reader.requiredString("as"), token: try reader.requiredString("token"))
+        case .revokeSession:
+            try reader.checkKeys(["token"])
+            parsed = .revokeSession(token: try reader.requiredString("token"))
+        case .parallel: parsed = .parallel(try ParallelStep(reading: reader))
+        case .request: parsed = .request(try RequestStep(reading: reader))
+        case .credentials: parsed = .credentials(try CredentialsStep(reading: reader))
+        case .keys: parsed = .keys(try KeysStep(reading: reader))
+        case .idpFault:
+            try reader.checkKeys(FaultRule.fields.union(["body_user", "clear"]))
+            _ = try reader.int("status", in: Limits.faultStatus, references: true)
+            _ = try reader.int("latency_ms", in: Limits.faultLatencyMillis, references: true)
+            _ = try reader.int("times", in: Limits.faultTimes, references: true)
+            parsed = .idpFault(try reader.requireObject())
+        case .appFault:
+            try reader.checkKeys(["point", "times", "clear"])
+            parsed = .appFault(try reader.requireObject())
+        case .clock:
+            try reader.checkKeys(["advance"])
+            guard let seconds = try reader.int("advance", in: Limits.timeOffsetSeconds) else { throw reader.error("advance", "is required (seconds, may be negative)") }
+            parsed = .clock(advance: Int64(seconds))
+        case .wait: parsed = try Self.wait(reader)
+        case .mark:
+            guard let name = body.stringValue else { throw reader.error("", "a mark is a name string") }
+            parsed = .mark(name)
+        case .jwtTemplate:
+            guard let content = body.stringValue else { throw reader.error("", "the template is a string of JSON with {{ }} holes") }
+            parsed = .jwtTemplate(content)
+        case .repeatBlock:
+            try reader.checkKeys(["times", "steps"])
+            guard let times = try reader.int("times", in: Limits.repeatTimes).map(Int.init) else { throw reader.error("times", "is required, from 1 to 1000") }
+            guard let steps = body["steps"]?.arrayValue, !steps.isEmpty else { throw reader.error("steps", "is required and must be a non-empty array") }
+            inner = try parseSteps(steps, file: file, prefix: "\(step).repeat.steps")
+            parsed = .repeatBlock(times: times, steps: inner.map(\.step))
+        case .expect:
+            parsed = .expect(try parseExpectation(body, file: file, step: step, path: kind.rawValue))
+        }
+        return ParsedStep(step: parsed, location: step, body: body, inner: inner)
+    }
+
+    private static func wait(_ reader: JSONReader) throws(ConfigError) -> Step {
+        try reader.checkKeys(["seconds", "jwks_ttl_plus", "cooldown_plus", "leeway_plus", "until_expired"])
+        if let token = reader.value["until_expired"] {
+            guard let name = token.stringValue else { throw reader.error("until_expired", "must be the name of a minted token") }
+            guard reader.value.objectValue?.count == 1 else { throw reader.error("until_expired", "stands alone: the token's exp and the declared leeway say how long") }
+            return .waitUntilExpired(token: name)
+        }
+        let seconds = try reader.double("seconds", in: Limits.waitSeconds), ttl = try reader.double("jwks_ttl_plus", in: Limits.waitMarginSeconds),
+            cooldown = try reader.double("cooldown_plus", in: Limits.waitMarginSeconds)
+        let leeway = try reader.double("leeway_plus", in: Limits.waitMarginSeconds)
+        guard seconds != nil || ttl != nil || cooldown != nil || leeway != nil else {
+            throw reader.error("seconds", "say how long: seconds, or jwks_ttl_plus / cooldown_plus / leeway_plus (the app's declared values plus a margin)")
+        }
+        return .wait(seconds: seconds, jwksTTLPlus: ttl, cooldownPlus: cooldown, leewayPlus: leeway)
+    }
+
+    static func parseExpectation(_ value: JSONValue, file: String, step: String, path: String) throws(ConfigError) -> Expectation {
+        let reader = JSONReader(value, file: file, step: step, path: path)
+        let conditions = try reader.requireObject()
+        let because = try reader.string("because")
+        var premise = false
+        if let otherwise = try reader.string("else") {
+            guard otherwise == "not_applicable" else { throw reader.error("else", "'\(otherwise)' is not not_applicable") }
+            premise = true
+        }
+        let subjects = conditions.keys.compactMap(CheckKind.init(rawValue:))
+        guard let kind = subjects.first else {
+            throw reader.error("", "an expectation needs a subject: response, responses, same, introspect, journal, any_of or all_of")
+        }
+        let allowed = Set(kind.conditions + [kind.rawValue, "because", "else"])
+        for key in conditions.keys where !allowed.contains(key) {
+            guard CheckKind.everyKey.contains(key) else {
+                throw reader.error(key, "unknown condition\(Vocabulary.suggestion(for: key, among: allowed.sorted())) (use one of \(kind.conditions.sorted().joined(separator: ", ")))")
+            }
+            throw reader.error(key, "does not apply to '\(kind.rawValue)' (use one of \(kind.conditions.sorted().joined(separator: ", ")))")
+        }
+        let subject: Expectation.Subject
+        switch kind {
+        case .response: subject = .response(try reader.requiredString("response"), try parseResponseCheck(reader))
+        case .responses: subject = .responses(try reader.requiredString("responses"), try parseResponsesCheck(reader))
+        case .same:
+            let list = try reader.strings("same") ?? []
+            guard list.count >= 2 else { throw reader.error("same", "needs at least two response names") }
+            subject = .same(list, ignore: try reader.strings("ignore") ?? [])
+        case .introspect: subject = .introspect(try reader.requiredString("introspect"), try parseIntrospectCheck(reader))
+        case .journal:
+            guard let journal = reader.child("journal"), journal.object != nil else { throw reader.error("journal", "must be an object") }
+            subject = .journal(try parseJournalCheck(journal))
+        case .anyOf, .allOf:
+            guard let list = conditions[kind.rawValue]?.arrayValue else { throw reader.error(kind.rawValue, "must be a list of expectations") }
+            guard !list.isEmpty else { throw reader.error(kind.rawValue, "needs at least one expectation") }
+            var parsed: [Expectation] = []
+            for (index, element) in list.enumerated() {
+                parsed.append(try parseExpectation(element, file: file, step: step, path: "\(path).\(kind.rawValue)[\(index)]"))
+            }
+            subject = kind == .anyOf ? .anyOf(parsed) : .allOf(parsed)
+        }
+        return Expectation(subject: subject, because: because, step: step, premise: premise)
+    }
+}
+
+/// A step as loaded: the typed step, where it is, its source (for `${…}` references, which may
+/// sit in any string) and, for a `repeat`, its inner steps.
+struct ParsedStep {
+    var step: Step
+    var location: String
+    var body: JSONValue
+    var inner: [ParsedStep] = []
+}
+
+// MARK: - Each step reads itself
+
+extension UserStep {
+    init(reading reader: JSONReader) throws(ConfigError) {
+        try reader.checkKeys(["as", "fixture", "fresh", "memberships"])
+        self.init(name: try reader.requiredString("as"), fixture: try reader.string("fixture"))
+        if fixture == nil, try reader.bool("fresh") != true {
+            throw reader.error("fixture", "give a fixture user (\"fixture\": \"alice\") or ask for a new one (\"fresh\": true)")
+        }
+        for (index, entry) in (reader.value["memberships"]?.arrayValue ?? []).enumerated() {
+            let membership = JSONReader(entry, file: reader.file, step: reader.step, path: "user.memberships[\(index)]")
+            try membership.checkKeys(["organization", "role"])
+            memberships.append((try membership.requiredString("organization"), try membership.string("role") ?? "member"))
+        }
+    }
+}
+
+extension MintStep {
+    init(reading reader: JSONReader) throws(ConfigError) {
+        var request = try reader.requireObject()
+        // `filler` and `login_user` are the runner's own; the rest is the mock's TokenRequest.
+        try reader.checkKeys(TokenRequest.fields.union(["as", "filler", "login_user"]))
+        request["as"] = nil
+        guard request["user"] != nil else { throw reader.error("user", "is required: a user name bound by a user step, or a fixture ref") }
+        for field in ["expires_in", "not_before_in", "issued_at_offset"] { _ = try reader.int(field, in: Limits.timeOffsetSeconds, references: true) }
+        if let sign = try reader.string("sign"), SignMode(rawValue: sign) == nil {
+            throw reader.error("sign", "'\(sign)' is not one of \(SignMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let filler = reader.child("filler") {
+            try filler.checkKeys(["claim", "bytes"])
+            _ = try filler.requiredString("claim")
+            guard let bytes = try filler.int("bytes"), (1...1_048_576).contains(bytes) else {
+                throw filler.error("bytes", "is required, from 1 to 1048576")
+            }
+        }
+        self.init(name: try reader.requiredString("as"), request: request)
+    }
+}
+
+extension CallbackStep {
+    init(reading reader: JSONReader) throws(ConfigError) {
+        try reader.checkKeys(["as", "token", "no_token", "login_query", "state", "browser"])
+        let noToken = try reader.bool("no_token") ?? false
+        let token = try reader.string("token")
+        if token == nil && !noToken { throw reader.error("token", "is required (or \"no_token\": true)") }
+        self.init(name: try reader.requiredString("as"), token: token, noToken: noToken)
+        if let query = reader.child("login_query") {
+            for (name, value) in try query.requireObject().members {
+                guard let text = value.stringValue else { throw query.error(name, "must be a string") }
+                loginQuery.append((name, text))
+            }
+        }
+        if let state = try reader.string("state") {
+            guard let parsed = StateTampering(rawValue: state) else {
+                throw reader.error("state", "'\(state)' is not one of \(StateTampering.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            self.state = parsed
+        }
+        if let browser = try reader.string("browser") {
+            guard browser == "victim" || browser == "same" else { throw reader.error("browser", "'\(browser)' is not victim or same") }
+            freshBrowser = browser == "victim"
+        }
+        if noToken, !loginQuery.isEmpty || state != nil || freshBrowser {
+            throw reader.error("no_token", "login_query, state and browser shape a code-flow login with a token")
+        }
+    }
+}
+
+extension ProbeStep {
+    init(reading reader: JSONReader) throws(ConfigError) {
+        try reader.checkKeys(["as", "token", "cookies"])
+        self.init(name: try reader.requiredString("as"), token: try reader.string("token"), cookies: try reader.string("cookies"))
+        if (token == nil) == (cookies == nil) {
+            throw reader.error("token", "give either token (that login's browser) or cookies (a saved snapshot in a fresh browser)")
+        }
+    }
+}
+
+extension CookieSnapshotStep {
+    init(reading reader: JSONReader) throws(ConfigError) {
+        try reader.checkKeys(["as", "token", "at"])
+        let at = try reader.string("at") ?? "now"
+        guard at == "now" || at == "before_callback" else { throw reader.error("at", "'\(at)' is not now or before_callback") }
+        self.init(name: try reader.requiredString("as"), token: try reader.requiredString("token"), beforeCallback: at == "before_callback")
+    }
+}
+
+extension ParallelStep {
+    init(reading reader: JSONReader) throws(ConfigError) {
+        try reader.checkKeys(["as", "count", "mint", "token", "fresh_users"])
+        guard let count = try reader.int("count", in: Limits.parallelCount).map(Int.init) else { throw reader.error("count", "is required, from 1 to 256") }
+        let mint = try reader.objectValue("mint")
+        let token = try reader.string("token")
+        if (mint == nil) == (token == nil) { throw reader.error("mint", "give either mint (a distinct token per request) or token (the same token N times)") }
+        let freshUsers = try reader.bool("fresh_users") ?? false
+        if freshUsers, token != nil { throw reader.error("fresh_users", "needs mint (each new user gets its own token), not token") }
+        self.init(name: try reader.requiredString("as"), count: count, mint: mint, token: token, freshUsers: freshUsers)
+    }
+}
+
+extension RequestStep {
+    init(reading reader: JSONReader) throws(ConfigError) {
+        try reader.checkKeys(["as", "method", "path", "token", "body"])
+        self.init(name: try reader.requiredString("as"), method: (try reader.string("method") ?? "GET").uppercased(),
+                  path: try reader.requiredString("path"), token: try reader.string("token"), body: reader.value["body"])
+    }
+}
+
+extension CredentialsStep {
+    init(reading reader: JSONReader) throws(ConfigError) {
+        try reader.checkKeys(["as", "action", "organization", "token", "credential"])
+        let action = try reader.requiredString("action")
+        guard ["list", "create", "delete"].contains(action) else { throw reader.error("action", "'\(action)' is not list, create or delete") }
+        self.init(name: try reader.requiredString("as"), action: action, organization: try reader.requiredString("organization"),
+                  token: try reader.requiredString("token"), credential: try reader.string("credential"))
+    }
+}
+
+extension KeysStep {
+    init(reading reader: JSONReader) throws(ConfigError) {
+        try reader.checkKeys(["as", "action", "kid"])
+        let action = try reader.requiredString("action")
+        let actions = KeyRing.Change.actions
+        guard actions.contains(action) else { throw reader.error("action", "'\(action)' is not one of \(actions.joined(separator: ", "))") }
+        self.init(name: try reader.string("as"), action: action, kid: try reader.string("kid"))
+    }
+}

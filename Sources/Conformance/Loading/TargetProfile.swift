@@ -1,0 +1,319 @@
+import Foundation
+import IdP
+import JSON
+
+/// A value in the app's JSON: a JSON Pointer, or an array of objects with pointers inside each.
+package enum ResponseField: Sendable, Equatable {
+    case pointer(String)
+    case list(array: String, id: String, role: String?)
+    /// A regular expression over the body text (an HTML page); the first capture group is the value.
+    case pattern(String)
+
+    static func parse(_ reader: JSONReader) throws(ConfigError) -> ResponseField {
+        if let text = reader.value.stringValue {
+            guard text.isEmpty || text.hasPrefix("/") else { throw reader.error("", "'\(text)' is not a JSON Pointer (it must start with /)") }
+            return .pointer(text)
+        }
+        if reader.value["pattern"] != nil {
+            try reader.checkKeys(["pattern"])
+            let pattern = try reader.requiredString("pattern")
+            guard let expression = try? NSRegularExpression(pattern: pattern), expression.numberOfCaptureGroups >= 1 else {
+                throw reader.error("pattern", "'\(pattern)' must be a regular expression with one capture group, e.g. \"data-user-id=\\\"([^\\\"]+)\"")
+            }
+            return .pattern(pattern)
+        }
+        try reader.checkKeys(["array", "id", "role"])
+        return .list(array: try reader.requiredString("array"), id: try reader.requiredString("id"), role: try reader.string("role"))
+    }
+
+    /// The value in an answer: by pointer in its JSON, or the first capture of a pattern in its text.
+    func value(json: JSONValue?, text: String) -> JSONValue? {
+        switch self {
+        case .pointer(let pointer): return json?.value(atPointer: pointer)
+        case .list(let array, _, _): return json?.value(atPointer: array)
+        case .pattern(let pattern):
+            guard let expression = try? NSRegularExpression(pattern: pattern),
+                  let match = expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+                  let range = Range(match.range(at: 1), in: text) else { return nil }
+            return .string(String(text[range]))
+        }
+    }
+}
+
+package struct HTTPCall: Sendable, Equatable {
+    package var method: String
+    package var path: String
+    package var body: JSONValue?
+
+    static func parse(_ reader: JSONReader, defaultMethod: String) throws(ConfigError) -> HTTPCall {
+        try reader.checkKeys(["method", "path", "body", "clear_method", "points", "query", "clears_jwks_cache"])
+        return HTTPCall(method: (try reader.string("method") ?? defaultMethod).uppercased(), path: try reader.requiredString("path"), body: reader.value["body"])
+    }
+}
+
+/// How the runner talks to one app backend: where it is, how to start it, where the token
+/// goes, where values are in its answers, and what optional hooks it offers.
+package struct TargetProfile: Sendable {
+    package enum TokenPlacement: Sendable, Equatable {
+        case bearer
+        case json(field: String)
+        case form(field: String)
+        case query(name: String)
+        case cookie(name: String)
+    }
+
+    /// The authorization-code shape: the runner signs in as a browser does, through the app's
+    /// login route (or an authorize URL built from `redirectURI`), the mock's authorize step and
+    /// the app's callback, with a cookie jar.
+    package struct CodeFlow: Sendable {
+        package var loginPath: String?
+        /// The app's registered callback URL (placeholders allowed); default base_url + callback.path.
+        package var redirectURI: String?
+    }
+
+    /// A request sent with the login's cookies after it, to see whether and as whom the user is
+    /// signed in; profile `response` fields are read from its answer.
+    package struct Probe: Sendable {
+        package var call: HTTPCall
+        package var headers: [String: String]
+        package var signedInStatus: StatusPattern
+    }
+
+    /// What *signed in* and *refused* look like for this app.
+    package struct Outcomes: Sendable {
+        /// Statuses of the login's final answer that can mean signed in (the probe decides when there is one).
+        package var signedInStatus: StatusPattern?
+        /// Statuses of the login's final answer that count as a refusal (never a 5xx).
+        package var refusedStatus: StatusPattern
+    }
+
+    package struct Start: Sendable {
+        package enum Restart: String, Sendable {
+            /// A fresh process before every scenario: no cache, session or row leaks between them.
+            case scenario
+            /// A fresh process when the family changes.
+            case family
+            case never
+        }
+
+        package var command: [String]
+        package var environment: [String: String]
+        package var readyPath: String
+        package var timeoutSeconds: Double
+        /// The working directory (placeholders filled); nil is the runner's own.
+        package var cwd: String?
+        package var restart: Restart = .never
+    }
+
+    package struct Introspection: Sendable {
+        package var call: HTTPCall
+        package var fields: [String: ResponseField]
+    }
+
+    package struct Credentials: Sendable {
+        package var list: HTTPCall?
+        package var create: HTTPCall?
+        package var delete: HTTPCall?
+        package var writerRoles: [String]
+    }
+
+    package var file: String
+    package var name: String
+    package var baseURL: String
+    package var start: Start?
+    package var callback: HTTPCall
+    package var tokenPlacement: TokenPlacement
+    package var codeFlow: CodeFlow?
+    package var probe: Probe?
+    /// The app's sign-out route (`GET /logout`), sent with a login's cookies by `logout` steps.
+    package var logout: HTTPCall?
+    package var outcomes = Outcomes(signedInStatus: "2xx", refusedStatus: ["3xx", "4xx"])
+    package var responseFields: [String: ResponseField]
+    package var introspection: Introspection?
+    package var faultHook: HTTPCall?
+    package var faultClearMethod: String?
+    package var faultPoints: [String]
+    package var seeding: HTTPCall?
+    package var reset: HTTPCall?
+    /// The reset hook also empties the app's JWKS cache; otherwise the runner waits out the
+    /// declared TTL after a scenario that rotated keys, so the next one starts clean.
+    package var resetClearsJWKSCache = false
+    package var leewaySeconds: Double?
+    package var jwksCacheTTLSeconds: Double?
+    package var jwksCooldownSeconds: Double?
+    package var emailClaim: String?
+    package var credentials: Credentials?
+
+    /// The capabilities scenarios can require.
+    package var capabilities: Set<Capability> {
+        var names: Set<Capability> = []
+        if introspection != nil { names.insert(.introspection) }
+        if faultHook != nil { names.insert(.faultHook) }
+        if seeding != nil { names.insert(.seeding) }
+        if reset != nil { names.insert(.reset) }
+        if jwksCacheTTLSeconds != nil { names.insert(.jwksCacheTTL) }
+        if emailClaim != nil { names.insert(.emailClaim) }
+        if credentials != nil { names.insert(.organizationCredentials) }
+        if codeFlow != nil { names.insert(.codeFlow) }
+        if probe != nil { names.insert(.probe) }
+        if logout != nil { names.insert(.logout) }
+        // The token itself goes to the callback: a login a code-flow browser cannot make (one
+        // token behind several codes, byte-identical replays) is only meaningful here.
+        if codeFlow == nil { names.insert(.tokenCallback) }
+        return names
+    }
+
+    /// A status, a class (`"4xx"`), a negation (`"not 5xx"`) or a list of them.
+    static func statusPattern(_ reader: JSONReader, _ key: String) throws(ConfigError) -> StatusPattern? {
+        guard let value = reader.value[key], !value.isNull else { return nil }
+        guard let pattern = StatusPattern(value) else {
+            throw reader.error(key, "must be a status (401), a class (\"4xx\"), a negation (\"not 5xx\") or a list of them")
+        }
+        return pattern
+    }
+
+    package static func load(file: String) throws(ConfigError) -> TargetProfile {
+        let value = try JSONReader.document(at: file, what: "target profile")
+        return try parse(value, file: file)
+    }
+
+    package static func parse(_ value: JSONValue, file: String) throws(ConfigError) -> TargetProfile {
+        let root = JSONReader(value, file: file)
+        try root.checkKeys(["$schema", "name", "description", "base_url", "start", "callback", "probe", "logout", "outcomes", "response", "capabilities"])
+        let baseURL = try root.requiredString("base_url")
+        guard baseURL.hasPrefix("http://") else { throw root.error("base_url", "must be an http:// URL (the runner speaks HTTP/1.1 on loopback)") }
+        let start = try root.child("start").map { (reader) throws(ConfigError) in try Start(reading: reader) }
+        guard let callbackReader = root.child("callback") else { throw root.error("callback", "is required: how the app receives a token") }
+        let (callback, placement, codeFlow) = try readCallback(callbackReader)
+        let probe = try root.child("probe").map { (reader) throws(ConfigError) in try Probe(reading: reader) }
+        // A code-flow app answers a redirect either way: only a probe can tell signed in from refused.
+        // A redirect to a login page is a refusal too, in either shape.
+        var outcomes = codeFlow == nil ? Outcomes(signedInStatus: "2xx", refusedStatus: ["3xx", "4xx"])
+            : Outcomes(signedInStatus: probe == nil ? nil : ["2xx", "3xx"], refusedStatus: ["2xx", "3xx", "4xx"])
+        if let reader = root.child("outcomes") {
+            try reader.checkKeys(["signed_in_status", "refused_status"])
+            if let status = try Self.statusPattern(reader, "signed_in_status") { outcomes.signedInStatus = status }
+            if let status = try Self.statusPattern(reader, "refused_status") { outcomes.refusedStatus = status }
+        }
+
+        var fields: [String: ResponseField] = [:]
+        if let response = root.child("response") {
+            for member in try response.requireObject() {
+                fields[member.key] = try ResponseField.parse(response.child(member.key) ?? response)
+            }
+        }
+
+        var profile = TargetProfile(file: file, name: try root.string("name") ?? file, baseURL: baseURL, start: start, callback: callback,
+                                    tokenPlacement: placement, codeFlow: codeFlow, probe: probe, outcomes: outcomes, responseFields: fields, introspection: nil, faultHook: nil,
+                                    faultClearMethod: nil, faultPoints: [], seeding: nil, reset: nil, leewaySeconds: nil,
+                                    jwksCacheTTLSeconds: nil, jwksCooldownSeconds: nil, emailClaim: nil, credentials: nil)
+        if let reader = root.child("logout") { profile.logout = try HTTPCall.parse(reader, defaultMethod: "GET") }
+        if let capabilities = root.child("capabilities") { try profile.readCapabilities(capabilities) }
+        try ProfileRules.check(profile)
+        return profile
+    }
+
+    /// `callback`: the route, where the token goes, or the code flow's login route.
+    private static func readCallback(_ reader: JSONReader) throws(ConfigError) -> (HTTPCall, TokenPlacement, CodeFlow?) {
+        try reader.checkKeys(["method", "path", "token", "shape", "login_path", "redirect_uri"])
+        var codeFlow: CodeFlow?
+        switch try reader.string("shape") ?? "token" {
+        case "token":
+            for key in ["login_path", "redirect_uri"] where reader.value[key] != nil {
+                throw reader.error(key, "applies to \"shape\": \"code\" only")
+            }
+        case "code":
+            if reader.value["token"] != nil { throw reader.error("token", "a code-flow callback receives ?code&state, not a token") }
+            codeFlow = CodeFlow(loginPath: try reader.string("login_path"), redirectURI: try reader.string("redirect_uri"))
+        case let other: throw reader.error("shape", "'\(other)' is not token or code")
+        }
+        let callback = HTTPCall(method: (try reader.string("method") ?? (codeFlow == nil ? "POST" : "GET")).uppercased(),
+                                path: try reader.requiredString("path"), body: nil)
+        var placement = TokenPlacement.bearer
+        if let token = reader.child("token") {
+            try token.checkKeys(["in", "field"])
+            switch try token.string("in") ?? "bearer" {
+            case "bearer": placement = .bearer
+            case "json": placement = .json(field: try token.requiredString("field"))
+            case "form": placement = .form(field: try token.requiredString("field"))
+            case "query": placement = .query(name: try token.requiredString("field"))
+            case "cookie": placement = .cookie(name: try token.requiredString("field"))
+            case let other: throw token.error("in", "'\(other)' is not bearer, json, form, query or cookie")
+            }
+        }
+        return (callback, placement, codeFlow)
+    }
+
+    /// `capabilities`: the hooks and declared values scenarios may require.
+    private mutating func readCapabilities(_ capabilities: JSONReader) throws(ConfigError) {
+        try capabilities.checkKeys(["introspection", "fault_hook", "seeding", "reset", "leeway_seconds", "jwks_cache_ttl_seconds",
+                                    "jwks_refetch_cooldown_seconds", "email_claim", "organization_credentials"])
+        if let reader = capabilities.child("introspection") {
+            var introspectionFields: [String: ResponseField] = [:]
+            for member in try reader.requireObject() where !["method", "path"].contains(member.key) {
+                introspectionFields[member.key] = try ResponseField.parse(reader.child(member.key) ?? reader)
+            }
+            introspection = Introspection(
+                call: HTTPCall(method: (try reader.string("method") ?? "GET").uppercased(), path: try reader.requiredString("path"), body: nil),
+                fields: introspectionFields)
+        }
+        if let reader = capabilities.child("fault_hook") {
+            faultHook = try HTTPCall.parse(reader, defaultMethod: "POST")
+            faultClearMethod = try reader.string("clear_method")
+            faultPoints = try reader.strings("points") ?? []
+        }
+        if let reader = capabilities.child("seeding") { seeding = try HTTPCall.parse(reader, defaultMethod: "POST") }
+        if let reader = capabilities.child("reset") {
+            reset = try HTTPCall.parse(reader, defaultMethod: "POST")
+            resetClearsJWKSCache = try reader.bool("clears_jwks_cache") ?? false
+        }
+        leewaySeconds = try capabilities.double("leeway_seconds", in: Limits.profileSeconds)
+        jwksCacheTTLSeconds = try capabilities.double("jwks_cache_ttl_seconds", in: Limits.profileSeconds)
+        jwksCooldownSeconds = try capabilities.double("jwks_refetch_cooldown_seconds", in: Limits.profileSeconds)
+        emailClaim = try capabilities.string("email_claim")
+        if let reader = capabilities.child("organization_credentials") {
+            try reader.checkKeys(["list", "create", "delete", "writer_roles"])
+            credentials = Credentials(
+                list: try reader.child("list").map { (r) throws(ConfigError) in try HTTPCall.parse(r, defaultMethod: "GET") },
+                create: try reader.child("create").map { (r) throws(ConfigError) in try HTTPCall.parse(r, defaultMethod: "POST") },
+                delete: try reader.child("delete").map { (r) throws(ConfigError) in try HTTPCall.parse(r, defaultMethod: "DELETE") },
+                writerRoles: try reader.strings("writer_roles") ?? ["owner", "admin"])
+        }
+    }
+}
+
+extension TargetProfile.Start {
+    /// `start`: the command that runs the app, its environment and readiness check.
+    init(reading reader: JSONReader) throws(ConfigError) {
+        try reader.checkKeys(["command", "env", "ready", "cwd", "restart"])
+        guard let command = try reader.strings("command"), !command.isEmpty else { throw reader.error("command", "is required: the program and its arguments") }
+        var environment: [String: String] = [:]
+        for member in try reader.objectValue("env") ?? [:] {
+            guard let text = member.value.stringValue else { throw reader.error("env.\(member.key)", "must be a string") }
+            environment[member.key] = text
+        }
+        let ready = reader.child("ready")
+        try ready?.checkKeys(["path", "timeout_seconds"])
+        self.init(command: command, environment: environment, readyPath: try ready?.string("path") ?? "/",
+                  timeoutSeconds: try ready?.double("timeout_seconds", in: Limits.readyTimeoutSeconds) ?? 10, cwd: try reader.string("cwd"))
+        if let restart = try reader.string("restart") {
+            guard let parsed = Restart(rawValue: restart) else { throw reader.error("restart", "'\(restart)' is not scenario, family or never") }
+            self.restart = parsed
+        }
+    }
+}
+
+extension TargetProfile.Probe {
+    /// `probe`: the request that tells signed in from refused after a login.
+    init(reading reader: JSONReader) throws(ConfigError) {
+        try reader.checkKeys(["method", "path", "headers", "signed_in_status"])
+        var headers: [String: String] = [:]
+        for member in try reader.objectValue("headers") ?? [:] {
+            guard let text = member.value.stringValue else { throw reader.error("headers.\(member.key)", "must be a string") }
+            headers[member.key] = text
+        }
+        self.init(call: HTTPCall(method: (try reader.string("method") ?? "GET").uppercased(), path: try reader.requiredString("path"), body: nil),
+                  headers: headers.isEmpty ? ["Accept": "application/json"] : headers,
+                  signedInStatus: try TargetProfile.statusPattern(reader, "signed_in_status") ?? 200)
+    }
+}

@@ -1,0 +1,128 @@
+import Essentials
+import IdP
+
+// The scenario format's words, each owned by one enum: the parser, the validator, the runner,
+// `mockidp scenarios` and the schema test (`SchemaVocabularyTests`) all read these, so a new
+// name is added here once and the schema must follow.
+
+/// A step's one key (`{"mint": {…}}`).
+package enum StepKind: String, CaseIterable, Sendable {
+    case user, mint, callback, probe, cookies, logout
+    case revokeSession = "revoke_session"
+    case parallel, request, credentials, keys
+    case idpFault = "idp_fault"
+    case appFault = "app_fault"
+    case clock, wait, mark
+    case jwtTemplate = "jwt_template"
+    case repeatBlock = "repeat"
+    case expect
+}
+
+/// What a target profile offers and a scenario may require (`"requires": ["introspection"]`).
+package enum Capability: String, CaseIterable, Sendable, Comparable {
+    case introspection
+    case faultHook = "fault_hook"
+    case seeding, reset
+    case jwksCacheTTL = "jwks_cache_ttl"
+    case emailClaim = "email_claim"
+    case organizationCredentials = "organization_credentials"
+    case codeFlow = "code_flow"
+    case probe, logout
+    case tokenCallback = "token_callback"
+
+    package static func < (left: Capability, right: Capability) -> Bool { left.rawValue < right.rawValue }
+}
+
+/// The subject of a check: exactly one per `expect` object.
+package enum CheckKind: String, CaseIterable, Sendable {
+    case response, responses, same, introspect, journal
+    case anyOf = "any_of"
+    case allOf = "all_of"
+
+    /// The conditions that may stand beside this subject.
+    var conditions: [String] {
+        switch self {
+        case .response: return ResponseCondition.allCases.map(\.rawValue)
+        case .responses: return ResponsesCondition.allCases.map(\.rawValue)
+        case .same: return ["ignore"]
+        case .introspect: return IntrospectCondition.allCases.map(\.rawValue)
+        case .journal, .anyOf, .allOf: return []
+        }
+    }
+
+    /// Every key an `expect` object may hold: subjects, their conditions, `because` and `else`.
+    static var everyKey: Set<String> {
+        Set(allCases.map(\.rawValue) + allCases.flatMap(\.conditions) + ["because", "else"])
+    }
+}
+
+/// Conditions on one captured response.
+package enum ResponseCondition: String, CaseIterable, Sendable {
+    case outcome, header, status, field, equals
+    case notEquals = "not_equals"
+    case notNull = "not_null"
+    case isNull = "is_null"
+    case idSpace = "id_space"
+    case appIDOf = "app_id_of"
+    case organizations
+    case notContains = "not_contains"
+    case bodyContains = "body_contains"
+    case redirects
+}
+
+/// Conditions on the responses of a `parallel` step.
+package enum ResponsesCondition: String, CaseIterable, Sendable {
+    case outcome, status, distinct
+    case nonNull = "non_null"
+    case field
+}
+
+/// Conditions on what the app's introspection hook reports for a user.
+package enum IntrospectCondition: String, CaseIterable, Sendable {
+    case workspaces, members
+    case apiKeys = "api_keys"
+    case memberships
+    case membershipCount = "membership_count"
+    case email
+}
+
+/// Members of a `journal` check.
+package enum JournalCondition: String, CaseIterable, Sendable {
+    case flag
+    case pathPrefix = "path_prefix"
+    case method, since
+    case sessionOf = "session_of"
+    case count
+    case refetchAllowance = "refetch_allowance"
+}
+
+/// How a login ended, as the profile defines signed in and refused.
+package enum Outcome: String, CaseIterable, Sendable {
+    case accepted, refused
+    case not5xx = "not_5xx"
+}
+
+/// Which ID space a field's value must come from.
+package enum IDSpaceRule: String, CaseIterable, Sendable {
+    case app
+    case notIdP = "not_idp"
+    case idp
+}
+
+enum Vocabulary {
+    /// The case of `Word` spelt `name`, or an error that suggests the nearest one and lists them all.
+    static func parse<Word: RawRepresentable & CaseIterable>(_ name: String, as _: Word.Type, what: String,
+                                                              error: (String) -> ConfigError) throws(ConfigError) -> Word
+    where Word.RawValue == String {
+        if let word = Word(rawValue: name) { return word }
+        let names = Word.allCases.map(\.rawValue)
+        throw error("unknown \(what) '\(name)'\(suggestion(for: name, among: names)) (one of \(names.joined(separator: ", ")))")
+    }
+
+    /// `; did you mean 'x'?` for the nearest name within two edits (or a prefix of it), else "".
+    static func suggestion(for name: String, among names: [String]) -> String {
+        let near = names.filter { editDistance($0, name) <= 2 || ($0.hasPrefix(name) && name.count >= 3) }
+            .min { editDistance($0, name) < editDistance($1, name) }
+        return near.map { "; did you mean '\($0)'?" } ?? ""
+    }
+}

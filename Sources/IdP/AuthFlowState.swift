@@ -13,6 +13,9 @@ struct AuthFlowState: Sendable {
         var authenticationMethod: String
         var impersonator: Impersonator?
         var expiresAt: Int64
+        /// Set when the OpenID Connect or SSO authorize endpoint showed the page: the POST then
+        /// issues that surface's code (OIDCAuthorize.swift).
+        var surface: LoginSurface? = nil
     }
 
     struct AuthorizationCode: Sendable {
@@ -53,6 +56,8 @@ struct AuthFlowState: Sendable {
     var codes: [String: AuthorizationCode] = [:]
     var refreshTokens: [String: RefreshToken] = [:]
     var pending: [String: PendingAuthentication] = [:]
+    /// Codes, refresh tokens and SSO profiles of the OpenID Connect and SSO surfaces.
+    var oidc = OIDCFlowState()
     /// Tables are swept of dead entries when they reach this size, which then doubles, so a
     /// long-running mock stays bounded at amortized O(1) per insert.
     var sweepAt = 1024

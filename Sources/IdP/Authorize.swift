@@ -131,6 +131,7 @@ extension MockIdP {
                 return fail("access_denied", "\(user.email) is not an active member of \(chosen)")
             }
         }
+        if let surface = login.surface { return completeSurfaceLogin(surface, userID: user.id, organizationID: chosen) }
         let code = issueCode(AuthFlowState.AuthorizationCode(
             clientID: login.clientID, redirectURI: login.redirectURI, userID: user.id, organizationID: chosen, codeChallenge: login.codeChallenge,
             authenticationMethod: login.authenticationMethod, impersonator: login.impersonator, expiresAt: 0))

@@ -9,11 +9,15 @@ package struct BoundLogin: Sendable {
     package var token: MintedToken
     /// The `user` object the authenticate answer carries; nil is the token's own user.
     package var userObject: String?
+    /// For a code of `/oauth2/authorize`: the `id_token` the token endpoint answers with (nil:
+    /// minted for the login as usual). `token` is its access token.
+    package var idToken: MintedToken?
 
-    package init(request: TokenRequest, token: MintedToken, userObject: String? = nil) {
+    package init(request: TokenRequest, token: MintedToken, userObject: String? = nil, idToken: MintedToken? = nil) {
         self.request = request
         self.token = token
         self.userObject = userObject
+        self.idToken = idToken
     }
 }
 
@@ -23,6 +27,10 @@ extension MockIdP {
     /// exchange answers changes.
     package func bindAuthorizationCode(_ code: String, to login: BoundLogin) throws(IdPError) {
         try state.withLock { (state) throws(IdPError) in
+            if state.flows.oidc.codes[code] != nil {
+                state.flows.oidc.codes[code]?.bound = login
+                return
+            }
             guard var record = state.flows.codes[code] else { throw .notFound(entity: "Authorization code", id: code) }
             record.bound = login
             state.flows.codes[code] = record

@@ -9,8 +9,13 @@ enum CORS {
         "/sso/jwks/{client_id}", "/.well-known/openid-configuration",
     ]
 
+    /// The OpenID Connect provider's browser-callable routes (SPAs and browser MCP clients).
+    static let oidcPreflightPaths = [
+        "/.well-known/oauth-authorization-server", "/oauth2/token", "/oauth2/userinfo", "/oauth2/jwks", "/oauth2/register", "/oauth2/revoke",
+    ]
+
     static func applies(to path: String) -> Bool {
-        path.hasPrefix("/user_management/authenticate") || path.hasPrefix("/user_management/authorize")
+        path.hasPrefix("/oauth2/") || path == "/.well-known/oauth-authorization-server" || path.hasPrefix("/user_management/authenticate") || path.hasPrefix("/user_management/authorize")
             || path.hasPrefix("/user_management/sessions/logout") || path.hasPrefix("/sso/jwks/") || path == "/.well-known/openid-configuration"
     }
 

@@ -92,6 +92,10 @@ package struct Directory: Sendable, Equatable {
     package var memberships: [String: Membership] = [:]
     package var sessions: [String: Session] = [:]
     package var roles: [Role] = []
+    /// OAuth clients of the OpenID Connect provider besides the environment client (OIDCClients.swift).
+    package var clients: [String: OIDCClient] = [:]
+    /// SSO connections (`conn_…`), for `/sso/authorize`.
+    package var connections: [String: Connection] = [:]
 
     package init() {}
 

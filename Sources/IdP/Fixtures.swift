@@ -140,7 +140,7 @@ private struct FixtureReader {
 
     mutating func read(_ document: JSONValue) throws(FixtureError) -> Directory {
         guard let root = document.objectValue else { throw fail("", "the top level must be a JSON object") }
-        let known: Set<String> = ["description", "roles", "organizations", "users"]
+        let known: Set<String> = ["description", "roles", "organizations", "users", "connections", "clients"]
         for key in root.keys where !known.contains(key) {
             throw fail(key, "unknown key; expected one of \(known.sorted().joined(separator: ", "))")
         }
@@ -159,6 +159,14 @@ private struct FixtureReader {
                 let membership = try readMembership(entry, path: "\(path).memberships[\(membershipIndex)]", user: user, directory: directory)
                 directory.memberships[membership.id] = membership
             }
+        }
+        for (index, value) in try array(root["connections"], "connections").enumerated() {
+            let connection = try Connection.fixture(value, path: "connections[\(index)]", file: file, ids: loader.ids, directory: directory)
+            directory.connections[connection.id] = connection
+        }
+        for (index, value) in try array(root["clients"], "clients").enumerated() {
+            let client = try OIDCClient.fixture(value, path: "clients[\(index)]", file: file, ids: loader.ids, now: loader.clock.now(), directory: directory)
+            directory.clients[client.id] = client
         }
         return directory
     }

@@ -29,7 +29,7 @@ struct IDSpaceInspector: Sendable {
 
     static let fieldExpectations: [String: IdPPrefix] = [
         "organization_id": .organization, "organization": .organization, "user_id": .user,
-        "session_id": .session, "client_id": .client,
+        "session_id": .session, "client_id": .client, "connection": .connection,
     ]
 
     /// `directory` is read at most once, and only when an ID needs looking up: most requests

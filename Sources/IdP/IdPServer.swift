@@ -15,6 +15,8 @@ package struct IdPResponder: HTTPResponder {
         var router = Router()
         WorkOSRoutes(idp: idp).register(into: &router)
         AuthRoutes(idp: idp).register(into: &router)
+        OIDCRoutes(idp: idp).register(into: &router)
+        SSORoutes(idp: idp).register(into: &router)
         ControlRoutes(idp: idp).register(into: &router)
         routes = router.freeze()
         chain = routes

@@ -64,7 +64,7 @@ struct KnownParameters: Sendable {
         Route(method: "GET", segments: ["user_management", "sessions", "logout"], query: ["session_id", "return_to"], body: []),
         Route(method: "GET", segments: ["sso", "jwks", "*"], query: [], body: []),
         Route(method: "GET", segments: [".well-known", "openid-configuration"], query: [], body: []),
-    ]
+    ] + oidcRoutes
 
     /// The route a request is for; literal segments win over `*` (`users/external_id/x` is not `users/{id}`).
     static func route(method: String, path: String) -> Route? {

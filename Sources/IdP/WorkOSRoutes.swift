@@ -9,7 +9,6 @@ struct WorkOSRoutes {
     func register(into router: inout Router) {
         let idp = self.idp
         router.get("/health") { _ in .json(["status": "ok"]) }
-        router.get("/.well-known/openid-configuration") { _ in .json(discoveryDocument(idp)) }
         router.get("/sso/jwks/{client_id}") { request in
             let clientID = try request.pathParameters.require("client_id")
             guard clientID == idp.configuration.clientID else {
@@ -76,23 +75,6 @@ struct WorkOSRoutes {
 func templateJSON(_ template: JWTTemplate?) -> JSONValue {
     let stamp = WorkOSShape.timestamp(template?.updatedAt ?? 0)
     return ["object": "jwt_template", "content": .string(template?.content ?? ""), "created_at": stamp, "updated_at": stamp]
-}
-
-func discoveryDocument(_ idp: MockIdP) -> JSONValue {
-    let base = idp.baseURL
-    return [
-        "issuer": .string(idp.issuer),
-        "authorization_endpoint": .string("\(base)/user_management/authorize"),
-        "token_endpoint": .string("\(base)/user_management/authenticate"),
-        "jwks_uri": .string(idp.jwksURL),
-        "end_session_endpoint": .string("\(base)/user_management/sessions/logout"),
-        "response_types_supported": ["code"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "password", "urn:workos:oauth:grant-type:organization-selection"],
-        "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": .array([.string(idp.configuration.signingAlgorithm.rawValue)]),
-        "code_challenge_methods_supported": ["S256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_post", "none"],
-    ]
 }
 
 func pagination(_ request: HTTPRequest) throws(IdPError) -> Pagination {

@@ -42,7 +42,7 @@ struct JournalRecorder: HTTPMiddleware {
         if response.status >= 400 { entry.errorBody = String(decoding: response.body.prefix(1024), as: UTF8.self) }
         entry.unknownParameters = KnownParameters.unknown(method: request.method, path: request.path, query: request.query,
                                                           bodyNames: KnownParameters.bodyNames(request, json: body))
-        if response.status == 200, request.path == "/user_management/authenticate" {
+        if response.status == 200, request.path == "/user_management/authenticate" || request.path == "/oauth2/token" {
             entry.sessionID = Self.sessionID(answeredIn: response.body)
         }
         entry.sequence = idp.journal.record(entry)

@@ -30,15 +30,16 @@ struct OIDCInteropTests {
 
     /// What every relying party must show: Alice signed in through the code flow with state and
     /// nonce, and neither forgery signs anyone in although the app did exchange the code for it.
-    func expectSignInAndRefusals(_ out: JSONValue, library: String) {
+    func expectSignInAndRefusals(_ out: JSONValue, library: String, clientID: String) {
         let login = out["login"] ?? .null
         #expect(login["whoami_status"] == 200, "\(library) did not sign Alice in: \(login)")
         #expect(login["user"]?["signed_in"] == true)
         #expect(login["user"]?["sub"] == .string(alice.id), "\(library): the signed-in subject")
         #expect(login["user"]?["email"] == "alice@acme.test")
         #expect(login["user"]?["iss"] == out["issuer"])
-        #expect(login["user"]?["aud"] == .string(defaults.configuration.clientID))
+        #expect(login["user"]?["aud"] == .string(clientID), "the id_token's audience is the client")
         #expect(login["authorize"]?["path"] == "/oauth2/authorize")
+        #expect(login["authorize"]?["client_id"] == .string(clientID))
         #expect(login["authorize"]?["response_type"] == "code")
         #expect(login["authorize"]?["has_state"] == true)
         #expect(login["authorize"]?["has_nonce"] == true)
@@ -49,6 +50,7 @@ struct OIDCInteropTests {
             let refused = out[forgery] ?? .null
             #expect(refused["token_requests"] == [200], "\(library), \(forgery): the app must have exchanged the code: \(refused)")
             #expect(refused["callback"]?["has_code"] == true)
+            #expect((refused["callback_status"]?.intValue ?? 0) >= 400, "\(library), \(forgery): the callback must not complete the sign-in")
             #expect(refused["whoami_status"] == 401, "\(library) signed a user in with a \(forgery) id_token: \(refused)")
             #expect(refused["user"]?["signed_in"] == false)
         }
@@ -56,10 +58,10 @@ struct OIDCInteropTests {
 
     @Test(.enabled(if: Virtualenv.oidc.enabled, Comment(rawValue: Virtualenv.oidc.skipReason)))
     func authlibFlaskClientSignsInByDiscoveryWithPKCEAndNonce() throws {
+        // The environment client (secret = the API key), with any loopback redirect URI.
         let out = try serve(.oidc, "oidc_authlib_app.py")
-        expectSignInAndRefusals(out, library: "Authlib")
+        expectSignInAndRefusals(out, library: "Authlib", clientID: defaults.configuration.clientID)
         #expect(out["login"]?["authorize"]?["code_challenge_method"] == "S256")
-        #expect(out["login"]?["authorize"]?["client_id"] == .string(defaults.configuration.clientID))
         #expect(out["login"]?["user"]?["userinfo_sub"] == .string(alice.id), "userinfo's sub equals the id_token's")
         #expect(out["login"]?["user"]?["userinfo_email"] == "alice@acme.test")
         #expect(out["bad_signature"]?["callback_status"] == 401)
@@ -68,8 +70,11 @@ struct OIDCInteropTests {
 
     @Test(.enabled(if: Virtualenv.oidc.enabled, Comment(rawValue: Virtualenv.oidc.skipReason)))
     func mozillaDjangoOIDCSignsInThroughItsViewsInJWKSMode() throws {
-        let out = try serve(.oidc, "oidc_django_app.py")
-        expectSignInAndRefusals(out, library: "mozilla-django-oidc")
+        // The fixtures' confidential web app: registered redirect URIs (loopback port ignored) and client_secret_basic.
+        let webapp = try #require(defaults.directory.resolveClient("webapp"))
+        let secret = try #require(webapp.secret)
+        let out = try serve(.oidc, "oidc_django_app.py", [webapp.id, secret])
+        expectSignInAndRefusals(out, library: "mozilla-django-oidc", clientID: webapp.id)
         #expect(out["login"]?["authorize"]?["code_challenge_method"] == "S256")
         #expect(out["login"]?["user"]?["users"] == 1, "one Django user, created from the claims")
         // The library answers a failed verification with SuspiciousOperation: 400, nobody signed in.
@@ -79,8 +84,11 @@ struct OIDCInteropTests {
 
     @Test(.enabled(if: Virtualenv.oidc.enabled, Comment(rawValue: Virtualenv.oidc.skipReason)))
     func flaskOIDCSignsInThroughItsLoginRouteAndTheLoginPage() throws {
+        // A client the driver registers through POST /_mock/clients (client_secret_post).
         let out = try serve(.oidc, "oidc_flask_oidc_app.py")
-        expectSignInAndRefusals(out, library: "flask-oidc")
+        let clientID = try #require(out["login"]?["client_id"]?.stringValue)
+        #expect(clientID.hasPrefix("client_"))
+        expectSignInAndRefusals(out, library: "flask-oidc", clientID: clientID)
         #expect(out["login"]?["login_page"]?["status"] == 200, "no hint: the mock's login page")
         #expect(out["login"]?["authorize"]?["scope"] == "openid email profile")
         #expect(out["login"]?["user"]?["userinfo_sub"] == .string(alice.id))

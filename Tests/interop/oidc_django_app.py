@@ -1,6 +1,9 @@
 """A tiny Django project on mozilla-django-oidc in JWKS mode signs Alice in against the mock.
 
-Usage: mockidp serve --port 0 --log off -- PYTHON oidc_django_app.py
+Usage: mockidp serve --port 0 --log off -- PYTHON oidc_django_app.py CLIENT_ID CLIENT_SECRET
+CLIENT_ID and CLIENT_SECRET: a fixture client whose registered redirect URIs include
+http://127.0.0.1/oidc/callback/ (any port: RFC 8252 loopback) and that authenticates with
+client_secret_basic, which the app asks for with OIDC_TOKEN_USE_BASIC_AUTH.
 Settings in code, as mozilla-django-oidc's docs list them: the OP endpoints copied from the
 mock's discovery document, OIDC_RP_SIGN_ALGO=RS256 with OIDC_OP_JWKS_ENDPOINT, PKCE and nonce on,
 login_hint and mockidp_auto_approve through OIDC_AUTH_REQUEST_EXTRA_PARAMS. The browser goes
@@ -11,6 +14,7 @@ Prints one JSON object (oidc_harness.run_cases).
 import os
 import secrets
 import shutil
+import sys
 import tempfile
 
 import jwt
@@ -36,8 +40,9 @@ settings.configure(
     AUTHENTICATION_BACKENDS=["mozilla_django_oidc.auth.OIDCAuthenticationBackend"],
     LOGIN_REDIRECT_URL="/whoami",
     LOGIN_REDIRECT_URL_FAILURE="/failed",
-    OIDC_RP_CLIENT_ID=h.CLIENT_ID,
-    OIDC_RP_CLIENT_SECRET=h.CLIENT_SECRET,
+    OIDC_RP_CLIENT_ID=sys.argv[1],
+    OIDC_RP_CLIENT_SECRET=sys.argv[2],
+    OIDC_TOKEN_USE_BASIC_AUTH=True,
     OIDC_RP_SIGN_ALGO="RS256",
     OIDC_RP_SCOPES="openid email profile",
     OIDC_OP_AUTHORIZATION_ENDPOINT=discovery["authorization_endpoint"],
@@ -53,6 +58,7 @@ settings.configure(
 )
 django.setup()
 
+from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.http import JsonResponse  # noqa: E402
@@ -65,7 +71,7 @@ def whoami(request):
     # The backend verified this id_token before it signed the user in; here it only names the subject.
     claims = jwt.decode(request.session["oidc_id_token"], options={"verify_signature": False})
     return JsonResponse({"signed_in": True, "email": request.user.email, "sub": claims.get("sub"), "aud": claims.get("aud"),
-                         "iss": claims.get("iss"), "users": type(request.user).objects.count()})
+                         "iss": claims.get("iss"), "users": get_user_model().objects.count()})
 
 
 def failed(request):

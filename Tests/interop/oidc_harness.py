@@ -10,6 +10,7 @@ id_token (bad signature, wrong nonce) and shows the app refuses it. Every wait i
 import faulthandler
 import html.parser
 import json
+import logging
 import os
 import sys
 import threading
@@ -80,6 +81,7 @@ class LoginForms(html.parser.HTMLParser):
 def serve_wsgi(app):
     """Serve a WSGI app on 127.0.0.1 and a free port, in a daemon thread; returns (server, base URL)."""
     from werkzeug.serving import make_server
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, "http://127.0.0.1:%d" % server.server_port

@@ -168,5 +168,12 @@ struct OIDCInteropTests {
         #expect(out["forged"]?["status"] == 401, "a bad signature is refused: \(out["forged"] ?? .null)")
         #expect(out["other_resource"]?["aud"] != .string(resource))
         #expect(out["other_resource"]?["status"] == 401, "a token for another resource is refused: \(out["other_resource"] ?? .null)")
+
+        // A public client registered the same way (token_endpoint_auth_method none) gets there with PKCE alone.
+        #expect(out["public"]?["token_endpoint_auth_method"] == "none")
+        #expect(out["public"]?["has_secret"] == false)
+        #expect(out["public"]?["client_id"] != out["registered"]?["client_id"])
+        #expect(out["public"]?["tool"]?["sub"] == .string(alice.id), "\(out["public"] ?? .null)")
+        #expect(out["public"]?["tool"]?["aud"] == .string(resource))
     }
 }

@@ -197,14 +197,15 @@ def control(method, path, body=None):
         raise AssertionError("%s %s: %s %s" % (method, path, response.status_code, response.text))
 
 
-async def sign_in_and_call(browser, storage, requests_seen):
+async def sign_in_and_call(browser, storage, requests_seen, auth_method=None):
     async def record(request):
         requests_seen.append({"method": request.method, "url": str(request.url).split("?")[0]})
 
     provider = OAuthClientProvider(
         server_url=MCP_URL,
         client_metadata=OAuthClientMetadata(client_name="mockidp interop MCP client", redirect_uris=[REDIRECT_URI],
-                                            grant_types=["authorization_code", "refresh_token"], response_types=["code"]),
+                                            grant_types=["authorization_code", "refresh_token"], response_types=["code"],
+                                            token_endpoint_auth_method=auth_method),
         storage=storage, redirect_handler=browser.redirect_handler, callback_handler=browser.callback_handler)
     async with httpx2.AsyncClient(auth=provider, timeout=TIMEOUT, event_hooks={"request": [record]}) as http:
         async with Client(streamable_http_client(MCP_URL, http_client=http), read_timeout_seconds=TIMEOUT) as client:
@@ -249,6 +250,13 @@ def main():
     # The same plain flow for this resource is accepted: the refusals above are about the token, not the flow.
     again = code_flow(info, MCP_URL)["access_token"]
     out["plain_flow_same_resource"] = mcp_status(again)
+
+    # A public client (token_endpoint_auth_method "none", as many MCP clients register): PKCE alone.
+    public_storage = MemoryStorage()
+    public_tool, _ = asyncio.run(asyncio.wait_for(sign_in_and_call(HeadlessBrowser(browser.user_id), public_storage, [], "none"), 60))
+    public_info = public_storage.client_info
+    out["public"] = {"tool": public_tool, "token_endpoint_auth_method": public_info.token_endpoint_auth_method,
+                     "has_secret": bool(public_info.client_secret), "client_id": public_info.client_id}
     print(json.dumps(out))
 
 

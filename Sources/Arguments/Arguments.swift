@@ -26,12 +26,15 @@ package struct CommandSpec: Sendable {
     package let options: [OptionSpec]
     /// Placeholders for positional arguments, shown in usage; `nil` means none are accepted.
     package let positionals: String?
+    /// Text after the options in `--help` (what a command serves, say); the summary stays one line.
+    package let details: String?
 
-    package init(name: String, summary: String, options: [OptionSpec], positionals: String? = nil) {
+    package init(name: String, summary: String, options: [OptionSpec], positionals: String? = nil, details: String? = nil) {
         self.name = name
         self.summary = summary
         self.options = options + [.flag("help", short: "h", help: "Show this help.")]
         self.positionals = positionals
+        self.details = details
     }
 
     package func usage(program: String) -> String {
@@ -53,6 +56,7 @@ package struct CommandSpec: Sendable {
                 lines.append(left + String(repeating: " ", count: width - left.count) + help)
             }
         }
+        if let details { lines += ["", details] }
         return lines.joined(separator: "\n")
     }
 }

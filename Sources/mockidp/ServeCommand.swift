@@ -6,7 +6,7 @@ import JOSE
 enum ServeCommand: Subcommand {
     static let spec = CommandSpec(
         name: "serve",
-        summary: "Run the mock IdP: WorkOS-compatible API, JWKS, discovery, and the /_mock control API.",
+        summary: "Run the mock IdP: WorkOS-compatible API, OpenID Connect provider, SSO API, JWKS, discovery, and the /_mock control API.",
         options: [
             .value("host", placeholder: "HOST", default: "127.0.0.1", help: "Address to bind."),
             .value("port", short: "p", placeholder: "PORT", default: "4100", help: "Port to bind; 0 picks a free one."),
@@ -29,7 +29,20 @@ enum ServeCommand: Subcommand {
             .value("journal-bytes", placeholder: "BYTES", default: String(Limits.journalBytesDefault),
                    help: "Memory the request journal may use; the oldest entries go first (\(Limits.journalBytes.range.lowerBound)-\(Limits.journalBytes.range.upperBound))."),
         ],
-        positionals: "[-- COMMAND ARGS…  (start the app with the SDK environment; serve stops with it and exits with its code)]")
+        positionals: "[-- COMMAND ARGS…  (start the app with the SDK environment; serve stops with it and exits with its code)]",
+        details: """
+        Surfaces (one port):
+          WorkOS API        /user_management/*, /organizations/* (Bearer API key), /sso/jwks/{client_id}
+          AuthKit login     /user_management/authorize, /user_management/authenticate, /user_management/sessions/logout
+          OpenID Connect    /.well-known/openid-configuration, /.well-known/oauth-authorization-server (issuer = the issuer line),
+                            /oauth2/authorize, /oauth2/token, /oauth2/userinfo, /oauth2/jwks, /oauth2/register (RFC 7591),
+                            /oauth2/revoke (RFC 7009), /oauth2/logout; clients: this environment's (secret = API key),
+                            the fixtures' (webapp, spa), POST /_mock/clients, Dynamic Client Registration
+          WorkOS SSO API    /sso/authorize (connection | organization | provider), /sso/token, /sso/profile
+          Control (/_mock)  tokens, journal, directory, users, organizations, memberships, keys, clock, faults, reset,
+                            clients, oauth2/token_overrides
+        Headless sign-in: add login_hint=<email|ref|user ID>&mockidp_auto_approve=1 to any authorize URL (or --auto-approve).
+        """)
 
     static func configuration(from arguments: ParsedArguments) throws -> IdPConfiguration {
         var configuration = IdPConfiguration()

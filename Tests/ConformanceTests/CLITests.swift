@@ -14,6 +14,9 @@ struct CLITests {
         #expect(version.stdout.hasPrefix("mockidp "))
         let serveHelp = try BuiltTool.run(["serve", "--help"])
         #expect(serveHelp.stdout.contains("--id-spaces MODE"))
+        for surface in ["/oauth2/token", "/oauth2/register", "/.well-known/oauth-authorization-server", "/sso/profile", "oauth2/token_overrides"] {
+            #expect(serveHelp.stdout.contains(surface), "serve --help lists \(surface)")
+        }
     }
 
     @Test(arguments: [

@@ -37,7 +37,8 @@ struct InteropTests {
         }
         // PyJWKClient found the keys through discovery, so the mock saw discovery and JWKS fetches.
         #expect(!mock.idp.journal.entries(.init(pathPrefix: "/.well-known/openid-configuration")).isEmpty)
-        #expect(!mock.idp.journal.entries(.init(pathPrefix: "/sso/jwks/")).isEmpty)
+        // The discovery document names the AuthKit-domain JWKS (/oauth2/jwks, the keys of /sso/jwks/{client_id}).
+        #expect(!mock.idp.journal.entries(.init(pathPrefix: "/oauth2/jwks")).isEmpty)
     }
 
     @Test func workosPythonSDKReadsEveryManagementShape() throws {

@@ -1,0 +1,44 @@
+import HTTP
+import JSON
+import Testing
+import TestSupport
+@testable import IdP
+
+/// The WorkOS SSO API over loopback, as the Python SDK 4.x drives it: authorize by
+/// organization or connection, the code for a profile, the profile by bearer.
+@Suite struct SSOTests {
+    @Test func aCodeBecomesAProfileInTheIdPSpace() throws {
+        let mock = try RunningIdP()
+        let acme = mock.org("acme")
+        let query = QueryParameters.encode([(name: "client_id", value: mock.clientID), (name: "redirect_uri", value: "http://localhost:5000/callback"),
+                                            (name: "response_type", value: "code"), (name: "organization", value: acme.id), (name: "state", value: "sso"),
+                                            (name: "login_hint", value: "alice"), (name: "mockidp_auto_approve", value: "1")])
+        let redirect = try mock.redirectQuery(try mock.client.send(.get(mock.base + "/sso/authorize?" + query)))
+        #expect(redirect["state"] == "sso")
+        let code = try #require(redirect["code"])
+        let fields = [(name: "client_id", value: mock.clientID), (name: "client_secret", value: mock.apiKey),
+                      (name: "grant_type", value: "authorization_code"), (name: "code", value: code)]
+        let token = try mock.client.send(ClientRequest(method: "POST", url: mock.base + "/sso/token", form: fields))
+        #expect(token.status == 200, "\(token.bodyText)")
+        let body = try token.json()
+        let profile = try #require(body["profile"])
+        #expect(body["token_type"] == "Bearer" && body["expires_in"]?.intValue != nil)
+        for key in ["object", "id", "organization_id", "connection_id", "connection_type", "idp_id", "email", "first_name", "last_name", "name", "raw_attributes"] {
+            #expect(profile[key] != nil, "profile.\(key)")
+        }
+        #expect(profile["organization_id"] == .string(acme.id))
+        #expect(IdPID.has(prefix: .connection, profile["connection_id"]?.stringValue ?? ""))
+        #expect(profile["email"] == .string(mock.user("alice").email))
+        let fetched = try mock.client.send(.get(mock.base + "/sso/profile", headers: ["Authorization": "Bearer \(body["access_token"]?.stringValue ?? "")"]))
+        let fetchedProfile = try fetched.json()
+        #expect(fetched.status == 200 && fetchedProfile == profile)
+        let again = try mock.client.send(ClientRequest(method: "POST", url: mock.base + "/sso/token", form: fields))
+        try expectOAuthError(again, "invalid_grant", status: 400)
+        #expect(try mock.client.send(.get(mock.base + "/sso/profile", headers: ["Authorization": "Bearer nope"])).status == 401)
+        // A user outside the connection's organization is turned away.
+        let outsider = QueryParameters.encode([(name: "client_id", value: mock.clientID), (name: "redirect_uri", value: "http://localhost:5000/callback"),
+                                               (name: "response_type", value: "code"), (name: "connection", value: "conn_01KDY0AQ3ACMESAM1000000001"),
+                                               (name: "login_hint", value: "grace"), (name: "mockidp_auto_approve", value: "1")])
+        #expect(try mock.redirectQuery(try mock.client.send(.get(mock.base + "/sso/authorize?" + outsider)))["error"] == "access_denied")
+    }
+}

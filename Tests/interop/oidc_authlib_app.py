@@ -67,6 +67,6 @@ def sign_in(browser):
 
 server, app_base = h.serve_wsgi(app)
 try:
-    h.run_cases(sign_in)
+    h.run_cases(sign_in, dict(h.FORGERIES, **h.CLAIM_FORGERIES))
 finally:
     server.shutdown()

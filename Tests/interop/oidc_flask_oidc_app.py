@@ -53,6 +53,6 @@ def sign_in(browser):
 alice = h.user_id(h.ALICE)
 server, app_base = h.serve_wsgi(app)
 try:
-    h.run_cases(sign_in)
+    h.run_cases(sign_in, dict(h.FORGERIES, **h.CLAIM_FORGERIES))
 finally:
     server.shutdown()

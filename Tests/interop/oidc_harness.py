@@ -145,10 +145,20 @@ def callback_params(browser, callback_prefix):
     return {"has_code": "code" in params, "iss": params.get("iss"), "error": params.get("error")}
 
 
-def run_cases(sign_in):
+FORGERIES = {"bad_signature": {"sign": "bad-signature"}, "wrong_nonce": {"claims": {"nonce": "wrong"}}}
+# Checked by apps that verify iss and aud (Authlib and what builds on it); mozilla-django-oidc does
+# not check either by design, so its driver does not ask for these. The wrong audience is an
+# id_token issued to another client (its aud, no azp): Authlib's client checks the audience only
+# through azp (OIDC Core 3.1.3.7 step 3 says to check aud itself), so it would take a token whose
+# aud is another client but whose azp is this one.
+CLAIM_FORGERIES = {"wrong_issuer": {"claims": {"iss": "https://issuer.invalid"}},
+                   "wrong_audience": {"claims": {"aud": "client_01KDY0AQ3N0TTH1SC11ENT0000"}, "omit": ["azp"]}}
+
+
+def run_cases(sign_in, forgeries=FORGERIES):
     """sign_in(browser) -> the app's view of who is signed in ({"signed_in": bool, ...}), after a full login.
 
-    Runs the good login, then the two forgeries, each in a fresh browser, and prints the JSON result.
+    Runs the good login, then each forgery, each in a fresh browser, and prints the JSON result.
     """
     out = {"issuer": BASE}
     clear_forgeries()
@@ -156,7 +166,7 @@ def run_cases(sign_in):
     browser = Browser()
     out["login"] = sign_in(browser)
     out["token_requests"] = [e.get("status") for e in journal("POST", "/oauth2/token")]
-    for name, forgery in (("bad_signature", {"sign": "bad-signature"}), ("wrong_nonce", {"claims": {"nonce": "wrong"}})):
+    for name, forgery in forgeries.items():
         journal_mark()
         forge_next_token(forgery)
         try:

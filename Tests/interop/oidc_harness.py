@@ -5,7 +5,8 @@ The drivers (oidc_authlib_app.py, oidc_django_app.py, oidc_flask_oidc_app.py) ru
 `mockidp serve --port 0 -- PYTHON DRIVER`: serve sets WORKOS_BASE_URL, WORKOS_CLIENT_ID and
 WORKOS_API_KEY and stops when the driver exits. Each driver serves its app on 127.0.0.1:0, signs
 Alice in through the app's own login route, then makes the next token answer carry a forged
-id_token (bad signature, wrong nonce) and shows the app refuses it. Every wait is bounded.
+id_token (bad signature, wrong nonce; wrong issuer or audience for apps that check those) and
+shows the app refuses it. Every wait is bounded.
 """
 import faulthandler
 import html.parser
@@ -47,12 +48,13 @@ def clear_forgeries():
 
 
 def journal_mark():
+    """Clears the mock's journal, so journal() sees only what follows."""
     control("DELETE", "/_mock/journal")
 
 
 def journal(method, path_prefix):
     page = control("GET", "/_mock/journal?" + urllib.parse.urlencode({"method": method, "path_prefix": path_prefix}))
-    return page.get("data", page.get("entries", []))
+    return page["data"]
 
 
 def user_id(email):

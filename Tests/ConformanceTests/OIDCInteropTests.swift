@@ -52,6 +52,7 @@ struct OIDCInteropTests {
         #expect(login["callback"]?["has_code"] == true)
         #expect(login["callback"]?["iss"] == out["issuer"], "RFC 9207 iss on the authorization response")
         #expect(out["token_requests"] == [200])
+        #expect(out["id_space_violations"] == [], "the journal's ID-space flags")
         for forgery in forgeries {
             let refused = out[forgery] ?? .null
             #expect(refused["token_requests"] == [200], "\(library), \(forgery): the app must have exchanged the code: \(refused)")
@@ -132,6 +133,7 @@ struct OIDCInteropTests {
         #expect(out["code_reused"]?["refused"] == true, "a used code is refused: \(out["code_reused"] ?? .null)")
         #expect(out["bad_token"]?["refused"] == true)
         #expect(out["bad_token"]?["status"] == 401)
+        #expect(out["id_space_violations"] == [], "the journal's ID-space flags")
 
         #expect(out["by_connection"]?["state"] == "sso-conn")
         #expect(out["by_connection"]?["profile"]?["connection_id"] == .string(connection.id))
@@ -170,6 +172,7 @@ struct OIDCInteropTests {
         #expect(out["registered"]?["client_id"]?.stringValue?.isEmpty == false)
 
         #expect(out["genuine"]?["status"] == 200)
+        #expect(out["id_space_violations"] == [], "the journal's ID-space flags")
         #expect(out["plain_flow_same_resource"]?["status"] == 200)
         #expect(out["forged"]?["aud"] == .string(resource))
         #expect(out["forged"]?["status"] == 401, "a bad signature is refused: \(out["forged"] ?? .null)")

@@ -257,6 +257,8 @@ def main():
     public_info = public_storage.client_info
     out["public"] = {"tool": public_tool, "token_endpoint_auth_method": public_info.token_endpoint_auth_method,
                      "has_secret": bool(public_info.client_secret), "client_id": public_info.client_id}
+    flagged = httpx2.get(BASE + "/_mock/journal", params={"flag": "id_space_violation"}, timeout=TIMEOUT)
+    out["id_space_violations"] = flagged.json()["data"]
     print(json.dumps(out))
 
 

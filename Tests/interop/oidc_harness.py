@@ -52,9 +52,9 @@ def journal_mark():
     control("DELETE", "/_mock/journal")
 
 
-def journal(method, path_prefix):
-    page = control("GET", "/_mock/journal?" + urllib.parse.urlencode({"method": method, "path_prefix": path_prefix}))
-    return page["data"]
+def journal(method=None, path_prefix=None, flag=None):
+    query = {name: value for name, value in (("method", method), ("path_prefix", path_prefix), ("flag", flag)) if value}
+    return control("GET", "/_mock/journal?" + urllib.parse.urlencode(query))["data"]
 
 
 def user_id(email):
@@ -168,6 +168,7 @@ def run_cases(sign_in, forgeries=FORGERIES):
     browser = Browser()
     out["login"] = sign_in(browser)
     out["token_requests"] = [e.get("status") for e in journal("POST", "/oauth2/token")]
+    out["id_space_violations"] = journal(flag="id_space_violation")
     for name, forgery in forgeries.items():
         journal_mark()
         forge_next_token(forgery)

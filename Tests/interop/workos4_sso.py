@@ -91,6 +91,8 @@ def main():
         out["bad_token"] = {"refused": False}
     except BaseRequestException as error:
         out["bad_token"] = {"refused": True, "status": error.response.status_code}
+    flagged = urllib.request.urlopen(workos.base_api_url + "_mock/journal?flag=id_space_violation", timeout=10)
+    out["id_space_violations"] = json.load(flagged)["data"]
     print(json.dumps(out))
 
 

@@ -103,9 +103,16 @@ extension MockIdP {
     }
 
     func issueOIDCCode(_ request: OIDCAuthorization, userID: String, organizationID: String?) -> AuthorizeOutcome {
+        sweepOIDCFlows()
         let code = remember(OIDCFlowState.Code(request: request, userID: userID, organizationID: organizationID, authTime: clock.now(), expiresAt: 0),
                             handleLength: 25, in: \.oidc.codes)
         return .redirect(Self.appendingQuery(request.redirectURI, [("code", code), ("state", request.state ?? ""), ("iss", issuer)]))
+    }
+
+    /// `remember` sweeps the AuthKit tables only; codes of these surfaces are swept here.
+    func sweepOIDCFlows() {
+        let now = clock.now()
+        state.withLock { $0.flows.oidc.sweepIfDue(now: now) }
     }
 
     /// nil when `resource` is an absolute URI without a fragment.

@@ -95,8 +95,10 @@ struct OIDCClientReader {
         func fail(_ message: String, _ error: String = "invalid_client_metadata") -> ClientMetadataError {
             ClientMetadataError(error: error, description: message)
         }
-        if source != .registration, let problem = UnknownFields.problem(keys: object.keys, known: source == .fixture ? Self.fixtureFields : Self.controlFields) {
-            throw fail(problem)
+        // RFC 7591 §2: a server ignores metadata it does not know; the mock's own inputs refuse typos.
+        if source != .registration {
+            let known = source == .fixture ? Self.fixtureFields : Self.controlFields
+            if let problem = UnknownFields.problem(keys: object.keys, known: known) { throw fail(problem) }
         }
         func string(_ name: String) throws(ClientMetadataError) -> String? {
             guard let member = object[name], !member.isNull else { return nil }

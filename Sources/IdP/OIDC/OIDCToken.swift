@@ -41,7 +41,8 @@ extension MockIdP {
 
     /// `POST /oauth2/token`.
     package func oidcToken(_ form: QueryParameters, authorization: String?) throws(OAuthError) -> JSONValue {
-        for name in ["grant_type", "code", "redirect_uri", "code_verifier", "refresh_token", "scope", "client_id", "client_secret"] where form.values(name).count > 1 {
+        let singleValued = ["grant_type", "code", "redirect_uri", "code_verifier", "refresh_token", "scope", "client_id", "client_secret"]
+        for name in singleValued where form.values(name).count > 1 {
             throw OAuthError.invalidRequest("\(name) is sent more than once (RFC 6749 §3.2)")
         }
         let client = try authenticateClient(form, authorization: authorization)
@@ -228,11 +229,16 @@ extension MockIdP {
     /// resource(s), else the client.
     func mintOIDCAccessToken(_ grant: OIDCGrant, now: Int64) throws(IdPError) -> String {
         let inputs = grant.inputs
-        let templateClaims = try inputs.template?.render(context: templateContext(user: inputs.user, organization: inputs.organization, membership: inputs.membership)) ?? [:]
+        let context = templateContext(user: inputs.user, organization: inputs.organization, membership: inputs.membership)
+        let templateClaims = try inputs.template?.render(context: context) ?? [:]
         var claims = minter.claims(user: inputs.user, membership: inputs.membership, organization: inputs.organization, role: inputs.role,
                                    sessionID: inputs.sessionID, now: now, template: templateClaims, impersonator: inputs.impersonator?.email,
                                    authTime: grant.authTime)
-        claims["aud"] = grant.audience.count == 1 ? .string(grant.audience[0]) : grant.audience.isEmpty ? .string(grant.client.id) : .array(grant.audience.map(JSONValue.string))
+        switch grant.audience.count {
+        case 0: claims["aud"] = .string(grant.client.id)
+        case 1: claims["aud"] = .string(grant.audience[0])
+        default: claims["aud"] = .array(grant.audience.map(JSONValue.string))
+        }
         claims["client_id"] = .string(grant.client.id)
         claims["scope"] = .string(grant.scopes.joined(separator: " "))
         let request = grant.override?.accessToken ?? TokenRequest(user: inputs.user.id)

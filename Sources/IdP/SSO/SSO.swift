@@ -41,7 +41,9 @@ extension MockIdP {
             }
             connection = found
         } else if let provider = value("provider") {
-            guard let found = connections.first(where: { $0.type == provider && $0.organizationID == nil }) ?? connections.first(where: { $0.type == provider }) else {
+            // An environment-wide connection of that type first, as a provider login is not an organization's.
+            let ofType = connections.filter { $0.type == provider }
+            guard let found = ofType.first(where: { $0.organizationID == nil }) ?? ofType.first else {
                 let types = Set(connections.map(\.type)).sorted().joined(separator: ", ")
                 return fail("invalid_request", "provider '\(provider)' has no connection; connection types here: \(types)")
             }
@@ -73,6 +75,7 @@ extension MockIdP {
     }
 
     func issueSSOCode(_ request: SSOAuthorization, userID: String) -> AuthorizeOutcome {
+        sweepOIDCFlows()
         let code = remember(OIDCFlowState.SSOCode(request: request, userID: userID, expiresAt: 0), handleLength: 25, in: \.oidc.ssoCodes)
         return .redirect(Self.appendingQuery(request.redirectURI, [("code", code), ("state", request.state ?? "")]))
     }

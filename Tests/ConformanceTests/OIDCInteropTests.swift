@@ -7,9 +7,9 @@ import TestSupport
 /// Issue 21's "done when": real OpenID Connect and OAuth clients, unchanged, sign a fixture user in
 /// against a real `mockidp serve --port 0` process with nothing in between, and the relying parties
 /// refuse a forged id_token (bad signature), a wrong nonce and, where the library checks them, a
-/// wrong issuer or audience. Each Python driver runs as
-/// `mockidp serve -- PYTHON DRIVER`, so it finds the mock only through the environment serve sets;
-/// every driver bounds its own waits (a watchdog ends a hung one) and stops what it started.
+/// wrong issuer or audience. Each Python driver runs as `mockidp serve -- PYTHON DRIVER`, so it
+/// finds the mock only through the environment serve sets; every driver bounds its own waits (a
+/// watchdog ends a hung one) and stops what it started.
 @Suite(.enabled(if: BuiltTool.path != nil, "the mockidp executable must be built (swift build)"))
 struct OIDCInteropTests {
     /// The embedded default fixtures, the same that serve loads: who the flows should sign in.
@@ -29,13 +29,13 @@ struct OIDCInteropTests {
         return try JSONValue.parse(Array(line.utf8))
     }
 
-    /// What every relying party must show: Alice signed in through the code flow with state and
-    /// nonce, and neither forgery signs anyone in although the app did exchange the code for it.
     /// The id_token forgeries every relying party must refuse (OIDC Core 3.1.3.7 steps 6 and 11).
     static let forgeries = ["bad_signature", "wrong_nonce"]
     /// And those an app that checks iss and aud refuses (steps 2 and 3); mozilla-django-oidc checks neither, by design.
     static let claimForgeries = forgeries + ["wrong_issuer", "wrong_audience"]
 
+    /// What every relying party must show: Alice signed in through the code flow with state and
+    /// nonce, and no forgery signs anyone in although the app did exchange the code for it.
     func expectSignInAndRefusals(_ out: JSONValue, library: String, clientID: String, forgeries: [String] = Self.forgeries) {
         let login = out["login"] ?? .null
         #expect(login["whoami_status"] == 200, "\(library) did not sign Alice in: \(login)")
@@ -53,6 +53,7 @@ struct OIDCInteropTests {
         #expect(login["callback"]?["iss"] == out["issuer"], "RFC 9207 iss on the authorization response")
         #expect(out["token_requests"] == [200])
         #expect(out["id_space_violations"] == [], "the journal's ID-space flags")
+        #expect((out["jwks_requests"]?.intValue ?? 0) >= 1, "\(library) verified the signature with the keys at jwks_uri")
         for forgery in forgeries {
             let refused = out[forgery] ?? .null
             #expect(refused["token_requests"] == [200], "\(library), \(forgery): the app must have exchanged the code: \(refused)")

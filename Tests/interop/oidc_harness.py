@@ -169,6 +169,7 @@ def run_cases(sign_in, forgeries=FORGERIES):
     out["login"] = sign_in(browser)
     out["token_requests"] = [e.get("status") for e in journal("POST", "/oauth2/token")]
     out["id_space_violations"] = journal(flag="id_space_violation")
+    out["jwks_requests"] = len(journal("GET", "/oauth2/jwks"))  # the app found the keys where discovery points
     for name, forgery in forgeries.items():
         journal_mark()
         forge_next_token(forgery)

@@ -276,6 +276,48 @@ extension RunningIdP {
     }
 }
 
+@Suite struct OIDCRequestValidationTests {
+    @Test func malformedRequestsGetTheRFCErrors() throws {
+        let mock = try RunningIdP()
+        let base = [("client_id", RunningIdP.webapp.id), ("redirect_uri", RunningIdP.oidcCallback), ("response_type", "code"), ("scope", "openid")]
+        for (extra, error) in [([("max_age", "-1")], "invalid_request"), ([("prompt", "none login")], "invalid_request"),
+                               ([("prompt", "sideways")], "invalid_request"), ([("resource", "not-a-uri")], "invalid_target"),
+                               ([("resource", "https://api.test/mcp#frag")], "invalid_target"), ([("request", "eyJ")], "request_not_supported"),
+                               ([("scope", "openid")], "invalid_request")] as [([(String, String)], String)] {
+            let query = try mock.redirectQuery(try mock.oidcAuthorize(base + extra))
+            #expect(query["error"] == .some(error), "\(extra): \(query.encoded)")
+            #expect(query["iss"] == mock.base)
+        }
+        // max_age is met by a fresh login: auth_time is reported.
+        let answer = try mock.tokens(try mock.codeGrant(try mock.oidcCode(extra: [("max_age", "0"), ("prompt", "login")])))
+        #expect(try mock.verified(answer["id_token"]?.stringValue ?? "")["auth_time"]?.intValue != nil)
+        let json = try mock.client.send(ClientRequest(method: "POST", url: mock.base + "/oauth2/token", json: ["grant_type": "authorization_code"],
+                                                      headers: RunningIdP.basic(RunningIdP.webapp.id, RunningIdP.webapp.secret)))
+        try expectOAuthError(json, "invalid_request", status: 400)
+        try expectOAuthError(try mock.tokenRequest([("grant_type", "password")]), "unsupported_grant_type", status: 400)
+        try expectOAuthError(try mock.tokenRequest([("grant_type", "authorization_code")]), "invalid_request", status: 400)
+        try expectOAuthError(try mock.tokenRequest([("grant_type", "authorization_code"), ("code", "never-issued"), ("redirect_uri", RunningIdP.oidcCallback)]),
+                             "invalid_grant", status: 400)
+    }
+
+    @Test func userinfoChallengesMissingAndBadTokens() throws {
+        let mock = try RunningIdP()
+        let missing = try mock.client.send(.get(mock.base + "/oauth2/userinfo"))
+        #expect(missing.status == 401)
+        #expect(missing.headers["WWW-Authenticate"]?.hasPrefix("Bearer") == true)
+        #expect(missing.headers["WWW-Authenticate"]?.contains("error=") == false, "RFC 6750 §3.1: no error code without credentials")
+        let forged = try mock.mint(["user": "alice", "sign": "bad-signature"])
+        let refused = try mock.userinfo(forged)
+        #expect(refused.status == 401 && refused.headers["WWW-Authenticate"]?.contains("error=\"invalid_token\"") == true)
+        let expired = try mock.mint(["user": "alice", "expires_in": -60])
+        #expect(try mock.userinfo(expired).status == 401)
+        // A WorkOS-surface token of a live session is a valid bearer too.
+        let valid = try mock.userinfo(try mock.mint(["user": "bob"]))
+        let validSubject = try valid.json()["sub"]
+        #expect(valid.status == 200 && validSubject == .string(mock.user("bob").id))
+    }
+}
+
 @Suite struct OIDCClientRegistrationTests {
     @Test func dynamicRegistrationMakesAPublicClientThatSignsInWithAResource() throws {
         let mock = try RunningIdP()

@@ -41,4 +41,30 @@ import TestSupport
                                                (name: "login_hint", value: "grace"), (name: "mockidp_auto_approve", value: "1")])
         #expect(try mock.redirectQuery(try mock.client.send(.get(mock.base + "/sso/authorize?" + outsider)))["error"] == "access_denied")
     }
+
+    @Test func aProviderLoginThroughTheLoginPageHasNoOrganization() throws {
+        let mock = try RunningIdP()
+        let query = QueryParameters.encode([(name: "client_id", value: mock.clientID), (name: "redirect_uri", value: "http://localhost:5000/callback"),
+                                            (name: "response_type", value: "code"), (name: "provider", value: "GoogleOAuth"), (name: "state", value: "g")])
+        let page = try mock.client.send(.get(mock.base + "/sso/authorize?" + query))
+        #expect(page.status == 200)
+        let marker = "name=\"login\" value=\""
+        let start = try #require(page.bodyText.range(of: marker)).upperBound
+        let loginID = String(page.bodyText[start...].prefix { $0 != "\"" })
+        let posted = try mock.client.send(ClientRequest(method: "POST", url: mock.base + "/user_management/authorize/complete",
+                                                        form: [("login", loginID), ("user_id", mock.user("grace").id)]))
+        let redirect = try mock.redirectQuery(posted)
+        #expect(redirect["state"] == "g" && redirect["iss"] == nil)
+        let token = try mock.client.send(ClientRequest(method: "POST", url: mock.base + "/sso/token",
+                                                       json: ["client_id": .string(mock.clientID), "client_secret": .string(mock.apiKey),
+                                                              "grant_type": "authorization_code", "code": .string(redirect["code"] ?? "")]))
+        let profile = try token.json()["profile"]
+        #expect(token.status == 200, "\(token.bodyText)")
+        #expect(profile?["organization_id"] == .null && profile?["connection_type"] == "GoogleOAuth")
+        #expect(profile?["email"] == .string(mock.user("grace").email))
+        let wrongSecret = try mock.client.send(ClientRequest(method: "POST", url: mock.base + "/sso/token",
+                                                             form: [("client_id", mock.clientID), ("client_secret", "sk_wrong"),
+                                                                    ("grant_type", "authorization_code"), ("code", "x")]))
+        try expectOAuthError(wrongSecret, "invalid_client", status: 401)
+    }
 }

@@ -115,12 +115,15 @@ struct OIDCClientReader {
             }
             return result
         }
-        var id = ids.id(.client)
+        // A pinned ID draws nothing from the seeded generator, so fixtures leave later IDs as they were.
+        let id: String
         if let pinned = try string("client_id"), source != .registration {
             guard IdPID.has(prefix: .client, pinned) else {
                 throw fail("client_id '\(pinned)' is not a client ID of the form client_<26-character ULID> (the journal flags any other shape)")
             }
             id = pinned
+        } else {
+            id = ids.id(.client)
         }
         let method = try string("token_endpoint_auth_method")
         let typeName = try string("type")
@@ -268,10 +271,14 @@ extension Connection {
             guard let text = member.stringValue else { throw fail("\(path).\(name)", "must be a string, found \(member.typeName)") }
             return text
         }
-        var id = ids.id(.connection)
+        let id: String
         if let pinned = try string("id") {
-            guard IdPID.has(prefix: .connection, pinned) else { throw fail("\(path).id", "'\(pinned)' is not a connection ID of the form conn_<26-character ULID>") }
+            guard IdPID.has(prefix: .connection, pinned) else {
+                throw fail("\(path).id", "'\(pinned)' is not a connection ID of the form conn_<26-character ULID>")
+            }
             id = pinned
+        } else {
+            id = ids.id(.connection)
         }
         if directory.connections[id] != nil { throw fail("\(path).id", "'\(id)' is used twice") }
         var organizationID: String?

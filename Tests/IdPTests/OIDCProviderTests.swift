@@ -440,10 +440,14 @@ extension RunningIdP {
 
     @Test func theJournalFaultsAndIDSpacesCoverTheSurface() throws {
         let mock = try RunningIdP()
+        // A browser client (an SPA, a browser MCP client) may call the token endpoint cross-origin.
+        let preflight = try mock.client.send(ClientRequest(method: "OPTIONS", url: mock.base + "/oauth2/token",
+                                                           headers: ["Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST"]))
+        #expect(preflight.status == 204 && preflight.headers["Access-Control-Allow-Origin"] == "http://localhost:3000")
         _ = try mock.send("POST", "/_mock/faults", ["path": "/oauth2/token", "status": 503, "times": 1], authorized: false)
         #expect(try mock.codeGrant(try mock.oidcCode()).status == 503)
         #expect(try mock.codeGrant(try mock.oidcCode()).status == 200)
-        let entries = mock.idp.journal.entries(.init(pathPrefix: "/oauth2/token"))
+        let entries = mock.idp.journal.entries(.init(method: "POST", pathPrefix: "/oauth2/token"))
         #expect(entries.count == 2)
         #expect(entries.allSatisfy { $0.unknownParameters.isEmpty }, "\(entries.map(\.unknownParameters))")
         #expect(entries.contains { $0.flags.contains { $0.kind == .faultInjected } })

@@ -67,4 +67,15 @@ import TestSupport
                                                                     ("grant_type", "authorization_code"), ("code", "x")]))
         try expectOAuthError(wrongSecret, "invalid_client", status: 401)
     }
+
+    @Test func anAppIDWhereTheOrganizationBelongsIsFlagged() throws {
+        let mock = try RunningIdP()
+        let acme = mock.org("acme")
+        let query = QueryParameters.encode([(name: "client_id", value: mock.clientID), (name: "redirect_uri", value: "http://localhost:5000/callback"),
+                                            (name: "response_type", value: "code"), (name: "organization", value: acme.externalID ?? "")])
+        let redirect = try mock.redirectQuery(try mock.client.send(.get(mock.base + "/sso/authorize?" + query)))
+        #expect(redirect["error"] == "invalid_request")
+        let entry = mock.idp.journal.entries(.init(pathPrefix: "/sso/authorize")).last
+        #expect(entry?.flags.contains { $0.kind == .idSpaceViolation && $0.reason == "app_id_in_idp_field" } == true, "\(entry?.flags ?? [])")
+    }
 }

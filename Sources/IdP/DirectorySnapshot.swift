@@ -16,6 +16,8 @@ extension MockIdP {
                 return .object(object)
             }),
             "memberships": .array(directory.memberships.values.sorted { $0.id < $1.id }.map { WorkOSShape.membership($0, in: directory) }),
+            "connections": .array(directory.connections.values.sorted { $0.id < $1.id }.map(\.json)),
+            "clients": .array(directory.clients.values.sorted { $0.id < $1.id }.map(\.json)),
         ]
     }
 }

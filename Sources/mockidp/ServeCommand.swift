@@ -129,6 +129,7 @@ enum ServeCommand: Subcommand {
         print("api key:   \(idp.configuration.apiKey)")
         print("issuer:    \(idp.issuer)")
         print("jwks:      \(idp.jwksURL)")
+        print("oidc:      \(idp.baseURL)/.well-known/openid-configuration (clients: README, \"Any OpenID Connect app\")")
         print("id spaces: \(configuration.idSpaces.rawValue)")
         print("")
         print("# environment for WorkOS SDKs")

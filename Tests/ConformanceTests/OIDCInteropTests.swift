@@ -129,6 +129,8 @@ struct OIDCInteropTests {
         #expect(profile["connection_id"] == .string(connection.id))
         #expect(profile["connection_type"] == .string(connection.type))
         #expect(profile["id"]?.stringValue?.hasPrefix("prof_") == true, "\(profile)")
+        #expect(profile["id"]?.stringValue?.dropFirst("prof_".count) != alice.id.dropFirst("user_".count),
+                "a profile ID must not be the user ID with another prefix")
         #expect(out["get_profile"]?["id"] == profile["id"], "/sso/profile answers the same profile for the access token")
         #expect(out["get_profile"]?["email"] == "alice@acme.test")
         #expect(out["code_reused"]?["refused"] == true, "a used code is refused: \(out["code_reused"] ?? .null)")
@@ -142,6 +144,7 @@ struct OIDCInteropTests {
         if let provider {
             #expect(out["by_provider"]?["profile"]?["connection_type"] == .string(provider.type), "\(out["by_provider"] ?? .null)")
             #expect(out["by_provider"]?["profile"]?["email"] == "alice@acme.test")
+            #expect(out["by_provider"]?["profile"]?["id"] != profile["id"], "one profile per user and connection")
         }
     }
 

@@ -365,6 +365,9 @@ extension RunningIdP {
         #expect(typo.status == 422 && typo.bodyText.contains("redirect_uris"))
         #expect(try mock.send("DELETE", "/_mock/clients/\(id)", .null, authorized: false).status == 204)
         #expect(try mock.get("/_mock/clients/\(id)", authorized: false).status == 404)
+        let snapshot = try mock.json("/_mock/directory")
+        #expect(snapshot["clients"]?.arrayValue?.contains { $0["ref"] == "webapp" && $0["client_secret"] == "mockidp_webapp_secret" } == true)
+        #expect(snapshot["connections"]?.arrayValue?.count == 3)
         mock.idp.reset()
         #expect(mock.idp.oidcClient(RunningIdP.webapp.id) != nil, "fixture clients survive a reset")
     }

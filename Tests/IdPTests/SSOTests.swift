@@ -78,4 +78,29 @@ import TestSupport
         let entry = mock.idp.journal.entries(.init(pathPrefix: "/sso/authorize")).last
         #expect(entry?.flags.contains { $0.kind == .idSpaceViolation && $0.reason == "app_id_in_idp_field" } == true, "\(entry?.flags ?? [])")
     }
+
+    @Test func aProfileIsPerUserAndConnectionAndNeverTheUserID() throws {
+        let mock = try RunningIdP()
+        let alice = mock.user("alice")
+        func profile(_ selector: (name: String, value: String)) throws -> JSONValue {
+            let query = QueryParameters.encode([(name: "client_id", value: mock.clientID), (name: "redirect_uri", value: "http://localhost:5000/cb"),
+                                                (name: "response_type", value: "code"), selector, (name: "login_hint", value: "alice"),
+                                                (name: "mockidp_auto_approve", value: "1")])
+            let code = try mock.redirectQuery(try mock.client.send(.get(mock.base + "/sso/authorize?" + query)))["code"] ?? ""
+            let token = try mock.client.send(ClientRequest(method: "POST", url: mock.base + "/sso/token", form: [
+                ("client_id", mock.clientID), ("client_secret", mock.apiKey), ("grant_type", "authorization_code"), ("code", code),
+            ]))
+            return try token.json()["profile"] ?? .null
+        }
+        let saml = try profile((name: "organization", value: mock.org("acme").id))
+        let google = try profile((name: "provider", value: "GoogleOAuth"))
+        let again = try profile((name: "connection", value: "acme-saml"))
+        #expect(saml["id"] == again["id"], "stable per user and connection")
+        #expect(saml["id"] != google["id"] && saml["idp_id"] != google["idp_id"])
+        let userULID = String(alice.id.dropFirst("user_".count))
+        for id in [saml["id"], google["id"]] {
+            let text = id?.stringValue ?? ""
+            #expect(text.hasPrefix("prof_") && !text.contains(userULID), "\(text)")
+        }
+    }
 }

@@ -15,14 +15,16 @@ extension MockIdP {
     func oidcAuthorize(_ query: QueryParameters) -> AuthorizeOutcome {
         func value(_ name: String) -> String? { query[name].flatMap { $0.isEmpty ? nil : $0 } }
         guard let clientID = value("client_id") else {
-            return .errorPage(title: "client_id is missing", detail: "Add client_id=<your client's ID> to the authorize URL (the environment client is \(configuration.clientID)).")
+            return .errorPage(title: "client_id is missing",
+                              detail: "Add client_id=<your client's ID> to the authorize URL (the environment client is \(configuration.clientID)).")
         }
         guard let client = oidcClient(clientID) else {
             return .errorPage(title: "Unknown client_id",
                               detail: "client_id '\(clientID)' is not registered. Use \(configuration.clientID), a fixture client, POST /_mock/clients or POST /oauth2/register.")
         }
         guard let redirectURI = value("redirect_uri") else {
-            return .errorPage(title: "redirect_uri is missing", detail: "Add redirect_uri=<one of the client's registered redirect URIs> to the authorize URL.")
+            return .errorPage(title: "redirect_uri is missing",
+                              detail: "Add redirect_uri=<one of the client's registered redirect URIs> to the authorize URL.")
         }
         guard client.allowsRedirect(redirectURI) else {
             let registered = client.redirectURIs.isEmpty ? "none" : client.redirectURIs.joined(separator: ", ")
@@ -38,7 +40,8 @@ extension MockIdP {
             return fail("invalid_request", "\(name) is sent more than once (RFC 6749 §3.1)")
         }
         guard query["response_type"] == "code" else {
-            return fail("unsupported_response_type", "response_type must be 'code' (the only flow this provider serves), got '\(query["response_type"] ?? "")'")
+            return fail("unsupported_response_type",
+                        "response_type must be 'code' (the only flow this provider serves), got '\(query["response_type"] ?? "")'")
         }
         guard client.grantTypes.contains("authorization_code") else {
             return fail("unauthorized_client", "client \(clientID) is not registered for the authorization_code grant")

@@ -91,7 +91,9 @@ struct OIDCClientReader {
     let ids: IDGenerator
 
     func read(_ value: JSONValue, now: Int64) throws(ClientMetadataError) -> OIDCClient {
-        guard let object = value.objectValue else { throw ClientMetadataError(error: "invalid_client_metadata", description: "must be a JSON object") }
+        guard let object = value.objectValue else {
+            throw ClientMetadataError(error: "invalid_client_metadata", description: "must be a JSON object")
+        }
         func fail(_ message: String, _ error: String = "invalid_client_metadata") -> ClientMetadataError {
             ClientMetadataError(error: error, description: message)
         }
@@ -137,10 +139,14 @@ struct OIDCClientReader {
         if let method, !OIDCClient.authMethods.contains(method) {
             throw fail("token_endpoint_auth_method '\(method)' is not supported; use one of \(OIDCClient.authMethods.joined(separator: ", "))")
         }
-        if kind == .public, let method, method != "none" { throw fail("a public client authenticates with token_endpoint_auth_method none, not \(method)") }
+        if kind == .public, let method, method != "none" {
+            throw fail("a public client authenticates with token_endpoint_auth_method none, not \(method)")
+        }
         if kind == .confidential, method == "none" { throw fail("a confidential client needs client_secret_basic or client_secret_post, not none") }
         let redirects = try strings("redirect_uris") ?? []
-        guard !redirects.isEmpty else { throw fail("redirect_uris is required: the code flow sends the user back to one of them", "invalid_redirect_uri") }
+        guard !redirects.isEmpty else {
+            throw fail("redirect_uris is required: the code flow sends the user back to one of them", "invalid_redirect_uri")
+        }
         for uri in redirects {
             if let problem = Self.redirectProblem(uri) { throw fail("redirect_uri '\(uri)': \(problem)", "invalid_redirect_uri") }
         }
@@ -222,7 +228,8 @@ extension MockIdP {
                 throw .conflict(code: "client_exists", message: "client_id '\(client.id)' is already registered")
             }
             guard state.directory.clients.count < Limits.registeredClients else {
-                throw .invalidRequest(code: "invalid_request_parameters", message: "\(Limits.registeredClients) clients are registered already; reset the mock")
+                throw .invalidRequest(code: "invalid_request_parameters",
+                                      message: "\(Limits.registeredClients) clients are registered already; reset the mock")
             }
             state.directory.clients[client.id] = client
             return client
@@ -245,7 +252,8 @@ extension Limits {
 
 extension OIDCClient {
     /// A `clients` entry of a fixtures file.
-    static func fixture(_ value: JSONValue, path: String, file: String, ids: IDGenerator, now: Int64, directory: Directory) throws(FixtureError) -> OIDCClient {
+    static func fixture(_ value: JSONValue, path: String, file: String, ids: IDGenerator, now: Int64,
+                        directory: Directory) throws(FixtureError) -> OIDCClient {
         let client: OIDCClient
         do {
             client = try OIDCClientReader(source: .fixture, ids: ids).read(value, now: now)
@@ -253,7 +261,9 @@ extension OIDCClient {
             throw FixtureError(file: file, path: path, message: error.description)
         }
         if directory.clients[client.id] != nil { throw FixtureError(file: file, path: "\(path).client_id", message: "'\(client.id)' is used twice") }
-        if let ref = client.ref, directory.resolveClient(ref) != nil { throw FixtureError(file: file, path: "\(path).ref", message: "'\(ref)' is used twice") }
+        if let ref = client.ref, directory.resolveClient(ref) != nil {
+            throw FixtureError(file: file, path: "\(path).ref", message: "'\(ref)' is used twice")
+        }
         return client
     }
 }
@@ -283,7 +293,9 @@ extension Connection {
         if directory.connections[id] != nil { throw fail("\(path).id", "'\(id)' is used twice") }
         var organizationID: String?
         if let reference = try string("organization") {
-            guard let organization = directory.resolveOrganization(reference) else { throw fail("\(path).organization", "no organization with ref or id '\(reference)'") }
+            guard let organization = directory.resolveOrganization(reference) else {
+                throw fail("\(path).organization", "no organization with ref or id '\(reference)'")
+            }
             organizationID = organization.id
         }
         guard let type = try string("type"), !type.isEmpty else { throw fail("\(path).type", "is required (GenericSAML, OktaSAML, GoogleOAuth, …)") }
@@ -294,3 +306,11 @@ extension Connection {
 }
 
 extension ClientMetadataError: CustomStringConvertible {}
+
+extension Connection {
+    /// As `/_mock/directory` shows it (WorkOS's connection object, trimmed to what the mock keeps).
+    var json: JSONValue {
+        ["object": "connection", "id": .string(id), "organization_id": organizationID.map(JSONValue.string) ?? .null,
+         "connection_type": .string(type), "name": .string(name), "state": "active", "ref": ref.map(JSONValue.string) ?? .null]
+    }
+}

@@ -32,10 +32,13 @@ extension MockIdP {
         guard let subject = claims["sub"]?.stringValue else { throw OAuthError.invalidToken("the access token has no sub") }
         let (user, revoked, sessionActive) = state.withLock { state in
             let sessionActive = claims["sid"]?.stringValue.flatMap { state.directory.sessions[$0] }.map { $0.status == .active && now * 1000 < $0.expiresAt }
-            return (state.directory.users[subject], claims["jti"]?.stringValue.map { state.flows.oidc.revokedTokenIDs[$0] != nil } ?? false, sessionActive)
+            return (state.directory.users[subject], claims["jti"]?.stringValue.map { state.flows.oidc.revokedTokenIDs[$0] != nil } ?? false,
+                    sessionActive)
         }
         guard !revoked else { throw OAuthError.invalidToken("the access token was revoked") }
-        guard sessionActive ?? false else { throw OAuthError.invalidToken("the session of this access token has ended (logout, revocation or a replayed code)") }
+        guard sessionActive ?? false else {
+            throw OAuthError.invalidToken("the session of this access token has ended (logout, revocation or a replayed code)")
+        }
         guard let user else { throw OAuthError.invalidToken("the access token's user \(subject) no longer exists") }
         // A token without `scope` was minted by the WorkOS surface, which grants the whole profile.
         let scopes = claims["scope"]?.stringValue.map { $0.split(separator: " ").map(String.init) } ?? ["openid", "profile", "email"]
@@ -57,14 +60,16 @@ extension MockIdP {
         if let hint = value("id_token_hint") {
             // An expired hint still names the session (RP-Initiated Logout §2): only the signature counts.
             guard let claims = verifiedOwnToken(hint) else {
-                return .errorPage(title: "id_token_hint is not valid", detail: "It is not an ID token this provider signed (signature, key or issuer differs).")
+                return .errorPage(title: "id_token_hint is not valid",
+                                  detail: "It is not an ID token this provider signed (signature, key or issuer differs).")
             }
             audience = claims["aud"]?.stringValue ?? claims["aud"]?.arrayValue?.first?.stringValue
             sessionID = claims["sid"]?.stringValue
         }
         let clientID = value("client_id") ?? audience
         if let given = value("client_id"), let audience, given != audience {
-            return .errorPage(title: "client_id does not match id_token_hint", detail: "client_id is '\(given)' but the ID token was issued to '\(audience)'.")
+            return .errorPage(title: "client_id does not match id_token_hint",
+                              detail: "client_id is '\(given)' but the ID token was issued to '\(audience)'.")
         }
         if let sessionID { _ = try? endSession(sessionID) }
         guard let target = value("post_logout_redirect_uri") else {

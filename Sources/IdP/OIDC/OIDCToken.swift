@@ -15,7 +15,8 @@ extension MockIdP {
                 throw OAuthError.invalidRequest("use one client authentication method: Authorization: Basic or client_secret in the body, not both")
             }
             let encoded = authorization.dropFirst("basic ".count).trimmingCharacters(in: .whitespaces)
-            guard let data = Data(base64Encoded: encoded), let decoded = String(data: data, encoding: .utf8), let colon = decoded.firstIndex(of: ":") else {
+            guard let data = Data(base64Encoded: encoded), let decoded = String(data: data, encoding: .utf8),
+                  let colon = decoded.firstIndex(of: ":") else {
                 throw OAuthError.invalidClient("the Authorization: Basic credentials are not base64(client_id:client_secret)")
             }
             // RFC 6749 §2.3.1: both halves are form-urlencoded before they are joined.
@@ -25,13 +26,17 @@ extension MockIdP {
                 throw OAuthError.invalidRequest("client_id '\(clientID)' in the body differs from '\(basicID)' in Authorization: Basic")
             }
             clientID = basicID
-            secret = basicSecret
+            secret = basicSecret.isEmpty ? nil : basicSecret
         }
-        guard let clientID else { throw OAuthError.invalidClient("client authentication is required: send client_id (and client_secret for a confidential client)") }
+        guard let clientID else {
+            throw OAuthError.invalidClient("client authentication is required: send client_id (and client_secret for a confidential client)")
+        }
         guard let client = oidcClient(clientID) else { throw OAuthError.invalidClient("client_id '\(clientID)' is not registered") }
         switch client.kind {
         case .confidential:
-            guard let secret else { throw OAuthError.invalidClient("client \(clientID) is confidential: send its client_secret (Basic or in the body)") }
+            guard let secret else {
+                throw OAuthError.invalidClient("client \(clientID) is confidential: send its client_secret (Basic or in the body)")
+            }
             guard secret == client.secret else { throw OAuthError.invalidClient("the client_secret of \(clientID) is wrong") }
         case .public:
             if secret != nil { throw OAuthError.invalidClient("client \(clientID) is public and has no secret; send only client_id") }
@@ -51,14 +56,17 @@ extension MockIdP {
         guard OIDCClient.grants.contains(grant) else {
             throw OAuthError("unsupported_grant_type", "grant_type '\(grant)' is not supported; use authorization_code or refresh_token")
         }
-        guard client.grantTypes.contains(grant) else { throw OAuthError("unauthorized_client", "client \(client.id) is not registered for the \(grant) grant") }
+        guard client.grantTypes.contains(grant) else {
+            throw OAuthError("unauthorized_client", "client \(client.id) is not registered for the \(grant) grant")
+        }
         let resources = form.values("resource")
         for resource in resources {
             if let problem = Self.resourceProblem(resource) { throw OAuthError("invalid_target", "resource '\(resource)' \(problem) (RFC 8707 §2)") }
         }
         if grant == "authorization_code" {
             guard let code = field("code") else { throw OAuthError.invalidRequest("code is required") }
-            return try exchangeOIDCCode(code, client: client, redirectURI: field("redirect_uri"), verifier: field("code_verifier"), resources: resources)
+            return try exchangeOIDCCode(code, client: client, redirectURI: field("redirect_uri"), verifier: field("code_verifier"),
+                                        resources: resources)
         }
         guard let token = field("refresh_token") else { throw OAuthError.invalidRequest("refresh_token is required") }
         return try refreshOIDC(token, client: client, scope: field("scope"), resources: resources)
@@ -77,7 +85,8 @@ extension MockIdP {
         var bound: BoundLogin?
     }
 
-    func exchangeOIDCCode(_ code: String, client: OIDCClient, redirectURI: String?, verifier: String?, resources: [String]) throws(OAuthError) -> JSONValue {
+    func exchangeOIDCCode(_ code: String, client: OIDCClient, redirectURI: String?, verifier: String?,
+                          resources: [String]) throws(OAuthError) -> JSONValue {
         let now = clock.now()
         let grant = try state.withLock { (state) throws(OAuthError) -> OIDCGrant in
             guard var record = state.flows.oidc.codes[code] else {
@@ -104,11 +113,13 @@ extension MockIdP {
                 throw OAuthError.invalidGrant("code_verifier was sent but this code was issued without a code_challenge")
             }
             if !request.resources.isEmpty, let outside = resources.first(where: { !request.resources.contains($0) }) {
-                throw OAuthError("invalid_target", "resource '\(outside)' was not requested at authorize (\(request.resources.joined(separator: ", ")))")
+                throw OAuthError("invalid_target",
+                                 "resource '\(outside)' was not requested at authorize (\(request.resources.joined(separator: ", ")))")
             }
             guard let user = state.directory.users[record.userID] else { throw OAuthError.invalidGrant("the user \(record.userID) was deleted") }
             record.used = true
-            let session = Self.beginOIDCSession(&state, ids: ids, user: user, organizationID: record.organizationID, authTime: record.authTime, now: now)
+            let session = Self.beginOIDCSession(&state, ids: ids, user: user, organizationID: record.organizationID, authTime: record.authTime,
+                                                now: now)
             record.sessionID = session.id
             state.flows.oidc.codes[code] = record
             let audience = resources.isEmpty ? request.resources : resources
@@ -147,12 +158,14 @@ extension MockIdP {
             if let scope {
                 let asked = scope.split(separator: " ").map(String.init)
                 if let extra = asked.first(where: { !record.scopes.contains($0) }) {
-                    throw OAuthError("invalid_scope", "scope '\(extra)' was not granted to this refresh token (granted: \(record.scopes.joined(separator: " ")))")
+                    throw OAuthError("invalid_scope",
+                                     "scope '\(extra)' was not granted to this refresh token (granted: \(record.scopes.joined(separator: " ")))")
                 }
                 scopes = asked
             }
             if !record.resources.isEmpty, let outside = resources.first(where: { !record.resources.contains($0) }) {
-                throw OAuthError("invalid_target", "resource '\(outside)' was not granted to this refresh token (\(record.resources.joined(separator: ", ")))")
+                throw OAuthError("invalid_target",
+                                 "resource '\(outside)' was not granted to this refresh token (\(record.resources.joined(separator: ", ")))")
             }
             record.used = true
             state.flows.oidc.refreshTokens[token] = record
@@ -168,7 +181,8 @@ extension MockIdP {
         return try answer(grant, now: now)
     }
 
-    static func beginOIDCSession(_ state: inout State, ids: IDGenerator, user: User, organizationID: String?, authTime: Int64, now: Int64) -> Session {
+    static func beginOIDCSession(_ state: inout State, ids: IDGenerator, user: User, organizationID: String?, authTime: Int64,
+                                 now: Int64) -> Session {
         var organizationID = organizationID
         if organizationID == nil {
             let active = state.directory.activeMemberships(userID: user.id)
@@ -179,8 +193,8 @@ extension MockIdP {
         var user = user
         user.lastSignInAt = now * 1000
         state.directory.users[user.id] = user
-        var session = Session(id: ids.id(.session), userID: user.id, organizationID: organizationID, createdAt: authTime * 1000, updatedAt: now * 1000,
-                              expiresAt: (now + 86_400) * 1000)
+        var session = Session(id: ids.id(.session), userID: user.id, organizationID: organizationID, createdAt: authTime * 1000,
+                              updatedAt: now * 1000, expiresAt: (now + 86_400) * 1000)
         session.authMethod = "password"
         state.directory.insertSession(session)
         return session

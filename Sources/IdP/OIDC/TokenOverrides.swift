@@ -20,7 +20,8 @@ struct TokenOverride: Sendable {
         idToken = try Self.request(fields, "id_token")
         accessToken = try Self.request(fields, "access_token")
         guard idToken != nil || accessToken != nil else {
-            throw .invalidRequest(code: "invalid_request_parameters", message: "give id_token and/or access_token: {\"sign\": \"bad-signature\"}, {\"claims\": {…}}, …")
+            throw .invalidRequest(code: "invalid_request_parameters",
+                                  message: "give id_token and/or access_token: {\"sign\": \"bad-signature\"}, {\"claims\": {…}}, …")
         }
     }
 
@@ -46,7 +47,8 @@ extension MockIdP {
         let override = try TokenOverride(json: json)
         return try state.withLock { (state) throws(IdPError) -> JSONValue in
             guard state.flows.oidc.overrides.count < Limits.armedFaults else {
-                throw .invalidRequest(code: "invalid_request_parameters", message: "\(Limits.armedFaults) overrides are armed already; DELETE /_mock/oauth2/token_overrides")
+                throw .invalidRequest(code: "invalid_request_parameters",
+                                      message: "\(Limits.armedFaults) overrides are armed already; DELETE /_mock/oauth2/token_overrides")
             }
             state.flows.oidc.overrides.append(override)
             return ["data": .array(state.flows.oidc.overrides.map(\.json))]

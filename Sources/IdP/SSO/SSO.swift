@@ -14,7 +14,8 @@ extension MockIdP {
             return .errorPage(title: "client_id is missing", detail: "Add client_id=\(configuration.clientID) to the authorize URL.")
         }
         guard clientID == configuration.clientID else {
-            return .errorPage(title: "Unknown client_id", detail: "client_id '\(clientID)' is not this environment's client (\(configuration.clientID)).")
+            return .errorPage(title: "Unknown client_id",
+                              detail: "client_id '\(clientID)' is not this environment's client (\(configuration.clientID)).")
         }
         guard let redirectURI = value("redirect_uri") else {
             return .errorPage(title: "redirect_uri is missing", detail: "Add redirect_uri=<your callback URL> to the authorize URL.")
@@ -32,10 +33,14 @@ extension MockIdP {
         let connections = directory.connections.values.sorted { $0.id < $1.id }
         let connection: Connection
         if let reference = value("connection") {
-            guard let found = directory.resolveConnection(reference) else { return fail("invalid_request", "connection '\(reference)' does not exist") }
+            guard let found = directory.resolveConnection(reference) else {
+                return fail("invalid_request", "connection '\(reference)' does not exist")
+            }
             connection = found
         } else if let reference = value("organization") {
-            guard let organization = directory.resolveOrganization(reference) else { return fail("invalid_request", "organization '\(reference)' does not exist") }
+            guard let organization = directory.resolveOrganization(reference) else {
+                return fail("invalid_request", "organization '\(reference)' does not exist")
+            }
             guard let found = connections.first(where: { $0.organizationID == organization.id }) else {
                 return fail("invalid_request", "organization \(organization.id) has no SSO connection (add one to the fixtures' connections)")
             }
@@ -62,7 +67,8 @@ extension MockIdP {
             guard let user = directory.resolveUser(loginHint) else {
                 return fail("access_denied", "login_hint '\(loginHint)' names no fixture user (give an email, fixture ref or user ID)")
             }
-            if let organizationID = connection.organizationID, directory.membership(userID: user.id, organizationID: organizationID)?.status != .active {
+            if let organizationID = connection.organizationID,
+               directory.membership(userID: user.id, organizationID: organizationID)?.status != .active {
                 return fail("access_denied", "\(user.email) is not an active member of \(organizationID), the organization of \(connection.id)")
             }
             return issueSSOCode(request, userID: user.id)
@@ -92,7 +98,9 @@ extension MockIdP {
         let verifier = field("code_verifier")
         let now = clock.now()
         let (profile, token) = try state.withLock { (state) throws(OAuthError) -> (JSONValue, String) in
-            guard var record = state.flows.oidc.ssoCodes[code] else { throw OAuthError.invalidGrant("the code is not valid: it was never issued here (or the mock was reset)") }
+            guard var record = state.flows.oidc.ssoCodes[code] else {
+                throw OAuthError.invalidGrant("the code is not valid: it was never issued here (or the mock was reset)")
+            }
             guard !record.used else { throw OAuthError.invalidGrant("the code was already used; codes are single use") }
             guard now < record.expiresAt else { throw OAuthError.invalidGrant("the code expired") }
             if let challenge = record.request.codeChallenge {
@@ -125,17 +133,20 @@ extension MockIdP {
     }
 
     /// The Profile object (workos-surface.md §5): IDs in the IdP's space; the profile ID is
-    /// stable per user, as WorkOS keeps one profile per user and connection.
+    /// stable per user and connection, as WorkOS keeps one profile for each pair.
     static func ssoProfile(user: User, connection: Connection, directory: Directory) -> JSONValue {
-        let ulid = IdPID.parse(user.id).map { String($0.ulid) } ?? user.id
+        // Derived from (connection, user), never the user's own ULID: an app that strips prefixes
+        // must not be able to turn a profile ID into a user ID.
+        let profileULID = derivedULID("profile|\(connection.id)|\(user.id)")
+        let idpID = derivedULID("idp|\(connection.id)|\(user.id)").lowercased()
         let membership = connection.organizationID.flatMap { directory.membership(userID: user.id, organizationID: $0) }
         var profile: JSONObject = [
             "object": "profile",
-            "id": .string("prof_\(ulid)"),
+            "id": .string("prof_\(profileULID)"),
             "organization_id": connection.organizationID.map(JSONValue.string) ?? .null,
             "connection_id": .string(connection.id),
             "connection_type": .string(connection.type),
-            "idp_id": .string(ulid.lowercased()),
+            "idp_id": .string(idpID),
             "email": .string(user.email),
             "first_name": user.firstName.map(JSONValue.string) ?? .null,
             "last_name": user.lastName.map(JSONValue.string) ?? .null,
@@ -147,7 +158,15 @@ extension MockIdP {
         }
         profile["groups"] = []
         profile["custom_attributes"] = [:]
-        profile["raw_attributes"] = ["email": .string(user.email), "id": .string(ulid.lowercased())]
+        profile["raw_attributes"] = ["email": .string(user.email), "id": .string(idpID)]
         return .object(profile)
+    }
+
+    /// A stable 26-character ULID (Crockford base32, first character 0–7) from SHA-256 of `seed`.
+    static func derivedULID(_ seed: String) -> String {
+        let digest = SHA256Digest.hash(seed)
+        var characters = [IdPID.crockford[Int(digest[0] % 8)]]
+        for byte in digest[1..<26] { characters.append(IdPID.crockford[Int(byte % 32)]) }
+        return String(decoding: characters, as: UTF8.self)
     }
 }

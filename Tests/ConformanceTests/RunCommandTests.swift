@@ -28,14 +28,22 @@ enum BuiltTool {
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
         process.environment = environment
-        let out = Pipe(), err = Pipe()
+        // stderr goes to a file, not a second pipe: a child that fills one pipe while this reads the
+        // other to its end would block both (an app's tracebacks can outgrow a pipe's 64 KiB).
+        let errorsFile = FileManager.default.temporaryDirectory.appendingPathComponent("mockidp-stderr-\(UUID().uuidString)")
+        guard FileManager.default.createFile(atPath: errorsFile.path, contents: nil) else { throw TestFailure("cannot create \(errorsFile.path)") }
+        defer { try? FileManager.default.removeItem(at: errorsFile) }
+        let errors = try FileHandle(forWritingTo: errorsFile)
+        let out = Pipe()
         process.standardOutput = out
-        process.standardError = err
+        process.standardError = errors
         try process.run()
+        try errors.close()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        let stderr = (try? Data(contentsOf: errorsFile)) ?? Data()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     static func temporaryFile(_ name: String, _ text: String) throws -> URL {

@@ -15,28 +15,14 @@ package enum WorkOSGeneration: Int, CaseIterable, Sendable, CustomStringConverti
         }
     }
 
-    package var virtualenv: String { ".venv-workos\(rawValue)" }
+    package var virtualenv: String { environment.name }
     package var description: String { "workos \(version) (\(virtualenv))" }
+    /// The generation's virtualenv, built by `.ci/run` from `Tests/interop/requirements-workosN.txt`.
+    package var environment: Virtualenv { Virtualenv(".venv-workos\(rawValue)", requirements: "requirements-workos\(rawValue).txt") }
 
     /// The generation's python, or nil when its virtualenv is missing.
-    package var python: String? {
-        let path = Interop.root.appendingPathComponent("\(virtualenv)/bin/python").path
-        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
-    }
-
-    /// Off only outside CI: under CI=true `.ci/run` builds every virtualenv, so a missing one must
-    /// fail the test rather than skip it.
-    package var enabled: Bool { python != nil || ProcessInfo.processInfo.environment["CI"] != nil }
-
-    package var skipReason: String {
-        "SKIPPED: needs \(virtualenv) with Tests/interop/requirements-workos\(rawValue).txt (run .ci/run)"
-    }
-
-    /// The python, or a failure that says how to get it (under CI=true a missing one is an error).
-    package func requirePython() throws -> String {
-        guard let python else {
-            throw TestFailure("\(virtualenv) is missing: .ci/run builds it from Tests/interop/requirements-workos\(rawValue).txt")
-        }
-        return python
-    }
+    package var python: String? { environment.python }
+    package var enabled: Bool { environment.enabled }
+    package var skipReason: String { environment.skipReason }
+    package func requirePython() throws -> String { try environment.requirePython() }
 }

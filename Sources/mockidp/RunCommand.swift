@@ -149,6 +149,7 @@ enum RunCommand: Subcommand {
             throw UsageError("--json/--junit: \(error.description)")
         }
         let runner = try ConformanceRunner(profile: profile, idpConfiguration: configuration, placeholders: try placeholders(arguments))
+        for scenario in scenarios { try scenario.checkFixtureReferences { runner.idp.directory.user(ref: $0) != nil } }
         defer { runner.stop() }
         let interruption = RunInterruption(scenarios: scenarios, repeatCount: repeatCount, targetName: profile.name, targetURL: profile.baseURL) { report in
             _ = writeReports(report, arguments)
@@ -156,6 +157,7 @@ enum RunCommand: Subcommand {
             fflush(nil)
         }
         interruption.arm()
+        options.started = { interruption.started($0, iteration: $1) }
         let console = ConsoleReporter(color: !arguments.has("no-color") && ConsoleReporter.colorWanted(), trace: arguments.has("trace"))
         do {
             try runner.start()

@@ -149,8 +149,9 @@ enum RunCommand: Subcommand {
             throw UsageError("--json/--junit: \(error.description)")
         }
         let runner = try ConformanceRunner(profile: profile, idpConfiguration: configuration, placeholders: try placeholders(arguments))
-        for scenario in scenarios { try scenario.checkFixtureReferences { runner.idp.directory.user(ref: $0) != nil } }
         defer { runner.stop() }
+        // After the defer: the mock generates keys in the background, and stop waits for them.
+        for scenario in scenarios { try scenario.checkFixtureReferences { runner.idp.directory.user(ref: $0) != nil } }
         let interruption = RunInterruption(scenarios: scenarios, repeatCount: repeatCount, targetName: profile.name, targetURL: profile.baseURL) { report in
             _ = writeReports(report, arguments)
             print(ConsoleReporter(color: false, trace: false).summary(report))

@@ -9,7 +9,7 @@ struct ScenarioBudget {
     /// Requests to the app: a login (`callback`), `probe`, `logout`, `request`, `credentials`,
     /// `app_fault` and an `expect` reading the introspection hook count one each (a login's
     /// redirect chain is one), a `parallel` step its `count`.
-    static let maxRequests: Int64 = 5_000
+    static let maxRequests: Int64 = 20_000
     /// Seconds of waiting the file declares: `wait.seconds` and the positive margins of waits
     /// relative to the profile. The profile's own values (and `until_expired`) are not known at
     /// load; each such wait is held to `--max-wait` when it runs, and counts as a step here.

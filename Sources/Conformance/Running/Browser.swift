@@ -107,6 +107,9 @@ final class Wire {
     /// Setup calls are the harness's own: the transcript keeps what the scenario did.
     func forgetTranscript() { kept.removeAll() }
 
+    /// A smaller transcript budget than `ScenarioBudget.maxTranscriptBytes` (tests).
+    func limitTranscript(to bytes: Int) { kept = Transcript(budget: bytes) }
+
     // MARK: Sending
 
     static let reportedHeaders: Set<String> = ["location", "set-cookie", "content-type", "www-authenticate", "retry-after"]

@@ -512,7 +512,8 @@ extension RequestStep {
                                    + "(no CR, LF, NUL, space or other control characters; percent-encode them)")
         }
         if let token, token.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-            throw reader.error("token", "\(token.debugDescription) holds a control character (CR, LF, NUL, …) and would be sent in the Authorization header")
+            throw reader.error("token", "\(token.debugDescription) holds a control character (CR, LF, NUL, …) "
+                                    + "and would be sent in the Authorization header")
         }
     }
 

@@ -1,3 +1,5 @@
+import IdP
+
 /// The work one scenario may ask for, checked at load. Each `repeat.times` and `parallel.count`
 /// is in range on its own, but nested they multiply (three repeats of 1000 are 10⁹ iterations),
 /// so the totals of a whole scenario, multiplied through every enclosing `repeat`, have ceilings
@@ -40,7 +42,8 @@ struct ScenarioBudget {
 
     /// `prefix` names the steps as the loader does (`steps[0].repeat.steps[1]`). With `whole`
     /// (the scenario's totals), throws at the step where a running total passes its ceiling.
-    private mutating func add(_ list: [Step], prefix: String, times: Int64, repeats: [Int], file: String, whole: ScenarioBudget?) throws(ConfigError) {
+    private mutating func add(_ list: [Step], prefix: String, times: Int64, repeats: [Int], file: String,
+                              whole: ScenarioBudget?) throws(ConfigError) {
         for (index, step) in list.enumerated() {
             let location = "\(prefix)[\(index)]"
             steps = steps.saturatingAdd(times)
@@ -48,9 +51,9 @@ struct ScenarioBudget {
             waitSeconds += Double(times) * step.declaredWaitSeconds
             if let whole, let measure = exceeded {
                 let nesting = repeats.isEmpty ? "" : ", inside repeats of \(repeats.map(String.init).joined(separator: " × "))"
-                throw ConfigError(file: file, step: location, field: step.kind.rawValue,
-                                  message: "exceeds the scenario work budget: the scenario asks for \(whole.figure(measure)) \(measure.rawValue) in all, "
-                                      + "more than the \(Self.ceiling(measure)) one scenario may, and passes that here\(nesting); use fewer or smaller repeats")
+                let message = "exceeds the scenario work budget: the scenario asks for \(whole.figure(measure)) \(measure.rawValue) in all, "
+                    + "more than the \(Self.ceiling(measure)) one scenario may, and passes that here\(nesting); use fewer or smaller repeats"
+                throw ConfigError(file: file, step: location, field: step.kind.rawValue, message: message)
             }
             if case .repeatBlock(let count, let inner) = step {
                 try add(inner, prefix: "\(location).repeat.steps", times: Self.saturatingMultiply(times, Int64(count)), repeats: repeats + [count],

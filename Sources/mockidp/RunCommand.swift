@@ -150,12 +150,15 @@ enum RunCommand: Subcommand {
         }
         let runner = try ConformanceRunner(profile: profile, idpConfiguration: configuration, placeholders: try placeholders(arguments))
         defer { runner.stop() }
+        // After the defer: the mock generates keys in the background, and stop waits for them.
+        for scenario in scenarios { try scenario.checkFixtureReferences { runner.idp.directory.user(ref: $0) != nil } }
         let interruption = RunInterruption(scenarios: scenarios, repeatCount: repeatCount, targetName: profile.name, targetURL: profile.baseURL) { report in
             _ = writeReports(report, arguments)
             print(ConsoleReporter(color: false, trace: false).summary(report))
             fflush(nil)
         }
         interruption.arm()
+        options.started = { interruption.started($0, iteration: $1) }
         let console = ConsoleReporter(color: !arguments.has("no-color") && ConsoleReporter.colorWanted(), trace: arguments.has("trace"))
         do {
             try runner.start()

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import HTTP
 import JSON
 import Testing
 import TestSupport
@@ -26,7 +27,9 @@ struct RunnerCleanupTests {
         // A previous run's reports: gone once this run starts, whatever happens to it later.
         for name in ["report.json", "report.xml"] { try Data("stale green report".utf8).write(to: folder.appendingPathComponent(name)) }
         let scenario = folder.appendingPathComponent("slow.json")
-        try Data(#"{"id": "demo.slow", "title": "Waits", "steps": [{"mark": "m"}, {"wait": {"seconds": 30}}]}"#.utf8).write(to: scenario)
+        // The clock step tells the test the scenario is running (its steps began).
+        try Data(#"{"id": "demo.slow", "title": "Waits", "steps": [{"clock": {"advance": 60}}, {"mark": "m"}, {"wait": {"seconds": 30}}]}"#.utf8)
+            .write(to: scenario)
         let runner = Process()
         runner.executableURL = URL(fileURLWithPath: tool)
         runner.arguments = ["run", "--scenario", scenario.path, "--json", folder.appendingPathComponent("report.json").path,
@@ -52,9 +55,26 @@ struct RunnerCleanupTests {
             if chunk.isEmpty { throw TestFailure("mockidp run ended before the scenario started: \(seen)") }
             seen += String(decoding: chunk, as: UTF8.self)
         }
+        try Self.waitForTheClockStep(banner: seen)
         let children = Self.children(of: runner.processIdentifier)
         guard children.count == 1, let app = children.first else { throw TestFailure("expected one app process, found \(children)") }
         return Run(runner: runner, appPID: app, folder: folder)
+    }
+
+    /// Polls the mock (its URL from the banner) until the slow scenario's clock step has run: the
+    /// scenario is then running, past preflight and its reset.
+    static func waitForTheClockStep(banner: String) throws {
+        guard let start = banner.range(of: "mock IdP at "), let end = banner[start.upperBound...].firstIndex(of: ",") else {
+            throw TestFailure("no mock URL in the banner: \(banner)")
+        }
+        let clock = ClientRequest(method: "GET", url: banner[start.upperBound..<end] + "/_mock/clock")
+        let client = HTTPClient()
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if let offset = try? client.send(clock).json()["offset"], offset == 60 { return }
+            usleep(20_000)
+        }
+        throw TestFailure("the slow scenario's clock step did not run within 10 s")
     }
 
     /// The reference-app profile with its command behind `sh -c`, which starts the app in the
@@ -102,9 +122,10 @@ struct RunnerCleanupTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: run.folder.appendingPathComponent("tmp").path) == [])
         let report = try JSONValue.parse(Array(Data(contentsOf: run.folder.appendingPathComponent("report.json"))))
         let text = report.serializedString()
-        #expect(text.contains("demo.slow") && text.contains("\"error\"") && text.contains("interrupted: the run received SIGTERM"), "\(text)")
+        let running = "interrupted: the run received SIGTERM while this scenario was running"
+        #expect(text.contains("demo.slow") && text.contains("\"error\"") && text.contains(running), "\(text)")
         let junit = try String(contentsOf: run.folder.appendingPathComponent("report.xml"), encoding: .utf8)
-        #expect(junit.contains("demo.slow") && junit.contains("interrupted"), "\(junit)")
+        #expect(junit.contains("demo.slow") && junit.contains(running), "\(junit)")
     }
 
     @Test func sigkillLeavesNoAppAndNoTempFile() throws {
@@ -170,11 +191,43 @@ struct RunnerCleanupTests {
         let scenarios = try #require(report["scenarios"]?.arrayValue)
         let ids = scenarios.compactMap { $0["id"]?.stringValue }
         #expect(scenarios.count == selected && Set(ids).count == selected, "\(scenarios.count) of \(selected) in the JSON report")
-        let unfinished = scenarios.filter { $0["reason"]?.stringValue?.hasPrefix("interrupted") == true }
-        #expect(unfinished.count > selected / 2 && unfinished.allSatisfy { $0["verdict"] == "error" }, "\(unfinished.prefix(1))")
+        // One job: at most the scenario in progress was interrupted; the rest never started.
+        let interrupted = scenarios.filter { $0["reason"]?.stringValue?.hasPrefix("interrupted: the run received SIGTERM while") == true }
+        let notStarted = scenarios.filter { $0["reason"]?.stringValue?.hasPrefix("not started: the run received SIGTERM before") == true }
+        #expect(interrupted.count <= 1 && notStarted.count > selected / 2, "\(interrupted.count) interrupted, \(notStarted.count) not started")
+        let unfinished = interrupted + notStarted
+        #expect(unfinished.allSatisfy { $0["verdict"] == "error" }, "\(unfinished.prefix(1))")
         #expect(report["summary"]?["errors"]?.intValue.map(Int.init) ?? 0 >= unfinished.count, "\(report["summary"] ?? .null)")
         let xml = try String(contentsOf: junit, encoding: .utf8)
         #expect(xml.components(separatedBy: "<testcase ").count - 1 == selected)
+        #expect(xml.components(separatedBy: "message=\"not started: the run received SIGTERM").count - 1 == notStarted.count)
         #expect(seen.contains("scenario(s) could not run"), "\(seen.suffix(400))")
+    }
+}
+
+/// Which unfinished scenarios were running when the signal came and which never started, from
+/// the runner's start marks (no process, no signal).
+@Suite struct RunInterruptionTests {
+    @Test func anInterruptedReportTellsRunningFromNotStarted() throws {
+        let scenarios = ["demo.done", "demo.running", "demo.waiting"].map { Scenario(file: "s.json", id: $0, family: "demo", title: $0, steps: []) }
+        let interruption = RunInterruption(scenarios: scenarios, repeatCount: 2, targetName: "t", targetURL: "http://127.0.0.1:1") { _ in }
+        interruption.started(scenarios[0], iteration: 1)
+        var done = ScenarioEnding(started: true).result(scenarios[0], seconds: 1, transcript: []) { "" }
+        done.iteration = 1
+        interruption.finished(done)
+        interruption.started(scenarios[1], iteration: 1)
+        let report = interruption.partialReport([done], signal: SIGTERM)
+        let reasons = report.results.map { "\($0.scenario.id)#\($0.iteration): \($0.verdict.rawValue) \($0.reason ?? "")" }
+        #expect(reasons == [
+            "demo.done#1: pass ",
+            "demo.running#1: error interrupted: the run received SIGTERM while this scenario was running",
+            "demo.waiting#1: error not started: the run received SIGTERM before this scenario's turn",
+            "demo.done#2: error not started: the run received SIGTERM before this scenario's turn",
+            "demo.running#2: error not started: the run received SIGTERM before this scenario's turn",
+            "demo.waiting#2: error not started: the run received SIGTERM before this scenario's turn",
+        ])
+        let xml = JUnitReporter.render(report)
+        #expect(xml.contains("message=\"interrupted: the run received SIGTERM while this scenario was running\""))
+        #expect(xml.components(separatedBy: "message=\"not started: ").count - 1 == 4)
     }
 }

@@ -19,6 +19,8 @@ struct ScenarioRangeTests {
         (#"{"idp_fault": {"path": "/x", "status": 1000}}"#, "idp_fault.status"),
         (#"{"wait": {"seconds": -1}}"#, "wait.seconds"),
         (#"{"wait": {"jwks_ttl_plus": 1e300}}"#, "wait.jwks_ttl_plus"),
+        (#"{"app_fault": {"point": "api_key.create", "times": 0}}"#, "app_fault.times"),
+        (#"{"app_fault": {"point": "api_key.create", "times": 9223372036854775807}}"#, "app_fault.times"),
     ]
 
     @Test(arguments: 0..<cases.count)

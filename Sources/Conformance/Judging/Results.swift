@@ -28,6 +28,8 @@ package struct Exchange: Sendable {
     package var tokenText: String? = nil
     /// For a racer of a `parallel` step: when it connected, sent, saw its first byte and finished.
     package var race: RaceTiming? = nil
+    /// Set on the marker standing where a long scenario's transcript dropped exchanges: how many.
+    package var dropped: Int? = nil
 
     package init(step: String, method: String, url: String, requestHeaders: [(name: String, value: String)], requestBody: String,
                  tokenText: String? = nil, status: Int? = nil, responseBody: [UInt8] = [], error: String? = nil, micros: Int = 0) {
@@ -63,6 +65,7 @@ package struct Exchange: Sendable {
         object["response_headers"] = .object(JSONObject(responseHeaders.map { (key: $0.name, value: JSONValue.string($0.value)) }))
         object["idp_answers"] = .array(idpAnswers.map(JSONValue.string))
         if let race { object["race"] = race.json }
+        if let dropped { object["dropped_exchanges"] = .int(Int64(dropped)) }
         return .object(object)
     }
 }

@@ -23,6 +23,8 @@ package struct Scenario: Sendable {
     package var requires: [Capability] = []
     package var idSpaces: IDSpaceMode = .strict
     package var steps: [Step]
+    /// `${name.field}` references to names no step binds, checked against the mock's fixtures.
+    package var fixtureReferences: [FixtureReference] = []
 }
 
 /// The scenario's own statement of its verdict: what makes an app fail, and what passes.
@@ -251,6 +253,8 @@ package enum ScenarioLoader {
         try ScenarioValidation.checkID(id, file: file)
         var validation = ScenarioValidation(file: file, steps: parsed)
         try validation.check(parsed)
+        scenario.fixtureReferences = validation.fixtureReferences
+        _ = try ScenarioBudget.measure(scenario.steps, file: file)
         return scenario
     }
 
@@ -298,6 +302,7 @@ package enum ScenarioLoader {
             parsed = .idpFault(try reader.requireObject())
         case .appFault:
             try reader.checkKeys(["point", "times", "clear"])
+            _ = try reader.int("times", in: Limits.faultTimes, references: true)
             parsed = .appFault(try reader.requireObject())
         case .clock:
             try reader.checkKeys(["advance"])
@@ -497,6 +502,23 @@ extension RequestStep {
         try reader.checkKeys(["as", "method", "path", "token", "body"])
         self.init(name: try reader.requiredString("as"), method: (try reader.string("method") ?? "GET").uppercased(),
                   path: try reader.requiredString("path"), token: try reader.string("token"), body: reader.value["body"])
+        // The method, path and token go into the runner's own request line and headers as they
+        // are: a CR or LF there would inject headers (or a second request) of the file's choosing.
+        guard !method.isEmpty, method.unicodeScalars.allSatisfy(Self.isTokenCharacter) else {
+            throw reader.error("method", "\(method.debugDescription) is not an HTTP method (RFC 9110 token: letters, digits and !#$%&'*+-.^_`|~)")
+        }
+        guard !path.isEmpty, path.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) else {
+            throw reader.error("path", "\(path.debugDescription) is not a request path: it holds visible ASCII only "
+                                   + "(no CR, LF, NUL, space or other control characters; percent-encode them)")
+        }
+        if let token, token.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            throw reader.error("token", "\(token.debugDescription) holds a control character (CR, LF, NUL, …) "
+                                    + "and would be sent in the Authorization header")
+        }
+    }
+
+    static func isTokenCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "!#$%&'*+-.^_`|~".unicodeScalars.contains(scalar))
     }
 }
 

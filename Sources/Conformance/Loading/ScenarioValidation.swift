@@ -11,11 +11,22 @@ struct ScenarioValidation {
     private var everywhere: [String: String] = [:]
     private var bound: Set<String> = []
     private var marks: Set<String> = []
+    /// `${name.field}` references whose name no step binds: fixture users, known only once the
+    /// mock's fixtures are loaded (`Scenario.checkFixtureReferences`).
+    private(set) var fixtureReferences: [FixtureReference] = []
 
     static let builtinRoots: Set<String> = ["run", "now", "idp", "profile", "org"]
 
-    /// The schema's `id` pattern: `family.name`, lower case.
+    /// Longest `id`: it names the scenario in file-name-like places (reports, `--filter`, JUnit
+    /// test names), so it stays readable there.
+    static let maxIDLength = 200
+
+    /// The schema's `id` pattern: `family.name`, lower case (safe in file names and XML), at most
+    /// `maxIDLength` characters.
     static func checkID(_ id: String, file: String) throws(ConfigError) {
+        guard id.utf8.count <= maxIDLength else {
+            throw ConfigError(file: file, field: "id", message: "is \(id.utf8.count) bytes long, more than the \(maxIDLength) an id may have")
+        }
         let parts = id.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
         let family = parts.first.map(String.init) ?? ""
         let rest = parts.count > 1 ? String(parts[1]) : ""
@@ -74,7 +85,7 @@ struct ScenarioValidation {
     }
 
     /// `${name}` and `${name.field}` in every string of the step.
-    private func checkReferences(in value: JSONValue, step: String, path: String) throws(ConfigError) {
+    private mutating func checkReferences(in value: JSONValue, step: String, path: String) throws(ConfigError) {
         switch value {
         case .string(let text):
             var rest = Substring(text)
@@ -91,7 +102,7 @@ struct ScenarioValidation {
         }
     }
 
-    private func checkReference(_ reference: String, step: String, field: String) throws(ConfigError) {
+    private mutating func checkReference(_ reference: String, step: String, field: String) throws(ConfigError) {
         let parts = reference.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
         let name = parts.first.map(String.init) ?? ""
         if name.hasPrefix("now+") || name.hasPrefix("now-") {
@@ -100,7 +111,10 @@ struct ScenarioValidation {
         }
         if Self.builtinRoots.contains(name) || bound.contains(name) { return }
         // `${alice.email}` may name a fixture user, which only the mock's fixtures know.
-        if parts.count > 1, everywhere[name] == nil { return }
+        if parts.count > 1, everywhere[name] == nil {
+            fixtureReferences.append(FixtureReference(name: name, reference: reference, step: step, field: field))
+            return
+        }
         throw notBound(name, step, field, what: "${\(reference)}:")
     }
 
@@ -131,6 +145,25 @@ struct ScenarioValidation {
         case .anyOf(let list), .allOf(let list):
             let combinator = expectation.subject.kind.rawValue
             for (index, inner) in list.enumerated() { try checkExpectation(inner, step: step, path: "\(path).\(combinator)[\(index)]") }
+        }
+    }
+}
+
+/// A `${name.field}` whose name only a fixture user can answer to.
+package struct FixtureReference: Sendable {
+    let name: String
+    let reference: String
+    let step: String
+    let field: String
+}
+
+extension Scenario {
+    /// Exit 2 before anything runs for a `${name.field}` no step binds and no fixture user
+    /// (`isFixtureUser`, asked of the mock's loaded fixtures) answers to.
+    package func checkFixtureReferences(isFixtureUser: (String) -> Bool) throws(ConfigError) {
+        for reference in fixtureReferences where !isFixtureUser(reference.name) {
+            throw ConfigError(file: file, step: reference.step, field: reference.field,
+                              message: "${\(reference.reference)}: '\(reference.name)' is not bound by any step, nor a fixture user")
         }
     }
 }

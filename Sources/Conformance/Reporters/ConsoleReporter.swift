@@ -65,6 +65,7 @@ package struct ConsoleReporter: Sendable {
     }
 
     func render(_ exchange: Exchange) -> [String] {
+        if exchange.dropped != nil { return ["… \(exchange.step)"] }
         var lines = ["→ \(exchange.step): \(exchange.method) \(exchange.url)"]
         // Without --trace, long tokens and bodies are cut to 400 bytes with their full size.
         let clip: (String) -> String = { trace ? $0 : Clipped.text($0) }

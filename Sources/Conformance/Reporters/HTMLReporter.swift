@@ -153,6 +153,7 @@ package enum HTMLReporter {
     }
 
     static func exchange(_ exchange: Exchange) -> String {
+        if exchange.dropped != nil { return "<div class=\"exchange\"><p class=\"error\">… \(escape(exchange.step))</p></div>\n" }
         let status = exchange.status.map(String.init) ?? "no answer"
         let statusClass = exchange.status.map { $0 >= 500 ? "s5" : $0 >= 400 ? "s4" : $0 >= 300 ? "s3" : "s2" } ?? "s0"
         var html = "<div class=\"exchange\"><p class=\"request\"><span class=\"step\">\(escape(exchange.step))</span> "

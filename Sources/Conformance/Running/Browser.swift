@@ -95,7 +95,9 @@ struct Captured: Sendable {
 final class Wire {
     let idp: MockIdP
     let app: AppTarget
-    private(set) var transcript: [Exchange] = []
+    /// Bounded by bytes: a long scenario keeps its first and latest exchanges.
+    private var kept = Transcript()
+    var transcript: [Exchange] { kept.exchanges }
 
     init(idp: MockIdP, app: AppTarget) {
         self.idp = idp
@@ -103,7 +105,10 @@ final class Wire {
     }
 
     /// Setup calls are the harness's own: the transcript keeps what the scenario did.
-    func forgetTranscript() { transcript.removeAll() }
+    func forgetTranscript() { kept.removeAll() }
+
+    /// A smaller transcript budget than `ScenarioBudget.maxTranscriptBytes` (tests).
+    func limitTranscript(to bytes: Int) { kept = Transcript(budget: bytes) }
 
     // MARK: Sending
 
@@ -148,7 +153,7 @@ final class Wire {
         captured.sentAuthorization = request.headers["Authorization"]
         exchange.micros = Int((DispatchTime.now().uptimeNanoseconds - started) / 1000)
         exchange.idpAnswers = idpAnswers(since: mark)
-        transcript.append(exchange)
+        kept.append(exchange)
         return captured
     }
 
@@ -176,7 +181,7 @@ final class Wire {
             }
             if index == 0 { exchange.idpAnswers = answers }
             exchange.race = timings[index]
-            transcript.append(exchange)
+            kept.append(exchange)
         }
         return captured
     }

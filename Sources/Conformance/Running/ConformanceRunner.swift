@@ -12,6 +12,8 @@ package struct RunOptions: Sendable {
     package var maxWait: Double = 120
     /// Run the scenarios in a seeded random order: verdicts must not depend on order.
     package var shuffleSeed: UInt64?
+    /// Told when a scenario is taken up (its iteration), from whichever thread runs it.
+    package var started: @Sendable (Scenario, Int) -> Void = { _, _ in }
     package init() {}
 }
 
@@ -82,7 +84,8 @@ package final class ConformanceRunner {
         let jobs = (profile.start?.restart ?? .never) == .never ? options.jobs : 1
         for iteration in 1...max(1, options.repeatCount) {
             if jobs > 1 {
-                for var result in runConcurrently(ordered, jobs: jobs, progress: { result in
+                let started = options.started
+                for var result in runConcurrently(ordered, jobs: jobs, started: { started($0, iteration) }, progress: { result in
                     var numbered = result
                     numbered.iteration = iteration
                     progress(numbered)
@@ -93,6 +96,7 @@ package final class ConformanceRunner {
                 continue
             }
             for scenario in ordered {
+                options.started(scenario, iteration)
                 var result = runOne(scenario)
                 result.iteration = iteration
                 results.append(result)
@@ -106,7 +110,8 @@ package final class ConformanceRunner {
     /// Scenarios that share nothing run on `jobs` threads against one reset mock and app; then
     /// each exclusive one runs alone from its own reset. Results come back in `scenarios` order;
     /// `progress` sees them as they finish.
-    func runConcurrently(_ scenarios: [Scenario], jobs: Int, progress: (ScenarioResult) -> Void) -> [ScenarioResult] {
+    func runConcurrently(_ scenarios: [Scenario], jobs: Int, started: @escaping @Sendable (Scenario) -> Void = { _ in },
+                         progress: (ScenarioResult) -> Void) -> [ScenarioResult] {
         var results = [ScenarioResult?](repeating: nil, count: scenarios.count)
         let shared = scenarios.indices.filter { scenarios[$0].exclusiveReason == nil }
         if !shared.isEmpty, let app, app.isRunning {
@@ -138,6 +143,7 @@ package final class ConformanceRunner {
                         guard position < ordered.count else { return }
                         let (index, scenario) = ordered[position]
                         slots.acquire()
+                        started(scenario)
                         let result = setupError.map {
                             ScenarioEnding(started: false, stop: ScenarioStop.harness("setup failed: \($0)")).result(scenario, seconds: 0, transcript: []) { "" }
                         }
@@ -161,6 +167,7 @@ package final class ConformanceRunner {
             }
         }
         for index in scenarios.indices where results[index] == nil {
+            started(scenarios[index])
             let result = runOne(scenarios[index])
             results[index] = result
             progress(result)

@@ -22,6 +22,9 @@ package final class RunInterruption: Sendable {
     }
 
     private let phase = Mutex(Phase.running([]))
+    /// Scenarios (by `key`) the runner has taken up: unfinished at a signal, these were
+    /// interrupted and the rest never started.
+    private let begun = Mutex(Set<String>())
     private let write: @Sendable (RunReport) -> Void
 
     /// `write` gets the partial report (reports to files, summary to the console).
@@ -35,6 +38,11 @@ package final class RunInterruption: Sendable {
     /// is still pending: `main` blocks them before anything starts).
     package func arm() {
         TerminationSignals.observe { [self] signalNumber in interrupt(by: signalNumber) }
+    }
+
+    /// The runner took up this scenario (its isolation, reset and steps follow).
+    package func started(_ scenario: Scenario, iteration: Int) {
+        _ = begun.withLock { $0.insert(Self.key(scenario, iteration)) }
     }
 
     package func finished(_ result: ScenarioResult) {
@@ -59,15 +67,21 @@ package final class RunInterruption: Sendable {
         if !mine { while true { pause() } }
     }
 
-    /// The report as if the run ended now: unfinished scenarios are `error`.
+    /// By id as well as file: one file may hold several scenarios (a matrix), and keyed by file
+    /// alone all but the first of them vanished from the report.
+    static func key(_ scenario: Scenario, _ iteration: Int) -> String { "\(scenario.file)#\(scenario.id)#\(iteration)" }
+
+    /// The report as if the run ended now: unfinished scenarios are `error`, "interrupted" when
+    /// they were running and "not started" when their turn had not come.
     func partialReport(_ finished: [ScenarioResult], signal signalNumber: Int32) -> RunReport {
         var done = finished
         let name = signalNumber == SIGINT ? "SIGINT" : signalNumber == SIGTERM ? "SIGTERM" : signalNumber == SIGHUP ? "SIGHUP" : "signal \(signalNumber)"
-        // By id as well as file: one file may hold several scenarios (a matrix), and keyed by
-        // file alone all but the first of them vanished from the report.
-        var seen = Set(done.map { "\($0.scenario.file)#\($0.scenario.id)#\($0.iteration)" })
-        for (scenario, iteration) in planned where seen.insert("\(scenario.file)#\(scenario.id)#\(iteration)").inserted {
-            let stop = ScenarioStop.harness("interrupted: the run received \(name) before this scenario finished")
+        let takenUp = begun.withLock { $0 }
+        var seen = Set(done.map { Self.key($0.scenario, $0.iteration) })
+        for (scenario, iteration) in planned where seen.insert(Self.key(scenario, iteration)).inserted {
+            let stop = takenUp.contains(Self.key(scenario, iteration))
+                ? ScenarioStop.harness("interrupted: the run received \(name) while this scenario was running")
+                : ScenarioStop.harness("not started: the run received \(name) before this scenario's turn")
             var result = ScenarioEnding(started: false, stop: stop).result(scenario, seconds: 0, transcript: []) { "" }
             result.iteration = iteration
             done.append(result)

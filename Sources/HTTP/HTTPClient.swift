@@ -77,6 +77,23 @@ package final class HTTPClient: Sendable {
         }
     }
 
+    /// A method must be a token (RFC 9110 §9.1) and no header may carry CR, LF or NUL: a value that
+    /// a scenario resolves at run time (from an app's answer, say) must never inject a header or a
+    /// second request into the runner's own traffic.
+    static func checkFraming(_ request: ClientRequest) throws(HTTPClientError) {
+        guard !request.method.isEmpty, request.method.utf8.allSatisfy(isTChar) else {
+            throw .unsafeRequest("method '\(request.method.debugDescription.dropFirst().dropLast())' is not an HTTP token")
+        }
+        for header in request.headers {
+            guard !header.name.isEmpty, header.name.utf8.allSatisfy(isTChar) else {
+                throw .unsafeRequest("header name \(header.name.debugDescription) is not an HTTP token")
+            }
+            guard !header.value.utf8.contains(where: { $0 == cr || $0 == lf || $0 == 0 }) else {
+                throw .unsafeRequest("header \(header.name) carries CR, LF or NUL")
+            }
+        }
+    }
+
     static func encode(_ request: ClientRequest, _ url: ParsedURL) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256 + request.body.count)
@@ -105,6 +122,7 @@ package final class HTTPClient: Sendable {
     }
 
     private func perform(_ request: ClientRequest, _ url: ParsedURL) throws(HTTPClientError) -> ClientResponse {
+        try Self.checkFraming(request)
         let bytes = Self.encode(request, url)
         let isHead = request.method == "HEAD"
         if let fd = checkout(url.poolKey) {

@@ -12,6 +12,8 @@ package enum HTTPClientError: Error, Sendable, Hashable, CustomStringConvertible
     case responseTooLarge(String)
     case tooManyRedirects(Int)
     case resourceExhausted(String)
+    /// A method or header that would change the request's framing on the wire (CR, LF, NUL).
+    case unsafeRequest(String)
 
     package var description: String {
         switch self {
@@ -41,6 +43,8 @@ package enum HTTPClientError: Error, Sendable, Hashable, CustomStringConvertible
             return "stopped after \(count) redirects (a redirect loop?)"
         case .resourceExhausted(let reason):
             return "out of resources: \(reason)"
+        case .unsafeRequest(let reason):
+            return "refused to send: \(reason) (a value resolved at run time would split the request on the wire)"
         }
     }
 }

@@ -27,6 +27,7 @@ extension HTTPClient {
             let start = RaceTiming.now()
             do throws(HTTPClientError) {
                 let url = try ParsedURL(request.url)
+                try Self.checkFraming(request)
                 let fd = try connect(url)
                 connects[index] = (start, RaceTiming.now())
                 prepared.append((index, fd, Self.encode(request, url), request.method == "HEAD"))

@@ -55,6 +55,33 @@ final class SilentListener {
         }
     }
 
+    /// A value resolved at run time (an app's answer copied into a header) must never split the
+    /// runner's own request: refused before any byte is sent, on both send paths.
+    @Test func aMethodOrHeaderThatWouldSplitTheRequestIsNeverSent() throws {
+        let listener = try SilentListener()
+        let client = HTTPClient(configuration: .init(connectTimeout: .seconds(2), readTimeout: .milliseconds(200)))
+        let url = "http://127.0.0.1:\(listener.port)/"
+        let unsafe: [ClientRequest] = [
+            ClientRequest(method: "GET / HTTP/1.1\r\nX-Injected: 1\r\n\r\nGET", url: url),
+            ClientRequest(method: "", url: url),
+            .get(url, headers: ["Authorization": "Bearer x\r\nX-Injected: 1"]),
+            .get(url, headers: ["X-Note": "nul\u{0}byte"]),
+            .get(url, headers: ["Bad Name": "v"]),
+        ]
+        for request in unsafe {
+            #expect(performing: { try client.send(request) }, throws: { error in
+                if case HTTPClientError.unsafeRequest = error { return true } else { return false }
+            })
+        }
+        for result in client.sendConcurrently(unsafe) {
+            guard case .failure(.unsafeRequest) = result else {
+                Issue.record("expected unsafeRequest, got \(result)")
+                continue
+            }
+        }
+        #expect(client.openedConnectionCount == 0, "no connection is opened for a request that is refused")
+    }
+
     @Test func invalidURLs() {
         let client = HTTPClient()
         for url in ["https://127.0.0.1/", "127.0.0.1:80/", "http://", "http://host:99999/", "http://a@b/", "http://h:x/"] {

@@ -30,9 +30,11 @@ import TestSupport
     }
 
     static let uuid = "9b2f3c4d-1e5a-4b6c-8d7e-0f1a2b3c4d5e"
+    static let memberships = "/user_management/organization_memberships"
     static let calls: [Call] = [
         // Organizations, WorkOS API: create.
-        Call("POST", "/organizations", #"{"name":"Pin Co","external_id":"\#(uuid)","metadata":{"k":"v"},"domain_data":[{"domain":"Pin.TEST","state":"pending"},{"domain":"two.test"}]}"#, capture: "pin"),
+        Call("POST", "/organizations", #"{"name":"Pin Co","external_id":"\#(uuid)","metadata":{"k":"v"},"#
+             + #""domain_data":[{"domain":"Pin.TEST","state":"pending"},{"domain":"two.test"}]}"#, capture: "pin"),
         Call("POST", "/organizations", #"{"name":"Plain","domains":["Plain.test"],"external_id":null,"metadata":null}"#, capture: "plain"),
         Call("POST", "/organizations", "{}"),
         Call("POST", "/organizations", "[1]"),
@@ -86,43 +88,43 @@ import TestSupport
         Call("DELETE", "/organizations/{plain}"),
         Call("DELETE", "/organizations/{plain}"),
         // Memberships, WorkOS API: create.
-        Call("POST", "/user_management/organization_memberships", #"{"user_id":"{grace}","organization_id":"{initech}","role_slug":"admin"}"#, capture: "m1"),
-        Call("POST", "/user_management/organization_memberships", #"{"user_id":"{grace}","organization_id":"{acme}","role_slugs":[]}"#, capture: "m2"),
-        Call("POST", "/user_management/organization_memberships", #"{"user_id":"{grace}","organization_id":"{globex}","role_slugs":["admin","member"]}"#, capture: "m3"),
-        Call("POST", "/user_management/organization_memberships", "{}"),
-        Call("POST", "/user_management/organization_memberships", "3"),
-        Call("POST", "/user_management/organization_memberships", #"{"user_id":5,"organization_id":6}"#),
-        Call("POST", "/user_management/organization_memberships", #"{"user_id":"u","organization_id":6}"#),
-        Call("POST", "/user_management/organization_memberships", #"{"user_id":"user_nope","organization_id":"org_nope","role_slug":5}"#),
-        Call("POST", "/user_management/organization_memberships", #"{"user_id":"user_nope","organization_id":"org_nope","role_slug":"a","role_slugs":null}"#),
-        Call("POST", "/user_management/organization_memberships", #"{"user_id":"user_nope","organization_id":"org_nope","role_slugs":["a",2]}"#),
-        Call("POST", "/user_management/organization_memberships", #"{"user_id":"user_nope","organization_id":"org_nope","role_slugs":"admin"}"#),
-        Call("POST", "/user_management/organization_memberships", #"{"user_id":"user_nope","organization_id":"org_nope","role_slug":"nope"}"#),
-        Call("POST", "/user_management/organization_memberships", #"{"user_id":"{grace}","organization_id":"org_nope","role_slug":"nope"}"#),
-        Call("POST", "/user_management/organization_memberships", #"{"user_id":"{grace}","organization_id":"{initech}","role_slug":"nope"}"#),
-        Call("POST", "/user_management/organization_memberships", #"{"user_id":"{grace}","organization_id":"{initech}"}"#),
-        Call("POST", "/user_management/organization_memberships", #"{"user_id":"{frank}","organization_id":"{acme}","role_slug":"admin"}"#),
-        Call("POST", "/user_management/organization_memberships", #"{"user_id":"{frank}","organization_id":"{acme}"}"#),
+        Call("POST", memberships, #"{"user_id":"{grace}","organization_id":"{initech}","role_slug":"admin"}"#, capture: "m1"),
+        Call("POST", memberships, #"{"user_id":"{grace}","organization_id":"{acme}","role_slugs":[]}"#, capture: "m2"),
+        Call("POST", memberships, #"{"user_id":"{grace}","organization_id":"{globex}","role_slugs":["admin","member"]}"#, capture: "m3"),
+        Call("POST", memberships, "{}"),
+        Call("POST", memberships, "3"),
+        Call("POST", memberships, #"{"user_id":5,"organization_id":6}"#),
+        Call("POST", memberships, #"{"user_id":"u","organization_id":6}"#),
+        Call("POST", memberships, #"{"user_id":"user_nope","organization_id":"org_nope","role_slug":5}"#),
+        Call("POST", memberships, #"{"user_id":"user_nope","organization_id":"org_nope","role_slug":"a","role_slugs":null}"#),
+        Call("POST", memberships, #"{"user_id":"user_nope","organization_id":"org_nope","role_slugs":["a",2]}"#),
+        Call("POST", memberships, #"{"user_id":"user_nope","organization_id":"org_nope","role_slugs":"admin"}"#),
+        Call("POST", memberships, #"{"user_id":"user_nope","organization_id":"org_nope","role_slug":"nope"}"#),
+        Call("POST", memberships, #"{"user_id":"{grace}","organization_id":"org_nope","role_slug":"nope"}"#),
+        Call("POST", memberships, #"{"user_id":"{grace}","organization_id":"{initech}","role_slug":"nope"}"#),
+        Call("POST", memberships, #"{"user_id":"{grace}","organization_id":"{initech}"}"#),
+        Call("POST", memberships, #"{"user_id":"{frank}","organization_id":"{acme}","role_slug":"admin"}"#),
+        Call("POST", memberships, #"{"user_id":"{frank}","organization_id":"{acme}"}"#),
         // Memberships, WorkOS API: read and update (role and status types before the 404; role existence, then the status value, after).
-        Call("GET", "/user_management/organization_memberships/{m1}"),
-        Call("GET", "/user_management/organization_memberships/om_nope"),
-        Call("PUT", "/user_management/organization_memberships/{m1}", #"{"role_slugs":["member","admin"],"status":"inactive"}"#),
-        Call("PUT", "/user_management/organization_memberships/{m1}", #"{"role_slug":null,"status":null}"#),
-        Call("PUT", "/user_management/organization_memberships/om_nope", #"{"status":"bogus","role_slug":"nope"}"#),
-        Call("PUT", "/user_management/organization_memberships/om_nope", #"{"status":5}"#),
-        Call("PUT", "/user_management/organization_memberships/om_nope", #"{"role_slug":5,"status":6}"#),
-        Call("PUT", "/user_management/organization_memberships/om_nope", #"{"role_slug":"a","role_slugs":["b"]}"#),
-        Call("PUT", "/user_management/organization_memberships/{m1}", #"{"status":"bogus","role_slug":"nope"}"#),
-        Call("PUT", "/user_management/organization_memberships/{m1}", #"{"status":"bogus","role_slug":"admin"}"#),
-        Call("PUT", "/user_management/organization_memberships/{m1}", #"{"status":"pending"}"#),
-        Call("PUT", "/user_management/organization_memberships/{m1}/deactivate"),
-        Call("PUT", "/user_management/organization_memberships/{m1}/reactivate"),
-        Call("PUT", "/user_management/organization_memberships/{m2}/deactivate"),
-        Call("PUT", "/user_management/organization_memberships/{m2}/deactivate"),
-        Call("PUT", "/user_management/organization_memberships/{m2}/reactivate"),
-        Call("PUT", "/user_management/organization_memberships/om_nope/reactivate"),
-        Call("DELETE", "/user_management/organization_memberships/{m3}"),
-        Call("DELETE", "/user_management/organization_memberships/{m3}"),
+        Call("GET", memberships + "/{m1}"),
+        Call("GET", memberships + "/om_nope"),
+        Call("PUT", memberships + "/{m1}", #"{"role_slugs":["member","admin"],"status":"inactive"}"#),
+        Call("PUT", memberships + "/{m1}", #"{"role_slug":null,"status":null}"#),
+        Call("PUT", memberships + "/om_nope", #"{"status":"bogus","role_slug":"nope"}"#),
+        Call("PUT", memberships + "/om_nope", #"{"status":5}"#),
+        Call("PUT", memberships + "/om_nope", #"{"role_slug":5,"status":6}"#),
+        Call("PUT", memberships + "/om_nope", #"{"role_slug":"a","role_slugs":["b"]}"#),
+        Call("PUT", memberships + "/{m1}", #"{"status":"bogus","role_slug":"nope"}"#),
+        Call("PUT", memberships + "/{m1}", #"{"status":"bogus","role_slug":"admin"}"#),
+        Call("PUT", memberships + "/{m1}", #"{"status":"pending"}"#),
+        Call("PUT", memberships + "/{m1}/deactivate"),
+        Call("PUT", memberships + "/{m1}/reactivate"),
+        Call("PUT", memberships + "/{m2}/deactivate"),
+        Call("PUT", memberships + "/{m2}/deactivate"),
+        Call("PUT", memberships + "/{m2}/reactivate"),
+        Call("PUT", memberships + "/om_nope/reactivate"),
+        Call("DELETE", memberships + "/{m3}"),
+        Call("DELETE", memberships + "/{m3}"),
         // Memberships, control API.
         Call("POST", "/_mock/memberships", #"{"user_id":"{grace}","organization_id":"{globex}","status":"pending","role":"x"}"#),
         Call("POST", "/_mock/memberships", #"{"user_id":"{grace}","organization_id":"{globex}","status":"pending"}"#, capture: "m4"),
@@ -130,7 +132,7 @@ import TestSupport
         Call("PUT", "/_mock/memberships/om_nope", #"{"role_slugs":5}"#),
         Call("DELETE", "/_mock/memberships/{m4}"),
         // A deleted organization takes its memberships; the membership answer names no organization it cannot find.
-        Call("GET", "/user_management/organization_memberships?user_id={grace}&statuses=active,inactive,pending&order=asc"),
+        Call("GET", memberships + "?user_id={grace}&statuses=active,inactive,pending&order=asc"),
     ]
 
     /// The answers to `calls` on a seeded mock, one line per call, timestamps masked.
@@ -149,10 +151,12 @@ import TestSupport
             let body = Array(fill(call.body).utf8)
             let headers: HTTPHeaders = path.hasPrefix("/_mock/") ? ["Content-Type": "application/json"]
                 : ["Content-Type": "application/json", "Authorization": "Bearer \(mock.idp.configuration.apiKey)"]
-            let response = try mock.client.send(ClientRequest(method: call.method, url: mock.base + path, headers: headers, body: call.method == "GET" ? [] : body))
+            let request = ClientRequest(method: call.method, url: mock.base + path, headers: headers, body: call.method == "GET" ? [] : body)
+            let response = try mock.client.send(request)
             if let capture = call.capture, let id = try? response.json()["id"]?.stringValue { names[capture] = id }
             let answer = response.bodyText.replacing(stamp, with: "<time>")
-            lines.append("\(call.method) \(call.path) \(call.method == "GET" ? "" : call.body.count > 200 ? "<\(call.body.count) bytes>" : call.body)")
+            let sent = call.method == "GET" ? "" : call.body.count > 200 ? "<\(call.body.count) bytes>" : call.body
+            lines.append("\(call.method) \(call.path) \(sent)")
             lines.append("  \(response.status) \(answer)")
         }
         return lines.joined(separator: "\n") + "\n"
@@ -165,7 +169,8 @@ import TestSupport
             try actual.write(to: Self.golden, atomically: true, encoding: .utf8)
         }
         let expected = try String(contentsOf: Self.golden, encoding: .utf8)
-        let pairs = Array(zip(expected.split(separator: "\n", omittingEmptySubsequences: false), actual.split(separator: "\n", omittingEmptySubsequences: false)))
+        let pairs = Array(zip(expected.split(separator: "\n", omittingEmptySubsequences: false),
+                              actual.split(separator: "\n", omittingEmptySubsequences: false)))
         let first = pairs.firstIndex { $0.0 != $0.1 }
         #expect(first == nil, "line \((first ?? 0) + 1):\n expected \(first.map { pairs[$0].0 } ?? "")\n actual   \(first.map { pairs[$0].1 } ?? "")")
         #expect(expected == actual)

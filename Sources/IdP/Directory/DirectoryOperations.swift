@@ -196,7 +196,8 @@ extension MockIdP {
             try directory.requireRoles(new.roleSlugs)
             if var existing = directory.membership(userID: new.userID, organizationID: new.organizationID) {
                 guard existing.status == .inactive else {
-                    throw .conflict(code: "organization_membership_already_exists", message: "The user is already a member of '\(new.organizationID)'.")
+                    throw .conflict(code: "organization_membership_already_exists",
+                                    message: "The user is already a member of '\(new.organizationID)'.")
                 }
                 // WorkOS reactivates an inactive membership instead of creating a second one.
                 existing.status = .active

@@ -83,12 +83,110 @@ import Testing
         // Every field a body may set is one the answer carries, and the control API knows.
         let idp = try MockIdP()
         let alice = try #require(idp.directory.user(ref: "alice"))
-        let answer = try #require(try idp.getUser(alice.id).objectValue)
+        let answer = try #require(WorkOSShape.user(try idp.user(alice.id)).objectValue)
         for field in UserField.allCases where field != .password {
             #expect(answer[field.rawValue] != nil, "\(field.rawValue)")
         }
         #expect(answer["password"] == nil, "the answer never carries the password")
         #expect(ControlFields.user == UserField.names.union(["id", "ref"]))
+    }
+
+    @Test func organizationCommandsTakeAndReturnTypedValues() throws {
+        let idp = try MockIdP()
+        let created = try idp.createOrganization(NewOrganization(name: "Typed", metadata: ["tier": "gold"],
+                                                                 domains: [NewDomain("typed.test"), NewDomain("pending.test", state: "pending")]))
+        #expect(created.id.hasPrefix("org_") && created.ref == nil)
+        #expect(idp.directory.organizations[created.id] == created)
+        #expect(created.domains.map(\.domain) == ["typed.test", "pending.test"] && created.domains.map(\.state) == ["verified", "pending"])
+        #expect(created.domains.allSatisfy { $0.id.hasPrefix("org_domain_") })
+        var changes = OrganizationChanges()
+        changes.name = "Typed Ltd"
+        changes.externalID = .some("0b7e4a52-7a4f-4d3e-9a57-1d2e3f4a5b6c")
+        changes.domains = []
+        let updated = try idp.updateOrganization(created.id, changes)
+        #expect(updated.name == "Typed Ltd" && updated.domains.isEmpty && updated.metadata == ["tier": "gold"])
+        #expect(try idp.organization(externalID: "0b7e4a52-7a4f-4d3e-9a57-1d2e3f4a5b6c") == updated)
+        var clear = OrganizationChanges()
+        clear.externalID = .some(nil)
+        #expect(try idp.updateOrganization(created.id, clear).externalID == nil)
+        let acme = try #require(idp.directory.organization(ref: "acme"))
+        #expect(throws: IdPError.conflict(code: "domain_already_exists", message: "The domain 'acme.test' belongs to another organization.")) {
+            try idp.createOrganization(NewOrganization(name: "Copy", domains: [NewDomain("acme.test")]))
+        }
+        #expect(throws: IdPError.invalidParameters("external_id '\(acme.id)' is an IdP ID; external_id holds the app's own ID "
+                                                   + "(the mock refuses to mix the spaces)")) {
+            try idp.createOrganization(NewOrganization(name: "Mixed", externalID: acme.id))
+        }
+        #expect(throws: IdPError.notFound(entity: "Organization", id: "org_nope")) { try idp.updateOrganization("org_nope", OrganizationChanges()) }
+        #expect(throws: IdPError.notFound(entity: "Organization", id: "org_nope")) { try idp.organization("org_nope") }
+    }
+
+    @Test func theOrganizationWireFormIsParsedAndRenderedByOneOwner() throws {
+        let new = try NewOrganization(json: ["name": "Wire", "domain_data": [["domain": "A.test", "state": "pending"]], "domains": ["b.test"],
+                                             "id": "org_x", "ref": "r", "metadata": nil])
+        #expect(new == NewOrganization(name: "Wire", domains: [NewDomain("a.test", state: "pending")]),
+                "domain_data wins over domains; the WorkOS API ignores a pinned id and ref; null metadata is empty")
+        #expect(throws: IdPError.invalidParameters("id 'org_x' is not of the form org_<ULID>")) {
+            try NewOrganization(json: ["name": "Wire", "id": "org_x"], allowPinned: true)
+        }
+        #expect(throws: IdPError.invalidParameters("name must be a string, got number")) { try NewOrganization(json: ["name": 5, "metadata": 3]) }
+        var changes = OrganizationChanges()
+        changes.domains = []
+        changes.externalID = .some(nil)
+        #expect(try OrganizationChanges(json: ["domain_data": nil, "external_id": nil]) == changes, "a null domain list clears the domains")
+        #expect(throws: IdPError.invalidParameters("name is required")) { try OrganizationChanges(json: ["name": ""]) }
+        // Every body field is one the control API knows and the journal documents; the answer carries all but domain_data.
+        let idp = try MockIdP()
+        let acme = try #require(idp.directory.organization(ref: "acme"))
+        let answer = try #require(WorkOSShape.organization(acme).objectValue)
+        for field in OrganizationField.allCases where field != .domainData { #expect(answer[field.rawValue] != nil, "\(field.rawValue)") }
+        let domain = try #require(answer["domains"]?[0]?.objectValue)
+        for field in OrganizationDomainField.allCases { #expect(domain[field.rawValue] != nil, "domains[0].\(field.rawValue)") }
+        #expect(ControlFields.organization == OrganizationField.names.union(["id", "ref"]))
+        #expect(KnownParameters.organizationFields.isSuperset(of: OrganizationField.names))
+    }
+
+    @Test func membershipCommandsTakeAndReturnTypedValues() throws {
+        let idp = try MockIdP()
+        let grace = try #require(idp.directory.user(ref: "grace"))
+        let initech = try #require(idp.directory.organization(ref: "initech"))
+        let created = try idp.createMembership(NewMembership(userID: grace.id, organizationID: initech.id))
+        #expect(created.id.hasPrefix("om_") && created.roleSlugs == ["member"] && created.status == .active)
+        #expect(try idp.membership(created.id) == created)
+        let updated = try idp.updateMembership(created.id, MembershipChanges(roleSlugs: ["admin", "member"], status: .inactive))
+        #expect(updated.roleSlugs == ["admin", "member"] && updated.status == .inactive && updated.primaryRole == "admin")
+        let reactivated = try idp.createMembership(NewMembership(userID: grace.id, organizationID: initech.id, roleSlugs: ["owner"]))
+        #expect(reactivated.id == created.id && reactivated.status == .active && reactivated.roleSlugs == ["owner"],
+                "creating an inactive membership reactivates it")
+        #expect(throws: IdPError.conflict(code: "organization_membership_already_exists",
+                                          message: "The user is already a member of '\(initech.id)'.")) {
+            try idp.createMembership(NewMembership(userID: grace.id, organizationID: initech.id))
+        }
+        #expect(throws: IdPError.invalidParameters("role 'nope' does not exist")) {
+            try idp.updateMembership(created.id, MembershipChanges(roleSlugs: ["nope"]))
+        }
+        #expect(throws: IdPError.notFound(entity: "User", id: "user_nope")) {
+            try idp.createMembership(NewMembership(userID: "user_nope", organizationID: "org_nope", roleSlugs: ["nope"]))
+        }
+        #expect(try idp.setMembershipActive(created.id, false).status == .inactive)
+        #expect(throws: IdPError.notFound(entity: "Organization membership", id: "om_nope")) { try idp.membership("om_nope") }
+    }
+
+    @Test func theMembershipWireFormIsParsedAndRenderedByOneOwner() throws {
+        #expect(try NewMembership(json: ["user_id": "u", "organization_id": "o", "role_slugs": []])
+            == NewMembership(userID: "u", organizationID: "o", roleSlugs: []))
+        #expect(try NewMembership(json: ["user_id": "u", "organization_id": "o", "role_slug": nil]).roleSlugs == ["member"])
+        #expect(throws: IdPError.invalidParameters("role_slug and role_slugs are mutually exclusive")) {
+            try NewMembership(json: ["user_id": "u", "organization_id": "o", "role_slug": "a", "role_slugs": nil])
+        }
+        #expect(throws: IdPError.invalidParameters("status 'x' is not active, inactive or pending")) { try MembershipStatus(wire: "x") }
+        let idp = try MockIdP()
+        let membership = try #require(idp.directory.memberships.values.first)
+        let answer = try #require(idp.answer(membership).objectValue)
+        for field in [MembershipField.userID, .organizationID, .status] { #expect(answer[field.rawValue] != nil, "\(field.rawValue)") }
+        #expect(ControlFields.membership == MembershipField.names)
+        #expect(MembershipField.createNames == ["user_id", "organization_id", "role_slug", "role_slugs"])
+        #expect(MembershipField.updateNames == ["role_slug", "role_slugs", "status"])
     }
 
     @Test func tokenRequestAndFaultRuleNameTheirFields() throws {

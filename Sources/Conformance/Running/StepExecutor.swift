@@ -189,13 +189,17 @@ struct StepExecutor {
         context.bindings.freshCounter += 1
         let email = "fresh-\(context.runID)-\(context.bindings.freshCounter)-\(step.name)@example.test"
         do {
-            let created = try idp.createUser(["email": .string(email), "first_name": "Fresh", "last_name": .string(step.name), "external_id": .string(idp.ids.uuid())])
-            guard let id = created["id"]?.stringValue, let user = idp.directory.users[id] else { throw ScenarioStop.harness("user: the mock did not create \(email)") }
+            var fields = UserChanges()
+            fields.firstName = "Fresh"
+            fields.lastName = .some(step.name)
+            fields.externalID = .some(idp.ids.uuid())
+            // Lowercased as the WorkOS API stores an email (a step name may have capitals).
+            let user = try idp.createUser(NewUser(email: email.lowercased(), fields: fields))
             for membership in step.memberships {
                 guard let organization = idp.directory.resolveOrganization(try context.text(membership.organization)) else {
                     throw ScenarioStop.harness("user.memberships: no organization '\(membership.organization)'")
                 }
-                _ = try idp.createMembership(["user_id": .string(id), "organization_id": .string(organization.id), "role_slug": .string(membership.role)])
+                _ = try idp.createMembership(NewMembership(userID: user.id, organizationID: organization.id, roleSlugs: [membership.role]))
             }
             context.bindings.users[step.name] = user
         } catch let error as IdPError {
@@ -289,7 +293,7 @@ struct StepExecutor {
             guard let reference = other.stringValue, let user = context.bindings.users[reference] ?? idp.directory.resolveUser(reference) else {
                 throw ScenarioStop.harness("idp_fault.body_user: '\(other)' is not a bound or fixture user")
             }
-            do { resolved["body"] = try idp.getUser(user.id) } catch { throw ScenarioStop.harness("idp_fault.body_user: \(error)") }
+            do { resolved["body"] = WorkOSShape.user(try idp.user(user.id)) } catch { throw ScenarioStop.harness("idp_fault.body_user: \(error)") }
             resolved["body_user"] = nil
             if resolved["status"] == nil { resolved["status"] = 200 }
         }

@@ -1,9 +1,9 @@
 import Foundation
 import JSON
 
-/// The WorkOS management operations on the directory. The REST routes and the `/_mock`
-/// control routes both call these: users as typed values (their JSON forms: `UserWire.swift`),
-/// organizations and memberships with the request's JSON body.
+/// The WorkOS management operations on the directory, on typed values. The REST routes and the
+/// `/_mock` control routes call them through their JSON forms (`UserWire.swift`,
+/// `OrganizationWire.swift`, `MembershipWire.swift`); the runner calls them directly.
 extension MockIdP {
     // MARK: Users
 
@@ -89,29 +89,23 @@ extension MockIdP {
         return page.list(ids) { directory.organizations[$0].map(WorkOSShape.organization) }
     }
 
-    package func getOrganization(_ id: String) throws(IdPError) -> JSONValue {
+    package func organization(_ id: String) throws(IdPError) -> Organization {
         guard let organization = directory.organizations[id] else { throw .notFound(entity: "Organization", id: id) }
-        return WorkOSShape.organization(organization)
+        return organization
     }
 
-    package func getOrganization(externalID: String) throws(IdPError) -> JSONValue {
+    package func organization(externalID: String) throws(IdPError) -> Organization {
         guard let organization = directory.organization(externalID: externalID) else { throw .notFound(entity: "Organization", id: externalID) }
-        return WorkOSShape.organization(organization)
+        return organization
     }
 
-    package func createOrganization(_ body: JSONValue, allowPinned: Bool = false) throws(IdPError) -> JSONValue {
-        let fields = try BodyFields(body)
-        let name = try fields.requiredString("name")
+    package func createOrganization(_ new: NewOrganization) throws(IdPError) -> Organization {
         let now = clock.nowMillis()
-        let id = allowPinned ? try fields.string("id") ?? ids.id(.organization) : ids.id(.organization)
-        if allowPinned, !IdPID.has(prefix: .organization, id) {
-            throw .invalidParameters("id '\(id)' is not of the form org_<ULID>")
-        }
-        var organization = Organization(id: id, name: name, createdAt: now, updatedAt: now)
-        organization.externalID = try fields.string("external_id")
-        organization.metadata = try fields.object("metadata") ?? [:]
-        organization.domains = try domains(fields)
-        if allowPinned { organization.ref = try fields.string("ref") }
+        var organization = Organization(id: new.id ?? ids.id(.organization), name: new.name, createdAt: now, updatedAt: now)
+        organization.externalID = new.externalID
+        organization.metadata = new.metadata
+        organization.domains = domains(new.domains)
+        organization.ref = new.ref
         try checkExternalID(organization.externalID)
         let created = organization
         try update { (directory) throws(IdPError) in
@@ -125,25 +119,23 @@ extension MockIdP {
             try DirectoryFieldCaps.roomForOne("organizations", count: directory.organizations.count, cap: Limits.maxOrganizations)
             directory.organizations[created.id] = created
         }
-        return WorkOSShape.organization(created)
+        return created
     }
 
-    package func updateOrganization(_ id: String, _ body: JSONValue) throws(IdPError) -> JSONValue {
-        let fields = try BodyFields(body)
-        let newDomains = fields.has("domain_data") || fields.has("domains") ? try domains(fields) : nil
-        if fields.has("external_id") { try checkExternalID(try fields.string("external_id")) }
+    package func updateOrganization(_ id: String, _ changes: OrganizationChanges) throws(IdPError) -> Organization {
+        let newDomains = changes.domains.map(domains)
+        if let external = changes.externalID { try checkExternalID(external) }
         let now = clock.nowMillis()
-        let organization = try update { (directory) throws(IdPError) -> Organization in
+        return try update { (directory) throws(IdPError) -> Organization in
             guard var organization = directory.organizations[id] else { throw .notFound(entity: "Organization", id: id) }
-            if fields.has("name") { organization.name = try fields.requiredString("name") }
-            if fields.has("external_id") { organization.externalID = try fields.string("external_id") }
-            if fields.has("metadata") { organization.metadata = try fields.object("metadata") ?? [:] }
+            if let name = changes.name { organization.name = name }
+            if let external = changes.externalID { organization.externalID = external }
+            if let metadata = changes.metadata { organization.metadata = metadata }
             if let newDomains { organization.domains = newDomains }
             organization.updatedAt = now
             directory.organizations[id] = organization
             return organization
         }
-        return WorkOSShape.organization(organization)
     }
 
     package func deleteOrganization(_ id: String) throws(IdPError) {
@@ -155,27 +147,14 @@ extension MockIdP {
 
     /// Outside adversarial mode an app-side ID must not be an IdP ID: refusing it keeps the two
     /// spaces apart even when an app writes to the mock.
-    private func checkExternalID(_ external: String?) throws(IdPError) {
+    func checkExternalID(_ external: String?) throws(IdPError) {
         guard idSpaces == .strict, let external, IDSpace.of(external) == .idp else { return }
         throw .invalidParameters("external_id '\(external)' is an IdP ID; external_id holds the app's own ID (the mock refuses to mix the spaces)")
     }
 
-    private func domains(_ fields: BodyFields) throws(IdPError) -> [OrganizationDomain] {
-        var result: [OrganizationDomain] = []
-        if let data = try fields.array("domain_data") {
-            for (index, entry) in data.enumerated() {
-                guard let domain = entry["domain"]?.stringValue else {
-                    throw .invalidParameters("domain_data[\(index)].domain is required")
-                }
-                result.append(OrganizationDomain(id: ids.id(.organizationDomain), domain: domain.lowercased(), state: entry["state"]?.stringValue ?? "verified"))
-            }
-        } else if let plain = try fields.array("domains") {
-            for entry in plain {
-                guard let domain = entry.stringValue else { throw .invalidParameters("domains must be strings") }
-                result.append(OrganizationDomain(id: ids.id(.organizationDomain), domain: domain.lowercased()))
-            }
-        }
-        return result
+    /// The new domains with their IDs, the missing ones drawn in order.
+    private func domains(_ new: [NewDomain]) -> [OrganizationDomain] {
+        new.map { OrganizationDomain(id: $0.id ?? ids.id(.organizationDomain), domain: $0.domain, state: $0.state) }
     }
 
     // MARK: Memberships
@@ -203,73 +182,56 @@ extension MockIdP {
         return page.list(ids) { id in directory.memberships[id].map { WorkOSShape.membership($0, in: directory) } }
     }
 
-    package func getMembership(_ id: String) throws(IdPError) -> JSONValue {
-        let directory = self.directory
+    package func membership(_ id: String) throws(IdPError) -> Membership {
         guard let membership = directory.memberships[id] else { throw .notFound(entity: "Organization membership", id: id) }
-        return WorkOSShape.membership(membership, in: directory)
+        return membership
     }
 
-    package func createMembership(_ body: JSONValue) throws(IdPError) -> JSONValue {
-        let fields = try BodyFields(body)
-        let userID = try fields.requiredString("user_id")
-        let organizationID = try fields.requiredString("organization_id")
-        let roles = try roleSlugs(fields) ?? ["member"]
+    package func createMembership(_ new: NewMembership) throws(IdPError) -> Membership {
         let now = clock.nowMillis()
         let newID = ids.id(.membership)
-        let (membership, directory) = try update { (directory) throws(IdPError) -> (Membership, Directory) in
-            guard directory.users[userID] != nil else { throw .notFound(entity: "User", id: userID) }
-            guard directory.organizations[organizationID] != nil else { throw .notFound(entity: "Organization", id: organizationID) }
-            for slug in roles where directory.role(slug) == nil {
-                throw .invalidParameters("role '\(slug)' does not exist")
-            }
-            if var existing = directory.membership(userID: userID, organizationID: organizationID) {
+        return try update { (directory) throws(IdPError) -> Membership in
+            guard directory.users[new.userID] != nil else { throw .notFound(entity: "User", id: new.userID) }
+            guard directory.organizations[new.organizationID] != nil else { throw .notFound(entity: "Organization", id: new.organizationID) }
+            try directory.requireRoles(new.roleSlugs)
+            if var existing = directory.membership(userID: new.userID, organizationID: new.organizationID) {
                 guard existing.status == .inactive else {
-                    throw .conflict(code: "organization_membership_already_exists", message: "The user is already a member of '\(organizationID)'.")
+                    throw .conflict(code: "organization_membership_already_exists",
+                                    message: "The user is already a member of '\(new.organizationID)'.")
                 }
                 // WorkOS reactivates an inactive membership instead of creating a second one.
                 existing.status = .active
-                existing.roleSlugs = roles
+                existing.roleSlugs = new.roleSlugs
                 existing.updatedAt = now
                 directory.memberships[existing.id] = existing
-                return (existing, directory)
+                return existing
             }
             try DirectoryFieldCaps.roomForOne("memberships", count: directory.memberships.count, cap: Limits.maxMemberships)
-            let membership = Membership(id: newID, userID: userID, organizationID: organizationID, roleSlugs: roles, createdAt: now, updatedAt: now)
+            let membership = Membership(id: newID, userID: new.userID, organizationID: new.organizationID, roleSlugs: new.roleSlugs,
+                                        createdAt: now, updatedAt: now)
             directory.memberships[membership.id] = membership
-            return (membership, directory)
+            return membership
         }
-        return WorkOSShape.membership(membership, in: directory)
     }
 
-    package func updateMembership(_ id: String, _ body: JSONValue) throws(IdPError) -> JSONValue {
-        let fields = try BodyFields(body)
-        let roles = try roleSlugs(fields)
-        let statusText = try fields.string("status")
+    package func updateMembership(_ id: String, _ changes: MembershipChanges) throws(IdPError) -> Membership {
         let now = clock.nowMillis()
-        let (membership, directory) = try update { (directory) throws(IdPError) -> (Membership, Directory) in
+        return try update { (directory) throws(IdPError) -> Membership in
             guard var membership = directory.memberships[id] else { throw .notFound(entity: "Organization membership", id: id) }
-            if let roles {
-                for slug in roles where directory.role(slug) == nil {
-                    throw .invalidParameters("role '\(slug)' does not exist")
-                }
+            if let roles = changes.roleSlugs {
+                try directory.requireRoles(roles)
                 membership.roleSlugs = roles
             }
-            if let statusText {
-                guard let status = MembershipStatus(rawValue: statusText) else {
-                    throw .invalidParameters("status '\(statusText)' is not active, inactive or pending")
-                }
-                membership.status = status
-            }
+            if let status = changes.status { membership.status = status }
             membership.updatedAt = now
             directory.memberships[id] = membership
-            return (membership, directory)
+            return membership
         }
-        return WorkOSShape.membership(membership, in: directory)
     }
 
-    package func setMembershipActive(_ id: String, _ active: Bool) throws(IdPError) -> JSONValue {
+    package func setMembershipActive(_ id: String, _ active: Bool) throws(IdPError) -> Membership {
         let now = clock.nowMillis()
-        let (membership, directory) = try update { (directory) throws(IdPError) -> (Membership, Directory) in
+        return try update { (directory) throws(IdPError) -> Membership in
             guard var membership = directory.memberships[id] else { throw .notFound(entity: "Organization membership", id: id) }
             if membership.status == .pending {
                 let code = active ? "cannot_reactivate_pending_organization_membership" : "cannot_deactivate_pending_organization_membership"
@@ -278,31 +240,14 @@ extension MockIdP {
             membership.status = active ? .active : .inactive
             membership.updatedAt = now
             directory.memberships[id] = membership
-            return (membership, directory)
+            return membership
         }
-        return WorkOSShape.membership(membership, in: directory)
     }
 
     package func deleteMembership(_ id: String) throws(IdPError) {
         try update { (directory) throws(IdPError) in
             guard directory.memberships.removeValue(forKey: id) != nil else { throw .notFound(entity: "Organization membership", id: id) }
         }
-    }
-
-    private func roleSlugs(_ fields: BodyFields) throws(IdPError) -> [String]? {
-        if fields.has("role_slug"), fields.has("role_slugs") {
-            throw .invalidParameters("role_slug and role_slugs are mutually exclusive")
-        }
-        if let slug = try fields.string("role_slug") { return [slug] }
-        if let slugs = try fields.array("role_slugs") {
-            var result: [String] = []
-            for slug in slugs {
-                guard let text = slug.stringValue else { throw .invalidParameters("role_slugs must be strings") }
-                result.append(text)
-            }
-            return result
-        }
-        return nil
     }
 
     // MARK: Sessions

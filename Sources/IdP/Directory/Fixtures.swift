@@ -232,21 +232,21 @@ private struct FixtureReader {
     }
 
     mutating func readOrganization(_ value: JSONValue, path: String, directory: Directory) throws(FixtureError) -> Organization {
-        try checkKeys(value, ["ref", "id", "name", "external_id", "domains", "metadata"], path)
+        try checkKeys(value, OrganizationField.fixtureNames.union(["ref", "id"]), path)
         let id = try pinnedID(value, path, prefix: .organization)
         if directory.organizations[id] != nil { throw fail("\(path).id", "'\(id)' is used twice") }
         let ref = try string(value, "ref", path)
         if let ref, directory.organization(ref: ref) != nil { throw fail("\(path).ref", "'\(ref)' is used twice") }
         var domains: [OrganizationDomain] = []
-        for (index, domain) in try array(value["domains"], "\(path).domains").enumerated() {
+        for (index, domain) in try array(value[OrganizationField.domains.rawValue], "\(path).domains").enumerated() {
             guard let name = domain.stringValue, !name.isEmpty else { throw fail("\(path).domains[\(index)]", "must be a domain name string") }
             domains.append(OrganizationDomain(id: loader.ids.id(.organizationDomain), domain: name.lowercased()))
         }
         let created = timestamp()
         return Organization(
-            id: id, name: try string(value, "name", path, required: true) ?? "",
-            externalID: try string(value, "external_id", path), domains: domains,
-            metadata: value["metadata"]?.objectValue ?? [:], createdAt: created, updatedAt: created, ref: ref)
+            id: id, name: try string(value, OrganizationField.name.rawValue, path, required: true) ?? "",
+            externalID: try string(value, OrganizationField.externalID.rawValue, path), domains: domains,
+            metadata: value[OrganizationField.metadata.rawValue]?.objectValue ?? [:], createdAt: created, updatedAt: created, ref: ref)
     }
 
     mutating func readUser(_ value: JSONValue, path: String, directory: Directory) throws(FixtureError) -> User {

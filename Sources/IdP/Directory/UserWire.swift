@@ -103,7 +103,8 @@ package struct UserChanges: Sendable, Equatable {
 }
 
 extension WorkOSShape {
-    static func user(_ user: User) -> JSONValue {
+    /// The WorkOS answer for a user; the runner serves it as a fault's body too.
+    package static func user(_ user: User) -> JSONValue {
         [
             "object": "user",
             "id": .string(user.id),
@@ -123,8 +124,7 @@ extension WorkOSShape {
     }
 }
 
-/// The WorkOS JSON forms of the user commands: a body in, the WorkOS answer out. The routes call
-/// these; so does the runner, which builds its fresh users from JSON.
+/// The WorkOS JSON forms of the user commands: a body in, the WorkOS answer out.
 extension MockIdP {
     package func createUser(_ body: JSONValue, allowPinned: Bool = false) throws(IdPError) -> JSONValue {
         WorkOSShape.user(try createUser(try NewUser(json: body, allowPinned: allowPinned)))
@@ -136,8 +136,4 @@ extension MockIdP {
         _ = try user(id)
         return WorkOSShape.user(try updateUser(id, try UserChanges(body)))
     }
-
-    package func getUser(_ id: String) throws(IdPError) -> JSONValue { WorkOSShape.user(try user(id)) }
-
-    package func getUser(externalID: String) throws(IdPError) -> JSONValue { WorkOSShape.user(try user(externalID: externalID)) }
 }

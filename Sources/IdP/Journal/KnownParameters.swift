@@ -17,9 +17,8 @@ struct KnownParameters: Sendable {
     static let page: Set<String> = ["limit", "before", "after", "order"]
     /// The mock's user fields, plus the password hash import WorkOS documents and the mock ignores.
     static let userFields: Set<String> = UserField.names.union(["password_hash", "password_hash_type"])
-    static let organizationFields: Set<String> = [
-        "name", "domain_data", "domains", "metadata", "external_id", "allow_profiles_outside_organization", "stripe_customer_id",
-    ]
+    /// The mock's organization fields, plus two WorkOS documents and the mock ignores.
+    static let organizationFields: Set<String> = OrganizationField.names.union(["allow_profiles_outside_organization", "stripe_customer_id"])
     /// Every grant's members, plus `session` (the 5.x SDK's sealing request) and the client context.
     static let authenticateFields: Set<String> = [
         "grant_type", "client_id", "client_secret", "code", "code_verifier", "refresh_token", "organization_id", "email", "password",
@@ -48,9 +47,9 @@ struct KnownParameters: Sendable {
         Route(method: "PUT", segments: ["organizations", "*"], query: [], body: organizationFields),
         Route(method: "DELETE", segments: ["organizations", "*"], query: [], body: []),
         Route(method: "GET", segments: ["user_management", "organization_memberships"], query: page.union(["user_id", "organization_id", "statuses"]), body: []),
-        Route(method: "POST", segments: ["user_management", "organization_memberships"], query: [], body: ["user_id", "organization_id", "role_slug", "role_slugs"]),
+        Route(method: "POST", segments: ["user_management", "organization_memberships"], query: [], body: MembershipField.createNames),
         Route(method: "GET", segments: ["user_management", "organization_memberships", "*"], query: [], body: []),
-        Route(method: "PUT", segments: ["user_management", "organization_memberships", "*"], query: [], body: ["role_slug", "role_slugs", "status"]),
+        Route(method: "PUT", segments: ["user_management", "organization_memberships", "*"], query: [], body: MembershipField.updateNames),
         Route(method: "DELETE", segments: ["user_management", "organization_memberships", "*"], query: [], body: []),
         Route(method: "PUT", segments: ["user_management", "organization_memberships", "*", "deactivate"], query: [], body: []),
         Route(method: "PUT", segments: ["user_management", "organization_memberships", "*", "reactivate"], query: [], body: []),

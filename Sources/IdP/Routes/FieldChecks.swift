@@ -49,8 +49,8 @@ extension QueryParameters {
 /// so a typo is an error rather than a silently ignored setting.
 enum ControlFields {
     static let user: Set<String> = UserField.names.union(["id", "ref"])
-    static let organization: Set<String> = ["id", "ref", "name", "external_id", "metadata", "domain_data", "domains"]
-    static let membership: Set<String> = ["user_id", "organization_id", "role_slug", "role_slugs", "status"]
+    static let organization: Set<String> = OrganizationField.names.union(["id", "ref"])
+    static let membership: Set<String> = MembershipField.names
 }
 
 /// The JSON body of a `/_mock` request, refusing fields outside `known`.
@@ -68,8 +68,8 @@ enum DirectoryFieldCaps {
         var total = 0
         for member in object {
             let limit = switch member.key {
-            case "email": Limits.emailBytes
-            case "profile_picture_url": Limits.pictureURLBytes
+            case UserField.email.rawValue: Limits.emailBytes
+            case UserField.profilePictureURL.rawValue: Limits.pictureURLBytes
             default: Limits.directoryFieldBytes
             }
             try check(member.value, field: JournalBudget.clip(member.key, limit: 64), limit: limit, total: &total)

@@ -29,13 +29,13 @@ struct WorkOSRoutes {
                                 page: try pagination(request)))
         }
         api.get("/user_management/users/external_id/{external_id}") { request in
-            .json(try idp.getUser(externalID: try request.pathParameters.require("external_id")))
+            .json(WorkOSShape.user(try idp.user(externalID: try request.pathParameters.require("external_id"))))
         }
         api.get("/user_management/users/{id}/sessions") { request in
             .json(try idp.listSessions(userID: try request.pathParameters.require("id"), page: try pagination(request)))
         }
         api.get("/user_management/users/{id}/identities") { request in
-            _ = try idp.getUser(try request.pathParameters.require("id"))
+            _ = try idp.user(try request.pathParameters.require("id"))
             return .json([])
         }
 
@@ -44,7 +44,7 @@ struct WorkOSRoutes {
             .json(idp.listOrganizations(domains: request.query.list("domains"), search: request.query["search"], page: try pagination(request)))
         }
         api.get("/organizations/external_id/{external_id}") { request in
-            .json(try idp.getOrganization(externalID: try request.pathParameters.require("external_id")))
+            .json(WorkOSShape.organization(try idp.organization(externalID: try request.pathParameters.require("external_id"))))
         }
 
         api.crud("/user_management/organization_memberships", .memberships(idp))
@@ -54,7 +54,7 @@ struct WorkOSRoutes {
         }
         for (verb, active) in [("deactivate", false), ("reactivate", true)] {
             api.put("/user_management/organization_memberships/{id}/\(verb)") { request in
-                .json(try idp.setMembershipActive(try request.pathParameters.require("id"), active))
+                .json(idp.answer(try idp.setMembershipActive(try request.pathParameters.require("id"), active)))
             }
         }
 

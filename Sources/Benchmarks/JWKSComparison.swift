@@ -164,7 +164,9 @@ package enum JWKSComparison {
         else { throw BenchError("the discovery document names no /sso/jwks/ URL") }
         let body = try client.send(.get(logged.baseURL + path)).body
         // Same keys; only the certificates' random serials differ between the two processes.
-        guard try client.send(.get(quiet.baseURL + path)).body.count == body.count else { throw BenchError("the two mocks serve JWKS of different sizes") }
+        guard try client.send(.get(quiet.baseURL + path)).body.count == body.count else {
+            throw BenchError("the two mocks serve JWKS of different sizes")
+        }
 
         var targets: [(name: String, url: String)] = [("log", logged.baseURL + path), ("off", quiet.baseURL + path)]
         var nginx: StaticFileServer?

@@ -94,7 +94,8 @@ enum BenchCommand: Subcommand {
               + String(format: "   (%.0f vs %.0f req/s, %.0f log bytes a request, errors %d)", jwks.logToFile, jwks.logOff,
                        jwks.logBytesPerRequest, jwks.errors))
         let rsaMillis = 1000 / signing.rawRSA
-        print(String(format: "  startup to first answer                     %6.1f ms  target <= 15 ms   ", startupMillis) + verdict(startupMillis <= 15)
+        print(String(format: "  startup to first answer                     %6.1f ms  target <= 15 ms   ", startupMillis)
+              + verdict(startupMillis <= 15)
               + String(format: "   (%.0f RSA-2048 signatures of this machine)", startupMillis / rsaMillis))
         let loginRatio = login.p50Micros / login.signatureP50Micros
         print(String(format: "  headless login p50 / one RSA-2048 sign      %6.2f x   target <= 1.5 x   ", loginRatio) + verdict(loginRatio <= 1.5)

@@ -87,8 +87,9 @@ struct ServeLogTests {
         let log = String(decoding: FileHandle(fileDescriptor: fds[0], closeOnDealloc: true).readDataToEndOfFile(), as: UTF8.self)
         let expectedPath = "/organizations/" + String(repeating: "a", count: limit - "/organizations/".utf8.count)
         let keptQuery = "q=x" + String(repeating: "é", count: (limit - 3) / 2)
-        #expect(log.hasPrefix("404 GET \(expectedPath)…[+\(path.utf8.count - limit) bytes]?\(keptQuery)…[+\(query.utf8.count - keptQuery.utf8.count) bytes] req_1 ⚑ "),
-                "\(log.prefix(700))")
+        let cutPath = "\(expectedPath)…[+\(path.utf8.count - limit) bytes]"
+        let cutQuery = "\(keptQuery)…[+\(query.utf8.count - keptQuery.utf8.count) bytes]"
+        #expect(log.hasPrefix("404 GET \(cutPath)?\(cutQuery) req_1 ⚑ "), "\(log.prefix(700))")
         #expect(log.hasSuffix("=\(String(repeating: "z", count: limit))…[+\(2000 - limit) bytes])\n"), "\(log.suffix(100))")
         #expect(log.utf8.count < 4 * limit, "an 8 KB path, a 6 KB query and a 2 KB flag make a line of \(log.utf8.count) bytes")
         // A value within the limit is written whole.

@@ -90,7 +90,7 @@ package final class MockIdP: Sendable {
         var pems: [(kid: String, pem: String)] = []
         switch configuration.keysDirectory {
         case nil:
-            pems = DefaultKeys.pems
+            pems = DefaultKeys.pems.filter { $0.algorithm == wanted }.map { (kid: $0.kid, pem: $0.pem) }
         case "generate":
             return [try KeyRing.signingKey(factory.make(wanted), kid: ids.id(.keyPair))]
         case let folder?:

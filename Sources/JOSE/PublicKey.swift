@@ -9,7 +9,9 @@ package final class PublicKey: @unchecked Sendable {
     /// Base64url key material in JWK member order: `n, e` or `crv, x, y`.
     let material: [(key: String, value: String)]
 
-    init(taking pkey: OpaquePointer) throws(JOSEError) {
+    /// `spkiDER`, when the caller has the key's encoding already: encoding is an OpenSSL 3
+    /// encoder lookup, millions of instructions at startup.
+    init(taking pkey: OpaquePointer, spkiDER known: [UInt8]? = nil) throws(JOSEError) {
         let type: KeyType
         do {
             type = try OpenSSL.keyType(of: pkey)
@@ -19,7 +21,7 @@ package final class PublicKey: @unchecked Sendable {
         }
         self.pkey = pkey
         self.keyType = type
-        self.spkiDER = OpenSSL.spkiDER(pkey)
+        self.spkiDER = known ?? OpenSSL.spkiDER(pkey)
         switch type {
         case .rsa:
             // bn2bin is minimal, so n never carries a leading zero byte (RFC 7518 §6.3.1.1).
@@ -45,7 +47,8 @@ package final class PublicKey: @unchecked Sendable {
             return d2i_PUBKEY(nil, &cursor, buffer.count)
         }
         guard let pkey = loaded else { throw OpenSSL.error("not a DER SubjectPublicKeyInfo") }
-        try self.init(taking: pkey)
+        // The one caller, PrivateKey, passes OpenSSL's own encoding of this key: encoding it again gives the same bytes.
+        try self.init(taking: pkey, spkiDER: der)
     }
 
     /// SubjectPublicKeyInfo PEM ("PUBLIC KEY").

@@ -225,17 +225,32 @@ enum RawSignature {
 
 /// Converts between the DER ECDSA-Sig-Value OpenSSL speaks and the JWS `r || s` form.
 package enum ECDSASignature {
+    /// Read by hand: OpenSSL's `d2i_ECDSA_SIG` and two BIGNUMs cost about 5 % of an ES256 mint.
+    /// The input is the signature OpenSSL just made, so only the P-256 shape is accepted:
+    /// `SEQUENCE { INTEGER r, INTEGER s }` with short-form lengths and each value within 32 bytes.
     package static func rawFromDER(_ der: [UInt8]) throws(JOSEError) -> [UInt8] {
-        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor = buffer.baseAddress
-            return d2i_ECDSA_SIG(nil, &cursor, buffer.count)
+        var raw = [UInt8](repeating: 0, count: 64)
+        guard der.count >= 8, der[0] == 0x30, der[1] < 0x80, Int(der[1]) == der.count - 2 else {
+            throw .openSSL("parsing DER ECDSA signature: not a short SEQUENCE")
         }
-        guard let sig = parsed else { throw OpenSSL.error("parsing DER ECDSA signature") }
-        defer { ECDSA_SIG_free(sig) }
-        guard let r = ECDSA_SIG_get0_r(sig), let s = ECDSA_SIG_get0_s(sig),
-              BN_num_bits(r) <= 256, BN_num_bits(s) <= 256
-        else { throw .openSSL("ECDSA signature components exceed 32 bytes") }
-        return OpenSSL.bigNumBytes(r, paddedTo: 32) + OpenSSL.bigNumBytes(s, paddedTo: 32)
+        var offset = 2
+        for half in 0..<2 {
+            guard offset + 2 <= der.count, der[offset] == 0x02, der[offset + 1] < 0x80 else {
+                throw .openSSL("parsing DER ECDSA signature: INTEGER expected at byte \(offset)")
+            }
+            let length = Int(der[offset + 1])
+            offset += 2
+            guard length >= 1, offset + length <= der.count else { throw .openSSL("parsing DER ECDSA signature: truncated INTEGER") }
+            var start = offset
+            // The sign byte DER puts before a value whose top bit is set.
+            while start < offset + length - 1, der[start] == 0 { start += 1 }
+            let significant = offset + length - start
+            guard significant <= 32 else { throw .openSSL("ECDSA signature components exceed 32 bytes") }
+            for index in 0..<significant { raw[half * 32 + 32 - significant + index] = der[start + index] }
+            offset += length
+        }
+        guard offset == der.count else { throw .openSSL("parsing DER ECDSA signature: trailing bytes") }
+        return raw
     }
 
     package static func derFromRaw(_ raw: [UInt8]) throws(JOSEError) -> [UInt8] {

@@ -116,8 +116,8 @@ enum ServeCommand: Subcommand {
         // Lines go through a bounded buffer and a writer thread: a stderr nobody reads must not stop the mock.
         let writer = logFormat == "off" ? nil : LineWriter()
         let log: (@Sendable (JournalEntry) -> Void)? = writer.map { writer in
-            let format = logFormat == "json" ? RequestLogFormat.json : RequestLogFormat.human
-            return { entry in writer.write(format(entry)) }
+            if logFormat == "json" { return { entry in writer.write(RequestLogFormat.json(entry)) } }
+            return { entry in RequestLogFormat.humanBytes(entry).withUnsafeBytes { writer.write(bytes: $0) } }
         }
         let server = IdPServer(idp: idp, log: log)
         let bound: UInt16

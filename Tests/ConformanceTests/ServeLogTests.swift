@@ -68,6 +68,37 @@ struct ServeLogTests {
     }
 }
 
+/// Long values are cut in the human log, with a marker that says how much is missing.
+@Suite struct RequestLogTruncationTests {
+    @Test func aLongPathAndQueryAreCutWithAMarkerThroughTheWriter() throws {
+        let limit = RequestLogFormat.valueLimit
+        let path = "/organizations/" + String(repeating: "a", count: 8000)
+        // Two-byte characters after an odd prefix: the cut at `limit` bytes falls inside one.
+        let query = "q=x" + String(repeating: "é", count: 3000)
+        let entry = JournalEntry(sequence: 1, timeMillis: 0, requestID: "req_1", method: "GET", path: path, query: query, headers: [],
+                                 status: 404, flags: [JournalFlag(kind: .idSpaceViolation, reason: "unknown_id", field: "path id",
+                                                                  value: String(repeating: "z", count: 2000))])
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        let writer = LineWriter(fd: fds[1])
+        RequestLogFormat.humanBytes(entry).withUnsafeBytes { writer.write(bytes: $0) }
+        writer.close()
+        Glibc.close(fds[1])
+        let log = String(decoding: FileHandle(fileDescriptor: fds[0], closeOnDealloc: true).readDataToEndOfFile(), as: UTF8.self)
+        let expectedPath = "/organizations/" + String(repeating: "a", count: limit - "/organizations/".utf8.count)
+        let keptQuery = "q=x" + String(repeating: "é", count: (limit - 3) / 2)
+        let cutPath = "\(expectedPath)…[+\(path.utf8.count - limit) bytes]"
+        let cutQuery = "\(keptQuery)…[+\(query.utf8.count - keptQuery.utf8.count) bytes]"
+        #expect(log.hasPrefix("404 GET \(cutPath)?\(cutQuery) req_1 ⚑ "), "\(log.prefix(700))")
+        #expect(log.hasSuffix("=\(String(repeating: "z", count: limit))…[+\(2000 - limit) bytes])\n"), "\(log.suffix(100))")
+        #expect(log.utf8.count < 4 * limit, "an 8 KB path, a 6 KB query and a 2 KB flag make a line of \(log.utf8.count) bytes")
+        // A value within the limit is written whole.
+        let whole = "/" + String(repeating: "b", count: limit - 1)
+        #expect(RequestLogFormat.human(JournalEntry(sequence: 1, timeMillis: 0, requestID: "r", method: "GET", path: whole, query: "",
+                                                    headers: [], status: 200, flags: [])) == "200 GET \(whole) r")
+    }
+}
+
 @Suite(.enabled(if: BuiltTool.path != nil, "the mockidp executable must be built (swift build)"))
 struct ServeBindTests {
     @Test func aNonLoopbackHostNeedsAllowRemote() throws {

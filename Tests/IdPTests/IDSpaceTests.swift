@@ -145,6 +145,8 @@ import JSON
         for entry in DefaultKeys.pems {
             let text = try String(contentsOf: folder.appendingPathComponent(entry.kid + ".pem"), encoding: .utf8)
             #expect(text == entry.pem + "\n")
+            // A start decodes only the embedded keys of the wanted algorithm, going by this label.
+            #expect(try PrivateKey(pem: entry.pem).algorithm == entry.algorithm, "\(entry.kid)")
         }
     }
 

@@ -70,8 +70,10 @@ package struct FixtureLoader: Sendable {
     /// Refuses any overlap between the spaces, including an app ID that contains an IdP ULID
     /// with its prefix stripped — the form a prefix-stripping app would compare.
     package static func checkDisjoint(_ directory: Directory, file: String) throws(FixtureError) {
-        let idpIDs = directory.idpSideIDs
-        let ulids = Set(idpIDs.compactMap { IdPID.parse($0).map { String($0.ulid).lowercased() } })
+        let idpSideIDs = directory.idpSideIDs
+        let ulids = Set(idpSideIDs.compactMap { IdPID.parse($0).map { String($0.ulid).lowercased() } })
+        // Lowered once here, not once per app ID: this check runs on every start.
+        let idpIDs = idpSideIDs.map { (id: $0, lowered: $0.lowercased()) }
         for organization in directory.organizations.values.sorted(by: { $0.id < $1.id }) {
             if let external = organization.externalID {
                 try check(appID: external, idpIDs: idpIDs, ulids: ulids, file: file, path: "organization \(organization.ref ?? organization.id).external_id")
@@ -88,15 +90,18 @@ package struct FixtureLoader: Sendable {
         }
     }
 
-    private static func check(appID: String, idpIDs: Set<String>, ulids: Set<String>, file: String, path: String) throws(FixtureError) {
+    private static func check(appID: String, idpIDs: [(id: String, lowered: String)], ulids: Set<String>, file: String,
+                              path: String) throws(FixtureError) {
         guard AppID.isUUID(appID) else {
             throw FixtureError(file: file, path: path, message: "'\(appID)' is not a UUID; app-side IDs must be UUIDs (use --id-spaces adversarial to allow collisions on purpose)")
         }
         let lowered = appID.lowercased()
-        for id in idpIDs where id == appID || id.lowercased().contains(lowered) {
-            throw FixtureError(file: file, path: path, message: "'\(appID)' collides with the IdP ID '\(id)'")
+        // The length test first: `contains` goes through NSString, and an IdP ID is mostly shorter than a UUID.
+        for id in idpIDs where id.id == appID || (id.lowered.utf8.count >= lowered.utf8.count && id.lowered.contains(lowered)) {
+            throw FixtureError(file: file, path: path, message: "'\(appID)' collides with the IdP ID '\(id.id)'")
         }
-        for ulid in ulids where lowered.replacing("-", with: "").contains(ulid) {
+        let undashed = lowered.replacing("-", with: "")
+        for ulid in ulids where undashed.contains(ulid) {
             throw FixtureError(file: file, path: path, message: "'\(appID)' contains the IdP ULID '\(ulid.uppercased())'")
         }
     }

@@ -1,10 +1,14 @@
+import JOSE
+
 /// The test keys in `keys/`, compiled in so `mockidp serve` works with no files. They are public
 /// and never to be trusted (keys/README.md); a test keeps them identical to the files.
 package enum DefaultKeys {
     package static let directory = "keys"
 
-    package static let pems: [(kid: String, pem: String)] = [
-        (kid: "sso_oidc_key_pair_01KDVDRBN06CW62Y816HKPP6V9", pem: """
+    /// `algorithm` lets a start skip decoding the PEMs it will not sign with (about a millisecond
+    /// each); the key's own type still decides (a test checks they agree).
+    package static let pems: [(kid: String, algorithm: JWSAlgorithm, pem: String)] = [
+        (kid: "sso_oidc_key_pair_01KDVDRBN06CW62Y816HKPP6V9", algorithm: .rs256, pem: """
 -----BEGIN PRIVATE KEY-----
 MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDDGbtKWbVex1YQ
 oqtbkz8EKRuyABnuWvjzpCAGqlUEVr+3IiPXyXIQQS25MyIoRFNgmaTBV69DIYnJ
@@ -34,7 +38,7 @@ qnjD/PG+fIUzWytNR0+0tHpSzB0fXtsoLbuY7nNh25sKLnEyTuI3u+gbd/a196vu
 RNN0dQ72J0/qNVRFYWY4AZ2c
 -----END PRIVATE KEY-----
 """),
-        (kid: "sso_oidc_key_pair_01KDVDVDA07BS2VHFX7PCQ9NTV", pem: """
+        (kid: "sso_oidc_key_pair_01KDVDVDA07BS2VHFX7PCQ9NTV", algorithm: .es256, pem: """
 -----BEGIN PRIVATE KEY-----
 MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgn7BSaKJKaUGW0rvh
 xsSP/3e31xfWOG1V3/kBOCi/AlGhRANCAATwkpowscIKnMjuiXstEQ2tr0VgFL8Y

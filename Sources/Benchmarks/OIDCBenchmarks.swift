@@ -35,16 +35,6 @@ extension Benchmarks {
                                                        headers: ["Authorization": basic]))
             guard answer.status == 200 else { throw BenchError("/oauth2/token answered \(answer.status): \(answer.bodyText.prefix(200))") }
         }
-        for _ in 0..<min(30, iterations) { try signIn() }
-        var samples: [Double] = []
-        samples.reserveCapacity(iterations)
-        for _ in 0..<iterations {
-            let start = DispatchTime.now().uptimeNanoseconds
-            try signIn()
-            samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000)
-        }
-        samples.sort()
-        return LatencyFigures(iterations: iterations, p50Micros: samples[samples.count / 2],
-                              p99Micros: samples[min(samples.count - 1, Int(Double(samples.count) * 0.99))])
+        return try besideOneSignature(iterations: iterations, idp: idp, signIn)
     }
 }

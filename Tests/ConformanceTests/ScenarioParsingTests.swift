@@ -154,7 +154,7 @@ import SampleApp
 
     @Test func statusPatternsDescribeThemselvesAsWritten() throws {
         #expect(try #require(StatusPattern(["2xx", 409])).description == "2xx or 409")
-        #expect(try #require(StatusPattern("not 5xx")).description == "not 5xx")
+        #expect(try #require(StatusPattern(JSONValue.string("not 5xx"))).description == "not 5xx")
     }
 
     @Test func countsTakeExactOrBounds() throws {

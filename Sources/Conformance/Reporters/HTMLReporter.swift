@@ -353,7 +353,7 @@ struct RaceTimeline {
         svg += "<line class=\"release\" x1=\"\(zero)\" y1=\"\(Self.top - 6)\" x2=\"\(zero)\" y2=\"\(axisY)\" "
             + "stroke=\"#333\" stroke-dasharray=\"3 2\"/>"
         svg += "<text x=\"\(zero)\" y=\"\(Self.top - 9)\" font-size=\"10\" text-anchor=\"middle\">release</text>"
-        for (index, racer) in racers.enumerated() {
+        for index in racers.indices {
             let timing = timings[index]
             let y = Self.top + index * Self.laneHeight
             let odd = answers[index] != majority

@@ -3,7 +3,10 @@ import Essentials
 /// A small command-line parser: `--name value`, `--name=value`, boolean `--flag`, `-h`, `--`,
 /// repeated options, and usage errors that say what to type instead.
 package struct OptionSpec: Sendable {
-    package enum Kind: Sendable { case flag, value(placeholder: String) }
+    package enum Kind: Sendable {
+        case flag
+        case value(placeholder: String)
+    }
 
     package let name: String
     package let short: Character?
@@ -15,7 +18,9 @@ package struct OptionSpec: Sendable {
         OptionSpec(name: name, short: short, kind: .flag, help: help, defaultValue: nil)
     }
 
-    package static func value(_ name: String, short: Character? = nil, placeholder: String, default defaultValue: String? = nil, help: String) -> OptionSpec {
+    package static func value(_ name: String, short: Character? = nil, placeholder: String, default defaultValue: String? = nil, help: String)
+        -> OptionSpec
+    {
         OptionSpec(name: name, short: short, kind: .value(placeholder: placeholder), help: help, defaultValue: defaultValue)
     }
 }
@@ -38,7 +43,9 @@ package struct CommandSpec: Sendable {
     }
 
     package func usage(program: String) -> String {
-        var lines = ["Usage: \(program) \(name)\(options.isEmpty ? "" : " [options]")\(positionals.map { " " + $0 } ?? "")", "", summary, "", "Options:"]
+        var lines = [
+            "Usage: \(program) \(name)\(options.isEmpty ? "" : " [options]")\(positionals.map { " " + $0 } ?? "")", "", summary, "", "Options:",
+        ]
         let rendered = options.map { option -> (String, String) in
             var left = "  --\(option.name)"
             if let short = option.short { left = "  -\(short), --\(option.name)" }

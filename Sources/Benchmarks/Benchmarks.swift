@@ -23,14 +23,16 @@ package enum Benchmarks {
         var ecConfiguration = IdPConfiguration()
         ecConfiguration.signingAlgorithm = .es256
         let ec = try MockIdP(configuration: ecConfiguration)
-        let rates = try SigningRates.interleaved(rounds: iterations, [
-            try SigningRates.rawSign(key: rsa.keys.activeKey.privateKey),
-            SigningRates.mint(rsa, TokenRequest(user: "alice")),
-            try SigningRates.rawSign(key: ec.keys.activeKey.privateKey, weight: 5),
-            SigningRates.mint(ec, TokenRequest(user: "alice"), weight: 5),
-            // Org-scoped: membership, role and permissions claims on top.
-            SigningRates.mint(rsa, TokenRequest(user: "carol", organization: "globex")),
-        ])
+        let rates = try SigningRates.interleaved(
+            rounds: iterations,
+            [
+                try SigningRates.rawSign(key: rsa.keys.activeKey.privateKey),
+                SigningRates.mint(rsa, TokenRequest(user: "alice")),
+                try SigningRates.rawSign(key: ec.keys.activeKey.privateKey, weight: 5),
+                SigningRates.mint(ec, TokenRequest(user: "alice"), weight: 5),
+                // Org-scoped: membership, role and permissions claims on top.
+                SigningRates.mint(rsa, TokenRequest(user: "carol", organization: "globex")),
+            ])
         return SigningFigures(rawRSA: rates[0], rs256Mint: rates[1], rawEC: rates[2], es256Mint: rates[3], idpMint: rates[4])
     }
 
@@ -55,15 +57,18 @@ package enum Benchmarks {
         try server.start(host: "127.0.0.1", port: 0)
         defer { server.stop() }
         let client = HTTPClient()
-        let authorize = idp.baseURL + "/user_management/authorize?" + QueryParameters.encode([
-            "client_id": idp.configuration.clientID, "redirect_uri": "http://localhost:3000/callback", "response_type": "code",
-            "provider": "authkit", "state": "bench", "login_hint": "alice@acme.test",
-        ])
+        let authorize =
+            idp.baseURL + "/user_management/authorize?"
+            + QueryParameters.encode([
+                "client_id": idp.configuration.clientID, "redirect_uri": "http://localhost:3000/callback", "response_type": "code",
+                "provider": "authkit", "state": "bench", "login_hint": "alice@acme.test",
+            ])
         let authenticate = idp.baseURL + "/user_management/authenticate"
         func login() throws {
             let redirect = try client.send(.get(authorize))
             guard redirect.status == 302, let location = redirect.headers["Location"], let question = location.firstIndex(of: "?"),
-                  let code = QueryParameters(parsing: location[location.index(after: question)...])["code"] else {
+                let code = QueryParameters(parsing: location[location.index(after: question)...])["code"]
+            else {
                 throw BenchError("authorize answered \(redirect.status) without a code: \(redirect.bodyText.prefix(200))")
             }
             let body: JSONValue = [
@@ -99,9 +104,10 @@ package enum Benchmarks {
         }
         samples.sort()
         signatures.sort()
-        return LatencyFigures(iterations: iterations, p50Micros: samples[samples.count / 2],
-                              p99Micros: samples[min(samples.count - 1, Int(Double(samples.count) * 0.99))],
-                              signatureP50Micros: signatures[signatures.count / 2])
+        return LatencyFigures(
+            iterations: iterations, p50Micros: samples[samples.count / 2],
+            p99Micros: samples[min(samples.count - 1, Int(Double(samples.count) * 0.99))],
+            signatureP50Micros: signatures[signatures.count / 2])
     }
 
     /// Starts the real `mockidp serve` process and times it until it answers its first request.

@@ -100,7 +100,10 @@ package final class StaticFileServer {
         let deadline = DispatchTime.now().uptimeNanoseconds + 5_000_000_000
         while true {
             if let response = try? client.send(.get(url)), response.status == 200 {
-                guard response.body == body else { stop(); throw BenchError("nginx served other bytes than the JWKS") }
+                guard response.body == body else {
+                    stop()
+                    throw BenchError("nginx served other bytes than the JWKS")
+                }
                 return
             }
             guard process.isRunning, DispatchTime.now().uptimeNanoseconds < deadline else {
@@ -204,9 +207,10 @@ package enum JWKSComparison {
             return values.reduce(0, +) / Double(values.count)
         }
         let loggedRequests = requests["log"] ?? 0
-        return Figures(tool: tool, connections: connections, logToFile: mean("log") ?? 0, logOff: mean("off") ?? 0, nginx: mean("nginx"),
-                       nginxMissing: nginxMissing, errors: errors,
-                       logBytesPerRequest: loggedRequests > 0 ? Double(fileSize(logFile) - logBytesBefore) / Double(loggedRequests) : 0)
+        return Figures(
+            tool: tool, connections: connections, logToFile: mean("log") ?? 0, logOff: mean("off") ?? 0, nginx: mean("nginx"),
+            nginxMissing: nginxMissing, errors: errors,
+            logBytesPerRequest: loggedRequests > 0 ? Double(fileSize(logFile) - logBytesBefore) / Double(loggedRequests) : 0)
     }
 
     static func fileSize(_ path: String) -> Int {

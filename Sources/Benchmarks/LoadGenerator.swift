@@ -61,7 +61,8 @@ package enum LoadGenerator {
             }
         }
         guard let rate, let p50, let p99 else { return nil }
-        return LoadResult(tool: "wrk", connections: connections, requests: requests, errors: errors, requestsPerSecond: rate, p50Micros: p50, p99Micros: p99)
+        return LoadResult(
+            tool: "wrk", connections: connections, requests: requests, errors: errors, requestsPerSecond: rate, p50Micros: p50, p99Micros: p99)
     }
 
     static func micros(_ text: String) -> Double? {
@@ -107,7 +108,8 @@ package enum LoadGenerator {
             guard !sorted.isEmpty else { return 0 }
             return Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1000
         }
-        return LoadResult(tool: "built-in", connections: connections, requests: sorted.count, errors: errors.load(ordering: .relaxed),
-                          requestsPerSecond: Double(sorted.count) / elapsed, p50Micros: percentile(0.5), p99Micros: percentile(0.99))
+        return LoadResult(
+            tool: "built-in", connections: connections, requests: sorted.count, errors: errors.load(ordering: .relaxed),
+            requestsPerSecond: Double(sorted.count) / elapsed, p50Micros: percentile(0.5), p99Micros: percentile(0.99))
     }
 }

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import IdP
 import JOSE
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Signatures per second on the calling thread: raw OpenSSL as the ceiling, and the mock's own
 /// mint path (`MockIdP.mintToken`: lookup, session, WorkOS claims, serialization, signature).

@@ -1,6 +1,7 @@
 /// Levenshtein distance, for "did you mean" hints on mistyped options, commands and fields.
 package func editDistance(_ a: String, _ b: String) -> Int {
-    let left = Array(a), right = Array(b)
+    let left = Array(a)
+    let right = Array(b)
     if left.isEmpty { return right.count }
     if right.isEmpty { return left.count }
     var previous = Array(0...right.count)

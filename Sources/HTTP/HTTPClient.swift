@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-import Synchronization
 import JSON
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// A request for `HTTPClient`. `url` is `http://host[:port]/path?query` (http only, no TLS).
 package final class HTTPClient: Sendable {
@@ -139,8 +140,10 @@ package final class HTTPClient: Sendable {
     /// Writes the request with one `send` and reads the response; pools or closes the connection.
     /// `afterSend` runs between the write and the first read (the race measures there); false
     /// means it already waited the read timeout out.
-    func exchange(_ fd: Int32, _ bytes: [UInt8], isHead: Bool, poolKey: String?, reused: Bool,
-                  afterSend: () -> Bool = { true }) throws(HTTPClientError) -> ClientResponse {
+    func exchange(
+        _ fd: Int32, _ bytes: [UInt8], isHead: Bool, poolKey: String?, reused: Bool,
+        afterSend: () -> Bool = { true }
+    ) throws(HTTPClientError) -> ClientResponse {
         guard Posix.sendAll(fd, bytes) else {
             let code = errno
             close(fd)

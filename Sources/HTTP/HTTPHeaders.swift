@@ -103,7 +103,8 @@ func asciiLower(_ byte: UInt8) -> UInt8 {
 }
 
 package func asciiCaseInsensitiveEquals(_ a: String, _ b: String) -> Bool {
-    var a = a, b = b
+    var a = a
+    var b = b
     return a.withUTF8 { ua in
         b.withUTF8 { ub in
             guard ua.count == ub.count else { return false }

@@ -2,7 +2,10 @@ import JSON
 
 /// HTTP/1.0 or HTTP/1.1 (the only versions the parser accepts).
 package enum HTTPVersion: Sendable, Hashable, CustomStringConvertible {
+    // The names spell the protocol versions as RFC 9112 writes them.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     case http1_0
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     case http1_1
 
     package var description: String { self == .http1_0 ? "HTTP/1.0" : "HTTP/1.1" }

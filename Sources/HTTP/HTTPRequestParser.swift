@@ -177,8 +177,10 @@ package struct HTTPRequestParser: Sendable {
                 }
                 index += 1
                 if index - position > maxHeadSize {
-                    return .error(HTTPParseError(lineCount == 0 ? .uriTooLong : .headerFieldsTooLarge,
-                                                 "request head larger than \(maxHeadSize) bytes"))
+                    return .error(
+                        HTTPParseError(
+                            lineCount == 0 ? .uriTooLong : .headerFieldsTooLarge,
+                            "request head larger than \(maxHeadSize) bytes"))
                 }
             }
             return nil

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// An incremental HTTP/1.x response parser: the same head rules (`HeaderBlock`) and limits as
@@ -138,7 +138,8 @@ struct HTTPResponseParser: Sendable {
         }
         switch framing {
         case .chunked:
-            state = .chunked(response, ChunkedDecoder(maxBodySize: limits.maxBodySize, maxLineLength: limits.maxChunkLineLength), keepAlive: keepAlive)
+            state = .chunked(
+                response, ChunkedDecoder(maxBodySize: limits.maxBodySize, maxLineLength: limits.maxChunkLineLength), keepAlive: keepAlive)
         case .length(let length):
             guard length <= limits.maxBodySize else { return fail(.contentTooLarge("body larger than \(limits.maxBodySize) bytes")) }
             state = .body(response, length: length, keepAlive: keepAlive)

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import Dispatch
-import Synchronization
 import JSON
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 package struct HTTPServerError: Error, Sendable, CustomStringConvertible {
     package let message: String
@@ -129,8 +130,9 @@ package final class HTTPServer: Sendable {
         guard bound == 0 else {
             let code = errno
             close(fd)
-            throw HTTPServerError("bind \(host):\(port) failed: \(Posix.errorString(code))"
-                + (code == EADDRINUSE ? " (another process listens there; pick another port or 0)" : ""))
+            throw HTTPServerError(
+                "bind \(host):\(port) failed: \(Posix.errorString(code))"
+                    + (code == EADDRINUSE ? " (another process listens there; pick another port or 0)" : ""))
         }
         guard listen(fd, configuration.listenBacklog) == 0 else {
             let code = errno
@@ -361,7 +363,8 @@ package final class HTTPServer: Sendable {
                 requestsServed.add(1, ordering: .relaxed)
                 onRequestCompleted?(request, response)
                 if response.dropsConnection { return }
-                let keepAlive = request.keepAlive && !response.closeConnection
+                let keepAlive =
+                    request.keepAlive && !response.closeConnection
                     && !stoppingFlag.load(ordering: .relaxed)
                 out.removeAll(keepingCapacity: true)
                 serialize(response, isHead: request.method == "HEAD", keepAlive: keepAlive, version: request.version, date: &dateCache, into: &out)
@@ -415,7 +418,9 @@ package final class HTTPServer: Sendable {
         serialize(response, isHead: isHead, keepAlive: keepAlive, version: version, date: &date, into: &out)
     }
 
-    func serialize(_ response: HTTPResponse, isHead: Bool, keepAlive: Bool, version: HTTPVersion, date: inout DateHeaderCache, into out: inout [UInt8]) {
+    func serialize(
+        _ response: HTTPResponse, isHead: Bool, keepAlive: Bool, version: HTTPVersion, date: inout DateHeaderCache, into out: inout [UInt8]
+    ) {
         let status = (100...599).contains(response.status) ? response.status : 500
         out.reserveCapacity(256 + response.body.count)
         out.append(contentsOf: Self.statusLines[status]!)
@@ -475,8 +480,9 @@ func appendDecimal(_ value: Int, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "0"))
         return
     }
-    var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    var digits:
+        (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     var count = 0
     var remaining = value
     withUnsafeMutableBytes(of: &digits) { buffer in

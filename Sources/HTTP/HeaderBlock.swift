@@ -64,8 +64,10 @@ struct HeaderBlock {
     /// Reads the field lines of `bytes[start..<end]`, where `end` is the CR of the empty line
     /// that closes the head (the scan has already checked every line ending). `inspect` sees
     /// each field as it is added, for the headers only one side cares about (Host, Expect).
-    init(fieldLines bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, expectedCount: Int = 0,
-         inspect: (_ name: String, _ value: String) -> Void = { _, _ in }) throws(HTTPParseError) {
+    init(
+        fieldLines bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, expectedCount: Int = 0,
+        inspect: (_ name: String, _ value: String) -> Void = { _, _ in }
+    ) throws(HTTPParseError) {
         headers.fields.reserveCapacity(expectedCount)
         var lineStart = start
         while lineStart < end {
@@ -76,8 +78,10 @@ struct HeaderBlock {
         }
     }
 
-    private mutating func addField(_ bytes: UnsafeBufferPointer<UInt8>, _ lineStart: Int, _ lineEnd: Int,
-                                   _ inspect: (String, String) -> Void) throws(HTTPParseError) {
+    private mutating func addField(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ lineStart: Int, _ lineEnd: Int,
+        _ inspect: (String, String) -> Void
+    ) throws(HTTPParseError) {
         let first = bytes[lineStart]
         if first == sp || first == htab { throw .badRequest("obsolete line folding in headers") }
         var colon = lineStart

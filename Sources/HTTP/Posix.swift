@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// Thin helpers over POSIX sockets and threads. Internal: the public API never exposes fds.
 enum Posix {
@@ -126,17 +127,19 @@ enum POSIXThread {
         if detached { pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED)) }
         let context = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
         var thread = pthread_t()
-        let rc = pthread_create(&thread, &attributes, { argument in
-            var mask = sigset_t()
-            sigemptyset(&mask)
-            sigaddset(&mask, SIGINT)
-            sigaddset(&mask, SIGTERM)
-            sigaddset(&mask, SIGPIPE)
-            pthread_sigmask(SIG_BLOCK, &mask, nil)
-            let box = Unmanaged<ThreadBody>.fromOpaque(argument!).takeRetainedValue()
-            box.body()
-            return nil
-        }, context)
+        let rc = pthread_create(
+            &thread, &attributes,
+            { argument in
+                var mask = sigset_t()
+                sigemptyset(&mask)
+                sigaddset(&mask, SIGINT)
+                sigaddset(&mask, SIGTERM)
+                sigaddset(&mask, SIGPIPE)
+                pthread_sigmask(SIG_BLOCK, &mask, nil)
+                let box = Unmanaged<ThreadBody>.fromOpaque(argument!).takeRetainedValue()
+                box.body()
+                return nil
+            }, context)
         if rc != 0 {
             Unmanaged<ThreadBody>.fromOpaque(context).release()
             return nil
@@ -174,7 +177,8 @@ struct DateHeaderCache {
         var parts = tm()
         gmtime_r(&t, &parts)
         func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        let text = "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+        let text =
+            "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
         return Array(text.utf8)
     }

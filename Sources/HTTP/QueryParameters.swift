@@ -24,10 +24,11 @@ package struct QueryParameters: Sendable, Hashable, Sequence, ExpressibleByDicti
             let segment = bytes[start..<end]
             if !segment.isEmpty {
                 if let equals = segment.firstIndex(of: UInt8(ascii: "=")) {
-                    pairs.append((
-                        name: percentDecode(segment[segment.startIndex..<equals], plusAsSpace: true),
-                        value: percentDecode(segment[(equals + 1)...], plusAsSpace: true)
-                    ))
+                    pairs.append(
+                        (
+                            name: percentDecode(segment[segment.startIndex..<equals], plusAsSpace: true),
+                            value: percentDecode(segment[(equals + 1)...], plusAsSpace: true)
+                        ))
                 } else {
                     pairs.append((name: percentDecode(segment, plusAsSpace: true), value: ""))
                 }

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import Dispatch
 import JSON
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 extension HTTPClient {
     /// Fires every request at the same instant: first opens one fresh connection per request (not
@@ -19,7 +20,8 @@ extension HTTPClient {
 
     /// `sendConcurrently`, with when each racer connected, sent, saw its first byte and finished.
     package func sendConcurrentlyTimed(_ requests: [ClientRequest], beforeRelease: () -> Void = {})
-        -> (results: [Result<ClientResponse, HTTPClientError>], timings: [RaceTiming]) {
+        -> (results: [Result<ClientResponse, HTTPClientError>], timings: [RaceTiming])
+    {
         var results = [Result<ClientResponse, HTTPClientError>?](repeating: nil, count: requests.count)
         var prepared: [(index: Int, fd: Int32, bytes: [UInt8], isHead: Bool)] = []
         var connects = [(start: Int64, end: Int64)?](repeating: nil, count: requests.count)
@@ -51,14 +53,15 @@ extension HTTPClient {
                 var timing = RaceTiming(sendStart: RaceTiming.now())
                 let result: Result<ClientResponse, HTTPClientError>
                 do throws(HTTPClientError) {
-                    result = .success(try exchange(fd, bytes, isHead: isHead, poolKey: nil, reused: false) {
-                        timing.sent = RaceTiming.now()
-                        // Waiting to be readable consumes nothing: the read that follows sees every byte.
-                        let ready = Posix.waitReadable(fd, timeoutMilliseconds: readTimeout)
-                        if ready > 0 { timing.firstByte = RaceTiming.now() }
-                        return ready != 0  // a poll error is left to the read, which names it
+                    result = .success(
+                        try exchange(fd, bytes, isHead: isHead, poolKey: nil, reused: false) {
+                            timing.sent = RaceTiming.now()
+                            // Waiting to be readable consumes nothing: the read that follows sees every byte.
+                            let ready = Posix.waitReadable(fd, timeoutMilliseconds: readTimeout)
+                            if ready > 0 { timing.firstByte = RaceTiming.now() }
+                            return ready != 0  // a poll error is left to the read, which names it
 
-                    })
+                        })
                 } catch {
                     result = .failure(error)
                 }
@@ -103,8 +106,10 @@ package struct RaceTiming: Sendable, Equatable {
     package var firstByte: Int64?
     package var end: Int64?
 
-    package init(connectStart: Int64? = nil, connectEnd: Int64? = nil, sendStart: Int64? = nil, sent: Int64? = nil,
-                 firstByte: Int64? = nil, end: Int64? = nil) {
+    package init(
+        connectStart: Int64? = nil, connectEnd: Int64? = nil, sendStart: Int64? = nil, sent: Int64? = nil,
+        firstByte: Int64? = nil, end: Int64? = nil
+    ) {
         self.connectStart = connectStart
         self.connectEnd = connectEnd
         self.sendStart = sendStart
@@ -116,8 +121,10 @@ package struct RaceTiming: Sendable, Equatable {
     /// Reports' form: nanoseconds relative to the release, null where not reached.
     package var json: JSONValue {
         func value(_ instant: Int64?) -> JSONValue { instant.map { .int($0) } ?? .null }
-        return ["connect_start_ns": value(connectStart), "connect_end_ns": value(connectEnd), "send_start_ns": value(sendStart),
-                "sent_ns": value(sent), "first_byte_ns": value(firstByte), "end_ns": value(end)]
+        return [
+            "connect_start_ns": value(connectStart), "connect_end_ns": value(connectEnd), "send_start_ns": value(sendStart),
+            "sent_ns": value(sent), "first_byte_ns": value(firstByte), "end_ns": value(end),
+        ]
     }
 
     static func now() -> Int64 {
@@ -128,8 +135,9 @@ package struct RaceTiming: Sendable, Equatable {
 
     func relative(to origin: Int64) -> RaceTiming {
         func shift(_ instant: Int64?) -> Int64? { instant.map { $0 - origin } }
-        return RaceTiming(connectStart: shift(connectStart), connectEnd: shift(connectEnd), sendStart: shift(sendStart),
-                          sent: shift(sent), firstByte: shift(firstByte), end: shift(end))
+        return RaceTiming(
+            connectStart: shift(connectStart), connectEnd: shift(connectEnd), sendStart: shift(sendStart),
+            sent: shift(sent), firstByte: shift(firstByte), end: shift(end))
     }
 }
 

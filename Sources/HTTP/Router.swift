@@ -250,12 +250,14 @@ package struct RouterResponder: HTTPResponder {
         var described: [String] = []
         for (path, entry) in staticRoutes { described += entry.handlers.keys.map { "\($0) \(path)" } }
         for pattern in patterns.values.joined() {
-            let path = "/" + pattern.segments.map { segment in
-                switch segment {
-                case .literal(let text): return text
-                case .parameter(let name): return "{\(name)}"
-                }
-            }.joined(separator: "/")
+            let path =
+                "/"
+                + pattern.segments.map { segment in
+                    switch segment {
+                    case .literal(let text): return text
+                    case .parameter(let name): return "{\(name)}"
+                    }
+                }.joined(separator: "/")
             described += pattern.entry.handlers.keys.map { "\($0) \(path)" }
         }
         return described.sorted()

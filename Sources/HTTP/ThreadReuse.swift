@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import Dispatch
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// Runs blocking jobs (one connection each) on detached threads that wait a little for the next
 /// job once theirs ends. A suite run opens thousands of short connections; creating and tearing

@@ -55,7 +55,8 @@ package enum IdPError: Error, Sendable, Equatable, CustomStringConvertible {
     package var description: String {
         switch self {
         case .notFound(let entity, let id): return "\(entity) not found: '\(id)'"
-        case .invalidRequest(let code, let message), .conflict(let code, let message), .badRequest(let code, let message): return "\(code): \(message)"
+        case .invalidRequest(let code, let message), .conflict(let code, let message), .badRequest(let code, let message):
+            return "\(code): \(message)"
         case .invalidParameters(let message): return "\(Self.invalidParametersCode): \(message)"
         case .unauthorized(let message): return "unauthorized: \(message)"
         case .oauth(let error, let description, _): return "\(error): \(description)"

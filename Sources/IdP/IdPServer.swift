@@ -19,7 +19,8 @@ package struct IdPResponder: HTTPResponder {
         SSORoutes(idp: idp).register(into: &router)
         ControlRoutes(idp: idp).register(into: &router)
         routes = router.freeze()
-        chain = routes
+        chain =
+            routes
             .wrapped(in: UnimplementedRoutes(routes: routes))
             .wrapped(in: FaultInjection(faults: idp.faults))
             .wrapped(in: RequestID(ids: idp.ids))

@@ -1,6 +1,6 @@
+import Essentials
 import Glibc
 import Synchronization
-import Essentials
 
 /// The mock's notion of "now": the wall clock plus an offset a test can move, so scenarios can
 /// make tokens look old or early without waiting.

@@ -123,7 +123,8 @@ package final class MockIdP: Sendable {
             if configuration.keysDirectory == nil || configuration.keysDirectory == "generate" {
                 return [try KeyRing.signingKey(factory.make(wanted), kid: ids.id(.keyPair))]
             }
-            throw StartupError.keys("no \(wanted.rawValue) key in \(configuration.keysDirectory ?? "the embedded keys"); add a PEM or use --keys generate")
+            throw StartupError.keys(
+                "no \(wanted.rawValue) key in \(configuration.keysDirectory ?? "the embedded keys"); add a PEM or use --keys generate")
         }
         return keys
     }
@@ -151,7 +152,8 @@ package final class MockIdP: Sendable {
         let base = baseURL
         let hostAndPort = base.split(separator: "/").last.map(String.init) ?? ""
         let port = hostAndPort.split(separator: ":").last.map(String.init) ?? ""
-        let host = hostAndPort.hasPrefix("[") ? String(hostAndPort.prefix { $0 != "]" }.dropFirst()) : String(hostAndPort.split(separator: ":").first ?? "")
+        let host =
+            hostAndPort.hasPrefix("[") ? String(hostAndPort.prefix { $0 != "]" }.dropFirst()) : String(hostAndPort.split(separator: ":").first ?? "")
         return [
             ("WORKOS_BASE_URL", base + "/"),
             ("WORKOS_API_HOSTNAME", host),
@@ -228,23 +230,28 @@ package final class MockIdP: Sendable {
             var membership: Membership?
             var organization: Organization?
             if let reference = request.organization {
-                guard let found = state.directory.resolveOrganization(reference) else { throw IdPError.notFound(entity: "Organization", id: reference) }
+                guard let found = state.directory.resolveOrganization(reference) else {
+                    throw IdPError.notFound(entity: "Organization", id: reference)
+                }
                 organization = found
                 // A user outside the org still gets a token scoped to it (role member): scenarios
                 // forge cross-tenant tokens this way.
-                membership = state.directory.membership(userID: user.id, organizationID: found.id)
+                membership =
+                    state.directory.membership(userID: user.id, organizationID: found.id)
                     ?? Membership(id: "", userID: user.id, organizationID: found.id, roleSlugs: ["member"], createdAt: 0, updatedAt: 0)
             }
             let role = membership.flatMap { state.directory.role($0.primaryRole) }
-            let session = Session(id: ids.id(.session), userID: user.id, organizationID: organization?.id,
-                                  impersonatorEmail: request.impersonatorEmail, createdAt: now * 1000, updatedAt: now * 1000,
-                                  expiresAt: (now + 86_400) * 1000)
+            let session = Session(
+                id: ids.id(.session), userID: user.id, organizationID: organization?.id,
+                impersonatorEmail: request.impersonatorEmail, createdAt: now * 1000, updatedAt: now * 1000,
+                expiresAt: (now + 86_400) * 1000)
             state.directory.insertSession(session)
             return (user, membership, organization, role, session, state.template)
         }
         let templateClaims = try template?.render(context: templateContext(user: user, organization: organization, membership: membership)) ?? [:]
-        let claims = minter.claims(user: user, membership: membership, organization: organization, role: role,
-                                   sessionID: session.id, now: now, template: templateClaims, impersonator: request.impersonatorEmail)
+        let claims = minter.claims(
+            user: user, membership: membership, organization: organization, role: role,
+            sessionID: session.id, now: now, template: templateClaims, impersonator: request.impersonatorEmail)
         return try minter.sign(claims: claims, request: request, keys: keys, now: now)
     }
 

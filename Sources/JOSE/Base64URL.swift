@@ -100,8 +100,10 @@ package enum Base64URL {
                 var i = 0
                 var o = 0
                 for _ in 0..<fullGroups {
-                    let a = table[Int(input[i])], b = table[Int(input[i + 1])]
-                    let c = table[Int(input[i + 2])], d = table[Int(input[i + 3])]
+                    let a = table[Int(input[i])]
+                    let b = table[Int(input[i + 1])]
+                    let c = table[Int(input[i + 2])]
+                    let d = table[Int(input[i + 3])]
                     if (a | b | c | d) & 0xC0 != 0 {
                         failure = firstInvalid(input, from: i, table: table)
                         return
@@ -125,11 +127,17 @@ package enum Base64URL {
                 }
                 if tail == 2 {
                     // 12 bits carry 8: the low 4 must be zero in the canonical encoding.
-                    if value & 0x0F != 0 { failure = i + 1; return }
+                    if value & 0x0F != 0 {
+                        failure = i + 1
+                        return
+                    }
                     output[o] = UInt8(truncatingIfNeeded: value >> 4)
                 } else {
                     // 18 bits carry 16: the low 2 must be zero.
-                    if value & 0x03 != 0 { failure = i + 2; return }
+                    if value & 0x03 != 0 {
+                        failure = i + 2
+                        return
+                    }
                     output[o] = UInt8(truncatingIfNeeded: value >> 10)
                     output[o + 1] = UInt8(truncatingIfNeeded: value >> 2)
                 }

@@ -18,7 +18,7 @@ enum SelfSignedCertificate {
         guard X509_set_serialNumber(certificate, asn1Serial) == 1 else { throw OpenSSL.error("X509_set_serialNumber") }
 
         guard ASN1_TIME_set(X509_getm_notBefore(certificate), time_t(notBefore)) != nil,
-              ASN1_TIME_set(X509_getm_notAfter(certificate), time_t(notBefore + validitySeconds)) != nil
+            ASN1_TIME_set(X509_getm_notAfter(certificate), time_t(notBefore + validitySeconds)) != nil
         else { throw OpenSSL.error("setting validity") }
 
         guard let name = X509_get_subject_name(certificate) else { throw OpenSSL.error("X509_get_subject_name") }
@@ -26,8 +26,8 @@ enum SelfSignedCertificate {
         // MBSTRING_ASC is an OR-ed macro Swift cannot import: MBSTRING_FLAG (0x1000) | 1.
         let mbstringASCII: Int32 = 0x1001
         guard X509_NAME_add_entry_by_txt(name, "CN", mbstringASCII, commonName, Int32(commonName.count), -1, 0) == 1,
-              X509_set_issuer_name(certificate, name) == 1,
-              X509_set_pubkey(certificate, key.pkey) == 1
+            X509_set_issuer_name(certificate, name) == 1,
+            X509_set_pubkey(certificate, key.pkey) == 1
         else { throw OpenSSL.error("setting names and key") }
 
         guard X509_sign(certificate, key.pkey, EVP_sha256()) > 0 else { throw OpenSSL.error("X509_sign") }

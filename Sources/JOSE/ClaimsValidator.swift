@@ -13,8 +13,10 @@ package struct ClaimsValidator: Sendable {
     package var requiredClaims: [String]
     package var requireExpiration: Bool
 
-    package init(issuer: String? = nil, audience: String? = nil, leeway: Int64 = 0, now: Int64,
-                requiredClaims: [String] = ["sub"], requireExpiration: Bool = true) {
+    package init(
+        issuer: String? = nil, audience: String? = nil, leeway: Int64 = 0, now: Int64,
+        requiredClaims: [String] = ["sub"], requireExpiration: Bool = true
+    ) {
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway

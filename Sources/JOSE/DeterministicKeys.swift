@@ -22,7 +22,9 @@ extension PrivateKey {
             defer { EC_POINT_free(point) }
             var encoded = [UInt8](repeating: 0, count: 65)
             guard EC_POINT_mul(group, point, scalar, nil, nil, context) == 1,
-                  encoded.withUnsafeMutableBufferPointer({ EC_POINT_point2oct(group, point, POINT_CONVERSION_UNCOMPRESSED, $0.baseAddress, 65, context) }) == 65
+                encoded.withUnsafeMutableBufferPointer({
+                    EC_POINT_point2oct(group, point, POINT_CONVERSION_UNCOMPRESSED, $0.baseAddress, 65, context)
+                }) == 65
             else { throw OpenSSL.error("computing the public point") }
             let pub = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 65)
             defer { pub.deallocate() }
@@ -47,7 +49,7 @@ extension PrivateKey {
         guard let context = BN_CTX_new() else { throw OpenSSL.error("BN_CTX_new") }
         defer { BN_CTX_free(context) }
         var owned: [OpaquePointer] = []
-        defer { owned.forEach { BN_clear_free($0) } }
+        defer { for bn in owned { BN_clear_free(bn) } }
         func fresh() throws(JOSEError) -> OpaquePointer {
             guard let bn = BN_new() else { throw OpenSSL.error("BN_new") }
             owned.append(bn)
@@ -68,19 +70,28 @@ extension PrivateKey {
         var q = try prime()
         if BN_cmp(p, q) == 0 { throw .openSSL("seeded prime search produced p = q") }
         if BN_cmp(p, q) < 0 { swap(&p, &q) }  // conventional p > q
-        let e = try fresh(), n = try fresh(), p1 = try fresh(), q1 = try fresh(), phi = try fresh()
-        let gcd = try fresh(), lcm = try fresh(), d = try fresh(), dp = try fresh(), dq = try fresh(), qi = try fresh()
+        let e = try fresh()
+        let n = try fresh()
+        let p1 = try fresh()
+        let q1 = try fresh()
+        let phi = try fresh()
+        let gcd = try fresh()
+        let lcm = try fresh()
+        let d = try fresh()
+        let dp = try fresh()
+        let dq = try fresh()
+        let qi = try fresh()
         guard BN_set_word(e, 65537) == 1,
-              BN_mul(n, p, q, context) == 1,
-              BN_copy(p1, p) != nil, BN_sub_word(p1, 1) == 1,
-              BN_copy(q1, q) != nil, BN_sub_word(q1, 1) == 1,
-              BN_mul(phi, p1, q1, context) == 1,
-              BN_gcd(gcd, p1, q1, context) == 1,
-              BN_div(lcm, nil, phi, gcd, context) == 1,
-              BN_mod_inverse(d, e, lcm, context) != nil,
-              BN_div(nil, dp, d, p1, context) == 1,
-              BN_div(nil, dq, d, q1, context) == 1,
-              BN_mod_inverse(qi, q, p, context) != nil
+            BN_mul(n, p, q, context) == 1,
+            BN_copy(p1, p) != nil, BN_sub_word(p1, 1) == 1,
+            BN_copy(q1, q) != nil, BN_sub_word(q1, 1) == 1,
+            BN_mul(phi, p1, q1, context) == 1,
+            BN_gcd(gcd, p1, q1, context) == 1,
+            BN_div(lcm, nil, phi, gcd, context) == 1,
+            BN_mod_inverse(d, e, lcm, context) != nil,
+            BN_div(nil, dp, d, p1, context) == 1,
+            BN_div(nil, dq, d, q1, context) == 1,
+            BN_mod_inverse(qi, q, p, context) != nil
         else { throw OpenSSL.error("deriving RSA components") }
         let components = [n, e, d, p, q, dp, dq, qi].map { OpenSSL.bigNumBytes($0) }
         return try PrivateKey(taking: rsaKey(components: components))

@@ -22,7 +22,8 @@ package enum Fernet {
                 throw .invalidKey("a Fernet key is 32 bytes in url-safe base64 (as Fernet.generate_key() makes); this one is not base64url")
             }
             guard bytes.count == 32 else {
-                throw .invalidKey("a Fernet key is 32 bytes in url-safe base64 (as Fernet.generate_key() makes); this one decodes to \(bytes.count) bytes")
+                throw .invalidKey(
+                    "a Fernet key is 32 bytes in url-safe base64 (as Fernet.generate_key() makes); this one decodes to \(bytes.count) bytes")
             }
             signing = Array(bytes[0..<16])
             encryption = Array(bytes[16..<32])
@@ -79,7 +80,7 @@ package enum Fernet {
                 input.withUnsafeBufferPointer { inBytes in
                     output.withUnsafeMutableBufferPointer { outBytes -> Bool in
                         guard EVP_CipherInit_ex(context, EVP_aes_128_cbc(), nil, keyBytes.baseAddress, ivBytes.baseAddress, encrypt ? 1 : 0) == 1,
-                              EVP_CipherUpdate(context, outBytes.baseAddress, &written, inBytes.baseAddress, Int32(inBytes.count)) == 1
+                            EVP_CipherUpdate(context, outBytes.baseAddress, &written, inBytes.baseAddress, Int32(inBytes.count)) == 1
                         else { return false }
                         return EVP_CipherFinal_ex(context, outBytes.baseAddress.map { $0 + Int(written) }, &final) == 1
                     }

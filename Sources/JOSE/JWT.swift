@@ -7,8 +7,10 @@ package enum JWT {
     /// The default header is `{"alg":..,"kid":..}` without `typ`, as WorkOS issues them.
     /// `headerOverrides` members replace same-named header members or are appended; the
     /// signature always uses `key`, whatever `alg` the overrides claim.
-    package static func mint(claims: JWTClaims, key: SigningKey, headerOverrides: JSONObject = [:],
-                            omitKid: Bool = false, includeTyp: Bool = false) throws(JOSEError) -> String {
+    package static func mint(
+        claims: JWTClaims, key: SigningKey, headerOverrides: JSONObject = [:],
+        omitKid: Bool = false, includeTyp: Bool = false
+    ) throws(JOSEError) -> String {
         var payload: [UInt8] = []
         payload.reserveCapacity(512)
         claims.writePayload(into: &payload)

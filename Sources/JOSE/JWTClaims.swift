@@ -18,9 +18,11 @@ package struct JWTClaims: Sendable, Equatable {
     package var exp: Int64?
     package var extra: JSONObject
 
-    package init(iss: String? = nil, sub: String? = nil, aud: [String]? = nil, audienceAsArray: Bool = false,
-                sid: String? = nil, jti: String? = nil, iat: Int64? = nil, nbf: Int64? = nil, exp: Int64? = nil,
-                extra: JSONObject = [:]) {
+    package init(
+        iss: String? = nil, sub: String? = nil, aud: [String]? = nil, audienceAsArray: Bool = false,
+        sid: String? = nil, jti: String? = nil, iat: Int64? = nil, nbf: Int64? = nil, exp: Int64? = nil,
+        extra: JSONObject = [:]
+    ) {
         self.iss = iss
         self.sub = sub
         self.aud = aud
@@ -45,7 +47,9 @@ package struct JWTClaims: Sendable, Equatable {
             case ("sub", .string(let value)): sub = value
             case ("sid", .string(let value)): sid = value
             case ("jti", .string(let value)): jti = value
-            case ("aud", .string(let value)): aud = [value]; audienceAsArray = false
+            case ("aud", .string(let value)):
+                aud = [value]
+                audienceAsArray = false
             case ("aud", .array(let values)) where values.allSatisfy({ $0.stringValue != nil }):
                 aud = values.compactMap(\.stringValue)
                 audienceAsArray = true
@@ -84,8 +88,14 @@ package struct JWTClaims: Sendable, Equatable {
             out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
             out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
         }
-        if let iss { key("iss", &out); JSONWriter.writeString(iss, into: &out) }
-        if let sub { key("sub", &out); JSONWriter.writeString(sub, into: &out) }
+        if let iss {
+            key("iss", &out)
+            JSONWriter.writeString(iss, into: &out)
+        }
+        if let sub {
+            key("sub", &out)
+            JSONWriter.writeString(sub, into: &out)
+        }
         if let aud {
             key("aud", &out)
             if aud.count == 1 && !audienceAsArray {
@@ -94,11 +104,26 @@ package struct JWTClaims: Sendable, Equatable {
                 JSONWriter.write(.array(aud.map { .string($0) }), into: &out, indent: nil, level: 0)
             }
         }
-        if let sid { key("sid", &out); JSONWriter.writeString(sid, into: &out) }
-        if let jti { key("jti", &out); JSONWriter.writeString(jti, into: &out) }
-        if let iat { key("iat", &out); JSONWriter.writeInteger(iat, into: &out) }
-        if let nbf { key("nbf", &out); JSONWriter.writeInteger(nbf, into: &out) }
-        if let exp { key("exp", &out); JSONWriter.writeInteger(exp, into: &out) }
+        if let sid {
+            key("sid", &out)
+            JSONWriter.writeString(sid, into: &out)
+        }
+        if let jti {
+            key("jti", &out)
+            JSONWriter.writeString(jti, into: &out)
+        }
+        if let iat {
+            key("iat", &out)
+            JSONWriter.writeInteger(iat, into: &out)
+        }
+        if let nbf {
+            key("nbf", &out)
+            JSONWriter.writeInteger(nbf, into: &out)
+        }
+        if let exp {
+            key("exp", &out)
+            JSONWriter.writeInteger(exp, into: &out)
+        }
         for member in extra.members {
             out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
             first = false

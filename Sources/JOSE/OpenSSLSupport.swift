@@ -116,19 +116,20 @@ enum OpenSSL {
     /// Builds a key from OSSL_PARAMs, the OpenSSL 3 way to import raw components.
     /// `build` pushes parameters and hands back the BIGNUMs it pushed: the builder reads them only
     /// when converting to params, so they are freed after that.
-    static func keyFromData(type: String, selection: Int32, build: (OpaquePointer, inout [OpaquePointer]) -> Bool) throws(JOSEError) -> OpaquePointer {
+    static func keyFromData(type: String, selection: Int32, build: (OpaquePointer, inout [OpaquePointer]) -> Bool) throws(JOSEError) -> OpaquePointer
+    {
         guard let builder = OSSL_PARAM_BLD_new() else { throw error("OSSL_PARAM_BLD_new") }
         defer { OSSL_PARAM_BLD_free(builder) }
         var numbers: [OpaquePointer] = []
-        defer { numbers.forEach { BN_free($0) } }
+        defer { for number in numbers { BN_free(number) } }
         guard build(builder, &numbers), let params = OSSL_PARAM_BLD_to_param(builder) else { throw error("building \(type) key parameters") }
         defer { OSSL_PARAM_free(params) }
         guard let context = EVP_PKEY_CTX_new_from_name(nil, type, nil) else { throw error("EVP_PKEY_CTX_new_from_name") }
         defer { EVP_PKEY_CTX_free(context) }
         var pkey: OpaquePointer? = nil
         guard EVP_PKEY_fromdata_init(context) == 1,
-              EVP_PKEY_fromdata(context, &pkey, selection, params) == 1,
-              let pkey
+            EVP_PKEY_fromdata(context, &pkey, selection, params) == 1,
+            let pkey
         else { throw error("importing \(type) key components") }
         return pkey
     }

@@ -49,7 +49,7 @@ package final class PrivateKey: @unchecked Sendable {
         defer { EVP_PKEY_CTX_free(context) }
         var pkey: OpaquePointer? = nil
         guard EVP_PKEY_keygen_init(context) == 1, configure(context) > 0,
-              EVP_PKEY_generate(context, &pkey) == 1, let pkey
+            EVP_PKEY_generate(context, &pkey) == 1, let pkey
         else { throw OpenSSL.error("generating \(type) key") }
         return try PrivateKey(taking: pkey)
     }

@@ -25,8 +25,10 @@ package final class PublicKey: @unchecked Sendable {
         switch type {
         case .rsa:
             // bn2bin is minimal, so n never carries a leading zero byte (RFC 7518 §6.3.1.1).
-            material = [("n", Base64URL.encode(OpenSSL.bigNumParam(pkey, "n") ?? [])),
-                        ("e", Base64URL.encode(OpenSSL.bigNumParam(pkey, "e") ?? []))]
+            material = [
+                ("n", Base64URL.encode(OpenSSL.bigNumParam(pkey, "n") ?? [])),
+                ("e", Base64URL.encode(OpenSSL.bigNumParam(pkey, "e") ?? [])),
+            ]
         case .ecP256:
             let x = OpenSSL.bigNumParam(pkey, "qx") ?? []
             let y = OpenSSL.bigNumParam(pkey, "qy") ?? []
@@ -69,7 +71,8 @@ package final class PublicKey: @unchecked Sendable {
         let pkey: OpaquePointer
         switch kty {
         case "RSA":
-            let n = try member("n"), e = try member("e")
+            let n = try member("n")
+            let e = try member("e")
             guard let first = n.first, first != 0 else { throw .invalidKey("RSA modulus \"n\" is empty or has a leading zero byte") }
             guard n.count >= 256 else { throw .unsupportedKey("RSA modulus is \(n.count * 8) bits; at least 2048 are required") }
             // Base64urlUInt is minimal (RFC 7518 §2): "AAAB" is not another spelling of 1 to let through.
@@ -85,7 +88,8 @@ package final class PublicKey: @unchecked Sendable {
         case "EC":
             guard let crv = object["crv"]?.stringValue else { throw .invalidKey("EC JWK has no string \"crv\"") }
             guard crv == "P-256" else { throw .unsupportedKey("EC curve \"\(crv)\"; only P-256 is supported") }
-            let x = try member("x"), y = try member("y")
+            let x = try member("x")
+            let y = try member("y")
             guard x.count == 32, y.count == 32 else {
                 throw .invalidKey("P-256 coordinates must be 32 bytes each, found x \(x.count) and y \(y.count)")
             }

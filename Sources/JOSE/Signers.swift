@@ -81,8 +81,9 @@ package struct ECDSASigner: JWSSigner {
     }
 
     package func verify(_ signature: [UInt8], signs signingInput: UnsafeRawBufferPointer) throws(JOSEError) -> Bool {
-        try RawSignature.verify(signature: ECDSASignature.derFromRaw(signature), digest: OpenSSL.sha256(signingInput),
-                                with: publicKey.pkey, rsaPadding: false)
+        try RawSignature.verify(
+            signature: ECDSASignature.derFromRaw(signature), digest: OpenSSL.sha256(signingInput),
+            with: publicKey.pkey, rsaPadding: false)
     }
 }
 
@@ -99,9 +100,10 @@ package struct HMACSigner: JWSSigner {
         var length: UInt32 = 0
         let ok = secret.withUnsafeBytes { key in
             mac.withUnsafeMutableBufferPointer { out in
-                HMAC(EVP_sha256(), key.baseAddress, Int32(key.count),
-                     signingInput.baseAddress?.assumingMemoryBound(to: UInt8.self), signingInput.count,
-                     out.baseAddress, &length) != nil
+                HMAC(
+                    EVP_sha256(), key.baseAddress, Int32(key.count),
+                    signingInput.baseAddress?.assumingMemoryBound(to: UInt8.self), signingInput.count,
+                    out.baseAddress, &length) != nil
             }
         }
         guard ok, length == 32 else { throw OpenSSL.error("HMAC-SHA256") }
@@ -173,8 +175,8 @@ package final class PreparedSigning: @unchecked Sendable {
     init(pkey: OpaquePointer, rsaPadding: Bool, key: PrivateKey? = nil) throws(JOSEError) {
         guard let context = EVP_PKEY_CTX_new(pkey, nil) else { throw OpenSSL.error("EVP_PKEY_CTX_new") }
         guard EVP_PKEY_sign_init(context) == 1,
-              !rsaPadding || EVP_PKEY_CTX_set_rsa_padding(context, RSA_PKCS1_PADDING) == 1,
-              EVP_PKEY_CTX_set_signature_md(context, EVP_sha256()) == 1
+            !rsaPadding || EVP_PKEY_CTX_set_rsa_padding(context, RSA_PKCS1_PADDING) == 1,
+            EVP_PKEY_CTX_set_signature_md(context, EVP_sha256()) == 1
         else {
             EVP_PKEY_CTX_free(context)
             throw OpenSSL.error("preparing to sign")
@@ -212,8 +214,8 @@ enum RawSignature {
         guard let context = EVP_PKEY_CTX_new(pkey, nil) else { throw OpenSSL.error("EVP_PKEY_CTX_new") }
         defer { EVP_PKEY_CTX_free(context) }
         guard EVP_PKEY_verify_init(context) == 1,
-              !rsaPadding || EVP_PKEY_CTX_set_rsa_padding(context, RSA_PKCS1_PADDING) == 1,
-              EVP_PKEY_CTX_set_signature_md(context, EVP_sha256()) == 1
+            !rsaPadding || EVP_PKEY_CTX_set_rsa_padding(context, RSA_PKCS1_PADDING) == 1,
+            EVP_PKEY_CTX_set_signature_md(context, EVP_sha256()) == 1
         else { throw OpenSSL.error("preparing to verify") }
         let status = signature.withUnsafeBufferPointer { sig in
             digest.withUnsafeBufferPointer { EVP_PKEY_verify(context, sig.baseAddress, sig.count, $0.baseAddress, $0.count) }
@@ -258,8 +260,15 @@ package enum ECDSASignature {
         guard let sig = ECDSA_SIG_new() else { throw OpenSSL.error("ECDSA_SIG_new") }
         defer { ECDSA_SIG_free(sig) }
         guard let r = OpenSSL.bigNum(Array(raw[0..<32])) else { throw OpenSSL.error("BN_bin2bn") }
-        guard let s = OpenSSL.bigNum(Array(raw[32..<64])) else { BN_free(r); throw OpenSSL.error("BN_bin2bn") }
-        guard ECDSA_SIG_set0(sig, r, s) == 1 else { BN_free(r); BN_free(s); throw OpenSSL.error("ECDSA_SIG_set0") }
+        guard let s = OpenSSL.bigNum(Array(raw[32..<64])) else {
+            BN_free(r)
+            throw OpenSSL.error("BN_bin2bn")
+        }
+        guard ECDSA_SIG_set0(sig, r, s) == 1 else {
+            BN_free(r)
+            BN_free(s)
+            throw OpenSSL.error("ECDSA_SIG_set0")
+        }
         var der = [UInt8](repeating: 0, count: 80)
         let length = der.withUnsafeMutableBufferPointer { buffer in
             var cursor = buffer.baseAddress

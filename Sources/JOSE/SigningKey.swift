@@ -1,9 +1,10 @@
 import COpenSSL
 import JSON
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A private key ready to mint tokens: its kid, signer, certificate and precomputed default header.

@@ -61,10 +61,11 @@ struct AuthKitClient: Sendable {
             let pending = answer.body?["pending_authentication_token"]?.stringValue,
             let organizationID = answer.body?["organizations"]?[0]?["id"]?.stringValue
         {
-            return try tokens(from: post([
-                "grant_type": "urn:workos:oauth:grant-type:organization-selection",
-                "pending_authentication_token": .string(pending), "organization_id": .string(organizationID),
-            ]))
+            return try tokens(
+                from: post([
+                    "grant_type": "urn:workos:oauth:grant-type:organization-selection",
+                    "pending_authentication_token": .string(pending), "organization_id": .string(organizationID),
+                ]))
         }
         return try tokens(from: answer)
     }

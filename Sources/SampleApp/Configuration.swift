@@ -80,12 +80,16 @@ package struct SampleAppConfiguration: Sendable {
         guard idpTimeoutMilliseconds > 0 else { throw .invalid(field: "idp-timeout", reason: "must be positive") }
         if let bug, !bug.shapes.contains(shape) {
             let other = bug.shapes.map(\.rawValue).sorted().joined(separator: ", ")
-            throw .invalid(field: "bug", reason: "'\(bug.rawValue)' is a bug of the \(other) shape, not of --shape \(shape.rawValue); "
-                + "bugs of this shape: \(SeededBug.applying(to: shape).map(\.rawValue).joined(separator: ", "))")
+            throw .invalid(
+                field: "bug",
+                reason: "'\(bug.rawValue)' is a bug of the \(other) shape, not of --shape \(shape.rawValue); "
+                    + "bugs of this shape: \(SeededBug.applying(to: shape).map(\.rawValue).joined(separator: ", "))")
         }
         if let publicBaseURL, !(publicBaseURL.hasPrefix("http://") || publicBaseURL.hasPrefix("https://")) || publicBaseURL.hasSuffix("/") {
             throw .invalid(field: "public-url", reason: "must be an http(s) origin without a trailing slash, got '\(publicBaseURL)'")
         }
-        guard (1...31_536_000).contains(sessionLifetimeSeconds) else { throw .invalid(field: "session-lifetime", reason: "must be 1...31536000 s (a year)") }
+        guard (1...31_536_000).contains(sessionLifetimeSeconds) else {
+            throw .invalid(field: "session-lifetime", reason: "must be 1...31536000 s (a year)")
+        }
     }
 }

@@ -1,5 +1,5 @@
-import JSON
 import Essentials
+import JSON
 
 // The app's own tables. In-memory, behind one `Mutex` in `SampleApp`: a critical section plays
 // the part of a database transaction, and a uniqueness check inside it the part of a unique
@@ -197,13 +197,17 @@ struct Database: Sendable {
             guard let organizationID = candidate.appOrganizationID, organizations[organizationID] != nil,
                 linked.insert(organizationID).inserted
             else { continue }
-            memberships.append(OrganizationMembership(organizationID: organizationID, idpOrganizationID: candidate.idpOrganizationID,
-                                                      userID: userID, role: candidate.role))
+            memberships.append(
+                OrganizationMembership(
+                    organizationID: organizationID, idpOrganizationID: candidate.idpOrganizationID,
+                    userID: userID, role: candidate.role))
         }
     }
 
-    private mutating func finish(user: AppUser, workspace: Workspace, member: WorkspaceMember, key: APIKey?,
-                                 firstLogin: Bool, _ input: LoginInput) -> StoredResponse {
+    private mutating func finish(
+        user: AppUser, workspace: Workspace, member: WorkspaceMember, key: APIKey?,
+        firstLogin: Bool, _ input: LoginInput
+    ) -> StoredResponse {
         let account = accountFields(user: user, workspace: workspace, member: member)
         // Keys in the order the API shape has always answered (first differences are reported in it).
         let body: JSONObject = [
@@ -221,8 +225,10 @@ struct Database: Sendable {
     /// What both shapes show of an account: the API callback's body and the web `/account` page.
     func accountFields(user: AppUser, workspace: Workspace, member: WorkspaceMember) -> JSONObject {
         let organizations: [JSONValue] = memberships.filter { $0.userID == user.id }.map { membership in
-            ["id": .string(membership.organizationID), "idp_organization_id": .string(membership.idpOrganizationID),
-             "role": .string(membership.role)]
+            [
+                "id": .string(membership.organizationID), "idp_organization_id": .string(membership.idpOrganizationID),
+                "role": .string(membership.role),
+            ]
         }
         return [
             "user": ["id": .string(user.id), "idp_user_id": .string(user.idpUserID), "email": user.email.map(JSONValue.string) ?? .null],
@@ -246,8 +252,10 @@ struct Database: Sendable {
     func introspect(idpUserID: String) -> JSONValue {
         let userIDs = Set((usersByIDPUserID[idpUserID] ?? []).map { users[$0].id })
         let rows = memberships.filter { userIDs.contains($0.userID) }.map { membership -> JSONValue in
-            ["organization_id": .string(membership.organizationID), "idp_organization_id": .string(membership.idpOrganizationID),
-             "role": .string(membership.role)]
+            [
+                "organization_id": .string(membership.organizationID), "idp_organization_id": .string(membership.idpOrganizationID),
+                "role": .string(membership.role),
+            ]
         }
         let email = user(idpUserID: idpUserID)?.email
         return [

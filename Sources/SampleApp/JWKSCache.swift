@@ -1,7 +1,7 @@
+import Essentials
 import JOSE
 import JSON
 import Synchronization
-import Essentials
 
 /// The IdP's signing keys, fetched from `{idp}/sso/jwks/{client_id}` and cached.
 ///

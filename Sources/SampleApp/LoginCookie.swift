@@ -14,8 +14,9 @@ struct PendingLogin: Sendable, Equatable {
 
     /// A fresh login: 256-bit random state and verifier.
     static func begin(returnTo: String, now: Int64, lifetime: Int64) -> PendingLogin {
-        PendingLogin(state: Base64URL.encode(Identifiers.randomBytes(32)), verifier: Base64URL.encode(Identifiers.randomBytes(32)),
-                     returnTo: returnTo, expiresAt: now + lifetime)
+        PendingLogin(
+            state: Base64URL.encode(Identifiers.randomBytes(32)), verifier: Base64URL.encode(Identifiers.randomBytes(32)),
+            returnTo: returnTo, expiresAt: now + lifetime)
     }
 
     /// `BASE64URL(SHA256(verifier))` (RFC 7636 S256).
@@ -30,8 +31,10 @@ struct LoginCookieSealer: Sendable {
     init(key: [UInt8] = Identifiers.randomBytes(32)) { signer = HMACSigner(secret: key) }
 
     func seal(_ login: PendingLogin) -> String {
-        let payload: JSONValue = ["s": .string(login.state), "v": .string(login.verifier), "r": .string(login.returnTo),
-                                  "e": .int(login.expiresAt)]
+        let payload: JSONValue = [
+            "s": .string(login.state), "v": .string(login.verifier), "r": .string(login.returnTo),
+            "e": .int(login.expiresAt),
+        ]
         let body = "v1." + Base64URL.encode(payload.serialized())
         return body + "." + Base64URL.encode(mac(body))
     }

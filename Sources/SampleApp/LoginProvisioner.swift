@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import JSON
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// What a login with verified claims came to. Each shape turns it into its own answer (the API
 /// shape a JSON status, the web shape a session or an error page).
@@ -78,17 +79,20 @@ struct LoginProvisioner: Sendable {
                     // IdP answers 404 for an ID that is not its own, and the result is ignored.
                     _ = try? directory.organizationExternalID(id: appOrganizationID)
                 }
-                candidates.append(MembershipCandidate(appOrganizationID: appOrganizationID, idpOrganizationID: membership.organizationID,
-                                                      role: membership.role))
+                candidates.append(
+                    MembershipCandidate(
+                        appOrganizationID: appOrganizationID, idpOrganizationID: membership.organizationID,
+                        role: membership.role))
             }
         } catch {
             return .upstream(error)
         }
 
         // Steps 6 and 7: provision and answer.
-        let input = LoginInput(idpUserID: subject, email: email, memberships: candidates, idempotencyKey: usedKey,
-                               now: configuration.clock(),
-                               resolveByEmail: bug == .emailClaimSkipsMismatch ? claimedEmail : nil)
+        let input = LoginInput(
+            idpUserID: subject, email: email, memberships: candidates, idempotencyKey: usedKey,
+            now: configuration.clock(),
+            resolveByEmail: bug == .emailClaimSkipsMismatch ? claimedEmail : nil)
         switch provision(input) {
         case .success(let stored)?: return .answered(stored)
         case .failure(let failure)?: return .failed(failure)
@@ -101,7 +105,8 @@ struct LoginProvisioner: Sendable {
         if bug == .emptySidJtiAccepted {
             // BUG (empty-sid-jti-accepted): `typeof x === "string"` presence, truthiness for the
             // key, and a fallback key shared by every user ("workos-session:undefined").
-            let jti = claims["jti"], sid = claims["sid"]
+            let jti = claims["jti"]
+            let sid = claims["sid"]
             guard jti?.stringValue != nil || sid?.stringValue != nil else { return nil }
             if let value = jti?.stringValue, !value.isEmpty { return Identifiers.digest(fields: [issuer, subject, "jti", value]) }
             return "workos-session:" + Self.javaScriptString(sid)

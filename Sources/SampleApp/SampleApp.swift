@@ -38,12 +38,14 @@ package final class SampleApp: Sendable {
             mergeForever: forever,
             servesStaleOnFailure: configuration.bug != .jwksOutageCrashes,  // BUG (jwks-outage-crashes) when false
             fetch: { () throws(UpstreamError) -> JSONValue in try directory.jwks() })
-        verifier = TokenVerifier(keys: keys, issuer: configuration.issuer, leeway: configuration.leewaySeconds,
-                                 bug: configuration.bug, clock: configuration.clock)
+        verifier = TokenVerifier(
+            keys: keys, issuer: configuration.issuer, leeway: configuration.leewaySeconds,
+            bug: configuration.bug, clock: configuration.clock)
         // Routes are registered by a static function over the parts, not `self`, because `self`
         // is not fully initialized yet; the closures capture a `Handlers` value instead.
-        let provisioner = LoginProvisioner(configuration: configuration, database: database, directory: directory,
-                                           lastLogin: SharedSlot())
+        let provisioner = LoginProvisioner(
+            configuration: configuration, database: database, directory: directory,
+            lastLogin: SharedSlot())
         var router = Router()
         router.get("/health") { _ in .json(["status": "ok"]) }
         var sessions: WebSessionStore?
@@ -57,8 +59,10 @@ package final class SampleApp: Sendable {
         case .web:
             let store = WebSessionStore(capacity: 10_000)
             sessions = store
-            WebRoutes(configuration: configuration, database: database, keys: keys, verifier: verifier, provisioner: provisioner,
-                      sessions: store, origin: origin, idp: idp).register(into: &router)
+            WebRoutes(
+                configuration: configuration, database: database, keys: keys, verifier: verifier, provisioner: provisioner,
+                sessions: store, origin: origin, idp: idp
+            ).register(into: &router)
         }
         if configuration.testMode {
             TestHooks(database: database, keys: keys, sessions: sessions).register(into: &router)
@@ -162,10 +166,15 @@ private struct Handlers: Sendable {
         let organizationID = try request.pathParameters.require("org_id")
         try authorize(request, .read, organizationID: organizationID)
         let rows = database.withLock { $0.credentials.filter { $0.organizationID == organizationID } }
-        return .json(["data": .array(rows.map { credential in
-            ["id": .string(credential.id), "name": .string(credential.name),
-             "created_at": .string(WallClock.iso8601(milliseconds: credential.createdAt))]
-        })])
+        return .json([
+            "data": .array(
+                rows.map { credential in
+                    [
+                        "id": .string(credential.id), "name": .string(credential.name),
+                        "created_at": .string(WallClock.iso8601(milliseconds: credential.createdAt)),
+                    ]
+                })
+        ])
     }
 
     func createCredential(_ request: HTTPRequest) throws -> HTTPResponse {
@@ -178,8 +187,9 @@ private struct Handlers: Sendable {
             throw AppFailure.badRequest("the body is not JSON: \(error)")
         }
         guard let name = body["name"]?.nonBlankString else { throw AppFailure.badRequest("name must be a non-empty string") }
-        let credential = OrganizationCredential(id: Identifiers.uuid(), organizationID: organizationID,
-                                                name: name, secret: Identifiers.secret(prefix: "oc_"), createdAt: configuration.clock())
+        let credential = OrganizationCredential(
+            id: Identifiers.uuid(), organizationID: organizationID,
+            name: name, secret: Identifiers.secret(prefix: "oc_"), createdAt: configuration.clock())
         database.withLock { $0.credentials.append(credential) }
         return .json(["id": .string(credential.id), "name": .string(credential.name), "secret": .string(credential.secret)], status: 201)
     }

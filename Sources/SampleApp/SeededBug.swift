@@ -59,13 +59,13 @@ package enum SeededBug: String, Sendable, CaseIterable {
     package var shapes: Set<SampleAppShape> {
         switch self {
         case .idSpaceConfusion, .concurrentDuplicateProvisioning, .emptySidJtiAccepted, .jwksCachedForever,
-             .issuerNotChecked, .expiryNotChecked:
+            .issuerNotChecked, .expiryNotChecked:
             return [.api, .web]
         case .unusedIdempotencyKey, .halfProvisionedMember, .emailClaimSkipsMismatch, .memberWritesOrgCredentials, .algNoneAccepted,
-             .kidAbsentSkipsSignature, .appIDSentToIdP, .responseFromSharedVariable, .secretResentToRacers:
+            .kidAbsentSkipsSignature, .appIDSentToIdP, .responseFromSharedVariable, .secretResentToRacers:
             return [.api]
         case .stateNotChecked, .missingSidCrashes, .jwksOutageCrashes, .unknownKidCrashes, .sessionNotRotated,
-             .openRedirectAfterLogin, .refreshIgnoresRevocation:
+            .openRedirectAfterLogin, .refreshIgnoresRevocation:
             return [.web]
         }
     }

@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import Essentials
 import HTTP
 import JOSE
 import JSON
-import Essentials
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// Identifiers and secrets the app mints for its own rows. App IDs are UUIDs so they can never
 /// be mistaken for IdP IDs (`user_…`, `org_…`).

@@ -23,7 +23,8 @@ enum WebPages {
         }
         var organizations = ""
         for organization in value["organizations"]?.arrayValue ?? [] {
-            let id = escape(organization["id"]?.stringValue ?? ""), role = escape(organization["role"]?.stringValue ?? "")
+            let id = escape(organization["id"]?.stringValue ?? "")
+            let role = escape(organization["role"]?.stringValue ?? "")
             organizations += "<li data-organization-id=\"\(id)\" data-role=\"\(role)\">\(id) (\(role))</li>\n"
         }
         let html = """

@@ -29,8 +29,10 @@ struct WebRoutes: Sendable {
     /// How long a sign-in may take between `/login` and `/callback` (seconds).
     static let loginLifetime: Int64 = 600
 
-    init(configuration: SampleAppConfiguration, database: DatabaseBox, keys: JWKSCache, verifier: TokenVerifier,
-         provisioner: LoginProvisioner, sessions: WebSessionStore, origin: AppOrigin, idp: IdPConnection) {
+    init(
+        configuration: SampleAppConfiguration, database: DatabaseBox, keys: JWKSCache, verifier: TokenVerifier,
+        provisioner: LoginProvisioner, sessions: WebSessionStore, origin: AppOrigin, idp: IdPConnection
+    ) {
         self.configuration = configuration
         self.database = database
         self.keys = keys
@@ -77,9 +79,10 @@ struct WebRoutes: Sendable {
             sessions.put(anonymous, now: now)
             headers.add("Set-Cookie", Cookies.set(Cookies.session, anonymous.id, maxAge: Self.loginLifetime))
         }
-        let url = authKit.authorizeURL(redirectURI: origin.current + "/callback", login: pending,
-                                       loginHint: Self.nonEmpty(request.query["login_hint"]),
-                                       organizationID: Self.nonEmpty(request.query["organization_id"]))
+        let url = authKit.authorizeURL(
+            redirectURI: origin.current + "/callback", login: pending,
+            loginHint: Self.nonEmpty(request.query["login_hint"]),
+            organizationID: Self.nonEmpty(request.query["organization_id"]))
         return .redirect(to: url, headers: headers)
     }
 
@@ -145,9 +148,10 @@ struct WebRoutes: Sendable {
         case .inconsistent: return WebPages.internalServerError("inconsistent_state")
         }
 
-        let account = SignedInAccount(appUserID: appUserID, idpUserID: verified.subject, idpSessionID: verified.sessionID,
-                                      accessToken: tokens.accessToken, accessTokenExpiresAt: verified.claims["exp"]?.intValue,
-                                      refreshToken: tokens.refreshToken)
+        let account = SignedInAccount(
+            appUserID: appUserID, idpUserID: verified.subject, idpSessionID: verified.sessionID,
+            accessToken: tokens.accessToken, accessTokenExpiresAt: verified.claims["exp"]?.intValue,
+            refreshToken: tokens.refreshToken)
         let presented = Cookies.value(Cookies.session, in: request)
         let sessionID: String
         if bug == .sessionNotRotated, let presented, !presented.isEmpty, presented.utf8.count <= 128 {

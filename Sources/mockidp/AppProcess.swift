@@ -33,8 +33,10 @@ struct AppProcess {
     /// meanwhile; `started` runs once it is running. Returns its exit status, or 128 + the signal
     /// that ended it (the shell's convention). Must be called on the main thread: the
     /// parent-death signal fires when the forking thread ends.
-    static func run(_ command: [String], environment: [String: String], killAfter grace: Int = 10,
-                    started: (pid_t) -> Void = { _ in }) throws -> Int32 {
+    static func run(
+        _ command: [String], environment: [String: String], killAfter grace: Int = 10,
+        started: (pid_t) -> Void = { _ in }
+    ) throws -> Int32 {
         let shared = Shared()
         // Observed before the app starts; one that came even earlier is still pending (`main`
         // blocks them), and one before the app has a pid is forwarded once it has.

@@ -20,10 +20,12 @@ enum BenchCommand: Subcommand {
         let seconds = try arguments.integer("seconds", in: 1...60) ?? 3
         let iterations = try arguments.integer("iterations", in: 10...1_000_000) ?? 2000
         #if DEBUG
-        print("warning: this is a debug build; figures are meaningless. Run: swift run -c release mockidp bench")
+            print("warning: this is a debug build; figures are meaningless. Run: swift run -c release mockidp bench")
         #endif
         if arguments.has("suite") { return try SuiteBench.run(target: arguments.value("target")) }
-        print("mockidp bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, load tool: \(LoadGenerator.wrkPath != nil ? "wrk" : "built-in (install wrk for fairer numbers)")")
+        print(
+            "mockidp bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, load tool: \(LoadGenerator.wrkPath != nil ? "wrk" : "built-in (install wrk for fairer numbers)")"
+        )
         print("")
 
         let signing = try Benchmarks.signing(iterations: iterations)
@@ -48,7 +50,9 @@ enum BenchCommand: Subcommand {
         print(String(format: "  OIDC sign-in (/oauth2/authorize → token)    p50 %6.0f µs   p99 %6.0f µs", oidc.p50Micros, oidc.p99Micros))
         // The sign-in signs twice (the ID token's at_hash needs the signed access token), so its
         // floor is two signatures; each sign-in is timed beside one raw signature, as the login.
-        print(String(format: "  OIDC sign-in p50 = %.2f × one RSA-2048 signature (two signatures per sign-in)", oidc.p50Micros / oidc.signatureP50Micros))
+        print(
+            String(
+                format: "  OIDC sign-in p50 = %.2f × one RSA-2048 signature (two signatures per sign-in)", oidc.p50Micros / oidc.signatureP50Micros))
         print("")
 
         print("process")
@@ -68,8 +72,10 @@ enum BenchCommand: Subcommand {
         for (name, url) in routes {
             for connections in [1, 50, 256] {
                 let result = LoadGenerator.run(url: url, connections: connections, seconds: seconds)
-                print(String(format: "  %-26@ c=%-3d %9.0f req/s   p50 %7.0f µs   p99 %7.0f µs   errors %d", name as NSString, connections,
-                             result.requestsPerSecond, result.p50Micros, result.p99Micros, result.errors))
+                print(
+                    String(
+                        format: "  %-26@ c=%-3d %9.0f req/s   p50 %7.0f µs   p99 %7.0f µs   errors %d", name as NSString, connections,
+                        result.requestsPerSecond, result.p50Micros, result.p99Micros, result.errors))
             }
         }
         print("")
@@ -80,8 +86,10 @@ enum BenchCommand: Subcommand {
 
     /// The hot-path targets of the README's performance table, each a ratio of two figures
     /// measured side by side in this run, so it holds on a loaded or slower machine.
-    static func printTargets(signing: Benchmarks.SigningFigures, login: Benchmarks.LatencyFigures, startupMillis: Double,
-                             jwks: JWKSComparison.Figures) {
+    static func printTargets(
+        signing: Benchmarks.SigningFigures, login: Benchmarks.LatencyFigures, startupMillis: Double,
+        jwks: JWKSComparison.Figures
+    ) {
         func verdict(_ met: Bool) -> String { met ? "met" : "NOT MET" }
         print("targets (each ratio measured side by side in this run)")
         let es256 = 100 * signing.es256Mint / signing.rawEC
@@ -89,22 +97,27 @@ enum BenchCommand: Subcommand {
         let jwksLine = "  JWKS c=\(jwks.connections), log to a file / "
         if let nginx = jwks.nginx {
             let ratio = jwks.logToFile / nginx
-            print(String(format: "%@nginx static   %6.2f x   target >= 0.8 x   ", jwksLine as NSString, ratio) + verdict(ratio >= 0.8)
-                + String(format: "   (%.0f vs %.0f req/s, %@)", jwks.logToFile, nginx, jwks.tool as NSString))
+            print(
+                String(format: "%@nginx static   %6.2f x   target >= 0.8 x   ", jwksLine as NSString, ratio) + verdict(ratio >= 0.8)
+                    + String(format: "   (%.0f vs %.0f req/s, %@)", jwks.logToFile, nginx, jwks.tool as NSString))
         } else {
             print(jwksLine + "nginx static   not measured: \(jwks.nginxMissing ?? "nginx not found")")
         }
         let logCost = jwks.logToFile / jwks.logOff
-        print(String(format: "%@--log off      %6.2f x   target >= 0.85 x  ", jwksLine as NSString, logCost) + verdict(logCost >= 0.85)
-              + String(format: "   (%.0f vs %.0f req/s, %.0f log bytes a request, errors %d)", jwks.logToFile, jwks.logOff,
-                       jwks.logBytesPerRequest, jwks.errors))
+        print(
+            String(format: "%@--log off      %6.2f x   target >= 0.85 x  ", jwksLine as NSString, logCost) + verdict(logCost >= 0.85)
+                + String(
+                    format: "   (%.0f vs %.0f req/s, %.0f log bytes a request, errors %d)", jwks.logToFile, jwks.logOff,
+                    jwks.logBytesPerRequest, jwks.errors))
         let rsaMillis = 1000 / signing.rawRSA
-        print(String(format: "  startup to first answer                     %6.1f ms  target <= 15 ms   ", startupMillis)
-              + verdict(startupMillis <= 15)
-              + String(format: "   (%.0f RSA-2048 signatures of this machine)", startupMillis / rsaMillis))
+        print(
+            String(format: "  startup to first answer                     %6.1f ms  target <= 15 ms   ", startupMillis)
+                + verdict(startupMillis <= 15)
+                + String(format: "   (%.0f RSA-2048 signatures of this machine)", startupMillis / rsaMillis))
         let loginRatio = login.p50Micros / login.signatureP50Micros
-        print(String(format: "  headless login p50 / one RSA-2048 sign      %6.2f x   target <= 1.5 x   ", loginRatio) + verdict(loginRatio <= 1.5)
-              + String(format: "   (%.0f µs vs %.0f µs)", login.p50Micros, login.signatureP50Micros))
+        print(
+            String(format: "  headless login p50 / one RSA-2048 sign      %6.2f x   target <= 1.5 x   ", loginRatio) + verdict(loginRatio <= 1.5)
+                + String(format: "   (%.0f µs vs %.0f µs)", login.p50Micros, login.signatureP50Micros))
     }
 }
 
@@ -113,7 +126,8 @@ enum BenchCommand: Subcommand {
 enum SuiteBench {
     static func run(target: String?) throws -> Int32 {
         guard let profileFile = target ?? ProjectFiles.locate("scenarios/targets/reference-app.json"),
-              let folder = ProjectFiles.locate("scenarios/suite") else {
+            let folder = ProjectFiles.locate("scenarios/suite")
+        else {
             throw UsageError("run bench from the MockIdP checkout (scenarios/ not found), or give --target")
         }
         let profile = try TargetProfile.load(file: profileFile)
@@ -130,9 +144,12 @@ enum SuiteBench {
             let report = runner.run(scenarios, options: options)
             // Scenarios with a wait step spend most of their time in the app's declared TTL/cooldown.
             let waiting = report.results.filter { $0.scenario.steps.containsWait }.reduce(0) { $0 + $1.seconds }
-            print(String(format: "  --jobs %-3d wall %6.2f s   (%.2f s of it in %d scenarios waiting out declared cache times)   %d passed, %d failed, %d skipped",
-                         jobs, report.seconds, waiting, report.results.filter { $0.scenario.steps.containsWait }.count,
-                         report.count(.pass), report.count(.fail) + report.count(.error), report.count(.skipped)))
+            print(
+                String(
+                    format:
+                        "  --jobs %-3d wall %6.2f s   (%.2f s of it in %d scenarios waiting out declared cache times)   %d passed, %d failed, %d skipped",
+                    jobs, report.seconds, waiting, report.results.filter { $0.scenario.steps.containsWait }.count,
+                    report.count(.pass), report.count(.fail) + report.count(.error), report.count(.skipped)))
             allPassed = allPassed && report.count(.fail) + report.count(.error) == 0
         }
         return allPassed ? ExitCode.success : ExitCode.failure

@@ -1,6 +1,6 @@
 import Arguments
-import Foundation
 import Essentials
+import Foundation
 
 let programVersion = "0.1.0"
 
@@ -27,7 +27,10 @@ extension Subcommand {
 }
 
 enum CommandRouter {
-    static let commands: [Command] = [SelftestCommand.command, ServeCommand.command, RunCommand.command, ScenariosCommand.command, InitCommand.command, SampleAppCommand.command, BenchCommand.command]
+    static let commands: [Command] = [
+        SelftestCommand.command, ServeCommand.command, RunCommand.command, ScenariosCommand.command, InitCommand.command, SampleAppCommand.command,
+        BenchCommand.command,
+    ]
 
     static var usage: String {
         var lines = [

@@ -9,11 +9,27 @@ enum InitCommand: Subcommand {
         name: "init",
         summary: "Print a starting target profile for your app (mockidp init --shape api > mockidp.json).",
         options: [
-            .value("shape", placeholder: "SHAPE", default: "api", help: "api: the app takes the access token on a callback route; web: it signs users in through the AuthKit redirect with a session cookie."),
-            .value("port", short: "p", placeholder: "N", help: "The port the app listens on (default: with --command, a free one the runner picks and passes as {app_port} and PORT; without, \(ProfileTemplate.defaultPort))."),
-            .value("command", placeholder: "\"CMD ARGS\"", help: "How to start the app, e.g. \"python -m myapp --port {app_port}\" (split into words like a shell, nothing expanded). Without it, the app must already be running."),
+            .value(
+                "shape", placeholder: "SHAPE", default: "api",
+                help:
+                    "api: the app takes the access token on a callback route; web: it signs users in through the AuthKit redirect with a session cookie."
+            ),
+            .value(
+                "port", short: "p", placeholder: "N",
+                help:
+                    "The port the app listens on (default: with --command, a free one the runner picks and passes as {app_port} and PORT; without, \(ProfileTemplate.defaultPort))."
+            ),
+            .value(
+                "command", placeholder: "\"CMD ARGS\"",
+                help:
+                    "How to start the app, e.g. \"python -m myapp --port {app_port}\" (split into words like a shell, nothing expanded). Without it, the app must already be running."
+            ),
             .value("name", placeholder: "NAME", help: "The app's name in reports (default: this directory's name)."),
-            .value("schema-dir", placeholder: "DIR", help: "Also write the JSON Schemas to DIR and point $schema there (relative to this directory, where the profile goes), for editor help offline (default: $schema is the schema's id, which mockidp resolves itself)."),
+            .value(
+                "schema-dir", placeholder: "DIR",
+                help:
+                    "Also write the JSON Schemas to DIR and point $schema there (relative to this directory, where the profile goes), for editor help offline (default: $schema is the schema's id, which mockidp resolves itself)."
+            ),
         ])
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
@@ -38,8 +54,14 @@ enum InitCommand: Subcommand {
         FileHandle.standardOutput.write(Data(template.text.utf8))
         var notes = [template.guide, ""]
         notes.append("Next: edit callback (and response) to match the app, then check it with: mockidp run --target mockidp.json --check")
-        if command == nil { notes.append("No --command: the app must already listen at \(template.profile["base_url"]?.stringValue ?? "") when mockidp run starts.") }
-        if shape == .web { notes.append("--shape web: the AuthKit redirect lands on callback.path; the mock's client ID and API key reach the app as WORKOS_CLIENT_ID and WORKOS_API_KEY.") }
+        if command == nil {
+            notes.append("No --command: the app must already listen at \(template.profile["base_url"]?.stringValue ?? "") when mockidp run starts.")
+        }
+        if shape == .web {
+            notes.append(
+                "--shape web: the AuthKit redirect lands on callback.path; the mock's client ID and API key reach the app as WORKOS_CLIENT_ID and WORKOS_API_KEY."
+            )
+        }
         printError(notes.joined(separator: "\n"))
         return ExitCode.success
     }

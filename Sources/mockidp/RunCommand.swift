@@ -8,12 +8,21 @@ enum RunCommand: Subcommand {
         name: "run",
         summary: "Run conformance scenarios against an app backend described by a target profile.",
         options: [
-            .value("target", short: "t", placeholder: "FILE|NAME", help: "Target profile: a JSON file, or a built-in profile's name (default: reference-app)."),
-            .value("scenarios", placeholder: "SOURCES", help: "Comma-separated: builtin (the suite inside mockidp) and folders; a later scenario with the same id replaces an earlier one (default: builtin)."),
+            .value(
+                "target", short: "t", placeholder: "FILE|NAME",
+                help: "Target profile: a JSON file, or a built-in profile's name (default: reference-app)."),
+            .value(
+                "scenarios", placeholder: "SOURCES",
+                help:
+                    "Comma-separated: builtin (the suite inside mockidp) and folders; a later scenario with the same id replaces an earlier one (default: builtin)."
+            ),
             .value("scenario", placeholder: "FILE", help: "Run this scenario file (repeatable); replaces --scenarios."),
-            .value("filter", short: "f", placeholder: "PATTERN", help: "Only scenarios whose id, family or file contains PATTERN (or matches a * glob)."),
+            .value(
+                "filter", short: "f", placeholder: "PATTERN", help: "Only scenarios whose id, family or file contains PATTERN (or matches a * glob)."),
             .flag("list", help: "List the selected scenarios and exit."),
-            .flag("check", help: "Validate the target profile and say which scenario families it can run, and why others are not applicable; start nothing."),
+            .flag(
+                "check",
+                help: "Validate the target profile and say which scenario families it can run, and why others are not applicable; start nothing."),
             .value("shard", placeholder: "I/N", help: "Run shard I of N (1-based), for a CI matrix."),
             .value("repeat", placeholder: "N", default: "1", help: "Run each scenario N times (flake hunting)."),
             .value("json", placeholder: "FILE", help: "Write the JSON report here."),
@@ -21,14 +30,22 @@ enum RunCommand: Subcommand {
             .value("html", placeholder: "FILE", help: "Write a self-contained HTML report here (filters, transcripts, race timelines)."),
             .flag("trace", help: "Print full transcripts for every scenario."),
             .flag("strict", help: "Count skipped and not-applicable scenarios as failures."),
-            .value("max-wait", placeholder: "SECONDS", default: "120", help: "Skip (with the reason) scenarios that would wait longer than this for the app's declared cache TTLs."),
+            .value(
+                "max-wait", placeholder: "SECONDS", default: "120",
+                help: "Skip (with the reason) scenarios that would wait longer than this for the app's declared cache TTLs."),
             .value("shuffle", placeholder: "SEED", help: "Run the scenarios in a seeded random order (verdicts must not depend on order)."),
             .flag("no-preflight", help: "Do not check that one plain login is accepted before the suite."),
             .value("set", placeholder: "NAME=VALUE", help: "Extra {placeholder} value for the profile (repeatable)."),
             .value("app-arg", placeholder: "ARG", help: "Append ARG to the profile's start command (repeatable), e.g. --app-arg=--bug=NAME."),
             .value("fixtures", placeholder: "FILE", help: "Fixtures for the mock IdP (default: embedded)."),
-            .value("jobs", short: "j", placeholder: "N", help: "Run up to N scenarios at once (default: the number of cores); scenarios that change keys, clock, faults or the JWT template run alone."),
-            .value("seed", placeholder: "N", help: "Seed for the mock's IDs, token IDs and generated keys (default: random, printed, and part of every reproduce command)."),
+            .value(
+                "jobs", short: "j", placeholder: "N",
+                help:
+                    "Run up to N scenarios at once (default: the number of cores); scenarios that change keys, clock, faults or the JWT template run alone."
+            ),
+            .value(
+                "seed", placeholder: "N",
+                help: "Seed for the mock's IDs, token IDs and generated keys (default: random, printed, and part of every reproduce command)."),
             .flag("no-color", help: "Plain output (also when NO_COLOR is set or stdout is not a terminal)."),
         ])
 
@@ -152,7 +169,8 @@ enum RunCommand: Subcommand {
         defer { runner.stop() }
         // After the defer: the mock generates keys in the background, and stop waits for them.
         for scenario in scenarios { try scenario.checkFixtureReferences { runner.idp.directory.user(ref: $0) != nil } }
-        let interruption = RunInterruption(scenarios: scenarios, repeatCount: repeatCount, targetName: profile.name, targetURL: profile.baseURL) { report in
+        let interruption = RunInterruption(scenarios: scenarios, repeatCount: repeatCount, targetName: profile.name, targetURL: profile.baseURL) {
+            report in
             _ = writeReports(report, arguments)
             print(ConsoleReporter(color: false, trace: false).summary(report))
             fflush(nil)
@@ -162,7 +180,9 @@ enum RunCommand: Subcommand {
         let console = ConsoleReporter(color: !arguments.has("no-color") && ConsoleReporter.colorWanted(), trace: arguments.has("trace"))
         do {
             try runner.start()
-            print("mockidp run: \(scenarios.count) scenario(s) × \(repeatCount) against \(profile.name) at \(runner.app?.baseURL ?? profile.baseURL) (mock IdP at \(runner.idp.baseURL), seed \(seed), \(jobs) job(s))")
+            print(
+                "mockidp run: \(scenarios.count) scenario(s) × \(repeatCount) against \(profile.name) at \(runner.app?.baseURL ?? profile.baseURL) (mock IdP at \(runner.idp.baseURL), seed \(seed), \(jobs) job(s))"
+            )
             fflush(nil)  // a CI log (a pipe) shows the run has started, not only once a scenario ends
             if !arguments.has("no-preflight") { try runner.preflight() }
         } catch {

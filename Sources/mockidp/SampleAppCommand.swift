@@ -19,12 +19,15 @@ enum SampleAppCommand: Subcommand {
             .value("leeway-seconds", placeholder: "S", default: "30", help: "Clock skew tolerated on exp, nbf and iat (at most 60)."),
             .value("email-claim", placeholder: "NAME", default: "urn:mockidp:email", help: "Custom claim carrying the user's email."),
             .flag("test-mode", help: "Enable the /_test routes (introspection, faults, seeding, reset)."),
-            .value("shape", placeholder: "SHAPE", default: "api",
-                   help: "api: JSON callback taking a bearer token; web: /login, /callback (code flow), cookie session, /account, /logout."),
+            .value(
+                "shape", placeholder: "SHAPE", default: "api",
+                help: "api: JSON callback taking a bearer token; web: /login, /callback (code flow), cookie session, /account, /logout."),
             .value("public-url", placeholder: "URL", help: "Web shape: the app's own origin for its redirect URI (default: the bound address)."),
-            .value("bug", placeholder: "NAME", help: "Re-introduce one known auth bug. api: "
-                   + SeededBug.applying(to: .api).map(\.rawValue).joined(separator: ", ") + ". web: "
-                   + SeededBug.applying(to: .web).map(\.rawValue).joined(separator: ", ") + "."),
+            .value(
+                "bug", placeholder: "NAME",
+                help: "Re-introduce one known auth bug. api: "
+                    + SeededBug.applying(to: .api).map(\.rawValue).joined(separator: ", ") + ". web: "
+                    + SeededBug.applying(to: .web).map(\.rawValue).joined(separator: ", ") + "."),
         ])
 
     static func configuration(from arguments: ParsedArguments) throws -> SampleAppConfiguration {
@@ -70,12 +73,15 @@ enum SampleAppCommand: Subcommand {
         // The first line is a contract: the runner waits for it and reads the URL from it.
         print("listening on http://\(host):\(bound)")
         if !Loopback.isHost(host) {
-            printError("mockidp sample-app: WARNING: listening on \(host), not loopback: the app is reachable from the network"
-                + (configuration.testMode ? " (its /_test routes still answer only a loopback Host)" : ""))
+            printError(
+                "mockidp sample-app: WARNING: listening on \(host), not loopback: the app is reachable from the network"
+                    + (configuration.testMode ? " (its /_test routes still answer only a loopback Host)" : ""))
         }
         print("idp:       \(configuration.idpBaseURL)")
         print("issuer:    \(configuration.issuer)")
-        print("jwks:      \(configuration.jwksURL) (ttl \(configuration.jwksTTLMilliseconds) ms, cooldown \(configuration.jwksCooldownMilliseconds) ms)")
+        print(
+            "jwks:      \(configuration.jwksURL) (ttl \(configuration.jwksTTLMilliseconds) ms, cooldown \(configuration.jwksCooldownMilliseconds) ms)"
+        )
         print("shape:     \(configuration.shape.rawValue)")
         print("test mode: \(configuration.testMode ? "on" : "off")")
         print("bug:       \(configuration.bug?.rawValue ?? "none (correct app)")")

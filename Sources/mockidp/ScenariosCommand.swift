@@ -10,7 +10,9 @@ enum ScenariosCommand: Subcommand {
         summary: "List the built-in scenarios and the bugs they catch, or export the suite, schemas, fixtures and target profiles.",
         options: [
             .value("scenarios", placeholder: "SOURCES", help: "list: comma-separated builtin and folders, as for run (default: builtin)."),
-            .value("filter", short: "f", placeholder: "PATTERN", help: "list: only scenarios whose id, family or file contains PATTERN (or matches a * glob)."),
+            .value(
+                "filter", short: "f", placeholder: "PATTERN",
+                help: "list: only scenarios whose id, family or file contains PATTERN (or matches a * glob)."),
             .flag("force", help: "export: overwrite files that already exist in DIR."),
         ],
         positionals: "list | export DIR")
@@ -64,7 +66,9 @@ enum ScenariosCommand: Subcommand {
         let paths = BuiltinFiles.paths
         let existing = paths.filter { manager.fileExists(atPath: root.appendingPathComponent($0).path) }
         if !existing.isEmpty && !force {
-            throw UsageError("\(folder) already has \(existing.count) of the files (\(existing.prefix(3).joined(separator: ", "))\(existing.count > 3 ? ", …" : "")); pass --force to overwrite them")
+            throw UsageError(
+                "\(folder) already has \(existing.count) of the files (\(existing.prefix(3).joined(separator: ", "))\(existing.count > 3 ? ", …" : "")); pass --force to overwrite them"
+            )
         }
         for path in paths {
             let target = root.appendingPathComponent(path)

@@ -23,9 +23,12 @@ enum SelftestCommand: Subcommand {
     /// Why a bug can also fail scenarios that do not name it (they are not reliable catchers, so
     /// they do not name it, but their failure is the bug's doing, not a false alarm).
     static let collateralReasons: [String: String] = [
-        "response-from-shared-variable": "the app answers from a shared \"last login\" variable, so any login that overlaps another (scenarios run at once with --jobs, or racing logins) may get someone else's answer; only concurrency.distinct-users-8 is sure to",
-        "id-space-confusion": "memberships are looked up in the wrong ID space, so an admin's role never reaches the app and credential checks that need it fail too",
-        "concurrent-duplicate-provisioning": "duplicate rows from racing first logins can make any scenario that counts rows or logs in concurrently fail",
+        "response-from-shared-variable":
+            "the app answers from a shared \"last login\" variable, so any login that overlaps another (scenarios run at once with --jobs, or racing logins) may get someone else's answer; only concurrency.distinct-users-8 is sure to",
+        "id-space-confusion":
+            "memberships are looked up in the wrong ID space, so an admin's role never reaches the app and credential checks that need it fail too",
+        "concurrent-duplicate-provisioning":
+            "duplicate rows from racing first logins can make any scenario that counts rows or logs in concurrently fail",
         "secret-resent-to-racers": "racing first logins each get the one-time secret, which other concurrent scenarios may also notice",
     ]
 
@@ -73,8 +76,9 @@ enum SelftestCommand: Subcommand {
                 print("shape \(plan.label.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))): \(plan.profile.name)")
                 print(SelfTest.matrix(outcome, families: families))
                 for bug in outcome.bugs where !bug.collateral.isEmpty {
-                    print("  ! \(bug.bug): \(bug.collateral.joined(separator: ", ")) also failed — "
-                          + (collateralReasons[bug.bug] ?? "not explained: a scenario that does not name this bug failed; its report follows"))
+                    print(
+                        "  ! \(bug.bug): \(bug.collateral.joined(separator: ", ")) also failed — "
+                            + (collateralReasons[bug.bug] ?? "not explained: a scenario that does not name this bug failed; its report follows"))
                     if collateralReasons[bug.bug] == nil {
                         var unexplained = bug.report
                         unexplained.results = bug.report.results.filter { bug.collateral.contains($0.scenario.id) }
@@ -93,7 +97,9 @@ enum SelftestCommand: Subcommand {
             let passed = outcomes.allSatisfy(\.passed)
             print(String(format: "self-test %@ in %.1f s", passed ? "PASSED" : "FAILED", Date().timeIntervalSince(roundStarted)))
         }
-        if repeatCount > 1 { print(String(format: "%d rounds, %@, %.1f s", repeatCount, allPassed ? "no flake" : "FAILURES", Date().timeIntervalSince(started))) }
+        if repeatCount > 1 {
+            print(String(format: "%d rounds, %@, %.1f s", repeatCount, allPassed ? "no flake" : "FAILURES", Date().timeIntervalSince(started)))
+        }
         return allPassed ? ExitCode.success : ExitCode.failure
     }
 

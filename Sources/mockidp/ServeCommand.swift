@@ -17,32 +17,39 @@ enum ServeCommand: Subcommand {
             .value("client-id", placeholder: "ID", help: "Client ID (default: client_01KDXYS8R8A5ZQ5Y2TE3G0GSD4)."),
             .value("api-key", placeholder: "KEY", help: "API key the management API requires (default: sk_test_mockidp_local_only)."),
             .value("seed", placeholder: "N", help: "Make generated IDs, token IDs and generated keys deterministic."),
-            .value("id-spaces", placeholder: "MODE", default: "strict", help: "strict, or adversarial (fixtures arranged so mixing ID spaces finds the wrong tenant)."),
+            .value(
+                "id-spaces", placeholder: "MODE", default: "strict",
+                help: "strict, or adversarial (fixtures arranged so mixing ID spaces finds the wrong tenant)."),
             .value("token-lifetime", placeholder: "SECONDS", default: "300", help: "Access token lifetime."),
             .value("redirect-uri", placeholder: "URI", help: "Allow this redirect URI besides loopback ones (repeatable)."),
             .flag("auto-approve", help: "Authorize with a login_hint signs that user in at once (headless scripts and tests)."),
             .value("cors-origin", placeholder: "ORIGIN", help: "Allow this browser origin besides loopback ones (repeatable)."),
-            .value("logout-redirect", placeholder: "URL", help: "Where logout sends the browser without return_to (default: the origin of the first --redirect-uri)."),
+            .value(
+                "logout-redirect", placeholder: "URL",
+                help: "Where logout sends the browser without return_to (default: the origin of the first --redirect-uri)."),
             .value("control-token", placeholder: "TOKEN", help: "Require Authorization: Bearer TOKEN on /_mock control requests."),
             .flag("allow-remote", help: "Allow --host to be a non-loopback address (the control API then answers any Host: use --control-token)."),
             .value("log", placeholder: "FORMAT", default: "human", help: "Request log on stderr: human, json, or off."),
-            .value("journal-bytes", placeholder: "BYTES", default: String(Limits.journalBytesDefault),
-                   help: "Memory the request journal may use; the oldest entries go first (\(Limits.journalBytes.range.lowerBound)-\(Limits.journalBytes.range.upperBound))."),
+            .value(
+                "journal-bytes", placeholder: "BYTES", default: String(Limits.journalBytesDefault),
+                help:
+                    "Memory the request journal may use; the oldest entries go first (\(Limits.journalBytes.range.lowerBound)-\(Limits.journalBytes.range.upperBound))."
+            ),
         ],
         positionals: "[-- COMMAND ARGS…  (start the app with the SDK environment; serve stops with it and exits with its code)]",
         details: """
-        Surfaces (one port):
-          WorkOS API        /user_management/*, /organizations/* (Bearer API key), /sso/jwks/{client_id}
-          AuthKit login     /user_management/authorize, /user_management/authenticate, /user_management/sessions/logout
-          OpenID Connect    /.well-known/openid-configuration, /.well-known/oauth-authorization-server (issuer = the issuer line),
-                            /oauth2/authorize, /oauth2/token, /oauth2/userinfo, /oauth2/jwks, /oauth2/register (RFC 7591),
-                            /oauth2/revoke (RFC 7009), /oauth2/logout; clients: this environment's (secret = API key),
-                            the fixtures' (webapp, spa), POST /_mock/clients, Dynamic Client Registration
-          WorkOS SSO API    /sso/authorize (connection | organization | provider), /sso/token, /sso/profile
-          Control (/_mock)  tokens, journal, directory, users, organizations, memberships, keys, clock, faults, reset,
-                            clients, oauth2/token_overrides
-        Headless sign-in: add login_hint=<email|ref|user ID>&mockidp_auto_approve=1 to any authorize URL (or --auto-approve).
-        """)
+            Surfaces (one port):
+              WorkOS API        /user_management/*, /organizations/* (Bearer API key), /sso/jwks/{client_id}
+              AuthKit login     /user_management/authorize, /user_management/authenticate, /user_management/sessions/logout
+              OpenID Connect    /.well-known/openid-configuration, /.well-known/oauth-authorization-server (issuer = the issuer line),
+                                /oauth2/authorize, /oauth2/token, /oauth2/userinfo, /oauth2/jwks, /oauth2/register (RFC 7591),
+                                /oauth2/revoke (RFC 7009), /oauth2/logout; clients: this environment's (secret = API key),
+                                the fixtures' (webapp, spa), POST /_mock/clients, Dynamic Client Registration
+              WorkOS SSO API    /sso/authorize (connection | organization | provider), /sso/token, /sso/profile
+              Control (/_mock)  tokens, journal, directory, users, organizations, memberships, keys, clock, faults, reset,
+                                clients, oauth2/token_overrides
+            Headless sign-in: add login_hint=<email|ref|user ID>&mockidp_auto_approve=1 to any authorize URL (or --auto-approve).
+            """)
 
     static func configuration(from arguments: ParsedArguments) throws -> IdPConfiguration {
         var configuration = IdPConfiguration()
@@ -65,16 +72,21 @@ enum ServeCommand: Subcommand {
         }
         let mode = try arguments.choice("id-spaces", from: IDSpaceMode.allCases.map(\.rawValue)) ?? "strict"
         configuration.idSpaces = IDSpaceMode(rawValue: mode) ?? .strict
-        configuration.tokenLifetime = Int64(try arguments.integer("token-lifetime", in: Int(Limits.tokenLifetime.range.lowerBound)...Int(Limits.tokenLifetime.range.upperBound)) ?? 300)
+        configuration.tokenLifetime = Int64(
+            try arguments.integer("token-lifetime", in: Int(Limits.tokenLifetime.range.lowerBound)...Int(Limits.tokenLifetime.range.upperBound))
+                ?? 300)
         configuration.redirectURIs = arguments.allValues("redirect-uri")
         configuration.autoApprove = arguments.has("auto-approve")
         configuration.corsOrigins = arguments.allValues("cors-origin")
         if let token = arguments.value("control-token"), token.isEmpty || token.contains(where: { $0.isWhitespace || $0.isNewline }) {
-            throw UsageError("--control-token must be a non-empty word without spaces (it is sent as Authorization: Bearer TOKEN); "
-                + "an empty one would lock /_mock")
+            throw UsageError(
+                "--control-token must be a non-empty word without spaces (it is sent as Authorization: Bearer TOKEN); "
+                    + "an empty one would lock /_mock")
         }
         configuration.controlGuard = ControlGuard(token: arguments.value("control-token"), allowRemote: arguments.has("allow-remote"))
-        if let bytes = try arguments.integer("journal-bytes", in: Int(Limits.journalBytes.range.lowerBound)...Int(Limits.journalBytes.range.upperBound)) {
+        if let bytes = try arguments.integer(
+            "journal-bytes", in: Int(Limits.journalBytes.range.lowerBound)...Int(Limits.journalBytes.range.upperBound))
+        {
             configuration.journalBytes = bytes
         }
         if let logoutRedirect = arguments.value("logout-redirect") {
@@ -91,7 +103,9 @@ enum ServeCommand: Subcommand {
         let configuration = try configuration(from: arguments)
         let command = arguments.positionals
         if !command.isEmpty, !arguments.sawTerminator {
-            throw UsageError("serve takes no arguments, but got '\(command[0])'; to start your app beside the mock, put it after --: mockidp serve [options] -- COMMAND ARGS…")
+            throw UsageError(
+                "serve takes no arguments, but got '\(command[0])'; to start your app beside the mock, put it after --: mockidp serve [options] -- COMMAND ARGS…"
+            )
         }
         if arguments.sawTerminator, command.isEmpty {
             throw UsageError("nothing after --: name the command to start, e.g. mockidp serve -- python app.py")
@@ -104,7 +118,9 @@ enum ServeCommand: Subcommand {
         }
         let remote = !ControlGuard.isLoopback(host: host)
         if remote, !configuration.controlGuard.allowRemote {
-            throw UsageError("--host \(host) is not a loopback address: anyone who can reach it could mint tokens through /_mock; add --allow-remote (and --control-token) if that is what you want")
+            throw UsageError(
+                "--host \(host) is not a loopback address: anyone who can reach it could mint tokens through /_mock; add --allow-remote (and --control-token) if that is what you want"
+            )
         }
         let idp: MockIdP
         do {
@@ -129,8 +145,9 @@ enum ServeCommand: Subcommand {
         }
         // After the bind, so a host that cannot be bound fails without a warning first.
         if remote {
-            printError("mockidp serve: WARNING: listening on \(host), not loopback: the control API (/_mock) is reachable from the network"
-                + (configuration.controlGuard.token == nil ? " with no --control-token" : ""))
+            printError(
+                "mockidp serve: WARNING: listening on \(host), not loopback: the control API (/_mock) is reachable from the network"
+                    + (configuration.controlGuard.token == nil ? " with no --control-token" : ""))
         }
         // The first line is a contract: scripts wait for it and read the URL from it.
         print("listening on http://\(host.contains(":") ? "[\(host)]" : host):\(bound)")
@@ -177,4 +194,3 @@ enum ServeCommand: Subcommand {
         return code
     }
 }
-

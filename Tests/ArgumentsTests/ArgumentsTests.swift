@@ -1,5 +1,5 @@
-import Testing
 import Arguments
+import Testing
 
 @Suite struct ArgumentParsingTests {
     let spec = CommandSpec(

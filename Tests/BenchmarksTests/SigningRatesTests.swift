@@ -12,11 +12,13 @@ import Testing
         let idp = try MockIdP()
         let sessionsBefore = idp.directory.sessions.count
         let ec = try PrivateKey.generateP256()
-        let rates = try SigningRates.interleaved(rounds: iterations, [
-            try SigningRates.rawSign(key: idp.keys.activeKey.privateKey),
-            SigningRates.mint(idp, TokenRequest(user: "alice")),
-            try SigningRates.rawSign(key: ec, weight: 3),
-        ])
+        let rates = try SigningRates.interleaved(
+            rounds: iterations,
+            [
+                try SigningRates.rawSign(key: idp.keys.activeKey.privateKey),
+                SigningRates.mint(idp, TokenRequest(user: "alice")),
+                try SigningRates.rawSign(key: ec, weight: 3),
+            ])
         let (raw, mint, rawEC) = (rates[0], rates[1], rates[2])
         // Every timed mint went through MockIdP.mintToken: each one opened a session.
         #expect(idp.directory.sessions.count == sessionsBefore + iterations)

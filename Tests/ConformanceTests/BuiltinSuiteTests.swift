@@ -1,6 +1,7 @@
 import BuiltinSuite
 import Foundation
 import Testing
+
 @testable import Conformance
 
 /// The suite compiled into `mockidp` is `scenarios/` as it is in the repository, byte for byte.
@@ -22,7 +23,9 @@ import Testing
 
     @Test func theEmbeddedCopyEqualsTheScenariosFolderByteForByte() throws {
         let disk = Self.filesOnDisk()
-        #expect(disk.contains("schema/target-profile.schema.json") && disk.contains { $0.hasPrefix("suite/") }, "\(Self.scenarios.path) is not the scenarios folder")
+        #expect(
+            disk.contains("schema/target-profile.schema.json") && disk.contains { $0.hasPrefix("suite/") },
+            "\(Self.scenarios.path) is not the scenarios folder")
         let embedded = BuiltinFiles.paths
         #expect(Set(disk).subtracting(embedded).isEmpty, "on disk but not embedded (rebuild?): \(Set(disk).subtracting(embedded).sorted())")
         #expect(Set(embedded).subtracting(disk).isEmpty, "embedded but not on disk: \(Set(embedded).subtracting(disk).sorted())")
@@ -52,7 +55,8 @@ import Testing
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         try Data(#"{"id": "mine.extra", "title": "Mine", "steps": [{"mark": "m"}]}"#.utf8).write(to: folder.appendingPathComponent("extra.json"))
-        try Data(#"{"id": "token.expired", "family": "token", "title": "Adapted", "steps": [{"mark": "m"}]}"#.utf8).write(to: folder.appendingPathComponent("expired.json"))
+        try Data(#"{"id": "token.expired", "family": "token", "title": "Adapted", "steps": [{"mark": "m"}]}"#.utf8).write(
+            to: folder.appendingPathComponent("expired.json"))
         let builtin = try ScenarioSuite.load(directory: Builtin.suite)
         let combined = try ScenarioSuite.load(sources: "builtin,\(folder.path)")
         #expect(combined.scenarios.count == builtin.count + 1)

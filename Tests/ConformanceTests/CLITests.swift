@@ -35,9 +35,11 @@ struct CLITests {
     }
 
     @Test func serveRefusesFixturesThatMixTheIDSpaces() throws {
-        let fixtures = try BuiltTool.temporaryFile("mixed.json", #"""
-        {"organizations": [{"ref": "a", "id": "org_01KDXYS8R8A5ZQ5Y2TE3G0GSD4", "name": "A", "external_id": "org_01KDXYS8R8A5ZQ5Y2TE3G0GSD4"}]}
-        """#)
+        let fixtures = try BuiltTool.temporaryFile(
+            "mixed.json",
+            #"""
+            {"organizations": [{"ref": "a", "id": "org_01KDXYS8R8A5ZQ5Y2TE3G0GSD4", "name": "A", "external_id": "org_01KDXYS8R8A5ZQ5Y2TE3G0GSD4"}]}
+            """#)
         let result = try BuiltTool.run(["serve", "--port", "0", "--fixtures", fixtures.path])
         #expect(result.status == 2)
         #expect(result.stderr.contains("organization a.external_id: 'org_01KDXYS8R8A5ZQ5Y2TE3G0GSD4' is not a UUID"), "\(result.stderr)")
@@ -53,7 +55,8 @@ struct ServeProcessTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = ["serve", "--port", "0", "--log", "json"]
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()

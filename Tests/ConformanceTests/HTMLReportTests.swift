@@ -1,8 +1,9 @@
 import Foundation
 import HTTP
 import JSON
-import Testing
 import TestSupport
+import Testing
+
 @testable import Conformance
 
 /// A failed report whose every app- and token-controlled text is markup that would run or close
@@ -15,26 +16,32 @@ func hostileReport() -> RunReport {
     }
     let claims = JSONValue.object(["sub": "user_1", "name": .string(markup)]).serializedString()
     let token = segment(#"{"alg":"RS256","kid":"k1"}"#) + "." + segment(claims) + ".c2ln"
-    var scenario = Scenario(file: "scenarios/suite/concurrency/hostile.json", id: "concurrency.hostile", family: "concurrency",
-                            title: "Hostile \(markup)", steps: [.mark("m")])
+    var scenario = Scenario(
+        file: "scenarios/suite/concurrency/hostile.json", id: "concurrency.hostile", family: "concurrency",
+        title: "Hostile \(markup)", steps: [.mark("m")])
     scenario.verdict = VerdictRule(failsWhen: "fails \(markup)", passesWhen: "passes")
-    var answer = Exchange(step: "callback r", method: "POST", url: "http://127.0.0.1:1/cb?x=\(markup)", requestHeaders: [("Accept", markup)],
-                          requestBody: markup, tokenText: token, status: 200, responseBody: Array(markup.utf8), micros: 5)
+    var answer = Exchange(
+        step: "callback r", method: "POST", url: "http://127.0.0.1:1/cb?x=\(markup)", requestHeaders: [("Accept", markup)],
+        requestBody: markup, tokenText: token, status: 200, responseBody: Array(markup.utf8), micros: 5)
     answer.responseHeaders = [("Set-Cookie", "s=\(markup); HttpOnly"), ("Location", markup)]
     answer.idpAnswers = ["401 to GET /user_management/users/\(markup)"]
     var racers: [Exchange] = []
     for index in 1...2 {
-        var racer = Exchange(step: "parallel \(markup) #\(index)", method: "POST", url: "http://127.0.0.1:1/cb", requestHeaders: [],
-                             requestBody: "", tokenText: token, status: index == 1 ? 200 : 500, responseBody: Array(markup.utf8))
-        racer.race = RaceTiming(connectStart: -2_000_000, connectEnd: -1_000_000, sendStart: 10_000 * Int64(index), sent: 20_000 * Int64(index),
-                                firstByte: 3_000_000 * Int64(index), end: 3_500_000 * Int64(index))
+        var racer = Exchange(
+            step: "parallel \(markup) #\(index)", method: "POST", url: "http://127.0.0.1:1/cb", requestHeaders: [],
+            requestBody: "", tokenText: token, status: index == 1 ? 200 : 500, responseBody: Array(markup.utf8))
+        racer.race = RaceTiming(
+            connectStart: -2_000_000, connectEnd: -1_000_000, sendStart: 10_000 * Int64(index), sent: 20_000 * Int64(index),
+            firstByte: 3_000_000 * Int64(index), end: 3_500_000 * Int64(index))
         racers.append(racer)
     }
-    let result = ScenarioResult(scenario: scenario, verdict: .fail, seconds: 0.1,
-                                findings: [Finding(step: "steps[1]", message: "r: got \(markup)", because: markup)],
-                                transcript: [answer] + racers)
-    return RunReport(targetName: "app \(markup)", targetURL: "http://127.0.0.1:1", results: [result], seconds: 0.2,
-                     startedAtMillis: 1_767_225_600_000, reproduction: Reproduction(arguments: ["--target", "x"], seed: 7))
+    let result = ScenarioResult(
+        scenario: scenario, verdict: .fail, seconds: 0.1,
+        findings: [Finding(step: "steps[1]", message: "r: got \(markup)", because: markup)],
+        transcript: [answer] + racers)
+    return RunReport(
+        targetName: "app \(markup)", targetURL: "http://127.0.0.1:1", results: [result], seconds: 0.2,
+        startedAtMillis: 1_767_225_600_000, reproduction: Reproduction(arguments: ["--target", "x"], seed: 7))
 }
 
 @Suite struct HTMLReportTests {
@@ -55,8 +62,10 @@ func hostileReport() -> RunReport {
             return exchange
         }
         let plain = Exchange(step: "probe p", method: "GET", url: "http://x/me", requestHeaders: [], requestBody: "")
-        let transcript = [racer("parallel logins", 1), racer("parallel logins", 2), plain, racer("parallel logins", 1),
-                          racer("parallel logins", 2), racer("parallel logins", 3), racer("parallel same", 1)]
+        let transcript = [
+            racer("parallel logins", 1), racer("parallel logins", 2), plain, racer("parallel logins", 1),
+            racer("parallel logins", 2), racer("parallel logins", 3), racer("parallel same", 1),
+        ]
         let races = HTMLReporter.races(transcript)
         #expect(races.map(\.step) == ["parallel logins", "parallel logins", "parallel same"])
         #expect(races.map(\.racers.count) == [2, 3, 1])
@@ -67,15 +76,18 @@ func hostileReport() -> RunReport {
     @Test func racersOfOneUserAreComparedByTheirIDsAndDifferentUsersByStatusOnly() {
         func racer(sub: String, workspace: String, status: Int = 200) -> Exchange {
             let claims = Data(#"{"sub":"\#(sub)"}"#.utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
-            return Exchange(step: "parallel p #1", method: "POST", url: "http://x/cb", requestHeaders: [], requestBody: "",
-                            tokenText: "eyJhbGciOiJSUzI1NiJ9.\(claims).c2ln", status: status,
-                            responseBody: Array(#"{"user":{"id":"u-\#(sub)"},"workspace":{"id":"\#(workspace)"},"default_api_key":null}"#.utf8))
+            return Exchange(
+                step: "parallel p #1", method: "POST", url: "http://x/cb", requestHeaders: [], requestBody: "",
+                tokenText: "eyJhbGciOiJSUzI1NiJ9.\(claims).c2ln", status: status,
+                responseBody: Array(#"{"user":{"id":"u-\#(sub)"},"workspace":{"id":"\#(workspace)"},"default_api_key":null}"#.utf8))
         }
         let oneUser = RaceTimeline.answers([racer(sub: "a", workspace: "w1"), racer(sub: "a", workspace: "w1"), racer(sub: "a", workspace: "w2")])
         #expect(oneUser[0] == oneUser[1] && oneUser[0] != oneUser[2])
         #expect(oneUser[2] == "200 /user/id=u-a /workspace/id=w2")
-        let users = RaceTimeline.answers([racer(sub: "a", workspace: "w1"), racer(sub: "b", workspace: "w2"),
-                                          racer(sub: "c", workspace: "w3", status: 409)])
+        let users = RaceTimeline.answers([
+            racer(sub: "a", workspace: "w1"), racer(sub: "b", workspace: "w2"),
+            racer(sub: "c", workspace: "w3", status: 409),
+        ])
         #expect(users == ["200", "200", "409"])
     }
 
@@ -90,20 +102,26 @@ func hostileReport() -> RunReport {
 }
 
 // SKIPPED loudly when the browser stack is absent on a dev machine; under CI=true a gap fails.
-@Suite(.enabled(if: Browser.enabled && BuiltTool.path != nil,
-                "SKIPPED: the report's browser test needs \(Browser.missing.joined(separator: ", ")) and a built mockidp; run .ci/run"))
+@Suite(
+    .enabled(
+        if: Browser.enabled && BuiltTool.path != nil,
+        "SKIPPED: the report's browser test needs \(Browser.missing.joined(separator: ", ")) and a built mockidp; run .ci/run"))
 struct HTMLReportBrowserTests {
     @Test func aSeededRaceReportShowsFailureCardsTranscriptsAndALanePerRacerInChromium() throws {
         guard Browser.missing.isEmpty, let chromium = Browser.chromium, let chromedriver = Browser.chromedriver else {
-            throw TestFailure("CI=true but the real-browser stack is missing: \(Browser.missing.joined(separator: ", ")); "
-                              + ".ci/run should have installed it")
+            throw TestFailure(
+                "CI=true but the real-browser stack is missing: \(Browser.missing.joined(separator: ", ")); "
+                    + ".ci/run should have installed it")
         }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mockidp-html-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let race = folder.appendingPathComponent("race.html").path, json = folder.appendingPathComponent("race.json").path
-        let run = try BuiltTool.run(["run", "--target", "reference-app", "--app-arg=--bug=concurrent-duplicate-provisioning",
-                                     "--filter", "concurrency", "--html", race, "--json", json])
+        let race = folder.appendingPathComponent("race.html").path
+        let json = folder.appendingPathComponent("race.json").path
+        let run = try BuiltTool.run([
+            "run", "--target", "reference-app", "--app-arg=--bug=concurrent-duplicate-provisioning",
+            "--filter", "concurrency", "--html", race, "--json", json,
+        ])
         #expect(run.status == 1, "the seeded bug must fail the run: \(run.stderr)")
         let hostile = folder.appendingPathComponent("hostile.html").path
         try HTMLReporter.write(hostileReport(), to: hostile)

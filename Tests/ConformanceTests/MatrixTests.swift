@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Testing
+
 @testable import Conformance
 
 /// The forgery matrix: dimensions declared once in scenarios/suite/token/forgery.matrix.json,
@@ -15,9 +16,11 @@ import Testing
         #expect(cells.count == 11 * 5 + 11 * 3)
         #expect(Set(cells.map(\.id)).count == cells.count)
         let ids = Set(cells.map(\.id))
-        for id in ["token.forgery.alg-none-mixed.kid-absent", "token.forgery.hs256-public-key.kid-path-traversal",
-                   "token.forgery.embedded-jwk.kid-not-a-string", "token.forgery.bad-signature.kid-published.crit-unknown",
-                   "token.forgery.unknown-key.kid-published.typ-at-jwt"] {
+        for id in [
+            "token.forgery.alg-none-mixed.kid-absent", "token.forgery.hs256-public-key.kid-path-traversal",
+            "token.forgery.embedded-jwk.kid-not-a-string", "token.forgery.bad-signature.kid-published.crit-unknown",
+            "token.forgery.unknown-key.kid-published.typ-at-jwt",
+        ] {
             #expect(ids.contains(id), "missing \(id)")
         }
         #expect(!ids.contains("token.forgery.bad-signature.kid-absent.crit-unknown"), "typ/crit variants only with the published kid")
@@ -56,14 +59,16 @@ import Testing
     }
 
     @Test func aBrokenMatrixNamesFileAndField() throws {
-        let text = #"{"matrix": "x.y", "title": "t", "forge": "f", "steps": [{"mint": {"as": "f", "user": "u"}}], "dimensions": [{"name": "a", "values": [{"name": "v", "title": "v", "only_with": {"b": ["w"]}}]}]}"#
+        let text =
+            #"{"matrix": "x.y", "title": "t", "forge": "f", "steps": [{"mint": {"as": "f", "user": "u"}}], "dimensions": [{"name": "a", "values": [{"name": "v", "title": "v", "only_with": {"b": ["w"]}}]}]}"#
         #expect(throws: ConfigError.self) { try ScenarioLoader.parseAll(try JSONValue.parse(text), file: "m.json") }
         do {
             _ = try ScenarioLoader.parseAll(try JSONValue.parse(text), file: "m.json")
         } catch let error as ConfigError {
             #expect(error.file == "m.json" && error.field == "dimensions" && error.message.contains("no dimension 'b'"), "\(error)")
         }
-        let badSign = #"{"matrix": "x.y", "title": "t", "forge": "f", "steps": [{"mint": {"as": "f", "user": "u"}}], "dimensions": [{"name": "a", "values": [{"name": "v", "title": "v", "mint": {"sign": "sometimes"}}]}]}"#
+        let badSign =
+            #"{"matrix": "x.y", "title": "t", "forge": "f", "steps": [{"mint": {"as": "f", "user": "u"}}], "dimensions": [{"name": "a", "values": [{"name": "v", "title": "v", "mint": {"sign": "sometimes"}}]}]}"#
         do {
             _ = try ScenarioLoader.parseAll(try JSONValue.parse(badSign), file: "m.json")
             Issue.record("expected an error")

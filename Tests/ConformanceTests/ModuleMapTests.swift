@@ -44,8 +44,9 @@ import Testing
     /// The picture: module -> (floor, what it uses). The test targets' line has floor `Int.max`.
     static func picture() throws -> [String: (floor: Int, uses: Set<String>)] {
         let readme = try readme()
-        let block = try #require(readme.components(separatedBy: "Each module uses only modules on the floors above it").dropFirst().first?
-            .components(separatedBy: "```").dropFirst().first)
+        let block = try #require(
+            readme.components(separatedBy: "Each module uses only modules on the floors above it").dropFirst().first?
+                .components(separatedBy: "```").dropFirst().first)
         var modules: [String: (floor: Int, uses: Set<String>)] = [:]
         var floor = -1
         for line in block.split(separator: "\n") {

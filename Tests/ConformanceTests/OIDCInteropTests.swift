@@ -1,8 +1,8 @@
 import Foundation
 import IdP
 import JSON
-import Testing
 import TestSupport
+import Testing
 
 /// Issue 21's "done when": real OpenID Connect and OAuth clients, unchanged, sign a fixture user in
 /// against a real `mockidp serve --port 0` process with nothing in between, and the relying parties
@@ -129,8 +129,9 @@ struct OIDCInteropTests {
         #expect(profile["connection_id"] == .string(connection.id))
         #expect(profile["connection_type"] == .string(connection.type))
         #expect(profile["id"]?.stringValue?.hasPrefix("prof_") == true, "\(profile)")
-        #expect(profile["id"]?.stringValue?.dropFirst("prof_".count) != alice.id.dropFirst("user_".count),
-                "a profile ID must not be the user ID with another prefix")
+        #expect(
+            profile["id"]?.stringValue?.dropFirst("prof_".count) != alice.id.dropFirst("user_".count),
+            "a profile ID must not be the user ID with another prefix")
         #expect(out["get_profile"]?["id"] == profile["id"], "/sso/profile answers the same profile for the access token")
         #expect(out["get_profile"]?["email"] == "alice@acme.test")
         #expect(out["code_reused"]?["refused"] == true, "a used code is refused: \(out["code_reused"] ?? .null)")
@@ -151,7 +152,8 @@ struct OIDCInteropTests {
     @Test(.enabled(if: Virtualenv.mcp.enabled, Comment(rawValue: Virtualenv.mcp.skipReason)))
     func fastMCPAuthKitProviderAcceptsTheMocksAudienceBoundTokenAndRefusesForgeries() throws {
         let out = try serve(.mcp, "mcp_authkit.py")
-        let issuer = try #require(out["issuer"]?.stringValue), resource = try #require(out["resource"]?.stringValue)
+        let issuer = try #require(out["issuer"]?.stringValue)
+        let resource = try #require(out["resource"]?.stringValue)
         #expect(out["tool"]?["sub"] == .string(alice.id), "the tool saw Alice's verified token: \(out["tool"] ?? .null)")
         #expect(out["tool"]?["iss"] == .string(issuer))
         #expect(out["tool"]?["aud"] == .string(resource), "RFC 8707: the access token is bound to the MCP server's URL")
@@ -160,8 +162,10 @@ struct OIDCInteropTests {
         // The SDK's client found its way on its own, in the order the MCP authorization spec gives.
         let requests = (out["requests"]?.arrayValue ?? []).map { "\($0["method"]?.stringValue ?? "") \($0["url"]?.stringValue ?? "")" }
         let origin = String(resource.dropLast("/mcp".count))
-        let steps = ["GET \(origin)/.well-known/oauth-protected-resource/mcp", "GET \(issuer)/.well-known/oauth-authorization-server",
-                     "POST \(issuer)/oauth2/register", "POST \(issuer)/oauth2/token", "POST \(resource)"]
+        let steps = [
+            "GET \(origin)/.well-known/oauth-protected-resource/mcp", "GET \(issuer)/.well-known/oauth-authorization-server",
+            "POST \(issuer)/oauth2/register", "POST \(issuer)/oauth2/token", "POST \(resource)",
+        ]
         var position = requests.startIndex
         for step in steps {
             let found = requests[position...].firstIndex(of: step)

@@ -1,7 +1,8 @@
 import Foundation
 import JSON
-import Testing
 import TestSupport
+import Testing
+
 @testable import Conformance
 
 /// `mockidp` copied alone into an empty folder, as a team copies it into its CI image: everything
@@ -56,8 +57,9 @@ struct PortableBinaryTests {
             process.waitUntilExit()
             let stdout = try Data(contentsOf: outFile)
             if let stdoutFile { try stdout.write(to: folder.appendingPathComponent(stdoutFile)) }
-            return BuiltTool.Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                                    stderr: String(decoding: try Data(contentsOf: errFile), as: UTF8.self))
+            return BuiltTool.Result(
+                status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                stderr: String(decoding: try Data(contentsOf: errFile), as: UTF8.self))
         }
     }
 
@@ -88,9 +90,12 @@ struct PortableBinaryTests {
         let fromDisk = try workspace.run(["run", "--scenarios", "suite-copy/suite", "--list"])
         #expect(fromDisk.status == 0 && fromDisk.stdout.contains("\(builtin.count) scenario(s)"), "\(fromDisk.stderr)")
         let reference = try JSONValue.parse(Array(expired))["$schema"]?.stringValue ?? ""
-        #expect(FileManager.default.fileExists(atPath: exported.appendingPathComponent("suite/token").appendingPathComponent(reference).standardized.path))
+        #expect(
+            FileManager.default.fileExists(atPath: exported.appendingPathComponent("suite/token").appendingPathComponent(reference).standardized.path)
+        )
 
-        let initialized = try workspace.run(["init", "--shape", "web", "--command", "python3 -m myapp --port {app_port}"], stdoutFile: "mockidp.json")
+        let initialized = try workspace.run(
+            ["init", "--shape", "web", "--command", "python3 -m myapp --port {app_port}"], stdoutFile: "mockidp.json")
         #expect(initialized.status == 0, "\(initialized.stderr)")
         #expect(initialized.stderr.contains("start.command: "), "the field guide goes to stderr")
         let check = try workspace.run(["run", "--target", "mockidp.json", "--check"])

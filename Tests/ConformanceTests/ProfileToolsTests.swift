@@ -1,14 +1,17 @@
 import Foundation
 import JSON
-import Testing
 import TestSupport
+import Testing
+
 @testable import Conformance
 
 @Suite struct ProfileTemplateTests {
     static let variants: [ProfileTemplate] = ProfileTemplate.Shape.allCases.flatMap { shape in
-        [ProfileTemplate(shape: shape, name: "demo", port: nil, command: ["python3", "-m", "demo", "--port", "{app_port}"]),
-         ProfileTemplate(shape: shape, name: "demo", port: 9000, command: ["./demo"]),
-         ProfileTemplate(shape: shape, name: "demo", port: nil, command: nil)]
+        [
+            ProfileTemplate(shape: shape, name: "demo", port: nil, command: ["python3", "-m", "demo", "--port", "{app_port}"]),
+            ProfileTemplate(shape: shape, name: "demo", port: 9000, command: ["./demo"]),
+            ProfileTemplate(shape: shape, name: "demo", port: nil, command: nil),
+        ]
     }
 
     @Test(arguments: variants) func everyTemplateLoadsAsAProfile(_ template: ProfileTemplate) throws {
@@ -50,12 +53,17 @@ import TestSupport
     /// `--check` can say what to declare for every capability a built-in scenario requires.
     @Test func everyRequiredCapabilityIsExplainedByAProfileField() {
         for capability in Set(Self.scenarios.flatMap(\.requires)).sorted() {
-            #expect(ProfileCheck.explain(capability: capability.rawValue).hasPrefix("declare "), "\(capability): \(ProfileCheck.explain(capability: capability.rawValue))")
+            #expect(
+                ProfileCheck.explain(capability: capability.rawValue).hasPrefix("declare "),
+                "\(capability): \(ProfileCheck.explain(capability: capability.rawValue))")
         }
     }
 
     @Test func missingCapabilitiesMakeScenariosNotApplicableWithTheFieldToDeclare() throws {
-        let profile = try TargetProfile.parse(try JSONValue.parse(Array(#"{"base_url": "http://127.0.0.1:{app_port}", "callback": {"path": "/cb"}, "capabilities": {"reset": {"path": "/r"}}}"#.utf8)), file: "p.json")
+        let profile = try TargetProfile.parse(
+            try JSONValue.parse(
+                Array(#"{"base_url": "http://127.0.0.1:{app_port}", "callback": {"path": "/cb"}, "capabilities": {"reset": {"path": "/r"}}}"#.utf8)),
+            file: "p.json")
         let check = ProfileCheck(profile: profile, scenarios: Self.scenarios)
         let skipped = Self.scenarios.filter { !$0.missingCapabilities(in: profile).isEmpty }
         #expect(!skipped.isEmpty)
@@ -71,7 +79,11 @@ import TestSupport
     }
 
     @Test func placeholdersNobodyFillsAreNamedWithTheirField() throws {
-        let profile = try TargetProfile.parse(try JSONValue.parse(Array(#"{"base_url": "http://127.0.0.1:{port}", "callback": {"path": "/cb"}, "start": {"command": ["app", "--db", "{db_url}", "{app_port}"], "env": {"X": "{}", "J": "{\"a\": 1}"}}}"#.utf8)), file: "p.json")
+        let profile = try TargetProfile.parse(
+            try JSONValue.parse(
+                Array(
+                    #"{"base_url": "http://127.0.0.1:{port}", "callback": {"path": "/cb"}, "start": {"command": ["app", "--db", "{db_url}", "{app_port}"], "env": {"X": "{}", "J": "{\"a\": 1}"}}}"#
+                        .utf8)), file: "p.json")
         let warnings = ProfileCheck(profile: profile, scenarios: [], placeholders: ["db_url": "sqlite://"]).warnings
         #expect(warnings.count == 1, "\(warnings)")
         #expect(warnings.first?.hasPrefix("base_url: {port} is not filled") == true)

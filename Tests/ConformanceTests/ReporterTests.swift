@@ -1,30 +1,39 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import JSON
-import Testing
 import TestSupport
+import Testing
+
 @testable import Conformance
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// A report with one result of every verdict, as the runner would produce it.
 func sampleReport() -> RunReport {
     func scenario(_ id: String, _ family: String) -> Scenario {
-        var scenario = Scenario(file: "scenarios/suite/\(family)/\(id).json", id: id, family: family, title: "Title of \(id) <&>", steps: [.mark("m")])
+        var scenario = Scenario(
+            file: "scenarios/suite/\(family)/\(id).json", id: id, family: family, title: "Title of \(id) <&>", steps: [.mark("m")])
         scenario.references.bugs = ["some-bug"]
         return scenario
     }
-    let exchange = Exchange(step: "callback r", method: "POST", url: "http://127.0.0.1:1/v1/auth/web/callback", requestHeaders: [("Authorization", "Bearer <token>")],
-                            requestBody: "", tokenText: "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1c2VyXzEifQ.", status: 200,
-                            responseBody: Array(#"{"workspace":{"id":"w1"}}"#.utf8), error: nil, micros: 812)
-    return RunReport(targetName: "demo", targetURL: "http://127.0.0.1:1", results: [
-        ScenarioResult(scenario: scenario("token.alg-none", "token"), verdict: .fail, seconds: 0.25,
-                       findings: [Finding(step: "steps[3]", message: "r: expected status 4xx, got 200 \u{01}", because: "alg none must be refused")],
-                       transcript: [exchange]),
-        ScenarioResult(scenario: scenario("token.expired", "token"), verdict: .pass, seconds: 0.1),
-        ScenarioResult(scenario: scenario("provisioning.heals", "provisioning"), verdict: .skipped, seconds: 0, reason: "requires capability: fault_hook"),
-        ScenarioResult(scenario: scenario("replay.same", "replay"), verdict: .error, seconds: 0.5, reason: "app unreachable: connection refused\nmore"),
-    ], seconds: 1.5, startedAtMillis: 1_767_225_600_000)
+    let exchange = Exchange(
+        step: "callback r", method: "POST", url: "http://127.0.0.1:1/v1/auth/web/callback", requestHeaders: [("Authorization", "Bearer <token>")],
+        requestBody: "", tokenText: "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1c2VyXzEifQ.", status: 200,
+        responseBody: Array(#"{"workspace":{"id":"w1"}}"#.utf8), error: nil, micros: 812)
+    return RunReport(
+        targetName: "demo", targetURL: "http://127.0.0.1:1",
+        results: [
+            ScenarioResult(
+                scenario: scenario("token.alg-none", "token"), verdict: .fail, seconds: 0.25,
+                findings: [Finding(step: "steps[3]", message: "r: expected status 4xx, got 200 \u{01}", because: "alg none must be refused")],
+                transcript: [exchange]),
+            ScenarioResult(scenario: scenario("token.expired", "token"), verdict: .pass, seconds: 0.1),
+            ScenarioResult(
+                scenario: scenario("provisioning.heals", "provisioning"), verdict: .skipped, seconds: 0, reason: "requires capability: fault_hook"),
+            ScenarioResult(
+                scenario: scenario("replay.same", "replay"), verdict: .error, seconds: 0.5, reason: "app unreachable: connection refused\nmore"),
+        ], seconds: 1.5, startedAtMillis: 1_767_225_600_000)
 }
 
 @Suite struct ReporterTests {

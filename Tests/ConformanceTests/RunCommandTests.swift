@@ -1,15 +1,17 @@
 import Foundation
 import JSON
-import Testing
 import TestSupport
+import Testing
+
 @testable import Conformance
 
 /// The built `mockidp` next to the test bundle (swift test builds every product).
 enum BuiltTool {
     static var path: String? {
-        let candidates = [Bundle.main.executablePath, CommandLine.arguments.first].compactMap { $0 }.map {
-            URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("mockidp").path
-        } + [Interop.root.appendingPathComponent(".build/debug/mockidp").path]
+        let candidates =
+            [Bundle.main.executablePath, CommandLine.arguments.first].compactMap { $0 }.map {
+                URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("mockidp").path
+            } + [Interop.root.appendingPathComponent(".build/debug/mockidp").path]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
@@ -42,8 +44,9 @@ enum BuiltTool {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let stderr = (try? Data(contentsOf: errorsFile)) ?? Data()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     static func temporaryFile(_ name: String, _ text: String) throws -> URL {
@@ -56,10 +59,12 @@ enum BuiltTool {
 @Suite(.enabled(if: BuiltTool.path != nil, "the mockidp executable must be built (swift build)"))
 struct RunCommandTests {
     @Test func brokenScenarioExitsTwoNamingFileStepAndField() throws {
-        let file = try BuiltTool.temporaryFile("broken.json", #"""
-        {"id": "demo.broken", "title": "Broken on purpose",
-         "steps": [{"user": {"as": "u", "fresh": true}}, {"mint": {"as": "t", "user": "u", "sign": "sometimes"}}]}
-        """#)
+        let file = try BuiltTool.temporaryFile(
+            "broken.json",
+            #"""
+            {"id": "demo.broken", "title": "Broken on purpose",
+             "steps": [{"user": {"as": "u", "fresh": true}}, {"mint": {"as": "t", "user": "u", "sign": "sometimes"}}]}
+            """#)
         defer { try? FileManager.default.removeItem(at: file) }
         let result = try BuiltTool.run(["run", "--scenario", file.path])
         #expect(result.status == 2)
@@ -68,10 +73,12 @@ struct RunCommandTests {
 
     @Test func appThatIsDownExitsThree() throws {
         let port = AppTarget.freePort()
-        let profile = try BuiltTool.temporaryFile("down.json", """
-        {"name": "down", "base_url": "http://127.0.0.1:\(port)", "callback": {"path": "/cb"},
-         "start": {"command": ["/bin/sh", "-c", "echo starting; exit 7"], "ready": {"path": "/health", "timeout_seconds": 1}}}
-        """)
+        let profile = try BuiltTool.temporaryFile(
+            "down.json",
+            """
+            {"name": "down", "base_url": "http://127.0.0.1:\(port)", "callback": {"path": "/cb"},
+             "start": {"command": ["/bin/sh", "-c", "echo starting; exit 7"], "ready": {"path": "/health", "timeout_seconds": 1}}}
+            """)
         defer { try? FileManager.default.removeItem(at: profile) }
         let result = try BuiltTool.run(["run", "--target", profile.path, "--filter", "first-login.no-token"])
         #expect(result.status == 3)
@@ -81,10 +88,12 @@ struct RunCommandTests {
 
     @Test func appThatNeverListensExitsThreeAfterItsTimeout() throws {
         let port = AppTarget.freePort()
-        let profile = try BuiltTool.temporaryFile("silent.json", """
-        {"name": "silent", "base_url": "http://127.0.0.1:\(port)", "callback": {"path": "/cb"},
-         "start": {"command": ["/bin/sleep", "30"], "ready": {"path": "/health", "timeout_seconds": 0.5}}}
-        """)
+        let profile = try BuiltTool.temporaryFile(
+            "silent.json",
+            """
+            {"name": "silent", "base_url": "http://127.0.0.1:\(port)", "callback": {"path": "/cb"},
+             "start": {"command": ["/bin/sleep", "30"], "ready": {"path": "/health", "timeout_seconds": 0.5}}}
+            """)
         defer { try? FileManager.default.removeItem(at: profile) }
         let result = try BuiltTool.run(["run", "--target", profile.path, "--filter", "first-login.no-token"])
         #expect(result.status == 3)

@@ -2,8 +2,9 @@ import Foundation
 import Glibc
 import HTTP
 import JSON
-import Testing
 import TestSupport
+import Testing
+
 @testable import Conformance
 
 /// `mockidp run` killed mid-run (what a CI timeout or a cancelled job does) leaves no app
@@ -32,8 +33,10 @@ struct RunnerCleanupTests {
             .write(to: scenario)
         let runner = Process()
         runner.executableURL = URL(fileURLWithPath: tool)
-        runner.arguments = ["run", "--scenario", scenario.path, "--json", folder.appendingPathComponent("report.json").path,
-                            "--junit", folder.appendingPathComponent("report.xml").path]
+        runner.arguments = [
+            "run", "--scenario", scenario.path, "--json", folder.appendingPathComponent("report.json").path,
+            "--junit", folder.appendingPathComponent("report.xml").path,
+        ]
         if let pidFile {
             let target = folder.appendingPathComponent("wrapped.json")
             try Self.wrappedProfile(pidFile: pidFile).write(to: target)
@@ -92,7 +95,8 @@ struct RunnerCleanupTests {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap { Int32($0) }.filter { pid in
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return false }
+                let close = stat.lastIndex(of: ")")
+            else { return false }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             return fields.count > 1 && Int32(fields[1]) == parent
         }
@@ -101,7 +105,8 @@ struct RunnerCleanupTests {
     /// Gone or a zombie waiting for init: either way no longer running.
     static func isAlive(_ pid: pid_t) -> Bool {
         guard kill(pid, 0) == 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
+            let close = stat.lastIndex(of: ")")
+        else { return false }
         return !stat[stat.index(after: close)...].hasPrefix(" Z")
     }
 
@@ -166,7 +171,8 @@ struct RunnerCleanupTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mockidp-interrupt-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let json = folder.appendingPathComponent("report.json"), junit = folder.appendingPathComponent("report.xml")
+        let json = folder.appendingPathComponent("report.json")
+        let junit = folder.appendingPathComponent("report.xml")
         let runner = Process()
         runner.executableURL = URL(fileURLWithPath: tool)
         runner.arguments = ["run", "--jobs", "1", "--no-color", "--json", json.path, "--junit", junit.path]
@@ -218,14 +224,15 @@ struct RunnerCleanupTests {
         interruption.started(scenarios[1], iteration: 1)
         let report = interruption.partialReport([done], signal: SIGTERM)
         let reasons = report.results.map { "\($0.scenario.id)#\($0.iteration): \($0.verdict.rawValue) \($0.reason ?? "")" }
-        #expect(reasons == [
-            "demo.done#1: pass ",
-            "demo.running#1: error interrupted: the run received SIGTERM while this scenario was running",
-            "demo.waiting#1: error not started: the run received SIGTERM before this scenario's turn",
-            "demo.done#2: error not started: the run received SIGTERM before this scenario's turn",
-            "demo.running#2: error not started: the run received SIGTERM before this scenario's turn",
-            "demo.waiting#2: error not started: the run received SIGTERM before this scenario's turn",
-        ])
+        #expect(
+            reasons == [
+                "demo.done#1: pass ",
+                "demo.running#1: error interrupted: the run received SIGTERM while this scenario was running",
+                "demo.waiting#1: error not started: the run received SIGTERM before this scenario's turn",
+                "demo.done#2: error not started: the run received SIGTERM before this scenario's turn",
+                "demo.running#2: error not started: the run received SIGTERM before this scenario's turn",
+                "demo.waiting#2: error not started: the run received SIGTERM before this scenario's turn",
+            ])
         let xml = JUnitReporter.render(report)
         #expect(xml.contains("message=\"interrupted: the run received SIGTERM while this scenario was running\""))
         #expect(xml.components(separatedBy: "message=\"not started: ").count - 1 == 4)

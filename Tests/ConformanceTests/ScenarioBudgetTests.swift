@@ -1,8 +1,9 @@
 import Foundation
 import Glibc
 import JSON
-import Testing
 import TestSupport
+import Testing
+
 @testable import Conformance
 
 /// Issue 26, problem 1: nested `repeat`s, `parallel` counts and waits multiply; their totals
@@ -25,15 +26,23 @@ import TestSupport
     }
 
     static let overBudget: [(steps: String, step: String, field: String, says: String)] = [
-        (nested([1000, 1000, 1000], #"{"mark": "m"}"#), "steps[0].repeat.steps[0].repeat.steps[0]", "repeat",
-         "asks for 1001001001 steps in all, more than the 10000"),
-        (nested([1000], #"{"mint": {"as": "t", "user": "alice"}}, {"parallel": {"as": "p", "count": 256, "token": "t"}}"#),
-         "steps[0].repeat.steps[1]", "parallel", "256000 requests in all, more than the 20000"),
-        (#"{"mark": "m"}, "# + nested([100], #"{"wait": {"seconds": 30}}"#), "steps[1].repeat.steps[0]", "wait",
-         "3000 declared wait seconds in all, more than the 600"),
+        (
+            nested([1000, 1000, 1000], #"{"mark": "m"}"#), "steps[0].repeat.steps[0].repeat.steps[0]", "repeat",
+            "asks for 1001001001 steps in all, more than the 10000"
+        ),
+        (
+            nested([1000], #"{"mint": {"as": "t", "user": "alice"}}, {"parallel": {"as": "p", "count": 256, "token": "t"}}"#),
+            "steps[0].repeat.steps[1]", "parallel", "256000 requests in all, more than the 20000"
+        ),
+        (
+            #"{"mark": "m"}, "# + nested([100], #"{"wait": {"seconds": 30}}"#), "steps[1].repeat.steps[0]", "wait",
+            "3000 declared wait seconds in all, more than the 600"
+        ),
         // Seven levels overflow Int64: the totals saturate instead of trapping.
-        (nested([1000, 1000, 1000, 1000, 1000, 1000, 1000], #"{"mark": "m"}"#), "steps[0].repeat.steps[0].repeat.steps[0]", "repeat",
-         "over 9223372036854775807 steps"),
+        (
+            nested([1000, 1000, 1000, 1000, 1000, 1000, 1000], #"{"mark": "m"}"#), "steps[0].repeat.steps[0].repeat.steps[0]", "repeat",
+            "over 9223372036854775807 steps"
+        ),
     ]
 
     @Test(arguments: 0..<overBudget.count)
@@ -70,12 +79,14 @@ import TestSupport
     @Test func aLongScenarioKeepsItsTranscriptWithinTheBudget() throws {
         let running = try RunningIdP()
         let profile = try TargetProfile.parse(try JSONValue.parse(#"{"base_url": "\#(running.base)", "callback": {"path": "/cb"}}"#), file: "p.json")
-        let scenario = try ScenarioLoader.parse(try JSONValue.parse(#"""
-            {"id": "demo.long", "title": "many requests", "steps": [
-              {"request": {"as": "first", "path": "/.well-known/openid-configuration?n=first"}},
-              {"repeat": {"times": 400, "steps": [{"request": {"as": "r", "path": "/.well-known/openid-configuration"}}]}},
-              {"request": {"as": "last", "path": "/.well-known/openid-configuration?n=last"}}]}
-            """#), file: "long.json")
+        let scenario = try ScenarioLoader.parse(
+            try JSONValue.parse(
+                #"""
+                {"id": "demo.long", "title": "many requests", "steps": [
+                  {"request": {"as": "first", "path": "/.well-known/openid-configuration?n=first"}},
+                  {"repeat": {"times": 400, "steps": [{"request": {"as": "r", "path": "/.well-known/openid-configuration"}}]}},
+                  {"request": {"as": "last", "path": "/.well-known/openid-configuration?n=last"}}]}
+                """#), file: "long.json")
         let context = ScenarioContext(scenario: scenario, idp: running.idp, app: AppTarget(profile: profile, placeholders: [:]))
         let budget = 64 << 10
         context.wire.limitTranscript(to: budget)
@@ -105,8 +116,10 @@ import TestSupport
         var transcript = Transcript(budget: 16 << 10)
         let body = [UInt8](repeating: 0x61, count: 700)
         for index in 0..<20_000 {
-            transcript.append(Exchange(step: "request r\(index)", method: "GET", url: "http://127.0.0.1:1/x", requestHeaders: [], requestBody: "",
-                                       status: 200, responseBody: body))
+            transcript.append(
+                Exchange(
+                    step: "request r\(index)", method: "GET", url: "http://127.0.0.1:1/x", requestHeaders: [], requestBody: "",
+                    status: 200, responseBody: body))
         }
         let exchanges = transcript.exchanges
         let kept = exchanges.filter { $0.dropped == nil }

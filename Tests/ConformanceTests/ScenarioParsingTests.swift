@@ -1,8 +1,9 @@
 import Foundation
 import JSON
-import Testing
-@testable import Conformance
 import SampleApp
+import Testing
+
+@testable import Conformance
 
 @Suite struct ScenarioParsingTests {
     func parse(_ text: String) throws(ConfigError) -> Scenario {
@@ -12,15 +13,19 @@ import SampleApp
     }
 
     @Test func readsAWellFormedScenario() throws {
-        let scenario = try parse(#"""
-        {"id": "replay.x", "title": "T", "references": {"bugs": ["b"]}, "requires": ["introspection"],
-         "steps": [{"user": {"as": "u", "fresh": true}}, {"mint": {"as": "t", "user": "u", "sign": "none"}},
-                   {"callback": {"as": "r", "token": "t"}}, {"expect": {"response": "r", "status": "4xx", "because": "why"}}]}
-        """#)
+        let scenario = try parse(
+            #"""
+            {"id": "replay.x", "title": "T", "references": {"bugs": ["b"]}, "requires": ["introspection"],
+             "steps": [{"user": {"as": "u", "fresh": true}}, {"mint": {"as": "t", "user": "u", "sign": "none"}},
+                       {"callback": {"as": "r", "token": "t"}}, {"expect": {"response": "r", "status": "4xx", "because": "why"}}]}
+            """#)
         #expect(scenario.family == "replay")
         #expect(scenario.steps.map(\.kind) == [.user, .mint, .callback, .expect])
         #expect(scenario.references.bugs == ["b"])
-        guard case .expect(let expectation) = scenario.steps[3] else { Issue.record("not an expect step"); return }
+        guard case .expect(let expectation) = scenario.steps[3] else {
+            Issue.record("not an expect step")
+            return
+        }
         #expect(expectation.because == "why")
         #expect(expectation.step == "steps[3]")
     }
@@ -32,11 +37,23 @@ import SampleApp
         (#"{"id": "a.b", "title": "T", "steps": [{"callbak": {"as": "r", "token": "t"}}]}"#, "steps[0]", "callbak", "did you mean 'callback'"),
         (#"{"id": "a.b", "title": "T", "steps": [{"mark": "m"}, {"mint": {"as": "t"}}]}"#, "steps[1]", "mint.user", "is required"),
         (#"{"id": "a.b", "title": "T", "steps": [{"mint": {"as": "t", "user": "u", "sign": "nope"}}]}"#, "steps[0]", "mint.sign", "is not one of"),
-        (#"{"id": "a.b", "title": "T", "steps": [{"mint": {"as": "t", "user": "u", "expires": 5}}]}"#, "steps[0]", "mint.expires", "did you mean 'expires_in'"),
-        (#"{"id": "a.b", "title": "T", "steps": [{"parallel": {"as": "p", "count": 0, "token": "t"}}]}"#, "steps[0]", "parallel.count", "from 1 to 256"),
-        (#"{"id": "a.b", "title": "T", "steps": [{"expect": {"response": "r", "distinct": {}}}]}"#, "steps[0]", "expect.distinct", "does not apply to 'response'"),
+        (
+            #"{"id": "a.b", "title": "T", "steps": [{"mint": {"as": "t", "user": "u", "expires": 5}}]}"#, "steps[0]", "mint.expires",
+            "did you mean 'expires_in'"
+        ),
+        (
+            #"{"id": "a.b", "title": "T", "steps": [{"parallel": {"as": "p", "count": 0, "token": "t"}}]}"#, "steps[0]", "parallel.count",
+            "from 1 to 256"
+        ),
+        (
+            #"{"id": "a.b", "title": "T", "steps": [{"expect": {"response": "r", "distinct": {}}}]}"#, "steps[0]", "expect.distinct",
+            "does not apply to 'response'"
+        ),
         (#"{"id": "a.b", "title": "T", "steps": [{"expect": {"status": 200}}]}"#, "steps[0]", "expect", "needs a subject"),
-        (#"{"id": "a.b", "title": "T", "steps": [{"repeat": {"times": 2, "steps": [{"wait": {}}]}}]}"#, "steps[0].repeat.steps[0]", "wait.seconds", "say how long"),
+        (
+            #"{"id": "a.b", "title": "T", "steps": [{"repeat": {"times": 2, "steps": [{"wait": {}}]}}]}"#, "steps[0].repeat.steps[0]", "wait.seconds",
+            "say how long"
+        ),
         (#"{"id": "a.b", "title": "T", "steps": [{"mark": "m", "wait": {"seconds": 1}}]}"#, "steps[0]", "", "exactly one key"),
         (#"{"id": "a.b", "title": "T", "id_spaces": "mixed", "steps": [{"mark": "m"}]}"#, nil, "id_spaces", "strict or adversarial"),
     ])
@@ -59,11 +76,15 @@ import SampleApp
         #expect(scenarios.count >= 50)
         // Every built-in scenario says when it fails and when it passes.
         for scenario in scenarios {
-            #expect(!(scenario.verdict?.failsWhen.isEmpty ?? true) && !(scenario.verdict?.passesWhen.isEmpty ?? true), "\(scenario.id) has no verdict")
+            #expect(
+                !(scenario.verdict?.failsWhen.isEmpty ?? true) && !(scenario.verdict?.passesWhen.isEmpty ?? true), "\(scenario.id) has no verdict")
         }
         let families = Set(scenarios.map(\.family))
-        #expect(families.isSuperset(of: ["first-login", "replay", "concurrency", "sid-jti", "id-spaces", "token", "rotation", "email", "provisioning", "credentials",
-                                          "web-state", "web-redirect", "web-session", "web-refresh", "web-errors"]))
+        #expect(
+            families.isSuperset(of: [
+                "first-login", "replay", "concurrency", "sid-jti", "id-spaces", "token", "rotation", "email", "provisioning", "credentials",
+                "web-state", "web-redirect", "web-session", "web-refresh", "web-errors",
+            ]))
         // Every seeded bug of the reference app, of either shape, is named by at least one
         // scenario that catches it (`mockidp selftest` proves the catching).
         let caught = Set(scenarios.flatMap(\.references.bugs))
@@ -89,8 +110,11 @@ import SampleApp
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("scenarios/targets/reference-app.json").path
         let profile = try TargetProfile.load(file: file)
-        #expect(Set(profile.capabilities.map(\.rawValue)) == ["introspection", "fault_hook", "seeding", "reset", "jwks_cache_ttl", "email_claim", "organization_credentials",
-                                         "token_callback"])
+        #expect(
+            Set(profile.capabilities.map(\.rawValue)) == [
+                "introspection", "fault_hook", "seeding", "reset", "jwks_cache_ttl", "email_claim", "organization_credentials",
+                "token_callback",
+            ])
         #expect(profile.tokenPlacement == .bearer)
         #expect(profile.responseFields["workspace_id"] == .pointer("/workspace/id"))
     }
@@ -99,7 +123,10 @@ import SampleApp
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("scenarios/targets/reference-web-app.json").path
         let profile = try TargetProfile.load(file: file)
-        #expect(Set(profile.capabilities.map(\.rawValue)) == ["introspection", "fault_hook", "seeding", "reset", "jwks_cache_ttl", "email_claim", "code_flow", "probe", "logout"])
+        #expect(
+            Set(profile.capabilities.map(\.rawValue)) == [
+                "introspection", "fault_hook", "seeding", "reset", "jwks_cache_ttl", "email_claim", "code_flow", "probe", "logout",
+            ])
         #expect(profile.codeFlow?.loginPath == "/login")
         #expect(profile.probe?.call.path == "/account")
         #expect(profile.logout?.path == "/logout")
@@ -115,7 +142,10 @@ import SampleApp
             (#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb", "login_path": "/login"}}"#, "callback.login_path"),
             (#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb", "shape": "saml"}}"#, "callback.shape"),
             (#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb"}, "response": {"u": {"pattern": "no group"}}}"#, "response.u.pattern"),
-            (#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb"}, "probe": {"path": "/a", "signed_in_status": [true]}}"#, "probe.signed_in_status"),
+            (
+                #"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb"}, "probe": {"path": "/a", "signed_in_status": [true]}}"#,
+                "probe.signed_in_status"
+            ),
             (#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb"}, "start": {"command": ["a"], "restart": "always"}}"#, "start.restart"),
             (#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb"}, "response": {"w": "workspace/id"}}"#, "response.w"),
             (#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb"}, "capabilities": {"introspect": {}}}"#, "capabilities.introspect"),
@@ -136,10 +166,11 @@ import SampleApp
 }
 
 @Suite struct AssertionEngineTests {
-    @Test(arguments: [
-        (200, JSONValue.int(200), true), (201, "2xx", true), (404, "2xx", false), (503, "not 5xx", false), (401, "not 5xx", true),
-        (409, ["2xx", 409], true), (500, ["2xx", 409], false), (204, "!2xx", false),
-    ] as [(Int, JSONValue, Bool)])
+    @Test(
+        arguments: [
+            (200, JSONValue.int(200), true), (201, "2xx", true), (404, "2xx", false), (503, "not 5xx", false), (401, "not 5xx", true),
+            (409, ["2xx", 409], true), (500, ["2xx", 409], false), (204, "!2xx", false),
+        ] as [(Int, JSONValue, Bool)])
     func statusPatterns(_ status: Int, _ wanted: JSONValue, _ matches: Bool) throws {
         let pattern = try #require(StatusPattern(wanted), "\(wanted) parses")
         #expect(pattern.matches(status) == matches)

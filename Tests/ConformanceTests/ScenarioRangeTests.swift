@@ -1,7 +1,8 @@
 import Foundation
 import JSON
-import Testing
 import TestSupport
+import Testing
+
 @testable import Conformance
 
 /// The values that crash-tested the mock, written into scenario files: each is refused at load
@@ -26,10 +27,12 @@ struct ScenarioRangeTests {
     @Test(arguments: 0..<cases.count)
     func outOfRangeValueExitsTwoNamingStepAndField(index: Int) throws {
         let (step, field) = Self.cases[index]
-        let file = try BuiltTool.temporaryFile("range.json", """
-        {"id": "demo.range", "title": "Out of range on purpose",
-         "steps": [{"mark": "start"}, \(step)]}
-        """)
+        let file = try BuiltTool.temporaryFile(
+            "range.json",
+            """
+            {"id": "demo.range", "title": "Out of range on purpose",
+             "steps": [{"mark": "start"}, \(step)]}
+            """)
         defer { try? FileManager.default.removeItem(at: file) }
         let result = try BuiltTool.run(["run", "--scenario", file.path])
         #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
@@ -38,10 +41,12 @@ struct ScenarioRangeTests {
     }
 
     @Test func outOfRangeProfileValueExitsTwoNamingTheField() throws {
-        let profile = try BuiltTool.temporaryFile("profile.json", #"""
-        {"name": "x", "base_url": "http://127.0.0.1:1", "callback": {"path": "/cb"},
-         "capabilities": {"jwks_cache_ttl_seconds": -5}}
-        """#)
+        let profile = try BuiltTool.temporaryFile(
+            "profile.json",
+            #"""
+            {"name": "x", "base_url": "http://127.0.0.1:1", "callback": {"path": "/cb"},
+             "capabilities": {"jwks_cache_ttl_seconds": -5}}
+            """#)
         defer { try? FileManager.default.removeItem(at: profile) }
         let result = try BuiltTool.run(["run", "--target", profile.path, "--list"])
         #expect(result.status == 2)
@@ -87,9 +92,11 @@ struct ScenarioRangeTests {
 
     @Test func correctProfilesStillLoad() throws {
         let base = Self.base
-        for json in [#"{\#(base)}"#, #"{"base_url": "http://localhost:3000/", "callback": {"path": "/cb"}}"#,
-                     #"{"base_url": "http://{app_host}:{app_port}", "callback": {"path": "/cb"}}"#,
-                     #"{\#(base), "probe": {"path": "/_test/introspect?idp_user_id={idp_user_id}", "headers": {"Accept": "application/json"}}}"#] {
+        for json in [
+            #"{\#(base)}"#, #"{"base_url": "http://localhost:3000/", "callback": {"path": "/cb"}}"#,
+            #"{"base_url": "http://{app_host}:{app_port}", "callback": {"path": "/cb"}}"#,
+            #"{\#(base), "probe": {"path": "/_test/introspect?idp_user_id={idp_user_id}", "headers": {"Accept": "application/json"}}}"#,
+        ] {
             _ = try TargetProfile.parse(try JSONValue.parse(Array(json.utf8)), file: "p.json")
         }
         for name in ["reference-app", "reference-web-app"] {

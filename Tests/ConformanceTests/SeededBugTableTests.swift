@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Conformance
 import SampleApp
+import Testing
+
+@testable import Conformance
 
 /// The README's "Seeded bugs" table says, for every bug, its shapes, how to reproduce it and the
 /// scenarios that catch it; this keeps it true against `SeededBug` and the suite's references.
@@ -26,8 +27,9 @@ import SampleApp
         return section.split(separator: "\n").filter { $0.hasPrefix("| `") }.map { line in
             let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             // | bug — text | shape | reproduce | caught by |
-            return Row(bug: code(cells[1]).first ?? "", shapes: cells[2], reproduce: code(cells[3]),
-                       caughtBy: code(cells[4]).filter { $0.contains(".") && !$0.contains(" ") })
+            return Row(
+                bug: code(cells[1]).first ?? "", shapes: cells[2], reproduce: code(cells[3]),
+                caughtBy: code(cells[4]).filter { $0.contains(".") && !$0.contains(" ") })
         }
     }
 
@@ -41,8 +43,9 @@ import SampleApp
             #expect(row.shapes == bug.shapes.map(\.rawValue).sorted().joined(separator: ", "), "\(row.bug): shape column '\(row.shapes)'")
             for shape in bug.shapes {
                 let web = shape == .web
-                #expect(row.reproduce.contains { $0.contains("--app-arg=--bug=\(row.bug)") && $0.contains("reference-web-app.json") == web },
-                        "\(row.bug): no reproduce command for the \(shape.rawValue) shape")
+                #expect(
+                    row.reproduce.contains { $0.contains("--app-arg=--bug=\(row.bug)") && $0.contains("reference-web-app.json") == web },
+                    "\(row.bug): no reproduce command for the \(shape.rawValue) shape")
             }
             // Every scenario the row names (globs allowed) names the bug, and the row names them all.
             var matched = Set<String>()

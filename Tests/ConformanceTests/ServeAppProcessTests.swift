@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 /// `mockidp serve -- COMMAND`: the app gets the SDK environment and serve's output streams,
 /// runs in its own process group, and never outlives serve.
@@ -61,7 +61,8 @@ struct ServeAppProcessTests {
     /// `/proc/<pid>/stat`: the process group, and whether it still runs (a zombie does not).
     static func processState(_ pid: Int32) -> (group: Int32, alive: Bool)? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count > 2, let group = Int32(fields[2]) else { return nil }
         return (group, fields[0] != "Z" && fields[0] != "X")

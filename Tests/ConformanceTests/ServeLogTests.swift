@@ -1,11 +1,12 @@
 import Foundation
 import Glibc
 import HTTP
-@testable import IdP
 import JSON
-import Testing
 import Synchronization
 import TestSupport
+import Testing
+
+@testable import IdP
 
 /// The request log never holds up serving, and a request cannot write control characters into it.
 @Suite(.enabled(if: BuiltTool.path != nil, "the mockidp executable must be built (swift build)"))
@@ -15,7 +16,8 @@ struct ServeLogTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = ["serve", "--port", "0", "--log", "human"]
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
@@ -56,15 +58,19 @@ struct ServeLogTests {
     }
 
     @Test func controlCharactersAreEscapedInTheHumanLog() {
-        var entry = JournalEntry(sequence: 1, timeMillis: 0, requestID: "req_1", method: "GET", path: "/a\u{1b}[31mred\r\n200 GET /forged",
-                                 query: "q=\u{7}", headers: [], status: 404, flags: [])
+        var entry = JournalEntry(
+            sequence: 1, timeMillis: 0, requestID: "req_1", method: "GET", path: "/a\u{1b}[31mred\r\n200 GET /forged",
+            query: "q=\u{7}", headers: [], status: 404, flags: [])
         entry.flags = [JournalFlag(kind: .idSpaceViolation, reason: "unknown_id", field: "body organization_id", value: "x\u{0}\u{9b}\\y")]
         let line = RequestLogFormat.human(entry)
         #expect(!line.unicodeScalars.contains { scalar in scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) }, "\(line.debugDescription)")
         #expect(line.contains(#"/a\x1b[31mred\x0d\x0a200 GET /forged?q=\x07"#), "\(line)")
         #expect(line.contains(#"x\x00\u{9b}\\y"#), "\(line)")
-        #expect(RequestLogFormat.human(JournalEntry(sequence: 1, timeMillis: 0, requestID: "r", method: "GET", path: "/plain", query: "",
-                                                    headers: [], status: 200, flags: [])) == "200 GET /plain r")
+        #expect(
+            RequestLogFormat.human(
+                JournalEntry(
+                    sequence: 1, timeMillis: 0, requestID: "r", method: "GET", path: "/plain", query: "",
+                    headers: [], status: 200, flags: [])) == "200 GET /plain r")
     }
 }
 
@@ -75,9 +81,14 @@ struct ServeLogTests {
         let path = "/organizations/" + String(repeating: "a", count: 8000)
         // Two-byte characters after an odd prefix: the cut at `limit` bytes falls inside one.
         let query = "q=x" + String(repeating: "é", count: 3000)
-        let entry = JournalEntry(sequence: 1, timeMillis: 0, requestID: "req_1", method: "GET", path: path, query: query, headers: [],
-                                 status: 404, flags: [JournalFlag(kind: .idSpaceViolation, reason: "unknown_id", field: "path id",
-                                                                  value: String(repeating: "z", count: 2000))])
+        let entry = JournalEntry(
+            sequence: 1, timeMillis: 0, requestID: "req_1", method: "GET", path: path, query: query, headers: [],
+            status: 404,
+            flags: [
+                JournalFlag(
+                    kind: .idSpaceViolation, reason: "unknown_id", field: "path id",
+                    value: String(repeating: "z", count: 2000))
+            ])
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)
         let writer = LineWriter(fd: fds[1])
@@ -94,8 +105,11 @@ struct ServeLogTests {
         #expect(log.utf8.count < 4 * limit, "an 8 KB path, a 6 KB query and a 2 KB flag make a line of \(log.utf8.count) bytes")
         // A value within the limit is written whole.
         let whole = "/" + String(repeating: "b", count: limit - 1)
-        #expect(RequestLogFormat.human(JournalEntry(sequence: 1, timeMillis: 0, requestID: "r", method: "GET", path: whole, query: "",
-                                                    headers: [], status: 200, flags: [])) == "200 GET \(whole) r")
+        #expect(
+            RequestLogFormat.human(
+                JournalEntry(
+                    sequence: 1, timeMillis: 0, requestID: "r", method: "GET", path: whole, query: "",
+                    headers: [], status: 200, flags: [])) == "200 GET \(whole) r")
     }
 }
 
@@ -134,9 +148,12 @@ struct ServeBindTests {
         guard let tool = BuiltTool.path else { throw TestFailure("mockidp not built") }
         let app = Process()
         app.executableURL = URL(fileURLWithPath: tool)
-        app.arguments = ["sample-app", "--host", "0.0.0.0", "--port", "0", "--test-mode", "--idp", "http://127.0.0.1:9",
-                         "--client-id", "client_x", "--api-key", "sk_test_x", "--issuer", "http://127.0.0.1:9"]
-        let out = Pipe(), err = Pipe()
+        app.arguments = [
+            "sample-app", "--host", "0.0.0.0", "--port", "0", "--test-mode", "--idp", "http://127.0.0.1:9",
+            "--client-id", "client_x", "--api-key", "sk_test_x", "--issuer", "http://127.0.0.1:9",
+        ]
+        let out = Pipe()
+        let err = Pipe()
         app.standardOutput = out
         app.standardError = err
         try app.run()

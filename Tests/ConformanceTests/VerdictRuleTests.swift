@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Conformance
 
 /// The one rule that turns how a scenario ended into its verdict.
@@ -32,7 +33,8 @@ import Testing
     }
 
     @Test func aCheckThatCouldNotBeReadDecidesOnlyWhenNothingFailed() throws {
-        let unread = result(ScenarioEnding(started: true, findings: try findings(unreadable: ["no field", "no field"], premises: ["never redirected"])))
+        let unread = result(
+            ScenarioEnding(started: true, findings: try findings(unreadable: ["no field", "no field"], premises: ["never redirected"])))
         #expect(unread.verdict == .notApplicable)
         #expect(unread.reason == "steps[1]: no field; steps[1]: the premise did not hold: never redirected", "reasons once each, in order")
         let failed = result(ScenarioEnding(started: true, findings: try findings(failures: ["bad"], unreadable: ["no field"])))
@@ -42,7 +44,8 @@ import Testing
     @Test func aStopDecidesByItsKind() throws {
         let unread = result(ScenarioEnding(started: true, stop: ScenarioStop.notApplicable("no hook")))
         #expect(unread.verdict == .notApplicable && unread.reason == "no hook" && unread.transcript.count == 1)
-        let failedFirst = result(ScenarioEnding(started: true, stop: ScenarioStop.notApplicable("no hook"), findings: try findings(failures: ["bad"])))
+        let failedFirst = result(
+            ScenarioEnding(started: true, stop: ScenarioStop.notApplicable("no hook"), findings: try findings(failures: ["bad"])))
         #expect(failedFirst.verdict == .fail, "a failure found before the part the app cannot do stands")
         let long = result(ScenarioEnding(started: true, stop: ScenarioStop.tooLong("needs 300 s"), findings: try findings(failures: ["bad"])))
         #expect(long.verdict == .skipped && long.reason == "needs 300 s" && long.findings.isEmpty)
@@ -54,14 +57,17 @@ import Testing
         let exited = result(ScenarioEnding(started: true, stop: ScenarioStop.harness("connection refused"), appExited: true))
         #expect(exited.verdict == .error && exited.reason == "app unreachable: the app exited during the scenario (connection refused)\napp log")
         let quiet = result(ScenarioEnding(started: true, findings: try findings(failures: ["bad"]), appExited: true))
-        #expect(quiet.verdict == .error && quiet.reason == "app unreachable: the app exited during the scenario\napp log" && quiet.findings.count == 1)
+        #expect(
+            quiet.verdict == .error && quiet.reason == "app unreachable: the app exited during the scenario\napp log" && quiet.findings.count == 1)
         let stopped = result(ScenarioEnding(started: true, stop: ScenarioStop.tooLong("needs 300 s"), appExited: true))
         #expect(stopped.verdict == .skipped, "a skip is decided before the app's state matters")
     }
 
     @Test func aScenarioThatNeverStartedHasNoTranscriptOrTime() {
-        for (stop, verdict) in [(ScenarioStop.notApplicable("the profile offers no probe"), Verdict.notApplicable),
-                                (.tooLong("needs 300 s"), .skipped), (.harness("app unreachable: the app is not running"), .error)] {
+        for (stop, verdict) in [
+            (ScenarioStop.notApplicable("the profile offers no probe"), Verdict.notApplicable),
+            (.tooLong("needs 300 s"), .skipped), (.harness("app unreachable: the app is not running"), .error),
+        ] {
             let never = result(ScenarioEnding(started: false, stop: stop))
             #expect(never.verdict == verdict && never.reason == stop.description && never.seconds == 0 && never.transcript.isEmpty)
         }

@@ -1,7 +1,8 @@
 import Foundation
 import JSON
-import Testing
 import TestSupport
+import Testing
+
 @testable import Conformance
 
 /// --jobs, reproduce commands and readable (cut) failures, through the real `mockidp run`
@@ -31,7 +32,11 @@ struct VerdictsTests {
         let eight = try Self.verdicts(extra + ["--jobs", "8"])
         #expect(one.count >= 100)
         #expect(one == eight, "differ: \(one.filter { eight[$0.key] != $0.value }.keys.sorted())")
-        if !extra.contains(where: { $0.hasPrefix("--app-arg") }) { #expect(one.values.allSatisfy { $0 == "pass" || $0 == "not_applicable" }) } else { #expect(one.values.contains("fail")) }
+        if !extra.contains(where: { $0.hasPrefix("--app-arg") }) {
+            #expect(one.values.allSatisfy { $0 == "pass" || $0 == "not_applicable" })
+        } else {
+            #expect(one.values.contains("fail"))
+        }
     }
 
     /// The flood bound grows with the refetch windows that pass during the flood (a correct app
@@ -60,10 +65,13 @@ struct VerdictsTests {
             try? FileManager.default.removeItem(at: junit)
             try? FileManager.default.removeItem(at: json)
         }
-        let result = try BuiltTool.run(["run", "--filter", "token.forgery.bad-signature", "--app-arg=--bug=kid-absent-skips-signature", "--seed", "42",
-                                        "--set", "unused=a b", "--junit", junit.path, "--json", json.path])
+        let result = try BuiltTool.run([
+            "run", "--filter", "token.forgery.bad-signature", "--app-arg=--bug=kid-absent-skips-signature", "--seed", "42",
+            "--set", "unused=a b", "--junit", junit.path, "--json", json.path,
+        ])
         #expect(result.status == 1)
-        let command = "mockidp run --set 'unused=a b' --app-arg=--bug=kid-absent-skips-signature --filter token.forgery.bad-signature.kid-absent --jobs 1 --seed 42"
+        let command =
+            "mockidp run --set 'unused=a b' --app-arg=--bug=kid-absent-skips-signature --filter token.forgery.bad-signature.kid-absent --jobs 1 --seed 42"
         #expect(result.stdout.contains("   reproduce: \(command)"), "\(result.stdout)")
         #expect(try String(contentsOf: junit, encoding: .utf8).contains("reproduce: \(command.replacingOccurrences(of: "'", with: "&apos;"))"))
         let report = try JSONValue.parse(Array(try Data(contentsOf: json)))
@@ -72,20 +80,24 @@ struct VerdictsTests {
         #expect(report["scenarios"]?.arrayValue?.first { $0["verdict"] == "pass" }?["reproduce"] == .null)
 
         // The command re-runs exactly that scenario, and it fails the same way.
-        let words = ["run", "--app-arg=--bug=kid-absent-skips-signature", "--filter", "token.forgery.bad-signature.kid-absent", "--jobs", "1", "--seed", "42"]
+        let words = [
+            "run", "--app-arg=--bug=kid-absent-skips-signature", "--filter", "token.forgery.bad-signature.kid-absent", "--jobs", "1", "--seed", "42",
+        ]
         let again = try BuiltTool.run(words)
         #expect(again.status == 1)
         #expect(again.stdout.contains("1 scenario(s)") && again.stdout.contains("0 passed, 1 failed"), "\(again.stdout)")
     }
 
     @Test func longTokensAndBodiesAreCutInTheConsoleButKeptInJSONAndTrace() throws {
-        let scenario = try BuiltTool.temporaryFile("big.json", #"""
-        {"id": "demo.big-token", "title": "A big token the app must refuse (it does not)",
-         "steps": [{"user": {"as": "u", "fresh": true}},
-                   {"mint": {"as": "big", "user": "u", "filler": {"claim": "padding", "bytes": 24576}}},
-                   {"callback": {"as": "r", "token": "big"}},
-                   {"expect": {"response": "r", "status": 401}}]}
-        """#)
+        let scenario = try BuiltTool.temporaryFile(
+            "big.json",
+            #"""
+            {"id": "demo.big-token", "title": "A big token the app must refuse (it does not)",
+             "steps": [{"user": {"as": "u", "fresh": true}},
+                       {"mint": {"as": "big", "user": "u", "filler": {"claim": "padding", "bytes": 24576}}},
+                       {"callback": {"as": "r", "token": "big"}},
+                       {"expect": {"response": "r", "status": 401}}]}
+            """#)
         let json = FileManager.default.temporaryDirectory.appendingPathComponent("mockidp-\(UUID().uuidString).json")
         defer {
             try? FileManager.default.removeItem(at: scenario)
@@ -113,19 +125,23 @@ struct VerdictsTests {
     func aCorrectAppThatChoosesDifferentlyPasses() throws {
         let python = try #require(Interop.python)
         let app = Interop.root.appendingPathComponent("Tests/interop/pyjwt_bearer_app.py").path
-        let profile = try BuiltTool.temporaryFile("pyjwt.json", """
-        {"name": "pyjwt-bearer-app", "base_url": "http://127.0.0.1:{app_port}",
-         "start": {"command": ["\(python)", "\(app)", "{app_port}", "{issuer}", "{jwks_url}", "1", "0.5"], "ready": {"path": "/", "timeout_seconds": 30}},
-         "callback": {"method": "POST", "path": "/login"},
-         "response": {"workspace_id": "/account/ws", "member_id": "/account/member", "user_id": "/account/uid", "idp_user_id": "/sub", "api_key_secret": "/key"},
-         "capabilities": {"jwks_cache_ttl_seconds": 1, "jwks_refetch_cooldown_seconds": 0.5}}
-        """)
+        let profile = try BuiltTool.temporaryFile(
+            "pyjwt.json",
+            """
+            {"name": "pyjwt-bearer-app", "base_url": "http://127.0.0.1:{app_port}",
+             "start": {"command": ["\(python)", "\(app)", "{app_port}", "{issuer}", "{jwks_url}", "1", "0.5"], "ready": {"path": "/", "timeout_seconds": 30}},
+             "callback": {"method": "POST", "path": "/login"},
+             "response": {"workspace_id": "/account/ws", "member_id": "/account/member", "user_id": "/account/uid", "idp_user_id": "/sub", "api_key_secret": "/key"},
+             "capabilities": {"jwks_cache_ttl_seconds": 1, "jwks_refetch_cooldown_seconds": 0.5}}
+            """)
         defer { try? FileManager.default.removeItem(at: profile) }
         let verdicts = try Self.verdicts(["--target", profile.path])
         let failed = verdicts.filter { $0.value == "fail" || $0.value == "error" }.keys.sorted()
         #expect(failed.isEmpty, "false alarms: \(failed)")
-        for id in ["token.oversized", "rotation.jwks-outage-survived", "token.duplicate-sub", "replay.three-times",
-                   "email.user-id-mismatch-rejected", "concurrency.distinct-users-8", "token.forgery.alg-none-lower.kid-absent"] {
+        for id in [
+            "token.oversized", "rotation.jwks-outage-survived", "token.duplicate-sub", "replay.three-times",
+            "email.user-id-mismatch-rejected", "concurrency.distinct-users-8", "token.forgery.alg-none-lower.kid-absent",
+        ] {
             #expect(verdicts[id] == "pass", "\(id): \(verdicts[id] ?? "missing")")
         }
         #expect(verdicts.filter { $0.key.hasPrefix("token.forgery.") && $0.value == "pass" }.count == 88)
@@ -138,6 +154,8 @@ struct VerdictsTests {
         #expect(cut.hasSuffix("… 600 bytes"))
         #expect(cut.hasPrefix(String(repeating: "é", count: 200)))
         #expect(Clipped.grouped(24577) == "24,577" && Clipped.grouped(1_234_567) == "1,234,567" && Clipped.grouped(999) == "999")
-        #expect(Reproduction.quoted("--app-arg=--bug=x") == "--app-arg=--bug=x" && Reproduction.quoted("a b") == "'a b'" && Reproduction.quoted("it's") == "'it'\\''s'")
+        #expect(
+            Reproduction.quoted("--app-arg=--bug=x") == "--app-arg=--bug=x" && Reproduction.quoted("a b") == "'a b'"
+                && Reproduction.quoted("it's") == "'it'\\''s'")
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import IdP
 import JSON
 import Testing
+
 @testable import Conformance
 
 /// The scenario format's words have one owner each (the enums in Vocabulary.swift); the JSON
@@ -78,20 +79,35 @@ private let scenarioHead = #"{"id": "a.b", "title": "t", "#
     }
 
     @Test(arguments: [
-        (#"{"id": "a.b", "title": "t", "requires": ["introspecton"], "steps": [{"mark": "m"}]}"#, nil as String?, "requires[0]",
-         "unknown capability 'introspecton'; did you mean 'introspection'?"),
-        (scenarioHead + #""steps": [{"expect": {"journal": {"flag": "fault_injectd", "count": 0}}}]}"#, "steps[0]", "expect.journal.flag",
-         "unknown journal flag 'fault_injectd'; did you mean 'fault_injected'?"),
-        (scenarioHead + #""steps": [{"expect": {"journal": {"paht_prefix": "/x", "count": 0}}}]}"#, "steps[0]", "expect.journal.paht_prefix",
-         "unknown journal condition 'paht_prefix'; did you mean 'path_prefix'?"),
-        (scenarioHead + #""steps": [{"mark": "m"}, {"callback": {"as": "r", "no_token": true}}, {"expect": {"response": "r", "stauts": 200}}]}"#,
-         "steps[2]", "expect.stauts", "unknown condition; did you mean 'status'?"),
-        (scenarioHead + #""steps": [{"callback": {"as": "r", "no_token": true}}, {"expect": {"response": "r", "outcome": "acepted"}}]}"#,
-         "steps[1]", "expect.outcome", "did you mean 'accepted'?"),
-        (scenarioHead + #""steps": [{"callback": {"as": "r", "no_token": true}}, {"expect": {"response": "r", "field": "/a", "id_space": "apps"}}]}"#,
-         "steps[1]", "expect.id_space", "did you mean 'app'?"),
-        (scenarioHead + #""steps": [{"callback": {"as": "r", "no_token": true}}, {"expect": {"response": "r", "redirects": "anywhere"}}]}"#,
-         "steps[1]", "expect.redirects", "is not app_or_idp"),
+        (
+            #"{"id": "a.b", "title": "t", "requires": ["introspecton"], "steps": [{"mark": "m"}]}"#, nil as String?, "requires[0]",
+            "unknown capability 'introspecton'; did you mean 'introspection'?"
+        ),
+        (
+            scenarioHead + #""steps": [{"expect": {"journal": {"flag": "fault_injectd", "count": 0}}}]}"#, "steps[0]", "expect.journal.flag",
+            "unknown journal flag 'fault_injectd'; did you mean 'fault_injected'?"
+        ),
+        (
+            scenarioHead + #""steps": [{"expect": {"journal": {"paht_prefix": "/x", "count": 0}}}]}"#, "steps[0]", "expect.journal.paht_prefix",
+            "unknown journal condition 'paht_prefix'; did you mean 'path_prefix'?"
+        ),
+        (
+            scenarioHead + #""steps": [{"mark": "m"}, {"callback": {"as": "r", "no_token": true}}, {"expect": {"response": "r", "stauts": 200}}]}"#,
+            "steps[2]", "expect.stauts", "unknown condition; did you mean 'status'?"
+        ),
+        (
+            scenarioHead + #""steps": [{"callback": {"as": "r", "no_token": true}}, {"expect": {"response": "r", "outcome": "acepted"}}]}"#,
+            "steps[1]", "expect.outcome", "did you mean 'accepted'?"
+        ),
+        (
+            scenarioHead
+                + #""steps": [{"callback": {"as": "r", "no_token": true}}, {"expect": {"response": "r", "field": "/a", "id_space": "apps"}}]}"#,
+            "steps[1]", "expect.id_space", "did you mean 'app'?"
+        ),
+        (
+            scenarioHead + #""steps": [{"callback": {"as": "r", "no_token": true}}, {"expect": {"response": "r", "redirects": "anywhere"}}]}"#,
+            "steps[1]", "expect.redirects", "is not app_or_idp"
+        ),
     ])
     func unknownNamesFailAtLoad(_ text: String, _ step: String?, _ field: String, _ says: String) throws {
         let error = try #require(loadError(text), "loaded")

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Testing
+
 @testable import Conformance
 
 /// The steps and the check the web-shape families are written in: how they parse, and how the
@@ -16,18 +17,28 @@ import Testing
     }
 
     @Test func callbackOptionsProbeSnapshotsLogoutAndRevocationParse() throws {
-        let scenario = try parse(#"""
-        [{"callback": {"as": "r", "token": "t", "login_query": {"return_to": "//evil.example/"}, "state": "other_login", "browser": "victim"}},
-         {"cookies": {"as": "c", "token": "t", "at": "before_callback"}}, {"probe": {"as": "p", "cookies": "c"}},
-         {"logout": {"as": "l", "token": "t"}}, {"revoke_session": {"token": "t"}}, {"wait": {"leeway_plus": 3}},
-         {"expect": {"response": "r", "redirects": "app_or_idp"}}]
-        """#)
-        guard case .callback(let callback) = scenario.steps[2] else { Issue.record("not a callback"); return }
+        let scenario = try parse(
+            #"""
+            [{"callback": {"as": "r", "token": "t", "login_query": {"return_to": "//evil.example/"}, "state": "other_login", "browser": "victim"}},
+             {"cookies": {"as": "c", "token": "t", "at": "before_callback"}}, {"probe": {"as": "p", "cookies": "c"}},
+             {"logout": {"as": "l", "token": "t"}}, {"revoke_session": {"token": "t"}}, {"wait": {"leeway_plus": 3}},
+             {"expect": {"response": "r", "redirects": "app_or_idp"}}]
+            """#)
+        guard case .callback(let callback) = scenario.steps[2] else {
+            Issue.record("not a callback")
+            return
+        }
         #expect(callback.loginQuery.map(\.name) == ["return_to"] && callback.loginQuery.map(\.value) == ["//evil.example/"])
         #expect(callback.state == .otherLogin && callback.freshBrowser)
-        guard case .cookies(let snapshot) = scenario.steps[3], case .probe(let probe) = scenario.steps[4] else { Issue.record("steps"); return }
+        guard case .cookies(let snapshot) = scenario.steps[3], case .probe(let probe) = scenario.steps[4] else {
+            Issue.record("steps")
+            return
+        }
         #expect(snapshot.beforeCallback && snapshot.token == "t" && probe.cookies == "c" && probe.token == nil)
-        guard case .wait(_, _, _, let leeway) = scenario.steps[7] else { Issue.record("not a wait"); return }
+        guard case .wait(_, _, _, let leeway) = scenario.steps[7] else {
+            Issue.record("not a wait")
+            return
+        }
         #expect(leeway == 3)
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import JSON
-import Testing
 import TestSupport
+import Testing
 
 /// The "done when": an app written for the 5.x SDK signs in with a sealed session against
 /// a real `mockidp serve` process with nothing in between — authorization URL, the mock's login
@@ -17,7 +17,8 @@ struct WorkOS5SealedLoginTests {
         let script = Interop.root.appendingPathComponent("Tests/interop/workos5_sealed_login.py").path
         let result = try BuiltTool.run(["serve", "--port", "0", "--log", "off", "--redirect-uri", callback, "--", python, script, callback])
         #expect(result.status == 0, "serve exits with the app's code: \(result.stderr)")
-        let line = try #require(result.stdout.split(separator: "\n").last { $0.hasPrefix("{") }, "no JSON from the app: \(result.stdout)\n\(result.stderr)")
+        let line = try #require(
+            result.stdout.split(separator: "\n").last { $0.hasPrefix("{") }, "no JSON from the app: \(result.stdout)\n\(result.stderr)")
         let out = try JSONValue.parse(Array(line.utf8))
         #expect(out["login_page"]?["status"] == 200)
         #expect((out["login_page"]?["forms"]?.intValue ?? 0) > 1, "one form per fixture user")

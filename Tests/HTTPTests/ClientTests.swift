@@ -1,11 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import Testing
-import TestSupport
-import Synchronization
-@testable import HTTP
 import JSON
+import Synchronization
+import TestSupport
+import Testing
+
+@testable import HTTP
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A listening socket that accepts nothing and never answers.
 final class SilentListener {
@@ -69,9 +71,11 @@ final class SilentListener {
             .get(url, headers: ["Bad Name": "v"]),
         ]
         for request in unsafe {
-            #expect(performing: { try client.send(request) }, throws: { error in
-                if case HTTPClientError.unsafeRequest = error { return true } else { return false }
-            })
+            #expect(
+                performing: { try client.send(request) },
+                throws: { error in
+                    if case HTTPClientError.unsafeRequest = error { return true } else { return false }
+                })
         }
         for result in client.sendConcurrently(unsafe) {
             guard case .failure(.unsafeRequest) = result else {
@@ -107,11 +111,15 @@ final class SilentListener {
 
     @Test func aFollowedRedirectKeepsCredentialsOnTheSameOriginOnly() throws {
         var other = Router()
-        other.get("/auth") { request in .json(["authorization": .string(request.headers["Authorization"] ?? ""), "cookie": .string(request.headers["Cookie"] ?? "")]) }
+        other.get("/auth") { request in
+            .json(["authorization": .string(request.headers["Authorization"] ?? ""), "cookie": .string(request.headers["Cookie"] ?? "")])
+        }
         let (otherServer, otherPort) = try startServer(responder: other.freeze())
         defer { otherServer.stop() }
         var router = Router()
-        router.get("/auth") { request in .json(["authorization": .string(request.headers["Authorization"] ?? ""), "cookie": .string(request.headers["Cookie"] ?? "")]) }
+        router.get("/auth") { request in
+            .json(["authorization": .string(request.headers["Authorization"] ?? ""), "cookie": .string(request.headers["Cookie"] ?? "")])
+        }
         router.get("/same") { _ in .redirect(to: "/auth") }
         router.get("/away") { _ in .redirect(to: "http://127.0.0.1:\(otherPort)/auth") }
         let (server, port) = try startServer(responder: router.freeze())
@@ -174,20 +182,21 @@ final class SilentListener {
         let inFlight = Atomic<Int>(0)
         let maxInFlight = Atomic<Int>(0)
         let arrived = Atomic<Int>(0)
-        let (server, port) = try startServer(responder: ClosureResponder { request in
-            let now = inFlight.add(1, ordering: .sequentiallyConsistent).newValue
-            var seen = maxInFlight.load(ordering: .sequentiallyConsistent)
-            while now > seen {
-                let (exchanged, original) = maxInFlight.compareExchange(expected: seen, desired: now, ordering: .sequentiallyConsistent)
-                if exchanged { break }
-                seen = original
-            }
-            arrived.add(1, ordering: .sequentiallyConsistent)
-            // Hold until all N arrived, bounded (5 s).
-            for _ in 0..<5000 where arrived.load(ordering: .sequentiallyConsistent) < count { usleep(1000) }
-            inFlight.subtract(1, ordering: .sequentiallyConsistent)
-            return .json(["path": .string(request.path)])
-        })
+        let (server, port) = try startServer(
+            responder: ClosureResponder { request in
+                let now = inFlight.add(1, ordering: .sequentiallyConsistent).newValue
+                var seen = maxInFlight.load(ordering: .sequentiallyConsistent)
+                while now > seen {
+                    let (exchanged, original) = maxInFlight.compareExchange(expected: seen, desired: now, ordering: .sequentiallyConsistent)
+                    if exchanged { break }
+                    seen = original
+                }
+                arrived.add(1, ordering: .sequentiallyConsistent)
+                // Hold until all N arrived, bounded (5 s).
+                for _ in 0..<5000 where arrived.load(ordering: .sequentiallyConsistent) < count { usleep(1000) }
+                inFlight.subtract(1, ordering: .sequentiallyConsistent)
+                return .json(["path": .string(request.path)])
+            })
         defer { server.stop() }
         let client = HTTPClient()
         let requests = (0..<count).map { ClientRequest.get("http://127.0.0.1:\(port)/r/\($0)") }

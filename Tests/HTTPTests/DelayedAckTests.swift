@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import HTTP
 
 /// The client against a server that writes the head and the body of each response as separate
@@ -45,7 +46,9 @@ import TestSupport
         let server = try WriteTwiceServer()
         let client = HTTPClient()
         let url = "http://127.0.0.1:\(server.port)/ping"
-        let request = method == "GET" ? ClientRequest.get(url) : ClientRequest(method: "POST", url: url, json: ["token": .string(String(repeating: "t", count: 900))])
+        let request =
+            method == "GET"
+            ? ClientRequest.get(url) : ClientRequest(method: "POST", url: url, json: ["token": .string(String(repeating: "t", count: 900))])
         _ = try client.send(request)  // opens the connection
         let budget = ContinuousClock.now + .seconds(2)
         let started = ContinuousClock.now

@@ -1,9 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import Testing
 import TestSupport
+import Testing
+
 @testable import HTTP
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The race primitive: every connection is open before any request leaves, and no request
 /// leaves before the gate opens.
@@ -12,7 +14,9 @@ import TestSupport
         let listener = try SilentListener()
         let count = 8
         let client = HTTPClient()
-        let requests = (0..<count).map { ClientRequest(method: "POST", url: "http://127.0.0.1:\(listener.port)/race/\($0)", json: ["n": .int(Int64($0))]) }
+        let requests = (0..<count).map {
+            ClientRequest(method: "POST", url: "http://127.0.0.1:\(listener.port)/race/\($0)", json: ["n": .int(Int64($0))])
+        }
         var acceptedBeforeRelease: [Int32] = []
         var bytesBeforeRelease = -1
         let results = client.sendConcurrently(requests) {
@@ -51,7 +55,9 @@ extension Array where Element == UInt8 {
     /// The head is complete (the body of these requests is small and arrives in the same send).
     var containsHeadEnd: Bool {
         guard count >= 4 else { return false }
-        for index in 0...(count - 4) where self[index] == 13 && self[index + 1] == 10 && self[index + 2] == 13 && self[index + 3] == 10 { return true }
+        for index in 0...(count - 4) where self[index] == 13 && self[index + 1] == 10 && self[index + 2] == 13 && self[index + 3] == 10 {
+            return true
+        }
         return false
     }
 }

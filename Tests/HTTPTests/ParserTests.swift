@@ -1,6 +1,7 @@
-import Testing
-@testable import HTTP
 import JSON
+import Testing
+
+@testable import HTTP
 
 @Suite struct ParserTests {
     static func parseAll(_ bytes: [UInt8], limits: HTTPLimits = .init(), byteByByte: Bool = false) -> [HTTPRequestParser.Result] {
@@ -12,7 +13,9 @@ import JSON
                 switch result {
                 case .needMore: return true
                 case .request: results.append(result)
-                case .error: results.append(result); return false
+                case .error:
+                    results.append(result)
+                    return false
                 }
             }
             return false
@@ -40,7 +43,8 @@ import JSON
     }
 
     @Test func parsesASimpleRequest() throws {
-        let text = "POST /users/a%20b?x=1&y=a+b&y=c HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 7\r\nX-Multi: 1\r\nx-multi: 2\r\n\r\n{\"a\":1}"
+        let text =
+            "POST /users/a%20b?x=1&y=a+b&y=c HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 7\r\nX-Multi: 1\r\nx-multi: 2\r\n\r\n{\"a\":1}"
         guard case .request(let request)? = Self.single(text) else {
             Issue.record("expected a request")
             return
@@ -58,7 +62,8 @@ import JSON
     }
 
     @Test func byteByByteMatchesWholeFeed() {
-        let text = "GET /a?b=c HTTP/1.1\r\nHost: h\r\n\r\nPOST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabcPOST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\nTrailer: x\r\n\r\n"
+        let text =
+            "GET /a?b=c HTTP/1.1\r\nHost: h\r\n\r\nPOST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabcPOST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\nTrailer: x\r\n\r\n"
         let whole = Self.parseAll(Array(text.utf8))
         let incremental = Self.parseAll(Array(text.utf8), byteByByte: true)
         #expect(whole.count == 3)
@@ -85,37 +90,38 @@ import JSON
         #expect(request("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n")?.target == "*")
     }
 
-    @Test(arguments: [
-        ("GET / HTTP/1.1\nHost: h\n\n", 400),  // bare LF
-        ("GET / HTTP/1.1\r\nHost: h\r\nX: a\rb\r\n\r\n", 400),  // bare CR
-        ("GET / HTTP/1.1\r\nHost: h\r\nX: a\u{0}b\r\n\r\n", 400),  // NUL
-        ("GET / HTTP/1.1\r\nHost: h\r\nNoColon\r\n\r\n", 400),
-        ("GET / HTTP/1.1\r\nHost: h\r\nX : a\r\n\r\n", 400),  // space before colon
-        ("GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n folded\r\n\r\n", 400),  // obs-fold
-        ("GET / HTTP/1.1\r\n\r\n", 400),  // no Host
-        ("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
-        ("GET  / HTTP/1.1\r\nHost: h\r\n\r\n", 400),
-        ("GET / HTTP/1.1 \r\nHost: h\r\n\r\n", 400),
-        ("GET / HTTP/1.2\r\nHost: h\r\n\r\n", 505),
-        ("GET / HTTP/2.0\r\nHost: h\r\n\r\n", 505),
-        ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505),
-        ("GET / http/1.1\r\nHost: h\r\n\r\n", 400),
-        ("GET http://a/ HTTP/1.1\r\nHost: h\r\n\r\n", 400),
-        ("GET a/b HTTP/1.1\r\nHost: h\r\n\r\n", 400),
-        ("GET * HTTP/1.1\r\nHost: h\r\n\r\n", 400),
-        ("G(T / HTTP/1.1\r\nHost: h\r\n\r\n", 400),
-        ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n", 400),
-        ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: abc\r\n\r\n", 400),
-        ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1 2\r\n\r\n", 400),
-        ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", 400),
-        ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3, 4\r\n\r\n", 400),
-        ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2000000\r\n\r\n", 413),
-        ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999999\r\n\r\n", 413),
-        ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
-        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
-        ("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
-        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
-    ] as [(String, Int)])
+    @Test(
+        arguments: [
+            ("GET / HTTP/1.1\nHost: h\n\n", 400),  // bare LF
+            ("GET / HTTP/1.1\r\nHost: h\r\nX: a\rb\r\n\r\n", 400),  // bare CR
+            ("GET / HTTP/1.1\r\nHost: h\r\nX: a\u{0}b\r\n\r\n", 400),  // NUL
+            ("GET / HTTP/1.1\r\nHost: h\r\nNoColon\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: h\r\nX : a\r\n\r\n", 400),  // space before colon
+            ("GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n folded\r\n\r\n", 400),  // obs-fold
+            ("GET / HTTP/1.1\r\n\r\n", 400),  // no Host
+            ("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+            ("GET  / HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+            ("GET / HTTP/1.1 \r\nHost: h\r\n\r\n", 400),
+            ("GET / HTTP/1.2\r\nHost: h\r\n\r\n", 505),
+            ("GET / HTTP/2.0\r\nHost: h\r\n\r\n", 505),
+            ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505),
+            ("GET / http/1.1\r\nHost: h\r\n\r\n", 400),
+            ("GET http://a/ HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+            ("GET a/b HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+            ("GET * HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+            ("G(T / HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: abc\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1 2\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3, 4\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2000000\r\n\r\n", 413),
+            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999999\r\n\r\n", 413),
+            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+            ("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
+        ] as [(String, Int)])
     func rejectsMalformedRequests(_ text: String, _ expected: Int) {
         #expect(Self.status(text) == expected, "\(text.debugDescription)")
     }

@@ -1,6 +1,6 @@
-import Testing
 import HTTP
 import JSON
+import Testing
 
 @Suite struct RouterTests {
     static let responder: RouterResponder = {

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import Testing
-import TestSupport
-import Synchronization
 import HTTP
 import JSON
+import Synchronization
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 @Suite struct ServerTests {
     @Test func jsonRoundTripAndRouting() throws {
@@ -62,7 +63,9 @@ import JSON
         let (server, port) = try startServer()
         defer { server.stop() }
         let connection = try RawConnection(port: port)
-        connection.write("GET /users/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /users/2 HTTP/1.1\r\nHost: x\r\n\r\nGET /users/3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        connection.write(
+            "GET /users/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /users/2 HTTP/1.1\r\nHost: x\r\n\r\nGET /users/3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
         let (bytes, closed) = connection.readUntilClose()
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(closed)
@@ -78,7 +81,7 @@ import JSON
         let threads = 8
         let done = Atomic<Int>(0)
         for thread in 0..<threads {
-            Thread_spawn {
+            spawnThread {
                 for index in 0..<50 {
                     let response = try? client.send(.get("http://127.0.0.1:\(port)/users/\(thread)-\(index)"))
                     if response?.status != 200 { failures.add(1, ordering: .relaxed) }
@@ -131,7 +134,9 @@ import JSON
         add("10,000 headers", many + "\r\n")
         add("negative Content-Length", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n")
         add("non-numeric Content-Length", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n")
-        add("oversized Content-Length", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n" + String(repeating: "z", count: 64 * 1024))
+        add(
+            "oversized Content-Length", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n" + String(repeating: "z", count: 64 * 1024)
+        )
         add("conflicting Content-Length", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab")
         add("bare LF", "GET / HTTP/1.1\nHost: x\n\n")
         add("NUL byte", "GET / HTTP/1.1\r\nHost: x\r\nX: a\u{0}b\r\n\r\n")
@@ -157,7 +162,9 @@ import JSON
             connection.write(bytes)
             let (response, closed) = connection.readUntilClose()
             let status = statusCode(response)
-            #expect(status.map { (400...599).contains($0) } == true, "\(name): got \(String(decoding: response.prefix(80), as: UTF8.self).debugDescription)")
+            #expect(
+                status.map { (400...599).contains($0) } == true,
+                "\(name): got \(String(decoding: response.prefix(80), as: UTF8.self).debugDescription)")
             #expect(closed, "\(name): connection not closed")
             try expectHealthy(port)
         }
@@ -272,7 +279,7 @@ import JSON
         entered.store(false, ordering: .sequentiallyConsistent)
         busy.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         for _ in 0..<5000 where !entered.load(ordering: .sequentiallyConsistent) { usleep(1000) }
-        Thread_spawn {
+        spawnThread {
             usleep(50_000)
             release.store(true, ordering: .sequentiallyConsistent)
         }
@@ -300,15 +307,19 @@ extension String {
     }
 }
 
-
 /// Starts a detached POSIX thread (tests must not block the cooperative pool).
-func Thread_spawn(_ body: @escaping @Sendable () -> Void) {
-    final class Box { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
+func spawnThread(_ body: @escaping @Sendable () -> Void) {
+    final class Box {
+        let body: () -> Void
+        init(_ b: @escaping () -> Void) { body = b }
+    }
     var thread = pthread_t()
     let context = Unmanaged.passRetained(Box(body)).toOpaque()
-    pthread_create(&thread, nil, { arg in
-        Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue().body()
-        return nil
-    }, context)
+    pthread_create(
+        &thread, nil,
+        { arg in
+            Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue().body()
+            return nil
+        }, context)
     pthread_detach(thread)
 }

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import Testing
 import HTTP
 import JSON
 import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A raw TCP connection for sending exact bytes (bad-input tests).
 final class RawConnection {

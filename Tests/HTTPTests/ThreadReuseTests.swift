@@ -1,6 +1,7 @@
 import Dispatch
 import Synchronization
 import Testing
+
 @testable import HTTP
 
 @Suite struct ThreadReuseTests {
@@ -9,10 +10,11 @@ import Testing
         let ran = Atomic<Int>(0)
         for _ in 0..<200 {
             let done = DispatchSemaphore(value: 0)
-            #expect(pool.run {
-                ran.add(1, ordering: .relaxed)
-                done.signal()
-            })
+            #expect(
+                pool.run {
+                    ran.add(1, ordering: .relaxed)
+                    done.signal()
+                })
             done.wait()
             // The job signals before its thread turns idle; wait (bounded) for that turn.
             let deadline = DispatchTime.now() + .seconds(20)
@@ -35,12 +37,13 @@ import Testing
         let finished = DispatchGroup()
         for _ in 0..<count {
             finished.enter()
-            #expect(pool.run {
-                if arrived.add(1, ordering: .sequentiallyConsistent).newValue == count { everyone.signal() }
-                everyone.wait()
-                everyone.signal()
-                finished.leave()
-            })
+            #expect(
+                pool.run {
+                    if arrived.add(1, ordering: .sequentiallyConsistent).newValue == count { everyone.signal() }
+                    everyone.wait()
+                    everyone.signal()
+                    finished.leave()
+                })
         }
         #expect(finished.wait(timeout: .now() + 30) == .success, "jobs waiting for each other were not all running at once")
         #expect(pool.threadCount >= count)

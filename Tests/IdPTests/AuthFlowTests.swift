@@ -2,8 +2,9 @@ import Foundation
 import HTTP
 import JOSE
 import JSON
-import Testing
 import TestSupport
+import Testing
+
 @testable import IdP
 
 /// Drives the AuthKit flows over loopback the way an app's backend and a browser would.
@@ -25,7 +26,8 @@ extension RunningIdP {
     /// The query of a redirect's Location, or a failure naming what came back instead.
     func redirectQuery(_ response: ClientResponse) throws -> QueryParameters {
         guard response.status == 302, let location = response.headers["Location"], let question = location.firstIndex(of: "?") else {
-            throw TestFailure("expected a 302 with a query, got \(response.status) \(response.headers["Location"] ?? "") \(response.bodyText.prefix(300))")
+            throw TestFailure(
+                "expected a 302 with a query, got \(response.status) \(response.headers["Location"] ?? "") \(response.bodyText.prefix(300))")
         }
         return QueryParameters(parsing: location[location.index(after: question)...])
     }
@@ -44,9 +46,15 @@ extension RunningIdP {
     func authenticate(_ fields: [String: String], form: Bool = false, headers: HTTPHeaders = [:]) throws -> ClientResponse {
         let url = base + "/user_management/authenticate"
         if form {
-            return try client.send(ClientRequest(method: "POST", url: url, form: fields.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }, headers: headers))
+            return try client.send(
+                ClientRequest(
+                    method: "POST", url: url, form: fields.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }, headers: headers))
         }
-        return try client.send(ClientRequest(method: "POST", url: url, json: .object(JSONObject(fields.sorted { $0.key < $1.key }.map { (key: $0.key, value: JSONValue.string($0.value)) })), headers: headers))
+        return try client.send(
+            ClientRequest(
+                method: "POST", url: url,
+                json: .object(JSONObject(fields.sorted { $0.key < $1.key }.map { (key: $0.key, value: JSONValue.string($0.value)) })),
+                headers: headers))
     }
 
     func exchange(_ code: String, secret: Bool = true, verifier: String? = nil, form: Bool = false) throws -> ClientResponse {
@@ -108,8 +116,9 @@ enum PKCE {
         #expect(response.headers["Content-Length"] == String(response.body.count))
         let claims = try mock.claims(try #require(try response.json()["access_token"]?.stringValue))
         #expect(claims["sub"] == .string(mock.user("alice").id))
-        #expect(mock.idp.journal.entries(Journal.Filter()).map(\.path)
-            == ["/user_management/authorize", "/user_management/authenticate", "/sso/jwks/\(mock.clientID)"])
+        #expect(
+            mock.idp.journal.entries(Journal.Filter()).map(\.path)
+                == ["/user_management/authorize", "/user_management/authenticate", "/sso/jwks/\(mock.clientID)"])
         #expect(try mock.exchange("not-a-code").status == 400)
     }
 
@@ -155,8 +164,9 @@ enum PKCE {
         // Go public clients send a literal "Authorization: Bearer " with nothing after it.
         let second = PKCE.pair()
         let code = try mock.headlessCode("alice", challenge: second.challenge)
-        let emptyBearer = try mock.authenticate(["grant_type": "authorization_code", "client_id": mock.clientID, "code": code, "code_verifier": second.verifier],
-                                                headers: ["Authorization": "Bearer "])
+        let emptyBearer = try mock.authenticate(
+            ["grant_type": "authorization_code", "client_id": mock.clientID, "code": code, "code_verifier": second.verifier],
+            headers: ["Authorization": "Bearer "])
         #expect(emptyBearer.status == 200, "\(emptyBearer.bodyText)")
         // authkit-nextjs sends both the verifier and the secret.
         let third = PKCE.pair()
@@ -166,13 +176,18 @@ enum PKCE {
     @Test func wrongClientSecretIsInvalidClientAndDoesNotBurnTheCode() throws {
         let mock = try RunningIdP(transport: .inProcess)
         let code = try mock.headlessCode("alice")
-        let wrong = try mock.authenticate(["grant_type": "authorization_code", "client_id": mock.clientID, "code": code, "client_secret": "sk_test_wrong"])
+        let wrong = try mock.authenticate([
+            "grant_type": "authorization_code", "client_id": mock.clientID, "code": code, "client_secret": "sk_test_wrong",
+        ])
         try expectOAuthError(wrong, "invalid_client", status: 401)
         let missing = try mock.exchange(code, secret: false)
         try expectOAuthError(missing, "invalid_client", status: 401)
-        let wrongBearer = try mock.authenticate(["grant_type": "authorization_code", "client_id": mock.clientID, "code": code], headers: ["Authorization": "Bearer sk_test_wrong"])
+        let wrongBearer = try mock.authenticate(
+            ["grant_type": "authorization_code", "client_id": mock.clientID, "code": code], headers: ["Authorization": "Bearer sk_test_wrong"])
         try expectOAuthError(wrongBearer, "invalid_client", status: 401)
-        let wrongClient = try mock.authenticate(["grant_type": "authorization_code", "client_id": "client_01KDXYS8R8A5ZQ5Y2TE3G0GSZZ", "code": code, "client_secret": mock.apiKey])
+        let wrongClient = try mock.authenticate([
+            "grant_type": "authorization_code", "client_id": "client_01KDXYS8R8A5ZQ5Y2TE3G0GSZZ", "code": code, "client_secret": mock.apiKey,
+        ])
         try expectOAuthError(wrongClient, "invalid_client", status: 401)
         #expect(try mock.exchange(code).status == 200)
     }
@@ -210,7 +225,8 @@ enum PKCE {
 
     @Test func unknownGrantAndMissingFieldsAreOAuthErrors() throws {
         let mock = try RunningIdP(transport: .inProcess)
-        try expectOAuthError(try mock.authenticate(["grant_type": "client_credentials", "client_id": mock.clientID]), "unsupported_grant_type", status: 400)
+        try expectOAuthError(
+            try mock.authenticate(["grant_type": "client_credentials", "client_id": mock.clientID]), "unsupported_grant_type", status: 400)
         try expectOAuthError(try mock.authenticate(["client_id": mock.clientID]), "invalid_request", status: 400)
         try expectOAuthError(try mock.exchange("no-such-code"), "invalid_grant", status: 400)
     }
@@ -218,17 +234,21 @@ enum PKCE {
     @Test func theInProcessAPIIssuesCodesForTheRunner() throws {
         let mock = try RunningIdP(transport: .inProcess)
         let pkce = PKCE.pair()
-        let code = try mock.idp.issueAuthorizationCode(user: "carol", organization: "globex", redirectURI: RunningIdP.callback, codeChallenge: pkce.challenge)
+        let code = try mock.idp.issueAuthorizationCode(
+            user: "carol", organization: "globex", redirectURI: RunningIdP.callback, codeChallenge: pkce.challenge)
         let body = try mock.exchange(code, secret: false, verifier: pkce.verifier).json()
         #expect(body["organization_id"] == .string(mock.org("globex").id))
         #expect(throws: IdPError.self) { try mock.idp.issueAuthorizationCode(user: "carol", redirectURI: "https://evil.test/cb") }
-        #expect(throws: IdPError.self) { try mock.idp.issueAuthorizationCode(user: "carol", organization: "initech", redirectURI: RunningIdP.callback) }
+        #expect(throws: IdPError.self) {
+            try mock.idp.issueAuthorizationCode(user: "carol", organization: "initech", redirectURI: RunningIdP.callback)
+        }
         #expect(throws: IdPError.self) { try mock.idp.issueAuthorizationCode(user: "nobody", redirectURI: RunningIdP.callback) }
     }
 
     @Test func impersonatedSessionsCarryTheImpersonatorAndActClaim() throws {
         let mock = try RunningIdP(transport: .inProcess)
-        let code = try mock.idp.issueAuthorizationCode(user: "bob", redirectURI: RunningIdP.callback, impersonator: Impersonator(email: "support@mockidp.test"))
+        let code = try mock.idp.issueAuthorizationCode(
+            user: "bob", redirectURI: RunningIdP.callback, impersonator: Impersonator(email: "support@mockidp.test"))
         let body = try mock.exchange(code).json()
         #expect(body["impersonator"]?.objectValue?.keys.sorted() == ["email", "reason"])
         #expect(body["impersonator"]?["email"] == "support@mockidp.test")
@@ -241,9 +261,12 @@ enum PKCE {
 @Suite struct AuthorizeTests {
     @Test func aRedirectURIOffTheAllowListGetsAnHTMLErrorPageAndNoRedirect() throws {
         let mock = try RunningIdP(transport: .inProcess)
-        for uri in ["https://evil.test/callback", "http://localhost@evil.test/cb", "http://localhost.evil.test/cb",
-                    "http://localhost:3000/cb#frag", "javascript:alert(1)", "http://localhost:99999/cb", "http://127.0.0.1:65536/cb", "http://[::1]:70000/cb"] {
-            let response = try mock.authorize(mock.authorizeParameters(redirect: uri, extra: [("login_hint", "alice"), ("mockidp_auto_approve", "1")]))
+        for uri in [
+            "https://evil.test/callback", "http://localhost@evil.test/cb", "http://localhost.evil.test/cb",
+            "http://localhost:3000/cb#frag", "javascript:alert(1)", "http://localhost:99999/cb", "http://127.0.0.1:65536/cb", "http://[::1]:70000/cb",
+        ] {
+            let response = try mock.authorize(
+                mock.authorizeParameters(redirect: uri, extra: [("login_hint", "alice"), ("mockidp_auto_approve", "1")]))
             #expect(response.status == 400, "\(uri)")
             #expect(response.headers["Location"] == nil, "\(uri) was redirected to")
             #expect(response.headers["Content-Type"]?.hasPrefix("text/html") == true)
@@ -253,14 +276,20 @@ enum PKCE {
         let missingClient = try mock.authorize([("redirect_uri", RunningIdP.callback), ("response_type", "code"), ("provider", "authkit")])
         #expect(missingClient.status == 400 && missingClient.headers["Location"] == nil)
         #expect(missingClient.bodyText.contains("client_id"))
-        let wrongClient = try mock.authorize([("client_id", "client_nope"), ("redirect_uri", RunningIdP.callback), ("response_type", "code"), ("provider", "authkit")])
+        let wrongClient = try mock.authorize([
+            ("client_id", "client_nope"), ("redirect_uri", RunningIdP.callback), ("response_type", "code"), ("provider", "authkit"),
+        ])
         #expect(wrongClient.status == 400 && wrongClient.headers["Location"] == nil)
     }
 
     @Test func loopbackAndConfiguredRedirectURIsAreAllowed() throws {
         let mock = try RunningIdP(transport: .inProcess) { $0.redirectURIs = ["https://app.example.test/auth/callback"] }
-        for uri in ["http://127.0.0.1:8080/cb?x=1", "http://[::1]:5173/cb", "http://localhost/cb", "https://localhost:3443/cb", "https://app.example.test/auth/callback"] {
-            let query = try mock.redirectQuery(try mock.authorize(mock.authorizeParameters(redirect: uri, extra: [("login_hint", "alice"), ("mockidp_auto_approve", "1")])))
+        for uri in [
+            "http://127.0.0.1:8080/cb?x=1", "http://[::1]:5173/cb", "http://localhost/cb", "https://localhost:3443/cb",
+            "https://app.example.test/auth/callback",
+        ] {
+            let query = try mock.redirectQuery(
+                try mock.authorize(mock.authorizeParameters(redirect: uri, extra: [("login_hint", "alice"), ("mockidp_auto_approve", "1")])))
             #expect(query["code"] != nil, "\(uri)")
         }
         #expect(try mock.authorize(mock.authorizeParameters(redirect: "https://app.example.test/auth/callback/extra")).status == 400)
@@ -311,7 +340,8 @@ enum PKCE {
         let loginID = try #require(html.firstMatch(of: /name="login" value="([^"]+)"/)?.1)
 
         func complete(_ fields: [(name: String, value: String)]) throws -> ClientResponse {
-            try mock.client.send(ClientRequest(method: "POST", url: mock.base + AuthRoutes.completePath, form: [(name: "login", value: String(loginID))] + fields))
+            try mock.client.send(
+                ClientRequest(method: "POST", url: mock.base + AuthRoutes.completePath, form: [(name: "login", value: String(loginID))] + fields))
         }
         let carol = mock.user("carol")
         let globex = mock.org("globex")
@@ -321,15 +351,20 @@ enum PKCE {
         #expect(body["organization_id"] == .string(globex.id))
         #expect(body["authentication_method"] == "Password")
         // The form cannot put a user into an organization they are not active in.
-        let denied = try mock.redirectQuery(try complete([(name: "user_id", value: carol.id), (name: "organization_id", value: mock.org("initech").id)]))
+        let denied = try mock.redirectQuery(
+            try complete([(name: "user_id", value: carol.id), (name: "organization_id", value: mock.org("initech").id)]))
         #expect(denied["error"] == "access_denied")
-        let expired = try mock.client.send(ClientRequest(method: "POST", url: mock.base + AuthRoutes.completePath, form: [(name: "login", value: "nope"), (name: "user_id", value: carol.id)]))
+        let expired = try mock.client.send(
+            ClientRequest(
+                method: "POST", url: mock.base + AuthRoutes.completePath, form: [(name: "login", value: "nope"), (name: "user_id", value: carol.id)]))
         #expect(expired.status == 400 && expired.headers["Location"] == nil)
     }
 
     @Test func textOnTheLoginPageIsEscaped() throws {
         let mock = try RunningIdP(transport: .inProcess)
-        _ = try mock.send("POST", "/_mock/users", ["email": "mallory@evil.test", "first_name": "<script>alert(1)</script>", "last_name": "\"><img src=x>"], authorized: false)
+        _ = try mock.send(
+            "POST", "/_mock/users", ["email": "mallory@evil.test", "first_name": "<script>alert(1)</script>", "last_name": "\"><img src=x>"],
+            authorized: false)
         let html = try mock.authorize(mock.authorizeParameters()).bodyText
         #expect(!html.contains("<script>alert(1)</script>"))
         #expect(!html.contains("\"><img src=x>"))
@@ -399,7 +434,8 @@ enum PKCE {
         #expect(try mock.refresh(token).status == 200)
         // Frank's Acme membership is inactive.
         let frank = try mock.login("frank")
-        try expectOAuthError(try mock.refresh(try #require(frank["refresh_token"]?.stringValue), organization: mock.org("acme").id), "invalid_grant", status: 400)
+        try expectOAuthError(
+            try mock.refresh(try #require(frank["refresh_token"]?.stringValue), organization: mock.org("acme").id), "invalid_grant", status: 400)
     }
 }
 
@@ -420,7 +456,10 @@ enum PKCE {
         #expect(try refused.json()["code"] == "invalid_credentials")
         #expect(try refused.json()["message"]?.stringValue?.isEmpty == false)
         // bob has no password at all.
-        #expect(try mock.authenticate(["grant_type": "password", "client_id": mock.clientID, "client_secret": mock.apiKey, "email": "bob@acme.test", "password": "x"]).status == 400)
+        #expect(
+            try mock.authenticate([
+                "grant_type": "password", "client_id": mock.clientID, "client_secret": mock.apiKey, "email": "bob@acme.test", "password": "x",
+            ]).status == 400)
         var noSecret = good
         noSecret["client_secret"] = nil
         try expectOAuthError(try mock.authenticate(noSecret), "invalid_client", status: 401)
@@ -448,8 +487,10 @@ enum PKCE {
         let token = try #require(body["pending_authentication_token"]?.stringValue)
 
         func select(_ organization: String) throws -> ClientResponse {
-            try mock.authenticate(["grant_type": "urn:workos:oauth:grant-type:organization-selection", "client_id": mock.clientID, "client_secret": mock.apiKey,
-                                   "pending_authentication_token": token, "organization_id": organization])
+            try mock.authenticate([
+                "grant_type": "urn:workos:oauth:grant-type:organization-selection", "client_id": mock.clientID, "client_secret": mock.apiKey,
+                "pending_authentication_token": token, "organization_id": organization,
+            ])
         }
         try expectOAuthError(try select(mock.org("initech").id), "invalid_grant", status: 400)
         let chosen = try select(mock.org("globex").id)
@@ -466,7 +507,8 @@ enum PKCE {
         let login = try mock.login("alice")
         let sid = try mock.sessionID(login)
         let returnTo = "http://localhost:3000/signed-out?from=mock"
-        let response = try mock.get("/user_management/sessions/logout?" + QueryParameters.encode(["session_id": sid, "return_to": returnTo]), authorized: false)
+        let response = try mock.get(
+            "/user_management/sessions/logout?" + QueryParameters.encode(["session_id": sid, "return_to": returnTo]), authorized: false)
         #expect(response.status == 302)
         #expect(response.headers["Location"] == returnTo)
         #expect(mock.idp.directory.sessions[sid]?.status == .revoked)
@@ -479,7 +521,9 @@ enum PKCE {
         #expect(try missing.json()["message"]?.stringValue?.isEmpty == false)
         let other = try mock.login("bob")
         let otherSid = try mock.sessionID(other)
-        let offList = try mock.get("/user_management/sessions/logout?" + QueryParameters.encode(["session_id": otherSid, "return_to": "https://evil.test/"]), authorized: false)
+        let offList = try mock.get(
+            "/user_management/sessions/logout?" + QueryParameters.encode(["session_id": otherSid, "return_to": "https://evil.test/"]),
+            authorized: false)
         #expect(offList.status == 200)
         #expect(offList.headers["Location"] == nil)
         #expect(offList.bodyText.contains("signed out"))
@@ -490,9 +534,12 @@ enum PKCE {
     @Test func browserOriginsGetCORSOnThePublicEndpointsOnly() throws {
         let mock = try RunningIdP(transport: .inProcess) { $0.corsOrigins = ["https://app.example.test"] }
         func preflight(_ path: String, origin: String) throws -> ClientResponse {
-            try mock.client.send(ClientRequest(method: "OPTIONS", url: mock.base + path, headers: [
-                "Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type, idempotency-key",
-            ]))
+            try mock.client.send(
+                ClientRequest(
+                    method: "OPTIONS", url: mock.base + path,
+                    headers: [
+                        "Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type, idempotency-key",
+                    ]))
         }
         for origin in ["http://localhost:5173", "http://127.0.0.1:3000", "https://app.example.test"] {
             let response = try preflight("/user_management/authenticate", origin: origin)
@@ -503,18 +550,23 @@ enum PKCE {
             #expect(response.headers["Access-Control-Allow-Headers"]?.contains("idempotency-key") == true)
             #expect(response.headers["Vary"] == "Origin")
         }
-        #expect(try preflight("/sso/jwks/\(mock.clientID)", origin: "http://localhost:5173").headers["Access-Control-Allow-Origin"] == "http://localhost:5173")
+        #expect(
+            try preflight("/sso/jwks/\(mock.clientID)", origin: "http://localhost:5173").headers["Access-Control-Allow-Origin"]
+                == "http://localhost:5173")
         let evil = try preflight("/user_management/authenticate", origin: "https://evil.test")
         #expect(evil.headers["Access-Control-Allow-Origin"] == nil)
         // The actual response carries the headers too, and the management API never does.
         let pkce = PKCE.pair()
         let code = try mock.headlessCode("alice", challenge: pkce.challenge)
-        let actual = try mock.authenticate(["grant_type": "authorization_code", "client_id": mock.clientID, "code": code, "code_verifier": pkce.verifier],
-                                           headers: ["Origin": "http://localhost:5173"])
+        let actual = try mock.authenticate(
+            ["grant_type": "authorization_code", "client_id": mock.clientID, "code": code, "code_verifier": pkce.verifier],
+            headers: ["Origin": "http://localhost:5173"])
         #expect(actual.status == 200)
         #expect(actual.headers["Access-Control-Allow-Origin"] == "http://localhost:5173")
-        let management = try mock.client.send(ClientRequest(method: "GET", url: mock.base + "/user_management/users",
-                                                             headers: ["Authorization": "Bearer \(mock.apiKey)", "Origin": "http://localhost:5173"]))
+        let management = try mock.client.send(
+            ClientRequest(
+                method: "GET", url: mock.base + "/user_management/users",
+                headers: ["Authorization": "Bearer \(mock.apiKey)", "Origin": "http://localhost:5173"]))
         #expect(management.status == 200)
         #expect(management.headers["Access-Control-Allow-Origin"] == nil)
     }

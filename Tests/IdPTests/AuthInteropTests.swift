@@ -1,8 +1,9 @@
 import Foundation
 import HTTP
 import JSON
-import Testing
 import TestSupport
+import Testing
+
 @testable import IdP
 
 @Suite(.enabled(if: Interop.available, "needs .venv with Tests/interop/requirements.txt (created by .ci/run)"))
@@ -57,7 +58,8 @@ struct AuthInteropTests {
 struct BrowserLoginTests {
     @Test func headlessChromiumClicksAUserAndExchangesTheCodeCrossOrigin() throws {
         guard Browser.missing.isEmpty, let chromium = Browser.chromium, let chromedriver = Browser.chromedriver else {
-            throw TestFailure("CI=true but the real-browser stack is missing: \(Browser.missing.joined(separator: ", ")); .ci/run should have installed it")
+            throw TestFailure(
+                "CI=true but the real-browser stack is missing: \(Browser.missing.joined(separator: ", ")); .ci/run should have installed it")
         }
         let mock = try RunningIdP()
         // The app's callback: a page on another loopback port, so the browser's fetch to the mock is cross-origin.

@@ -1,9 +1,10 @@
 import Foundation
 import HTTP
-@testable import IdP
 import JSON
-import Testing
 import TestSupport
+import Testing
+
+@testable import IdP
 
 /// The exact bytes of the organization and membership answers, successes and refusals, pinned
 /// in `Tests/golden/directory-answers.txt` (timestamps masked): which problem wins when a body
@@ -33,8 +34,10 @@ import TestSupport
     static let memberships = "/user_management/organization_memberships"
     static let calls: [Call] = [
         // Organizations, WorkOS API: create.
-        Call("POST", "/organizations", #"{"name":"Pin Co","external_id":"\#(uuid)","metadata":{"k":"v"},"#
-             + #""domain_data":[{"domain":"Pin.TEST","state":"pending"},{"domain":"two.test"}]}"#, capture: "pin"),
+        Call(
+            "POST", "/organizations",
+            #"{"name":"Pin Co","external_id":"\#(uuid)","metadata":{"k":"v"},"#
+                + #""domain_data":[{"domain":"Pin.TEST","state":"pending"},{"domain":"two.test"}]}"#, capture: "pin"),
         Call("POST", "/organizations", #"{"name":"Plain","domains":["Plain.test"],"external_id":null,"metadata":null}"#, capture: "plain"),
         Call("POST", "/organizations", "{}"),
         Call("POST", "/organizations", "[1]"),
@@ -149,7 +152,9 @@ import TestSupport
         for call in calls {
             let path = fill(call.path)
             let body = Array(fill(call.body).utf8)
-            let headers: HTTPHeaders = path.hasPrefix("/_mock/") ? ["Content-Type": "application/json"]
+            let headers: HTTPHeaders =
+                path.hasPrefix("/_mock/")
+                ? ["Content-Type": "application/json"]
                 : ["Content-Type": "application/json", "Authorization": "Bearer \(mock.idp.configuration.apiKey)"]
             let request = ClientRequest(method: call.method, url: mock.base + path, headers: headers, body: call.method == "GET" ? [] : body)
             let response = try mock.client.send(request)
@@ -169,8 +174,10 @@ import TestSupport
             try actual.write(to: Self.golden, atomically: true, encoding: .utf8)
         }
         let expected = try String(contentsOf: Self.golden, encoding: .utf8)
-        let pairs = Array(zip(expected.split(separator: "\n", omittingEmptySubsequences: false),
-                              actual.split(separator: "\n", omittingEmptySubsequences: false)))
+        let pairs = Array(
+            zip(
+                expected.split(separator: "\n", omittingEmptySubsequences: false),
+                actual.split(separator: "\n", omittingEmptySubsequences: false)))
         let first = pairs.firstIndex { $0.0 != $0.1 }
         #expect(first == nil, "line \((first ?? 0) + 1):\n expected \(first.map { pairs[$0].0 } ?? "")\n actual   \(first.map { pairs[$0].1 } ?? "")")
         #expect(expected == actual)

@@ -1,8 +1,9 @@
 import HTTP
-@testable import IdP
 import JOSE
 import JSON
 import Testing
+
+@testable import IdP
 
 /// The command vocabularies the runner and `/_mock` share, decoded by the types they describe,
 /// and the authorize rules the route only renders.
@@ -12,11 +13,20 @@ import Testing
         for action in KeyRing.Change.actions {
             _ = try KeyRing.Change(action: action, kid: "k1", default: .rs256)
         }
-        guard case .add(let fallback) = try KeyRing.Change(action: "add", kid: nil, default: .es256) else { Issue.record("add"); return }
+        guard case .add(let fallback) = try KeyRing.Change(action: "add", kid: nil, default: .es256) else {
+            Issue.record("add")
+            return
+        }
         #expect(fallback == .es256)
-        guard case .add(let chosen) = try KeyRing.Change(action: "add", kid: nil, algorithm: "ES256", default: .rs256) else { Issue.record("add"); return }
+        guard case .add(let chosen) = try KeyRing.Change(action: "add", kid: nil, algorithm: "ES256", default: .rs256) else {
+            Issue.record("add")
+            return
+        }
         #expect(chosen == .es256)
-        guard case .activate(let kid) = try KeyRing.Change(action: "activate", kid: "k9", default: .rs256) else { Issue.record("activate"); return }
+        guard case .activate(let kid) = try KeyRing.Change(action: "activate", kid: "k9", default: .rs256) else {
+            Issue.record("activate")
+            return
+        }
         #expect(kid == "k9")
         for action in ["remove", "replace", "activate"] {
             #expect(throws: IdPError.invalidParameters("action '\(action)' needs a kid")) {
@@ -24,8 +34,9 @@ import Testing
             }
         }
         // One case, WorkOS's wire answer: 422 with code invalid_request_parameters.
-        #expect(IdPError.invalidParameters("action 'x' needs a kid").response
-            == .json(["code": "invalid_request_parameters", "message": "action 'x' needs a kid"], status: 422))
+        #expect(
+            IdPError.invalidParameters("action 'x' needs a kid").response
+                == .json(["code": "invalid_request_parameters", "message": "action 'x' needs a kid"], status: 422))
         #expect(throws: IdPError.self) { try KeyRing.Change(action: "add", kid: nil, algorithm: "HS256", default: .rs256) }
         #expect(throws: IdPError.self) { try KeyRing.Change(action: "rotate", kid: nil, default: .rs256) }
     }
@@ -44,12 +55,15 @@ import Testing
 
     @Test func userCommandsTakeAndReturnTypedValues() throws {
         let idp = try MockIdP()
-        let created = try idp.createUser(NewUser(email: "typed@example.test", fields: {
-            var fields = UserChanges()
-            fields.firstName = "Ty"
-            fields.metadata = ["tier": "gold"]
-            return fields
-        }()))
+        let created = try idp.createUser(
+            NewUser(
+                email: "typed@example.test",
+                fields: {
+                    var fields = UserChanges()
+                    fields.firstName = "Ty"
+                    fields.metadata = ["tier": "gold"]
+                    return fields
+                }()))
         #expect(created.id.hasPrefix("user_"))
         #expect(idp.directory.users[created.id] == created)
         #expect(created.firstName == "Ty" && created.metadata == ["tier": "gold"] && created.ref == nil)
@@ -67,12 +81,16 @@ import Testing
 
     @Test func theUserWireFormIsParsedAndRenderedByOneOwner() throws {
         let new = try NewUser(json: ["email": " Mixed@Example.TEST ", "first_name": nil, "email_verified": nil, "id": "user_x"])
-        #expect(new == NewUser(email: "mixed@example.test", fields: {
-            var fields = UserChanges()
-            fields.firstName = .some(nil)
-            fields.emailVerified = true
-            return fields
-        }()), "the WorkOS API ignores a pinned id; null clears a name and reads as verified")
+        #expect(
+            new
+                == NewUser(
+                    email: "mixed@example.test",
+                    fields: {
+                        var fields = UserChanges()
+                        fields.firstName = .some(nil)
+                        fields.emailVerified = true
+                        return fields
+                    }()), "the WorkOS API ignores a pinned id; null clears a name and reads as verified")
         #expect(throws: IdPError.invalidParameters("id 'user_x' is not of the form user_<ULID>")) {
             try NewUser(json: ["email": "a@b.test", "id": "user_x"], allowPinned: true)
         }
@@ -93,8 +111,10 @@ import Testing
 
     @Test func organizationCommandsTakeAndReturnTypedValues() throws {
         let idp = try MockIdP()
-        let created = try idp.createOrganization(NewOrganization(name: "Typed", metadata: ["tier": "gold"],
-                                                                 domains: [NewDomain("typed.test"), NewDomain("pending.test", state: "pending")]))
+        let created = try idp.createOrganization(
+            NewOrganization(
+                name: "Typed", metadata: ["tier": "gold"],
+                domains: [NewDomain("typed.test"), NewDomain("pending.test", state: "pending")]))
         #expect(created.id.hasPrefix("org_") && created.ref == nil)
         #expect(idp.directory.organizations[created.id] == created)
         #expect(created.domains.map(\.domain) == ["typed.test", "pending.test"] && created.domains.map(\.state) == ["verified", "pending"])
@@ -113,8 +133,11 @@ import Testing
         #expect(throws: IdPError.conflict(code: "domain_already_exists", message: "The domain 'acme.test' belongs to another organization.")) {
             try idp.createOrganization(NewOrganization(name: "Copy", domains: [NewDomain("acme.test")]))
         }
-        #expect(throws: IdPError.invalidParameters("external_id '\(acme.id)' is an IdP ID; external_id holds the app's own ID "
-                                                   + "(the mock refuses to mix the spaces)")) {
+        #expect(
+            throws: IdPError.invalidParameters(
+                "external_id '\(acme.id)' is an IdP ID; external_id holds the app's own ID "
+                    + "(the mock refuses to mix the spaces)")
+        ) {
             try idp.createOrganization(NewOrganization(name: "Mixed", externalID: acme.id))
         }
         #expect(throws: IdPError.notFound(entity: "Organization", id: "org_nope")) { try idp.updateOrganization("org_nope", OrganizationChanges()) }
@@ -122,10 +145,13 @@ import Testing
     }
 
     @Test func theOrganizationWireFormIsParsedAndRenderedByOneOwner() throws {
-        let new = try NewOrganization(json: ["name": "Wire", "domain_data": [["domain": "A.test", "state": "pending"]], "domains": ["b.test"],
-                                             "id": "org_x", "ref": "r", "metadata": nil])
-        #expect(new == NewOrganization(name: "Wire", domains: [NewDomain("a.test", state: "pending")]),
-                "domain_data wins over domains; the WorkOS API ignores a pinned id and ref; null metadata is empty")
+        let new = try NewOrganization(json: [
+            "name": "Wire", "domain_data": [["domain": "A.test", "state": "pending"]], "domains": ["b.test"],
+            "id": "org_x", "ref": "r", "metadata": nil,
+        ])
+        #expect(
+            new == NewOrganization(name: "Wire", domains: [NewDomain("a.test", state: "pending")]),
+            "domain_data wins over domains; the WorkOS API ignores a pinned id and ref; null metadata is empty")
         #expect(throws: IdPError.invalidParameters("id 'org_x' is not of the form org_<ULID>")) {
             try NewOrganization(json: ["name": "Wire", "id": "org_x"], allowPinned: true)
         }
@@ -156,10 +182,14 @@ import Testing
         let updated = try idp.updateMembership(created.id, MembershipChanges(roleSlugs: ["admin", "member"], status: .inactive))
         #expect(updated.roleSlugs == ["admin", "member"] && updated.status == .inactive && updated.primaryRole == "admin")
         let reactivated = try idp.createMembership(NewMembership(userID: grace.id, organizationID: initech.id, roleSlugs: ["owner"]))
-        #expect(reactivated.id == created.id && reactivated.status == .active && reactivated.roleSlugs == ["owner"],
-                "creating an inactive membership reactivates it")
-        #expect(throws: IdPError.conflict(code: "organization_membership_already_exists",
-                                          message: "The user is already a member of '\(initech.id)'.")) {
+        #expect(
+            reactivated.id == created.id && reactivated.status == .active && reactivated.roleSlugs == ["owner"],
+            "creating an inactive membership reactivates it")
+        #expect(
+            throws: IdPError.conflict(
+                code: "organization_membership_already_exists",
+                message: "The user is already a member of '\(initech.id)'.")
+        ) {
             try idp.createMembership(NewMembership(userID: grace.id, organizationID: initech.id))
         }
         #expect(throws: IdPError.invalidParameters("role 'nope' does not exist")) {
@@ -173,8 +203,9 @@ import Testing
     }
 
     @Test func theMembershipWireFormIsParsedAndRenderedByOneOwner() throws {
-        #expect(try NewMembership(json: ["user_id": "u", "organization_id": "o", "role_slugs": []])
-            == NewMembership(userID: "u", organizationID: "o", roleSlugs: []))
+        #expect(
+            try NewMembership(json: ["user_id": "u", "organization_id": "o", "role_slugs": []])
+                == NewMembership(userID: "u", organizationID: "o", roleSlugs: []))
         #expect(try NewMembership(json: ["user_id": "u", "organization_id": "o", "role_slug": nil]).roleSlugs == ["member"])
         #expect(throws: IdPError.invalidParameters("role_slug and role_slugs are mutually exclusive")) {
             try NewMembership(json: ["user_id": "u", "organization_id": "o", "role_slug": "a", "role_slugs": nil])
@@ -205,30 +236,47 @@ import Testing
         let idp = try MockIdP()
         let client = idp.configuration.clientID
         func query(_ text: String) -> QueryParameters { QueryParameters(parsing: text) }
-        guard case .errorPage(let title, _) = idp.authorize(query("redirect_uri=http://localhost/cb")) else { Issue.record("no client"); return }
+        guard case .errorPage(let title, _) = idp.authorize(query("redirect_uri=http://localhost/cb")) else {
+            Issue.record("no client")
+            return
+        }
         #expect(title == "client_id is missing")
         guard case .errorPage(let notAllowed, _) = idp.authorize(query("client_id=\(client)&redirect_uri=https://evil.example/cb")) else {
-            Issue.record("redirect allow-list"); return
+            Issue.record("redirect allow-list")
+            return
         }
         #expect(notAllowed == "redirect_uri is not allowed")
-        guard case .redirect(let refused) = idp.authorize(query("client_id=\(client)&redirect_uri=http://localhost/cb&response_type=token&state=s")) else {
-            Issue.record("response_type"); return
+        guard case .redirect(let refused) = idp.authorize(query("client_id=\(client)&redirect_uri=http://localhost/cb&response_type=token&state=s"))
+        else {
+            Issue.record("response_type")
+            return
         }
         #expect(refused.hasPrefix("http://localhost/cb?error=unsupported_response_type"))
         #expect(refused.hasSuffix("&state=s"))
-        let headless = "client_id=\(client)&redirect_uri=http://localhost/cb&response_type=code&provider=authkit&login_hint=alice%40acme.test&mockidp_auto_approve=1"
-        guard case .redirect(let withCode) = idp.authorize(query(headless)) else { Issue.record("headless"); return }
+        let headless =
+            "client_id=\(client)&redirect_uri=http://localhost/cb&response_type=code&provider=authkit&login_hint=alice%40acme.test&mockidp_auto_approve=1"
+        guard case .redirect(let withCode) = idp.authorize(query(headless)) else {
+            Issue.record("headless")
+            return
+        }
         #expect(withCode.hasPrefix("http://localhost/cb?code="))
         let page = "client_id=\(client)&redirect_uri=http://localhost/cb&response_type=code&provider=authkit&screen_hint=sign-up"
-        guard case .loginPage(let loginID, let login, let hint) = idp.authorize(query(page)) else { Issue.record("login page"); return }
+        guard case .loginPage(let loginID, let login, let hint) = idp.authorize(query(page)) else {
+            Issue.record("login page")
+            return
+        }
         #expect(hint == "sign-up")
         #expect(login.redirectURI == "http://localhost/cb")
         #expect(idp.storedLogin(loginID) != nil)
         guard case .errorPage(let unknownUser, _) = idp.completeLogin(loginID: loginID, userID: "user_nope", organizationID: nil) else {
-            Issue.record("unknown user"); return
+            Issue.record("unknown user")
+            return
         }
         #expect(unknownUser == "Unknown user")
-        guard case .errorPage(let expired, _) = idp.completeLogin(loginID: "stale", userID: nil, organizationID: nil) else { Issue.record("expired"); return }
+        guard case .errorPage(let expired, _) = idp.completeLogin(loginID: "stale", userID: nil, organizationID: nil) else {
+            Issue.record("expired")
+            return
+        }
         #expect(expired == "This sign-in page has expired")
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-import TestSupport
 import JOSE
 import JSON
+import TestSupport
+import Testing
+
 @testable import IdP
 
 @Suite struct IDGeneratorTests {
@@ -23,7 +24,9 @@ import JSON
     }
 
     @Test func seededGeneratorsRepeatThemselves() {
-        let first = IDGenerator(seed: 42), second = IDGenerator(seed: 42), other = IDGenerator(seed: 43)
+        let first = IDGenerator(seed: 42)
+        let second = IDGenerator(seed: 42)
+        let other = IDGenerator(seed: 43)
         let a = (0..<5).map { _ in first.id(.user) + first.uuid() + first.opaque() }
         let b = (0..<5).map { _ in second.id(.user) + second.uuid() + second.opaque() }
         let c = (0..<5).map { _ in other.id(.user) + other.uuid() + other.opaque() }
@@ -44,7 +47,9 @@ import JSON
         #expect("89ab".contains(Array(uuid)[19]))
     }
 
-    @Test(arguments: ["org_", "org_01HZZZ", "org_01hq", "foo_01ARZ3NDEKTSV4RRFFQ69G5FAV", "8ZZZZZZZZZZZZZZZZZZZZZZZZZ", "user_81ARZ3NDEKTSV4RRFFQ69G5FAV"])
+    @Test(arguments: [
+        "org_", "org_01HZZZ", "org_01hq", "foo_01ARZ3NDEKTSV4RRFFQ69G5FAV", "8ZZZZZZZZZZZZZZZZZZZZZZZZZ", "user_81ARZ3NDEKTSV4RRFFQ69G5FAV",
+    ])
     func rejectsWhatIsNotAnIdPID(_ text: String) {
         #expect(IdPID.parse(text) == nil)
     }
@@ -90,10 +95,15 @@ import JSON
 
     @Test func refusesAnExternalIDThatIsAnIdPID() {
         let text = """
-        {"organizations":[{"ref":"a","id":"org_01KDXYS8R8A5ZQ5Y2TE3G0GSD4","name":"A","external_id":"org_01KDXYS8R8A5ZQ5Y2TE3G0GSD4"}]}
-        """
-        #expect(throws: FixtureError(file: "test.json", path: "organization a.external_id",
-                                     message: "'org_01KDXYS8R8A5ZQ5Y2TE3G0GSD4' is not a UUID; app-side IDs must be UUIDs (use --id-spaces adversarial to allow collisions on purpose)")) {
+            {"organizations":[{"ref":"a","id":"org_01KDXYS8R8A5ZQ5Y2TE3G0GSD4","name":"A","external_id":"org_01KDXYS8R8A5ZQ5Y2TE3G0GSD4"}]}
+            """
+        #expect(
+            throws: FixtureError(
+                file: "test.json", path: "organization a.external_id",
+                message:
+                    "'org_01KDXYS8R8A5ZQ5Y2TE3G0GSD4' is not a UUID; app-side IDs must be UUIDs (use --id-spaces adversarial to allow collisions on purpose)"
+            )
+        ) {
             try load(text)
         }
     }
@@ -109,7 +119,10 @@ import JSON
             (#"{"users":[{"email":"a@x.test","first_name":3}]}"#, "users[0].first_name"),
             (#"{"organizations":[{"name":"A","id":"user_01KDXYS8R8A5ZQ5Y2TE3G0GSD4"}]}"#, "organizations[0].id"),
             (#"{"organizations":[{"name":"A","colour":"red"}]}"#, "organizations[0].colour"),
-            (#"{"organizations":[{"ref":"a","name":"A"}],"users":[{"email":"a@x.test","memberships":[{"organization":"a","role":"king"}]}]}"#, "users[0].memberships[0].role"),
+            (
+                #"{"organizations":[{"ref":"a","name":"A"}],"users":[{"email":"a@x.test","memberships":[{"organization":"a","role":"king"}]}]}"#,
+                "users[0].memberships[0].role"
+            ),
             (#"{"users":[{"email":"a@x.test"},{"email":"A@x.test"}]}"#, "users[1].email"),
         ]
         for (text, path) in cases {
@@ -158,10 +171,12 @@ import JSON
             configuration.signingAlgorithm = algorithm
             return try MockIdP(configuration: configuration)
         }
-        let first = try make(.rs256), second = try make(.rs256)
+        let first = try make(.rs256)
+        let second = try make(.rs256)
         #expect(first.keys.jwksBody == second.keys.jwksBody)
         // ECDSA signatures use a random nonce (OpenSSL 3.0), so only the EC key itself repeats, not its certificate.
-        let ecFirst = try make(.es256).keys.jwks["keys"]?[0], ecSecond = try make(.es256).keys.jwks["keys"]?[0]
+        let ecFirst = try make(.es256).keys.jwks["keys"]?[0]
+        let ecSecond = try make(.es256).keys.jwks["keys"]?[0]
         for member in ["kid", "x", "y"] { #expect(ecFirst?[member] == ecSecond?[member]) }
         #expect(first.directory.memberships.keys.sorted() == second.directory.memberships.keys.sorted())
         let tokenA = try first.mintToken(TokenRequest(user: "alice"))

@@ -2,8 +2,9 @@ import Foundation
 import HTTP
 import JOSE
 import JSON
-import Testing
 import TestSupport
+import Testing
+
 @testable import IdP
 
 @Suite struct IDSpaceJournalTests {
@@ -28,16 +29,18 @@ import TestSupport
         let mock = try RunningIdP()
         let appID = try #require(mock.org("globex").externalID)
         _ = try mock.get("/user_management/organization_memberships?organization_id=\(appID)")
-        _ = try mock.send("POST", "/user_management/organization_memberships", ["user_id": .string(mock.user("grace").id), "organization_id": .string(appID)])
+        _ = try mock.send(
+            "POST", "/user_management/organization_memberships", ["user_id": .string(mock.user("grace").id), "organization_id": .string(appID)])
         _ = try mock.get("/user_management/users/user_01KDVDZZZZZZZZZZZZZZZZZZZZ")
         _ = try mock.get("/organizations/external_id/\(mock.org("globex").id)")
         let reasons = mock.idp.journal.entries(.init(flag: .idSpaceViolation)).flatMap(\.flags).map { "\($0.field):\($0.reason)" }
-        #expect(reasons == [
-            "query organization_id:app_id_in_idp_field",
-            "body organization_id:app_id_in_idp_field",
-            "path user id:unknown_id",
-            "path external_id:idp_id_in_app_field",
-        ])
+        #expect(
+            reasons == [
+                "query organization_id:app_id_in_idp_field",
+                "body organization_id:app_id_in_idp_field",
+                "path user id:unknown_id",
+                "path external_id:idp_id_in_app_field",
+            ])
     }
 
     @Test func adversarialModeFindsTheWrongTenantForAMixedUpLookup() throws {
@@ -62,7 +65,10 @@ import TestSupport
         let verified = try verifier(mock).verify(token)
         #expect(verified.header.keys == ["alg", "kid"])
         let claims = verified.payload
-        #expect(claims.objectValue?.keys == ["iss", "sub", "org_id", "role", "roles", "permissions", "entitlements", "feature_flags", "sid", "jti", "exp", "iat", "auth_time"])
+        #expect(
+            claims.objectValue?.keys == [
+                "iss", "sub", "org_id", "role", "roles", "permissions", "entitlements", "feature_flags", "sid", "jti", "exp", "iat", "auth_time",
+            ])
         #expect(claims["sub"] == .string(mock.user("carol").id))
         #expect(claims["org_id"] == .string(mock.org("globex").id))
         #expect(claims["role"] == "admin")
@@ -102,7 +108,8 @@ import TestSupport
 
     @Test func templateClaimsComeFirstAtTopLevel() throws {
         let mock = try RunningIdP()
-        let put = try mock.send("PUT", "/user_management/jwt_template", ["content": #"{"urn:app:email": "{{ user.email }}", "org": {{ organization.name || 'none' }}}"#])
+        let put = try mock.send(
+            "PUT", "/user_management/jwt_template", ["content": #"{"urn:app:email": "{{ user.email }}", "org": {{ organization.name || 'none' }}}"#])
         #expect(put.status == 200)
         let claims = try verifier(mock).verify(try mock.mint(["user": "bob", "organization": "acme"])).payload
         #expect(claims.objectValue?.keys.prefix(2) == ["urn:app:email", "org"])
@@ -184,15 +191,22 @@ import TestSupport
     @Test func wrongOrMissingAPIKeyGets401() throws {
         let mock = try RunningIdP()
         #expect(try mock.get("/user_management/users", authorized: false).status == 401)
-        let wrong = try mock.client.send(ClientRequest(method: "GET", url: mock.base + "/organizations", headers: ["Authorization": "Bearer sk_wrong"]))
+        let wrong = try mock.client.send(
+            ClientRequest(method: "GET", url: mock.base + "/organizations", headers: ["Authorization": "Bearer sk_wrong"]))
         #expect(wrong.status == 401)
         #expect(try wrong.json()["code"] == "unauthorized")
     }
 
     // The keys the WorkOS Python SDK 10.x reads with data["…"] (its User, Organization and OrganizationMembership models).
-    static let requiredUserKeys = ["object", "id", "first_name", "last_name", "profile_picture_url", "email", "email_verified", "external_id", "last_sign_in_at", "created_at", "updated_at", "metadata", "name", "locale"]
+    static let requiredUserKeys = [
+        "object", "id", "first_name", "last_name", "profile_picture_url", "email", "email_verified", "external_id", "last_sign_in_at", "created_at",
+        "updated_at", "metadata", "name", "locale",
+    ]
     static let requiredOrgKeys = ["object", "id", "name", "domains", "metadata", "external_id", "created_at", "updated_at"]
-    static let requiredMembershipKeys = ["object", "id", "user_id", "organization_id", "organization_name", "status", "directory_managed", "role", "roles", "custom_attributes", "user", "created_at", "updated_at"]
+    static let requiredMembershipKeys = [
+        "object", "id", "user_id", "organization_id", "organization_name", "status", "directory_managed", "role", "roles", "custom_attributes",
+        "user", "created_at", "updated_at",
+    ]
 
     @Test func shapesCarryEveryRequiredKeyEvenWhenNull() throws {
         let mock = try RunningIdP()
@@ -222,7 +236,9 @@ import TestSupport
         let mock = try RunningIdP()
         #expect(try mock.send("POST", "/user_management/users", ["email": "alice@acme.test"]).status == 409)
         #expect(try mock.send("POST", "/user_management/users", [:]).status == 422)
-        let org = try mock.send("POST", "/organizations", ["name": "New Co", "external_id": "9b2f3c4d-1e5a-4b6c-8d7e-0f1a2b3c4d5e", "domain_data": [["domain": "new.test", "state": "verified"]]])
+        let org = try mock.send(
+            "POST", "/organizations",
+            ["name": "New Co", "external_id": "9b2f3c4d-1e5a-4b6c-8d7e-0f1a2b3c4d5e", "domain_data": [["domain": "new.test", "state": "verified"]]])
         #expect(org.status == 201)
         // external_id must stay in the app's space.
         let mixed = try mock.send("POST", "/organizations", ["name": "Mixed", "external_id": .string(mock.org("acme").id)])
@@ -246,8 +262,9 @@ import TestSupport
 
     @Test func membershipLifecycle() throws {
         let mock = try RunningIdP()
-        let created = try mock.send("POST", "/user_management/organization_memberships",
-                                    ["user_id": .string(mock.user("grace").id), "organization_id": .string(mock.org("initech").id), "role_slug": "admin"])
+        let created = try mock.send(
+            "POST", "/user_management/organization_memberships",
+            ["user_id": .string(mock.user("grace").id), "organization_id": .string(mock.org("initech").id), "role_slug": "admin"])
         #expect(created.status == 201)
         let id = try #require(try created.json()["id"]?.stringValue)
         #expect(id.hasPrefix("om_"))
@@ -309,10 +326,11 @@ import TestSupport
 
         let flagged = try mock.json("/_mock/journal?flag=unimplemented")
         let entries = try #require(flagged["data"]?.arrayValue)
-        #expect(entries.map { $0["path"]?.stringValue ?? "" } == [
-            "/user_management/invitations", "/user_management/magic_auth", "/user_management/password_reset/send",
-            "/user_management/users/\(mock.user("grace").id)/auth_factors",
-        ])
+        #expect(
+            entries.map { $0["path"]?.stringValue ?? "" } == [
+                "/user_management/invitations", "/user_management/magic_auth", "/user_management/password_reset/send",
+                "/user_management/users/\(mock.user("grace").id)/auth_factors",
+            ])
         #expect(entries.first?["flags"]?[0]?["kind"] == "unimplemented")
         #expect(entries.first?["flags"]?[0]?["value"] == "GET /user_management/invitations")
     }
@@ -348,4 +366,3 @@ import TestSupport
         #expect(try missing.json()["entity_id"] == "user_01KDVDZZZZZZZZZZZZZZZZZZZZ")
     }
 }
-

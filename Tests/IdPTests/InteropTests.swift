@@ -1,7 +1,8 @@
 import Foundation
 import JSON
-import Testing
 import TestSupport
+import Testing
+
 @testable import IdP
 
 @Suite(.enabled(if: Interop.available, "needs .venv with Tests/interop/requirements.txt (created by .ci/run)"))
@@ -48,7 +49,8 @@ struct InteropTests {
             "user_id": .string(mock.user("alice").id), "org_id": .string(acme.id), "org_external_id": .string(acme.externalID ?? ""),
             "multi_org_user_id": .string(mock.user("carol").id), "lonely_user_id": .string(mock.user("grace").id),
         ]
-        let out = try Interop.run("workos_management.py", [mock.base, mock.idp.configuration.apiKey, mock.idp.configuration.clientID, fixture.serializedString()])
+        let out = try Interop.run(
+            "workos_management.py", [mock.base, mock.idp.configuration.apiKey, mock.idp.configuration.clientID, fixture.serializedString()])
         #expect(out["user"]?["email"] == "alice@acme.test")
         #expect(out["memberships"]?.arrayValue?.count == 2)
         #expect(out["membership_user_ids"] == [.string(mock.user("carol").id)])

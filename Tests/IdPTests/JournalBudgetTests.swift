@@ -1,8 +1,9 @@
 import Foundation
 import HTTP
 import JSON
-import Testing
 import TestSupport
+import Testing
+
 @testable import IdP
 
 /// The journal is bounded by bytes: long URLs are clipped with a marker, the total stays under
@@ -79,8 +80,10 @@ import TestSupport
     @Test func sessionsAreCappedAndResetReleasesThem() throws {
         var directory = Directory()
         for index in 0..<130 {
-            directory.insertSession(Session(id: "session_\(1000 + index)", userID: "user_x", organizationID: nil,
-                                            createdAt: Int64(index), updatedAt: Int64(index), expiresAt: 0), capacity: 100)
+            directory.insertSession(
+                Session(
+                    id: "session_\(1000 + index)", userID: "user_x", organizationID: nil,
+                    createdAt: Int64(index), updatedAt: Int64(index), expiresAt: 0), capacity: 100)
         }
         #expect(directory.sessions.count <= 125)
         #expect(directory.sessions["session_1129"] != nil)
@@ -103,8 +106,9 @@ import TestSupport
         let long = String(repeating: "p", count: 1000)
         let total = 4000
         for index in 0..<total {
-            let entry = JournalEntry(sequence: 0, timeMillis: 0, requestID: "req_\(index)", method: "GET", path: "/organizations/\(index)/\(long)",
-                                     query: "q=\(long)", headers: [(name: "user-agent", value: long)], status: 404, flags: [])
+            let entry = JournalEntry(
+                sequence: 0, timeMillis: 0, requestID: "req_\(index)", method: "GET", path: "/organizations/\(index)/\(long)",
+                query: "q=\(long)", headers: [(name: "user-agent", value: long)], status: 404, flags: [])
             _ = mock.idp.journal.record(entry)
         }
         var since: Int?

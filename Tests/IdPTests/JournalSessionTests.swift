@@ -1,6 +1,7 @@
 import JSON
-import Testing
 import TestSupport
+import Testing
+
 @testable import IdP
 
 /// The journal names the session each authenticate answer signed in or refreshed, so a scenario
@@ -11,7 +12,8 @@ import TestSupport
         let mock = try RunningIdP()
         let alice = try mock.login("alice")
         let bob = try mock.login("bob")
-        let aliceSession = try mock.sessionID(alice), bobSession = try mock.sessionID(bob)
+        let aliceSession = try mock.sessionID(alice)
+        let bobSession = try mock.sessionID(bob)
         #expect(aliceSession != bobSession)
         let refreshToken = try #require(alice["refresh_token"]?.stringValue)
         #expect(try mock.refresh(refreshToken).status == 200)
@@ -30,12 +32,17 @@ import TestSupport
     @Test func sinceReadsMatchAFullScan() throws {
         let journal = Journal(capacity: 1000, shardCount: 4)
         for index in 0..<300 {
-            journal.record(JournalEntry(sequence: 0, timeMillis: 0, requestID: "r\(index)", method: index % 3 == 0 ? "POST" : "GET",
-                                        path: "/p/\(index % 5)", query: "", headers: [], status: 200, flags: []))
+            journal.record(
+                JournalEntry(
+                    sequence: 0, timeMillis: 0, requestID: "r\(index)", method: index % 3 == 0 ? "POST" : "GET",
+                    path: "/p/\(index % 5)", query: "", headers: [], status: 200, flags: []))
         }
         let all = journal.entries()
         for since in [0, 1, 57, 150, 299, 300, 400] {
-            for filter in [Journal.Filter(sinceSequence: since), Journal.Filter(method: "POST", sinceSequence: since), Journal.Filter(pathPrefix: "/p/3", sinceSequence: since)] {
+            for filter in [
+                Journal.Filter(sinceSequence: since), Journal.Filter(method: "POST", sinceSequence: since),
+                Journal.Filter(pathPrefix: "/p/3", sinceSequence: since),
+            ] {
                 let expected = all.filter { $0.sequence > since && filter.matches($0) }.map(\.sequence)
                 #expect(journal.entries(filter).map(\.sequence) == expected, "since \(since)")
                 #expect(journal.entries(filter, limit: 7).map(\.sequence) == Array(expected.prefix(7)))

@@ -1,5 +1,6 @@
 import JOSE
 import Testing
+
 @testable import IdP
 
 /// Rotation keys: seeded, the nth key of an algorithm is the same in every run, made ahead in

@@ -2,8 +2,9 @@ import Foundation
 import HTTP
 import JOSE
 import JSON
-import Testing
 import TestSupport
+import Testing
+
 @testable import IdP
 
 /// Drives the OpenID Connect provider over loopback as an OIDC client library would: discovery,
@@ -19,17 +20,23 @@ extension RunningIdP {
     }
 
     /// The headless recipe on /oauth2/authorize; returns the redirect's query.
-    func oidcRedirect(client: String = webapp.id, redirect: String = oidcCallback, user: String = "alice", scope: String = "openid profile email",
-                      nonce: String? = "n-0S6_WzA2Mj", challenge: String? = nil, extra: [(String, String)] = []) throws -> QueryParameters {
-        var parameters = [("client_id", client), ("redirect_uri", redirect), ("response_type", "code"), ("scope", scope), ("state", "st-oidc"),
-                          ("login_hint", user), ("mockidp_auto_approve", "1")]
+    func oidcRedirect(
+        client: String = webapp.id, redirect: String = oidcCallback, user: String = "alice", scope: String = "openid profile email",
+        nonce: String? = "n-0S6_WzA2Mj", challenge: String? = nil, extra: [(String, String)] = []
+    ) throws -> QueryParameters {
+        var parameters = [
+            ("client_id", client), ("redirect_uri", redirect), ("response_type", "code"), ("scope", scope), ("state", "st-oidc"),
+            ("login_hint", user), ("mockidp_auto_approve", "1"),
+        ]
         if let nonce { parameters.append(("nonce", nonce)) }
         if let challenge { parameters += [("code_challenge", challenge), ("code_challenge_method", "S256")] }
         return try redirectQuery(try oidcAuthorize(parameters + extra))
     }
 
-    func oidcCode(client: String = webapp.id, redirect: String = oidcCallback, user: String = "alice", scope: String = "openid profile email",
-                  nonce: String? = "n-0S6_WzA2Mj", challenge: String? = nil, extra: [(String, String)] = []) throws -> String {
+    func oidcCode(
+        client: String = webapp.id, redirect: String = oidcCallback, user: String = "alice", scope: String = "openid profile email",
+        nonce: String? = "n-0S6_WzA2Mj", challenge: String? = nil, extra: [(String, String)] = []
+    ) throws -> String {
         let query = try oidcRedirect(client: client, redirect: redirect, user: user, scope: scope, nonce: nonce, challenge: challenge, extra: extra)
         guard let code = query["code"] else { throw TestFailure("no code in the redirect: \(query.encoded)") }
         return code
@@ -39,16 +46,22 @@ extension RunningIdP {
         ["Authorization": "Basic " + Data("\(id):\(secret)".utf8).base64EncodedString()]
     }
 
-    func tokenRequest(_ fields: [(String, String)], headers: HTTPHeaders = basic(webapp.id, webapp.secret), path: String = "/oauth2/token") throws -> ClientResponse {
+    func tokenRequest(_ fields: [(String, String)], headers: HTTPHeaders = basic(webapp.id, webapp.secret), path: String = "/oauth2/token") throws
+        -> ClientResponse
+    {
         try client.send(ClientRequest(method: "POST", url: base + path, form: fields.map { (name: $0.0, value: $0.1) }, headers: headers))
     }
 
-    func codeGrant(_ code: String, redirect: String = oidcCallback, extra: [(String, String)] = [],
-                   headers: HTTPHeaders = basic(webapp.id, webapp.secret)) throws -> ClientResponse {
+    func codeGrant(
+        _ code: String, redirect: String = oidcCallback, extra: [(String, String)] = [],
+        headers: HTTPHeaders = basic(webapp.id, webapp.secret)
+    ) throws -> ClientResponse {
         try tokenRequest([("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirect)] + extra, headers: headers)
     }
 
-    func refreshGrant(_ token: String, headers: HTTPHeaders = basic(webapp.id, webapp.secret), extra: [(String, String)] = []) throws -> ClientResponse {
+    func refreshGrant(_ token: String, headers: HTTPHeaders = basic(webapp.id, webapp.secret), extra: [(String, String)] = []) throws
+        -> ClientResponse
+    {
         try tokenRequest([("grant_type", "refresh_token"), ("refresh_token", token)] + extra, headers: headers)
     }
 
@@ -79,12 +92,16 @@ extension RunningIdP {
         let document = try openid.json()
         #expect(try oauth.json() == document)
         // OIDC Discovery 1.0 §3 REQUIRED, RFC 8414 §2 REQUIRED, and the fields issue 21 lists.
-        let discoveryRequired = ["issuer", "authorization_endpoint", "token_endpoint", "jwks_uri", "response_types_supported", "subject_types_supported",
-                                 "id_token_signing_alg_values_supported"]
+        let discoveryRequired = [
+            "issuer", "authorization_endpoint", "token_endpoint", "jwks_uri", "response_types_supported", "subject_types_supported",
+            "id_token_signing_alg_values_supported",
+        ]
         let rfc8414Required = ["issuer", "authorization_endpoint", "token_endpoint", "response_types_supported"]
-        let listed = ["scopes_supported", "grant_types_supported", "token_endpoint_auth_methods_supported", "code_challenge_methods_supported",
-                      "claims_supported", "authorization_response_iss_parameter_supported", "end_session_endpoint", "registration_endpoint",
-                      "revocation_endpoint", "userinfo_endpoint"]
+        let listed = [
+            "scopes_supported", "grant_types_supported", "token_endpoint_auth_methods_supported", "code_challenge_methods_supported",
+            "claims_supported", "authorization_response_iss_parameter_supported", "end_session_endpoint", "registration_endpoint",
+            "revocation_endpoint", "userinfo_endpoint",
+        ]
         for field in discoveryRequired + rfc8414Required + listed {
             #expect(document[field] != nil && document[field] != .null, "missing \(field)")
         }
@@ -103,8 +120,10 @@ extension RunningIdP {
         // Every endpoint it names is served here (none answers 404 to its method).
         let jwks = try mock.client.send(.get(document["jwks_uri"]?.stringValue ?? "")).json()
         #expect(jwks["keys"]?.arrayValue?.isEmpty == false)
-        for (field, method) in [("token_endpoint", "POST"), ("userinfo_endpoint", "GET"), ("registration_endpoint", "POST"), ("revocation_endpoint", "POST"),
-                                ("end_session_endpoint", "GET"), ("authorization_endpoint", "GET")] {
+        for (field, method) in [
+            ("token_endpoint", "POST"), ("userinfo_endpoint", "GET"), ("registration_endpoint", "POST"), ("revocation_endpoint", "POST"),
+            ("end_session_endpoint", "GET"), ("authorization_endpoint", "GET"),
+        ] {
             let url = document[field]?.stringValue ?? ""
             #expect(url.hasPrefix(mock.base + "/oauth2/"), "\(field): \(url)")
             #expect(try mock.client.send(ClientRequest(method: method, url: url)).status != 404, "\(field)")
@@ -173,8 +192,9 @@ extension RunningIdP {
         let unknown = try mock.codeGrant(try mock.oidcCode(), headers: RunningIdP.basic("client_01KDY0AQ3ZZZZZZZZZZZZZZZZZ", secret))
         try expectOAuthError(unknown, "invalid_client", status: 401)
         // The environment client's secret is the API key.
-        let environment = try mock.codeGrant(try mock.oidcCode(client: mock.clientID, redirect: "http://localhost:3000/callback"),
-                                             redirect: "http://localhost:3000/callback", headers: RunningIdP.basic(mock.clientID, mock.apiKey))
+        let environment = try mock.codeGrant(
+            try mock.oidcCode(client: mock.clientID, redirect: "http://localhost:3000/callback"),
+            redirect: "http://localhost:3000/callback", headers: RunningIdP.basic(mock.clientID, mock.apiKey))
         #expect(environment.status == 200, "\(environment.bodyText)")
     }
 
@@ -217,24 +237,29 @@ extension RunningIdP {
         let withoutPKCE = try mock.oidcRedirect(client: RunningIdP.spa)
         #expect(withoutPKCE["error"] == "invalid_request")
         #expect(withoutPKCE["code"] == nil && withoutPKCE["state"] == "st-oidc" && withoutPKCE["iss"] == mock.base)
-        let plain = try mock.oidcRedirect(client: RunningIdP.spa, extra: [("code_challenge", String(repeating: "a", count: 43)), ("code_challenge_method", "plain")])
+        let plain = try mock.oidcRedirect(
+            client: RunningIdP.spa, extra: [("code_challenge", String(repeating: "a", count: 43)), ("code_challenge_method", "plain")])
         #expect(plain["error"] == "invalid_request", "plain is refused")
         let pkce = PKCE.pair()
         let code = try mock.oidcCode(client: RunningIdP.spa, challenge: pkce.challenge)
         try expectOAuthError(try mock.codeGrant(code, extra: [("client_id", RunningIdP.spa)], headers: [:]), "invalid_grant", status: 400)
         let code2 = try mock.oidcCode(client: RunningIdP.spa, challenge: pkce.challenge)
-        let answer = try mock.tokens(try mock.codeGrant(code2, extra: [("client_id", RunningIdP.spa), ("code_verifier", pkce.verifier)], headers: [:]))
+        let answer = try mock.tokens(
+            try mock.codeGrant(code2, extra: [("client_id", RunningIdP.spa), ("code_verifier", pkce.verifier)], headers: [:]))
         #expect(try mock.verified(answer["id_token"]?.stringValue ?? "")["aud"] == .string(RunningIdP.spa))
-        let withSecret = try mock.codeGrant(try mock.oidcCode(client: RunningIdP.spa, challenge: pkce.challenge),
-                                            extra: [("code_verifier", pkce.verifier)], headers: RunningIdP.basic(RunningIdP.spa, "x"))
+        let withSecret = try mock.codeGrant(
+            try mock.oidcCode(client: RunningIdP.spa, challenge: pkce.challenge),
+            extra: [("code_verifier", pkce.verifier)], headers: RunningIdP.basic(RunningIdP.spa, "x"))
         try expectOAuthError(withSecret, "invalid_client", status: 401)
     }
 
     @Test func anUnregisteredRedirectGetsAPageNotARedirect() throws {
         let mock = try RunningIdP()
         for redirect in ["http://127.0.0.1:5173/elsewhere", "https://evil.test/callback", "http://localhost:9999/callback"] {
-            let response = try mock.oidcAuthorize([("client_id", RunningIdP.webapp.id), ("redirect_uri", redirect), ("response_type", "code"),
-                                                   ("scope", "openid"), ("login_hint", "alice"), ("mockidp_auto_approve", "1")])
+            let response = try mock.oidcAuthorize([
+                ("client_id", RunningIdP.webapp.id), ("redirect_uri", redirect), ("response_type", "code"),
+                ("scope", "openid"), ("login_hint", "alice"), ("mockidp_auto_approve", "1"),
+            ])
             #expect(response.status == 400, "\(redirect)")
             #expect(response.headers["Location"] == nil)
             #expect(response.bodyText.contains("redirect_uri is not registered"))
@@ -246,8 +271,11 @@ extension RunningIdP {
         let unknown = try mock.oidcAuthorize([("client_id", "client_01KDY0AQ3ZZZZZZZZZZZZZZZZZ"), ("redirect_uri", RunningIdP.oidcCallback)])
         #expect(unknown.status == 400 && unknown.headers["Location"] == nil)
         // Once client and redirect are good, errors go back by redirect.
-        let bad = try mock.redirectQuery(try mock.oidcAuthorize([("client_id", RunningIdP.webapp.id), ("redirect_uri", RunningIdP.oidcCallback),
-                                                                 ("response_type", "token"), ("state", "s")]))
+        let bad = try mock.redirectQuery(
+            try mock.oidcAuthorize([
+                ("client_id", RunningIdP.webapp.id), ("redirect_uri", RunningIdP.oidcCallback),
+                ("response_type", "token"), ("state", "s"),
+            ]))
         #expect(bad["error"] == "unsupported_response_type" && bad["state"] == "s")
         // The code is bound to its redirect_uri.
         try expectOAuthError(try mock.codeGrant(try mock.oidcCode(), redirect: "http://127.0.0.1:5173/other"), "invalid_grant", status: 400)
@@ -255,23 +283,30 @@ extension RunningIdP {
 
     @Test func theLoginPageCompletesAnOIDCLogin() throws {
         let mock = try RunningIdP()
-        let page = try mock.oidcAuthorize([("client_id", RunningIdP.webapp.id), ("redirect_uri", RunningIdP.oidcCallback), ("response_type", "code"),
-                                           ("scope", "openid email"), ("state", "st-page"), ("nonce", "n-page")])
+        let page = try mock.oidcAuthorize([
+            ("client_id", RunningIdP.webapp.id), ("redirect_uri", RunningIdP.oidcCallback), ("response_type", "code"),
+            ("scope", "openid email"), ("state", "st-page"), ("nonce", "n-page"),
+        ])
         #expect(page.status == 200)
         let html = page.bodyText
         let marker = "name=\"login\" value=\""
         let start = try #require(html.range(of: marker)).upperBound
         let loginID = String(html[start...].prefix { $0 != "\"" })
-        let posted = try mock.client.send(ClientRequest(method: "POST", url: mock.base + "/user_management/authorize/complete",
-                                                        form: [("login", loginID), ("user_id", mock.user("bob").id)]))
+        let posted = try mock.client.send(
+            ClientRequest(
+                method: "POST", url: mock.base + "/user_management/authorize/complete",
+                form: [("login", loginID), ("user_id", mock.user("bob").id)]))
         let query = try mock.redirectQuery(posted)
         #expect(query["state"] == "st-page" && query["iss"] == mock.base)
         let answer = try mock.tokens(try mock.codeGrant(try #require(query["code"])))
         let idToken = try mock.verified(answer["id_token"]?.stringValue ?? "")
         #expect(idToken["sub"] == .string(mock.user("bob").id) && idToken["nonce"] == "n-page")
         // prompt=none cannot show the page.
-        let none = try mock.redirectQuery(try mock.oidcAuthorize([("client_id", RunningIdP.webapp.id), ("redirect_uri", RunningIdP.oidcCallback),
-                                                                  ("response_type", "code"), ("scope", "openid"), ("prompt", "none")]))
+        let none = try mock.redirectQuery(
+            try mock.oidcAuthorize([
+                ("client_id", RunningIdP.webapp.id), ("redirect_uri", RunningIdP.oidcCallback),
+                ("response_type", "code"), ("scope", "openid"), ("prompt", "none"),
+            ]))
         #expect(none["error"] == "login_required")
     }
 }
@@ -280,10 +315,12 @@ extension RunningIdP {
     @Test func malformedRequestsGetTheRFCErrors() throws {
         let mock = try RunningIdP()
         let base = [("client_id", RunningIdP.webapp.id), ("redirect_uri", RunningIdP.oidcCallback), ("response_type", "code"), ("scope", "openid")]
-        for (extra, error) in [([("max_age", "-1")], "invalid_request"), ([("prompt", "none login")], "invalid_request"),
-                               ([("prompt", "sideways")], "invalid_request"), ([("resource", "not-a-uri")], "invalid_target"),
-                               ([("resource", "https://api.test/mcp#frag")], "invalid_target"), ([("request", "eyJ")], "request_not_supported"),
-                               ([("scope", "openid")], "invalid_request")] as [([(String, String)], String)] {
+        for (extra, error) in [
+            ([("max_age", "-1")], "invalid_request"), ([("prompt", "none login")], "invalid_request"),
+            ([("prompt", "sideways")], "invalid_request"), ([("resource", "not-a-uri")], "invalid_target"),
+            ([("resource", "https://api.test/mcp#frag")], "invalid_target"), ([("request", "eyJ")], "request_not_supported"),
+            ([("scope", "openid")], "invalid_request"),
+        ] as [([(String, String)], String)] {
             let query = try mock.redirectQuery(try mock.oidcAuthorize(base + extra))
             #expect(query["error"] == .some(error), "\(extra): \(query.encoded)")
             #expect(query["iss"] == mock.base)
@@ -291,13 +328,16 @@ extension RunningIdP {
         // max_age is met by a fresh login: auth_time is reported.
         let answer = try mock.tokens(try mock.codeGrant(try mock.oidcCode(extra: [("max_age", "0"), ("prompt", "login")])))
         #expect(try mock.verified(answer["id_token"]?.stringValue ?? "")["auth_time"]?.intValue != nil)
-        let json = try mock.client.send(ClientRequest(method: "POST", url: mock.base + "/oauth2/token", json: ["grant_type": "authorization_code"],
-                                                      headers: RunningIdP.basic(RunningIdP.webapp.id, RunningIdP.webapp.secret)))
+        let json = try mock.client.send(
+            ClientRequest(
+                method: "POST", url: mock.base + "/oauth2/token", json: ["grant_type": "authorization_code"],
+                headers: RunningIdP.basic(RunningIdP.webapp.id, RunningIdP.webapp.secret)))
         try expectOAuthError(json, "invalid_request", status: 400)
         try expectOAuthError(try mock.tokenRequest([("grant_type", "password")]), "unsupported_grant_type", status: 400)
         try expectOAuthError(try mock.tokenRequest([("grant_type", "authorization_code")]), "invalid_request", status: 400)
-        try expectOAuthError(try mock.tokenRequest([("grant_type", "authorization_code"), ("code", "never-issued"), ("redirect_uri", RunningIdP.oidcCallback)]),
-                             "invalid_grant", status: 400)
+        try expectOAuthError(
+            try mock.tokenRequest([("grant_type", "authorization_code"), ("code", "never-issued"), ("redirect_uri", RunningIdP.oidcCallback)]),
+            "invalid_grant", status: 400)
     }
 
     @Test func userinfoChallengesMissingAndBadTokens() throws {
@@ -321,9 +361,13 @@ extension RunningIdP {
 @Suite struct OIDCClientRegistrationTests {
     @Test func dynamicRegistrationMakesAPublicClientThatSignsInWithAResource() throws {
         let mock = try RunningIdP()
-        let registered = try mock.send("POST", "/oauth2/register", ["client_name": "MCP client", "redirect_uris": ["http://127.0.0.1:33418/callback"],
-                                                                    "token_endpoint_auth_method": "none", "grant_types": ["authorization_code", "refresh_token"],
-                                                                    "response_types": ["code"]], authorized: false)
+        let registered = try mock.send(
+            "POST", "/oauth2/register",
+            [
+                "client_name": "MCP client", "redirect_uris": ["http://127.0.0.1:33418/callback"],
+                "token_endpoint_auth_method": "none", "grant_types": ["authorization_code", "refresh_token"],
+                "response_types": ["code"],
+            ], authorized: false)
         #expect(registered.status == 201, "\(registered.bodyText)")
         let client = try registered.json()
         let clientID = try #require(client["client_id"]?.stringValue)
@@ -331,17 +375,22 @@ extension RunningIdP {
         #expect(client["client_secret"] == nil)
         let pkce = PKCE.pair()
         let resource = "http://127.0.0.1:8123/mcp"
-        let code = try mock.oidcCode(client: clientID, redirect: "http://127.0.0.1:33418/callback", scope: "openid profile email",
-                                     challenge: pkce.challenge, extra: [("resource", resource)])
-        let answer = try mock.tokens(try mock.codeGrant(code, redirect: "http://127.0.0.1:33418/callback",
-                                                        extra: [("client_id", clientID), ("code_verifier", pkce.verifier), ("resource", resource)], headers: [:]))
+        let code = try mock.oidcCode(
+            client: clientID, redirect: "http://127.0.0.1:33418/callback", scope: "openid profile email",
+            challenge: pkce.challenge, extra: [("resource", resource)])
+        let answer = try mock.tokens(
+            try mock.codeGrant(
+                code, redirect: "http://127.0.0.1:33418/callback",
+                extra: [("client_id", clientID), ("code_verifier", pkce.verifier), ("resource", resource)], headers: [:]))
         let access = try mock.verified(try #require(answer["access_token"]?.stringValue))
         #expect(access["aud"] == .string(resource), "RFC 8707: the access token is bound to the resource")
         #expect(try mock.verified(answer["id_token"]?.stringValue ?? "")["aud"] == .string(clientID))
         // A resource the authorize request did not name is refused.
-        let other = try mock.oidcCode(client: clientID, redirect: "http://127.0.0.1:33418/callback", challenge: pkce.challenge, extra: [("resource", resource)])
-        let refused = try mock.codeGrant(other, redirect: "http://127.0.0.1:33418/callback",
-                                         extra: [("client_id", clientID), ("code_verifier", pkce.verifier), ("resource", "http://127.0.0.1:9/other")], headers: [:])
+        let other = try mock.oidcCode(
+            client: clientID, redirect: "http://127.0.0.1:33418/callback", challenge: pkce.challenge, extra: [("resource", resource)])
+        let refused = try mock.codeGrant(
+            other, redirect: "http://127.0.0.1:33418/callback",
+            extra: [("client_id", clientID), ("code_verifier", pkce.verifier), ("resource", "http://127.0.0.1:9/other")], headers: [:])
         try expectOAuthError(refused, "invalid_target", status: 400)
         // Bad metadata is refused the RFC 7591 way.
         let bad = try mock.send("POST", "/oauth2/register", ["redirect_uris": ["http://evil.test/cb"]], authorized: false)
@@ -351,8 +400,12 @@ extension RunningIdP {
 
     @Test func theControlAPIAddsListsAndRemovesClients() throws {
         let mock = try RunningIdP()
-        let created = try mock.send("POST", "/_mock/clients", ["name": "test app", "type": "confidential", "redirect_uris": ["http://127.0.0.1/cb"],
-                                                               "token_endpoint_auth_method": "client_secret_post"], authorized: false)
+        let created = try mock.send(
+            "POST", "/_mock/clients",
+            [
+                "name": "test app", "type": "confidential", "redirect_uris": ["http://127.0.0.1/cb"],
+                "token_endpoint_auth_method": "client_secret_post",
+            ], authorized: false)
         #expect(created.status == 201, "\(created.bodyText)")
         let body = try created.json()
         let id = try #require(body["client_id"]?.stringValue)
@@ -378,14 +431,18 @@ extension RunningIdP {
         let mock = try RunningIdP()
         let answer = try mock.tokens(try mock.codeGrant(try mock.oidcCode()))
         let idToken = try #require(answer["id_token"]?.stringValue)
-        let query = QueryParameters.encode([(name: "id_token_hint", value: idToken), (name: "post_logout_redirect_uri", value: "http://127.0.0.1:5173/"),
-                                            (name: "state", value: "bye")])
+        let query = QueryParameters.encode([
+            (name: "id_token_hint", value: idToken), (name: "post_logout_redirect_uri", value: "http://127.0.0.1:5173/"),
+            (name: "state", value: "bye"),
+        ])
         let logout = try mock.client.send(.get(mock.base + "/oauth2/logout?" + query))
         #expect(logout.status == 302)
         #expect(logout.headers["Location"] == "http://127.0.0.1:5173/?state=bye")
         try expectOAuthError(try mock.refreshGrant(answer["refresh_token"]?.stringValue ?? ""), "invalid_grant", status: 400)
         #expect(try mock.userinfo(answer["access_token"]?.stringValue ?? "").status == 401)
-        let elsewhere = QueryParameters.encode([(name: "id_token_hint", value: idToken), (name: "post_logout_redirect_uri", value: "https://evil.test/")])
+        let elsewhere = QueryParameters.encode([
+            (name: "id_token_hint", value: idToken), (name: "post_logout_redirect_uri", value: "https://evil.test/"),
+        ])
         let refused = try mock.client.send(.get(mock.base + "/oauth2/logout?" + elsewhere))
         #expect(refused.status == 400 && refused.headers["Location"] == nil)
     }
@@ -393,7 +450,8 @@ extension RunningIdP {
     @Test func revocationOfARefreshTokenEndsItsFamily() throws {
         let mock = try RunningIdP()
         let answer = try mock.tokens(try mock.codeGrant(try mock.oidcCode()))
-        let revoke = try mock.tokenRequest([("token", answer["refresh_token"]?.stringValue ?? ""), ("token_type_hint", "refresh_token")], path: "/oauth2/revoke")
+        let revoke = try mock.tokenRequest(
+            [("token", answer["refresh_token"]?.stringValue ?? ""), ("token_type_hint", "refresh_token")], path: "/oauth2/revoke")
         #expect(revoke.status == 200)
         try expectOAuthError(try mock.refreshGrant(answer["refresh_token"]?.stringValue ?? ""), "invalid_grant", status: 400)
         #expect(try mock.userinfo(answer["access_token"]?.stringValue ?? "").status == 401)
@@ -404,16 +462,18 @@ extension RunningIdP {
         #expect(try mock.userinfo(accessToken).status == 401)
         #expect(try mock.tokens(try mock.refreshGrant(second["refresh_token"]?.stringValue ?? ""))["access_token"] != nil)
         #expect(try mock.tokenRequest([("token", "never-issued")], path: "/oauth2/revoke").status == 200)
-        try expectOAuthError(try mock.tokenRequest([("token", "x")], headers: RunningIdP.basic(RunningIdP.webapp.id, "wrong"), path: "/oauth2/revoke"),
-                             "invalid_client", status: 401)
+        try expectOAuthError(
+            try mock.tokenRequest([("token", "x")], headers: RunningIdP.basic(RunningIdP.webapp.id, "wrong"), path: "/oauth2/revoke"),
+            "invalid_client", status: 401)
     }
 }
 
 @Suite struct OIDCForgeryTests {
     @Test func overridesForgeTheNextAnswers() throws {
         let mock = try RunningIdP()
-        let armed = try mock.send("POST", "/_mock/oauth2/token_overrides",
-                                  ["times": 2, "id_token": ["claims": ["nonce": "wrong"]], "access_token": ["sign": "bad-signature"]], authorized: false)
+        let armed = try mock.send(
+            "POST", "/_mock/oauth2/token_overrides",
+            ["times": 2, "id_token": ["claims": ["nonce": "wrong"]], "access_token": ["sign": "bad-signature"]], authorized: false)
         #expect(armed.status == 201, "\(armed.bodyText)")
         for _ in 0..<2 {
             let answer = try mock.tokens(try mock.codeGrant(try mock.oidcCode(nonce: "right")))
@@ -444,8 +504,10 @@ extension RunningIdP {
     @Test func theJournalFaultsAndIDSpacesCoverTheSurface() throws {
         let mock = try RunningIdP()
         // A browser client (an SPA, a browser MCP client) may call the token endpoint cross-origin.
-        let preflight = try mock.client.send(ClientRequest(method: "OPTIONS", url: mock.base + "/oauth2/token",
-                                                           headers: ["Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST"]))
+        let preflight = try mock.client.send(
+            ClientRequest(
+                method: "OPTIONS", url: mock.base + "/oauth2/token",
+                headers: ["Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST"]))
         #expect(preflight.status == 204 && preflight.headers["Access-Control-Allow-Origin"] == "http://localhost:3000")
         _ = try mock.send("POST", "/_mock/faults", ["path": "/oauth2/token", "status": 503, "times": 1], authorized: false)
         #expect(try mock.codeGrant(try mock.oidcCode()).status == 503)

@@ -1,8 +1,9 @@
 import Foundation
 import HTTP
 import JSON
-import Testing
 import TestSupport
+import Testing
+
 @testable import IdP
 
 /// Each request here once killed the mock (arithmetic overflow). Now each is a 422 naming the
@@ -26,7 +27,8 @@ import TestSupport
             #expect(response.bodyText.contains(field) && response.bodyText.contains("-3155760000 to 3155760000"), "\(response.bodyText)")
         }
         // The edge of the range is accepted and lands in the token.
-        let edge = try mock.send("POST", "/_mock/tokens", ["user": "alice", .init(field): .int(Limits.timeOffsetSeconds.range.upperBound)], authorized: false)
+        let edge = try mock.send(
+            "POST", "/_mock/tokens", ["user": "alice", .init(field): .int(Limits.timeOffsetSeconds.range.upperBound)], authorized: false)
         #expect(edge.status == 200, "\(edge.bodyText)")
         try assertServing(mock)
     }
@@ -82,7 +84,8 @@ import TestSupport
         ]
         for (body, field) in bodies {
             let response = try mock.send("POST", "/_mock/faults", body, authorized: false)
-            #expect(response.status == 422 && response.bodyText.contains(field), "\(body.serializedString()): \(response.status) \(response.bodyText)")
+            #expect(
+                response.status == 422 && response.bodyText.contains(field), "\(body.serializedString()): \(response.status) \(response.bodyText)")
         }
         #expect(mock.idp.faults.armed.isEmpty)
         try assertServing(mock)
@@ -90,7 +93,9 @@ import TestSupport
 
     @Test func armedFaultsAreCapped() throws {
         let mock = try RunningIdP()
-        for index in 0..<Limits.armedFaults { mock.idp.faults.arm(FaultRule(id: "f\(index)", method: nil, path: "/nowhere/\(index)", action: .drop, times: nil)) }
+        for index in 0..<Limits.armedFaults {
+            mock.idp.faults.arm(FaultRule(id: "f\(index)", method: nil, path: "/nowhere/\(index)", action: .drop, times: nil))
+        }
         let response = try mock.send("POST", "/_mock/faults", ["path": "/x", "status": 500], authorized: false)
         #expect(response.status == 422 && response.bodyText.contains("armed already"), "\(response.bodyText)")
         #expect(try mock.client.send(ClientRequest(method: "DELETE", url: mock.base + "/_mock/faults")).status == 204)

@@ -2,8 +2,9 @@ import Foundation
 import HTTP
 import JOSE
 import JSON
-import Testing
 import TestSupport
+import Testing
+
 @testable import IdP
 
 /// What every WorkOS SDK generation needs from the wire: unknown members tolerated (and
@@ -38,8 +39,9 @@ import TestSupport
     @Test func authenticateIgnoresUnknownMembersSealsWhenAskedAndJournalsWhatItIgnored() throws {
         let mock = try RunningIdP()
         let code = try mock.headlessCode("alice@acme.test")
-        let response = try mock.send("POST", "/user_management/authenticate",
-                                     sdk5Body(mock, code: code, extra: ["mystery": ["nested": [1, 2]], "trace_id": "abc"]), authorized: false)
+        let response = try mock.send(
+            "POST", "/user_management/authenticate",
+            sdk5Body(mock, code: code, extra: ["mystery": ["nested": [1, 2]], "trace_id": "abc"]), authorized: false)
         #expect(response.status == 200, "\(response.bodyText)")
         let body = try response.json()
         let sealed = try #require(body["sealed_session"]?.stringValue)
@@ -54,14 +56,18 @@ import TestSupport
         #expect(entry.json["unknown_parameters"] == ["body mystery", "body trace_id"])
 
         // Refresh with the same request shape (what Session.refresh() sends) seals too.
-        let refreshed = try mock.send("POST", "/user_management/authenticate", [
-            "grant_type": "refresh_token", "client_id": .string(mock.clientID), "client_secret": .string(mock.apiKey),
-            "refresh_token": body["refresh_token"] ?? .null, "organization_id": .null,
-            "session": ["seal_session": true, "cookie_password": .string(Self.cookiePassword)],
-        ], authorized: false)
+        let refreshed = try mock.send(
+            "POST", "/user_management/authenticate",
+            [
+                "grant_type": "refresh_token", "client_id": .string(mock.clientID), "client_secret": .string(mock.apiKey),
+                "refresh_token": body["refresh_token"] ?? .null, "organization_id": .null,
+                "session": ["seal_session": true, "cookie_password": .string(Self.cookiePassword)],
+            ], authorized: false)
         #expect(refreshed.status == 200, "\(refreshed.bodyText)")
         let resealed = try #require(try refreshed.json()["sealed_session"]?.stringValue)
-        #expect(try JSONValue.parse(try Fernet.open(resealed, key: try Fernet.Key(Self.cookiePassword)))["access_token"] == (try refreshed.json()["access_token"]))
+        #expect(
+            try JSONValue.parse(try Fernet.open(resealed, key: try Fernet.Key(Self.cookiePassword)))["access_token"]
+                == (try refreshed.json()["access_token"]))
     }
 
     @Test func noSealedSessionUnlessAskedAndBadSealingRequestsAreRefusedClearly() throws {
@@ -69,25 +75,30 @@ import TestSupport
         let plain = try mock.login("alice@acme.test")
         #expect(plain["sealed_session"] == nil)
 
-        let notAsked = try mock.send("POST", "/user_management/authenticate",
-                                     sdk5Body(mock, code: try mock.headlessCode("alice@acme.test"), extra: ["session": ["seal_session": false]]), authorized: false)
+        let notAsked = try mock.send(
+            "POST", "/user_management/authenticate",
+            sdk5Body(mock, code: try mock.headlessCode("alice@acme.test"), extra: ["session": ["seal_session": false]]), authorized: false)
         #expect(notAsked.status == 200)
         #expect(try notAsked.json()["sealed_session"] == nil)
 
-        let noPassword = try mock.send("POST", "/user_management/authenticate",
-                                       sdk5Body(mock, code: try mock.headlessCode("alice@acme.test"), extra: ["session": ["seal_session": true]]), authorized: false)
+        let noPassword = try mock.send(
+            "POST", "/user_management/authenticate",
+            sdk5Body(mock, code: try mock.headlessCode("alice@acme.test"), extra: ["session": ["seal_session": true]]), authorized: false)
         try expectOAuthError(noPassword, "invalid_request", status: 400)
         #expect(noPassword.bodyText.contains("cookie_password"))
 
-        let notFernet = try mock.send("POST", "/user_management/authenticate",
-                                      sdk5Body(mock, code: try mock.headlessCode("alice@acme.test"),
-                                               extra: ["session": ["seal_session": true, "cookie_password": "a password of 32 characters!!!!!"]]), authorized: false)
+        let notFernet = try mock.send(
+            "POST", "/user_management/authenticate",
+            sdk5Body(
+                mock, code: try mock.headlessCode("alice@acme.test"),
+                extra: ["session": ["seal_session": true, "cookie_password": "a password of 32 characters!!!!!"]]), authorized: false)
         try expectOAuthError(notFernet, "invalid_request", status: 400)
         #expect(notFernet.bodyText.contains("Fernet"))
 
         // A documented member of the wrong type is still an error: only unknown ones are ignored.
-        let wrongType = try mock.send("POST", "/user_management/authenticate",
-                                      sdk5Body(mock, code: "x", extra: ["code": ["not": "a string"]]), authorized: false)
+        let wrongType = try mock.send(
+            "POST", "/user_management/authenticate",
+            sdk5Body(mock, code: "x", extra: ["code": ["not": "a string"]]), authorized: false)
         try expectOAuthError(wrongType, "invalid_request", status: 400)
         #expect(wrongType.bodyText.contains("code must be a string"))
     }
@@ -99,16 +110,21 @@ import TestSupport
         let listEntry = try #require(mock.idp.journal.entries(.init(method: "GET", pathPrefix: "/user_management/users")).last)
         #expect(listEntry.unknownParameters == ["query expand", "query statuses[]"])
 
-        let created = try mock.send("POST", "/organizations", ["name": "Initrode", "color": ["r": 1], "domain_data": [["domain": "initrode.test", "state": "verified"]]])
+        let created = try mock.send(
+            "POST", "/organizations", ["name": "Initrode", "color": ["r": 1], "domain_data": [["domain": "initrode.test", "state": "verified"]]])
         #expect(created.status == 201, "\(created.bodyText)")
         #expect(try created.json()["domains"]?[0]?["domain"] == "initrode.test")
         let createEntry = try #require(mock.idp.journal.entries(.init(method: "POST", pathPrefix: "/organizations")).last)
         #expect(createEntry.unknownParameters == ["body color"])
 
-        let membership = try mock.send("POST", "/user_management/organization_memberships",
-                                       ["user_id": .string(mock.user("grace").id), "organization_id": .string(mock.org("acme").id), "idempotent": true])
+        let membership = try mock.send(
+            "POST", "/user_management/organization_memberships",
+            ["user_id": .string(mock.user("grace").id), "organization_id": .string(mock.org("acme").id), "idempotent": true])
         #expect(membership.status == 201, "\(membership.bodyText)")
-        #expect(mock.idp.journal.entries(.init(method: "POST", pathPrefix: "/user_management/organization_memberships")).last?.unknownParameters == ["body idempotent"])
+        #expect(
+            mock.idp.journal.entries(.init(method: "POST", pathPrefix: "/user_management/organization_memberships")).last?.unknownParameters == [
+                "body idempotent"
+            ])
 
         // Documented names are not listed, whatever their spelling (`domains[]`), and the control API is not journaled.
         _ = try mock.get("/organizations?domains[]=acme.test&limit=5&order=asc")
@@ -121,7 +137,10 @@ import TestSupport
         let first = try mock.claims(try #require(login["access_token"]?.stringValue))
         let authTime = try #require(first["auth_time"]?.intValue)
         #expect(authTime == first["iat"]?.intValue)
-        #expect(first.objectValue?.keys == ["iss", "sub", "org_id", "role", "roles", "permissions", "entitlements", "feature_flags", "sid", "jti", "exp", "iat", "auth_time"])
+        #expect(
+            first.objectValue?.keys == [
+                "iss", "sub", "org_id", "role", "roles", "permissions", "entitlements", "feature_flags", "sid", "jti", "exp", "iat", "auth_time",
+            ])
 
         _ = try mock.send("POST", "/_mock/clock", ["advance": 120], authorized: false)
         let refreshed = try mock.refresh(try #require(login["refresh_token"]?.stringValue))
@@ -146,7 +165,10 @@ import TestSupport
         let byDefault = try logoutLocation { $0.redirectURIs = ["https://app.example.test:8443/auth/callback", "https://other.test/cb"] }
         #expect(byDefault.status == 302)
         #expect(byDefault.location == "https://app.example.test:8443")
-        let configured = try logoutLocation { $0.redirectURIs = ["https://app.example.test/cb"]; $0.logoutRedirect = "https://app.example.test/bye" }
+        let configured = try logoutLocation {
+            $0.redirectURIs = ["https://app.example.test/cb"]
+            $0.logoutRedirect = "https://app.example.test/bye"
+        }
         #expect(configured.location == "https://app.example.test/bye")
         // Nothing configured: the signed-out page, as before.
         let none = try logoutLocation { _ in }

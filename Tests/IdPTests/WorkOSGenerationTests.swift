@@ -1,8 +1,9 @@
 import Foundation
 import HTTP
 import JSON
-import Testing
 import TestSupport
+import Testing
+
 @testable import IdP
 
 /// The same behaviour checks with every WorkOS Python SDK generation, unchanged
@@ -28,9 +29,11 @@ struct WorkOSGenerationTests {
             "multi_org_user_id": .string(mock.user("carol").id),
         ]
         // Counted before the script creates a user.
-        let users = mock.fixtures.users.count, organizations = mock.fixtures.organizations.count
-        let out = try Interop.run("workos_generations.py", [mock.base, mock.apiKey, mock.clientID, Self.callback, fixture.serializedString()],
-                                  python: python)
+        let users = mock.fixtures.users.count
+        let organizations = mock.fixtures.organizations.count
+        let out = try Interop.run(
+            "workos_generations.py", [mock.base, mock.apiKey, mock.clientID, Self.callback, fixture.serializedString()],
+            python: python)
         #expect(out["version"] == .string(generation.version))
         let checks = try #require(out["checks"]?.objectValue)
         var skipped: Set<String> = []
@@ -42,7 +45,9 @@ struct WorkOSGenerationTests {
         }
         #expect(skipped == Self.expectedSkips(generation), "only checks the generation has no call for may be skipped")
         func check(_ name: String) -> JSONValue { checks[name] ?? .null }
-        let alice = mock.user("alice"), acme = mock.org("acme"), globex = mock.org("globex")
+        let alice = mock.user("alice")
+        let acme = mock.org("acme")
+        let globex = mock.org("globex")
 
         let management = check("management")
         #expect(management["user_email"] == "alice@acme.test")

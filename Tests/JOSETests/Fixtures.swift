@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+
 @testable import JOSE
 
 /// Keys are generated once per test process: RSA generation is slow and the tests only need
@@ -56,10 +57,13 @@ enum Fixtures {
     }
 }
 
-
 /// Runs the system `openssl` as an independent implementation.
 enum OpenSSLCLI {
-    struct Output { let status: Int32; let stdout: String; let stderr: String }
+    struct Output {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
 
     static func run(_ arguments: [String], stdinText: String? = nil) throws -> Output {
         let process = Process()
@@ -67,7 +71,8 @@ enum OpenSSLCLI {
         process.standardInput = input
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["openssl"] + arguments
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
@@ -76,9 +81,10 @@ enum OpenSSLCLI {
         let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
         let stderrData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Output(status: process.terminationStatus,
-                      stdout: String(decoding: stdoutData, as: UTF8.self),
-                      stderr: String(decoding: stderrData, as: UTF8.self))
+        return Output(
+            status: process.terminationStatus,
+            stdout: String(decoding: stdoutData, as: UTF8.self),
+            stderr: String(decoding: stderrData, as: UTF8.self))
     }
 
     static func temporaryDirectory() throws -> URL {

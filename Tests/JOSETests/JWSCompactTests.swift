@@ -1,5 +1,6 @@
 import JSON
 import Testing
+
 @testable import JOSE
 
 /// One serializer, one splitter, and one type per algorithm that both signs and verifies.

@@ -1,5 +1,6 @@
 import JSON
 import Testing
+
 @testable import JOSE
 
 @Suite struct JWTAndClaimsTests {
@@ -19,20 +20,24 @@ import Testing
 
     @Test func mintHeaderOptions() throws {
         let key = Fixtures.ecSigning
-        let token = try JWT.mint(claims: JWTClaims(sub: "u"), key: key, headerOverrides: ["cty": "x", "alg": "ES256"], omitKid: true, includeTyp: true)
+        let token = try JWT.mint(
+            claims: JWTClaims(sub: "u"), key: key, headerOverrides: ["cty": "x", "alg": "ES256"], omitKid: true, includeTyp: true)
         let header = try Base64URL.decode(token.split(separator: ".")[0])
         #expect(header == Array(#"{"alg":"ES256","typ":"JWT","cty":"x"}"#.utf8))
         #expect(try Fixtures.verifier.verify(token).keyID == nil)
     }
 
     @Test func payloadOrderAndFastWriterAgree() throws {
-        let claims = JWTClaims(iss: "i", sub: "s", aud: ["a"], sid: "sid", jti: "j", iat: 1, nbf: 2, exp: 3,
-                               extra: ["z": ["q": [1, 2.5, nil, true]], "a\"b": "\u{1}"])
+        let claims = JWTClaims(
+            iss: "i", sub: "s", aud: ["a"], sid: "sid", jti: "j", iat: 1, nbf: 2, exp: 3,
+            extra: ["z": ["q": [1, 2.5, nil, true]], "a\"b": "\u{1}"])
         let tree = JSONValue.object(claims.payload()).serialized()
         var fast: [UInt8] = []
         claims.writePayload(into: &fast)
         #expect(fast == tree)
-        #expect(String(decoding: fast, as: UTF8.self) == #"{"iss":"i","sub":"s","aud":"a","sid":"sid","jti":"j","iat":1,"nbf":2,"exp":3,"z":{"q":[1,2.5,null,true]},"a\"b":"\u0001"}"#)
+        #expect(
+            String(decoding: fast, as: UTF8.self)
+                == #"{"iss":"i","sub":"s","aud":"a","sid":"sid","jti":"j","iat":1,"nbf":2,"exp":3,"z":{"q":[1,2.5,null,true]},"a\"b":"\u0001"}"#)
         var asArray = claims
         asArray.audienceAsArray = true
         #expect(asArray.payload()["aud"] == ["a"])
@@ -54,8 +59,9 @@ import Testing
         #expect(try Base64URL.decode(parts[0]) == header)
         #expect(try Base64URL.decode(parts[1]) == payload)
         // Signed duplicate-key payload verifies, and the verifier hands back the exact bytes.
-        let signed = try JWS.sign(headerBytes: Array(#"{"alg":"RS256","kid":"\#(Fixtures.rsaSigning.kid)"}"#.utf8), payloadBytes: payload,
-                                  signer: RSASigner(key: Fixtures.rsa))
+        let signed = try JWS.sign(
+            headerBytes: Array(#"{"alg":"RS256","kid":"\#(Fixtures.rsaSigning.kid)"}"#.utf8), payloadBytes: payload,
+            signer: RSASigner(key: Fixtures.rsa))
         let verified = try Fixtures.verifier.verify(signed)
         #expect(verified.payloadBytes == payload)
         #expect(verified.payload.objectValue?.keys == ["sub", "sub", "n"])
@@ -81,18 +87,28 @@ import Testing
 
     @Test func rejectsTimeViolations() {
         #expect(throws: JOSEError.tokenExpired(exp: Self.now, now: Self.now)) { try validator().validate(with("exp", .int(Self.now))) }
-        #expect(throws: JOSEError.tokenExpired(exp: Self.now - 61, now: Self.now)) { try validator(leeway: 60).validate(with("exp", .int(Self.now - 61))) }
+        #expect(throws: JOSEError.tokenExpired(exp: Self.now - 61, now: Self.now)) {
+            try validator(leeway: 60).validate(with("exp", .int(Self.now - 61)))
+        }
         #expect(throws: JOSEError.tokenNotYetValid(nbf: Self.now + 5, now: Self.now)) { try validator().validate(with("nbf", .int(Self.now + 5))) }
-        #expect(throws: JOSEError.issuedInFuture(iat: Self.now + 120, now: Self.now)) { try validator(leeway: 60).validate(with("iat", .int(Self.now + 120))) }
+        #expect(throws: JOSEError.issuedInFuture(iat: Self.now + 120, now: Self.now)) {
+            try validator(leeway: 60).validate(with("iat", .int(Self.now + 120)))
+        }
         #expect(throws: JOSEError.missingClaim("exp")) { try validator().validate(with("exp", nil)) }
     }
 
     @Test func rejectsIssuerSubjectAndTypes() {
-        #expect(throws: JOSEError.issuerMismatch(expected: "https://idp.test", actual: "https://evil.test")) { try validator().validate(with("iss", "https://evil.test")) }
-        #expect(throws: JOSEError.issuerMismatch(expected: "https://idp.test", actual: "https://idp.test/")) { try validator().validate(with("iss", "https://idp.test/")) }
+        #expect(throws: JOSEError.issuerMismatch(expected: "https://idp.test", actual: "https://evil.test")) {
+            try validator().validate(with("iss", "https://evil.test"))
+        }
+        #expect(throws: JOSEError.issuerMismatch(expected: "https://idp.test", actual: "https://idp.test/")) {
+            try validator().validate(with("iss", "https://idp.test/"))
+        }
         #expect(throws: JOSEError.missingClaim("iss")) { try validator().validate(with("iss", nil)) }
         #expect(throws: JOSEError.missingClaim("sub")) { try validator().validate(with("sub", nil)) }
-        #expect(throws: JOSEError.invalidClaimType(claim: "exp", expected: "number", actual: "string")) { try validator().validate(with("exp", .string("\(Self.now + 300)"))) }
+        #expect(throws: JOSEError.invalidClaimType(claim: "exp", expected: "number", actual: "string")) {
+            try validator().validate(with("exp", .string("\(Self.now + 300)")))
+        }
         #expect(throws: JOSEError.invalidClaimType(claim: "sub", expected: "string", actual: "number")) { try validator().validate(with("sub", 5)) }
         #expect(throws: JOSEError.invalidPayload("must be a JSON object, found array")) { try validator().validate([1]) }
         var audience = validator()

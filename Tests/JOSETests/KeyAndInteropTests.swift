@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Testing
+
 @testable import JOSE
 
 @Suite struct KeyAndInteropTests {
@@ -27,8 +28,10 @@ import Testing
     func jwkExportImportVerifies(ec: Bool) throws {
         let key = ec ? Fixtures.ecSigning : Fixtures.rsaSigning
         let jwk = key.publicJWK()
-        let expectedOrder = ec ? ["kty", "use", "alg", "kid", "crv", "x", "y", "x5c", "x5t#S256"]
-                               : ["kty", "use", "alg", "kid", "n", "e", "x5c", "x5t#S256"]
+        let expectedOrder =
+            ec
+            ? ["kty", "use", "alg", "kid", "crv", "x", "y", "x5c", "x5t#S256"]
+            : ["kty", "use", "alg", "kid", "n", "e", "x5c", "x5t#S256"]
         #expect(jwk.keys == expectedOrder)
         #expect(jwk["use"] == "sig")
         #expect(jwk["alg"] == .string(ec ? "ES256" : "RS256"))
@@ -98,7 +101,8 @@ import Testing
 
         let directory = try OpenSSLCLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let pub = directory.appendingPathComponent("pub.pem"), sig = directory.appendingPathComponent("sig.bin")
+        let pub = directory.appendingPathComponent("pub.pem")
+        let sig = directory.appendingPathComponent("sig.bin")
         let input = directory.appendingPathComponent("input.bin")
         try key.publicKey.spkiPEM.write(to: pub, atomically: true, encoding: .utf8)
         try Data(signature).write(to: sig)

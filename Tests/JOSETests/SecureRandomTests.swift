@@ -1,4 +1,5 @@
 import Testing
+
 @testable import JOSE
 
 @Suite struct SecureRandomTests {

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Testing
+
 @testable import JOSE
 
 @Suite struct VerifierRejectionTests {
@@ -70,7 +71,8 @@ import Testing
 
         let rsHeader = #"{"alg":"RS256","kid":"\#(rsaKid)"}"#
         let real = try rsaSigner.sign(JWS.signingInput(headerBytes: Fixtures.bytes(rsHeader), payloadBytes: Fixtures.bytes(#"{"sub":"u"}"#)))
-        #expect(Fixtures.rejection(Fixtures.forge(header: rsHeader, signature: Array(real.dropFirst()))) == .signatureLength(expected: 256, actual: 255))
+        #expect(
+            Fixtures.rejection(Fixtures.forge(header: rsHeader, signature: Array(real.dropFirst()))) == .signatureLength(expected: 256, actual: 255))
         #expect(Fixtures.rejection(Fixtures.forge(header: rsHeader, signature: [0] + real)) == .signatureLength(expected: 256, actual: 257))
         #expect(Fixtures.rejection(Fixtures.forge(header: rsHeader, signature: [])) == .signatureLength(expected: 256, actual: 0))
         var flipped = real
@@ -121,10 +123,17 @@ import Testing
         }
         #expect(Fixtures.rejection(Fixtures.forge(header: #"["RS256"]"#, signer: rsaSigner)) == .invalidHeader("must be a JSON object, found array"))
         #expect(Fixtures.rejection(Fixtures.forge(header: #"{"kid":"\#(rsaKid)"}"#, signer: rsaSigner)) == .invalidHeader("\"alg\" is missing"))
-        #expect(Fixtures.rejection(Fixtures.forge(header: #"{"alg":256,"kid":"\#(rsaKid)"}"#, signer: rsaSigner)) == .invalidHeader("\"alg\" must be a string, found number"))
-        #expect(Fixtures.rejection(Fixtures.forge(header: #"{"alg":null}"#, signer: rsaSigner)) == .invalidHeader("\"alg\" must be a string, found null"))
-        #expect(Fixtures.rejection(Fixtures.forge(header: #"{"alg":"RS256","kid":7}"#, signer: rsaSigner)) == .invalidHeader("\"kid\" must be a string, found number"))
-        #expect(Fixtures.rejection(Fixtures.forge(header: #"{"alg":"RS256","alg":"none","kid":"\#(rsaKid)"}"#, signer: rsaSigner)) == .invalidHeader("duplicate member \"alg\""))
+        #expect(
+            Fixtures.rejection(Fixtures.forge(header: #"{"alg":256,"kid":"\#(rsaKid)"}"#, signer: rsaSigner))
+                == .invalidHeader("\"alg\" must be a string, found number"))
+        #expect(
+            Fixtures.rejection(Fixtures.forge(header: #"{"alg":null}"#, signer: rsaSigner)) == .invalidHeader("\"alg\" must be a string, found null"))
+        #expect(
+            Fixtures.rejection(Fixtures.forge(header: #"{"alg":"RS256","kid":7}"#, signer: rsaSigner))
+                == .invalidHeader("\"kid\" must be a string, found number"))
+        #expect(
+            Fixtures.rejection(Fixtures.forge(header: #"{"alg":"RS256","alg":"none","kid":"\#(rsaKid)"}"#, signer: rsaSigner))
+                == .invalidHeader("duplicate member \"alg\""))
     }
 
     @Test func keySelection() throws {
@@ -151,7 +160,9 @@ import Testing
         let signer = try RSASigner(key: attacker)
         let withKid = Fixtures.forge(header: #"{"alg":"RS256","kid":"\#(attacker.publicKey.thumbprint())","jwk":\#(attackerJWK)}"#, signer: signer)
         #expect(Fixtures.rejection(withKid) == .unknownKeyID(attacker.publicKey.thumbprint()))
-        let jku = Fixtures.forge(header: #"{"alg":"RS256","kid":"\#(rsaKid)","jku":"https://evil.example/jwks","x5u":"https://evil.example/c","jwk":\#(attackerJWK)}"#, signer: signer)
+        let jku = Fixtures.forge(
+            header: #"{"alg":"RS256","kid":"\#(rsaKid)","jku":"https://evil.example/jwks","x5u":"https://evil.example/c","jwk":\#(attackerJWK)}"#,
+            signer: signer)
         #expect(Fixtures.rejection(jku) == .signatureInvalid)
         // Without kid the configured key is still the one used.
         let noKid = Fixtures.forge(header: #"{"alg":"RS256","jwk":\#(attackerJWK)}"#, signer: signer)
@@ -175,12 +186,14 @@ import Testing
     }
 
     @Test func verifierFromJWKSSkipsUnusableEntries() throws {
-        let document = jwksDocument([Fixtures.rsaSigning, Fixtures.ecSigning], extraKeys: [
-            ["kty": "RSA", "kid": "short", "n": "AQAB", "e": "AQAB"],
-            ["kty": "oct", "kid": "sym", "k": "c2VjcmV0"],
-            ["kty": "EC", "kid": "p384", "crv": "P-384", "x": "AA", "y": "AA"],
-            "not even an object",
-        ])
+        let document = jwksDocument(
+            [Fixtures.rsaSigning, Fixtures.ecSigning],
+            extraKeys: [
+                ["kty": "RSA", "kid": "short", "n": "AQAB", "e": "AQAB"],
+                ["kty": "oct", "kid": "sym", "k": "c2VjcmV0"],
+                ["kty": "EC", "kid": "p384", "crv": "P-384", "x": "AA", "y": "AA"],
+                "not even an object",
+            ])
         let verifier = try JWSVerifier(jwks: document)
         #expect(verifier.skippedKeys.count == 4)
         let token = try JWT.mint(claims: JWTClaims(sub: "u"), key: Fixtures.ecSigning)

@@ -1,10 +1,10 @@
+import Essentials
 import HTTP
 import IdP
 import JSON
 import SampleApp
-import Testing
-import Essentials
 import TestSupport
+import Testing
 
 /// The correct app: every scenario the conformance runner plays must pass against it.
 @Suite struct CorrectAppTests {
@@ -45,10 +45,11 @@ import TestSupport
         #expect(body["last_seen_at"]?.stringValue?.hasSuffix("Z") == true)
 
         let organizations = body["organizations"]?.arrayValue ?? []
-        let roles = Dictionary(uniqueKeysWithValues: organizations.compactMap { entry -> (String, String)? in
-            guard let id = entry["id"]?.stringValue, let role = entry["role"]?.stringValue else { return nil }
-            return (id, role)
-        })
+        let roles = Dictionary(
+            uniqueKeysWithValues: organizations.compactMap { entry -> (String, String)? in
+                guard let id = entry["id"]?.stringValue, let role = entry["role"]?.stringValue else { return nil }
+                return (id, role)
+            })
         #expect(roles == [try harness.externalID("acme"): "member", try harness.externalID("globex"): "admin"])
         #expect(organizations.allSatisfy { IDSpace.of($0["idp_organization_id"]?.stringValue ?? "") == .idp })
 
@@ -97,9 +98,12 @@ import TestSupport
         let harness = try Harness()
         let bob = try harness.user("bob")
         let first = try harness.callback(try harness.token("bob", ["claims": ["jti": "01JSAMEJTI0000000000000000"]]))
-        let second = try harness.callback(try harness.token("bob", [
-            "claims": ["jti": "01JSAMEJTI0000000000000000", "urn:mockidp:email": "someone-else@evil.test"],
-        ]))
+        let second = try harness.callback(
+            try harness.token(
+                "bob",
+                [
+                    "claims": ["jti": "01JSAMEJTI0000000000000000", "urn:mockidp:email": "someone-else@evil.test"]
+                ]))
         #expect(first.status == 200)
         #expect(second.body == first.body)
         #expect(try harness.introspect(bob.id)["email"] == .string(bob.email))
@@ -178,25 +182,26 @@ import TestSupport
         #expect(bySid.status == 200)
     }
 
-    @Test(arguments: [
-        ("none", ["sign": "none"]),
-        ("NONE spelled in caps", ["sign": "none", "header": ["alg": "NONE"]]),
-        ("bad signature", ["sign": "bad-signature"]),
-        ("bad signature without kid", ["sign": "bad-signature", "omit_header": ["kid"]]),
-        ("stripped signature", ["sign": "strip-signature"]),
-        ("HS256 keyed with the public key", ["sign": "hs256-public-key"]),
-        ("unknown key", ["sign": "unknown-key"]),
-        ("embedded jwk", ["sign": "embedded-jwk"]),
-        ("expired past the leeway", ["expires_in": -120]),
-        ("not yet valid", ["not_before_in": 600]),
-        ("issued in the future", ["issued_at_offset": 600]),
-        ("wrong issuer", ["claims": ["iss": "https://evil.example"]]),
-        ("no issuer", ["omit": ["iss"]]),
-        ("no exp", ["omit": ["exp"]]),
-        ("no sub", ["omit": ["sub"]]),
-        ("empty sub", ["claims": ["sub": ""]]),
-        ("string exp", ["claims": ["exp": "9999999999"]]),
-    ] as [(String, JSONObject)])
+    @Test(
+        arguments: [
+            ("none", ["sign": "none"]),
+            ("NONE spelled in caps", ["sign": "none", "header": ["alg": "NONE"]]),
+            ("bad signature", ["sign": "bad-signature"]),
+            ("bad signature without kid", ["sign": "bad-signature", "omit_header": ["kid"]]),
+            ("stripped signature", ["sign": "strip-signature"]),
+            ("HS256 keyed with the public key", ["sign": "hs256-public-key"]),
+            ("unknown key", ["sign": "unknown-key"]),
+            ("embedded jwk", ["sign": "embedded-jwk"]),
+            ("expired past the leeway", ["expires_in": -120]),
+            ("not yet valid", ["not_before_in": 600]),
+            ("issued in the future", ["issued_at_offset": 600]),
+            ("wrong issuer", ["claims": ["iss": "https://evil.example"]]),
+            ("no issuer", ["omit": ["iss"]]),
+            ("no exp", ["omit": ["exp"]]),
+            ("no sub", ["omit": ["sub"]]),
+            ("empty sub", ["claims": ["sub": ""]]),
+            ("string exp", ["claims": ["exp": "9999999999"]]),
+        ] as [(String, JSONObject)])
     func forgedAndInvalidTokensAre401(_ name: String, _ mint: JSONObject) throws {
         let harness = try Harness { $0.jwksCooldownMilliseconds = 0 }
         let response = try harness.callback(try harness.token("alice", mint))
@@ -292,10 +297,12 @@ import TestSupport
         let harness = try Harness()
         let alice = try harness.user("alice")
         let bob = try harness.user("bob")
-        try harness.idpControl("POST", "/_mock/faults", [
-            "path": "/user_management/users/*", "status": 200, "times": 1,
-            "body": ["object": "user", "id": .string(bob.id), "email": .string(bob.email)],
-        ])
+        try harness.idpControl(
+            "POST", "/_mock/faults",
+            [
+                "path": "/user_management/users/*", "status": 200, "times": 1,
+                "body": ["object": "user", "id": .string(bob.id), "email": .string(bob.email)],
+            ])
         let response = try harness.callback(try harness.token("alice"))
         #expect(response.status == 401)
         #expect(response.reason == "user_id_mismatch")
@@ -390,9 +397,11 @@ import TestSupport
         let b = organizations[1]
         // Someone whose only organization is B, so any other link is a wrong tenant.
         let directory = harness.idp.directory
-        guard let user = directory.users.values.sorted(by: { $0.id < $1.id }).first(where: { user in
-            directory.activeMemberships(userID: user.id).map(\.organizationID) == [b.id]
-        }) else { throw TestFailure("nobody is only in organization B") }
+        guard
+            let user = directory.users.values.sorted(by: { $0.id < $1.id }).first(where: { user in
+                directory.activeMemberships(userID: user.id).map(\.organizationID) == [b.id]
+            })
+        else { throw TestFailure("nobody is only in organization B") }
         let body = try harness.login(try harness.token(user.id))
         let linked = body["organizations"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
         #expect(linked == [b.externalID ?? "?"])  // b.id would be A's external_id: the wrong tenant
@@ -424,7 +433,8 @@ import TestSupport
     }
 
     @Test func configurationIsValidated() {
-        var configuration = SampleAppConfiguration(idpBaseURL: "http://127.0.0.1:1/", clientID: "client_x", apiKey: "sk_x", issuer: "http://127.0.0.1:1")
+        var configuration = SampleAppConfiguration(
+            idpBaseURL: "http://127.0.0.1:1/", clientID: "client_x", apiKey: "sk_x", issuer: "http://127.0.0.1:1")
         #expect(configuration.idpBaseURL == "http://127.0.0.1:1")
         configuration.leewaySeconds = 61
         #expect(throws: SampleAppConfigurationError.self) { try configuration.validate() }
@@ -445,8 +455,10 @@ import TestSupport
         #expect(plain.status == 415, "\(plain.status) \(plain.bodyText)")
         let rebound = try harness.client.send(ClientRequest(method: "POST", url: url, headers: ["Host": "attacker.example:80"]))
         #expect(rebound.status == 403, "\(rebound.status) \(rebound.bodyText)")
-        let introspect = try harness.client.send(ClientRequest(method: "GET", url: harness.appBase + "/_test/introspect?idp_user_id=user_x",
-                                                               headers: ["Host": "attacker.example"]))
+        let introspect = try harness.client.send(
+            ClientRequest(
+                method: "GET", url: harness.appBase + "/_test/introspect?idp_user_id=user_x",
+                headers: ["Host": "attacker.example"]))
         #expect(introspect.status == 403)
         let foreign = try harness.client.send(ClientRequest(method: "POST", url: url, headers: ["Origin": "https://evil.test"]))
         #expect(foreign.status == 403, "\(foreign.status) \(foreign.bodyText)")
@@ -456,4 +468,3 @@ import TestSupport
         #expect(try harness.client.send(ClientRequest(method: "POST", url: url, headers: ["Origin": "http://localhost:3000"])).status == 200)
     }
 }
-

@@ -1,6 +1,7 @@
 import JOSE
-@testable import SampleApp
 import Testing
+
+@testable import SampleApp
 
 /// The sealed `app_login` cookie: its MAC is HMAC-SHA256 as an independent implementation
 /// computes it, and a cookie altered, expired or sealed under another key opens to nothing.

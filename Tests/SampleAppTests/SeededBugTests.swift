@@ -2,8 +2,8 @@ import HTTP
 import IdP
 import JSON
 import SampleApp
-import Testing
 import TestSupport
+import Testing
 
 /// Each `--bug` must be observable from outside, the way the conformance runner looks: the
 /// same black-box check passes on the correct app (CorrectAppTests) and fails here.
@@ -31,9 +31,11 @@ import TestSupport
         #expect(try harness.send("POST", "/_test/seed", ["organizations": .array(entries)]).status == 200)
         let (a, b) = (organizations[0], organizations[1])
         let directory = harness.idp.directory
-        guard let user = directory.users.values.sorted(by: { $0.id < $1.id }).first(where: { user in
-            directory.activeMemberships(userID: user.id).map(\.organizationID) == [b.id]
-        }) else { throw TestFailure("nobody is only in organization B") }
+        guard
+            let user = directory.users.values.sorted(by: { $0.id < $1.id }).first(where: { user in
+                directory.activeMemberships(userID: user.id).map(\.organizationID) == [b.id]
+            })
+        else { throw TestFailure("nobody is only in organization B") }
         let body = try harness.login(try harness.token(user.id))
         let linked = body["organizations"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
         #expect(linked == [a.externalID ?? "?"])
@@ -129,10 +131,12 @@ import TestSupport
         #expect(attacker["workspace"]?["id"] == victim["workspace"]?["id"])
         #expect(try harness.counts(try harness.user("bob").id) == [0, 0, 0])
         // Without the claim the user_id_mismatch guard still runs.
-        try harness.idpControl("POST", "/_mock/faults", [
-            "path": "/user_management/users/*", "status": 200, "times": 1,
-            "body": ["object": "user", "id": .string(alice.id), "email": .string(alice.email)],
-        ])
+        try harness.idpControl(
+            "POST", "/_mock/faults",
+            [
+                "path": "/user_management/users/*", "status": 200, "times": 1,
+                "body": ["object": "user", "id": .string(alice.id), "email": .string(alice.email)],
+            ])
         #expect(try harness.callback(try harness.token("carol")).reason == "user_id_mismatch")
     }
 

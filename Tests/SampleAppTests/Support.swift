@@ -1,16 +1,17 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import Essentials
 import HTTP
 import IdP
 import JOSE
 import JSON
 import SampleApp
-import TestSupport
 import Synchronization
-import Essentials
+import TestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// A wall clock a test can move forward, so `last_seen_at` changes without sleeping.
 final class TestClock: Sendable {
@@ -48,8 +49,10 @@ final class Harness {
     let appBase: String
     let clock = TestClock()
 
-    init(transport: Transport = .inProcess, bug: SeededBug? = nil, idSpaces: IDSpaceMode = .strict, algorithm: JWSAlgorithm = .rs256,
-         testMode: Bool = true, configure: (inout SampleAppConfiguration) -> Void = { _ in }) throws {
+    init(
+        transport: Transport = .inProcess, bug: SeededBug? = nil, idSpaces: IDSpaceMode = .strict, algorithm: JWSAlgorithm = .rs256,
+        testMode: Bool = true, configure: (inout SampleAppConfiguration) -> Void = { _ in }
+    ) throws {
         var idpConfiguration = IdPConfiguration()
         idpConfiguration.idSpaces = idSpaces
         idpConfiguration.signingAlgorithm = algorithm
@@ -57,8 +60,9 @@ final class Harness {
         idpServer = IdPServer(idp: idp)
         try idpServer.start(host: "127.0.0.1", port: 0)
         idpBase = idp.baseURL
-        var configuration = SampleAppConfiguration(idpBaseURL: idp.baseURL, clientID: idp.configuration.clientID,
-                                                   apiKey: idp.configuration.apiKey, issuer: idp.issuer)
+        var configuration = SampleAppConfiguration(
+            idpBaseURL: idp.baseURL, clientID: idp.configuration.clientID,
+            apiKey: idp.configuration.apiKey, issuer: idp.issuer)
         configuration.testMode = testMode
         configuration.bug = bug
         let clock = self.clock

@@ -2,8 +2,8 @@ import HTTP
 import IdP
 import JSON
 import SampleApp
-import Testing
 import TestSupport
+import Testing
 
 /// The correct web shape, driven as a browser drives it: /login → the mock's authorize
 /// (headless, auto-approve) → /callback with the cookie jar → /account.
@@ -63,10 +63,11 @@ import TestSupport
         #expect(IDSpace.of(body?["workspace_member"]?["id"]?.stringValue ?? "") == .app)
         // Memberships by app organization IDs (external_id), not IdP IDs.
         let organizations = body?["organizations"]?.arrayValue ?? []
-        let roles = Dictionary(uniqueKeysWithValues: organizations.compactMap { entry -> (String, String)? in
-            guard let id = entry["id"]?.stringValue, let role = entry["role"]?.stringValue else { return nil }
-            return (id, role)
-        })
+        let roles = Dictionary(
+            uniqueKeysWithValues: organizations.compactMap { entry -> (String, String)? in
+                guard let id = entry["id"]?.stringValue, let role = entry["role"]?.stringValue else { return nil }
+                return (id, role)
+            })
         let acme = try #require(harness.idp.directory.organization(ref: "acme")?.externalID)
         let globex = try #require(harness.idp.directory.organization(ref: "globex")?.externalID)
         #expect(roles == [acme: "member", globex: "admin"])
@@ -328,10 +329,11 @@ import TestSupport
                 #expect(error.description.contains("'\(bug.rawValue)'") && error.description.contains("--shape \(shape.rawValue)"))
             }
         }
-        #expect(Set(SeededBug.applying(to: .web).map(\.rawValue)).isSuperset(of: [
-            "state-not-checked", "missing-sid-crashes", "jwks-outage-crashes", "unknown-kid-crashes", "session-not-rotated",
-            "open-redirect-after-login", "refresh-ignores-revocation", "id-space-confusion", "concurrent-duplicate-provisioning",
-            "empty-sid-jti-accepted", "issuer-not-checked", "expiry-not-checked", "jwks-cached-forever",
-        ]))
+        #expect(
+            Set(SeededBug.applying(to: .web).map(\.rawValue)).isSuperset(of: [
+                "state-not-checked", "missing-sid-crashes", "jwks-outage-crashes", "unknown-kid-crashes", "session-not-rotated",
+                "open-redirect-after-login", "refresh-ignores-revocation", "id-space-confusion", "concurrent-duplicate-provisioning",
+                "empty-sid-jti-accepted", "issuer-not-checked", "expiry-not-checked", "jwks-cached-forever",
+            ]))
     }
 }

@@ -13,7 +13,8 @@ import Testing
         let browser = harness.browser()
         let callbackURL = try harness.authorize(try harness.beginLogin(browser, as: "alice"))
         let code = try #require(QueryParameters(parsing: callbackURL.split(separator: "?", maxSplits: 1).last ?? "")["code"])
-        let callback = try browser.send("GET", harness.appBase + "/callback?" + QueryParameters.encode([("code", code), ("state", "attacker-chosen-state")]))
+        let callback = try browser.send(
+            "GET", harness.appBase + "/callback?" + QueryParameters.encode([("code", code), ("state", "attacker-chosen-state")]))
         #expect(callback.status == 302)
         #expect(try browser.accountJSON().status == 200)
     }

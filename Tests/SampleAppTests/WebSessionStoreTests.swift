@@ -1,5 +1,6 @@
-@testable import SampleApp
 import Testing
+
+@testable import SampleApp
 
 /// The session table stays bounded under a flood of anonymous `/login` visits, and the flood
 /// evicts anonymous sessions before signed-in ones.

@@ -2,8 +2,8 @@ import HTTP
 import IdP
 import JSON
 import SampleApp
-import Testing
 import TestSupport
+import Testing
 
 /// A browser as far as the web shape needs one: a cookie jar for the app's origin (name →
 /// value; `Max-Age=0` deletes) and no automatic redirects, so each hop can be looked at.
@@ -40,7 +40,8 @@ final class Browser {
         for header in response.headers.values(for: "Set-Cookie") {
             let attributes = header.split(separator: ";").map { String($0).trimming(" ") }
             guard let pair = attributes.first, let equals = pair.firstIndex(of: "=") else { continue }
-            let name = String(pair[..<equals]), value = String(pair[pair.index(after: equals)...])
+            let name = String(pair[..<equals])
+            let value = String(pair[pair.index(after: equals)...])
             if attributes.contains("Max-Age=0") || value.isEmpty { cookies[name] = nil } else { cookies[name] = value }
         }
     }
@@ -82,16 +83,19 @@ final class WebHarness {
     /// token minted from them), so tokens the real flow never issues reach the app.
     private var boundLogins: [JSONObject] = []
 
-    init(transport: Transport = .inProcess, bug: SeededBug? = nil, idpIssuer: IssuerSetting = .mockBaseURL,
-         configure: (inout SampleAppConfiguration) -> Void = { _ in }) throws {
+    init(
+        transport: Transport = .inProcess, bug: SeededBug? = nil, idpIssuer: IssuerSetting = .mockBaseURL,
+        configure: (inout SampleAppConfiguration) -> Void = { _ in }
+    ) throws {
         var idpConfiguration = IdPConfiguration()
         idpConfiguration.issuer = idpIssuer
         idp = try MockIdP(configuration: idpConfiguration)
         idpServer = IdPServer(idp: idp)
         try idpServer.start(host: "127.0.0.1", port: 0)
         // The app expects the mock's own base URL as issuer, whatever the mock puts in tokens.
-        var configuration = SampleAppConfiguration(idpBaseURL: idp.baseURL, clientID: idp.configuration.clientID,
-                                                   apiKey: idp.configuration.apiKey, issuer: idp.baseURL)
+        var configuration = SampleAppConfiguration(
+            idpBaseURL: idp.baseURL, clientID: idp.configuration.clientID,
+            apiKey: idp.configuration.apiKey, issuer: idp.baseURL)
         configuration.shape = .web
         if transport == .inProcess { configuration.publicBaseURL = inProcessAppOrigin }
         configuration.testMode = true
@@ -178,7 +182,8 @@ final class WebHarness {
 
     @discardableResult
     func idpControl(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> ClientResponse {
-        let request = body.map { ClientRequest(method: method, url: idp.baseURL + path, json: $0) } ?? ClientRequest(method: method, url: idp.baseURL + path)
+        let request =
+            body.map { ClientRequest(method: method, url: idp.baseURL + path, json: $0) } ?? ClientRequest(method: method, url: idp.baseURL + path)
         let response = try client.send(request)
         guard (200..<300).contains(response.status) else { throw TestFailure("\(method) \(path): \(response.status) \(response.bodyText)") }
         return response

@@ -3,13 +3,17 @@ import Foundation
 /// Headless Chromium, its driver and Selenium, found where `.ci/run` installs them.
 package enum Browser {
     package static func executable(_ environment: String, _ candidates: [String]) -> String? {
-        if let configured = ProcessInfo.processInfo.environment[environment], FileManager.default.isExecutableFile(atPath: configured) { return configured }
+        if let configured = ProcessInfo.processInfo.environment[environment], FileManager.default.isExecutableFile(atPath: configured) {
+            return configured
+        }
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
     // The real binary rather than Debian's /usr/bin/chromium wrapper script, whose memory check prints noise.
-    package static let chromium = executable("MOCKIDP_CHROMIUM", ["/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"])
-    package static let chromedriver = executable("MOCKIDP_CHROMEDRIVER", ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver", "/usr/local/bin/chromedriver"])
+    package static let chromium = executable(
+        "MOCKIDP_CHROMIUM", ["/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"])
+    package static let chromedriver = executable(
+        "MOCKIDP_CHROMEDRIVER", ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver", "/usr/local/bin/chromedriver"])
 
     package static var selenium: Bool {
         let lib = Interop.root.appendingPathComponent(".venv/lib")

@@ -22,7 +22,8 @@ package enum Interop {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [root.appendingPathComponent("Tests/interop/\(script)").path] + arguments
-        let output = Pipe(), errors = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
         try process.run()
@@ -35,7 +36,6 @@ package enum Interop {
         return try JSONValue.parse(Array(stdout))
     }
 }
-
 
 /// A virtualenv at the repo root that `.ci/run` builds from one pinned requirements file in
 /// Tests/interop: one per set of clients whose pins must not share an environment.

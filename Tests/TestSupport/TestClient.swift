@@ -40,8 +40,9 @@ package struct TestClient: Sendable {
             }
             var headers = request.headers
             if !headers.contains("Host") { headers.add("Host", String(origin.dropFirst("http://".count))) }
-            let response = responder.respond(to: HTTPRequest(
-                method: request.method, target: target, headers: headers, body: request.body, remoteAddress: "127.0.0.1:0"))
+            let response = responder.respond(
+                to: HTTPRequest(
+                    method: request.method, target: target, headers: headers, body: request.body, remoteAddress: "127.0.0.1:0"))
             if response.dropsConnection { throw TestFailure("\(origin) dropped the connection") }
             // What the server adds on the wire: the body's length, and no body for HEAD.
             var answered = response.headers

@@ -3,7 +3,10 @@ import Foundation
 /// A WorkOS Python SDK generation the interop tests check, each in its own virtualenv at the repo
 /// root (`.venv-workos5`, …) that `.ci/run` builds from `Tests/interop/requirements-workosN.txt`.
 package enum WorkOSGeneration: Int, CaseIterable, Sendable, CustomStringConvertible {
-    case v5 = 5, v6 = 6, v8 = 8, v10 = 10
+    case v5 = 5
+    case v6 = 6
+    case v8 = 8
+    case v10 = 10
 
     /// The pinned version (the newest of 5.x, then 6.2.0, 8.3.0 and the newest release).
     package var version: String {

@@ -73,7 +73,9 @@ struct ExpectationEvaluator {
         if let wanted = check.organizations {
             if let reason = try organizations(wanted, in: try listItems("organizations", response), label: "\(name).organizations") { return reason }
         }
-        if let (otherName, fields) = check.notContains, let reason = try leak(of: fields, from: otherName, into: response, label: name) { return reason }
+        if let (otherName, fields) = check.notContains, let reason = try leak(of: fields, from: otherName, into: response, label: name) {
+            return reason
+        }
         if let needle = check.bodyContains, !response.bodyText.contains(needle) {
             return "\(name): expected the body to contain '\(needle)', got \(seen(response))"
         }
@@ -99,9 +101,12 @@ struct ExpectationEvaluator {
             return reason
         }
         if let reference = check.appIDOf {
-            guard let organization = context.idp.directory.resolveOrganization(reference) else { throw ScenarioStop.harness("app_id_of: no organization '\(reference)'") }
+            guard let organization = context.idp.directory.resolveOrganization(reference) else {
+                throw ScenarioStop.harness("app_id_of: no organization '\(reference)'")
+            }
             if value?.stringValue != organization.externalID {
-                return "\(name).\(fieldName): expected the app's ID of organization '\(reference)' (\(organization.externalID ?? "none")), got \(shown)"
+                return
+                    "\(name).\(fieldName): expected the app's ID of organization '\(reference)' (\(organization.externalID ?? "none")), got \(shown)"
                     + (value?.stringValue == organization.id ? " — that is the IdP's ID for it: the two ID spaces are mixed" : "")
             }
         }
@@ -151,7 +156,8 @@ struct ExpectationEvaluator {
         let headers = response.firstHeaders.isEmpty ? response.headers : response.firstHeaders + response.headers
         let values = headers.filter { $0.name.lowercased() == name.lowercased() }.map(\.value)
         if let present = condition.present, present == values.isEmpty {
-            return "\(label): expected header \(name) \(present ? "present" : "absent"), got \(values.isEmpty ? "none" : values.joined(separator: " | "))"
+            return
+                "\(label): expected header \(name) \(present ? "present" : "absent"), got \(values.isEmpty ? "none" : values.joined(separator: " | "))"
         }
         if let needle = condition.contains, !values.contains(where: { $0.contains(needle) }) {
             return "\(label): expected a \(name) header containing '\(needle)', got \(values.isEmpty ? "none" : values.joined(separator: " | "))"
@@ -184,7 +190,8 @@ struct ExpectationEvaluator {
 
     private func listItems(_ fieldName: String, _ response: Captured) throws -> [(id: String?, role: String?)] {
         guard case .list(let arrayPointer, let idPointer, let rolePointer)? = context.app.profile.responseFields[fieldName] else {
-            throw ScenarioStop.notApplicable("the profile maps no list '\(fieldName)' (add {\"array\", \"id\", \"role\"} under \"response\" to check it)")
+            throw ScenarioStop.notApplicable(
+                "the profile maps no list '\(fieldName)' (add {\"array\", \"id\", \"role\"} under \"response\" to check it)")
         }
         let items = response.fieldJSON?.value(atPointer: arrayPointer)?.arrayValue ?? []
         return items.map { item in (item.value(atPointer: idPointer)?.stringValue, rolePointer.flatMap { item.value(atPointer: $0)?.stringValue }) }
@@ -214,7 +221,8 @@ struct ExpectationEvaluator {
         if items.count != expected.count {
             let extra = seenIDs.filter { id in !expected.contains { $0.id == id } }
             let owners = extra.map { id in directory.organization(externalID: id).map { "\(id) (the app's ID of '\($0.ref ?? $0.name)')" } ?? id }
-            return "\(label): expected exactly [\(expected.map(\.ref).joined(separator: ", "))], also got [\(owners.joined(separator: ", "))] — a membership in the wrong tenant"
+            return
+                "\(label): expected exactly [\(expected.map(\.ref).joined(separator: ", "))], also got [\(owners.joined(separator: ", "))] — a membership in the wrong tenant"
         }
         return nil
     }
@@ -236,7 +244,8 @@ struct ExpectationEvaluator {
         if let wanted = check.status {
             let bad = list.enumerated().filter { !wanted.matches($0.element.status) }
             if let first = bad.first {
-                return "\(name): expected every status \(wanted); \(bad.count) of \(list.count) were not, e.g. #\(first.offset + 1): \(seen(first.element))"
+                return
+                    "\(name): expected every status \(wanted); \(bad.count) of \(list.count) were not, e.g. #\(first.offset + 1): \(seen(first.element))"
             }
         }
         if let (fieldName, wantedCount) = check.distinct {
@@ -264,20 +273,25 @@ struct ExpectationEvaluator {
 
     private func same(_ names: [String], ignore: [String]) throws -> String? {
         if context.app.profile.codeFlow != nil {
-            throw ScenarioStop.notApplicable("a code-flow app cannot answer a replayed callback identically (its second code exchange fails at the mock); outcomes and introspection judge the replay")
+            throw ScenarioStop.notApplicable(
+                "a code-flow app cannot answer a replayed callback identically (its second code exchange fails at the mock); outcomes and introspection judge the replay"
+            )
         }
         let first = try captured(names[0])
         for name in names.dropFirst() {
             let other = try captured(name)
             if first.status != other.status {
-                return "\(names[0]) and \(name) differ: status \(first.status.map(String.init) ?? "none") vs \(other.status.map(String.init) ?? "none")"
+                return
+                    "\(names[0]) and \(name) differ: status \(first.status.map(String.init) ?? "none") vs \(other.status.map(String.init) ?? "none")"
             }
             if ignore.isEmpty {
                 if first.body != other.body {
-                    return "\(names[0]) and \(name) differ (a replay must return the identical body); first difference: \(Self.firstDifference(first.json, other.json) ?? "in the bytes")\n       \(names[0]): \(Clipped.text(first.bodyText))\n       \(name): \(Clipped.text(other.bodyText))"
+                    return
+                        "\(names[0]) and \(name) differ (a replay must return the identical body); first difference: \(Self.firstDifference(first.json, other.json) ?? "in the bytes")\n       \(names[0]): \(Clipped.text(first.bodyText))\n       \(name): \(Clipped.text(other.bodyText))"
                 }
             } else {
-                let left = Self.removing(ignore, from: first.json), right = Self.removing(ignore, from: other.json)
+                let left = Self.removing(ignore, from: first.json)
+                let right = Self.removing(ignore, from: other.json)
                 if left != right {
                     return "\(names[0]) and \(name) differ outside \(ignore.joined(separator: ", ")): \(Self.firstDifference(left, right) ?? "")"
                 }
@@ -317,11 +331,16 @@ struct ExpectationEvaluator {
     // MARK: Introspection and journal
 
     private func introspect(_ userName: String, _ check: IntrospectCheck) throws -> String? {
-        guard let introspection = context.app.profile.introspection else { throw ScenarioStop.notApplicable("the profile declares no capabilities.introspection") }
-        guard let user = context.bindings.users[userName] ?? context.idp.directory.resolveUser(userName) else { throw ScenarioStop.harness("introspect: no user '\(userName)'") }
+        guard let introspection = context.app.profile.introspection else {
+            throw ScenarioStop.notApplicable("the profile declares no capabilities.introspection")
+        }
+        guard let user = context.bindings.users[userName] ?? context.idp.directory.resolveUser(userName) else {
+            throw ScenarioStop.harness("introspect: no user '\(userName)'")
+        }
         let path = introspection.call.path.replacingOccurrences(of: "{idp_user_id}", with: user.id)
             .replacingOccurrences(of: "{email}", with: user.email)
-        let captured = context.wire.send(context.app.request(method: introspection.call.method, path: path, token: nil, body: nil), step: "introspect \(userName)", token: nil)
+        let captured = context.wire.send(
+            context.app.request(method: introspection.call.method, path: path, token: nil, body: nil), step: "introspect \(userName)", token: nil)
         guard captured.status == 200, let json = captured.json else {
             throw ScenarioStop.harness("introspection for \(userName) answered \(seen(captured))")
         }
@@ -390,7 +409,8 @@ struct ExpectationEvaluator {
         let profile = context.app.profile
         let windows = [profile.jwksCacheTTLSeconds, profile.jwksCooldownSeconds].compactMap { $0 }.filter { $0 > 0 }
         guard let window = windows.min() else {
-            throw ScenarioStop.notApplicable("the profile declares neither capabilities.jwks_cache_ttl_seconds nor jwks_refetch_cooldown_seconds above 0")
+            throw ScenarioStop.notApplicable(
+                "the profile declares neither capabilities.jwks_cache_ttl_seconds nor jwks_refetch_cooldown_seconds above 0")
         }
         guard let started = context.bindings.markTimes[mark] else { throw ScenarioStop.harness("journal.since: no mark '\(mark)'") }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
@@ -404,8 +424,9 @@ extension ResponseCheck {
     func resolved(by context: ScenarioContext) throws -> ResponseCheck {
         var check = self
         check.header = try header.map { header in
-            HeaderCondition(name: try context.text(header.name), present: header.present, contains: try header.contains.map(context.text),
-                            notContains: try header.notContains.map(context.text), equals: try header.equals.map(context.text))
+            HeaderCondition(
+                name: try context.text(header.name), present: header.present, contains: try header.contains.map(context.text),
+                notContains: try header.notContains.map(context.text), equals: try header.equals.map(context.text))
         }
         check.field = try field.map(context.text)
         check.equals = try equals.map(context.resolve)

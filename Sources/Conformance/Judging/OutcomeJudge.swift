@@ -27,7 +27,8 @@ struct OutcomeJudge {
 
     func isSignedIn(_ captured: Captured) throws -> Bool {
         guard let signedInStatus = profile.outcomes.signedInStatus else {
-            throw ScenarioStop.notApplicable("the profile cannot tell a signed-in user from a refused one: add a probe (e.g. GET /account) or outcomes.signed_in_status")
+            throw ScenarioStop.notApplicable(
+                "the profile cannot tell a signed-in user from a refused one: add a probe (e.g. GET /account) or outcomes.signed_in_status")
         }
         guard signedInStatus.matches(captured.status) else { return false }
         guard let probe = profile.probe else { return true }

@@ -31,8 +31,10 @@ package struct Exchange: Sendable {
     /// Set on the marker standing where a long scenario's transcript dropped exchanges: how many.
     package var dropped: Int? = nil
 
-    package init(step: String, method: String, url: String, requestHeaders: [(name: String, value: String)], requestBody: String,
-                 tokenText: String? = nil, status: Int? = nil, responseBody: [UInt8] = [], error: String? = nil, micros: Int = 0) {
+    package init(
+        step: String, method: String, url: String, requestHeaders: [(name: String, value: String)], requestBody: String,
+        tokenText: String? = nil, status: Int? = nil, responseBody: [UInt8] = [], error: String? = nil, micros: Int = 0
+    ) {
         self.step = step
         self.method = method
         self.url = url

@@ -60,8 +60,9 @@ struct ScenarioEnding {
     func result(_ scenario: Scenario, seconds: Double, transcript: [Exchange], appLog: () -> String) -> ScenarioResult {
         let failed = findings.failed
         func verdict(_ verdict: Verdict, _ reason: String? = nil, findings: [Finding] = []) -> ScenarioResult {
-            ScenarioResult(scenario: scenario, verdict: verdict, seconds: started ? seconds : 0, findings: findings, reason: reason,
-                           transcript: started ? transcript : [])
+            ScenarioResult(
+                scenario: scenario, verdict: verdict, seconds: started ? seconds : 0, findings: findings, reason: reason,
+                transcript: started ? transcript : [])
         }
         switch stop {
         case ScenarioStop.notApplicable(let reason)?:

@@ -52,6 +52,8 @@ package enum Builtin {
         if embeddedPath(value) != nil || FileManager.default.fileExists(atPath: value) { return value }
         let name = value.hasSuffix(".json") ? String(value.dropLast(5)) : value
         if targetNames.contains(name) { return prefix + "targets/\(name).json" }
-        throw ConfigError(file: value, field: "", message: "no such file, and no built-in target profile of that name (built-in: \(targetNames.joined(separator: ", ")))")
+        throw ConfigError(
+            file: value, field: "",
+            message: "no such file, and no built-in target profile of that name (built-in: \(targetNames.joined(separator: ", ")))")
     }
 }

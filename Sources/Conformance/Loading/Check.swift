@@ -218,9 +218,10 @@ extension ScenarioLoader {
         check.status = try status(reader)
         if let header = reader.child("header") {
             try header.checkKeys(["name", "present", "contains", "not_contains", "equals"])
-            check.header = HeaderCondition(name: try header.requiredString("name"), present: try header.bool("present"),
-                                           contains: try header.string("contains"), notContains: try header.string("not_contains"),
-                                           equals: try header.string("equals"))
+            check.header = HeaderCondition(
+                name: try header.requiredString("name"), present: try header.bool("present"),
+                contains: try header.string("contains"), notContains: try header.string("not_contains"),
+                equals: try header.string("equals"))
         }
         if let scope = try reader.string("redirects") {
             guard scope == "app_or_idp" else { throw reader.error("redirects", "'\(scope)' is not app_or_idp") }
@@ -244,9 +245,11 @@ extension ScenarioLoader {
             check.notContains = (name, try other.strings("fields") ?? [])
         }
         if check.field == nil {
-            let needsField: [(ResponseCondition, Bool)] = [(.equals, check.equals != nil), (.notEquals, check.notEquals != nil),
-                                                           (.notNull, reader.value["not_null"] != nil), (.isNull, reader.value["is_null"] != nil),
-                                                           (.idSpace, check.idSpace != nil), (.appIDOf, check.appIDOf != nil)]
+            let needsField: [(ResponseCondition, Bool)] = [
+                (.equals, check.equals != nil), (.notEquals, check.notEquals != nil),
+                (.notNull, reader.value["not_null"] != nil), (.isNull, reader.value["is_null"] != nil),
+                (.idSpace, check.idSpace != nil), (.appIDOf, check.appIDOf != nil),
+            ]
             if let (condition, _) = needsField.first(where: \.1) {
                 throw reader.error(condition.rawValue, "applies to a field: add \"field\": \"/json/pointer\" or a profile name")
             }
@@ -316,8 +319,10 @@ extension ScenarioLoader {
         guard let value = reader.value["outcome"] else { return nil }
         guard let outcome = value.stringValue.flatMap(Outcome.init(rawValue:)) else {
             let names = Outcome.allCases.map(\.rawValue)
-            throw reader.error("outcome", "'\(value.stringValue ?? value.serializedString())' is not one of \(names.joined(separator: ", "))"
-                + Vocabulary.suggestion(for: value.stringValue ?? "", among: names))
+            throw reader.error(
+                "outcome",
+                "'\(value.stringValue ?? value.serializedString())' is not one of \(names.joined(separator: ", "))"
+                    + Vocabulary.suggestion(for: value.stringValue ?? "", among: names))
         }
         return outcome
     }

@@ -54,7 +54,8 @@ struct JSONReader {
         let object = try requireObject()
         for key in object.keys where !allowed.contains(key) {
             let near = allowed.sorted().first { editDistance($0, key) <= 2 || ($0.hasPrefix(key) && key.count >= 3) }
-            throw error(key, "unknown field\(near.map { "; did you mean '\($0)'?" } ?? "") (expected one of \(allowed.sorted().joined(separator: ", ")))")
+            throw error(
+                key, "unknown field\(near.map { "; did you mean '\($0)'?" } ?? "") (expected one of \(allowed.sorted().joined(separator: ", ")))")
         }
     }
 

@@ -24,8 +24,10 @@ package struct ProfileCheck {
     static let runnerPlaceholders: Set<String> = ["mockidp", "app_port", "idp_base_url", "issuer", "jwks_url", "client_id", "api_key", "profile_dir"]
 
     /// Where a capability is declared, when its name is not the field's.
-    static let capabilityFields: [String: String] = ["jwks_cache_ttl": "capabilities.jwks_cache_ttl_seconds", "code_flow": "callback.shape",
-                                                         "token_callback": "callback.shape"]
+    static let capabilityFields: [String: String] = [
+        "jwks_cache_ttl": "capabilities.jwks_cache_ttl_seconds", "code_flow": "callback.shape",
+        "token_callback": "callback.shape",
+    ]
 
     package init(profile: TargetProfile, scenarios: [Scenario], placeholders: [String: String] = [:]) {
         self.profile = profile
@@ -68,7 +70,9 @@ package struct ProfileCheck {
         let width = (families.map(\.family.count).max() ?? 0) + 2
         for line in families {
             let name = line.family.padding(toLength: width, withPad: " ", startingAt: 0)
-            let verdict = line.runnable == line.total ? "all \(line.total)" : line.runnable == 0 ? "none of \(line.total) (not applicable)" : "\(line.runnable) of \(line.total)"
+            let verdict =
+                line.runnable == line.total
+                ? "all \(line.total)" : line.runnable == 0 ? "none of \(line.total) (not applicable)" : "\(line.runnable) of \(line.total)"
             out.append("  \(name)\(verdict)")
         }
         let needs = families.flatMap { line in line.missing.map { (capability: $0.key, family: line.family, count: $0.value) } }
@@ -100,7 +104,9 @@ package struct ProfileCheck {
         var warnings: [String] = []
         for (field, text) in places {
             for name in placeholders(in: text) where !known.contains(name) {
-                warnings.append("\(field): {\(name)} is not filled by mockidp (\(runnerPlaceholders.sorted().joined(separator: ", "))); give it with --set \(name)=VALUE")
+                warnings.append(
+                    "\(field): {\(name)} is not filled by mockidp (\(runnerPlaceholders.sorted().joined(separator: ", "))); give it with --set \(name)=VALUE"
+                )
             }
         }
         return warnings
@@ -125,15 +131,21 @@ package struct ProfileCheck {
 
     /// A `$schema` an editor cannot follow, or one that differs from this mockidp's schema.
     static func schemaWarnings(_ profile: TargetProfile) -> [String] {
-        guard let bytes = Builtin.contents(of: profile.file), let reference = (try? JSONValue.parse(bytes))?["$schema"]?.stringValue else { return [] }
+        guard let bytes = Builtin.contents(of: profile.file), let reference = (try? JSONValue.parse(bytes))?["$schema"]?.stringValue else {
+            return []
+        }
         if reference == ProfileSchema.id || Builtin.embeddedPath(profile.file) != nil || reference.contains("://") { return [] }
         let folder = (profile.file as NSString).deletingLastPathComponent
         let path = reference.hasPrefix("/") ? reference : (folder as NSString).appendingPathComponent(reference)
         guard let exported = FileManager.default.contents(atPath: path) else {
-            return ["$schema: \(reference) is not found next to the profile, so editors show no field help; write it with: mockidp scenarios export DIR (or init --schema-dir DIR), or use \"\(ProfileSchema.id)\""]
+            return [
+                "$schema: \(reference) is not found next to the profile, so editors show no field help; write it with: mockidp scenarios export DIR (or init --schema-dir DIR), or use \"\(ProfileSchema.id)\""
+            ]
         }
         if Array(exported) != ProfileSchema.bytes {
-            return ["$schema: \(reference) differs from this mockidp's profile schema (exported by another version?); refresh it with: mockidp scenarios export DIR --force"]
+            return [
+                "$schema: \(reference) differs from this mockidp's profile schema (exported by another version?); refresh it with: mockidp scenarios export DIR --force"
+            ]
         }
         return []
     }

@@ -34,9 +34,10 @@ package struct ProfileTemplate: Sendable {
         var root: JSONObject = [:]
         root["$schema"] = .string(schemaReference)
         root["name"] = .string(name)
-        root["description"] = .string(shape == .api
-            ? "\(name): an API that signs users in with a WorkOS access token. Started by mockidp init; edit callback and response to match the app."
-            : "\(name): a web app that signs users in through the AuthKit redirect. Started by mockidp init; edit callback to match the app.")
+        root["description"] = .string(
+            shape == .api
+                ? "\(name): an API that signs users in with a WorkOS access token. Started by mockidp init; edit callback and response to match the app."
+                : "\(name): a web app that signs users in through the AuthKit redirect. Started by mockidp init; edit callback to match the app.")
         let runnerPicksPort = port == nil && command != nil
         root["base_url"] = .string("http://127.0.0.1:" + (runnerPicksPort ? "{app_port}" : String(port ?? Self.defaultPort)))
         if let command {
@@ -46,7 +47,10 @@ package struct ProfileTemplate: Sendable {
                 "WORKOS_BASE_URL": "{idp_base_url}",
             ]
             if runnerPicksPort { environment["PORT"] = "{app_port}" }
-            if shape == .web { environment["WORKOS_REDIRECT_URI"] = .string("http://127.0.0.1:" + (runnerPicksPort ? "{app_port}" : String(port ?? Self.defaultPort)) + "/callback") }
+            if shape == .web {
+                environment["WORKOS_REDIRECT_URI"] = .string(
+                    "http://127.0.0.1:" + (runnerPicksPort ? "{app_port}" : String(port ?? Self.defaultPort)) + "/callback")
+            }
             root["start"] = .object([
                 "command": .array(command.map { .string($0) }),
                 "env": .object(environment),

@@ -228,12 +228,14 @@ package enum ScenarioLoader {
         let root = JSONReader(value, file: file)
         try root.checkKeys(["$schema", "id", "family", "title", "description", "verdict", "references", "requires", "id_spaces", "steps"])
         let id = try root.requiredString("id")
-        var scenario = Scenario(file: file, id: id, family: try root.string("family") ?? (id.split(separator: ".").first.map(String.init) ?? "default"),
-                                title: try root.requiredString("title"), description: try root.string("description"), steps: [])
+        var scenario = Scenario(
+            file: file, id: id, family: try root.string("family") ?? (id.split(separator: ".").first.map(String.init) ?? "default"),
+            title: try root.requiredString("title"), description: try root.string("description"), steps: [])
         if let references = root.child("references") {
             try references.checkKeys(["bugs", "rfc", "oidf"])
-            scenario.references = Scenario.References(bugs: try references.strings("bugs") ?? [], rfc: try references.strings("rfc") ?? [],
-                                                      oidf: try references.strings("oidf") ?? [])
+            scenario.references = Scenario.References(
+                bugs: try references.strings("bugs") ?? [], rfc: try references.strings("rfc") ?? [],
+                oidf: try references.strings("oidf") ?? [])
         }
         if let verdict = root.child("verdict") {
             try verdict.checkKeys(["fails_when", "passes_when"])
@@ -269,11 +271,13 @@ package enum ScenarioLoader {
     static func parseStep(_ value: JSONValue, file: String, step: String) throws(ConfigError) -> ParsedStep {
         let names = StepKind.allCases.map(\.rawValue)
         guard let object = value.objectValue, object.count == 1, let key = object.members.first?.key, let body = object.members.first?.value else {
-            throw ConfigError(file: file, step: step, field: "", message: "a step is an object with exactly one key, one of: \(names.joined(separator: ", "))")
+            throw ConfigError(
+                file: file, step: step, field: "", message: "a step is an object with exactly one key, one of: \(names.joined(separator: ", "))")
         }
         guard let kind = StepKind(rawValue: key) else {
-            throw ConfigError(file: file, step: step, field: key,
-                              message: "unknown step\(Vocabulary.suggestion(for: key, among: names)) (one of \(names.joined(separator: ", ")))")
+            throw ConfigError(
+                file: file, step: step, field: key,
+                message: "unknown step\(Vocabulary.suggestion(for: key, among: names)) (one of \(names.joined(separator: ", ")))")
         }
         let reader = JSONReader(body, file: file, step: step, path: key)
         var inner: [ParsedStep] = []
@@ -306,7 +310,9 @@ package enum ScenarioLoader {
             parsed = .appFault(try reader.requireObject())
         case .clock:
             try reader.checkKeys(["advance"])
-            guard let seconds = try reader.int("advance", in: Limits.timeOffsetSeconds) else { throw reader.error("advance", "is required (seconds, may be negative)") }
+            guard let seconds = try reader.int("advance", in: Limits.timeOffsetSeconds) else {
+                throw reader.error("advance", "is required (seconds, may be negative)")
+            }
             parsed = .clock(advance: Int64(seconds))
         case .wait: parsed = try Self.wait(reader)
         case .mark:
@@ -317,8 +323,12 @@ package enum ScenarioLoader {
             parsed = .jwtTemplate(content)
         case .repeatBlock:
             try reader.checkKeys(["times", "steps"])
-            guard let times = try reader.int("times", in: Limits.repeatTimes).map(Int.init) else { throw reader.error("times", "is required, from 1 to 1000") }
-            guard let steps = body["steps"]?.arrayValue, !steps.isEmpty else { throw reader.error("steps", "is required and must be a non-empty array") }
+            guard let times = try reader.int("times", in: Limits.repeatTimes).map(Int.init) else {
+                throw reader.error("times", "is required, from 1 to 1000")
+            }
+            guard let steps = body["steps"]?.arrayValue, !steps.isEmpty else {
+                throw reader.error("steps", "is required and must be a non-empty array")
+            }
             inner = try parseSteps(steps, file: file, prefix: "\(step).repeat.steps")
             parsed = .repeatBlock(times: times, steps: inner.map(\.step))
         case .expect:
@@ -331,14 +341,18 @@ package enum ScenarioLoader {
         try reader.checkKeys(["seconds", "jwks_ttl_plus", "cooldown_plus", "leeway_plus", "until_expired"])
         if let token = reader.value["until_expired"] {
             guard let name = token.stringValue else { throw reader.error("until_expired", "must be the name of a minted token") }
-            guard reader.value.objectValue?.count == 1 else { throw reader.error("until_expired", "stands alone: the token's exp and the declared leeway say how long") }
+            guard reader.value.objectValue?.count == 1 else {
+                throw reader.error("until_expired", "stands alone: the token's exp and the declared leeway say how long")
+            }
             return .waitUntilExpired(token: name)
         }
-        let seconds = try reader.double("seconds", in: Limits.waitSeconds), ttl = try reader.double("jwks_ttl_plus", in: Limits.waitMarginSeconds),
-            cooldown = try reader.double("cooldown_plus", in: Limits.waitMarginSeconds)
+        let seconds = try reader.double("seconds", in: Limits.waitSeconds)
+        let ttl = try reader.double("jwks_ttl_plus", in: Limits.waitMarginSeconds)
+        let cooldown = try reader.double("cooldown_plus", in: Limits.waitMarginSeconds)
         let leeway = try reader.double("leeway_plus", in: Limits.waitMarginSeconds)
         guard seconds != nil || ttl != nil || cooldown != nil || leeway != nil else {
-            throw reader.error("seconds", "say how long: seconds, or jwks_ttl_plus / cooldown_plus / leeway_plus (the app's declared values plus a margin)")
+            throw reader.error(
+                "seconds", "say how long: seconds, or jwks_ttl_plus / cooldown_plus / leeway_plus (the app's declared values plus a margin)")
         }
         return .wait(seconds: seconds, jwksTTLPlus: ttl, cooldownPlus: cooldown, leewayPlus: leeway)
     }
@@ -359,7 +373,10 @@ package enum ScenarioLoader {
         let allowed = Set(kind.conditions + [kind.rawValue, "because", "else"])
         for key in conditions.keys where !allowed.contains(key) {
             guard CheckKind.everyKey.contains(key) else {
-                throw reader.error(key, "unknown condition\(Vocabulary.suggestion(for: key, among: allowed.sorted())) (use one of \(kind.conditions.sorted().joined(separator: ", ")))")
+                throw reader.error(
+                    key,
+                    "unknown condition\(Vocabulary.suggestion(for: key, among: allowed.sorted())) (use one of \(kind.conditions.sorted().joined(separator: ", ")))"
+                )
             }
             throw reader.error(key, "does not apply to '\(kind.rawValue)' (use one of \(kind.conditions.sorted().joined(separator: ", ")))")
         }
@@ -487,10 +504,14 @@ extension CookieSnapshotStep {
 extension ParallelStep {
     init(reading reader: JSONReader) throws(ConfigError) {
         try reader.checkKeys(["as", "count", "mint", "token", "fresh_users"])
-        guard let count = try reader.int("count", in: Limits.parallelCount).map(Int.init) else { throw reader.error("count", "is required, from 1 to 256") }
+        guard let count = try reader.int("count", in: Limits.parallelCount).map(Int.init) else {
+            throw reader.error("count", "is required, from 1 to 256")
+        }
         let mint = try reader.objectValue("mint")
         let token = try reader.string("token")
-        if (mint == nil) == (token == nil) { throw reader.error("mint", "give either mint (a distinct token per request) or token (the same token N times)") }
+        if (mint == nil) == (token == nil) {
+            throw reader.error("mint", "give either mint (a distinct token per request) or token (the same token N times)")
+        }
         let freshUsers = try reader.bool("fresh_users") ?? false
         if freshUsers, token != nil { throw reader.error("fresh_users", "needs mint (each new user gets its own token), not token") }
         self.init(name: try reader.requiredString("as"), count: count, mint: mint, token: token, freshUsers: freshUsers)
@@ -500,20 +521,25 @@ extension ParallelStep {
 extension RequestStep {
     init(reading reader: JSONReader) throws(ConfigError) {
         try reader.checkKeys(["as", "method", "path", "token", "body"])
-        self.init(name: try reader.requiredString("as"), method: (try reader.string("method") ?? "GET").uppercased(),
-                  path: try reader.requiredString("path"), token: try reader.string("token"), body: reader.value["body"])
+        self.init(
+            name: try reader.requiredString("as"), method: (try reader.string("method") ?? "GET").uppercased(),
+            path: try reader.requiredString("path"), token: try reader.string("token"), body: reader.value["body"])
         // The method, path and token go into the runner's own request line and headers as they
         // are: a CR or LF there would inject headers (or a second request) of the file's choosing.
         guard !method.isEmpty, method.unicodeScalars.allSatisfy(Self.isTokenCharacter) else {
             throw reader.error("method", "\(method.debugDescription) is not an HTTP method (RFC 9110 token: letters, digits and !#$%&'*+-.^_`|~)")
         }
         guard !path.isEmpty, path.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) else {
-            throw reader.error("path", "\(path.debugDescription) is not a request path: it holds visible ASCII only "
-                                   + "(no CR, LF, NUL, space or other control characters; percent-encode them)")
+            throw reader.error(
+                "path",
+                "\(path.debugDescription) is not a request path: it holds visible ASCII only "
+                    + "(no CR, LF, NUL, space or other control characters; percent-encode them)")
         }
         if let token, token.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-            throw reader.error("token", "\(token.debugDescription) holds a control character (CR, LF, NUL, …) "
-                                    + "and would be sent in the Authorization header")
+            throw reader.error(
+                "token",
+                "\(token.debugDescription) holds a control character (CR, LF, NUL, …) "
+                    + "and would be sent in the Authorization header")
         }
     }
 
@@ -527,8 +553,9 @@ extension CredentialsStep {
         try reader.checkKeys(["as", "action", "organization", "token", "credential"])
         let action = try reader.requiredString("action")
         guard ["list", "create", "delete"].contains(action) else { throw reader.error("action", "'\(action)' is not list, create or delete") }
-        self.init(name: try reader.requiredString("as"), action: action, organization: try reader.requiredString("organization"),
-                  token: try reader.requiredString("token"), credential: try reader.string("credential"))
+        self.init(
+            name: try reader.requiredString("as"), action: action, organization: try reader.requiredString("organization"),
+            token: try reader.requiredString("token"), credential: try reader.string("credential"))
     }
 }
 

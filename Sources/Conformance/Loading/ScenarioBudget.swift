@@ -42,8 +42,10 @@ struct ScenarioBudget {
 
     /// `prefix` names the steps as the loader does (`steps[0].repeat.steps[1]`). With `whole`
     /// (the scenario's totals), throws at the step where a running total passes its ceiling.
-    private mutating func add(_ list: [Step], prefix: String, times: Int64, repeats: [Int], file: String,
-                              whole: ScenarioBudget?) throws(ConfigError) {
+    private mutating func add(
+        _ list: [Step], prefix: String, times: Int64, repeats: [Int], file: String,
+        whole: ScenarioBudget?
+    ) throws(ConfigError) {
         for (index, step) in list.enumerated() {
             let location = "\(prefix)[\(index)]"
             steps = steps.saturatingAdd(times)
@@ -51,13 +53,15 @@ struct ScenarioBudget {
             waitSeconds += Double(times) * step.declaredWaitSeconds
             if let whole, let measure = exceeded {
                 let nesting = repeats.isEmpty ? "" : ", inside repeats of \(repeats.map(String.init).joined(separator: " × "))"
-                let message = "exceeds the scenario work budget: the scenario asks for \(whole.figure(measure)) \(measure.rawValue) in all, "
+                let message =
+                    "exceeds the scenario work budget: the scenario asks for \(whole.figure(measure)) \(measure.rawValue) in all, "
                     + "more than the \(Self.ceiling(measure)) one scenario may, and passes that here\(nesting); use fewer or smaller repeats"
                 throw ConfigError(file: file, step: location, field: step.kind.rawValue, message: message)
             }
             if case .repeatBlock(let count, let inner) = step {
-                try add(inner, prefix: "\(location).repeat.steps", times: Self.saturatingMultiply(times, Int64(count)), repeats: repeats + [count],
-                        file: file, whole: whole)
+                try add(
+                    inner, prefix: "\(location).repeat.steps", times: Self.saturatingMultiply(times, Int64(count)), repeats: repeats + [count],
+                    file: file, whole: whole)
             }
         }
     }

@@ -29,7 +29,9 @@ enum ScenarioMatrix {
 
     static func expand(_ value: JSONValue, file: String) throws(ConfigError) -> [Scenario] {
         let root = JSONReader(value, file: file)
-        try root.checkKeys(["$schema", "matrix", "family", "title", "description", "verdict", "forge", "expect_after", "requires", "steps", "dimensions"])
+        try root.checkKeys([
+            "$schema", "matrix", "family", "title", "description", "verdict", "forge", "expect_after", "requires", "steps", "dimensions",
+        ])
         let prefix = try root.requiredString("matrix")
         let forge = try root.requiredString("forge")
         let expectAfter = try root.string("expect_after")
@@ -43,8 +45,9 @@ enum ScenarioMatrix {
         for combination in combinations(dimensions) {
             let id = ([prefix] + combination.map(\.value.name)).joined(separator: ".")
             guard seen.insert(id).inserted else { throw root.error("dimensions", "two combinations expand to the id '\(id)'") }
-            let cell = try scenarioJSON(root: value, id: id, combination: combination, dimensions: dimensions, steps: steps,
-                                        forge: forge, expectAfter: expectAfter)
+            let cell = try scenarioJSON(
+                root: value, id: id, combination: combination, dimensions: dimensions, steps: steps,
+                forge: forge, expectAfter: expectAfter)
             scenarios.append(try ScenarioLoader.parse(cell, file: file))
         }
         return scenarios
@@ -59,7 +62,9 @@ enum ScenarioMatrix {
             let reader = JSONReader(list[index], file: root.file, path: "dimensions[\(index)]")
             try reader.checkKeys(["name", "optional", "values"])
             var dimension = Dimension(name: try reader.requiredString("name"), optional: try reader.bool("optional") ?? false, values: [])
-            guard let values = reader.value["values"]?.arrayValue, !values.isEmpty else { throw reader.error("values", "is required and must be a non-empty array") }
+            guard let values = reader.value["values"]?.arrayValue, !values.isEmpty else {
+                throw reader.error("values", "is required and must be a non-empty array")
+            }
             for valueIndex in values.indices {
                 let entry = JSONReader(values[valueIndex], file: root.file, path: "dimensions[\(index)].values[\(valueIndex)]")
                 try entry.checkKeys(["name", "title", "mint", "references", "expect", "only_with"])
@@ -69,12 +74,16 @@ enum ScenarioMatrix {
                 }
                 var onlyWith: [String: [String]] = [:]
                 for member in try entry.objectValue("only_with") ?? [:] {
-                    guard let names = member.value.arrayValue?.compactMap(\.stringValue) else { throw entry.error("only_with.\(member.key)", "must be a list of value names") }
+                    guard let names = member.value.arrayValue?.compactMap(\.stringValue) else {
+                        throw entry.error("only_with.\(member.key)", "must be a list of value names")
+                    }
                     onlyWith[member.key] = names
                 }
-                dimension.values.append(Value(name: name, title: try entry.requiredString("title"), mint: try entry.objectValue("mint") ?? [:],
-                                              references: try entry.objectValue("references") ?? [:], expect: entry.value["expect"]?.arrayValue ?? [],
-                                              onlyWith: onlyWith))
+                dimension.values.append(
+                    Value(
+                        name: name, title: try entry.requiredString("title"), mint: try entry.objectValue("mint") ?? [:],
+                        references: try entry.objectValue("references") ?? [:], expect: entry.value["expect"]?.arrayValue ?? [],
+                        onlyWith: onlyWith))
             }
             dimensions.append(dimension)
         }
@@ -113,8 +122,10 @@ enum ScenarioMatrix {
         return result
     }
 
-    private static func scenarioJSON(root: JSONValue, id: String, combination: [(dimension: String, value: Value)], dimensions: [Dimension],
-                                     steps: [JSONValue], forge: String, expectAfter: String?) throws(ConfigError) -> JSONValue {
+    private static func scenarioJSON(
+        root: JSONValue, id: String, combination: [(dimension: String, value: Value)], dimensions: [Dimension],
+        steps: [JSONValue], forge: String, expectAfter: String?
+    ) throws(ConfigError) -> JSONValue {
         func fill(_ template: String) -> String {
             var text = template
             for dimension in dimensions {
@@ -128,7 +139,8 @@ enum ScenarioMatrix {
         object["title"] = .string(fill(root["title"]?.stringValue ?? id))
         if let description = root["description"]?.stringValue { object["description"] = .string(description) }
         if let verdict = root["verdict"]?.objectValue {
-            object["verdict"] = .object(JSONObject(verdict.members.map { (key: $0.key, value: $0.value.stringValue.map { .string(fill($0)) } ?? $0.value) }))
+            object["verdict"] = .object(
+                JSONObject(verdict.members.map { (key: $0.key, value: $0.value.stringValue.map { .string(fill($0)) } ?? $0.value) }))
         }
         var references: [String: [String]] = [:]
         for kind in ["bugs", "rfc", "oidf"] {
@@ -138,9 +150,11 @@ enum ScenarioMatrix {
                 }
             }
         }
-        object["references"] = .object(JSONObject(["bugs", "rfc", "oidf"].compactMap { kind in
-            references[kind].map { (key: kind, value: JSONValue.array($0.map(JSONValue.string))) }
-        }))
+        object["references"] = .object(
+            JSONObject(
+                ["bugs", "rfc", "oidf"].compactMap { kind in
+                    references[kind].map { (key: kind, value: JSONValue.array($0.map(JSONValue.string))) }
+                }))
         if let requires = root["requires"] { object["requires"] = requires }
         var expanded: [JSONValue] = []
         for step in steps {

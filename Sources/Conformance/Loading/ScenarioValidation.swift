@@ -51,7 +51,8 @@ struct ScenarioValidation {
 
     mutating func check(_ steps: [ParsedStep]) throws(ConfigError) {
         for parsed in steps {
-            let location = parsed.location, kind = parsed.step.kind.rawValue
+            let location = parsed.location
+            let kind = parsed.step.kind.rawValue
             try checkReferences(in: parsed.body, step: location, path: kind)
             switch parsed.step {
             case .callback(let callback): try checkToken(callback.token, step: location, field: "callback.token")
@@ -162,8 +163,9 @@ extension Scenario {
     /// (`isFixtureUser`, asked of the mock's loaded fixtures) answers to.
     package func checkFixtureReferences(isFixtureUser: (String) -> Bool) throws(ConfigError) {
         for reference in fixtureReferences where !isFixtureUser(reference.name) {
-            throw ConfigError(file: file, step: reference.step, field: reference.field,
-                              message: "${\(reference.reference)}: '\(reference.name)' is not bound by any step, nor a fixture user")
+            throw ConfigError(
+                file: file, step: reference.step, field: reference.field,
+                message: "${\(reference.reference)}: '\(reference.name)' is not bound by any step, nor a fixture user")
         }
     }
 }

@@ -18,7 +18,8 @@ package enum ResponseField: Sendable, Equatable {
             try reader.checkKeys(["pattern"])
             let pattern = try reader.requiredString("pattern")
             guard let expression = try? NSRegularExpression(pattern: pattern), expression.numberOfCaptureGroups >= 1 else {
-                throw reader.error("pattern", "'\(pattern)' must be a regular expression with one capture group, e.g. \"data-user-id=\\\"([^\\\"]+)\"")
+                throw reader.error(
+                    "pattern", "'\(pattern)' must be a regular expression with one capture group, e.g. \"data-user-id=\\\"([^\\\"]+)\"")
             }
             return .pattern(pattern)
         }
@@ -33,8 +34,9 @@ package enum ResponseField: Sendable, Equatable {
         case .list(let array, _, _): return json?.value(atPointer: array)
         case .pattern(let pattern):
             guard let expression = try? NSRegularExpression(pattern: pattern),
-                  let match = expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
-                  let range = Range(match.range(at: 1), in: text) else { return nil }
+                let match = expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+                let range = Range(match.range(at: 1), in: text)
+            else { return nil }
             return .string(String(text[range]))
         }
     }
@@ -47,7 +49,8 @@ package struct HTTPCall: Sendable, Equatable {
 
     static func parse(_ reader: JSONReader, defaultMethod: String) throws(ConfigError) -> HTTPCall {
         try reader.checkKeys(["method", "path", "body", "clear_method", "points", "query", "clears_jwks_cache"])
-        return HTTPCall(method: (try reader.string("method") ?? defaultMethod).uppercased(), path: try reader.requiredString("path"), body: reader.value["body"])
+        return HTTPCall(
+            method: (try reader.string("method") ?? defaultMethod).uppercased(), path: try reader.requiredString("path"), body: reader.value["body"])
     }
 }
 
@@ -179,7 +182,9 @@ package struct TargetProfile: Sendable {
 
     package static func parse(_ value: JSONValue, file: String) throws(ConfigError) -> TargetProfile {
         let root = JSONReader(value, file: file)
-        try root.checkKeys(["$schema", "name", "description", "base_url", "start", "callback", "probe", "logout", "outcomes", "response", "capabilities"])
+        try root.checkKeys([
+            "$schema", "name", "description", "base_url", "start", "callback", "probe", "logout", "outcomes", "response", "capabilities",
+        ])
         let baseURL = try root.requiredString("base_url")
         guard baseURL.hasPrefix("http://") else { throw root.error("base_url", "must be an http:// URL (the runner speaks HTTP/1.1 on loopback)") }
         let start = try root.child("start").map { (reader) throws(ConfigError) in try Start(reading: reader) }
@@ -188,7 +193,9 @@ package struct TargetProfile: Sendable {
         let probe = try root.child("probe").map { (reader) throws(ConfigError) in try Probe(reading: reader) }
         // A code-flow app answers a redirect either way: only a probe can tell signed in from refused.
         // A redirect to a login page is a refusal too, in either shape.
-        var outcomes = codeFlow == nil ? Outcomes(signedInStatus: "2xx", refusedStatus: ["3xx", "4xx"])
+        var outcomes =
+            codeFlow == nil
+            ? Outcomes(signedInStatus: "2xx", refusedStatus: ["3xx", "4xx"])
             : Outcomes(signedInStatus: probe == nil ? nil : ["2xx", "3xx"], refusedStatus: ["2xx", "3xx", "4xx"])
         if let reader = root.child("outcomes") {
             try reader.checkKeys(["signed_in_status", "refused_status"])
@@ -203,10 +210,12 @@ package struct TargetProfile: Sendable {
             }
         }
 
-        var profile = TargetProfile(file: file, name: try root.string("name") ?? file, baseURL: baseURL, start: start, callback: callback,
-                                    tokenPlacement: placement, codeFlow: codeFlow, probe: probe, outcomes: outcomes, responseFields: fields, introspection: nil, faultHook: nil,
-                                    faultClearMethod: nil, faultPoints: [], seeding: nil, reset: nil, leewaySeconds: nil,
-                                    jwksCacheTTLSeconds: nil, jwksCooldownSeconds: nil, emailClaim: nil, credentials: nil)
+        var profile = TargetProfile(
+            file: file, name: try root.string("name") ?? file, baseURL: baseURL, start: start, callback: callback,
+            tokenPlacement: placement, codeFlow: codeFlow, probe: probe, outcomes: outcomes, responseFields: fields, introspection: nil,
+            faultHook: nil,
+            faultClearMethod: nil, faultPoints: [], seeding: nil, reset: nil, leewaySeconds: nil,
+            jwksCacheTTLSeconds: nil, jwksCooldownSeconds: nil, emailClaim: nil, credentials: nil)
         if let reader = root.child("logout") { profile.logout = try HTTPCall.parse(reader, defaultMethod: "GET") }
         if let capabilities = root.child("capabilities") { try profile.readCapabilities(capabilities) }
         try ProfileRules.check(profile)
@@ -227,8 +236,9 @@ package struct TargetProfile: Sendable {
             codeFlow = CodeFlow(loginPath: try reader.string("login_path"), redirectURI: try reader.string("redirect_uri"))
         case let other: throw reader.error("shape", "'\(other)' is not token or code")
         }
-        let callback = HTTPCall(method: (try reader.string("method") ?? (codeFlow == nil ? "POST" : "GET")).uppercased(),
-                                path: try reader.requiredString("path"), body: nil)
+        let callback = HTTPCall(
+            method: (try reader.string("method") ?? (codeFlow == nil ? "POST" : "GET")).uppercased(),
+            path: try reader.requiredString("path"), body: nil)
         var placement = TokenPlacement.bearer
         if let token = reader.child("token") {
             try token.checkKeys(["in", "field"])
@@ -246,8 +256,10 @@ package struct TargetProfile: Sendable {
 
     /// `capabilities`: the hooks and declared values scenarios may require.
     private mutating func readCapabilities(_ capabilities: JSONReader) throws(ConfigError) {
-        try capabilities.checkKeys(["introspection", "fault_hook", "seeding", "reset", "leeway_seconds", "jwks_cache_ttl_seconds",
-                                    "jwks_refetch_cooldown_seconds", "email_claim", "organization_credentials"])
+        try capabilities.checkKeys([
+            "introspection", "fault_hook", "seeding", "reset", "leeway_seconds", "jwks_cache_ttl_seconds",
+            "jwks_refetch_cooldown_seconds", "email_claim", "organization_credentials",
+        ])
         if let reader = capabilities.child("introspection") {
             var introspectionFields: [String: ResponseField] = [:]
             for member in try reader.requireObject() where !["method", "path"].contains(member.key) {
@@ -286,7 +298,9 @@ extension TargetProfile.Start {
     /// `start`: the command that runs the app, its environment and readiness check.
     init(reading reader: JSONReader) throws(ConfigError) {
         try reader.checkKeys(["command", "env", "ready", "cwd", "restart"])
-        guard let command = try reader.strings("command"), !command.isEmpty else { throw reader.error("command", "is required: the program and its arguments") }
+        guard let command = try reader.strings("command"), !command.isEmpty else {
+            throw reader.error("command", "is required: the program and its arguments")
+        }
         var environment: [String: String] = [:]
         for member in try reader.objectValue("env") ?? [:] {
             guard let text = member.value.stringValue else { throw reader.error("env.\(member.key)", "must be a string") }
@@ -294,8 +308,9 @@ extension TargetProfile.Start {
         }
         let ready = reader.child("ready")
         try ready?.checkKeys(["path", "timeout_seconds"])
-        self.init(command: command, environment: environment, readyPath: try ready?.string("path") ?? "/",
-                  timeoutSeconds: try ready?.double("timeout_seconds", in: Limits.readyTimeoutSeconds) ?? 10, cwd: try reader.string("cwd"))
+        self.init(
+            command: command, environment: environment, readyPath: try ready?.string("path") ?? "/",
+            timeoutSeconds: try ready?.double("timeout_seconds", in: Limits.readyTimeoutSeconds) ?? 10, cwd: try reader.string("cwd"))
         if let restart = try reader.string("restart") {
             guard let parsed = Restart(rawValue: restart) else { throw reader.error("restart", "'\(restart)' is not scenario, family or never") }
             self.restart = parsed
@@ -312,8 +327,9 @@ extension TargetProfile.Probe {
             guard let text = member.value.stringValue else { throw reader.error("headers.\(member.key)", "must be a string") }
             headers[member.key] = text
         }
-        self.init(call: HTTPCall(method: (try reader.string("method") ?? "GET").uppercased(), path: try reader.requiredString("path"), body: nil),
-                  headers: headers.isEmpty ? ["Accept": "application/json"] : headers,
-                  signedInStatus: try TargetProfile.statusPattern(reader, "signed_in_status") ?? 200)
+        self.init(
+            call: HTTPCall(method: (try reader.string("method") ?? "GET").uppercased(), path: try reader.requiredString("path"), body: nil),
+            headers: headers.isEmpty ? ["Accept": "application/json"] : headers,
+            signedInStatus: try TargetProfile.statusPattern(reader, "signed_in_status") ?? 200)
     }
 }

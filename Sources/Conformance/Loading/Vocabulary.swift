@@ -111,8 +111,10 @@ package enum IDSpaceRule: String, CaseIterable, Sendable {
 
 enum Vocabulary {
     /// The case of `Word` spelt `name`, or an error that suggests the nearest one and lists them all.
-    static func parse<Word: RawRepresentable & CaseIterable>(_ name: String, as _: Word.Type, what: String,
-                                                              error: (String) -> ConfigError) throws(ConfigError) -> Word
+    static func parse<Word: RawRepresentable & CaseIterable>(
+        _ name: String, as _: Word.Type, what: String,
+        error: (String) -> ConfigError
+    ) throws(ConfigError) -> Word
     where Word.RawValue == String {
         if let word = Word(rawValue: name) { return word }
         let names = Word.allCases.map(\.rawValue)

@@ -40,7 +40,10 @@ package struct ConsoleReporter: Sendable {
         var out: [String] = []
         for result in report.results where result.verdict == .fail || result.verdict == .error || trace {
             out.append("")
-            out.append(paint("── \(result.verdict.rawValue.uppercased()): \(result.scenario.id) — \(result.scenario.title)", result.verdict == .pass ? "32" : "31;1"))
+            out.append(
+                paint(
+                    "── \(result.verdict.rawValue.uppercased()): \(result.scenario.id) — \(result.scenario.title)",
+                    result.verdict == .pass ? "32" : "31;1"))
             out.append("   file: \(result.scenario.file)")
             if !result.scenario.references.bugs.isEmpty { out.append("   catches: \(result.scenario.references.bugs.joined(separator: ", "))") }
             if let rule = result.scenario.verdict, result.verdict != .pass {
@@ -90,7 +93,9 @@ package struct ConsoleReporter: Sendable {
         var lines: [String] = [""]
         if errors > 0 { lines.append("\(errors) scenario(s) could not run (errors count as failed).") }
         lines.append(String(format: "target %@ — %.2f s", report.targetName, report.seconds))
-        lines.append("\(report.count(.pass)) passed, \(report.count(.fail) + errors) failed, \(report.count(.skipped)) skipped, \(report.count(.notApplicable)) not applicable")
+        lines.append(
+            "\(report.count(.pass)) passed, \(report.count(.fail) + errors) failed, \(report.count(.skipped)) skipped, \(report.count(.notApplicable)) not applicable"
+        )
         return lines.joined(separator: "\n")
     }
 }

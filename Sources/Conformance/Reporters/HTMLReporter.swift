@@ -1,5 +1,5 @@
-import Foundation
 import Essentials
+import Foundation
 import HTTP
 import JSON
 
@@ -21,18 +21,18 @@ package enum HTMLReporter {
 
     package static func render(_ report: RunReport) -> String {
         var page = """
-        <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>MockIdP conformance: \(escape(report.targetName))</title>
-        <style>\(style)</style></head><body>
-        <header><h1>MockIdP conformance report: \(escape(report.targetName))</h1>
-        <p class="meta">\(escape(report.targetURL)) · started \(escape(ISO8601.string(milliseconds: report.startedAtMillis))) · \
-        \(escape(String(format: "%.2f", report.seconds))) s\(report.reproduction.map { " · seed \($0.seed)" } ?? "")</p>
-        <p class="totals">\(verdictOrder.map { "<span class=\"badge \(cssClass($0))\">\(report.count($0)) \(label($0))</span>" }
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>MockIdP conformance: \(escape(report.targetName))</title>
+            <style>\(style)</style></head><body>
+            <header><h1>MockIdP conformance report: \(escape(report.targetName))</h1>
+            <p class="meta">\(escape(report.targetURL)) · started \(escape(ISO8601.string(milliseconds: report.startedAtMillis))) · \
+            \(escape(String(format: "%.2f", report.seconds))) s\(report.reproduction.map { " · seed \($0.seed)" } ?? "")</p>
+            <p class="totals">\(verdictOrder.map { "<span class=\"badge \(cssClass($0))\">\(report.count($0)) \(label($0))</span>" }
             .joined(separator: " "))</p>
-        </header>
+            </header>
 
-        """
+            """
         page += summary(report)
         page += filters(report)
         page += "<main id=\"scenarios\">\n"
@@ -58,9 +58,11 @@ package enum HTMLReporter {
             rows += "<tr><th scope=\"row\">\(escape(family))</th>"
             for verdict in verdictOrder {
                 let count = results.filter { $0.verdict == verdict }.count
-                rows += count == 0 ? "<td class=\"zero\">·</td>"
+                rows +=
+                    count == 0
+                    ? "<td class=\"zero\">·</td>"
                     : "<td><button type=\"button\" class=\"cell \(cssClass(verdict))\" data-family=\"\(escape(family))\" "
-                    + "data-verdict=\"\(verdict.rawValue)\">\(count)</button></td>"
+                        + "data-verdict=\"\(verdict.rawValue)\">\(count)</button></td>"
             }
             rows += "</tr>\n"
         }
@@ -76,12 +78,12 @@ package enum HTMLReporter {
         }.joined(separator: " ")
         let options = families(report).map { "<option value=\"\(escape($0))\">\(escape($0))</option>" }.joined()
         return """
-        <section id="filters"><h2>Scenarios</h2>
-        <p>\(boxes) <select id="family"><option value="">every family</option>\(options)</select>
-        <input id="search" type="search" placeholder="scenario id contains…"> <button type="button" id="reset-filters">show all</button>
-        <span class="meta"><span id="shown">\(report.results.count)</span> of \(report.results.count) shown</span></p></section>
+            <section id="filters"><h2>Scenarios</h2>
+            <p>\(boxes) <select id="family"><option value="">every family</option>\(options)</select>
+            <input id="search" type="search" placeholder="scenario id contains…"> <button type="button" id="reset-filters">show all</button>
+            <span class="meta"><span id="shown">\(report.results.count)</span> of \(report.results.count) shown</span></p></section>
 
-        """
+            """
     }
 
     // MARK: - A scenario's card
@@ -89,9 +91,11 @@ package enum HTMLReporter {
     static func card(_ result: ScenarioResult, index: Int, reproduction: Reproduction?) -> String {
         let scenario = result.scenario
         let failed = result.verdict == .fail || result.verdict == .error
-        var html = "<details class=\"scenario \(cssClass(result.verdict))\" id=\"scenario-\(index)\" data-id=\"\(escape(scenario.id))\" "
+        var html =
+            "<details class=\"scenario \(cssClass(result.verdict))\" id=\"scenario-\(index)\" data-id=\"\(escape(scenario.id))\" "
             + "data-family=\"\(escape(scenario.family))\" data-verdict=\"\(result.verdict.rawValue)\"\(failed ? " open" : "")>\n"
-        html += "<summary><span class=\"badge \(cssClass(result.verdict))\">\(label(result.verdict))</span> "
+        html +=
+            "<summary><span class=\"badge \(cssClass(result.verdict))\">\(label(result.verdict))</span> "
             + "<code class=\"id\">\(escape(scenario.id))</code> \(escape(scenario.title))"
             + (result.iteration > 1 ? " <span class=\"meta\">(repetition \(result.iteration))</span>" : "")
             + " <span class=\"meta\">\(escape(String(format: "%.2f", result.seconds))) s</span></summary>\n<div class=\"body\">\n"
@@ -104,20 +108,23 @@ package enum HTMLReporter {
             html += "<p class=\"reason\"><strong>\(result.verdict == .error ? "error" : "reason"):</strong> \(escape(reason))</p>\n"
         }
         if failed, let rule = scenario.verdict {
-            html += "<dl class=\"rule\"><dt>fails when</dt><dd>\(escape(rule.failsWhen))</dd>"
+            html +=
+                "<dl class=\"rule\"><dt>fails when</dt><dd>\(escape(rule.failsWhen))</dd>"
                 + "<dt>passes when</dt><dd>\(escape(rule.passesWhen))</dd></dl>\n"
         }
         if !result.findings.isEmpty {
             // A race repeated ten times can find the same thing ten times: the first few, the rest folded.
             func list(_ findings: ArraySlice<Finding>) -> String {
-                "<ul class=\"findings\">\n" + findings.map { finding in
-                    "<li><code>\(escape(finding.step))</code> \(escape(finding.message))"
-                        + (finding.because.map { "<br><span class=\"because\">why it matters: \(escape($0))</span>" } ?? "") + "</li>\n"
-                }.joined() + "</ul>\n"
+                "<ul class=\"findings\">\n"
+                    + findings.map { finding in
+                        "<li><code>\(escape(finding.step))</code> \(escape(finding.message))"
+                            + (finding.because.map { "<br><span class=\"because\">why it matters: \(escape($0))</span>" } ?? "") + "</li>\n"
+                    }.joined() + "</ul>\n"
             }
             html += list(result.findings.prefix(Self.findingsShown))
             if result.findings.count > Self.findingsShown {
-                html += "<details class=\"more-findings\"><summary>\(result.findings.count - Self.findingsShown) more finding(s)</summary>"
+                html +=
+                    "<details class=\"more-findings\"><summary>\(result.findings.count - Self.findingsShown) more finding(s)</summary>"
                     + list(result.findings.dropFirst(Self.findingsShown)) + "</details>\n"
             }
         }
@@ -156,7 +163,8 @@ package enum HTMLReporter {
         if exchange.dropped != nil { return "<div class=\"exchange\"><p class=\"error\">… \(escape(exchange.step))</p></div>\n" }
         let status = exchange.status.map(String.init) ?? "no answer"
         let statusClass = exchange.status.map { $0 >= 500 ? "s5" : $0 >= 400 ? "s4" : $0 >= 300 ? "s3" : "s2" } ?? "s0"
-        var html = "<div class=\"exchange\"><p class=\"request\"><span class=\"step\">\(escape(exchange.step))</span> "
+        var html =
+            "<div class=\"exchange\"><p class=\"request\"><span class=\"step\">\(escape(exchange.step))</span> "
             + "<code>\(escape(exchange.method)) \(escape(exchange.url))</code> → <span class=\"status \(statusClass)\">\(escape(status))</span>"
             + (exchange.race == nil ? " <span class=\"meta\">\(exchange.micros) µs</span>" : "") + "</p>\n"
         if !exchange.requestHeaders.isEmpty { html += headers("request headers", exchange.requestHeaders) }
@@ -228,59 +236,59 @@ package enum HTMLReporter {
     static func cssClass(_ verdict: Verdict) -> String { "v-" + verdict.rawValue.replacingOccurrences(of: "_", with: "-") }
 
     static let style = """
-    body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:1200px;padding:1em 1.5em;color:#1d1f23}
-    h1{font-size:1.4em;margin:.2em 0}h2{font-size:1.1em;margin:1.2em 0 .4em}.meta{color:#666;font-size:.9em}
-    code,pre{font:12.5px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
-    pre{background:#f6f7f9;border:1px solid #e3e5e8;border-radius:4px;padding:.5em;overflow:auto;max-height:24em;
-    white-space:pre-wrap;word-break:break-all}
-    .badge{display:inline-block;border-radius:3px;padding:0 .45em;font-size:.85em;font-weight:600;color:#fff;background:#888}
-    .v-pass{background:#2e7d32}.v-fail{background:#c62828}.v-error{background:#ad1457}.v-skipped{background:#8d6e00}
-    .v-not-applicable{background:#607d8b}
-    table{border-collapse:collapse}#summary td,#summary th{border:1px solid #e3e5e8;padding:.2em .6em;text-align:center}
-    #summary th[scope=row]{text-align:left}.zero{color:#bbb}
-    button.cell{border:0;border-radius:3px;color:#fff;font-weight:600;cursor:pointer;min-width:2.5em}
-    details.scenario{border:1px solid #e3e5e8;border-left:5px solid #999;border-radius:4px;margin:.35em 0;background:#fff}
-    details.scenario.v-fail{border-left-color:#c62828}details.scenario.v-error{border-left-color:#ad1457}
-    details.scenario.v-pass{border-left-color:#2e7d32}details.scenario.v-skipped{border-left-color:#8d6e00}
-    details.scenario.v-not-applicable{border-left-color:#607d8b}
-    details.scenario>summary{cursor:pointer;padding:.35em .6em}details.scenario .body{padding:0 .9em .8em}
-    .facts,.rule{display:grid;grid-template-columns:max-content 1fr;gap:.1em 1em;margin:.4em 0}dt{color:#666}dd{margin:0}
-    .rule{background:#fff8e1;border:1px solid #ffe082;border-radius:4px;padding:.4em .6em}
-    .findings li{margin:.3em 0}.because{color:#555}.reason{background:#eceff1;padding:.4em .6em;border-radius:4px}
-    .reproduce code{background:#f6f7f9;padding:.1em .3em}.exchange{border-top:1px dashed #ccc;padding:.4em 0}
-    .step{font-weight:600}.status{font-weight:600}.s2{color:#2e7d32}.s3{color:#1565c0}.s4{color:#c62828}.s5,.s0{color:#ad1457}
-    .label{margin:.3em 0 .1em;color:#666;font-size:.85em}.headers caption{text-align:left;color:#666;font-size:.85em}
-    .headers th,.headers td{font:12px ui-monospace,monospace;text-align:left;padding:.05em .6em .05em 0;vertical-align:top;word-break:break-all}
-    .headers tr.marked th{color:#6a1b9a}.error{color:#ad1457}.idp-answers{background:#fce4ec;border-radius:4px;padding:.2em .6em}
-    .timeline{margin:.6em 0}.timeline svg{max-width:100%;height:auto;border:1px solid #e3e5e8;border-radius:4px;background:#fcfcfd}
-    .timeline figcaption{font-size:.85em;color:#555}
-    """
+        body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:1200px;padding:1em 1.5em;color:#1d1f23}
+        h1{font-size:1.4em;margin:.2em 0}h2{font-size:1.1em;margin:1.2em 0 .4em}.meta{color:#666;font-size:.9em}
+        code,pre{font:12.5px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+        pre{background:#f6f7f9;border:1px solid #e3e5e8;border-radius:4px;padding:.5em;overflow:auto;max-height:24em;
+        white-space:pre-wrap;word-break:break-all}
+        .badge{display:inline-block;border-radius:3px;padding:0 .45em;font-size:.85em;font-weight:600;color:#fff;background:#888}
+        .v-pass{background:#2e7d32}.v-fail{background:#c62828}.v-error{background:#ad1457}.v-skipped{background:#8d6e00}
+        .v-not-applicable{background:#607d8b}
+        table{border-collapse:collapse}#summary td,#summary th{border:1px solid #e3e5e8;padding:.2em .6em;text-align:center}
+        #summary th[scope=row]{text-align:left}.zero{color:#bbb}
+        button.cell{border:0;border-radius:3px;color:#fff;font-weight:600;cursor:pointer;min-width:2.5em}
+        details.scenario{border:1px solid #e3e5e8;border-left:5px solid #999;border-radius:4px;margin:.35em 0;background:#fff}
+        details.scenario.v-fail{border-left-color:#c62828}details.scenario.v-error{border-left-color:#ad1457}
+        details.scenario.v-pass{border-left-color:#2e7d32}details.scenario.v-skipped{border-left-color:#8d6e00}
+        details.scenario.v-not-applicable{border-left-color:#607d8b}
+        details.scenario>summary{cursor:pointer;padding:.35em .6em}details.scenario .body{padding:0 .9em .8em}
+        .facts,.rule{display:grid;grid-template-columns:max-content 1fr;gap:.1em 1em;margin:.4em 0}dt{color:#666}dd{margin:0}
+        .rule{background:#fff8e1;border:1px solid #ffe082;border-radius:4px;padding:.4em .6em}
+        .findings li{margin:.3em 0}.because{color:#555}.reason{background:#eceff1;padding:.4em .6em;border-radius:4px}
+        .reproduce code{background:#f6f7f9;padding:.1em .3em}.exchange{border-top:1px dashed #ccc;padding:.4em 0}
+        .step{font-weight:600}.status{font-weight:600}.s2{color:#2e7d32}.s3{color:#1565c0}.s4{color:#c62828}.s5,.s0{color:#ad1457}
+        .label{margin:.3em 0 .1em;color:#666;font-size:.85em}.headers caption{text-align:left;color:#666;font-size:.85em}
+        .headers th,.headers td{font:12px ui-monospace,monospace;text-align:left;padding:.05em .6em .05em 0;vertical-align:top;word-break:break-all}
+        .headers tr.marked th{color:#6a1b9a}.error{color:#ad1457}.idp-answers{background:#fce4ec;border-radius:4px;padding:.2em .6em}
+        .timeline{margin:.6em 0}.timeline svg{max-width:100%;height:auto;border:1px solid #e3e5e8;border-radius:4px;background:#fcfcfd}
+        .timeline figcaption{font-size:.85em;color:#555}
+        """
 
     static let script = """
-    (function(){
-    var boxes=Array.prototype.slice.call(document.querySelectorAll('input[data-filter-verdict]'));
-    var family=document.getElementById('family'),search=document.getElementById('search');
-    function apply(){var on={};boxes.forEach(function(b){if(b.checked)on[b.getAttribute('data-filter-verdict')]=true;});
-    var f=family.value,q=search.value.toLowerCase(),shown=0;
-    document.querySelectorAll('details.scenario').forEach(function(s){
-    var ok=on[s.getAttribute('data-verdict')]&&(!f||s.getAttribute('data-family')===f)&&(!q||s.getAttribute('data-id').toLowerCase().indexOf(q)>=0);
-    s.hidden=!ok;if(ok)shown++;});document.getElementById('shown').textContent=shown;}
-    boxes.forEach(function(b){b.addEventListener('change',apply);});family.addEventListener('change',apply);search.addEventListener('input',apply);
-    document.getElementById('reset-filters').addEventListener('click',function(){
-    boxes.forEach(function(b){b.checked=true;});family.value='';search.value='';apply();});
-    document.querySelectorAll('button.cell').forEach(function(c){c.addEventListener('click',function(){
-    boxes.forEach(function(b){b.checked=b.getAttribute('data-filter-verdict')===c.getAttribute('data-verdict');});
-    family.value=c.getAttribute('data-family');search.value='';apply();document.getElementById('filters').scrollIntoView();});});
-    document.querySelectorAll('button.copy').forEach(function(button){button.addEventListener('click',function(){
-    var code=button.previousElementSibling,text=code.textContent;
-    function fallback(){var range=document.createRange();range.selectNodeContents(code);
-    var sel=window.getSelection();sel.removeAllRanges();sel.addRange(range);
-    try{document.execCommand('copy');button.textContent='copied';}catch(e){button.textContent='press Ctrl+C';}}
-    if(navigator.clipboard&&navigator.clipboard.writeText){
-    navigator.clipboard.writeText(text).then(function(){button.textContent='copied';},fallback);}else{fallback();}
-    });});
-    })();
-    """
+        (function(){
+        var boxes=Array.prototype.slice.call(document.querySelectorAll('input[data-filter-verdict]'));
+        var family=document.getElementById('family'),search=document.getElementById('search');
+        function apply(){var on={};boxes.forEach(function(b){if(b.checked)on[b.getAttribute('data-filter-verdict')]=true;});
+        var f=family.value,q=search.value.toLowerCase(),shown=0;
+        document.querySelectorAll('details.scenario').forEach(function(s){
+        var ok=on[s.getAttribute('data-verdict')]&&(!f||s.getAttribute('data-family')===f)&&(!q||s.getAttribute('data-id').toLowerCase().indexOf(q)>=0);
+        s.hidden=!ok;if(ok)shown++;});document.getElementById('shown').textContent=shown;}
+        boxes.forEach(function(b){b.addEventListener('change',apply);});family.addEventListener('change',apply);search.addEventListener('input',apply);
+        document.getElementById('reset-filters').addEventListener('click',function(){
+        boxes.forEach(function(b){b.checked=true;});family.value='';search.value='';apply();});
+        document.querySelectorAll('button.cell').forEach(function(c){c.addEventListener('click',function(){
+        boxes.forEach(function(b){b.checked=b.getAttribute('data-filter-verdict')===c.getAttribute('data-verdict');});
+        family.value=c.getAttribute('data-family');search.value='';apply();document.getElementById('filters').scrollIntoView();});});
+        document.querySelectorAll('button.copy').forEach(function(button){button.addEventListener('click',function(){
+        var code=button.previousElementSibling,text=code.textContent;
+        function fallback(){var range=document.createRange();range.selectNodeContents(code);
+        var sel=window.getSelection();sel.removeAllRanges();sel.addRange(range);
+        try{document.execCommand('copy');button.textContent='copied';}catch(e){button.textContent='press Ctrl+C';}}
+        if(navigator.clipboard&&navigator.clipboard.writeText){
+        navigator.clipboard.writeText(text).then(function(){button.textContent='copied';},fallback);}else{fallback();}
+        });});
+        })();
+        """
 }
 
 /// A `parallel` step drawn as an inline SVG: one lane per racer, its connect (before the release),
@@ -326,7 +334,8 @@ struct RaceTimeline {
     var svg: String {
         let timings = racers.map { $0.race ?? RaceTiming() }
         let instants = timings.flatMap { [$0.connectStart, $0.connectEnd, $0.sendStart, $0.sent, $0.firstByte, $0.end].compactMap { $0 } }
-        let low = min(instants.min() ?? 0, 0), high = max(instants.max() ?? 1, 1)
+        let low = min(instants.min() ?? 0, 0)
+        let high = max(instants.max() ?? 1, 1)
         let span = Double(max(high - low, 1))
         func x(_ instant: Int64) -> Double { Double(Self.labelWidth) + Double(instant - low) / span * Double(Self.plotWidth) }
         let statuses = racers.map { $0.status.map(String.init) ?? "none" }
@@ -338,7 +347,8 @@ struct RaceTimeline {
         let width = Self.labelWidth + Self.plotWidth + 50
         let height = Self.top + racers.count * Self.laneHeight + 34
         var svg = "<figure class=\"timeline\" data-step=\"\(HTMLReporter.escape(step))\" data-racers=\"\(racers.count)\">"
-        svg += "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" "
+        svg +=
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" "
             + "role=\"img\" aria-label=\"race timeline of \(HTMLReporter.escape(step))\">"
         svg += "<text x=\"8\" y=\"16\" font-size=\"12\" font-weight=\"600\">\(HTMLReporter.escape(step)): \(racers.count) racers</text>"
         // Axis: ticks in milliseconds, and the release at 0.
@@ -350,7 +360,8 @@ struct RaceTimeline {
             svg += "<text x=\"\(position)\" y=\"\(axisY + 14)\" font-size=\"10\" text-anchor=\"middle\" fill=\"#666\">\(milliseconds(instant))</text>"
         }
         let zero = format(x(0))
-        svg += "<line class=\"release\" x1=\"\(zero)\" y1=\"\(Self.top - 6)\" x2=\"\(zero)\" y2=\"\(axisY)\" "
+        svg +=
+            "<line class=\"release\" x1=\"\(zero)\" y1=\"\(Self.top - 6)\" x2=\"\(zero)\" y2=\"\(axisY)\" "
             + "stroke=\"#333\" stroke-dasharray=\"3 2\"/>"
         svg += "<text x=\"\(zero)\" y=\"\(Self.top - 9)\" font-size=\"10\" text-anchor=\"middle\">release</text>"
         for index in racers.indices {
@@ -359,14 +370,18 @@ struct RaceTimeline {
             let odd = answers[index] != majority
             svg += "<g class=\"lane\(odd ? " disagrees" : "")\" data-racer=\"\(index + 1)\" data-status=\"\(HTMLReporter.escape(statuses[index]))\">"
             if odd { svg += "<rect x=\"0\" y=\"\(y)\" width=\"\(width)\" height=\"\(Self.laneHeight)\" fill=\"#ffebee\"/>" }
-            svg += "<text x=\"8\" y=\"\(y + 16)\" font-size=\"11\" fill=\"\(odd ? "#c62828" : "#1d1f23")\">#\(index + 1) → "
+            svg +=
+                "<text x=\"8\" y=\"\(y + 16)\" font-size=\"11\" fill=\"\(odd ? "#c62828" : "#1d1f23")\">#\(index + 1) → "
                 + "\(HTMLReporter.escape(statuses[index]))\(odd ? " differs" : "")"
                 + "<title>#\(index + 1): \(HTMLReporter.escape(answers[index]))</title></text>"
             func bar(_ from: Int64?, _ to: Int64?, _ color: String, _ name: String, thin: Bool = false) {
                 guard let from, let to, to >= from else { return }
-                let left = x(from), barWidth = max(x(to) - left, 1.5)
-                let barY = y + (thin ? 11 : 6), barHeight = thin ? 2 : 12
-                svg += "<rect class=\"\(name)\" x=\"\(format(left))\" y=\"\(barY)\" width=\"\(format(barWidth))\" "
+                let left = x(from)
+                let barWidth = max(x(to) - left, 1.5)
+                let barY = y + (thin ? 11 : 6)
+                let barHeight = thin ? 2 : 12
+                svg +=
+                    "<rect class=\"\(name)\" x=\"\(format(left))\" y=\"\(barY)\" width=\"\(format(barWidth))\" "
                     + "height=\"\(barHeight)\" fill=\"\(color)\">"
                     + "<title>#\(index + 1) \(name): \(milliseconds(from)) to \(milliseconds(to))</title></rect>"
             }
@@ -376,16 +391,19 @@ struct RaceTimeline {
             bar(timing.sent, timing.firstByte, "#ffb300", "waiting")
             bar(timing.firstByte, timing.end, "#2e7d32", "answer")
             if let firstByte = timing.firstByte {
-                svg += "<circle class=\"first-byte\" cx=\"\(format(x(firstByte)))\" cy=\"\(y + 12)\" r=\"3\" fill=\"#1d1f23\">"
+                svg +=
+                    "<circle class=\"first-byte\" cx=\"\(format(x(firstByte)))\" cy=\"\(y + 12)\" r=\"3\" fill=\"#1d1f23\">"
                     + "<title>#\(index + 1) first byte at \(milliseconds(firstByte))</title></circle>"
             }
             svg += "</g>"
         }
-        svg += "</svg><figcaption>Times relative to the gate's release (negative: before it). "
+        svg +=
+            "</svg><figcaption>Times relative to the gate's release (negative: before it). "
             + "Grey: connect; thin: parked at the gate; blue: send; amber: waiting for the first byte; green: the rest of the answer."
-            + (disagreeing > 0 ? " <strong>\(disagreeing) of \(racers.count) racers got an answer other than the most common one "
-               + "(\(HTMLReporter.escape(majority ?? ""))): highlighted; hover a lane's label for its answer.</strong>"
-               : " Every racer got the same answer (\(HTMLReporter.escape(majority ?? ""))).")
+            + (disagreeing > 0
+                ? " <strong>\(disagreeing) of \(racers.count) racers got an answer other than the most common one "
+                    + "(\(HTMLReporter.escape(majority ?? ""))): highlighted; hover a lane's label for its answer.</strong>"
+                : " Every racer got the same answer (\(HTMLReporter.escape(majority ?? ""))).")
             + "</figcaption></figure>\n"
         return svg
     }

@@ -1,5 +1,5 @@
-import Foundation
 import Essentials
+import Foundation
 import JSON
 
 /// The machine-readable report: everything the console shows, plus full transcripts.
@@ -36,7 +36,8 @@ package enum JSONReporter {
             ],
             "reason": result.reason.map(JSONValue.string) ?? .null,
             "verdict_rule": scenario.verdict.map { ["fails_when": .string($0.failsWhen), "passes_when": .string($0.passesWhen)] } ?? .null,
-            "reproduce": (result.verdict == .fail || result.verdict == .error ? reproduction?.command(for: scenario.id) : nil).map(JSONValue.string) ?? .null,
+            "reproduce": (result.verdict == .fail || result.verdict == .error ? reproduction?.command(for: scenario.id) : nil).map(JSONValue.string)
+                ?? .null,
             "findings": .array(result.findings.map(\.json)),
             "transcript": .array(result.transcript.map(\.json)),
         ]

@@ -1,5 +1,5 @@
-import Foundation
 import Essentials
+import Foundation
 
 /// JUnit XML as GitLab, Jenkins and the GitHub report actions read it: a testsuite per family,
 /// a testcase per scenario; `failure` for a failed check, `error` for a harness or app problem,
@@ -20,11 +20,16 @@ package enum JUnitReporter {
         let timestamp = ISO8601.string(milliseconds: report.startedAtMillis)
         for family in families {
             let results = byFamily[family] ?? []
-            xml.append("  <testsuite name=\"\(escape(family))\" \(counts(results)) time=\"\(format(results.reduce(0) { $0 + $1.seconds }))\" timestamp=\"\(timestamp)\">")
-            xml.append("    <properties><property name=\"target\" value=\"\(escape(report.targetName))\"/><property name=\"base_url\" value=\"\(escape(report.targetURL))\"/><property name=\"not_applicable\" value=\"\(results.filter { $0.verdict == .notApplicable }.count)\"/></properties>")
+            xml.append(
+                "  <testsuite name=\"\(escape(family))\" \(counts(results)) time=\"\(format(results.reduce(0) { $0 + $1.seconds }))\" timestamp=\"\(timestamp)\">"
+            )
+            xml.append(
+                "    <properties><property name=\"target\" value=\"\(escape(report.targetName))\"/><property name=\"base_url\" value=\"\(escape(report.targetURL))\"/><property name=\"not_applicable\" value=\"\(results.filter { $0.verdict == .notApplicable }.count)\"/></properties>"
+            )
             for result in results {
                 let name = result.iteration > 1 ? "\(result.scenario.id) (run \(result.iteration))" : result.scenario.id
-                let open = "    <testcase classname=\"conformance.\(escape(family))\" name=\"\(escape(name))\" file=\"\(escape(result.scenario.file))\" time=\"\(format(result.seconds))\""
+                let open =
+                    "    <testcase classname=\"conformance.\(escape(family))\" name=\"\(escape(name))\" file=\"\(escape(result.scenario.file))\" time=\"\(format(result.seconds))\""
                 switch result.verdict {
                 case .pass:
                     xml.append(open + "/>")
@@ -41,7 +46,8 @@ package enum JUnitReporter {
                 case .fail:
                     xml.append(open + ">")
                     let message = result.findings.first?.message ?? "failed"
-                    xml.append("      <failure message=\"\(escape(message))\" type=\"assertion\">\(escape(body(result, report.reproduction)))</failure>")
+                    xml.append(
+                        "      <failure message=\"\(escape(message))\" type=\"assertion\">\(escape(body(result, report.reproduction)))</failure>")
                     xml.append("    </testcase>")
                 case .error:
                     xml.append(open + ">")

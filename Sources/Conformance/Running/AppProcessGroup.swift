@@ -30,7 +30,10 @@ package final class AppProcessGroup: Sendable {
         }
         var template = Array("\(FileManager.default.temporaryDirectory.path)/mockidp-app-XXXXXX.log".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemps($0, 4) } ?? -1 }
-        guard fd >= 0 else { throw AppUnreachable("app unreachable: cannot create a log file in \(FileManager.default.temporaryDirectory.path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw AppUnreachable(
+                "app unreachable: cannot create a log file in \(FileManager.default.temporaryDirectory.path): \(String(cString: strerror(errno)))")
+        }
         template.withUnsafeBufferPointer { buffer in _ = buffer.baseAddress.map { unlink($0) } }
         var supervisor: Int32 = -1
         let pid = withCStrings(command) { argv in
@@ -40,7 +43,9 @@ package final class AppProcessGroup: Sendable {
         }
         guard pid > 0 else {
             close(fd)
-            throw AppUnreachable("app unreachable: cannot start '\(command.joined(separator: " "))'\(directory.map { " in \($0)" } ?? ""): \(String(cString: strerror(-pid)))")
+            throw AppUnreachable(
+                "app unreachable: cannot start '\(command.joined(separator: " "))'\(directory.map { " in \($0)" } ?? ""): \(String(cString: strerror(-pid)))"
+            )
         }
         live.withLock { _ = $0.insert(pid) }
         return AppProcessGroup(pid: pid, outputFD: fd, supervisor: supervisor)
@@ -74,7 +79,10 @@ package final class AppProcessGroup: Sendable {
     package func stop(grace: Double = 3) {
         // Once: a second call (deinit after an explicit stop) must not signal a group ID that,
         // long after the group ended, may name someone else's group.
-        let supervisorFD = supervisor.withLock { fd in defer { fd = -1 }; return fd }
+        let supervisorFD = supervisor.withLock { fd in
+            defer { fd = -1 }
+            return fd
+        }
         guard supervisorFD >= 0 else { return }
         defer { mockidp_release_supervisor(supervisorFD) }
         guard reap(block: false) == nil else {

@@ -69,8 +69,10 @@ package final class AppTarget: Sendable {
             let filled = Self.fill(text, placeholders)
             guard let open = filled.range(of: #"\{[A-Za-z_][A-Za-z0-9_]*\}"#, options: .regularExpression) else { continue }
             let name = filled[open].dropFirst().dropLast()
-            throw ConfigError(file: profile.file, field: field,
-                              message: "{\(name)} has no value: pass --set \(name)=VALUE (filled by the runner: \(placeholders.keys.sorted().joined(separator: ", ")))")
+            throw ConfigError(
+                file: profile.file, field: field,
+                message:
+                    "{\(name)} has no value: pass --set \(name)=VALUE (filled by the runner: \(placeholders.keys.sorted().joined(separator: ", ")))")
         }
     }
 
@@ -143,7 +145,8 @@ package final class AppTarget: Sendable {
             return ClientRequest(method: profile.callback.method, url: url, form: [(name: field, value: token)], headers: headers)
         case .query(let name):
             let separator = url.contains("?") ? "&" : "?"
-            return ClientRequest(method: profile.callback.method, url: url + separator + QueryParameters.encode([(name: name, value: token)]), headers: headers)
+            return ClientRequest(
+                method: profile.callback.method, url: url + separator + QueryParameters.encode([(name: name, value: token)]), headers: headers)
         case .cookie(let name):
             headers.add("Cookie", "\(name)=\(token)")
             return ClientRequest(method: profile.callback.method, url: url, headers: headers)

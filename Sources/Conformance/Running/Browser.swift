@@ -18,8 +18,10 @@ struct Browser {
     /// Sends `request` with the jar's cookies for its URL (SameSite judged for a `cookieMethod`
     /// navigation started from `initiatorHost`) and keeps the answer's cookies, unless the
     /// request only observes (`keepsCookies: false`: a probe reads the session, never changes it).
-    func send(_ request: ClientRequest, cookieMethod: String = "GET", initiatorHost: String? = nil, step: String, token: String? = nil,
-              keepsCookies: Bool = true) -> Captured {
+    func send(
+        _ request: ClientRequest, cookieMethod: String = "GET", initiatorHost: String? = nil, step: String, token: String? = nil,
+        keepsCookies: Bool = true
+    ) -> Captured {
         var request = request
         if let cookie = jar.header(for: request.url, method: cookieMethod, initiatorHost: initiatorHost) { request.headers.add("Cookie", cookie) }
         let answer = context.wire.send(request, step: step, token: token)
@@ -119,7 +121,8 @@ final class Wire {
         fields.filter { reportedHeaders.contains($0.name.lowercased()) }.map { field in
             // A cookie's value is cut, never its attributes (Secure, HttpOnly, SameSite matter to a reader).
             let cut = field.name.lowercased() == "set-cookie" ? (field.value.firstIndex(of: ";") ?? field.value.endIndex) : field.value.endIndex
-            let head = field.value[..<cut], tail = field.value[cut...]
+            let head = field.value[..<cut]
+            let tail = field.value[cut...]
             guard head.count > 200 else { return field }
             return (name: field.name, value: String(head.prefix(120)) + "…(\(head.utf8.count) bytes)" + tail)
         }
@@ -128,21 +131,26 @@ final class Wire {
     /// The mock's 4xx/5xx answers to the app since `sequence`, for the report.
     func idpAnswers(since sequence: Int) -> [String] {
         idp.journal.entries(Journal.Filter(sinceSequence: sequence)).filter { $0.status >= 400 || $0.status == 0 }.map { entry in
-            "\(entry.status == 0 ? "dropped" : String(entry.status)) to \(entry.method) \(entry.path)" + (entry.errorBody.map { " " + String($0.prefix(300)) } ?? "")
+            "\(entry.status == 0 ? "dropped" : String(entry.status)) to \(entry.method) \(entry.path)"
+                + (entry.errorBody.map { " " + String($0.prefix(300)) } ?? "")
         }
     }
 
     func send(_ request: ClientRequest, step: String, token: String?) -> Captured {
         let started = DispatchTime.now().uptimeNanoseconds
-        var exchange = Exchange(step: step, method: request.method, url: request.url,
-                                requestHeaders: request.headers.fields.map { (name: $0.name, value: $0.name.lowercased() == "authorization" ? "Bearer <token>" : $0.value) },
-                                requestBody: String(decoding: request.body, as: UTF8.self),
-                                tokenText: token)
+        var exchange = Exchange(
+            step: step, method: request.method, url: request.url,
+            requestHeaders: request.headers.fields.map {
+                (name: $0.name, value: $0.name.lowercased() == "authorization" ? "Bearer <token>" : $0.value)
+            },
+            requestBody: String(decoding: request.body, as: UTF8.self),
+            tokenText: token)
         let mark = idp.journal.lastSequence
         var captured: Captured
         do {
             let response = try app.client.send(request)
-            captured = Captured(status: response.status, body: response.body, json: try? response.json(), error: nil, headers: response.headers.fields)
+            captured = Captured(
+                status: response.status, body: response.body, json: try? response.json(), error: nil, headers: response.headers.fields)
             exchange.status = response.status
             exchange.responseBytes = response.body
             exchange.responseHeaders = Self.reported(response.headers.fields)
@@ -165,11 +173,13 @@ final class Wire {
         var captured: [Captured] = []
         for (index, result) in results.enumerated() {
             let request = requests[index]
-            var exchange = Exchange(step: "\(step) #\(index + 1)", method: request.method, url: request.url, requestHeaders: [],
-                                    requestBody: "", tokenText: tokens[index])
+            var exchange = Exchange(
+                step: "\(step) #\(index + 1)", method: request.method, url: request.url, requestHeaders: [],
+                requestBody: "", tokenText: tokens[index])
             switch result {
             case .success(let response):
-                var one = Captured(status: response.status, body: response.body, json: try? response.json(), error: nil, headers: response.headers.fields)
+                var one = Captured(
+                    status: response.status, body: response.body, json: try? response.json(), error: nil, headers: response.headers.fields)
                 one.sentAuthorization = request.headers["Authorization"]
                 captured.append(one)
                 exchange.status = response.status

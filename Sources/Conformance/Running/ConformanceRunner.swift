@@ -32,8 +32,10 @@ package final class ConformanceRunner {
     let extraPlaceholders: [String: String]
     let executable: String
 
-    package init(profile: TargetProfile, idpConfiguration: IdPConfiguration = IdPConfiguration(), placeholders: [String: String] = [:],
-                executable: String = ProjectFiles.executable) throws {
+    package init(
+        profile: TargetProfile, idpConfiguration: IdPConfiguration = IdPConfiguration(), placeholders: [String: String] = [:],
+        executable: String = ProjectFiles.executable
+    ) throws {
         self.profile = profile
         var configuration = idpConfiguration
         configuration.prefetchKeys = true
@@ -85,11 +87,14 @@ package final class ConformanceRunner {
         for iteration in 1...max(1, options.repeatCount) {
             if jobs > 1 {
                 let started = options.started
-                for var result in runConcurrently(ordered, jobs: jobs, started: { started($0, iteration) }, progress: { result in
-                    var numbered = result
-                    numbered.iteration = iteration
-                    progress(numbered)
-                }) {
+                for var result in runConcurrently(
+                    ordered, jobs: jobs, started: { started($0, iteration) },
+                    progress: { result in
+                        var numbered = result
+                        numbered.iteration = iteration
+                        progress(numbered)
+                    })
+                {
                     result.iteration = iteration
                     results.append(result)
                 }
@@ -103,15 +108,18 @@ package final class ConformanceRunner {
                 progress(result)
             }
         }
-        return RunReport(targetName: profile.name, targetURL: app?.baseURL ?? profile.baseURL, results: results,
-                         seconds: Date().timeIntervalSince(started), startedAtMillis: Int64(started.timeIntervalSince1970 * 1000))
+        return RunReport(
+            targetName: profile.name, targetURL: app?.baseURL ?? profile.baseURL, results: results,
+            seconds: Date().timeIntervalSince(started), startedAtMillis: Int64(started.timeIntervalSince1970 * 1000))
     }
 
     /// Scenarios that share nothing run on `jobs` threads against one reset mock and app; then
     /// each exclusive one runs alone from its own reset. Results come back in `scenarios` order;
     /// `progress` sees them as they finish.
-    func runConcurrently(_ scenarios: [Scenario], jobs: Int, started: @escaping @Sendable (Scenario) -> Void = { _ in },
-                         progress: (ScenarioResult) -> Void) -> [ScenarioResult] {
+    func runConcurrently(
+        _ scenarios: [Scenario], jobs: Int, started: @escaping @Sendable (Scenario) -> Void = { _ in },
+        progress: (ScenarioResult) -> Void
+    ) -> [ScenarioResult] {
         var results = [ScenarioResult?](repeating: nil, count: scenarios.count)
         let shared = scenarios.indices.filter { scenarios[$0].exclusiveReason == nil }
         if !shared.isEmpty, let app, app.isRunning {
@@ -144,9 +152,12 @@ package final class ConformanceRunner {
                         let (index, scenario) = ordered[position]
                         slots.acquire()
                         started(scenario)
-                        let result = setupError.map {
-                            ScenarioEnding(started: false, stop: ScenarioStop.harness("setup failed: \($0)")).result(scenario, seconds: 0, transcript: []) { "" }
-                        }
+                        let result =
+                            setupError.map {
+                                ScenarioEnding(started: false, stop: ScenarioStop.harness("setup failed: \($0)")).result(
+                                    scenario, seconds: 0, transcript: []
+                                ) { "" }
+                            }
                             ?? box.runner.runOne(scenario, reset: false, slots: slots)
                         slots.release()
                         arrivals.put(index, result)
@@ -255,7 +266,9 @@ package final class ConformanceRunner {
             return nil
         }
         if remaining > maxWait {
-            return .tooLong("an earlier scenario rotated the mock's keys and the app may cache them for \(StepExecutor.format(remaining)) s more (capabilities.jwks_cache_ttl_seconds in \(profile.file)), longer than --max-wait \(StepExecutor.format(maxWait)) s: use start.restart, a reset hook with clears_jwks_cache, or raise --max-wait")
+            return .tooLong(
+                "an earlier scenario rotated the mock's keys and the app may cache them for \(StepExecutor.format(remaining)) s more (capabilities.jwks_cache_ttl_seconds in \(profile.file)), longer than --max-wait \(StepExecutor.format(maxWait)) s: use start.restart, a reset hook with clears_jwks_cache, or raise --max-wait"
+            )
         }
         // The mock is back to its original keys; an app without a cache-clearing reset sees
         // them only once its cache expires.
@@ -265,7 +278,9 @@ package final class ConformanceRunner {
     }
 
     private func noteKeyChanges(_ context: ScenarioContext) {
-        guard context.keysChanged, !profile.resetClearsJWKSCache, profile.start?.restart != .scenario, let ttl = profile.jwksCacheTTLSeconds else { return }
+        guard context.keysChanged, !profile.resetClearsJWKSCache, profile.start?.restart != .scenario, let ttl = profile.jwksCacheTTLSeconds else {
+            return
+        }
         cacheSettlesAt = Date().addingTimeInterval(ttl + (profile.jwksCooldownSeconds ?? 0) + 0.1)
     }
 
@@ -299,8 +314,11 @@ package final class ConformanceRunner {
         }
         let answers = context.wire.idpAnswers(since: mark)
         guard let problem else { return }
-        var message = "preflight: a plain login of a fresh user with a valid token was not accepted, so every scenario would fail the same way.\n  \(problem)"
-        message += answers.isEmpty ? "\n  the mock refused nothing the app asked for"
+        var message =
+            "preflight: a plain login of a fresh user with a valid token was not accepted, so every scenario would fail the same way.\n  \(problem)"
+        message +=
+            answers.isEmpty
+            ? "\n  the mock refused nothing the app asked for"
             : "\n  the mock answered the app:\n" + answers.prefix(5).map { "    " + $0 }.joined(separator: "\n")
         let tail = app.logTail()
         if !tail.isEmpty { message += "\n" + tail }
@@ -317,18 +335,24 @@ package final class ConformanceRunner {
         }
         guard let app else { return }
         if let reset = profile.reset {
-            try expectSetup(context.wire.send(app.request(method: reset.method, path: reset.path, token: nil, body: reset.body), step: "setup: reset app", token: nil), "reset")
+            try expectSetup(
+                context.wire.send(
+                    app.request(method: reset.method, path: reset.path, token: nil, body: reset.body), step: "setup: reset app", token: nil), "reset")
         }
         if let hook = profile.faultHook {
-            _ = context.wire.send(app.request(method: profile.faultClearMethod ?? "DELETE", path: hook.path, token: nil, body: nil), step: "setup: clear app faults", token: nil)
+            _ = context.wire.send(
+                app.request(method: profile.faultClearMethod ?? "DELETE", path: hook.path, token: nil, body: nil), step: "setup: clear app faults",
+                token: nil)
         }
         if let seeding = profile.seeding {
             let organizations = idp.directory.organizations.values.sorted { $0.id < $1.id }.compactMap { organization -> JSONValue? in
                 guard let external = organization.externalID else { return nil }
                 return ["id": .string(external), "name": .string(organization.name)]
             }
-            try expectSetup(context.wire.send(app.request(method: seeding.method, path: seeding.path, token: nil, body: ["organizations": .array(organizations)]),
-                                         step: "setup: seed app organizations", token: nil), "seeding")
+            try expectSetup(
+                context.wire.send(
+                    app.request(method: seeding.method, path: seeding.path, token: nil, body: ["organizations": .array(organizations)]),
+                    step: "setup: seed app organizations", token: nil), "seeding")
         }
         // Setup calls are the harness's own; keep the transcript to what the scenario did.
         context.wire.forgetTranscript()

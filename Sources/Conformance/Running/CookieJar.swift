@@ -97,8 +97,9 @@ final class CookieJar: Sendable {
         if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
         // Browsers ignore a cookie whose name and value together exceed 4096 bytes (RFC 6265bis §5.6).
         guard name.utf8.count + value.utf8.count <= 4096 else { return nil }
-        var cookie = Cookie(name: name, value: value, domain: host, hostOnly: true, path: defaultPath(requestPath), expires: nil,
-                            secure: false, httpOnly: false, sameSite: "lax")
+        var cookie = Cookie(
+            name: name, value: value, domain: host, hostOnly: true, path: defaultPath(requestPath), expires: nil,
+            secure: false, httpOnly: false, sameSite: "lax")
         var maxAge: Int?
         for attribute in parts.dropFirst() {
             let pieces = attribute.split(separator: "=", maxSplits: 1).map { $0.trimmingASCIIWhitespace() }

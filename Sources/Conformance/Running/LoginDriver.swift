@@ -35,9 +35,16 @@ struct LoginDriver {
     func login(_ callback: CallbackStep, step: String) throws -> Captured {
         let shaped = !callback.loginQuery.isEmpty || callback.state != nil || callback.freshBrowser
         guard shaped, let tokenName = callback.token else { return try login(tokenName: callback.noToken ? nil : callback.token, step: step) }
-        guard let flow = profile.codeFlow else { throw ScenarioStop.notApplicable("login_query, state and browser shape a code-flow login; this profile's callback takes the token") }
-        if !callback.loginQuery.isEmpty && flow.loginPath == nil { throw ScenarioStop.notApplicable("the profile names no login route (callback.login_path) to pass \(callback.loginQuery.map(\.name).joined(separator: ", ")) to") }
-        if callback.state == .otherLogin && flow.loginPath == nil { throw ScenarioStop.notApplicable("another login's state needs the app's own login route (callback.login_path)") }
+        guard let flow = profile.codeFlow else {
+            throw ScenarioStop.notApplicable("login_query, state and browser shape a code-flow login; this profile's callback takes the token")
+        }
+        if !callback.loginQuery.isEmpty && flow.loginPath == nil {
+            throw ScenarioStop.notApplicable(
+                "the profile names no login route (callback.login_path) to pass \(callback.loginQuery.map(\.name).joined(separator: ", ")) to")
+        }
+        if callback.state == .otherLogin && flow.loginPath == nil {
+            throw ScenarioStop.notApplicable("another login's state needs the app's own login route (callback.login_path)")
+        }
         var browser: BrowserLogin
         do {
             browser = try prepareBrowser(tokenName: tokenName, step: step, loginQuery: callback.loginQuery, attacker: callback.freshBrowser)
@@ -47,7 +54,9 @@ struct LoginDriver {
             return stopped.answer
         }
         if callback.state != nil, browser.usedPKCE {
-            throw ScenarioStop.notApplicable("the app's authorize request carries a PKCE code_challenge: PKCE may be its CSRF protection (RFC 9700 §2.1) and state mere application state, so a changed state alone proves nothing (the code-in-victim-browser case still applies)")
+            throw ScenarioStop.notApplicable(
+                "the app's authorize request carries a PKCE code_challenge: PKCE may be its CSRF protection (RFC 9700 §2.1) and state mere application state, so a changed state alone proves nothing (the code-in-victim-browser case still applies)"
+            )
         }
         if let tampering = callback.state {
             var url = Self.removingQueryParameter("state", from: browser.callbackURL)
@@ -83,8 +92,9 @@ struct LoginDriver {
         }
         let browser = Browser(jar: login.jar, context: context)
         let url = app.baseURL + logout.path
-        let first = browser.send(ClientRequest(method: logout.method, url: url, headers: ["Accept": "text/html,application/json"]), cookieMethod: logout.method,
-                                 step: step)
+        let first = browser.send(
+            ClientRequest(method: logout.method, url: url, headers: ["Accept": "text/html,application/json"]), cookieMethod: logout.method,
+            step: step)
         // As a browser: through the IdP's logout (which ends the IdP session) and back to the app.
         return browser.follow(first, from: url, within: [app.baseURL, context.idp.baseURL], step: step)
     }
@@ -161,8 +171,9 @@ struct LoginDriver {
         var headers = HTTPHeaders()
         for (name, value) in probe.headers.sorted(by: { $0.key < $1.key }) { headers.add(name, value) }
         if let authorization { headers.add("Authorization", authorization) }
-        var answer = browser.send(ClientRequest(method: probe.call.method, url: app.baseURL + probe.call.path, headers: headers), step: step,
-                                  keepsCookies: keepsCookies)
+        var answer = browser.send(
+            ClientRequest(method: probe.call.method, url: app.baseURL + probe.call.path, headers: headers), step: step,
+            keepsCookies: keepsCookies)
         answer.probe = Captured.Probe(status: answer.status, body: answer.body, json: answer.json)
         return answer
     }
@@ -173,7 +184,9 @@ struct LoginDriver {
     /// mock's authorize step passed headlessly; the issued code is bound to the minted token.
     /// `attacker`: the authorize request is one the runner builds as a login-CSRF attacker does
     /// (the app's client_id and redirect_uri, its own state, no PKCE), in a browser with no cookies.
-    private func prepareBrowser(tokenName: String, step: String, loginQuery: [(name: String, value: String)] = [], attacker: Bool = false) throws -> BrowserLogin {
+    private func prepareBrowser(tokenName: String, step: String, loginQuery: [(name: String, value: String)] = [], attacker: Bool = false) throws
+        -> BrowserLogin
+    {
         guard let minted = context.bindings.tokens[tokenName], let request = context.bindings.tokenRequests[tokenName] else {
             throw ScenarioStop.harness("\(step): a code-flow login needs a token minted by a mint step ('\(tokenName)' is not)")
         }
@@ -182,22 +195,31 @@ struct LoginDriver {
         var url = authorizeURL
         // The browser's user signs in at once (AuthKit's hosted page, approved headlessly).
         for parameter in ["login_hint", "mockidp_auto_approve"] { url = Self.removingQueryParameter(parameter, from: url) }
-        url += (url.contains("?") ? "&" : "?") + QueryParameters.encode([(name: "login_hint", value: request.user), (name: "mockidp_auto_approve", value: "1")])
-        let answer = context.wire.send(ClientRequest(method: "GET", url: url, headers: ["Accept": "text/html"]), step: "\(step): browser at the mock's authorize", token: nil)
+        url +=
+            (url.contains("?") ? "&" : "?")
+            + QueryParameters.encode([(name: "login_hint", value: request.user), (name: "mockidp_auto_approve", value: "1")])
+        let answer = context.wire.send(
+            ClientRequest(method: "GET", url: url, headers: ["Accept": "text/html"]), step: "\(step): browser at the mock's authorize", token: nil)
         guard let status = answer.status, (300..<400).contains(status), let location = answer.header("Location") else {
-            throw ScenarioStop.harness("the mock's authorize step did not redirect back to the app: \(answer.status.map(String.init) ?? answer.error ?? "no answer") \(Self.excerpt(answer.bodyText))\n  authorize URL the app built: \(authorizeURL)")
+            throw ScenarioStop.harness(
+                "the mock's authorize step did not redirect back to the app: \(answer.status.map(String.init) ?? answer.error ?? "no answer") \(Self.excerpt(answer.bodyText))\n  authorize URL the app built: \(authorizeURL)"
+            )
         }
         let parameters = Self.query(of: location)
         if let error = parameters["error"] {
-            throw ScenarioStop.harness("the mock refused the app's authorize request: \(error): \(parameters["error_description"] ?? "")\n  authorize URL the app built: \(authorizeURL)")
+            throw ScenarioStop.harness(
+                "the mock refused the app's authorize request: \(error): \(parameters["error_description"] ?? "")\n  authorize URL the app built: \(authorizeURL)"
+            )
         }
         guard let code = parameters["code"] else { throw ScenarioStop.harness("\(step): the mock's authorize redirect carries no code: \(location)") }
         do {
-            try context.idp.bindAuthorizationCode(code, to: BoundLogin(request: request, token: minted, userObject: context.bindings.userObjects[tokenName]))
+            try context.idp.bindAuthorizationCode(
+                code, to: BoundLogin(request: request, token: minted, userObject: context.bindings.userObjects[tokenName]))
         } catch {
             throw ScenarioStop.harness("\(step): cannot bind the code to \(tokenName): \(error)")
         }
-        return BrowserLogin(callbackURL: location, jar: browser.jar, token: minted.token, usedPKCE: Self.query(of: authorizeURL)["code_challenge"] != nil)
+        return BrowserLogin(
+            callbackURL: location, jar: browser.jar, token: minted.token, usedPKCE: Self.query(of: authorizeURL)["code_challenge"] != nil)
     }
 
     /// The authorize URL: where the app's login route sends the browser, or one built from the
@@ -211,38 +233,46 @@ struct LoginDriver {
             for _ in 0..<10 {
                 var answer = browser.navigate(to: url, accept: "text/html", step: "\(step): browser at the app's login")
                 let redirect = answer.status.map { (300..<400).contains($0) } ?? false
-                let leaves = answer.header("Location").map { location -> Bool in
-                    let next = Self.resolve(location, against: url)
-                    return !next.hasPrefix(authorizePrefix) && !Self.sameOrigin(next, app.baseURL)
-                } ?? false
+                let leaves =
+                    answer.header("Location").map { location -> Bool in
+                        let next = Self.resolve(location, against: url)
+                        return !next.hasPrefix(authorizePrefix) && !Self.sameOrigin(next, app.baseURL)
+                    } ?? false
                 if !loginQuery.isEmpty, !redirect || leaves {
                     answer.chain = [answer.status ?? 0]
                     throw LoginRouteStopped(answer: answer)
                 }
                 guard let status = answer.status, (300..<400).contains(status), let location = answer.header("Location") else {
-                    throw ScenarioStop.harness("the app's login route \(url) answered \(answer.status.map(String.init) ?? answer.error ?? "nothing"), not a redirect to \(authorizePrefix) \(Self.excerpt(answer.bodyText))")
+                    throw ScenarioStop.harness(
+                        "the app's login route \(url) answered \(answer.status.map(String.init) ?? answer.error ?? "nothing"), not a redirect to \(authorizePrefix) \(Self.excerpt(answer.bodyText))"
+                    )
                 }
                 let next = Self.resolve(location, against: url)
                 if next.hasPrefix(authorizePrefix) { return next }
                 guard Self.sameOrigin(next, app.baseURL) else {
-                    throw ScenarioStop.harness("the app's login route redirected to \(next), not to the mock's authorize endpoint \(authorizePrefix): point the app's WorkOS base URL at {idp_base_url}")
+                    throw ScenarioStop.harness(
+                        "the app's login route redirected to \(next), not to the mock's authorize endpoint \(authorizePrefix): point the app's WorkOS base URL at {idp_base_url}"
+                    )
                 }
                 url = next
             }
             throw ScenarioStop.harness("the app's login route redirected more than 10 times within the app")
         }
         let redirectURI = flow.redirectURI.map { AppTarget.fill($0, app.placeholders) } ?? app.baseURL + profile.callback.path
-        return authorizePrefix + "?" + QueryParameters.encode([
-            (name: "client_id", value: context.idp.configuration.clientID), (name: "redirect_uri", value: redirectURI),
-            (name: "response_type", value: "code"), (name: "provider", value: "authkit"), (name: "state", value: context.idp.ids.opaque(length: 16)),
-        ])
+        return authorizePrefix + "?"
+            + QueryParameters.encode([
+                (name: "client_id", value: context.idp.configuration.clientID), (name: "redirect_uri", value: redirectURI),
+                (name: "response_type", value: "code"), (name: "provider", value: "authkit"),
+                (name: "state", value: context.idp.ids.opaque(length: 16)),
+            ])
     }
 
     /// The callback as a browser delivers it, then the redirects within the app's origin.
     private func deliver(_ login: BrowserLogin, step: String) throws -> Captured {
         let browser = Browser(jar: login.jar, context: context)
-        let first = browser.send(ClientRequest(method: profile.callback.method, url: login.callbackURL, headers: ["Accept": "text/html,application/json"]),
-                                 initiatorHost: context.idpHost, step: step, token: login.token)
+        let first = browser.send(
+            ClientRequest(method: profile.callback.method, url: login.callbackURL, headers: ["Accept": "text/html,application/json"]),
+            initiatorHost: context.idpHost, step: step, token: login.token)
         var captured = browser.follow(first, from: login.callbackURL, within: [app.baseURL], step: step)
         try probe(&captured, in: browser, step: step)
         return captured
@@ -252,7 +282,8 @@ struct LoginDriver {
     private func noCodeCallback(step: String) throws -> Captured {
         let browser = Browser(context: context)
         let url = app.baseURL + profile.callback.path
-        let first = browser.send(ClientRequest(method: profile.callback.method, url: url, headers: ["Accept": "text/html,application/json"]), step: step)
+        let first = browser.send(
+            ClientRequest(method: profile.callback.method, url: url, headers: ["Accept": "text/html,application/json"]), step: step)
         var captured = browser.follow(first, from: url, within: [app.baseURL], step: step)
         try probe(&captured, in: browser, step: step)
         return captured

@@ -75,19 +75,22 @@ package final class RunInterruption: Sendable {
     /// they were running and "not started" when their turn had not come.
     func partialReport(_ finished: [ScenarioResult], signal signalNumber: Int32) -> RunReport {
         var done = finished
-        let name = signalNumber == SIGINT ? "SIGINT" : signalNumber == SIGTERM ? "SIGTERM" : signalNumber == SIGHUP ? "SIGHUP" : "signal \(signalNumber)"
+        let name =
+            signalNumber == SIGINT ? "SIGINT" : signalNumber == SIGTERM ? "SIGTERM" : signalNumber == SIGHUP ? "SIGHUP" : "signal \(signalNumber)"
         let takenUp = begun.withLock { $0 }
         var seen = Set(done.map { Self.key($0.scenario, $0.iteration) })
         for (scenario, iteration) in planned where seen.insert(Self.key(scenario, iteration)).inserted {
-            let stop = takenUp.contains(Self.key(scenario, iteration))
+            let stop =
+                takenUp.contains(Self.key(scenario, iteration))
                 ? ScenarioStop.harness("interrupted: the run received \(name) while this scenario was running")
                 : ScenarioStop.harness("not started: the run received \(name) before this scenario's turn")
             var result = ScenarioEnding(started: false, stop: stop).result(scenario, seconds: 0, transcript: []) { "" }
             result.iteration = iteration
             done.append(result)
         }
-        return RunReport(targetName: target.name, targetURL: target.url, results: done, seconds: Date().timeIntervalSince(started),
-                         startedAtMillis: Int64(started.timeIntervalSince1970 * 1000))
+        return RunReport(
+            targetName: target.name, targetURL: target.url, results: done, seconds: Date().timeIntervalSince(started),
+            startedAtMillis: Int64(started.timeIntervalSince1970 * 1000))
     }
 
     private func interrupt(by signalNumber: Int32) {

@@ -97,7 +97,9 @@ final class ScenarioContext {
         if name == "now" || name.hasPrefix("now+") || name.hasPrefix("now-") {
             // ${now}, ${now+300}, ${now-60}: the mock's clock in Unix seconds, for raw payloads.
             let offset = name.dropFirst(3)
-            guard offset.isEmpty || Int64(offset.replacingOccurrences(of: "+", with: "")) != nil else { throw ScenarioStop.harness("${\(name)}: use ${now}, ${now+N} or ${now-N}") }
+            guard offset.isEmpty || Int64(offset.replacingOccurrences(of: "+", with: "")) != nil else {
+                throw ScenarioStop.harness("${\(name)}: use ${now}, ${now+N} or ${now-N}")
+            }
             return .int(idp.clock.now() + (Int64(offset.replacingOccurrences(of: "+", with: "")) ?? 0))
         }
         if name == "idp" {
@@ -121,7 +123,9 @@ final class ScenarioContext {
         if name == "org" {
             guard let rest else { throw ScenarioStop.harness("${org} needs a fixture ref: ${org.acme.id} or ${org.acme.app_id}") }
             let pieces = rest.split(separator: ".", maxSplits: 1).map(String.init)
-            guard let organization = idp.directory.resolveOrganization(pieces[0]) else { throw ScenarioStop.harness("no organization '\(pieces[0])' in the mock") }
+            guard let organization = idp.directory.resolveOrganization(pieces[0]) else {
+                throw ScenarioStop.harness("no organization '\(pieces[0])' in the mock")
+            }
             switch pieces.count > 1 ? pieces[1] : "id" {
             case "id": return .string(organization.id)
             case "app_id": return organization.externalID.map(JSONValue.string) ?? .null
@@ -169,6 +173,9 @@ final class ScenarioContext {
             guard parts.count > index, let bytes = try? Base64URL.decode(parts[index]) else { return .null }
             return (try? JSONValue.parse(bytes)) ?? .string(String(decoding: bytes, as: UTF8.self))
         }
-        return ["header": segment(0), "payload": segment(1), "signature_bytes": .int(Int64(parts.count > 2 ? ((try? Base64URL.decode(parts[2]))?.count ?? -1) : -1))]
+        return [
+            "header": segment(0), "payload": segment(1),
+            "signature_bytes": .int(Int64(parts.count > 2 ? ((try? Base64URL.decode(parts[2]))?.count ?? -1) : -1)),
+        ]
     }
 }

@@ -63,8 +63,9 @@ package struct SelfTest: Sendable {
         var options = RunOptions()
         options.jobs = jobs
         var report = runner.run(scenarios, options: options)
-        report.reproduction = Reproduction(arguments: extraArguments.isEmpty ? [] : ["--app-arg=\(extraArguments.joined(separator: "="))"],
-                                           seed: seed)
+        report.reproduction = Reproduction(
+            arguments: extraArguments.isEmpty ? [] : ["--app-arg=\(extraArguments.joined(separator: "="))"],
+            seed: seed)
         return report
     }
 
@@ -104,8 +105,10 @@ package struct SelfTest: Sendable {
         let reports = try runAll([nil] + bugs.map { Optional($0) }) { index, report in
             guard index > 0 else {
                 applicable = Set(report.results.filter { $0.verdict != .notApplicable }.map(\.scenario.id))
-                progress(String(format: "\(label)correct app: %d passed, %d failed, %d skipped (%.1f s)", report.count(.pass),
-                                report.count(.fail) + report.count(.error), report.count(.skipped), report.seconds))
+                progress(
+                    String(
+                        format: "\(label)correct app: %d passed, %d failed, %d skipped (%.1f s)", report.count(.pass),
+                        report.count(.fail) + report.count(.error), report.count(.skipped), report.seconds))
                 return
             }
             let bug = bugs[index - 1]
@@ -113,15 +116,18 @@ package struct SelfTest: Sendable {
             // A naming scenario that cannot apply to this shape (not applicable to the correct
             // app) and does not fail is not counted; one that fails anyway still caught the bug.
             let expected = scenarios.filter { $0.references.bugs.contains(bug) && (applicable.contains($0.id) || failing.contains($0.id)) }.map(\.id)
-            let outcome = BugOutcome(bug: bug, report: report, expected: expected,
-                                     missed: expected.filter { !failing.contains($0) },
-                                     collateral: failing.filter { id in !expected.contains(id) }.sorted())
+            let outcome = BugOutcome(
+                bug: bug, report: report, expected: expected,
+                missed: expected.filter { !failing.contains($0) },
+                collateral: failing.filter { id in !expected.contains(id) }.sorted())
             outcomes.append(outcome)
-            progress(String(format: "\(label)--bug %@: %@ (%d/%d naming scenarios failed, %d other failures, %.1f s)", bug,
-                            outcome.caught ? "caught" : "MISSED", expected.count - outcome.missed.count, expected.count,
-                            outcome.collateral.count, report.seconds)
-                     + (outcome.collateral.isEmpty ? "" : "\n      other failures: " + outcome.collateral.joined(separator: ", "))
-                     + (outcome.missed.isEmpty ? "" : "\n      missed by: " + outcome.missed.joined(separator: ", ")))
+            progress(
+                String(
+                    format: "\(label)--bug %@: %@ (%d/%d naming scenarios failed, %d other failures, %.1f s)", bug,
+                    outcome.caught ? "caught" : "MISSED", expected.count - outcome.missed.count, expected.count,
+                    outcome.collateral.count, report.seconds)
+                    + (outcome.collateral.isEmpty ? "" : "\n      other failures: " + outcome.collateral.joined(separator: ", "))
+                    + (outcome.missed.isEmpty ? "" : "\n      missed by: " + outcome.missed.joined(separator: ", ")))
         }
         return Outcome(correct: reports[0], bugs: outcomes, seconds: Date().timeIntervalSince(started))
     }
@@ -133,7 +139,9 @@ package struct SelfTest: Sendable {
         let width = max(28, (outcome.bugs.map(\.bug.count).max() ?? 0) + 2)
         let columns = families.map { String($0.prefix(12)) }
         var lines: [String] = []
-        lines.append("".padding(toLength: width, withPad: " ", startingAt: 0) + columns.map { $0.padding(toLength: 13, withPad: " ", startingAt: 0) }.joined() + "verdict")
+        lines.append(
+            "".padding(toLength: width, withPad: " ", startingAt: 0) + columns.map { $0.padding(toLength: 13, withPad: " ", startingAt: 0) }.joined()
+                + "verdict")
         func row(_ name: String, _ report: RunReport, expected: [String], verdict: String) -> String {
             var cells: [String] = []
             for family in families {
@@ -155,11 +163,18 @@ package struct SelfTest: Sendable {
             return name.padding(toLength: width, withPad: " ", startingAt: 0) + cells.joined() + verdict
         }
         let correctFailures = outcome.correct.count(.fail) + outcome.correct.count(.error) + outcome.correct.count(.skipped)
-        lines.append(row("(correct app)", outcome.correct, expected: [],
-                         verdict: correctFailures == 0 ? "all \(outcome.correct.count(.pass)) that apply pass" + (outcome.correct.count(.notApplicable) > 0 ? " (\(outcome.correct.count(.notApplicable)) not applicable)" : "") : "FALSE ALARM: \(correctFailures) not passing"))
+        lines.append(
+            row(
+                "(correct app)", outcome.correct, expected: [],
+                verdict: correctFailures == 0
+                    ? "all \(outcome.correct.count(.pass)) that apply pass"
+                        + (outcome.correct.count(.notApplicable) > 0 ? " (\(outcome.correct.count(.notApplicable)) not applicable)" : "")
+                    : "FALSE ALARM: \(correctFailures) not passing"))
         for bug in outcome.bugs {
-            lines.append(row(bug.bug, bug.report, expected: bug.expected,
-                             verdict: bug.caught ? "caught" : "MISSED by \(bug.missed.joined(separator: ", "))"))
+            lines.append(
+                row(
+                    bug.bug, bug.report, expected: bug.expected,
+                    verdict: bug.caught ? "caught" : "MISSED by \(bug.missed.joined(separator: ", "))"))
         }
         return lines.joined(separator: "\n")
     }

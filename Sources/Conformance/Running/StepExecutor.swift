@@ -29,22 +29,27 @@ struct StepExecutor {
             }
             context.bindings.cookieSnapshots[snapshot.name] = snapshot.beforeCallback ? browser.cookiesBeforeCallback : browser.jar.all
         case .logout(let name, let token):
-            if app.profile.logout != nil, app.profile.codeFlow == nil { throw ScenarioStop.notApplicable("logout: a token-shape login has no browser session to sign out of") }
+            if app.profile.logout != nil, app.profile.codeFlow == nil {
+                throw ScenarioStop.notApplicable("logout: a token-shape login has no browser session to sign out of")
+            }
             context.bindings.responses[name] = try LoginDriver(context: context).logout(tokenName: token, step: "logout \(name)")
         case .revokeSession(let token): try revokeSessions(of: token)
         case .parallel(let parallel): try runParallel(parallel)
         case .request(let request):
             let token = try request.token.map { (name: String) throws -> String in try tokenText(name) }
             let body = try request.body.map { (value: JSONValue) throws -> JSONValue in try context.resolve(value) }
-            context.bindings.responses[request.name] = context.wire.send(app.request(method: request.method, path: try context.text(request.path), token: token, body: body),
-                                                           step: "request \(request.name)", token: token)
+            context.bindings.responses[request.name] = context.wire.send(
+                app.request(method: request.method, path: try context.text(request.path), token: token, body: body),
+                step: "request \(request.name)", token: token)
         case .credentials(let step): try runCredentials(step)
         case .keys(let keys): try runKeys(keys)
         case .idpFault(let fault): try armIdPFault(fault)
         case .appFault(let fault): try armAppFault(fault)
         case .clock(let seconds): idp.clock.advance(seconds)
         case .wait(let seconds, let ttlPlus, let cooldownPlus, let leewayPlus):
-            let total = try Self.waitSeconds(seconds: seconds, ttlPlus: ttlPlus, cooldownPlus: cooldownPlus, leewayPlus: leewayPlus, profile: app.profile, maxWait: context.maxWait)
+            let total = try Self.waitSeconds(
+                seconds: seconds, ttlPlus: ttlPlus, cooldownPlus: cooldownPlus, leewayPlus: leewayPlus, profile: app.profile, maxWait: context.maxWait
+            )
             // A scenario-level wait for the app's declared cache TTL or leeway: the behaviour under
             // test is time.
             sleepReleasingSlot(total)
@@ -106,13 +111,16 @@ struct StepExecutor {
 
     private func waitUntilExpired(_ name: String) throws {
         let token = try context.bindings.token(name, for: "wait.until_expired")
-        guard let exp = token.claims["exp"]?.doubleValue else { throw ScenarioStop.notApplicable("token '\(name)' carries no numeric exp to wait out") }
+        guard let exp = token.claims["exp"]?.doubleValue else {
+            throw ScenarioStop.notApplicable("token '\(name)' carries no numeric exp to wait out")
+        }
         let leeway = try Self.declaredLeeway(app.profile)
         // On the mock's clock, which minted exp: a scenario may have moved it.
         let remaining = exp + leeway + 1 - Double(idp.clock.nowMillis()) / 1000
         if remaining > context.maxWait {
-            throw ScenarioStop.tooLong("needs a \(Self.format(remaining)) s wait (token \(name)'s exp plus capabilities.leeway_seconds = "
-                + "\(Self.format(leeway)) in \(app.profile.file)), longer than --max-wait \(Self.format(context.maxWait)) s")
+            throw ScenarioStop.tooLong(
+                "needs a \(Self.format(remaining)) s wait (token \(name)'s exp plus capabilities.leeway_seconds = "
+                    + "\(Self.format(leeway)) in \(app.profile.file)), longer than --max-wait \(Self.format(context.maxWait)) s")
         }
         sleepReleasingSlot(remaining)
     }
@@ -130,29 +138,45 @@ struct StepExecutor {
     }
 
     static func declaredLeeway(_ profile: TargetProfile) throws -> Double {
-        guard let leeway = profile.leewaySeconds else { throw ScenarioStop.notApplicable("the profile declares no capabilities.leeway_seconds (the app's clock-skew leeway; 0 if none)") }
+        guard let leeway = profile.leewaySeconds else {
+            throw ScenarioStop.notApplicable("the profile declares no capabilities.leeway_seconds (the app's clock-skew leeway; 0 if none)")
+        }
         return leeway
     }
 
     /// How long a wait step waits; over `maxWait` it throws `WaitTooLong` naming the profile value.
-    static func waitSeconds(seconds: Double?, ttlPlus: Double?, cooldownPlus: Double?, leewayPlus: Double? = nil, profile: TargetProfile, maxWait: Double) throws -> Double {
+    static func waitSeconds(
+        seconds: Double?, ttlPlus: Double?, cooldownPlus: Double?, leewayPlus: Double? = nil, profile: TargetProfile, maxWait: Double
+    ) throws -> Double {
         var total = seconds ?? 0
         var source = "the scenario's wait"
         if let ttlPlus {
-            guard let ttl = profile.jwksCacheTTLSeconds else { throw ScenarioStop.notApplicable("the profile declares no capabilities.jwks_cache_ttl_seconds") }
-            if ttl + ttlPlus > total { (total, source) = (ttl + ttlPlus, "capabilities.jwks_cache_ttl_seconds = \(Self.format(ttl)) in \(profile.file)") }
+            guard let ttl = profile.jwksCacheTTLSeconds else {
+                throw ScenarioStop.notApplicable("the profile declares no capabilities.jwks_cache_ttl_seconds")
+            }
+            if ttl + ttlPlus > total {
+                (total, source) = (ttl + ttlPlus, "capabilities.jwks_cache_ttl_seconds = \(Self.format(ttl)) in \(profile.file)")
+            }
         }
         if let cooldownPlus {
             let cooldown = profile.jwksCooldownSeconds ?? 0
-            if cooldown + cooldownPlus > total { (total, source) = (cooldown + cooldownPlus, "capabilities.jwks_refetch_cooldown_seconds = \(Self.format(cooldown)) in \(profile.file)") }
+            if cooldown + cooldownPlus > total {
+                (total, source) = (
+                    cooldown + cooldownPlus, "capabilities.jwks_refetch_cooldown_seconds = \(Self.format(cooldown)) in \(profile.file)"
+                )
+            }
         }
         if let leewayPlus {
             // Past exp plus every second of clock-skew leeway the app allows, a token is expired for it.
             let leeway = try declaredLeeway(profile)
-            if leeway + leewayPlus > total { (total, source) = (leeway + leewayPlus, "capabilities.leeway_seconds = \(Self.format(leeway)) in \(profile.file)") }
+            if leeway + leewayPlus > total {
+                (total, source) = (leeway + leewayPlus, "capabilities.leeway_seconds = \(Self.format(leeway)) in \(profile.file)")
+            }
         }
         if total > maxWait {
-            throw ScenarioStop.tooLong("needs a \(Self.format(total)) s wait (\(source)), longer than --max-wait \(Self.format(maxWait)) s: raise --max-wait, or give the app a reset hook that clears its JWKS cache or restart isolation")
+            throw ScenarioStop.tooLong(
+                "needs a \(Self.format(total)) s wait (\(source)), longer than --max-wait \(Self.format(maxWait)) s: raise --max-wait, or give the app a reset hook that clears its JWKS cache or restart isolation"
+            )
         }
         return total
     }
@@ -162,7 +186,8 @@ struct StepExecutor {
         for step in steps {
             switch step {
             case .wait(let seconds, let ttlPlus, let cooldownPlus, let leewayPlus):
-                _ = try waitSeconds(seconds: seconds, ttlPlus: ttlPlus, cooldownPlus: cooldownPlus, leewayPlus: leewayPlus, profile: profile, maxWait: maxWait)
+                _ = try waitSeconds(
+                    seconds: seconds, ttlPlus: ttlPlus, cooldownPlus: cooldownPlus, leewayPlus: leewayPlus, profile: profile, maxWait: maxWait)
             case .waitUntilExpired:
                 // At least the leeway and its one-second margin, whatever the token's lifetime.
                 _ = try waitSeconds(seconds: nil, ttlPlus: nil, cooldownPlus: nil, leewayPlus: 1, profile: profile, maxWait: maxWait)
@@ -247,11 +272,14 @@ struct StepExecutor {
         } else if let name = step.token {
             names = Array(repeating: name, count: step.count)
         }
-        context.bindings.responseLists[step.name] = try LoginDriver(context: context).loginConcurrently(tokenNames: names, step: "parallel \(step.name)")
+        context.bindings.responseLists[step.name] = try LoginDriver(context: context).loginConcurrently(
+            tokenNames: names, step: "parallel \(step.name)")
     }
 
     private func runCredentials(_ step: CredentialsStep) throws {
-        guard let credentials = app.profile.credentials else { throw ScenarioStop.notApplicable("the profile declares no capabilities.organization_credentials") }
+        guard let credentials = app.profile.credentials else {
+            throw ScenarioStop.notApplicable("the profile declares no capabilities.organization_credentials")
+        }
         let call: HTTPCall?
         switch step.action {
         case "list": call = credentials.list
@@ -264,8 +292,9 @@ struct StepExecutor {
         var path = call.path.replacingOccurrences(of: "{org_id}", with: appOrgID)
         if let credential = step.credential { path = path.replacingOccurrences(of: "{credential_id}", with: try context.text(credential)) }
         let token = try tokenText(step.token)
-        context.bindings.responses[step.name] = context.wire.send(app.request(method: call.method, path: path, token: token, body: call.body),
-                                                    step: "credentials \(step.action) \(step.name)", token: token)
+        context.bindings.responses[step.name] = context.wire.send(
+            app.request(method: call.method, path: path, token: token, body: call.body),
+            step: "credentials \(step.action) \(step.name)", token: token)
     }
 
     private func runKeys(_ step: KeysStep) throws {
@@ -307,11 +336,14 @@ struct StepExecutor {
     private func armAppFault(_ fault: JSONObject) throws {
         guard let hook = app.profile.faultHook else { throw ScenarioStop.notApplicable("the profile declares no capabilities.fault_hook") }
         if fault["clear"]?.boolValue == true {
-            _ = context.wire.send(app.request(method: app.profile.faultClearMethod ?? "DELETE", path: hook.path, token: nil, body: nil), step: "app_fault clear", token: nil)
+            _ = context.wire.send(
+                app.request(method: app.profile.faultClearMethod ?? "DELETE", path: hook.path, token: nil, body: nil), step: "app_fault clear",
+                token: nil)
             return
         }
-        let response = context.wire.send(app.request(method: hook.method, path: hook.path, token: nil, body: try context.resolve(.object(fault))),
-                                    step: "app_fault", token: nil)
+        let response = context.wire.send(
+            app.request(method: hook.method, path: hook.path, token: nil, body: try context.resolve(.object(fault))),
+            step: "app_fault", token: nil)
         guard let status = response.status, (200..<300).contains(status) else {
             throw ScenarioStop.harness("app_fault: the app's fault hook answered \(response.status.map(String.init) ?? response.error ?? "nothing")")
         }

@@ -55,8 +55,9 @@ struct Transcript {
 extension Exchange {
     /// Stands where a long scenario's transcript dropped exchanges (see `Transcript`).
     static func droppedMarker(count: Int, bytes: Int, budget: Int) -> Exchange {
-        var marker = Exchange(step: "\(count) exchange(s) (\(bytes) bytes) dropped here: a scenario's transcript keeps its first and its latest "
-                                  + "exchanges, \(budget) bytes in all", method: "", url: "", requestHeaders: [], requestBody: "")
+        var marker = Exchange(
+            step: "\(count) exchange(s) (\(bytes) bytes) dropped here: a scenario's transcript keeps its first and its latest "
+                + "exchanges, \(budget) bytes in all", method: "", url: "", requestHeaders: [], requestBody: "")
         marker.dropped = count
         return marker
     }

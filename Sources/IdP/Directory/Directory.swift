@@ -141,7 +141,8 @@ package struct Directory: Sendable, Equatable {
     }
 
     package var idpSideIDs: Set<String> {
-        Set(Array(users.keys) + Array(organizations.keys) + Array(memberships.keys) + Array(sessions.keys)
-            + organizations.values.flatMap { $0.domains.map(\.id) })
+        Set(
+            Array(users.keys) + Array(organizations.keys) + Array(memberships.keys) + Array(sessions.keys)
+                + organizations.values.flatMap { $0.domains.map(\.id) })
     }
 }

@@ -51,7 +51,9 @@ extension MockIdP {
         return try update { (directory) throws(IdPError) -> User in
             guard var user = directory.users[id] else { throw .notFound(entity: "User", id: id) }
             if let email = changes.email, email != user.email {
-                if directory.user(email: email) != nil { throw .conflict(code: "email_already_in_use", message: "A user with email '\(email)' already exists.") }
+                if directory.user(email: email) != nil {
+                    throw .conflict(code: "email_already_in_use", message: "A user with email '\(email)' already exists.")
+                }
                 user.email = email
             }
             changes.apply(to: &user)
@@ -112,7 +114,8 @@ extension MockIdP {
             if let external = created.externalID, directory.organization(externalID: external) != nil {
                 throw .conflict(code: "external_id_already_in_use", message: "An organization with external_id '\(external)' already exists.")
             }
-            for domain in created.domains where directory.organizations.values.contains(where: { $0.domains.contains { $0.domain == domain.domain } }) {
+            for domain in created.domains where directory.organizations.values.contains(where: { $0.domains.contains { $0.domain == domain.domain } })
+            {
                 throw .conflict(code: "domain_already_exists", message: "The domain '\(domain.domain)' belongs to another organization.")
             }
             if directory.organizations[created.id] != nil { throw .conflict(code: "id_already_in_use", message: "'\(created.id)' already exists.") }
@@ -196,8 +199,9 @@ extension MockIdP {
             try directory.requireRoles(new.roleSlugs)
             if var existing = directory.membership(userID: new.userID, organizationID: new.organizationID) {
                 guard existing.status == .inactive else {
-                    throw .conflict(code: "organization_membership_already_exists",
-                                    message: "The user is already a member of '\(new.organizationID)'.")
+                    throw .conflict(
+                        code: "organization_membership_already_exists",
+                        message: "The user is already a member of '\(new.organizationID)'.")
                 }
                 // WorkOS reactivates an inactive membership instead of creating a second one.
                 existing.status = .active
@@ -207,8 +211,9 @@ extension MockIdP {
                 return existing
             }
             try DirectoryFieldCaps.roomForOne("memberships", count: directory.memberships.count, cap: Limits.maxMemberships)
-            let membership = Membership(id: newID, userID: new.userID, organizationID: new.organizationID, roleSlugs: new.roleSlugs,
-                                        createdAt: now, updatedAt: now)
+            let membership = Membership(
+                id: newID, userID: new.userID, organizationID: new.organizationID, roleSlugs: new.roleSlugs,
+                createdAt: now, updatedAt: now)
             directory.memberships[membership.id] = membership
             return membership
         }

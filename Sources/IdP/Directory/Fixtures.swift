@@ -76,11 +76,14 @@ package struct FixtureLoader: Sendable {
         let idpIDs = idpSideIDs.map { (id: $0, lowered: $0.lowercased()) }
         for organization in directory.organizations.values.sorted(by: { $0.id < $1.id }) {
             if let external = organization.externalID {
-                try check(appID: external, idpIDs: idpIDs, ulids: ulids, file: file, path: "organization \(organization.ref ?? organization.id).external_id")
+                try check(
+                    appID: external, idpIDs: idpIDs, ulids: ulids, file: file, path: "organization \(organization.ref ?? organization.id).external_id"
+                )
             }
             if IDSpace.of(organization.name) != .unknown {
-                throw FixtureError(file: file, path: "organization \(organization.ref ?? organization.id).name",
-                                   message: "'\(organization.name)' is an ID; an org name that looks like an ID is only allowed with --id-spaces adversarial")
+                throw FixtureError(
+                    file: file, path: "organization \(organization.ref ?? organization.id).name",
+                    message: "'\(organization.name)' is an ID; an org name that looks like an ID is only allowed with --id-spaces adversarial")
             }
         }
         for user in directory.users.values.sorted(by: { $0.id < $1.id }) {
@@ -90,10 +93,14 @@ package struct FixtureLoader: Sendable {
         }
     }
 
-    private static func check(appID: String, idpIDs: [(id: String, lowered: String)], ulids: Set<String>, file: String,
-                              path: String) throws(FixtureError) {
+    private static func check(
+        appID: String, idpIDs: [(id: String, lowered: String)], ulids: Set<String>, file: String,
+        path: String
+    ) throws(FixtureError) {
         guard AppID.isUUID(appID) else {
-            throw FixtureError(file: file, path: path, message: "'\(appID)' is not a UUID; app-side IDs must be UUIDs (use --id-spaces adversarial to allow collisions on purpose)")
+            throw FixtureError(
+                file: file, path: path,
+                message: "'\(appID)' is not a UUID; app-side IDs must be UUIDs (use --id-spaces adversarial to allow collisions on purpose)")
         }
         let lowered = appID.lowercased()
         // The length test first: `contains` goes through NSString, and an IdP ID is mostly shorter than a UUID.
@@ -170,7 +177,8 @@ private struct FixtureReader {
             directory.connections[connection.id] = connection
         }
         for (index, value) in try array(root["clients"], "clients").enumerated() {
-            let client = try OIDCClient.fixture(value, path: "clients[\(index)]", file: file, ids: loader.ids, now: loader.clock.now(), directory: directory)
+            let client = try OIDCClient.fixture(
+                value, path: "clients[\(index)]", file: file, ids: loader.ids, now: loader.clock.now(), directory: directory)
             directory.clients[client.id] = client
         }
         return directory
@@ -299,7 +307,8 @@ private struct FixtureReader {
             throw fail("\(path).organization", "\(user.email) is already a member of '\(reference)'")
         }
         let created = timestamp()
-        return Membership(id: loader.ids.id(.membership), userID: user.id, organizationID: organization.id,
-                          roleSlugs: roles, status: status, createdAt: created, updatedAt: created)
+        return Membership(
+            id: loader.ids.id(.membership), userID: user.id, organizationID: organization.id,
+            roleSlugs: roles, status: status, createdAt: created, updatedAt: created)
     }
 }

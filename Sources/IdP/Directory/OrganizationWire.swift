@@ -68,8 +68,10 @@ package struct NewOrganization: Sendable, Equatable {
     package var metadata: JSONObject
     package var domains: [NewDomain]
 
-    package init(name: String, id: String? = nil, ref: String? = nil, externalID: String? = nil, metadata: JSONObject = [:],
-                 domains: [NewDomain] = []) {
+    package init(
+        name: String, id: String? = nil, ref: String? = nil, externalID: String? = nil, metadata: JSONObject = [:],
+        domains: [NewDomain] = []
+    ) {
         self.name = name
         self.id = id
         self.ref = ref
@@ -137,18 +139,19 @@ extension WorkOSShape {
             "id": .string(organization.id),
             OrganizationField.name.rawValue: .string(organization.name),
             "allow_profiles_outside_organization": false,
-            OrganizationField.domains.rawValue: .array(organization.domains.map { domain in
-                [
-                    "object": "organization_domain",
-                    "id": .string(domain.id),
-                    "organization_id": .string(organization.id),
-                    OrganizationDomainField.domain.rawValue: .string(domain.domain),
-                    OrganizationDomainField.state.rawValue: .string(domain.state),
-                    "verification_strategy": "manual",
-                    "created_at": timestamp(organization.createdAt),
-                    "updated_at": timestamp(organization.updatedAt),
-                ]
-            }),
+            OrganizationField.domains.rawValue: .array(
+                organization.domains.map { domain in
+                    [
+                        "object": "organization_domain",
+                        "id": .string(domain.id),
+                        "organization_id": .string(organization.id),
+                        OrganizationDomainField.domain.rawValue: .string(domain.domain),
+                        OrganizationDomainField.state.rawValue: .string(domain.state),
+                        "verification_strategy": "manual",
+                        "created_at": timestamp(organization.createdAt),
+                        "updated_at": timestamp(organization.updatedAt),
+                    ]
+                }),
             OrganizationField.metadata.rawValue: .object(organization.metadata),
             OrganizationField.externalID.rawValue: optional(organization.externalID),
             "created_at": timestamp(organization.createdAt),

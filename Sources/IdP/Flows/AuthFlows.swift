@@ -99,8 +99,10 @@ extension MockIdP {
         authenticationMethod: String = "Password", impersonator: Impersonator? = nil
     ) throws(IdPError) -> String {
         guard isAllowedRedirect(redirectURI) else {
-            throw .invalidRequest(code: "invalid_redirect_uri",
-                                  message: "redirect_uri '\(redirectURI)' is not allowed: use an http(s) URL on localhost, 127.0.0.1 or [::1], or add it to redirectURIs")
+            throw .invalidRequest(
+                code: "invalid_redirect_uri",
+                message:
+                    "redirect_uri '\(redirectURI)' is not allowed: use an http(s) URL on localhost, 127.0.0.1 or [::1], or add it to redirectURIs")
         }
         guard Self.authenticationMethods.contains(authenticationMethod) else {
             throw .invalidParameters(
@@ -114,9 +116,10 @@ extension MockIdP {
             try Self.requireActiveMembership(directory, user: found, organizationID: org.id)
             organizationID = org.id
         }
-        return issueCode(AuthFlowState.AuthorizationCode(
-            clientID: configuration.clientID, redirectURI: redirectURI, userID: found.id, organizationID: organizationID,
-            codeChallenge: codeChallenge, authenticationMethod: authenticationMethod, impersonator: impersonator, expiresAt: 0))
+        return issueCode(
+            AuthFlowState.AuthorizationCode(
+                clientID: configuration.clientID, redirectURI: redirectURI, userID: found.id, organizationID: organizationID,
+                codeChallenge: codeChallenge, authenticationMethod: authenticationMethod, impersonator: impersonator, expiresAt: 0))
     }
 
     func issueCode(_ record: AuthFlowState.AuthorizationCode) -> String {
@@ -126,8 +129,10 @@ extension MockIdP {
     /// Keeps a short-lived flow record (an authorization code, a login waiting for the login
     /// page) under a new opaque handle. It lives `authorizationCodeLifetime` from now; the
     /// tables are swept first, so a long-running mock stays bounded.
-    func remember<Record: ExpiringFlowRecord>(_ record: Record, handleLength: Int,
-                                               in table: WritableKeyPath<AuthFlowState, [String: Record]>) -> String {
+    func remember<Record: ExpiringFlowRecord>(
+        _ record: Record, handleLength: Int,
+        in table: WritableKeyPath<AuthFlowState, [String: Record]>
+    ) -> String {
         var record = record
         let now = clock.now()
         record.expiresAt = now + configuration.authorizationCodeLifetime
@@ -142,9 +147,10 @@ extension MockIdP {
     static func requireActiveMembership(_ directory: Directory, user: User, organizationID: String) throws(IdPError) {
         guard directory.membership(userID: user.id, organizationID: organizationID)?.status == .active else {
             let name = directory.organizations[organizationID]?.name ?? organizationID
-            throw .oauth(error: "invalid_grant",
-                         description: "\(user.email) is not an active member of \(name) (\(organizationID)); add or reactivate the membership first",
-                         status: 400)
+            throw .oauth(
+                error: "invalid_grant",
+                description: "\(user.email) is not an active member of \(name) (\(organizationID)); add or reactivate the membership first",
+                status: 400)
         }
     }
 
@@ -161,10 +167,14 @@ extension MockIdP {
             throw .oauth(error: "invalid_request", description: "client_id is required", status: 400)
         }
         guard clientID == configuration.clientID else {
-            throw .oauth(error: "invalid_client", description: "client_id '\(clientID)' is not this environment's client (\(configuration.clientID))", status: 401)
+            throw .oauth(
+                error: "invalid_client", description: "client_id '\(clientID)' is not this environment's client (\(configuration.clientID))",
+                status: 401)
         }
         if let bearer, bearer != configuration.apiKey {
-            throw .oauth(error: "invalid_client", description: "the Authorization bearer is not this environment's API key; send the API key or no Authorization header", status: 401)
+            throw .oauth(
+                error: "invalid_client",
+                description: "the Authorization bearer is not this environment's API key; send the API key or no Authorization header", status: 401)
         }
         let secret = field("client_secret")
         if let secret, secret != configuration.apiKey {
@@ -177,7 +187,9 @@ extension MockIdP {
             guard let code = field("code") else { throw .oauth(error: "invalid_request", description: "code is required", status: 400) }
             return try exchangeCode(code, clientID: clientID, verifier: field("code_verifier"), clientAuthenticated: clientAuthenticated)
         case "refresh_token":
-            guard let token = field("refresh_token") else { throw .oauth(error: "invalid_request", description: "refresh_token is required", status: 400) }
+            guard let token = field("refresh_token") else {
+                throw .oauth(error: "invalid_request", description: "refresh_token is required", status: 400)
+            }
             return try refresh(token, organizationID: field("organization_id"))
         case "password":
             guard clientAuthenticated else {
@@ -189,16 +201,19 @@ extension MockIdP {
             return try passwordLogin(email: email, password: password)
         case Self.organizationSelectionGrant:
             guard clientAuthenticated else {
-                throw .oauth(error: "invalid_client", description: "client_secret (the API key) is required for the organization-selection grant", status: 401)
+                throw .oauth(
+                    error: "invalid_client", description: "client_secret (the API key) is required for the organization-selection grant", status: 401)
             }
             guard let token = field("pending_authentication_token"), let organizationID = field("organization_id") else {
                 throw .oauth(error: "invalid_request", description: "pending_authentication_token and organization_id are required", status: 400)
             }
             return try selectOrganization(token: token, organizationID: organizationID)
         default:
-            throw .oauth(error: "unsupported_grant_type",
-                         description: "grant_type '\(grant)' is not supported by the mock; use authorization_code, refresh_token, password or \(Self.organizationSelectionGrant)",
-                         status: 400)
+            throw .oauth(
+                error: "unsupported_grant_type",
+                description:
+                    "grant_type '\(grant)' is not supported by the mock; use authorization_code, refresh_token, password or \(Self.organizationSelectionGrant)",
+                status: 400)
         }
     }
 
@@ -206,34 +221,48 @@ extension MockIdP {
         let now = clock.now()
         let outcome = try state.withLock { (state) throws(IdPError) -> LoginOutcome in
             guard var record = state.flows.codes[code] else {
-                throw .oauth(error: "invalid_grant", description: "the authorization code is not valid: it was never issued here (or the mock was reset)", status: 400)
+                throw .oauth(
+                    error: "invalid_grant", description: "the authorization code is not valid: it was never issued here (or the mock was reset)",
+                    status: 400)
             }
             if record.used {
                 if let sessionID = record.sessionID { Self.endSession(&state.directory, sessionID, now: now) }
-                throw .oauth(error: "invalid_grant",
-                             description: "the authorization code was already used; codes are single use, and the session it created has been revoked", status: 400)
+                throw .oauth(
+                    error: "invalid_grant",
+                    description: "the authorization code was already used; codes are single use, and the session it created has been revoked",
+                    status: 400)
             }
             guard now < record.expiresAt else {
-                throw .oauth(error: "invalid_grant",
-                             description: "the authorization code expired \(now - record.expiresAt) s ago (codes live \(configuration.authorizationCodeLifetime) s); start the login again",
-                             status: 400)
+                throw .oauth(
+                    error: "invalid_grant",
+                    description:
+                        "the authorization code expired \(now - record.expiresAt) s ago (codes live \(configuration.authorizationCodeLifetime) s); start the login again",
+                    status: 400)
             }
             guard record.clientID == clientID else {
                 throw .oauth(error: "invalid_grant", description: "the authorization code was issued to another client", status: 400)
             }
             if let challenge = record.codeChallenge {
                 guard let verifier else {
-                    throw .oauth(error: "invalid_grant", description: "this code was issued with a PKCE code_challenge: send its code_verifier", status: 400)
+                    throw .oauth(
+                        error: "invalid_grant", description: "this code was issued with a PKCE code_challenge: send its code_verifier", status: 400)
                 }
                 guard Base64URL.encode(SHA256Digest.hash(verifier)) == challenge else {
-                    throw .oauth(error: "invalid_grant", description: "code_verifier does not match the code_challenge (BASE64URL(SHA256(code_verifier)) differs)", status: 400)
+                    throw .oauth(
+                        error: "invalid_grant",
+                        description: "code_verifier does not match the code_challenge (BASE64URL(SHA256(code_verifier)) differs)", status: 400)
                 }
             } else {
                 if verifier != nil {
-                    throw .oauth(error: "invalid_grant", description: "code_verifier was sent but this code was issued without a code_challenge (code_challenge_not_found)", status: 400)
+                    throw .oauth(
+                        error: "invalid_grant",
+                        description: "code_verifier was sent but this code was issued without a code_challenge (code_challenge_not_found)",
+                        status: 400)
                 }
                 guard clientAuthenticated else {
-                    throw .oauth(error: "invalid_client", description: "client_secret (the API key) is required: this code was issued without PKCE", status: 401)
+                    throw .oauth(
+                        error: "invalid_client", description: "client_secret (the API key) is required: this code was issued without PKCE",
+                        status: 401)
                 }
             }
             record.used = true
@@ -242,13 +271,15 @@ extension MockIdP {
                 let refreshToken = ids.opaque()
                 if let sessionID = Self.boundSession(&state, ids: ids, login: bound, now: now) {
                     record.sessionID = sessionID
-                    state.flows.refreshTokens[refreshToken] = AuthFlowState.RefreshToken(sessionID: sessionID, authenticationMethod: record.authenticationMethod, bound: bound)
+                    state.flows.refreshTokens[refreshToken] = AuthFlowState.RefreshToken(
+                        sessionID: sessionID, authenticationMethod: record.authenticationMethod, bound: bound)
                 }
                 state.flows.codes[code] = record
                 return .bound(bound, refreshToken: refreshToken, method: record.authenticationMethod)
             }
-            let outcome = try Self.beginSession(&state, ids: ids, configuration: configuration, userID: record.userID, organizationID: record.organizationID,
-                                                method: record.authenticationMethod, impersonator: record.impersonator, now: now)
+            let outcome = try Self.beginSession(
+                &state, ids: ids, configuration: configuration, userID: record.userID, organizationID: record.organizationID,
+                method: record.authenticationMethod, impersonator: record.impersonator, now: now)
             if case .session(let inputs, _, _) = outcome { record.sessionID = inputs.sessionID }
             state.flows.codes[code] = record
             return outcome
@@ -261,11 +292,13 @@ extension MockIdP {
         let outcome = try state.withLock { (state) throws(IdPError) -> LoginOutcome in
             // One message for unknown email and wrong password, as a real IdP must not tell them apart.
             guard let user = state.directory.user(email: email), let expected = user.password, expected == password else {
-                throw IdPError.badRequest(code: "invalid_credentials",
-                                          message: "Invalid credentials: no user with that email and password (fixture users with a password: alice, erin, grace)")
+                throw IdPError.badRequest(
+                    code: "invalid_credentials",
+                    message: "Invalid credentials: no user with that email and password (fixture users with a password: alice, erin, grace)")
             }
-            return try Self.beginSession(&state, ids: ids, configuration: configuration, userID: user.id, organizationID: nil,
-                                         method: "Password", impersonator: nil, now: now)
+            return try Self.beginSession(
+                &state, ids: ids, configuration: configuration, userID: user.id, organizationID: nil,
+                method: "Password", impersonator: nil, now: now)
         }
         return try finish(outcome, now: now)
     }
@@ -274,15 +307,20 @@ extension MockIdP {
         let now = clock.now()
         let outcome = try state.withLock { (state) throws(IdPError) -> LoginOutcome in
             guard let pending = state.flows.pending[token], now < pending.expiresAt else {
-                throw .oauth(error: "invalid_grant", description: "pending_authentication_token is unknown, used or expired; start the login again", status: 400)
+                throw .oauth(
+                    error: "invalid_grant", description: "pending_authentication_token is unknown, used or expired; start the login again",
+                    status: 400)
             }
             guard pending.organizationIDs.contains(organizationID) else {
-                throw .oauth(error: "invalid_grant",
-                             description: "organization_id '\(organizationID)' is not one of the organizations offered: \(pending.organizationIDs.joined(separator: ", "))",
-                             status: 400)
+                throw .oauth(
+                    error: "invalid_grant",
+                    description:
+                        "organization_id '\(organizationID)' is not one of the organizations offered: \(pending.organizationIDs.joined(separator: ", "))",
+                    status: 400)
             }
-            let outcome = try Self.beginSession(&state, ids: ids, configuration: configuration, userID: pending.userID, organizationID: organizationID,
-                                                method: pending.authenticationMethod, impersonator: pending.impersonator, now: now)
+            let outcome = try Self.beginSession(
+                &state, ids: ids, configuration: configuration, userID: pending.userID, organizationID: organizationID,
+                method: pending.authenticationMethod, impersonator: pending.impersonator, now: now)
             state.flows.pending[token] = nil
             return outcome
         }
@@ -294,18 +332,24 @@ extension MockIdP {
         let grace = configuration.refreshGraceSeconds
         let outcome = try state.withLock { (state) throws(IdPError) -> LoginOutcome in
             guard var record = state.flows.refreshTokens[token] else {
-                throw .oauth(error: "invalid_grant", description: "the refresh token is not valid: it was never issued here (or the mock was reset)", status: 400)
+                throw .oauth(
+                    error: "invalid_grant", description: "the refresh token is not valid: it was never issued here (or the mock was reset)",
+                    status: 400)
             }
             if let rotatedAt = record.rotatedAt, now > rotatedAt + grace {
-                throw .oauth(error: "invalid_grant",
-                             description: "the refresh token was already used \(now - rotatedAt) s ago; rotated tokens keep working for \(grace) s, use the newest one",
-                             status: 400)
+                throw .oauth(
+                    error: "invalid_grant",
+                    description:
+                        "the refresh token was already used \(now - rotatedAt) s ago; rotated tokens keep working for \(grace) s, use the newest one",
+                    status: 400)
             }
             guard var session = state.directory.sessions[record.sessionID] else {
                 throw .oauth(error: "invalid_grant", description: "the session \(record.sessionID) no longer exists", status: 400)
             }
             guard session.status == .active, now * 1000 < session.expiresAt else {
-                throw .oauth(error: "invalid_grant", description: "the session \(session.id) is \(session.status == .active ? "expired" : "revoked"); sign in again", status: 400)
+                throw .oauth(
+                    error: "invalid_grant",
+                    description: "the session \(session.id) is \(session.status == .active ? "expired" : "revoked"); sign in again", status: 400)
             }
             guard let user = state.directory.users[session.userID] else {
                 throw .oauth(error: "invalid_grant", description: "the session's user \(session.userID) was deleted", status: 400)
@@ -325,7 +369,8 @@ extension MockIdP {
             }
             let newToken = ids.opaque()
             if let bound = record.bound {
-                state.flows.refreshTokens[newToken] = AuthFlowState.RefreshToken(sessionID: session.id, authenticationMethod: record.authenticationMethod, bound: bound)
+                state.flows.refreshTokens[newToken] = AuthFlowState.RefreshToken(
+                    sessionID: session.id, authenticationMethod: record.authenticationMethod, bound: bound)
                 return .bound(bound, refreshToken: newToken, method: record.authenticationMethod, remint: true)
             }
             state.flows.refreshTokens[newToken] = AuthFlowState.RefreshToken(sessionID: session.id, authenticationMethod: record.authenticationMethod)
@@ -357,8 +402,10 @@ extension MockIdP {
 
     /// Creates the session and its first refresh token, or parks the login for organization
     /// selection when the user is active in several organizations and none was chosen.
-    static func beginSession(_ state: inout State, ids: IDGenerator, configuration: IdPConfiguration, userID: String, organizationID: String?,
-                             method: String, impersonator: Impersonator?, now: Int64) throws(IdPError) -> LoginOutcome {
+    static func beginSession(
+        _ state: inout State, ids: IDGenerator, configuration: IdPConfiguration, userID: String, organizationID: String?,
+        method: String, impersonator: Impersonator?, now: Int64
+    ) throws(IdPError) -> LoginOutcome {
         guard var user = state.directory.users[userID] else {
             throw .oauth(error: "invalid_grant", description: "the user \(userID) was deleted", status: 400)
         }
@@ -381,8 +428,9 @@ extension MockIdP {
         }
         user.lastSignInAt = now * 1000
         state.directory.users[user.id] = user
-        var session = Session(id: ids.id(.session), userID: user.id, organizationID: organizationID, createdAt: now * 1000, updatedAt: now * 1000,
-                              expiresAt: (now + 86_400) * 1000)
+        var session = Session(
+            id: ids.id(.session), userID: user.id, organizationID: organizationID, createdAt: now * 1000, updatedAt: now * 1000,
+            expiresAt: (now + 86_400) * 1000)
         session.authMethod = sessionAuthMethod(method)
         session.impersonatorEmail = impersonator?.email
         session.impersonatorReason = impersonator?.reason
@@ -402,8 +450,9 @@ extension MockIdP {
         }
         let role = membership.flatMap { state.directory.role($0.primaryRole) }
         let impersonator = session.impersonatorEmail.map { Impersonator(email: $0, reason: session.impersonatorReason) }
-        return MintInputs(user: user, membership: membership, organization: organization, role: role, template: state.template,
-                          sessionID: session.id, impersonator: impersonator, authTime: session.createdAt / 1000)
+        return MintInputs(
+            user: user, membership: membership, organization: organization, role: role, template: state.template,
+            sessionID: session.id, impersonator: impersonator, authTime: session.createdAt / 1000)
     }
 
     /// Signs outside the lock (the RSA signature is most of a login's cost) and shapes the answer.
@@ -412,7 +461,8 @@ extension MockIdP {
         case .selectionRequired(let token, let user, let organizations):
             throw .authenticationStep(
                 code: "organization_selection_required",
-                message: "The user must choose an organization: send grant_type=\(Self.organizationSelectionGrant) with this pending_authentication_token and an organization_id.",
+                message:
+                    "The user must choose an organization: send grant_type=\(Self.organizationSelectionGrant) with this pending_authentication_token and an organization_id.",
                 extra: [
                     "pending_authentication_token": .string(token),
                     "user": WorkOSShape.user(user),
@@ -440,10 +490,13 @@ extension MockIdP {
 
     /// The same claims and signing as `mintToken`, for an existing session (refresh keeps `sid`).
     func mintAccessToken(_ inputs: MintInputs, now: Int64) throws(IdPError) -> String {
-        let templateClaims = try inputs.template?.render(context: templateContext(user: inputs.user, organization: inputs.organization, membership: inputs.membership)) ?? [:]
-        let claims = minter.claims(user: inputs.user, membership: inputs.membership, organization: inputs.organization, role: inputs.role,
-                                   sessionID: inputs.sessionID, now: now, template: templateClaims, impersonator: inputs.impersonator?.email,
-                                   authTime: inputs.authTime)
+        let templateClaims =
+            try inputs.template?.render(context: templateContext(user: inputs.user, organization: inputs.organization, membership: inputs.membership))
+            ?? [:]
+        let claims = minter.claims(
+            user: inputs.user, membership: inputs.membership, organization: inputs.organization, role: inputs.role,
+            sessionID: inputs.sessionID, now: now, template: templateClaims, impersonator: inputs.impersonator?.email,
+            authTime: inputs.authTime)
         return try minter.sign(claims: claims, request: TokenRequest(user: inputs.user.id), keys: keys, now: now).token
     }
 
@@ -479,6 +532,6 @@ extension AuthFlowState {
     }
 }
 
-fileprivate extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
+extension Character {
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }

@@ -46,7 +46,9 @@ struct AuthenticateBody {
     private static func sealing(_ session: JSONValue) throws(IdPError) -> String? {
         guard session["seal_session"]?.boolValue == true else { return nil }
         guard let password = session["cookie_password"]?.stringValue, !password.isEmpty else {
-            throw .oauth(error: "invalid_request", description: "session.seal_session is true but session.cookie_password is missing: send the Fernet key to seal with", status: 400)
+            throw .oauth(
+                error: "invalid_request",
+                description: "session.seal_session is true but session.cookie_password is missing: send the Fernet key to seal with", status: 400)
         }
         do {
             _ = try Fernet.Key(password)

@@ -24,16 +24,22 @@ extension MockIdP {
             return .errorPage(title: "client_id is missing", detail: "Add client_id=\(configuration.clientID) to the authorize URL.")
         }
         guard clientID == configuration.clientID else {
-            return .errorPage(title: "Unknown client_id",
-                              detail: "client_id '\(clientID)' is not this environment's client. This mock's client ID is \(configuration.clientID) (set WORKOS_CLIENT_ID to it).")
+            return .errorPage(
+                title: "Unknown client_id",
+                detail:
+                    "client_id '\(clientID)' is not this environment's client. This mock's client ID is \(configuration.clientID) (set WORKOS_CLIENT_ID to it)."
+            )
         }
         guard let redirectURI = value("redirect_uri") else {
             return .errorPage(title: "redirect_uri is missing", detail: "Add redirect_uri=<your callback URL> to the authorize URL.")
         }
         guard isAllowedRedirect(redirectURI) else {
             let configured = configuration.redirectURIs.isEmpty ? "none configured" : configuration.redirectURIs.joined(separator: ", ")
-            return .errorPage(title: "redirect_uri is not allowed",
-                              detail: "'\(redirectURI)' is not an allowed redirect URI. Allowed: any http or https URL on localhost, 127.0.0.1 or [::1] (any port, no user info, no fragment), and exactly these configured URIs: \(configured).")
+            return .errorPage(
+                title: "redirect_uri is not allowed",
+                detail:
+                    "'\(redirectURI)' is not an allowed redirect URI. Allowed: any http or https URL on localhost, 127.0.0.1 or [::1] (any port, no user info, no fragment), and exactly these configured URIs: \(configured)."
+            )
         }
         let state = value("state")
         func fail(_ error: String, _ description: String) -> AuthorizeOutcome {
@@ -93,9 +99,10 @@ extension MockIdP {
             if let organization, directory.membership(userID: user.id, organizationID: organization.id)?.status != .active {
                 return fail("access_denied", "\(user.email) is not an active member of \(organization.name) (\(organization.id))")
             }
-            let code = issueCode(AuthFlowState.AuthorizationCode(
-                clientID: clientID, redirectURI: redirectURI, userID: user.id, organizationID: organization?.id, codeChallenge: challenge,
-                authenticationMethod: method, impersonator: impersonator, expiresAt: 0))
+            let code = issueCode(
+                AuthFlowState.AuthorizationCode(
+                    clientID: clientID, redirectURI: redirectURI, userID: user.id, organizationID: organization?.id, codeChallenge: challenge,
+                    authenticationMethod: method, impersonator: impersonator, expiresAt: 0))
             return .redirect(Self.appendingQuery(redirectURI, [("code", code), ("state", state ?? "")]))
         }
         if query["prompt"] == "none" {
@@ -112,8 +119,10 @@ extension MockIdP {
     /// The login page's POST: the user (and maybe the organization) picked for a stored login.
     func completeLogin(loginID: String?, userID: String?, organizationID: String?) -> AuthorizeOutcome {
         guard let loginID, let login = storedLogin(loginID) else {
-            return .errorPage(title: "This sign-in page has expired",
-                              detail: "Sign-in pages live \(configuration.authorizationCodeLifetime) s (or the mock was reset). Start the login again from your app.")
+            return .errorPage(
+                title: "This sign-in page has expired",
+                detail:
+                    "Sign-in pages live \(configuration.authorizationCodeLifetime) s (or the mock was reset). Start the login again from your app.")
         }
         let directory = self.directory
         guard let userID, let user = directory.users[userID] else {
@@ -132,16 +141,17 @@ extension MockIdP {
             }
         }
         if let surface = login.surface { return completeSurfaceLogin(surface, userID: user.id, organizationID: chosen) }
-        let code = issueCode(AuthFlowState.AuthorizationCode(
-            clientID: login.clientID, redirectURI: login.redirectURI, userID: user.id, organizationID: chosen, codeChallenge: login.codeChallenge,
-            authenticationMethod: login.authenticationMethod, impersonator: login.impersonator, expiresAt: 0))
+        let code = issueCode(
+            AuthFlowState.AuthorizationCode(
+                clientID: login.clientID, redirectURI: login.redirectURI, userID: user.id, organizationID: chosen, codeChallenge: login.codeChallenge,
+                authenticationMethod: login.authenticationMethod, impersonator: login.impersonator, expiresAt: 0))
         return .redirect(Self.appendingQuery(login.redirectURI, [("code", code), ("state", login.state ?? "")]))
     }
 
     private static func isBase64URLByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "-"), UInt8(ascii: "_"):
+            UInt8(ascii: "-"), UInt8(ascii: "_"):
             return true
         default: return false
         }

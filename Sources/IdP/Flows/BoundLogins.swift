@@ -43,8 +43,9 @@ extension MockIdP {
         if let sid = login.token.sessionID, state.directory.sessions[sid] != nil { return sid }
         guard let user = state.directory.resolveUser(login.request.user) else { return nil }
         let organization = login.request.organization.flatMap { state.directory.resolveOrganization($0) }
-        let session = Session(id: ids.id(.session), userID: user.id, organizationID: organization?.id,
-                              createdAt: now * 1000, updatedAt: now * 1000, expiresAt: (now + 86_400) * 1000)
+        let session = Session(
+            id: ids.id(.session), userID: user.id, organizationID: organization?.id,
+            createdAt: now * 1000, updatedAt: now * 1000, expiresAt: (now + 86_400) * 1000)
         state.directory.sessions[session.id] = session
         return session.id
     }

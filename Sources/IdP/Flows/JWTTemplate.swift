@@ -34,8 +34,14 @@ package struct JWTTemplate: Sendable, Equatable {
                         JSONWriter.writeString(text, into: &bytes)
                         output += String(decoding: bytes.dropFirst().dropLast(), as: UTF8.self)
                     } else if let value, !value.isNull {
-                        if case .array = value { throw .invalidRequest(code: "invalid_jwt_template", message: "'\(expression)' is an array and cannot be placed inside a string") }
-                        if case .object = value { throw .invalidRequest(code: "invalid_jwt_template", message: "'\(expression)' is an object and cannot be placed inside a string") }
+                        if case .array = value {
+                            throw .invalidRequest(
+                                code: "invalid_jwt_template", message: "'\(expression)' is an array and cannot be placed inside a string")
+                        }
+                        if case .object = value {
+                            throw .invalidRequest(
+                                code: "invalid_jwt_template", message: "'\(expression)' is an object and cannot be placed inside a string")
+                        }
                         output += value.serializedString()
                     }
                 } else {

@@ -60,8 +60,10 @@ struct TokenMinter: Sendable {
     let lifetime: Int64
     let ids: IDGenerator
 
-    func claims(user: User, membership: Membership?, organization: Organization?, role: Role?, sessionID: String,
-                now: Int64, template: JSONObject, impersonator: String?, authTime: Int64? = nil) -> JSONObject {
+    func claims(
+        user: User, membership: Membership?, organization: Organization?, role: Role?, sessionID: String,
+        now: Int64, template: JSONObject, impersonator: String?, authTime: Int64? = nil
+    ) -> JSONObject {
         var claims = template
         claims["iss"] = .string(issuer)
         claims["sub"] = .string(user.id)
@@ -142,8 +144,10 @@ struct TokenMinter: Sendable {
 }
 
 extension TokenRequest {
-    package static let fields: Set<String> = ["user", "organization", "claims", "omit", "header", "omit_header", "sign", "kid", "expires_in",
-                                             "not_before_in", "issued_at_offset", "raw_payload", "impersonator"]
+    package static let fields: Set<String> = [
+        "user", "organization", "claims", "omit", "header", "omit_header", "sign", "kid", "expires_in",
+        "not_before_in", "issued_at_offset", "raw_payload", "impersonator",
+    ]
 
     /// The `/_mock/tokens` body and the scenario `mint` step (README, "Control API").
     package init(json: JSONValue) throws(IdPError) {

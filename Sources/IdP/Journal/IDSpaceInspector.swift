@@ -34,7 +34,9 @@ struct IDSpaceInspector: Sendable {
 
     /// `directory` is read at most once, and only when an ID needs looking up: most requests
     /// (JWKS, health, lists) carry none, and should not touch shared state.
-    func flags(method: String, path: String, query: [(name: String, value: String)], body: JSONValue?, directory readDirectory: () -> Directory) -> [JournalFlag] {
+    func flags(method: String, path: String, query: [(name: String, value: String)], body: JSONValue?, directory readDirectory: () -> Directory)
+        -> [JournalFlag]
+    {
         var cached: Directory?
         let directory = { () -> Directory in
             if let cached { return cached }
@@ -108,7 +110,8 @@ extension String {
         var iterator = utf8.makeIterator()
         while let byte = iterator.next() {
             if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
-               let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
+                let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
+            {
                 bytes.append(value)
             } else {
                 bytes.append(byte)

@@ -75,8 +75,10 @@ package final class Journal: Sendable {
         package var flag: JournalFlag.Kind?
         package var sessionID: String?
 
-        package init(method: String? = nil, pathPrefix: String? = nil, sinceSequence: Int? = nil, flag: JournalFlag.Kind? = nil,
-                     sessionID: String? = nil) {
+        package init(
+            method: String? = nil, pathPrefix: String? = nil, sinceSequence: Int? = nil, flag: JournalFlag.Kind? = nil,
+            sessionID: String? = nil
+        ) {
             self.method = method
             self.pathPrefix = pathPrefix
             self.sinceSequence = sinceSequence
@@ -171,7 +173,8 @@ package final class Journal: Sendable {
 
     /// The index of the first entry whose sequence is above `sequence` (entries are in sequence order).
     private static func firstIndex(in entries: [JournalEntry], after sequence: Int) -> Int {
-        var low = 0, high = entries.count
+        var low = 0
+        var high = entries.count
         while low < high {
             let middle = low + (high - low) / 2
             if entries[middle].sequence <= sequence { low = middle + 1 } else { high = middle }

@@ -24,7 +24,8 @@ struct JournalPage {
     var json: JSONValue {
         // One more than asked says whether another page follows without a second scan.
         let found = journal.entries(filter, limit: limit + 1)
-        var taken = 0, bytes = 0
+        var taken = 0
+        var bytes = 0
         for entry in found.prefix(limit) {
             bytes += Self.estimatedBytes(entry)
             if taken > 0 && bytes > byteBudget { break }

@@ -116,8 +116,9 @@ package final class KeyRing: Sendable {
     static func signingKey(_ made: KeyFactory.Made, kid: String) throws(IdPError) -> SigningKey {
         do {
             guard let seed = made.seed else { return try SigningKey(privateKey: made.privateKey, kid: kid) }
-            return try SigningKey(privateKey: made.privateKey, kid: kid, certificateSerial: withUnsafeBytes(of: seed.bigEndian) { Array($0) },
-                                  notBefore: Int64(IDGenerator.seededEpochMillis / 1000))
+            return try SigningKey(
+                privateKey: made.privateKey, kid: kid, certificateSerial: withUnsafeBytes(of: seed.bigEndian) { Array($0) },
+                notBefore: Int64(IDGenerator.seededEpochMillis / 1000))
         } catch {
             throw .invalidRequest(code: "key_generation_failed", message: error.description)
         }

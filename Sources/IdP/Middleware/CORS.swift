@@ -15,7 +15,8 @@ enum CORS {
     ]
 
     static func applies(to path: String) -> Bool {
-        path.hasPrefix("/oauth2/") || path == "/.well-known/oauth-authorization-server" || path.hasPrefix("/user_management/authenticate") || path.hasPrefix("/user_management/authorize")
+        path.hasPrefix("/oauth2/") || path == "/.well-known/oauth-authorization-server" || path.hasPrefix("/user_management/authenticate")
+            || path.hasPrefix("/user_management/authorize")
             || path.hasPrefix("/user_management/sessions/logout") || path.hasPrefix("/sso/jwks/") || path == "/.well-known/openid-configuration"
     }
 

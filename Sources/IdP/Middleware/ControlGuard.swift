@@ -33,15 +33,19 @@ package struct ControlGuard: HTTPMiddleware {
         if request.method == "OPTIONS" { throw refusal(403, "the control API accepts no CORS preflight: it is not for browsers") }
         if !allowRemote {
             guard let host = request.headers["host"], Self.isLoopback(host: host) else {
-                throw refusal(403, "the control API answers only requests for a loopback Host (localhost, 127.0.0.1, [::1]); "
-                    + "got '\(request.headers["host"] ?? "")'")
+                throw refusal(
+                    403,
+                    "the control API answers only requests for a loopback Host (localhost, 127.0.0.1, [::1]); "
+                        + "got '\(request.headers["host"] ?? "")'")
             }
         }
         if let origin = request.headers["origin"], !Self.isLoopback(origin: origin) {
             throw refusal(403, "the control API refuses cross-origin requests (Origin '\(origin)')")
         }
         if request.method == "POST" || !request.body.isEmpty {
-            let mediaType = (request.headers["content-type"] ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            let mediaType = (request.headers["content-type"] ?? "").split(separator: ";").first.map {
+                $0.trimmingCharacters(in: .whitespaces).lowercased()
+            }
             guard mediaType == "application/json" else {
                 throw refusal(415, "the control API takes Content-Type: application/json bodies (got '\(request.headers["content-type"] ?? "")')")
             }

@@ -14,8 +14,9 @@ struct JournalRecorder: HTTPMiddleware {
     func handle(_ request: HTTPRequest, next: HTTPHandler) throws -> HTTPResponse {
         // Inspect before the route runs: a DELETE must be judged against the directory it saw.
         let body: JSONValue? = request.method == "GET" || request.body.isEmpty ? nil : try? request.json()
-        var flags = inspector.flags(method: request.method, path: request.path, query: request.query.pairs, body: body,
-                                    directory: { idp.directory })
+        var flags = inspector.flags(
+            method: request.method, path: request.path, query: request.query.pairs, body: body,
+            directory: { idp.directory })
         let response = HTTPResponse.answering(request, with: next)
         if let fault = FaultInjection.flag(of: response) { flags.append(fault) }
         if let unimplemented = UnimplementedRoutes.flag(of: response) { flags.append(unimplemented) }
@@ -26,7 +27,8 @@ struct JournalRecorder: HTTPMiddleware {
             if asciiCaseInsensitiveEquals(field.name, "authorization") {
                 if authorization == nil { authorization = field.value }
             } else if let name = Self.journaledHeaders.first(where: { asciiCaseInsensitiveEquals(field.name, $0) }),
-                      !headers.contains(where: { $0.name == name }) {
+                !headers.contains(where: { $0.name == name })
+            {
                 headers.append((name: name, value: field.value))
             }
         }
@@ -41,8 +43,9 @@ struct JournalRecorder: HTTPMiddleware {
             path: request.path, query: request.query.encoded, headers: headers, status: response.dropsConnection ? 0 : response.status,
             flags: flags)
         if response.status >= 400 { entry.errorBody = String(decoding: response.body.prefix(1024), as: UTF8.self) }
-        entry.unknownParameters = KnownParameters.unknown(method: request.method, path: request.path, query: request.query,
-                                                          bodyNames: KnownParameters.bodyNames(request, json: body))
+        entry.unknownParameters = KnownParameters.unknown(
+            method: request.method, path: request.path, query: request.query,
+            bodyNames: KnownParameters.bodyNames(request, json: body))
         if response.status == 200, request.path == "/user_management/authenticate" || request.path == "/oauth2/token" {
             entry.sessionID = Self.sessionID(answeredIn: response.body)
         }
@@ -55,8 +58,9 @@ struct JournalRecorder: HTTPMiddleware {
     /// reading it unverified is sound).
     static func sessionID(answeredIn body: [UInt8]) -> String? {
         guard let token = (try? JSONValue.parse(body))?["access_token"]?.stringValue,
-              let payload = try? JWSCompact.Segments(token).payload,
-              let bytes = try? Base64URL.decode(bytes: payload) else { return nil }
+            let payload = try? JWSCompact.Segments(token).payload,
+            let bytes = try? Base64URL.decode(bytes: payload)
+        else { return nil }
         return (try? JSONValue.parse(bytes))?["sid"]?.stringValue
     }
 }

@@ -6,9 +6,10 @@ struct RequireAPIKey: HTTPMiddleware {
 
     func handle(_ request: HTTPRequest, next: HTTPHandler) throws -> HTTPResponse {
         guard request.bearerToken == apiKey else {
-            throw IdPError.unauthorized(request.bearerToken == nil
-                ? "Missing API key: send Authorization: Bearer <api key>."
-                : "Invalid API key.")
+            throw IdPError.unauthorized(
+                request.bearerToken == nil
+                    ? "Missing API key: send Authorization: Bearer <api key>."
+                    : "Invalid API key.")
         }
         return try next(request)
     }

@@ -28,15 +28,19 @@ package struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible, 
     /// 401 for a protected resource (userinfo): no token at all gets a bare challenge (RFC 6750 §3.1).
     static func invalidToken(_ detail: String?) -> OAuthError {
         guard let detail else {
-            return OAuthError("invalid_request", "send the access token as Authorization: Bearer <token>", status: 401,
-                              wwwAuthenticate: "Bearer realm=\"mockidp\"")
+            return OAuthError(
+                "invalid_request", "send the access token as Authorization: Bearer <token>", status: 401,
+                wwwAuthenticate: "Bearer realm=\"mockidp\"")
         }
         // RFC 6750 §3: error_description is printable ASCII without '"' or '\\'.
-        let quoted = String(String.UnicodeScalarView(detail.unicodeScalars.map { scalar -> Unicode.Scalar in
-            (0x20...0x7E).contains(scalar.value) && scalar != "\"" && scalar != "\\" ? scalar : "'"
-        }))
-        return OAuthError("invalid_token", detail, status: 401,
-                          wwwAuthenticate: "Bearer realm=\"mockidp\", error=\"invalid_token\", error_description=\"\(quoted)\"")
+        let quoted = String(
+            String.UnicodeScalarView(
+                detail.unicodeScalars.map { scalar -> Unicode.Scalar in
+                    (0x20...0x7E).contains(scalar.value) && scalar != "\"" && scalar != "\\" ? scalar : "'"
+                }))
+        return OAuthError(
+            "invalid_token", detail, status: 401,
+            wwwAuthenticate: "Bearer realm=\"mockidp\", error=\"invalid_token\", error_description=\"\(quoted)\"")
     }
 
     /// A signing failure or another fault of the mock itself.

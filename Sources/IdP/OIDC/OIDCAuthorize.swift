@@ -15,33 +15,43 @@ extension MockIdP {
     func oidcAuthorize(_ query: QueryParameters) -> AuthorizeOutcome {
         func value(_ name: String) -> String? { query[name].flatMap { $0.isEmpty ? nil : $0 } }
         guard let clientID = value("client_id") else {
-            return .errorPage(title: "client_id is missing",
-                              detail: "Add client_id=<your client's ID> to the authorize URL (the environment client is \(configuration.clientID)).")
+            return .errorPage(
+                title: "client_id is missing",
+                detail: "Add client_id=<your client's ID> to the authorize URL (the environment client is \(configuration.clientID)).")
         }
         guard let client = oidcClient(clientID) else {
-            return .errorPage(title: "Unknown client_id",
-                              detail: "client_id '\(clientID)' is not registered. Use \(configuration.clientID), a fixture client, POST /_mock/clients or POST /oauth2/register.")
+            return .errorPage(
+                title: "Unknown client_id",
+                detail:
+                    "client_id '\(clientID)' is not registered. Use \(configuration.clientID), a fixture client, POST /_mock/clients or POST /oauth2/register."
+            )
         }
         guard let redirectURI = value("redirect_uri") else {
-            return .errorPage(title: "redirect_uri is missing",
-                              detail: "Add redirect_uri=<one of the client's registered redirect URIs> to the authorize URL.")
+            return .errorPage(
+                title: "redirect_uri is missing",
+                detail: "Add redirect_uri=<one of the client's registered redirect URIs> to the authorize URL.")
         }
         guard client.allowsRedirect(redirectURI) else {
             let registered = client.redirectURIs.isEmpty ? "none" : client.redirectURIs.joined(separator: ", ")
             let loopback = client.acceptsAnyLoopbackRedirect ? " (and any http(s) URL on localhost, 127.0.0.1 or [::1])" : ""
-            return .errorPage(title: "redirect_uri is not registered for this client",
-                              detail: "'\(redirectURI)' does not exactly match a redirect URI of \(clientID). Registered: \(registered)\(loopback). The port of http://127.0.0.1 and http://[::1] URIs may differ (RFC 8252 §7.3).")
+            return .errorPage(
+                title: "redirect_uri is not registered for this client",
+                detail:
+                    "'\(redirectURI)' does not exactly match a redirect URI of \(clientID). Registered: \(registered)\(loopback). The port of http://127.0.0.1 and http://[::1] URIs may differ (RFC 8252 §7.3)."
+            )
         }
         let state = value("state")
         func fail(_ error: String, _ description: String) -> AuthorizeOutcome {
-            .redirect(Self.appendingQuery(redirectURI, [("error", error), ("error_description", description), ("state", state ?? ""), ("iss", issuer)]))
+            .redirect(
+                Self.appendingQuery(redirectURI, [("error", error), ("error_description", description), ("state", state ?? ""), ("iss", issuer)]))
         }
         for name in Self.singleValuedAuthorizeParameters where query.values(name).count > 1 {
             return fail("invalid_request", "\(name) is sent more than once (RFC 6749 §3.1)")
         }
         guard query["response_type"] == "code" else {
-            return fail("unsupported_response_type",
-                        "response_type must be 'code' (the only flow this provider serves), got '\(query["response_type"] ?? "")'")
+            return fail(
+                "unsupported_response_type",
+                "response_type must be 'code' (the only flow this provider serves), got '\(query["response_type"] ?? "")'")
         }
         guard client.grantTypes.contains("authorization_code") else {
             return fail("unauthorized_client", "client \(clientID) is not registered for the authorization_code grant")
@@ -74,16 +84,18 @@ extension MockIdP {
         for resource in resources {
             if let problem = Self.resourceProblem(resource) { return fail("invalid_target", "resource '\(resource)' \(problem) (RFC 8707 §2)") }
         }
-        let request = OIDCAuthorization(clientID: clientID, redirectURI: redirectURI, state: state, nonce: value("nonce"), scopes: scopes,
-                                        codeChallenge: challenge, resources: resources)
+        let request = OIDCAuthorization(
+            clientID: clientID, redirectURI: redirectURI, state: state, nonce: value("nonce"), scopes: scopes,
+            codeChallenge: challenge, resources: resources)
         let loginHint = value("login_hint")
         let autoApprove = value("mockidp_auto_approve").map { Self.autoApproveValues.contains($0.lowercased()) } ?? configuration.autoApprove
         // The mock keeps no browser session of its own, so every login is a fresh one: max_age
         // is met by the auth_time it reports, and prompt=login changes nothing.
         if autoApprove, let loginHint {
             guard let user = directory.resolveUser(loginHint) else {
-                return fail(prompts.contains("none") ? "login_required" : "access_denied",
-                            "login_hint '\(loginHint)' names no fixture user (give an email, fixture ref or user ID)")
+                return fail(
+                    prompts.contains("none") ? "login_required" : "access_denied",
+                    "login_hint '\(loginHint)' names no fixture user (give an email, fixture ref or user ID)")
             }
             return issueOIDCCode(request, userID: user.id, organizationID: nil)
         }
@@ -107,8 +119,9 @@ extension MockIdP {
 
     func issueOIDCCode(_ request: OIDCAuthorization, userID: String, organizationID: String?) -> AuthorizeOutcome {
         sweepOIDCFlows()
-        let code = remember(OIDCFlowState.Code(request: request, userID: userID, organizationID: organizationID, authTime: clock.now(), expiresAt: 0),
-                            handleLength: 25, in: \.oidc.codes)
+        let code = remember(
+            OIDCFlowState.Code(request: request, userID: userID, organizationID: organizationID, authTime: clock.now(), expiresAt: 0),
+            handleLength: 25, in: \.oidc.codes)
         return .redirect(Self.appendingQuery(request.redirectURI, [("code", code), ("state", request.state ?? ""), ("iss", issuer)]))
     }
 
@@ -121,7 +134,8 @@ extension MockIdP {
     /// nil when `resource` is an absolute URI without a fragment.
     static func resourceProblem(_ resource: String) -> String? {
         guard let colon = resource.firstIndex(of: ":"), colon != resource.startIndex,
-              resource[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }) else {
+            resource[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." })
+        else {
             return "is not an absolute URI"
         }
         if resource.contains("#") { return "must not have a fragment" }
@@ -132,7 +146,7 @@ extension MockIdP {
     static func isBase64URLCharacter(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "-"), UInt8(ascii: "_"):
+            UInt8(ascii: "-"), UInt8(ascii: "_"):
             return true
         default: return false
         }

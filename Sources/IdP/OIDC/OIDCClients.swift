@@ -83,8 +83,10 @@ struct ClientMetadataError: Error {
 struct OIDCClientReader {
     enum Source { case fixture, control, registration }
 
-    static let fixtureFields: Set<String> = ["ref", "client_id", "client_secret", "name", "type", "redirect_uris", "post_logout_redirect_uris",
-                                             "grant_types", "token_endpoint_auth_method"]
+    static let fixtureFields: Set<String> = [
+        "ref", "client_id", "client_secret", "name", "type", "redirect_uris", "post_logout_redirect_uris",
+        "grant_types", "token_endpoint_auth_method",
+    ]
     static let controlFields: Set<String> = fixtureFields.subtracting(["ref"])
 
     let source: Source
@@ -215,10 +217,11 @@ extension MockIdP {
     }
 
     var environmentClient: OIDCClient {
-        OIDCClient(id: configuration.clientID, secret: configuration.apiKey, name: "environment client", kind: .confidential,
-                   redirectURIs: configuration.redirectURIs,
-                   postLogoutRedirectURIs: configuration.redirectURIs + [configuration.logoutRedirect].compactMap { $0 },
-                   authMethod: "client_secret_post", acceptsAnyLoopbackRedirect: true)
+        OIDCClient(
+            id: configuration.clientID, secret: configuration.apiKey, name: "environment client", kind: .confidential,
+            redirectURIs: configuration.redirectURIs,
+            postLogoutRedirectURIs: configuration.redirectURIs + [configuration.logoutRedirect].compactMap { $0 },
+            authMethod: "client_secret_post", acceptsAnyLoopbackRedirect: true)
     }
 
     /// Adds a client (control API or Dynamic Client Registration); a taken ID is a conflict.
@@ -251,8 +254,10 @@ extension Limits {
 
 extension OIDCClient {
     /// A `clients` entry of a fixtures file.
-    static func fixture(_ value: JSONValue, path: String, file: String, ids: IDGenerator, now: Int64,
-                        directory: Directory) throws(FixtureError) -> OIDCClient {
+    static func fixture(
+        _ value: JSONValue, path: String, file: String, ids: IDGenerator, now: Int64,
+        directory: Directory
+    ) throws(FixtureError) -> OIDCClient {
         let client: OIDCClient
         do {
             client = try OIDCClientReader(source: .fixture, ids: ids).read(value, now: now)
@@ -309,7 +314,9 @@ extension ClientMetadataError: CustomStringConvertible {}
 extension Connection {
     /// As `/_mock/directory` shows it (WorkOS's connection object, trimmed to what the mock keeps).
     var json: JSONValue {
-        ["object": "connection", "id": .string(id), "organization_id": organizationID.map(JSONValue.string) ?? .null,
-         "connection_type": .string(type), "name": .string(name), "state": "active", "ref": ref.map(JSONValue.string) ?? .null]
+        [
+            "object": "connection", "id": .string(id), "organization_id": organizationID.map(JSONValue.string) ?? .null,
+            "connection_type": .string(type), "name": .string(name), "state": "active", "ref": ref.map(JSONValue.string) ?? .null,
+        ]
     }
 }

@@ -31,9 +31,13 @@ extension MockIdP {
         guard let expiry = claims["exp"]?.intValue, now < expiry else { throw OAuthError.invalidToken("the access token has expired") }
         guard let subject = claims["sub"]?.stringValue else { throw OAuthError.invalidToken("the access token has no sub") }
         let (user, revoked, sessionActive) = state.withLock { state in
-            let sessionActive = claims["sid"]?.stringValue.flatMap { state.directory.sessions[$0] }.map { $0.status == .active && now * 1000 < $0.expiresAt }
-            return (state.directory.users[subject], claims["jti"]?.stringValue.map { state.flows.oidc.revokedTokenIDs[$0] != nil } ?? false,
-                    sessionActive)
+            let sessionActive = claims["sid"]?.stringValue.flatMap { state.directory.sessions[$0] }.map {
+                $0.status == .active && now * 1000 < $0.expiresAt
+            }
+            return (
+                state.directory.users[subject], claims["jti"]?.stringValue.map { state.flows.oidc.revokedTokenIDs[$0] != nil } ?? false,
+                sessionActive
+            )
         }
         guard !revoked else { throw OAuthError.invalidToken("the access token was revoked") }
         guard sessionActive ?? false else {
@@ -43,8 +47,9 @@ extension MockIdP {
         // A token without `scope` was minted by the WorkOS surface, which grants the whole profile.
         let scopes = claims["scope"]?.stringValue.map { $0.split(separator: " ").map(String.init) } ?? ["openid", "profile", "email"]
         guard scopes.contains("openid") else {
-            throw OAuthError("insufficient_scope", "userinfo needs a token granted the openid scope", status: 403,
-                             wwwAuthenticate: "Bearer realm=\"mockidp\", error=\"insufficient_scope\", scope=\"openid\"")
+            throw OAuthError(
+                "insufficient_scope", "userinfo needs a token granted the openid scope", status: 403,
+                wwwAuthenticate: "Bearer realm=\"mockidp\", error=\"insufficient_scope\", scope=\"openid\"")
         }
         var answer: JSONObject = ["sub": .string(user.id)]
         for member in Self.userClaims(user, scopes: scopes) { answer[member.key] = member.value }
@@ -60,29 +65,33 @@ extension MockIdP {
         if let hint = value("id_token_hint") {
             // An expired hint still names the session (RP-Initiated Logout §2): only the signature counts.
             guard let claims = verifiedOwnToken(hint) else {
-                return .errorPage(title: "id_token_hint is not valid",
-                                  detail: "It is not an ID token this provider signed (signature, key or issuer differs).")
+                return .errorPage(
+                    title: "id_token_hint is not valid",
+                    detail: "It is not an ID token this provider signed (signature, key or issuer differs).")
             }
             audience = claims["aud"]?.stringValue ?? claims["aud"]?.arrayValue?.first?.stringValue
             sessionID = claims["sid"]?.stringValue
         }
         let clientID = value("client_id") ?? audience
         if let given = value("client_id"), let audience, given != audience {
-            return .errorPage(title: "client_id does not match id_token_hint",
-                              detail: "client_id is '\(given)' but the ID token was issued to '\(audience)'.")
+            return .errorPage(
+                title: "client_id does not match id_token_hint",
+                detail: "client_id is '\(given)' but the ID token was issued to '\(audience)'.")
         }
         if let sessionID { _ = try? endSession(sessionID) }
         guard let target = value("post_logout_redirect_uri") else {
             return .signedOut(note: sessionID == nil ? "No id_token_hint was sent, so no session was ended." : "Your session has ended.")
         }
         guard let clientID, let client = oidcClient(clientID) else {
-            return .errorPage(title: "Cannot check post_logout_redirect_uri",
-                              detail: "Send id_token_hint or client_id with post_logout_redirect_uri, so the provider knows which client's registered URIs apply.")
+            return .errorPage(
+                title: "Cannot check post_logout_redirect_uri",
+                detail: "Send id_token_hint or client_id with post_logout_redirect_uri, so the provider knows which client's registered URIs apply.")
         }
         guard client.allowsPostLogoutRedirect(target) else {
             let registered = client.postLogoutRedirectURIs.isEmpty ? "none" : client.postLogoutRedirectURIs.joined(separator: ", ")
-            return .errorPage(title: "post_logout_redirect_uri is not registered",
-                              detail: "'\(target)' is not a post-logout redirect URI of \(client.id). Registered: \(registered).")
+            return .errorPage(
+                title: "post_logout_redirect_uri is not registered",
+                detail: "'\(target)' is not a post-logout redirect URI of \(client.id). Registered: \(registered).")
         }
         return .redirect(Self.appendingQuery(target, [("state", value("state") ?? "")]))
     }

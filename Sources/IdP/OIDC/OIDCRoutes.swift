@@ -78,7 +78,8 @@ struct OIDCRoutes {
     /// RFC 6749 §3.2: the token and revocation endpoints take form-encoded bodies only.
     static func form(_ request: HTTPRequest) throws(OAuthError) -> QueryParameters {
         if request.body.isEmpty || request.contentType == "application/x-www-form-urlencoded" { return request.form() }
-        throw OAuthError.invalidRequest("the body must be application/x-www-form-urlencoded (RFC 6749 §3.2), got \(request.contentType ?? "no Content-Type")")
+        throw OAuthError.invalidRequest(
+            "the body must be application/x-www-form-urlencoded (RFC 6749 §3.2), got \(request.contentType ?? "no Content-Type")")
     }
 
     static func render(_ outcome: LogoutOutcome) -> HTTPResponse {

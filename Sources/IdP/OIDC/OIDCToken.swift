@@ -16,7 +16,8 @@ extension MockIdP {
             }
             let encoded = authorization.dropFirst("basic ".count).trimmingCharacters(in: .whitespaces)
             guard let data = Data(base64Encoded: encoded), let decoded = String(data: data, encoding: .utf8),
-                  let colon = decoded.firstIndex(of: ":") else {
+                let colon = decoded.firstIndex(of: ":")
+            else {
                 throw OAuthError.invalidClient("the Authorization: Basic credentials are not base64(client_id:client_secret)")
             }
             // RFC 6749 §2.3.1: both halves are form-urlencoded before they are joined.
@@ -65,8 +66,9 @@ extension MockIdP {
         }
         if grant == "authorization_code" {
             guard let code = field("code") else { throw OAuthError.invalidRequest("code is required") }
-            return try exchangeOIDCCode(code, client: client, redirectURI: field("redirect_uri"), verifier: field("code_verifier"),
-                                        resources: resources)
+            return try exchangeOIDCCode(
+                code, client: client, redirectURI: field("redirect_uri"), verifier: field("code_verifier"),
+                resources: resources)
         }
         guard let token = field("refresh_token") else { throw OAuthError.invalidRequest("refresh_token is required") }
         return try refreshOIDC(token, client: client, scope: field("scope"), resources: resources)
@@ -85,8 +87,10 @@ extension MockIdP {
         var bound: BoundLogin?
     }
 
-    func exchangeOIDCCode(_ code: String, client: OIDCClient, redirectURI: String?, verifier: String?,
-                          resources: [String]) throws(OAuthError) -> JSONValue {
+    func exchangeOIDCCode(
+        _ code: String, client: OIDCClient, redirectURI: String?, verifier: String?,
+        resources: [String]
+    ) throws(OAuthError) -> JSONValue {
         let now = clock.now()
         let grant = try state.withLock { (state) throws(OAuthError) -> OIDCGrant in
             guard var record = state.flows.oidc.codes[code] else {
@@ -94,15 +98,19 @@ extension MockIdP {
             }
             if record.used {
                 if let sessionID = record.sessionID { Self.endOIDCFamily(&state, sessionID: sessionID, now: now) }
-                throw OAuthError.invalidGrant("the authorization code was already used; codes are single use, and the tokens it issued have been revoked")
+                throw OAuthError.invalidGrant(
+                    "the authorization code was already used; codes are single use, and the tokens it issued have been revoked")
             }
             guard now < record.expiresAt else {
-                throw OAuthError.invalidGrant("the authorization code expired \(now - record.expiresAt) s ago (codes live \(configuration.authorizationCodeLifetime) s)")
+                throw OAuthError.invalidGrant(
+                    "the authorization code expired \(now - record.expiresAt) s ago (codes live \(configuration.authorizationCodeLifetime) s)")
             }
             let request = record.request
             guard request.clientID == client.id else { throw OAuthError.invalidGrant("the authorization code was issued to another client") }
             guard redirectURI == request.redirectURI else {
-                throw OAuthError.invalidGrant("redirect_uri must be sent and be exactly the one of the authorize request ('\(request.redirectURI)'), got '\(redirectURI ?? "")'")
+                throw OAuthError.invalidGrant(
+                    "redirect_uri must be sent and be exactly the one of the authorize request ('\(request.redirectURI)'), got '\(redirectURI ?? "")'"
+                )
             }
             if let challenge = request.codeChallenge {
                 guard let verifier else { throw OAuthError.invalidGrant("this code was issued with a PKCE code_challenge: send its code_verifier") }
@@ -113,13 +121,15 @@ extension MockIdP {
                 throw OAuthError.invalidGrant("code_verifier was sent but this code was issued without a code_challenge")
             }
             if !request.resources.isEmpty, let outside = resources.first(where: { !request.resources.contains($0) }) {
-                throw OAuthError("invalid_target",
-                                 "resource '\(outside)' was not requested at authorize (\(request.resources.joined(separator: ", ")))")
+                throw OAuthError(
+                    "invalid_target",
+                    "resource '\(outside)' was not requested at authorize (\(request.resources.joined(separator: ", ")))")
             }
             guard let user = state.directory.users[record.userID] else { throw OAuthError.invalidGrant("the user \(record.userID) was deleted") }
             record.used = true
-            let session = Self.beginOIDCSession(&state, ids: ids, user: user, organizationID: record.organizationID, authTime: record.authTime,
-                                                now: now)
+            let session = Self.beginOIDCSession(
+                &state, ids: ids, user: user, organizationID: record.organizationID, authTime: record.authTime,
+                now: now)
             record.sessionID = session.id
             state.flows.oidc.codes[code] = record
             let audience = resources.isEmpty ? request.resources : resources
@@ -132,9 +142,10 @@ extension MockIdP {
                     authTime: record.authTime, expiresAt: session.expiresAt / 1000)
                 refreshToken = token
             }
-            return OIDCGrant(inputs: Self.mintInputs(state, user: user, session: session), client: client, scopes: request.scopes, audience: audience,
-                             nonce: request.nonce, authTime: record.authTime, refreshToken: refreshToken,
-                             override: Self.takeOverride(&state, clientID: client.id), bound: record.bound)
+            return OIDCGrant(
+                inputs: Self.mintInputs(state, user: user, session: session), client: client, scopes: request.scopes, audience: audience,
+                nonce: request.nonce, authTime: record.authTime, refreshToken: refreshToken,
+                override: Self.takeOverride(&state, clientID: client.id), bound: record.bound)
         }
         return try answer(grant, now: now)
     }
@@ -148,7 +159,8 @@ extension MockIdP {
             guard record.clientID == client.id else { throw OAuthError.invalidGrant("the refresh token was issued to another client") }
             if record.used {
                 Self.endOIDCFamily(&state, sessionID: record.sessionID, now: now)
-                throw OAuthError.invalidGrant("the refresh token was already used: refresh tokens rotate, and replaying one revokes its whole family (RFC 9700 §4.14.2)")
+                throw OAuthError.invalidGrant(
+                    "the refresh token was already used: refresh tokens rotate, and replaying one revokes its whole family (RFC 9700 §4.14.2)")
             }
             guard let session = state.directory.sessions[record.sessionID], session.status == .active, now * 1000 < session.expiresAt else {
                 throw OAuthError.invalidGrant("the session of this refresh token has ended (logout, revocation or a replay); sign in again")
@@ -158,14 +170,16 @@ extension MockIdP {
             if let scope {
                 let asked = scope.split(separator: " ").map(String.init)
                 if let extra = asked.first(where: { !record.scopes.contains($0) }) {
-                    throw OAuthError("invalid_scope",
-                                     "scope '\(extra)' was not granted to this refresh token (granted: \(record.scopes.joined(separator: " ")))")
+                    throw OAuthError(
+                        "invalid_scope",
+                        "scope '\(extra)' was not granted to this refresh token (granted: \(record.scopes.joined(separator: " ")))")
                 }
                 scopes = asked
             }
             if !record.resources.isEmpty, let outside = resources.first(where: { !record.resources.contains($0) }) {
-                throw OAuthError("invalid_target",
-                                 "resource '\(outside)' was not granted to this refresh token (\(record.resources.joined(separator: ", ")))")
+                throw OAuthError(
+                    "invalid_target",
+                    "resource '\(outside)' was not granted to this refresh token (\(record.resources.joined(separator: ", ")))")
             }
             record.used = true
             state.flows.oidc.refreshTokens[token] = record
@@ -174,15 +188,18 @@ extension MockIdP {
             rotated.used = false
             rotated.scopes = scopes
             state.flows.oidc.refreshTokens[next] = rotated
-            return OIDCGrant(inputs: Self.mintInputs(state, user: user, session: session), client: client, scopes: scopes,
-                             audience: resources.isEmpty ? record.resources : resources, nonce: nil, authTime: record.authTime, refreshToken: next,
-                             override: Self.takeOverride(&state, clientID: client.id))
+            return OIDCGrant(
+                inputs: Self.mintInputs(state, user: user, session: session), client: client, scopes: scopes,
+                audience: resources.isEmpty ? record.resources : resources, nonce: nil, authTime: record.authTime, refreshToken: next,
+                override: Self.takeOverride(&state, clientID: client.id))
         }
         return try answer(grant, now: now)
     }
 
-    static func beginOIDCSession(_ state: inout State, ids: IDGenerator, user: User, organizationID: String?, authTime: Int64,
-                                 now: Int64) -> Session {
+    static func beginOIDCSession(
+        _ state: inout State, ids: IDGenerator, user: User, organizationID: String?, authTime: Int64,
+        now: Int64
+    ) -> Session {
         var organizationID = organizationID
         if organizationID == nil {
             let active = state.directory.activeMemberships(userID: user.id)
@@ -193,8 +210,9 @@ extension MockIdP {
         var user = user
         user.lastSignInAt = now * 1000
         state.directory.users[user.id] = user
-        var session = Session(id: ids.id(.session), userID: user.id, organizationID: organizationID, createdAt: authTime * 1000,
-                              updatedAt: now * 1000, expiresAt: (now + 86_400) * 1000)
+        var session = Session(
+            id: ids.id(.session), userID: user.id, organizationID: organizationID, createdAt: authTime * 1000,
+            updatedAt: now * 1000, expiresAt: (now + 86_400) * 1000)
         session.authMethod = "password"
         state.directory.insertSession(session)
         return session
@@ -245,9 +263,10 @@ extension MockIdP {
         let inputs = grant.inputs
         let context = templateContext(user: inputs.user, organization: inputs.organization, membership: inputs.membership)
         let templateClaims = try inputs.template?.render(context: context) ?? [:]
-        var claims = minter.claims(user: inputs.user, membership: inputs.membership, organization: inputs.organization, role: inputs.role,
-                                   sessionID: inputs.sessionID, now: now, template: templateClaims, impersonator: inputs.impersonator?.email,
-                                   authTime: grant.authTime)
+        var claims = minter.claims(
+            user: inputs.user, membership: inputs.membership, organization: inputs.organization, role: inputs.role,
+            sessionID: inputs.sessionID, now: now, template: templateClaims, impersonator: inputs.impersonator?.email,
+            authTime: grant.authTime)
         switch grant.audience.count {
         case 0: claims["aud"] = .string(grant.client.id)
         case 1: claims["aud"] = .string(grant.audience[0])

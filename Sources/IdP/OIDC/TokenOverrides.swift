@@ -36,8 +36,10 @@ struct TokenOverride: Sendable {
     }
 
     var json: JSONValue {
-        ["times": .int(Int64(remaining)), "client_id": clientID.map(JSONValue.string) ?? .null,
-         "id_token": .bool(idToken != nil), "access_token": .bool(accessToken != nil)]
+        [
+            "times": .int(Int64(remaining)), "client_id": clientID.map(JSONValue.string) ?? .null,
+            "id_token": .bool(idToken != nil), "access_token": .bool(accessToken != nil),
+        ]
     }
 }
 

@@ -34,7 +34,8 @@ struct AuthRoutes {
         switch outcome {
         case .redirect(let location): return .redirect(to: location)
         case .errorPage(let title, let detail): return LoginPage.error(title: title, detail: detail)
-        case .loginPage(let loginID, let login, let screenHint): return LoginPage.render(idp: idp, loginID: loginID, login: login, screenHint: screenHint)
+        case .loginPage(let loginID, let login, let screenHint):
+            return LoginPage.render(idp: idp, loginID: loginID, login: login, screenHint: screenHint)
         }
     }
 
@@ -47,10 +48,15 @@ struct AuthRoutes {
         try idp.endSession(sessionID)
         guard let returnTo = request.query["return_to"], !returnTo.isEmpty else {
             if let fallback = idp.defaultLogoutRedirect { return .redirect(to: fallback) }
-            return LoginPage.signedOut(note: "No return_to was given and no logout redirect is configured (mockidp serve --logout-redirect URL), so there is nowhere to send you back to.")
+            return LoginPage.signedOut(
+                note:
+                    "No return_to was given and no logout redirect is configured (mockidp serve --logout-redirect URL), so there is nowhere to send you back to."
+            )
         }
         guard idp.isAllowedRedirect(returnTo) else {
-            return LoginPage.signedOut(note: "return_to '\(returnTo)' is not an allowed redirect (loopback http URLs and the configured redirect URIs are), so you stay here.")
+            return LoginPage.signedOut(
+                note:
+                    "return_to '\(returnTo)' is not an allowed redirect (loopback http URLs and the configured redirect URIs are), so you stay here.")
         }
         return .redirect(to: returnTo)
     }

@@ -15,18 +15,21 @@ struct CRUD: Sendable {
     var knownFields: Set<String>?
 
     static func users(_ idp: MockIdP, allowPinned: Bool = false) -> CRUD {
-        CRUD(create: { try idp.createUser($0, allowPinned: allowPinned) }, read: { WorkOSShape.user(try idp.user($0)) },
-             update: { try idp.updateUser($0, $1) }, delete: { try idp.deleteUser($0) })
+        CRUD(
+            create: { try idp.createUser($0, allowPinned: allowPinned) }, read: { WorkOSShape.user(try idp.user($0)) },
+            update: { try idp.updateUser($0, $1) }, delete: { try idp.deleteUser($0) })
     }
 
     static func organizations(_ idp: MockIdP, allowPinned: Bool = false) -> CRUD {
-        CRUD(create: { try idp.createOrganization($0, allowPinned: allowPinned) }, read: { WorkOSShape.organization(try idp.organization($0)) },
-             update: { try idp.updateOrganization($0, $1) }, delete: { try idp.deleteOrganization($0) })
+        CRUD(
+            create: { try idp.createOrganization($0, allowPinned: allowPinned) }, read: { WorkOSShape.organization(try idp.organization($0)) },
+            update: { try idp.updateOrganization($0, $1) }, delete: { try idp.deleteOrganization($0) })
     }
 
     static func memberships(_ idp: MockIdP) -> CRUD {
-        CRUD(create: { try idp.createMembership($0) }, read: { idp.answer(try idp.membership($0)) },
-             update: { try idp.updateMembership($0, $1) }, delete: { try idp.deleteMembership($0) })
+        CRUD(
+            create: { try idp.createMembership($0) }, read: { idp.answer(try idp.membership($0)) },
+            update: { try idp.updateMembership($0, $1) }, delete: { try idp.deleteMembership($0) })
     }
 
     /// The control API's variant: no read (the directory snapshot serves that), 204 on delete,

@@ -34,8 +34,9 @@ struct ControlRoutes {
                 }
                 filter.flag = kind
             }
-            return HTTPResponse(status: 200, headers: ["Content-Type": "application/json"],
-                                body: JournalPage(journal: idp.journal, filter: filter, limit: limit).response)
+            return HTTPResponse(
+                status: 200, headers: ["Content-Type": "application/json"],
+                body: JournalPage(journal: idp.journal, filter: filter, limit: limit).response)
         }
         router.delete("/_mock/journal") { _ in
             idp.journal.clear()
@@ -58,8 +59,9 @@ struct ControlRoutes {
         router.post("/_mock/keys") { request in
             let fields = try BodyFields(try jsonBody(request))
             try fields.refuseUnknown(["action", "kid", "algorithm"])
-            let change = try KeyRing.Change(action: try fields.requiredString("action"), kid: try fields.string("kid"),
-                                            algorithm: try fields.string("algorithm"), default: idp.configuration.signingAlgorithm)
+            let change = try KeyRing.Change(
+                action: try fields.requiredString("action"), kid: try fields.string("kid"),
+                algorithm: try fields.string("algorithm"), default: idp.configuration.signingAlgorithm)
             let made = try idp.keys.apply(change)
             var summary = idp.keys.summary.objectValue ?? [:]
             summary["kid"] = made.map { .string($0.kid) } ?? .null

@@ -67,11 +67,12 @@ enum DirectoryFieldCaps {
         guard case .object(let object) = body else { return }  // BodyFields refuses a non-object
         var total = 0
         for member in object {
-            let limit = switch member.key {
-            case UserField.email.rawValue: Limits.emailBytes
-            case UserField.profilePictureURL.rawValue: Limits.pictureURLBytes
-            default: Limits.directoryFieldBytes
-            }
+            let limit =
+                switch member.key {
+                case UserField.email.rawValue: Limits.emailBytes
+                case UserField.profilePictureURL.rawValue: Limits.pictureURLBytes
+                default: Limits.directoryFieldBytes
+                }
             try check(member.value, field: JournalBudget.clip(member.key, limit: 64), limit: limit, total: &total)
         }
     }

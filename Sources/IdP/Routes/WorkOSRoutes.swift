@@ -25,8 +25,10 @@ struct WorkOSRoutes {
         let idp = self.idp
         api.crud("/user_management/users", .users(idp))
         api.get("/user_management/users") { request in
-            .json(idp.listUsers(email: request.query["email"], organizationID: request.query["organization_id"] ?? request.query["organization"],
-                                page: try pagination(request)))
+            .json(
+                idp.listUsers(
+                    email: request.query["email"], organizationID: request.query["organization_id"] ?? request.query["organization"],
+                    page: try pagination(request)))
         }
         api.get("/user_management/users/external_id/{external_id}") { request in
             .json(WorkOSShape.user(try idp.user(externalID: try request.pathParameters.require("external_id"))))
@@ -49,8 +51,10 @@ struct WorkOSRoutes {
 
         api.crud("/user_management/organization_memberships", .memberships(idp))
         api.get("/user_management/organization_memberships") { request in
-            .json(try idp.listMemberships(userID: request.query["user_id"], organizationID: request.query["organization_id"],
-                                          statuses: request.query.list("statuses"), page: try pagination(request)))
+            .json(
+                try idp.listMemberships(
+                    userID: request.query["user_id"], organizationID: request.query["organization_id"],
+                    statuses: request.query.list("statuses"), page: try pagination(request)))
         }
         for (verb, active) in [("deactivate", false), ("reactivate", true)] {
             api.put("/user_management/organization_memberships/{id}/\(verb)") { request in

@@ -14,15 +14,19 @@ extension MockIdP {
             return .errorPage(title: "client_id is missing", detail: "Add client_id=\(configuration.clientID) to the authorize URL.")
         }
         guard clientID == configuration.clientID else {
-            return .errorPage(title: "Unknown client_id",
-                              detail: "client_id '\(clientID)' is not this environment's client (\(configuration.clientID)).")
+            return .errorPage(
+                title: "Unknown client_id",
+                detail: "client_id '\(clientID)' is not this environment's client (\(configuration.clientID)).")
         }
         guard let redirectURI = value("redirect_uri") else {
             return .errorPage(title: "redirect_uri is missing", detail: "Add redirect_uri=<your callback URL> to the authorize URL.")
         }
         guard isAllowedRedirect(redirectURI) else {
-            return .errorPage(title: "redirect_uri is not allowed",
-                              detail: "'\(redirectURI)' is not an allowed redirect URI: any http(s) URL on localhost, 127.0.0.1 or [::1], or one set with --redirect-uri.")
+            return .errorPage(
+                title: "redirect_uri is not allowed",
+                detail:
+                    "'\(redirectURI)' is not an allowed redirect URI: any http(s) URL on localhost, 127.0.0.1 or [::1], or one set with --redirect-uri."
+            )
         }
         let state = value("state")
         func fail(_ error: String, _ description: String) -> AuthorizeOutcome {
@@ -68,7 +72,8 @@ extension MockIdP {
                 return fail("access_denied", "login_hint '\(loginHint)' names no fixture user (give an email, fixture ref or user ID)")
             }
             if let organizationID = connection.organizationID,
-               directory.membership(userID: user.id, organizationID: organizationID)?.status != .active {
+                directory.membership(userID: user.id, organizationID: organizationID)?.status != .active
+            {
                 return fail("access_denied", "\(user.email) is not an active member of \(organizationID), the organization of \(connection.id)")
             }
             return issueSSOCode(request, userID: user.id)

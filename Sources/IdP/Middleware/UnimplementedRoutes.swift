@@ -29,7 +29,10 @@ struct UnimplementedRoutes: HTTPMiddleware {
     }
 
     func handle(_ request: HTTPRequest, next: HTTPHandler) throws -> HTTPResponse {
-        guard !routes.hasRoute(for: request.path), Self.isAPIPath(request.path) else { return try next(request) }
+        // Only a 404 can be the router's "no route": the lookup is paid by misses, not by every
+        // request on the hot paths (JWKS, authenticate).
+        let answer = try next(request)
+        guard answer.status == 404, Self.isAPIPath(request.path), !routes.hasRoute(for: request.path) else { return answer }
         // The request line is bounded by the server's limits; the echo is cut further so a
         // huge path is not answered (and journaled) at full length.
         let asked = JournalBudget.clip("\(request.method) \(request.path)", limit: 256)

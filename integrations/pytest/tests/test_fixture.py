@@ -50,9 +50,13 @@ def test_hands_out_urls_and_credentials_of_a_listening_mock(mockidp):
     status, discovery = get(mockidp.base_url + "/.well-known/openid-configuration")
     assert status == 200
     assert discovery["issuer"] == mockidp.issuer
-    assert discovery["jwks_uri"] == mockidp.jwks_url
     status, jwks = get(mockidp.jwks_url)
     assert status == 200 and jwks["keys"]
+    # Discovery names the OpenID Connect provider's JWKS (/oauth2/jwks); the WorkOS SDKs read
+    # /sso/jwks/{client_id}. Both must publish the same keys.
+    status, discovered = get(discovery["jwks_uri"])
+    assert status == 200
+    assert sorted(k["kid"] for k in discovered["keys"]) == sorted(k["kid"] for k in jwks["keys"])
 
 
 def test_minted_token_verifies_against_the_served_jwks_and_carries_the_asked_claims(mockidp):

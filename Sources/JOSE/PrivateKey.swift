@@ -1,7 +1,9 @@
 import COpenSSL
 import JSON
 
-/// An RSA (≥ 2048) or EC P-256 private key. Immutable after init, so sharing across tasks is safe.
+/// An RSA (≥ 2048) or EC P-256 private key. `@unchecked`: it holds an `EVP_PKEY` pointer, which the
+/// checker cannot see into; the key is never mutated after init, and signing contexts made from it
+/// (`PreparedSigning`) are used by one thread at a time.
 package final class PrivateKey: @unchecked Sendable {
     let pkey: OpaquePointer
     package let keyType: KeyType

@@ -1,7 +1,9 @@
 import COpenSSL
 import JSON
 
-/// An RSA (≥ 2048) or EC P-256 public key. Immutable after init.
+/// An RSA (≥ 2048) or EC P-256 public key. `@unchecked`: it holds an `EVP_PKEY` pointer, which the
+/// checker cannot see into; the key is never mutated after init and OpenSSL allows concurrent
+/// use of one `EVP_PKEY` for verification.
 package final class PublicKey: @unchecked Sendable {
     let pkey: OpaquePointer
     package let keyType: KeyType

@@ -9,7 +9,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/mockidp-readme-ci.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 say() { echo "readme-ci: $*"; }
 
-section=$(awk '/^## Use it in your CI/ { on = 1; next } /^## / { on = 0 } on' "$repo/README.md")
+# The section ends at the next heading of any level: its subsections (From pytest) are other uses.
+section=$(awk '/^## Use it in your CI/ { on = 1; next } /^##+ / { on = 0 } on' "$repo/README.md")
 mapfile -t commands < <(printf '%s\n' "$section" | awk '/^ *```sh/ { on = 1; next } /^ *```/ { on = 0 } on && NF { sub(/^ +/, ""); print }')
 mapfile -t ci_lines < <(printf '%s\n' "$section" | awk '/^ *```yaml/ { on = 1; next } /^ *```/ { on = 0 } on' | grep -o 'mockidp run .*' | sort -u)
 if [ "${#commands[@]}" -ne 4 ] || [ "${#ci_lines[@]}" -ne 1 ]; then

@@ -205,23 +205,7 @@ package enum HTMLReporter {
 
     // MARK: - Helpers
 
-    /// HTML text and attribute escaping: `<script>` or `</svg>` in a body stays text.
-    package static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text.unicodeScalars {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            case "\u{0}": out += "\u{FFFD}"
-            default: out.unicodeScalars.append(character)
-            }
-        }
-        return out
-    }
+    package static func escape(_ text: String) -> String { HTMLText.escape(text) }
 
     static func label(_ verdict: Verdict) -> String {
         switch verdict {

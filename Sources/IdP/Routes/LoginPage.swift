@@ -3,21 +3,7 @@ import HTTP
 /// The HTML of the hosted login page, its error page and the signed-out page. Self-contained
 /// (inline CSS, no scripts, no external assets) and every interpolated text is escaped.
 enum LoginPage {
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text.unicodeScalars {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { HTMLText.escape(text) }
 
     static func initials(_ user: User) -> String {
         let letters = [user.firstName, user.lastName].compactMap { $0?.first }.map(String.init)

@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Synchronization
 import TestSupport
 import Testing
 
@@ -21,7 +22,9 @@ enum BuiltTool {
         var stderr: String
     }
 
-    static func run(_ arguments: [String]) throws -> Result {
+    /// Runs the built `mockidp`; a run past `timeout` is killed and reported as a test failure, so a
+    /// regression that leaves a run going fails its test instead of hanging the whole suite.
+    static func run(_ arguments: [String], timeout seconds: Int = 600) throws -> Result {
         guard let path else { throw TestFailure("the mockidp executable was not built next to the tests") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
@@ -41,8 +44,19 @@ enum BuiltTool {
         process.standardError = errors
         try process.run()
         try errors.close()
+        let pid = process.processIdentifier
+        let timedOut = Atomic<Bool>(false)
+        let watchdog = DispatchWorkItem {
+            timedOut.store(true, ordering: .relaxed)
+            kill(pid, SIGKILL)
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(seconds), execute: watchdog)
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        watchdog.cancel()
+        if timedOut.load(ordering: .relaxed) {
+            throw TestFailure("mockidp \(arguments.joined(separator: " ")) was still running after \(seconds) s and was killed")
+        }
         let stderr = (try? Data(contentsOf: errorsFile)) ?? Data()
         return Result(
             status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
@@ -69,6 +83,11 @@ struct RunCommandTests {
         let result = try BuiltTool.run(["run", "--scenario", file.path])
         #expect(result.status == 2)
         #expect(result.stderr.contains("\(file.path): steps[1]: mint.sign: 'sometimes' is not one of"), "\(result.stderr)")
+    }
+
+    @Test func aRunThatOutlivesItsTimeoutIsKilledAndFailsItsTest() {
+        // `serve` without an app runs until a signal: the watchdog must end it and say so.
+        #expect(throws: TestFailure.self) { try BuiltTool.run(["serve", "--port", "0", "--log", "off"], timeout: 2) }
     }
 
     @Test func appThatIsDownExitsThree() throws {

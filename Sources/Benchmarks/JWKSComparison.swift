@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import IdP
 
 /// A `mockidp serve` child process, stopped when the value is stopped.
 package final class ServeProcess {
@@ -162,10 +163,12 @@ package enum JWKSComparison {
         let quiet = try ServeProcess(executable: executable, arguments: ["--log", "off"])
         defer { quiet.stop() }
         let client = HTTPClient()
-        let discovery = try client.send(.get(logged.baseURL + "/.well-known/openid-configuration")).json()
-        guard let jwksURL = discovery["jwks_uri"]?.stringValue, let path = jwksURL.range(of: "/sso/jwks/").map({ String(jwksURL[$0.lowerBound...]) })
-        else { throw BenchError("the discovery document names no /sso/jwks/ URL") }
-        let body = try client.send(.get(logged.baseURL + path)).body
+        // The WorkOS SDKs' JWKS route for serve's default client (discovery names /oauth2/jwks,
+        // the same keys, for OpenID Connect clients).
+        let path = "/sso/jwks/" + IdPConfiguration().clientID
+        let fetched = try client.send(.get(logged.baseURL + path))
+        guard fetched.status == 200 else { throw BenchError("GET \(path) answered \(fetched.status)") }
+        let body = fetched.body
         // Same keys; only the certificates' random serials differ between the two processes.
         guard try client.send(.get(quiet.baseURL + path)).body.count == body.count else {
             throw BenchError("the two mocks serve JWKS of different sizes")

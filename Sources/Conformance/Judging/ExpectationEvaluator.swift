@@ -97,6 +97,9 @@ struct ExpectationEvaluator {
         if check.isNull, let value, !value.isNull {
             return "\(name).\(fieldName): expected null or absent, got \(shown)"
         }
+        if let wanted = check.includes, !(value?.arrayValue ?? []).contains(where: { Self.sameURL($0.stringValue, wanted) }) {
+            return "\(name).\(fieldName): expected an array that includes '\(wanted)', got \(shown)"
+        }
         if let space = check.idSpace, let reason = idSpace(space, value, "\(name).\(fieldName)") {
             return reason
         }
@@ -111,6 +114,17 @@ struct ExpectationEvaluator {
             }
         }
         return nil
+    }
+
+    /// Equal URLs, where an http(s) URL's empty path and `/` are one (RFC 3986 §6.2.3): an issuer
+    /// `http://host:port` may be listed as `http://host:port/` by a correct server.
+    static func sameURL(_ given: String?, _ wanted: String) -> Bool {
+        guard let given else { return false }
+        func normalized(_ url: String) -> String {
+            guard let scheme = url.range(of: "://") else { return url }
+            return url[scheme.upperBound...].contains("/") ? url : url + "/"
+        }
+        return normalized(given) == normalized(wanted)
     }
 
     /// `not_contains`: the response holds none of another response's mapped field values.
@@ -435,6 +449,7 @@ extension ResponseCheck {
         check.organizations = try organizations?.map { try $0.resolved(by: context) }
         check.notContains = try notContains.map { (try context.text($0.response), try $0.fields.map(context.text)) }
         check.bodyContains = try bodyContains.map(context.text)
+        check.includes = try includes.map(context.text)
         return check
     }
 }

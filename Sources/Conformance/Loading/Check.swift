@@ -160,6 +160,8 @@ package struct ResponseCheck: Sendable {
     package var organizations: [OrganizationEntry]?
     package var notContains: (response: String, fields: [String])?
     package var bodyContains: String?
+    /// `includes`: the field is an array holding this URL (an empty path and `/` are one, RFC 3986 §6.2.3).
+    package var includes: String?
 }
 
 /// The conditions on the responses of a `parallel` step.
@@ -237,6 +239,7 @@ extension ScenarioLoader {
         }
         check.appIDOf = try reader.string("app_id_of")
         check.bodyContains = try reader.string("body_contains")
+        check.includes = try reader.string("includes")
         if reader.value["organizations"] != nil { check.organizations = try organizationEntries(reader, "organizations") }
         if let other = reader.child("not_contains") {
             guard other.object != nil, let name = try other.string("response") else {
@@ -249,6 +252,7 @@ extension ScenarioLoader {
                 (.equals, check.equals != nil), (.notEquals, check.notEquals != nil),
                 (.notNull, reader.value["not_null"] != nil), (.isNull, reader.value["is_null"] != nil),
                 (.idSpace, check.idSpace != nil), (.appIDOf, check.appIDOf != nil),
+                (.includes, check.includes != nil),
             ]
             if let (condition, _) = needsField.first(where: \.1) {
                 throw reader.error(condition.rawValue, "applies to a field: add \"field\": \"/json/pointer\" or a profile name")

@@ -40,12 +40,22 @@ enum ProfileRules {
         }
         if let method = profile.faultClearMethod { try checkMethod(method.uppercased(), field: "capabilities.fault_hook.clear_method", fail: fail) }
         if let login = profile.codeFlow?.loginPath { try checkPath(login, field: "callback.login_path", fail: fail) }
-        for (name, value) in profile.probe?.headers ?? [:] {
+        try checkHeaders(profile.probe?.headers ?? [:], field: "probe.headers", fail: fail)
+        try checkHeaders(profile.callbackHeaders, field: "callback.headers", fail: fail)
+        if let path = profile.resourceServer?.metadataPath { try checkPath(path, field: "resource_server.metadata_path", fail: fail) }
+    }
+
+    /// Header names are RFC 9110 tokens and values hold no line break: no profile value can start
+    /// another header line in the runner's requests.
+    private static func checkHeaders(
+        _ headers: [String: String], field: String, fail: (String, String) -> ConfigError
+    ) throws(ConfigError) {
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
             guard !name.isEmpty, name.utf8.allSatisfy(isTokenByte) else {
-                throw fail("probe.headers", "'\(name.debugDescription.dropFirst().dropLast())' is not a header name (RFC 9110 token characters)")
+                throw fail(field, "'\(name.debugDescription.dropFirst().dropLast())' is not a header name (RFC 9110 token characters)")
             }
             guard !value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) else {
-                throw fail("probe.headers.\(name)", "must not contain CR, LF or NUL (it would start another header line)")
+                throw fail("\(field).\(name)", "must not contain CR, LF or NUL (it would start another header line)")
             }
         }
     }

@@ -113,6 +113,16 @@ package struct TargetProfile: Sendable {
         package var fields: [String: ResponseField]
     }
 
+    /// An OAuth resource server (RFC 6750 bearer, RFC 9068 access tokens): the identifier it
+    /// expects in `aud`, so the runner mints every token for it, and where it publishes its RFC 9728
+    /// protected-resource metadata.
+    package struct ResourceServer: Sendable {
+        /// Its resource URL or client ID (placeholders allowed).
+        package var audience: String
+        /// The path of its protected-resource metadata on base_url, when it publishes one.
+        package var metadataPath: String?
+    }
+
     package struct Credentials: Sendable {
         package var list: HTTPCall?
         package var create: HTTPCall?
@@ -146,6 +156,9 @@ package struct TargetProfile: Sendable {
     package var jwksCooldownSeconds: Double?
     package var emailClaim: String?
     package var credentials: Credentials?
+    /// Fixed headers every callback request carries (an MCP client's `Accept`), beside the token.
+    package var callbackHeaders: [String: String] = [:]
+    package var resourceServer: ResourceServer?
 
     /// The capabilities scenarios can require.
     package var capabilities: Set<Capability> {
@@ -163,6 +176,8 @@ package struct TargetProfile: Sendable {
         // The token itself goes to the callback: a login a code-flow browser cannot make (one
         // token behind several codes, byte-identical replays) is only meaningful here.
         if codeFlow == nil { names.insert(.tokenCallback) }
+        if resourceServer != nil { names.insert(.resourceServer) }
+        if resourceServer?.metadataPath != nil { names.insert(.resourceMetadata) }
         return names
     }
 
@@ -184,12 +199,14 @@ package struct TargetProfile: Sendable {
         let root = JSONReader(value, file: file)
         try root.checkKeys([
             "$schema", "name", "description", "base_url", "start", "callback", "probe", "logout", "outcomes", "response", "capabilities",
+            "resource_server",
         ])
         let baseURL = try root.requiredString("base_url")
         guard baseURL.hasPrefix("http://") else { throw root.error("base_url", "must be an http:// URL (the runner speaks HTTP/1.1 on loopback)") }
         let start = try root.child("start").map { (reader) throws(ConfigError) in try Start(reading: reader) }
         guard let callbackReader = root.child("callback") else { throw root.error("callback", "is required: how the app receives a token") }
         let (callback, placement, codeFlow) = try readCallback(callbackReader)
+        let callbackHeaders = try readCallbackExtras(callbackReader, placement: placement, codeFlow: codeFlow)
         let probe = try root.child("probe").map { (reader) throws(ConfigError) in try Probe(reading: reader) }
         // A code-flow app answers a redirect either way: only a probe can tell signed in from refused.
         // A redirect to a login page is a refusal too, in either shape.
@@ -218,13 +235,15 @@ package struct TargetProfile: Sendable {
             jwksCacheTTLSeconds: nil, jwksCooldownSeconds: nil, emailClaim: nil, credentials: nil)
         if let reader = root.child("logout") { profile.logout = try HTTPCall.parse(reader, defaultMethod: "GET") }
         if let capabilities = root.child("capabilities") { try profile.readCapabilities(capabilities) }
+        profile.callbackHeaders = callbackHeaders
+        if let reader = root.child("resource_server") { profile.resourceServer = try readResourceServer(reader, codeFlow: codeFlow) }
         try ProfileRules.check(profile)
         return profile
     }
 
     /// `callback`: the route, where the token goes, or the code flow's login route.
     private static func readCallback(_ reader: JSONReader) throws(ConfigError) -> (HTTPCall, TokenPlacement, CodeFlow?) {
-        try reader.checkKeys(["method", "path", "token", "shape", "login_path", "redirect_uri"])
+        try reader.checkKeys(["method", "path", "token", "shape", "login_path", "redirect_uri", "body", "headers"])
         var codeFlow: CodeFlow?
         switch try reader.string("shape") ?? "token" {
         case "token":
@@ -238,7 +257,7 @@ package struct TargetProfile: Sendable {
         }
         let callback = HTTPCall(
             method: (try reader.string("method") ?? (codeFlow == nil ? "POST" : "GET")).uppercased(),
-            path: try reader.requiredString("path"), body: nil)
+            path: try reader.requiredString("path"), body: reader.value["body"])
         var placement = TokenPlacement.bearer
         if let token = reader.child("token") {
             try token.checkKeys(["in", "field"])
@@ -252,6 +271,50 @@ package struct TargetProfile: Sendable {
             }
         }
         return (callback, placement, codeFlow)
+    }
+
+    /// `callback.body` and `callback.headers`: what a token-shape callback sends beside the token,
+    /// so a JSON-RPC endpoint is reached the way its own clients reach it.
+    private static func readCallbackExtras(
+        _ reader: JSONReader, placement: TokenPlacement, codeFlow: CodeFlow?
+    ) throws(ConfigError) -> [String: String] {
+        if codeFlow != nil {
+            for key in ["body", "headers"] where reader.value[key] != nil {
+                throw reader.error(key, "applies to \"shape\": \"token\" only (a code-flow callback is the browser's redirect)")
+            }
+        }
+        if let body = reader.value["body"] {
+            switch placement {
+            case .json, .form:
+                throw reader.error("body", "the token already fills the body (token.in json or form): put it in a header, the query or a cookie")
+            default:
+                guard body.objectValue != nil || body.arrayValue != nil else {
+                    throw reader.error("body", "must be a JSON object or array (sent as application/json)")
+                }
+            }
+        }
+        var headers: [String: String] = [:]
+        for member in try reader.objectValue("headers") ?? [:] {
+            guard let text = member.value.stringValue else { throw reader.error("headers.\(member.key)", "must be a string") }
+            if member.key.lowercased() == "authorization", placement == .bearer {
+                throw reader.error("headers.\(member.key)", "is where the runner puts the token (token.in bearer): remove it")
+            }
+            headers[member.key] = text
+        }
+        return headers
+    }
+
+    /// `resource_server`: the audience the runner mints for, and the RFC 9728 metadata path.
+    private static func readResourceServer(_ reader: JSONReader, codeFlow: CodeFlow?) throws(ConfigError) -> ResourceServer {
+        try reader.checkKeys(["audience", "metadata_path"])
+        guard codeFlow == nil else {
+            throw reader.error("", "applies to a token-shape callback (a resource server takes the bearer token itself), not \"shape\": \"code\"")
+        }
+        let audience = try reader.requiredString("audience")
+        guard !audience.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw reader.error("audience", "must not be empty: the resource URL or client ID the app expects in aud")
+        }
+        return ResourceServer(audience: audience, metadataPath: try reader.string("metadata_path"))
     }
 
     /// `capabilities`: the hooks and declared values scenarios may require.

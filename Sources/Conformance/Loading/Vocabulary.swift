@@ -29,6 +29,8 @@ package enum Capability: String, CaseIterable, Sendable, Comparable {
     case codeFlow = "code_flow"
     case probe, logout
     case tokenCallback = "token_callback"
+    case resourceServer = "resource_server"
+    case resourceMetadata = "resource_metadata"
 
     package static func < (left: Capability, right: Capability) -> Bool { left.rawValue < right.rawValue }
 }
@@ -68,6 +70,7 @@ package enum ResponseCondition: String, CaseIterable, Sendable {
     case notContains = "not_contains"
     case bodyContains = "body_contains"
     case redirects
+    case includes
 }
 
 /// Conditions on the responses of a `parallel` step.

@@ -65,6 +65,7 @@ package final class AppTarget: Sendable {
             if let cwd = start.cwd { fields.append(("start.cwd", cwd)) }
         }
         if let redirectURI = profile.codeFlow?.redirectURI { fields.append(("callback.redirect_uri", redirectURI)) }
+        if let audience = profile.resourceServer?.audience { fields.append(("resource_server.audience", audience)) }
         for (field, text) in fields {
             let filled = Self.fill(text, placeholders)
             guard let open = filled.range(of: #"\{[A-Za-z_][A-Za-z0-9_]*\}"#, options: .regularExpression) else { continue }
@@ -131,7 +132,22 @@ package final class AppTarget: Sendable {
 
     // MARK: Requests
 
+    /// The audience the runner mints every token for (`resource_server.audience`, placeholders filled).
+    package var audience: String? { profile.resourceServer.map { Self.fill($0.audience, placeholders) } }
+
     func callbackRequest(token: String?) -> ClientRequest {
+        var request = callbackRequestWithToken(token)
+        for (name, value) in profile.callbackHeaders.sorted(by: { $0.key < $1.key }) { request.headers.set(name, value) }
+        if let body = profile.callback.body {
+            request.body = body.serialized()
+            if !profile.callbackHeaders.keys.contains(where: { $0.lowercased() == "content-type" }) {
+                request.headers.set("Content-Type", "application/json")
+            }
+        }
+        return request
+    }
+
+    private func callbackRequestWithToken(_ token: String?) -> ClientRequest {
         let url = baseURL + profile.callback.path
         var headers: HTTPHeaders = ["Accept": "application/json"]
         guard let token else { return ClientRequest(method: profile.callback.method, url: url, headers: headers) }

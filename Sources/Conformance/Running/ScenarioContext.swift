@@ -117,7 +117,15 @@ final class ScenarioContext {
             case "email_claim":
                 guard let claim = app.profile.emailClaim else { throw ScenarioStop.notApplicable("the profile declares no capabilities.email_claim") }
                 return .string(claim)
-            default: throw ScenarioStop.harness("${profile.\(rest ?? "")}: use email_claim")
+            case "audience":
+                guard let audience = app.audience else { throw ScenarioStop.notApplicable("the profile declares no resource_server.audience") }
+                return .string(audience)
+            case "resource_metadata_path":
+                guard let path = app.profile.resourceServer?.metadataPath else {
+                    throw ScenarioStop.notApplicable("the profile declares no resource_server.metadata_path (RFC 9728 protected-resource metadata)")
+                }
+                return .string(path)
+            default: throw ScenarioStop.harness("${profile.\(rest ?? "")}: use email_claim, audience or resource_metadata_path")
             }
         }
         if name == "org" {

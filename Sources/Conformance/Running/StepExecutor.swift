@@ -245,12 +245,31 @@ struct StepExecutor {
             claims[claim] = .string(String(repeating: "x", count: Int(bytes)))
             resolved["claims"] = .object(claims)
         }
+        if let audience = app.audience {
+            // A resource server refuses a token for anyone else (RFC 9068 §4): every token is minted
+            // for it, unless the scenario sets or omits aud itself.
+            if let raw = resolved["raw_payload"]?.stringValue {
+                resolved["raw_payload"] = .string(Self.addingAudience(audience, toRawPayload: raw))
+            } else {
+                var claims = resolved["claims"]?.objectValue ?? [:]
+                if claims["aud"] == nil { claims["aud"] = .string(audience) }
+                resolved["claims"] = .object(claims)
+            }
+        }
         do {
             let request = try TokenRequest(json: .object(resolved))
             return (request, try idp.mintToken(request))
         } catch {
             throw ScenarioStop.harness("mint: \(error)")
         }
+    }
+
+    /// An exact payload keeps its bytes (duplicate keys, spacing); `aud` goes first when it has none.
+    static func addingAudience(_ audience: String, toRawPayload raw: String) -> String {
+        guard !raw.contains(#""aud""#), let open = raw.firstIndex(of: "{"), raw[..<open].allSatisfy(\.isWhitespace) else { return raw }
+        let rest = raw[raw.index(after: open)...]
+        let member = #""aud":"# + JSONValue.string(audience).serializedString()
+        return raw[...open] + member + (rest.drop(while: \.isWhitespace).hasPrefix("}") ? "" : ",") + rest
     }
 
     private func runParallel(_ step: ParallelStep) throws {

@@ -66,7 +66,7 @@ struct ResourceServerProfileTests {
         ),
         (
             #"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb"}, "resource_server": {"audience": "a", "metadata_path": "m x"}}"#,
-            "resource_server.metadata_path", ""
+            "resource_server.metadata_path", "must not contain spaces"
         ),
         (
             #"{"base_url": "http://127.0.0.1:1", "callback": {"shape": "code", "path": "/cb"}, "resource_server": {"audience": "a"}}"#,
@@ -89,8 +89,8 @@ struct ResourceServerProfileTests {
             #"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb", "headers": {"Authorization": "Bearer x"}}}"#,
             "callback.headers.Authorization", "where the runner puts the token"
         ),
-        (#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb", "headers": {"A\\nB": "x"}}}"#, "callback.headers", "not a header name"),
-        (#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb", "headers": {"A": "x\\r\\nB: y"}}}"#, "callback.headers.A", "CR, LF"),
+        (#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb", "headers": {"A\nB": "x"}}}"#, "callback.headers", "not a header name"),
+        (#"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb", "headers": {"A": "x\r\nB: y"}}}"#, "callback.headers.A", "CR, LF"),
     ])
     func aBrokenResourceServerFieldIsAnErrorNamingFileAndField(profile: String, field: String, message: String) {
         let error = Self.error(profile)

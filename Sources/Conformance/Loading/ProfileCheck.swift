@@ -27,6 +27,7 @@ package struct ProfileCheck {
     static let capabilityFields: [String: String] = [
         "jwks_cache_ttl": "capabilities.jwks_cache_ttl_seconds", "code_flow": "callback.shape",
         "token_callback": "callback.shape",
+        "resource_metadata": "resource_server.metadata_path",
     ]
 
     package init(profile: TargetProfile, scenarios: [Scenario], placeholders: [String: String] = [:]) {

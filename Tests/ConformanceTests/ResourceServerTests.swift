@@ -128,6 +128,7 @@ struct ResourceServerProfileTests {
 /// `mockidp run` against Tests/interop/mcp_resource_server.py (FastMCP's AuthKitProvider), reached
 /// as an MCP client reaches it: every verdict comes from a real MCP server checking real tokens.
 @Suite(
+    .serialized,
     .enabled(if: BuiltTool.path != nil, "the mockidp executable must be built (swift build)"),
     .enabled(if: Virtualenv.mcp.enabled, "\(Virtualenv.mcp.skipReason)"))
 struct ResourceServerRunTests {
@@ -165,7 +166,7 @@ struct ResourceServerRunTests {
 
     @Test(arguments: [
         ("audience-not-checked", "resource-audience", Array(Self.audienceFailures)),
-        ("issuer-not-checked", "resource-audience", ["resource-audience.other-issuer"]),
+        ("resource-issuer-not-checked", "resource-audience", ["resource-audience.other-issuer"]),
         ("metadata-wrong-issuer", "resource-audience", ["resource-audience.metadata-names-issuer"]),
         // FastMCP's AuthKitProvider as shipped: exp and sub, which RFC 9068 §2.2 requires, are optional to it.
         ("as-shipped", "token.missing-", ["token.missing-exp", "token.missing-sub"]),

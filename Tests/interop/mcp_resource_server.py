@@ -10,11 +10,11 @@ the two claims RFC 9068 §2.2 requires that FastMCP 4.2.3's verifier lets pass w
 (it checks exp only when present) and sub. /.well-known/oauth-protected-resource/mcp names IDP in
 authorization_servers (RFC 9728).
 Seeded bugs (--bug / MCP_BUG):
-  audience-not-checked   the verifier takes a token for any audience (audience=None)
-  issuer-not-checked     the verifier takes a token from any issuer (issuer=None), signed by the IdP's keys
-  metadata-wrong-issuer  the metadata names another authorization server; tokens are still verified correctly
-  as-shipped             AuthKitProvider exactly as FastMCP ships it: a token without exp or sub is accepted
-                         (token.missing-exp, token.missing-sub)
+  audience-not-checked         the verifier takes a token for any audience (audience=None)
+  resource-issuer-not-checked  the verifier takes a token from any issuer (issuer=None), signed by the IdP's keys
+  metadata-wrong-issuer        the metadata names another authorization server; tokens are still verified correctly
+  as-shipped                   AuthKitProvider exactly as FastMCP ships it: a token without exp or sub is accepted
+                               (token.missing-exp, token.missing-sub)
 """
 import os
 import sys
@@ -32,7 +32,7 @@ from pydantic import AnyHttpUrl  # noqa: E402
 PORT = int(os.environ["PORT"])
 IDP = os.environ["IDP"].rstrip("/")
 BUG = next((arg.split("=", 1)[1] for arg in sys.argv[1:] if arg.startswith("--bug=")), os.environ.get("MCP_BUG", ""))
-BUGS = ("audience-not-checked", "issuer-not-checked", "metadata-wrong-issuer", "as-shipped")
+BUGS = ("audience-not-checked", "resource-issuer-not-checked", "metadata-wrong-issuer", "as-shipped")
 if BUG and BUG not in BUGS:
     raise SystemExit("--bug=%r is not one of %s" % (BUG, ", ".join(BUGS)))
 BASE = "http://127.0.0.1:%d" % PORT
@@ -59,7 +59,7 @@ elif BUG == "metadata-wrong-issuer":
     auth = RemoteAuthProvider(token_verifier=verifier(), authorization_servers=[AnyHttpUrl("https://other-tenant.authkit.app")], base_url=BASE)
 else:
     auth = AuthKitProvider(authkit_domain=IDP, base_url=BASE, token_verifier=verifier(
-        issuer=None if BUG == "issuer-not-checked" else IDP, audience=None if BUG == "audience-not-checked" else RESOURCE))
+        issuer=None if BUG == "resource-issuer-not-checked" else IDP, audience=None if BUG == "audience-not-checked" else RESOURCE))
 
 mcp = FastMCP("mockidp-resource-server", auth=auth)
 

@@ -160,6 +160,8 @@ package struct ResponseCheck: Sendable {
     package var organizations: [OrganizationEntry]?
     package var notContains: (response: String, fields: [String])?
     package var bodyContains: String?
+    /// A rule every session cookie the login set must follow.
+    package var sessionCookie: SessionCookieRule?
 }
 
 /// The conditions on the responses of a `parallel` step.
@@ -237,6 +239,11 @@ extension ScenarioLoader {
         }
         check.appIDOf = try reader.string("app_id_of")
         check.bodyContains = try reader.string("body_contains")
+        if let rule = try reader.string("session_cookie") {
+            check.sessionCookie = try Vocabulary.parse(rule, as: SessionCookieRule.self, what: "session cookie rule") {
+                reader.error("session_cookie", $0)
+            }
+        }
         if reader.value["organizations"] != nil { check.organizations = try organizationEntries(reader, "organizations") }
         if let other = reader.child("not_contains") {
             guard other.object != nil, let name = try other.string("response") else {

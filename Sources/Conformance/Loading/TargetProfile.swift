@@ -113,6 +113,15 @@ package struct TargetProfile: Sendable {
         package var fields: [String: ResponseField]
     }
 
+    /// `session_cookies`: which cookies are the session, and whether they must be `Secure`.
+    package struct SessionCookies: Sendable {
+        /// The session cookie names; nil: every cookie the login's callback leaves set.
+        package var names: [String]?
+        /// The app will be served over https in production, so its session cookies must be
+        /// `Secure` even while the runner reaches it over plain http.
+        package var productionHTTPS = false
+    }
+
     package struct Credentials: Sendable {
         package var list: HTTPCall?
         package var create: HTTPCall?
@@ -146,6 +155,7 @@ package struct TargetProfile: Sendable {
     package var jwksCooldownSeconds: Double?
     package var emailClaim: String?
     package var credentials: Credentials?
+    package var sessionCookies = SessionCookies()
 
     /// The capabilities scenarios can require.
     package var capabilities: Set<Capability> {
@@ -163,6 +173,7 @@ package struct TargetProfile: Sendable {
         // The token itself goes to the callback: a login a code-flow browser cannot make (one
         // token behind several codes, byte-identical replays) is only meaningful here.
         if codeFlow == nil { names.insert(.tokenCallback) }
+        if codeFlow?.loginPath != nil { names.insert(.loginRoute) }
         return names
     }
 
@@ -184,6 +195,7 @@ package struct TargetProfile: Sendable {
         let root = JSONReader(value, file: file)
         try root.checkKeys([
             "$schema", "name", "description", "base_url", "start", "callback", "probe", "logout", "outcomes", "response", "capabilities",
+            "session_cookies",
         ])
         let baseURL = try root.requiredString("base_url")
         guard baseURL.hasPrefix("http://") else { throw root.error("base_url", "must be an http:// URL (the runner speaks HTTP/1.1 on loopback)") }
@@ -218,6 +230,16 @@ package struct TargetProfile: Sendable {
             jwksCacheTTLSeconds: nil, jwksCooldownSeconds: nil, emailClaim: nil, credentials: nil)
         if let reader = root.child("logout") { profile.logout = try HTTPCall.parse(reader, defaultMethod: "GET") }
         if let capabilities = root.child("capabilities") { try profile.readCapabilities(capabilities) }
+        if let reader = root.child("session_cookies") {
+            try reader.checkKeys(["names", "production_https"])
+            if let names = try reader.strings("names") {
+                guard !names.isEmpty, names.allSatisfy({ !$0.isEmpty }) else {
+                    throw reader.error("names", "lists the session cookie names (non-empty), or is left out to judge every cookie the callback sets")
+                }
+                profile.sessionCookies.names = names
+            }
+            profile.sessionCookies.productionHTTPS = try reader.bool("production_https") ?? false
+        }
         try ProfileRules.check(profile)
         return profile
     }

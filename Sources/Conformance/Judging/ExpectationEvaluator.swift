@@ -94,7 +94,8 @@ struct ExpectationEvaluator {
         }
         if rule == .secure, !context.app.baseURL.lowercased().hasPrefix("https://"), !profile.sessionCookies.productionHTTPS {
             throw ScenarioStop.notApplicable(
-                "the app is served over http and its profile does not declare session_cookies.production_https: true, so Secure is not required here")
+                "the app is served over http and its profile does not declare session_cookies.production_https: true, "
+                    + "so Secure is not required here")
         }
         let names = profile.sessionCookies.names
         let cookies = SessionCookieJudge.sessionCookies(response.hops, names: names)

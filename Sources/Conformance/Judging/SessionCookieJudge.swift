@@ -93,8 +93,8 @@ struct SessionCookieJudge {
                 let host = appHost.lowercased()
                 if domain != host {
                     return
-                        "session cookie \(cookie.name) has Domain=\(domain), wider than the app's host \(host): every host under \(domain) receives it "
-                        + "(ASVS V3.4.4, RFC 6265bis §5.6.3)"
+                        "session cookie \(cookie.name) has Domain=\(domain), wider than the app's host \(host): "
+                        + "every host under \(domain) receives it (ASVS V3.4.4, RFC 6265bis §5.6.3)"
                 }
             case .notInURL:
                 guard cookie.value.utf8.count >= 8 else { continue }

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Testing
 
 @testable import Conformance
@@ -70,5 +71,23 @@ import Testing
             Captured.Hop(url: "http://127.0.0.1/next", setCookies: ["s=; Max-Age=0"], location: nil),
         ]
         #expect(SessionCookieJudge.sessionCookies(hops, names: nil).isEmpty)
+    }
+
+    /// `session_cookies` in a profile: the names judged and whether Secure is required; a bad list names the field.
+    @Test func theProfileNamesTheSessionCookies() throws {
+        func profile(_ extra: String) throws(ConfigError) -> TargetProfile {
+            let text = #"{"base_url": "http://127.0.0.1:1", "callback": {"shape": "code", "path": "/cb", "login_path": "/login"}, "# + extra + "}"
+            guard let value = try? JSONValue.parse(Array(text.utf8)) else { throw ConfigError(file: "p.json", field: "", message: "json") }
+            return try TargetProfile.parse(value, file: "p.json")
+        }
+        let named = try profile(#""session_cookies": {"names": ["sid"], "production_https": true}"#)
+        #expect(named.sessionCookies.names == ["sid"] && named.sessionCookies.productionHTTPS)
+        #expect(try profile(#""probe": {"path": "/me"}"#).sessionCookies.names == nil)
+        #expect {
+            _ = try profile(#""session_cookies": {"names": []}"#)
+        } throws: { error in (error as? ConfigError)?.field.hasSuffix("names") == true }
+        #expect {
+            _ = try profile(#""session_cookies": {"name": ["sid"]}"#)
+        } throws: { error in error is ConfigError }
     }
 }

@@ -26,6 +26,8 @@ package final class MockIdP: Sendable {
     package let journal: Journal
     package let faults = FaultInjector()
     package let keys: KeyRing
+    /// Judges the authorize requests apps send (journal flags); kept across resets.
+    package let authorizeHygiene = AuthorizeHygiene()
 
     struct State {
         var directory: Directory

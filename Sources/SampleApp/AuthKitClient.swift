@@ -39,8 +39,10 @@ struct AuthKitClient: Sendable {
     func authorizeURL(redirectURI: String, login: PendingLogin, loginHint: String?, organizationID: String?) -> String {
         var query: [(name: String, value: String)] = [
             ("client_id", clientID), ("redirect_uri", redirectURI), ("response_type", "code"), ("provider", "authkit"),
-            ("state", login.state), ("code_challenge", login.challenge), ("code_challenge_method", "S256"),
+            ("state", login.state),
         ]
+        // An empty verifier is a login without PKCE (the constant-state seeded bug).
+        if !login.verifier.isEmpty { query += [("code_challenge", login.challenge), ("code_challenge_method", "S256")] }
         if let loginHint { query.append(("login_hint", loginHint)) }
         if let organizationID { query.append(("organization_id", organizationID)) }
         return baseURL + "/user_management/authorize?" + QueryParameters.encode(query)

@@ -23,8 +23,8 @@ enum Cookies {
     /// `Set-Cookie` for a value only the server reads: HttpOnly, whole site, and `SameSite=Lax`
     /// so the top-level redirect back from the IdP still carries it. No `Secure`: the app serves
     /// plain HTTP on loopback (a deployed app behind TLS would add it).
-    static func set(_ name: String, _ value: String, maxAge: Int64) -> String {
-        "\(name)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax"
+    static func set(_ name: String, _ value: String, maxAge: Int64, httpOnly: Bool = true) -> String {
+        "\(name)=\(value); Path=/; Max-Age=\(maxAge)\(httpOnly ? "; HttpOnly" : ""); SameSite=Lax"
     }
 
     static func expire(_ name: String) -> String {

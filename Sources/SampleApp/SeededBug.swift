@@ -54,6 +54,12 @@ package enum SeededBug: String, Sendable, CaseIterable {
     case openRedirectAfterLogin = "open-redirect-after-login"
     /// A refused refresh (revoked session) is treated as transient: the session lives on.
     case refreshIgnoresRevocation = "refresh-ignores-revocation"
+    /// The signed-in session cookie is set without HttpOnly: scripts can read it.
+    case sessionCookieNotHTTPOnly = "session-cookie-not-httponly"
+    /// Logout ends the app's own session only: the IdP session and its refresh token live on.
+    case logoutKeepsIdPSession = "logout-keeps-idp-session"
+    /// No PKCE, and the same short `state` on every login.
+    case constantState = "constant-state"
 
     /// The app shapes the bug can be seeded into.
     package var shapes: Set<SampleAppShape> {
@@ -65,7 +71,7 @@ package enum SeededBug: String, Sendable, CaseIterable {
             .kidAbsentSkipsSignature, .appIDSentToIdP, .responseFromSharedVariable, .secretResentToRacers:
             return [.api]
         case .stateNotChecked, .missingSidCrashes, .jwksOutageCrashes, .unknownKidCrashes, .sessionNotRotated,
-            .openRedirectAfterLogin, .refreshIgnoresRevocation:
+            .openRedirectAfterLogin, .refreshIgnoresRevocation, .sessionCookieNotHTTPOnly, .logoutKeepsIdPSession, .constantState:
             return [.web]
         }
     }

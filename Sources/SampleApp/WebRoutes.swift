@@ -69,7 +69,12 @@ struct WebRoutes: Sendable {
         } else {
             returnTo = ReturnTo.local(requested)
         }
-        let pending = PendingLogin.begin(returnTo: returnTo, now: now / 1000, lifetime: Self.loginLifetime)
+        var pending = PendingLogin.begin(returnTo: returnTo, now: now / 1000, lifetime: Self.loginLifetime)
+        if bug == .constantState {
+            // BUG (constant-state): PKCE was dropped ("the client secret is enough") and `state`
+            // is a fixed word, so every login's CSRF token is known to anyone who tried once.
+            pending = PendingLogin(state: "login", verifier: "", returnTo: pending.returnTo, expiresAt: pending.expiresAt)
+        }
         var headers: HTTPHeaders = ["Cache-Control": "no-store"]
         headers.add("Set-Cookie", Cookies.set(Cookies.login, sealer.seal(pending), maxAge: Self.loginLifetime))
         // Like most web frameworks, a visitor has a session before signing in; the callback must
@@ -118,7 +123,7 @@ struct WebRoutes: Sendable {
             else {
                 return failed(400, "invalid_state", "the state does not match the sign-in this browser started")
             }
-            verifier = pending.verifier
+            verifier = pending.verifier.isEmpty ? nil : pending.verifier
             returnTo = pending.returnTo
         }
 
@@ -164,7 +169,8 @@ struct WebRoutes: Sendable {
         }
         let lifetime = configuration.sessionLifetimeSeconds
         sessions.put(WebSession(id: sessionID, account: account, createdAt: now, expiresAt: now + lifetime * 1000), now: now)
-        headers.add("Set-Cookie", Cookies.set(Cookies.session, sessionID, maxAge: lifetime))
+        // BUG (session-cookie-not-httponly): the signed-in session cookie is left readable by scripts.
+        headers.add("Set-Cookie", Cookies.set(Cookies.session, sessionID, maxAge: lifetime, httpOnly: bug != .sessionCookieNotHTTPOnly))
         return .redirect(to: returnTo, headers: headers)
     }
 
@@ -258,7 +264,8 @@ struct WebRoutes: Sendable {
         var headers = Self.expireSession
         headers.add("Cache-Control", "no-store")
         // Ending the IdP session too: otherwise the next /login signs straight back in.
-        guard let idpSessionID else { return .redirect(to: "/", headers: headers) }
+        // BUG (logout-keeps-idp-session): only this app's session ends; the IdP's stays signed in.
+        guard let idpSessionID, bug != .logoutKeepsIdPSession else { return .redirect(to: "/", headers: headers) }
         return .redirect(to: authKit.logoutURL(sessionID: idpSessionID, returnTo: origin.current + "/"), headers: headers)
     }
 

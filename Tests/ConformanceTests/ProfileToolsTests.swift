@@ -18,7 +18,10 @@ import Testing
         let profile = try TargetProfile.parse(try JSONValue.parse(Array(template.text.utf8)), file: "init.json")
         #expect(profile.name == "demo")
         #expect(profile.start?.command == template.command)
-        #expect(profile.capabilities.subtracting([.codeFlow, .tokenCallback]).isEmpty, "a fresh profile claims no test hook the app may not have")
+        #expect(
+            profile.capabilities.subtracting([.codeFlow, .tokenCallback, .loginRoute]).isEmpty,
+            "a fresh profile claims no test hook the app may not have")
+        #expect(profile.capabilities.contains(.loginRoute) == (profile.codeFlow?.loginPath != nil))
         #expect(profile.capabilities.contains(.codeFlow) == (template.shape == .web))
         #expect(profile.capabilities.contains(.tokenCallback) == (template.shape == .api))
         if template.port == nil && template.command != nil {
@@ -46,8 +49,8 @@ import Testing
         #expect(Self.scenarios.count >= 50)
         let runnable = Self.scenarios.filter { $0.missingCapabilities(in: profile).isEmpty }
         #expect(check.runnableCount == runnable.count)
-        // Of the scenarios for its shape: a bearer resource server's family is another shape's.
-        let ownShape = Self.scenarios.filter { !$0.requires.contains(.resourceServer) }
+        // Of the scenarios for its shape: code-flow (browser) scenarios and a bearer resource server's family are other shapes'.
+        let ownShape = Self.scenarios.filter { !$0.requires.contains(.resourceServer) && !$0.requires.contains(.codeFlow) }
         #expect(runnable.count * 10 >= ownShape.count * 9, "the reference (API-shape) app runs nearly the whole suite")
         #expect(check.warnings.isEmpty, "\(check.warnings)")
     }

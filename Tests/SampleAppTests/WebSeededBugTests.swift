@@ -150,4 +150,49 @@ import Testing
         #expect(try harness.signIn(harness.browser(), as: "bob").status == 401)
         #expect(harness.app.jwksFetchCount == fetches)
     }
+
+    /// The signed-in session cookie is set without HttpOnly (the correct app sets it).
+    @Test func sessionCookieNotHTTPOnlyLeavesTheSessionReadableByScripts() throws {
+        let harness = try WebHarness(bug: .sessionCookieNotHTTPOnly)
+        let buggy = try #require(try harness.signIn(harness.browser(), as: "alice").setCookie("app_session"))
+        #expect(!buggy.contains("HttpOnly") && buggy.contains("SameSite=Lax"))
+        let correct = try WebHarness()
+        let cookie = try #require(try correct.signIn(correct.browser(), as: "alice").setCookie("app_session"))
+        #expect(cookie.contains("HttpOnly"))
+    }
+
+    /// Logout ends the app's session and never sends the browser to the IdP: the IdP session
+    /// (and its refresh token) stays alive, although the app itself signs nobody in any more.
+    @Test func logoutKeepsIdPSessionLeavesTheIdPSessionActive() throws {
+        let harness = try WebHarness(bug: .logoutKeepsIdPSession)
+        let browser = harness.browser()
+        let account = try harness.signedIn(browser, as: "alice")
+        let sid = try #require(account["session"]?["idp_session_id"]?.stringValue)
+        let logout = try browser.send("GET", harness.appBase + "/logout")
+        #expect(logout.status == 302)
+        #expect(logout.location == "/")
+        #expect(try browser.accountJSON().status == 401)
+        let standing = harness.idp.sessionStanding(sid)
+        #expect(standing.exists && !standing.ended)
+        #expect(harness.idp.directory.sessions[sid]?.status == .active)
+    }
+
+    /// No PKCE and the same short state on every login: the mock flags the state as guessable
+    /// and, from the second login on, as reused; the logins themselves still work.
+    @Test func constantStateSendsOneWeakStateWithoutPKCE() throws {
+        let harness = try WebHarness(bug: .constantState)
+        var states: [String?] = []
+        for user in ["alice", "bob"] {
+            let url = try harness.beginLogin(harness.browser(), as: user)
+            let query = QueryParameters(parsing: url.split(separator: "?", maxSplits: 1).last ?? "")
+            #expect(query["code_challenge"] == nil)
+            states.append(query["state"])
+            _ = try harness.authorize(url)
+        }
+        #expect(states[0] != nil && states[0] == states[1])
+        let flags = harness.idp.journal.entries(Journal.Filter(pathPrefix: "/user_management/authorize")).flatMap(\.flags).map(\.kind)
+        #expect(flags.filter { $0 == .stateGuessable }.count == 2)
+        #expect(flags.filter { $0 == .stateReused }.count == 1)
+        _ = try harness.signedIn(harness.browser(), as: "carol")
+    }
 }

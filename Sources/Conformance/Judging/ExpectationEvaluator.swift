@@ -45,6 +45,8 @@ struct ExpectationEvaluator {
             }
             if let unknown { throw unknown }
             return nil
+        case .idpSession(let name, let ended):
+            return try idpSession(name, ended: ended)
         }
     }
 
@@ -78,6 +80,52 @@ struct ExpectationEvaluator {
         }
         if let needle = check.bodyContains, !response.bodyText.contains(needle) {
             return "\(name): expected the body to contain '\(needle)', got \(seen(response))"
+        }
+        if let rule = check.sessionCookie, let reason = try sessionCookie(rule, response) { return "\(name): \(reason)" }
+        return nil
+    }
+
+    /// `session_cookie`: the cookies the login's callback chain left set (or the profile's
+    /// named ones) follow `rule` (SessionCookieJudge).
+    private func sessionCookie(_ rule: SessionCookieRule, _ response: Captured) throws -> String? {
+        let profile = context.app.profile
+        guard profile.codeFlow != nil, !response.hops.isEmpty else {
+            throw ScenarioStop.notApplicable("session cookies are judged on a browser login's callback (a code-flow profile)")
+        }
+        if rule == .secure, !context.app.baseURL.lowercased().hasPrefix("https://"), !profile.sessionCookies.productionHTTPS {
+            throw ScenarioStop.notApplicable(
+                "the app is served over http and its profile does not declare session_cookies.production_https: true, "
+                    + "so Secure is not required here")
+        }
+        let names = profile.sessionCookies.names
+        let cookies = SessionCookieJudge.sessionCookies(response.hops, names: names)
+        guard !cookies.isEmpty else {
+            throw ScenarioStop.notApplicable(
+                names.map { "the login set none of the profile's session cookies (\($0.joined(separator: ", ")))" }
+                    ?? "the login's callback left no cookie set (a CSRF/XSRF cookie aside): this app keeps no cookie session to judge")
+        }
+        let host = URLComponents(string: context.app.baseURL)?.host ?? ""
+        let urls = response.hops.flatMap { hop in [hop.url] + (hop.location.map { [LoginDriver.resolve($0, against: hop.url)] } ?? []) }
+        return SessionCookieJudge.failure(rule, cookies, appHost: host, urls: urls)
+    }
+
+    /// `idp_session`: the session of the token's login, from the mock's own state; ended means
+    /// revoked or expired *and* none of its refresh tokens is honoured by the refresh grant.
+    private func idpSession(_ name: String, ended wanted: Bool) throws -> String? {
+        let token = try context.bindings.token(name, for: "idp_session")
+        guard let sid = token.sessionID ?? token.claims["sid"]?.stringValue else {
+            throw ScenarioStop.harness("idp_session: token '\(name)' carries no sid")
+        }
+        let standing = context.idp.sessionStanding(sid)
+        guard standing.exists else { throw ScenarioStop.harness("idp_session: the mock has no session \(sid) (token '\(name)')") }
+        guard wanted else { return standing.ended ? "the IdP session \(sid) of \(name)'s login has ended; it should still be active" : nil }
+        guard standing.ended else {
+            return "the IdP session \(sid) of \(name)'s login is still active after the app's logout: the app never ended it at the IdP "
+                + "(GET /user_management/sessions/logout?session_id=…, POST /user_management/sessions/revoke, or /oauth2/logout with "
+                + "id_token_hint), so the IdP signs the user straight back in and the session's refresh token keeps working"
+        }
+        if let live = standing.refreshTokens.first(where: context.idp.refreshIsHonoured) {
+            return "the IdP session \(sid) has ended but its refresh token \(live.prefix(8))… is still honoured by the refresh grant"
         }
         return nil
     }

@@ -162,6 +162,8 @@ package struct ResponseCheck: Sendable {
     package var bodyContains: String?
     /// `includes`: the field is an array holding this URL (an empty path and `/` are one, RFC 3986 §6.2.3).
     package var includes: String?
+    /// A rule every session cookie the login set must follow.
+    package var sessionCookie: SessionCookieRule?
 }
 
 /// The conditions on the responses of a `parallel` step.
@@ -240,6 +242,11 @@ extension ScenarioLoader {
         check.appIDOf = try reader.string("app_id_of")
         check.bodyContains = try reader.string("body_contains")
         check.includes = try reader.string("includes")
+        if let rule = try reader.string("session_cookie") {
+            check.sessionCookie = try Vocabulary.parse(rule, as: SessionCookieRule.self, what: "session cookie rule") {
+                reader.error("session_cookie", $0)
+            }
+        }
         if reader.value["organizations"] != nil { check.organizations = try organizationEntries(reader, "organizations") }
         if let other = reader.child("not_contains") {
             guard other.object != nil, let name = try other.string("response") else {

@@ -182,6 +182,8 @@ package struct Expectation: Sendable {
         case journal(JournalCheck)
         case anyOf([Expectation])
         case allOf([Expectation])
+        /// The IdP session of a token's login: `ended` (true) or still active (false).
+        case idpSession(String, ended: Bool)
 
         var kind: CheckKind {
             switch self {
@@ -192,6 +194,7 @@ package struct Expectation: Sendable {
             case .journal: return .journal
             case .anyOf: return .anyOf
             case .allOf: return .allOf
+            case .idpSession: return .idpSession
             }
         }
     }
@@ -400,6 +403,9 @@ package enum ScenarioLoader {
                 parsed.append(try parseExpectation(element, file: file, step: step, path: "\(path).\(kind.rawValue)[\(index)]"))
             }
             subject = kind == .anyOf ? .anyOf(parsed) : .allOf(parsed)
+        case .idpSession:
+            guard let ended = try reader.bool("ended") else { throw reader.error("ended", "is required: true (the session is over) or false") }
+            subject = .idpSession(try reader.requiredString("idp_session"), ended: ended)
         }
         return Expectation(subject: subject, because: because, step: step, premise: premise)
     }

@@ -146,6 +146,8 @@ struct ScenarioValidation {
         case .anyOf(let list), .allOf(let list):
             let combinator = expectation.subject.kind.rawValue
             for (index, inner) in list.enumerated() { try checkExpectation(inner, step: step, path: "\(path).\(combinator)[\(index)]") }
+        case .idpSession(let name, _):
+            try checkToken(name, step: step, field: "\(path).idp_session")
         }
     }
 }

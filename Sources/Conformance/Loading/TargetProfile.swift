@@ -123,6 +123,15 @@ package struct TargetProfile: Sendable {
         package var metadataPath: String?
     }
 
+    /// `session_cookies`: which cookies are the session, and whether they must be `Secure`.
+    package struct SessionCookies: Sendable {
+        /// The session cookie names; nil: every cookie the login's callback leaves set.
+        package var names: [String]?
+        /// The app will be served over https in production, so its session cookies must be
+        /// `Secure` even while the runner reaches it over plain http.
+        package var productionHTTPS = false
+    }
+
     package struct Credentials: Sendable {
         package var list: HTTPCall?
         package var create: HTTPCall?
@@ -159,6 +168,7 @@ package struct TargetProfile: Sendable {
     /// Fixed headers every callback request carries (an MCP client's `Accept`), beside the token.
     package var callbackHeaders: [String: String] = [:]
     package var resourceServer: ResourceServer?
+    package var sessionCookies = SessionCookies()
 
     /// The capabilities scenarios can require.
     package var capabilities: Set<Capability> {
@@ -178,6 +188,7 @@ package struct TargetProfile: Sendable {
         if codeFlow == nil { names.insert(.tokenCallback) }
         if resourceServer != nil { names.insert(.resourceServer) }
         if resourceServer?.metadataPath != nil { names.insert(.resourceMetadata) }
+        if codeFlow?.loginPath != nil { names.insert(.loginRoute) }
         return names
     }
 
@@ -200,6 +211,7 @@ package struct TargetProfile: Sendable {
         try root.checkKeys([
             "$schema", "name", "description", "base_url", "start", "callback", "probe", "logout", "outcomes", "response", "capabilities",
             "resource_server",
+            "session_cookies",
         ])
         let baseURL = try root.requiredString("base_url")
         guard baseURL.hasPrefix("http://") else { throw root.error("base_url", "must be an http:// URL (the runner speaks HTTP/1.1 on loopback)") }
@@ -237,6 +249,16 @@ package struct TargetProfile: Sendable {
         if let capabilities = root.child("capabilities") { try profile.readCapabilities(capabilities) }
         profile.callbackHeaders = callbackHeaders
         if let reader = root.child("resource_server") { profile.resourceServer = try readResourceServer(reader, codeFlow: codeFlow) }
+        if let reader = root.child("session_cookies") {
+            try reader.checkKeys(["names", "production_https"])
+            if let names = try reader.strings("names") {
+                guard !names.isEmpty, names.allSatisfy({ !$0.isEmpty }) else {
+                    throw reader.error("names", "lists the session cookie names (non-empty), or is left out to judge every cookie the callback sets")
+                }
+                profile.sessionCookies.names = names
+            }
+            profile.sessionCookies.productionHTTPS = try reader.bool("production_https") ?? false
+        }
         try ProfileRules.check(profile)
         return profile
     }

@@ -31,6 +31,9 @@ package enum Capability: String, CaseIterable, Sendable, Comparable {
     case tokenCallback = "token_callback"
     case resourceServer = "resource_server"
     case resourceMetadata = "resource_metadata"
+    /// The code-flow profile names the app's own login route (`callback.login_path`): the
+    /// authorize requests the mock receives are the app's, not ones the runner built.
+    case loginRoute = "login_route"
 
     package static func < (left: Capability, right: Capability) -> Bool { left.rawValue < right.rawValue }
 }
@@ -40,6 +43,8 @@ package enum CheckKind: String, CaseIterable, Sendable {
     case response, responses, same, introspect, journal
     case anyOf = "any_of"
     case allOf = "all_of"
+    /// The IdP session (the `sid`) of a token's login, as the mock's own state has it.
+    case idpSession = "idp_session"
 
     /// The conditions that may stand beside this subject.
     var conditions: [String] {
@@ -49,6 +54,7 @@ package enum CheckKind: String, CaseIterable, Sendable {
         case .same: return ["ignore"]
         case .introspect: return IntrospectCondition.allCases.map(\.rawValue)
         case .journal, .anyOf, .allOf: return []
+        case .idpSession: return IDPSessionCondition.allCases.map(\.rawValue)
         }
     }
 
@@ -71,6 +77,23 @@ package enum ResponseCondition: String, CaseIterable, Sendable {
     case bodyContains = "body_contains"
     case redirects
     case includes
+    case sessionCookie = "session_cookie"
+}
+
+/// Conditions on the IdP session of a token's login (`idp_session`).
+package enum IDPSessionCondition: String, CaseIterable, Sendable {
+    /// `true`: the session is ended at the mock and none of its refresh tokens is honoured.
+    case ended
+}
+
+/// One rule on the session cookies a login set (`"session_cookie": "http_only"`), OWASP ASVS
+/// 4.0.3 V3.4 and RFC 6265bis; `SessionCookieJudge` applies them.
+package enum SessionCookieRule: String, CaseIterable, Sendable {
+    case httpOnly = "http_only"
+    case sameSite = "same_site"
+    case secure
+    case domain
+    case notInURL = "not_in_url"
 }
 
 /// Conditions on the responses of a `parallel` step.

@@ -41,16 +41,19 @@ struct Browser {
         var current = first
         var currentURL = url
         var chain = [first.status ?? 0]
+        var hops = [Captured.Hop(url: url, answer: first)]
         for _ in 0..<10 {
             guard let status = current.status, (300..<400).contains(status), let location = current.header("Location") else { break }
             let next = LoginDriver.resolve(location, against: currentURL)
             guard origins.contains(where: { LoginDriver.sameOrigin(next, $0) }) else { break }
             current = navigate(to: next, step: "\(step): redirect")
             chain.append(current.status ?? 0)
+            hops.append(Captured.Hop(url: next, answer: current))
             currentURL = next
         }
         current.chain = chain
         current.firstHeaders = first.headers
+        current.hops = hops
         return current
     }
 }
@@ -71,6 +74,25 @@ struct Captured: Sendable {
     var firstHeaders: [(name: String, value: String)] = []
     /// The `Authorization` header the request carried, to send the probe as the same caller.
     var sentAuthorization: String?
+    /// Each request of a followed chain (the callback, then each redirect): where it went, the
+    /// cookies its answer set and where it sent the browser next. The session-cookie rules read it.
+    var hops: [Hop] = []
+
+    struct Hop: Sendable {
+        var url: String
+        var setCookies: [String]
+        var location: String?
+
+        init(url: String, answer: Captured) {
+            self.init(url: url, setCookies: answer.setCookies, location: answer.header("Location"))
+        }
+
+        init(url: String, setCookies: [String], location: String?) {
+            self.url = url
+            self.setCookies = setCookies
+            self.location = location
+        }
+    }
 
     struct Probe: Sendable {
         var status: Int?

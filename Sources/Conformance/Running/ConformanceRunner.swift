@@ -63,6 +63,11 @@ package final class ConformanceRunner {
         let target = AppTarget(profile: profile, placeholders: placeholders)
         try target.checkPlaceholders()
         app = target
+        // The app's registered callback: an authorize request naming another is flagged.
+        if let flow = profile.codeFlow {
+            idp.authorizeHygiene.register(
+                redirectURIs: [flow.redirectURI.map { AppTarget.fill($0, target.placeholders) } ?? target.baseURL + profile.callback.path])
+        }
         try target.start()
     }
 

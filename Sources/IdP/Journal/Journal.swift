@@ -9,6 +9,16 @@ package struct JournalFlag: Sendable, Equatable {
         /// A WorkOS API route the mock does not implement (answered 501): the app relies on
         /// something this mock cannot vouch for.
         case unimplemented
+        /// An authorize request with neither `state` nor a PKCE `code_challenge` (AuthorizeHygiene).
+        case authorizeUnprotected = "authorize_unprotected"
+        /// A `state` (without PKCE) worth under 64 bits.
+        case stateGuessable = "state_guessable"
+        /// A `state` (without PKCE) the client sent before.
+        case stateReused = "state_reused"
+        /// An `openid` scope without `nonce` (and without PKCE).
+        case nonceMissing = "nonce_missing"
+        /// A `redirect_uri` that is not exactly a registered one.
+        case redirectURIUnregistered = "redirect_uri_unregistered"
     }
 
     package var kind: Kind

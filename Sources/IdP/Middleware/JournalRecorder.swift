@@ -17,6 +17,11 @@ struct JournalRecorder: HTTPMiddleware {
         var flags = inspector.flags(
             method: request.method, path: request.path, query: request.query.pairs, body: body,
             directory: { idp.directory })
+        if AuthorizeHygiene.paths.contains(request.path) {
+            let parameters = request.method == "POST" ? request.form() : request.query
+            flags += idp.authorizeHygiene.flags(
+                method: request.method, path: request.path, query: parameters, configured: idp.configuration.redirectURIs)
+        }
         let response = HTTPResponse.answering(request, with: next)
         if let fault = FaultInjection.flag(of: response) { flags.append(fault) }
         if let unimplemented = UnimplementedRoutes.flag(of: response) { flags.append(unimplemented) }

@@ -51,6 +51,12 @@ struct ControlRoutes {
             return .json(["status": "reset"])
         }
         router.get("/_mock/directory") { _ in .json(idp.directorySnapshot()) }
+        router.get("/_mock/sessions/{id}") { request in
+            let id = try request.pathParameters.require("id")
+            let standing = idp.sessionStanding(id)
+            guard standing.exists else { throw IdPError.notFound(entity: "Session", id: id) }
+            return .json(["id": .string(id), "ended": .bool(standing.ended), "refresh_tokens": .int(Int64(standing.refreshTokens.count))])
+        }
         router.crud("/_mock/users", CRUD.users(idp, allowPinned: true).forControlAPI(known: ControlFields.user))
         router.crud("/_mock/organizations", CRUD.organizations(idp, allowPinned: true).forControlAPI(known: ControlFields.organization))
         router.crud("/_mock/memberships", CRUD.memberships(idp).forControlAPI(known: ControlFields.membership))

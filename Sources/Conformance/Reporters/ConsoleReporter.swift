@@ -106,6 +106,7 @@ package struct ConsoleReporter: Sendable {
     /// A body on one line: an HTML page reduced to its text; without --trace, cut to 400 bytes
     /// with its full size.
     func body(_ text: String, contentType: String?) -> String {
+        guard !text.isEmpty else { return "" }
         let page = contentType.map { $0.lowercased().contains("html") } ?? Self.looksLikeHTML(text)
         let line = page ? HTMLText.visibleText(text) : HTMLText.oneLine(text)
         let shown = trace ? line : Clipped.text(line)

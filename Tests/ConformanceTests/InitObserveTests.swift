@@ -1,4 +1,5 @@
 import Foundation
+import HTTP
 import JSON
 import TestSupport
 import Testing
@@ -70,5 +71,49 @@ struct InitObserveTests {
         #expect(observed.stderr.contains("could not infer: callback.path and callback.token"))
         #expect(observed.stderr.contains("could not infer: response"))
         #expect(observed.stderr.contains("no profile written"))
+    }
+
+    /// No login route redirects to the mock: init says where to sign in and waits; a person's
+    /// browser (here three requests made as a browser would) signs in, and the profile has the
+    /// callback from the redirect_uri the mock saw, and says it could not read a page as the user.
+    @Test func aPersonsSignInIsWatchedWhenNoLoginRouteCanBeDriven() throws {
+        guard let path = BuiltTool.path else { throw TestFailure("the mockidp executable was not built next to the tests") }
+        let app = Interop.root.appendingPathComponent("Tests/interop/login_link_app.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["init", "--observe", "--wait", "60", "--command", "python3 \(app)"]
+        let out = Pipe()
+        let errors = Pipe()
+        process.standardOutput = out
+        process.standardError = errors
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        // The first line says where to sign in; init exits on its own after the wait at the latest.
+        var said = ""
+        while !said.contains("\n") {
+            let chunk = errors.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            said += String(decoding: chunk, as: UTF8.self)
+        }
+        guard let range = said.range(of: #"sign in once at (http://127\.0\.0\.1:[0-9]+)/"#, options: .regularExpression) else {
+            throw TestFailure("init did not say where to sign in: \(said)")
+        }
+        let base = String(said[range].dropFirst("sign in once at ".count).dropLast())
+        let client = HTTPClient()
+        let authorize = try client.send(.get(base + "/go"))
+        guard let authorizeURL = authorize.headers["Location"] else { throw TestFailure("/go did not redirect: \(authorize.status)") }
+        let approved = try client.send(.get(authorizeURL + "&login_hint=alice%40acme.test&mockidp_auto_approve=1"))
+        guard let callback = approved.headers["Location"] else { throw TestFailure("the mock did not redirect back: \(approved.bodyText)") }
+        #expect(try client.send(.get(callback)).status == 200)
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        said += String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(said)")
+        let profile = try JSONValue.parse(String(decoding: stdout, as: UTF8.self))
+        #expect(profile["callback"]?["path"]?.stringValue == "/back")
+        #expect(profile["callback"]?["redirect_uri"]?.stringValue == "http://127.0.0.1:{app_port}/back")
+        #expect(profile["probe"] == nil)
+        #expect(said.contains("seen: a person signed in"))
+        #expect(said.contains("could not infer: probe and response"))
     }
 }

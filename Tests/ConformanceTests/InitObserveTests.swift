@@ -4,6 +4,8 @@ import JSON
 import TestSupport
 import Testing
 
+@testable import Conformance
+
 /// `mockidp init --observe --command "…" > p.json && mockidp run --target p.json`: the profile
 /// written by watching one login runs the suite with no failure on each code-flow app, and on a
 /// bearer API init says what it could not infer instead of writing a guess.
@@ -115,5 +117,38 @@ struct InitObserveTests {
         #expect(profile["probe"] == nil)
         #expect(said.contains("seen: a person signed in"))
         #expect(said.contains("could not infer: probe and response"))
+    }
+}
+
+/// How init --observe reads what it saw: where a page shows the user, which cookies were set.
+@Suite struct ObservationReadingTests {
+    @Test func aJSONPageGivesPointersAndAnHTMLPageGivesPatterns() throws {
+        let values = ["email": "ann@example.test", "idp_user_id": "user_01ABC"]
+        let json = try JSONValue.parse(#"{"me": {"a/b": "user_01ABC", "list": [1, "ann@example.test"]}}"#)
+        let fromJSON = ProfileObserver.fields(showing: values, json: json, text: "")
+        #expect(fromJSON["idp_user_id"]?.stringValue == "/me/a~1b")
+        #expect(fromJSON["email"]?.stringValue == "/me/list/1")
+        // The workos5 web app's HTML page: the email sits right after a tag holding the user ID.
+        let page = "<h1>Signed in as <span data-idp='user_01ABC'>ann@example.test</span></h1>"
+        let fromHTML = ProfileObserver.fields(showing: values, json: nil, text: page)
+        for (name, value) in values {
+            guard let pattern = fromHTML[name]?["pattern"]?.stringValue else {
+                Issue.record("no pattern for \(name)")
+                continue
+            }
+            #expect(!pattern.contains("user_01ABC") && !pattern.contains("ann@"))
+            // The pattern reads another user's page too.
+            let other = page.replacingOccurrences(of: "user_01ABC", with: "user_02XYZ").replacingOccurrences(of: "ann@", with: "bob@")
+            let expected = value.replacingOccurrences(of: "user_01ABC", with: "user_02XYZ").replacingOccurrences(of: "ann@", with: "bob@")
+            #expect(ResponseField.pattern(pattern).value(json: nil, text: other)?.stringValue == expected)
+        }
+        #expect(ProfileObserver.fields(showing: values, json: nil, text: "<p>nobody</p>").isEmpty)
+    }
+
+    @Test func clearedCookiesAreNotASession() {
+        #expect(
+            ProfileObserver.cookiesSet(["wos_session=abc; Path=/; Secure", "login_state=; Path=/; Max-Age=0", "x=1; Max-Age=0", "y = 2"])
+                == ["wos_session", "y"])
+        #expect(ProfileObserver.templated("http://127.0.0.1:4321/back", appBaseURL: "http://127.0.0.1:4321") == "http://127.0.0.1:{app_port}/back")
     }
 }

@@ -71,6 +71,8 @@ package struct ProfileObserver {
         var signedIn: SignedIn?
         if let login {
             signedIn = try driveLogin(login, context, &observation)
+            // The runner would make this same login before every scenario: a profile would fail them all.
+            if signedIn == nil { return observation }
         } else if options.waitSeconds > 0 {
             waitForAPerson(context, mark: mark, &observation)
         }
@@ -93,7 +95,8 @@ package struct ProfileObserver {
             ]
             return observation
         }
-        observation.seen.append("the app sends the browser to the mock's authorize endpoint with redirect_uri \(redirectURI)")
+        observation.seen.append(
+            "the app sends the browser to the mock's authorize endpoint with redirect_uri \(Self.templated(redirectURI, appBaseURL: app.baseURL))")
         if exchanged {
             observation.seen.append("the app exchanged the code (POST /user_management/authenticate)")
         } else {
@@ -193,10 +196,16 @@ package struct ProfileObserver {
         // the login observed is the one the runner will make.
         try StepExecutor(context: context).run([.user(UserStep(name: "u", fixture: nil)), .mint(MintStep(name: "t", request: ["user": "u"]))])
         guard let user = context.bindings.users["u"], let minted = context.bindings.tokens["t"], let request = context.bindings.tokenRequests["t"]
-        else { return nil }
+        else {
+            observation.notInferred.append("the login: the mock could not mint a token for a new user")
+            return nil
+        }
         let browser = Browser(context: context)
         // The login route's cookies (a state or PKCE verifier) belong to this browser: ask again.
-        guard let route = findLoginRouteAgain(login, browser) else { return nil }
+        guard let route = findLoginRouteAgain(login, browser) else {
+            observation.notInferred.append("the login: \(login.path) redirected to the mock once, then not again")
+            return nil
+        }
         var url = route
         for parameter in ["login_hint", "mockidp_auto_approve"] { url = LoginDriver.removingQueryParameter(parameter, from: url) }
         url +=
@@ -321,7 +330,7 @@ package struct ProfileObserver {
         for (name, value) in values.sorted(by: { $0.key < $1.key }) where !value.isEmpty {
             if let json, let pointer = pointer(to: value, in: json) {
                 fields[name] = .string(pointer)
-            } else if json == nil, let pattern = pattern(for: value, in: text) {
+            } else if json == nil, let pattern = pattern(for: value, in: text, others: values.values.filter { $0 != value }) {
                 fields[name] = ["pattern": .string(pattern)]
             }
         }
@@ -343,16 +352,29 @@ package struct ProfileObserver {
         return nil
     }
 
-    /// A pattern that captures `value` where the page shows it: the (up to 24) characters before
-    /// it within its tag or text, then the value's run of characters. Checked against the page.
-    static func pattern(for value: String, in text: String) -> String? {
+    /// A pattern that captures `value` where the page shows it: the characters just before it
+    /// (the longest of 24, 16, 8, 4, 2 or 1 after any of `others`, the user's other values, which
+    /// differ from user to user), then the value's run of characters. Kept only when it finds
+    /// exactly this value on this page.
+    static func pattern(for value: String, in text: String, others: [String] = []) -> String? {
         guard let range = text.range(of: value) else { return nil }
-        let before = text[..<range.lowerBound].suffix(24)
-        let start = before.lastIndex { $0 == "<" || $0 == ">" || $0 == "\n" }.map { before.index(after: $0) } ?? before.startIndex
-        let prefix = String(before[start...])
-        guard !prefix.isEmpty else { return nil }
-        let pattern = NSRegularExpression.escapedPattern(for: prefix) + "([^<>\"'\\s]+)"
-        return ResponseField.pattern(pattern).value(json: nil, text: text)?.stringValue == value ? pattern : nil
+        // The prefix starts after the last of the other values before this one: none of it may differ per user.
+        var floor = text.startIndex
+        for other in others where !other.isEmpty {
+            var searched = text.startIndex..<range.lowerBound
+            while let found = text.range(of: other, range: searched) {
+                floor = max(floor, found.upperBound)
+                searched = found.upperBound..<range.lowerBound
+            }
+        }
+        let before = text[floor..<range.lowerBound]
+        for length in [24, 16, 8, 4, 2, 1] where before.count >= length {
+            let prefix = String(before.suffix(length))
+            guard !prefix.contains("\n") else { continue }
+            let pattern = NSRegularExpression.escapedPattern(for: prefix) + "([^<>\"'\\s]+)"
+            if ResponseField.pattern(pattern).value(json: nil, text: text)?.stringValue == value { return pattern }
+        }
+        return nil
     }
 
     /// The names of the cookies `Set-Cookie` values set (a cleared one, empty or `Max-Age=0`, is left out).

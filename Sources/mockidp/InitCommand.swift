@@ -25,6 +25,19 @@ enum InitCommand: Subcommand {
                     "How to start the app, e.g. \"python -m myapp --port {app_port}\" (split into words like a shell, nothing expanded). Without it, the app must already be running."
             ),
             .value("name", placeholder: "NAME", help: "The app's name in reports (default: this directory's name)."),
+            .flag(
+                "observe",
+                help:
+                    "Start the mock (and the app with --command), watch one login (driven through the app's login route, or a person's browser) and write the profile it shows; what it cannot infer goes to stderr."
+            ),
+            .value(
+                "login-path", placeholder: "PATH",
+                help: "With --observe: the app's login route to try first (repeatable; then /login, /auth/login, /signin and other common ones)."),
+            .value(
+                "wait", placeholder: "SECONDS",
+                help:
+                    "With --observe, when no login route redirects to the mock: how long to wait for a person to sign in once (default: 300 on a terminal, 0 otherwise)."
+            ),
             .value(
                 "schema-dir", placeholder: "DIR",
                 help:
@@ -50,6 +63,9 @@ enum InitCommand: Subcommand {
         if let folder = arguments.value("schema-dir") {
             reference = try writeSchemas(to: folder)
         }
+        if arguments.has("observe") {
+            return try observe(arguments, name: name.isEmpty ? "my-app" : name, port: port, command: command, reference: reference)
+        }
         let template = ProfileTemplate(shape: shape, name: name.isEmpty ? "my-app" : name, port: port, command: command, schemaReference: reference)
         FileHandle.standardOutput.write(Data(template.text.utf8))
         var notes = [template.guide, ""]
@@ -62,6 +78,48 @@ enum InitCommand: Subcommand {
                 "--shape web: the AuthKit redirect lands on callback.path; the mock's client ID and API key reach the app as WORKOS_CLIENT_ID and WORKOS_API_KEY."
             )
         }
+        printError(notes.joined(separator: "\n"))
+        return ExitCode.success
+    }
+
+    /// `--observe`: the web template's start and base URL, then what one login shows.
+    static func observe(_ arguments: ParsedArguments, name: String, port: Int?, command: [String]?, reference: String) throws -> Int32 {
+        var draft = ProfileTemplate(shape: .web, name: name, port: port, command: command, schemaReference: reference).profile.objectValue ?? [:]
+        if var start = draft["start"]?.objectValue, var environment = start["env"]?.objectValue {
+            for (variable, value) in ProfileObserver.extraEnvironment { environment[variable] = .string(value) }
+            start["env"] = .object(environment)
+            draft["start"] = .object(start)
+        }
+        var wait = isatty(0) == 1 && isatty(2) == 1 ? 300.0 : 0
+        if let text = arguments.value("wait") {
+            guard let seconds = Double(text), (0...3600).contains(seconds) else {
+                throw UsageError("--wait takes seconds from 0 to 3600, not '\(text)'")
+            }
+            wait = seconds
+        }
+        var loginPaths = arguments.allValues("login-path").map { $0.hasPrefix("/") ? $0 : "/" + $0 }
+        for path in ProfileObserver.commonLoginPaths where !loginPaths.contains(path) { loginPaths.append(path) }
+        let file = (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent("mockidp.json")
+        let observer = ProfileObserver(
+            options: .init(draft: .object(draft), file: file, loginPaths: loginPaths, waitSeconds: wait, announce: { printError($0) }))
+        let observation: ProfileObserver.Observation
+        do {
+            observation = try observer.observe()
+        } catch let error as AppUnreachable {
+            printError("mockidp init --observe: \(error)")
+            return 3
+        }
+        var notes = observation.seen.map { "seen: \($0)" }
+        notes += observation.notInferred.map { "could not infer: \($0)" }
+        guard let profile = observation.profile else {
+            notes.append(
+                "mockidp init --observe: no profile written (one login is the least it needs to see): start from mockidp init --shape api and fill in the rest by hand."
+            )
+            printError(notes.joined(separator: "\n"))
+            return ExitCode.failure
+        }
+        FileHandle.standardOutput.write(Data((profile.serializedString(pretty: true) + "\n").utf8))
+        notes.append("Next: mockidp run --target mockidp.json (the profile above, saved)")
         printError(notes.joined(separator: "\n"))
         return ExitCode.success
     }

@@ -169,15 +169,23 @@ enum RunCommand: Subcommand {
         defer { runner.stop() }
         // After the defer: the mock generates keys in the background, and stop waits for them.
         for scenario in scenarios { try scenario.checkFixtureReferences { runner.idp.directory.user(ref: $0) != nil } }
+        let display =
+            ProgressLine.wanted(
+                environment: ProcessInfo.processInfo.environment, noColorFlag: arguments.has("no-color"), isTerminal: isatty(1) == 1)
+            ? ProgressDisplay(total: scenarios.count * repeatCount) : nil
         let interruption = RunInterruption(scenarios: scenarios, repeatCount: repeatCount, targetName: profile.name, targetURL: profile.baseURL) {
             report in
+            display?.stop()
             _ = writeReports(report, arguments)
             print(ConsoleReporter(color: false, trace: false).summary(report))
             fflush(nil)
         }
         interruption.arm()
-        options.started = { interruption.started($0, iteration: $1) }
         let console = ConsoleReporter(color: !arguments.has("no-color") && ConsoleReporter.colorWanted(), trace: arguments.has("trace"))
+        options.started = { scenario, iteration in
+            interruption.started(scenario, iteration: iteration)
+            display?.started(iteration > 1 ? "\(scenario.id) (run \(iteration))" : scenario.id)
+        }
         do {
             try runner.start()
             print(
@@ -192,12 +200,20 @@ enum RunCommand: Subcommand {
             throw error
         }
         var index = 0
+        display?.start()
         var report = runner.run(scenarios, options: options) { result in
             index += 1
             interruption.finished(result)
-            print(console.line(for: result, index: index, total: scenarios.count * repeatCount))
-            fflush(nil)
+            let line = console.line(for: result, index: index, total: scenarios.count * repeatCount)
+            if let display {
+                let id = result.iteration > 1 ? "\(result.scenario.id) (run \(result.iteration))" : result.scenario.id
+                display.finished(id, failed: result.verdict == .fail || result.verdict == .error, line: line)
+            } else {
+                print(line)
+                fflush(nil)
+            }
         }
+        display?.stop()
         report.reproduction = Reproduction(arguments: reproduceArguments(arguments), seed: seed)
         let details = console.details(report)
         if !details.isEmpty { print(details) }

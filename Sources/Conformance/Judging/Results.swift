@@ -77,6 +77,8 @@ package struct Finding: Sendable {
     package var step: String
     package var message: String
     package var because: String?
+    /// The responses the failed check read: the console shows their requests first.
+    package var responses: [String] = []
 
     package var json: JSONValue {
         ["step": .string(step), "message": .string(message), "because": because.map(JSONValue.string) ?? .null]

@@ -36,7 +36,7 @@ struct Findings {
             if let failure, expectation.premise {
                 notApplicable.append("\(expectation.step): the premise did not hold: \(failure)")
             } else if let failure {
-                failed.append(Finding(step: expectation.step, message: failure, because: expectation.because))
+                failed.append(Finding(step: expectation.step, message: failure, because: expectation.because, responses: expectation.responseNames))
             }
         } catch ScenarioStop.notApplicable(let reason) {
             // The check cannot be read from this app; the rest of the scenario still runs.

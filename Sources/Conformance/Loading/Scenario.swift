@@ -207,6 +207,19 @@ package struct Expectation: Sendable {
     /// `"else": "not_applicable"`: a premise. When it does not hold, the scenario is not
     /// applicable to this app (it never did what the scenario probes) rather than failed.
     package var premise = false
+
+    /// The responses this check reads, in the order it names them.
+    package var responseNames: [String] {
+        switch subject {
+        case .response(let name, _), .responses(let name, _), .introspect(let name, _): return [name]
+        case .same(let names, _): return names
+        case .journal: return []
+        case .anyOf(let inner), .allOf(let inner):
+            var names: [String] = []
+            for name in inner.flatMap(\.responseNames) where !names.contains(name) { names.append(name) }
+            return names
+        }
+    }
 }
 
 // MARK: - Loading

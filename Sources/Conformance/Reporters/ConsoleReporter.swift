@@ -1,4 +1,5 @@
 import Foundation
+import HTTP
 import JSON
 
 /// The human report: one line per scenario as it finishes, then every failure with what was
@@ -55,10 +56,20 @@ package struct ConsoleReporter: Sendable {
                 if let because = finding.because { out.append("     why it matters: \(because)") }
             }
             if let reason = result.reason, result.verdict == .error { out.append("   ✗ \(reason)") }
-            let exchanges = trace ? result.transcript : Array(result.transcript.suffix(6))
-            if !exchanges.isEmpty {
-                out.append(trace ? "   transcript:" : "   last requests (use --trace for all):")
-                for exchange in exchanges { out.append(contentsOf: render(exchange).map { "     " + $0 }) }
+            if trace {
+                if !result.transcript.isEmpty { out.append("   transcript:") }
+                for exchange in result.transcript { out.append(contentsOf: render(exchange).map { "     " + $0 }) }
+            } else {
+                let shown = Evidence(result)
+                if !shown.named.isEmpty {
+                    out.append("   requests of \(shown.names.map { "'\($0)'" }.joined(separator: ", ")), which the failed check reads:")
+                    for exchange in shown.named { out.append(contentsOf: render(exchange).map { "     " + $0 }) }
+                    if shown.namedLeftOut > 0 { out.append("     … \(shown.namedLeftOut) more of them (use --trace for all)") }
+                }
+                if !shown.latest.isEmpty {
+                    out.append(shown.named.isEmpty ? "   last requests (use --trace for all):" : "   then the last other requests:")
+                    for exchange in shown.latest { out.append(contentsOf: render(exchange).map { "     " + $0 }) }
+                }
             }
             if result.verdict == .fail || result.verdict == .error, let command = report.reproduction?.command(for: result.scenario.id) {
                 out.append("   reproduce: \(command)")
@@ -77,15 +88,34 @@ package struct ConsoleReporter: Sendable {
             lines.append("  token claims \(clip(token["payload"]?.serializedString() ?? "?"))")
         }
         if trace, let text = exchange.tokenText { lines.append("  token \(text)") }
-        if !exchange.requestBody.isEmpty { lines.append("  body \(clip(exchange.requestBody))") }
+        if !exchange.requestBody.isEmpty {
+            let type = exchange.requestHeaders.first { $0.name.lowercased() == "content-type" }?.value
+            lines.append("  body \(body(exchange.requestBody, contentType: type))")
+        }
         for answer in exchange.idpAnswers { lines.append("  mock answered the app: \(answer)") }
         if let error = exchange.error {
             lines.append("← no answer: \(error)")
         } else {
-            lines.append("← \(exchange.status ?? 0) \(clip(exchange.responseBody))  (\(exchange.micros) µs)")
+            let type = exchange.responseHeaders.first { $0.name.lowercased() == "content-type" }?.value
+            lines.append("← \(exchange.status ?? 0) \(body(exchange.responseBody, contentType: type))  (\(exchange.micros) µs)")
             for header in exchange.responseHeaders { lines.append("  \(header.name): \(header.value)") }
         }
         return lines
+    }
+
+    /// A body on one line: an HTML page reduced to its text; without --trace, cut to 400 bytes
+    /// with its full size.
+    func body(_ text: String, contentType: String?) -> String {
+        guard !text.isEmpty else { return "" }
+        let page = contentType.map { $0.lowercased().contains("html") } ?? Self.looksLikeHTML(text)
+        let line = page ? HTMLText.visibleText(text) : HTMLText.oneLine(text)
+        let shown = trace ? line : Clipped.text(line)
+        return page ? "[text of \(Clipped.grouped(text.utf8.count)) bytes of HTML] \(shown)" : shown
+    }
+
+    static func looksLikeHTML(_ text: String) -> Bool {
+        let start = text.drop { $0.isWhitespace }.prefix(15).lowercased()
+        return start.hasPrefix("<!doctype html") || start.hasPrefix("<html")
     }
 
     package func summary(_ report: RunReport) -> String {
@@ -97,5 +127,40 @@ package struct ConsoleReporter: Sendable {
             "\(report.count(.pass)) passed, \(report.count(.fail) + errors) failed, \(report.count(.skipped)) skipped, \(report.count(.notApplicable)) not applicable"
         )
         return lines.joined(separator: "\n")
+    }
+}
+
+/// Which exchanges a failure shows without --trace: first every request of the responses the
+/// failed checks read (the forged callback and the app's answer to it), then the latest others.
+struct Evidence {
+    static let namedLimit = 12
+    static let latestLimit = 6
+
+    var names: [String] = []
+    var named: [Exchange] = []
+    var namedLeftOut = 0
+    var latest: [Exchange] = []
+
+    init(_ result: ScenarioResult) {
+        for finding in result.findings { for name in finding.responses where !names.contains(name) { names.append(name) } }
+        var others: [Exchange] = []
+        for exchange in result.transcript {
+            if exchange.dropped == nil, Self.belongs(exchange.step, toAnyOf: names) {
+                if named.count < Self.namedLimit { named.append(exchange) } else { namedLeftOut += 1 }
+            } else {
+                others.append(exchange)
+            }
+        }
+        latest = Array(others.suffix(Self.latestLimit))
+    }
+
+    /// An exchange's step reads `callback r`, `callback r: browser at the app's login`,
+    /// `probe r (cookies …)`, `parallel race #3`, `credentials create c`: the step's own words
+    /// come before the first colon or parenthesis, its kind first.
+    static func belongs(_ step: String, toAnyOf names: [String]) -> Bool {
+        guard !names.isEmpty else { return false }
+        let head = step.prefix { $0 != ":" && $0 != "(" }
+        let words = head.split(separator: " ").dropFirst()
+        return words.contains { names.contains(String($0)) }
     }
 }

@@ -182,6 +182,7 @@ package struct Expectation: Sendable {
         case journal(JournalCheck)
         case anyOf([Expectation])
         case allOf([Expectation])
+        case canary(CanaryCheck)
 
         var kind: CheckKind {
             switch self {
@@ -192,6 +193,7 @@ package struct Expectation: Sendable {
             case .journal: return .journal
             case .anyOf: return .anyOf
             case .allOf: return .allOf
+            case .canary: return .canary
             }
         }
     }
@@ -392,6 +394,9 @@ package enum ScenarioLoader {
         case .journal:
             guard let journal = reader.child("journal"), journal.object != nil else { throw reader.error("journal", "must be an object") }
             subject = .journal(try parseJournalCheck(journal))
+        case .canary:
+            guard let canary = reader.child("canary"), canary.object != nil else { throw reader.error("canary", "must be an object") }
+            subject = .canary(try parseCanaryCheck(canary))
         case .anyOf, .allOf:
             guard let list = conditions[kind.rawValue]?.arrayValue else { throw reader.error(kind.rawValue, "must be a list of expectations") }
             guard !list.isEmpty else { throw reader.error(kind.rawValue, "needs at least one expectation") }
@@ -434,8 +439,11 @@ extension UserStep {
 extension MintStep {
     init(reading reader: JSONReader) throws(ConfigError) {
         var request = try reader.requireObject()
-        // `filler` and `login_user` are the runner's own; the rest is the mock's TokenRequest.
-        try reader.checkKeys(TokenRequest.fields.union(["as", "filler", "login_user"]))
+        // `filler`, `login_user` and `issuer` are the runner's own; the rest is the mock's TokenRequest.
+        try reader.checkKeys(TokenRequest.fields.union(["as", "filler", "login_user", "issuer"]))
+        if let issuer = try reader.string("issuer"), issuer != "attacker" {
+            throw reader.error("issuer", "'\(issuer)' is not 'attacker' (the runner's second issuer; leave it out for the mock)")
+        }
         request["as"] = nil
         guard request["user"] != nil else { throw reader.error("user", "is required: a user name bound by a user step, or a fixture ref") }
         for field in ["expires_in", "not_before_in", "issued_at_offset"] { _ = try reader.int(field, in: Limits.timeOffsetSeconds, references: true) }

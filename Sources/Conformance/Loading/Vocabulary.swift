@@ -38,6 +38,7 @@ package enum CheckKind: String, CaseIterable, Sendable {
     case response, responses, same, introspect, journal
     case anyOf = "any_of"
     case allOf = "all_of"
+    case canary
 
     /// The conditions that may stand beside this subject.
     var conditions: [String] {
@@ -46,7 +47,7 @@ package enum CheckKind: String, CaseIterable, Sendable {
         case .responses: return ResponsesCondition.allCases.map(\.rawValue)
         case .same: return ["ignore"]
         case .introspect: return IntrospectCondition.allCases.map(\.rawValue)
-        case .journal, .anyOf, .allOf: return []
+        case .journal, .anyOf, .allOf, .canary: return []
         }
     }
 

@@ -3,6 +3,7 @@ import HTTP
 import IdP
 import JOSE
 import JSON
+import TestSupport
 import Testing
 
 @testable import Conformance
@@ -20,6 +21,22 @@ import Testing
     }
 
     static let noHits = Expectation(subject: .canary(CanaryCheck()), because: nil, step: "steps[3]")
+
+    @Test(arguments: [
+        (#"{"callback": {"as": "r", "token": "t", "iss": "wrong"}}"#, "iss"),
+        (#"{"callback": {"as": "r", "no_token": true, "iss": "missing"}}"#, "no_token"),
+        (#"{"mint": {"as": "x", "user": "u", "issuer": "mock"}}"#, "issuer"),
+        (#"{"expect": {"canary": {"count": 0, "path_prefix": "/x"}}}"#, "path_prefix"),
+        (#"{"expect": {"canary": {"count": "none"}}}"#, "count"),
+    ])
+    func malformedAttackerAndCanaryStepsNameTheField(_ step: String, _ field: String) {
+        let text = #"{"id": "t.x", "title": "t", "steps": [{"user": {"as": "u", "fresh": true}}, {"mint": {"as": "t", "user": "u"}}, "# + step + "]}"
+        #expect {
+            _ = try ScenarioLoader.parse(try JSONValue.parse(text), file: "t.json")
+        } throws: { error in
+            (error as? ConfigError).map { $0.field.hasSuffix(field) } ?? false
+        }
+    }
 
     @Test func aCanaryHitFromThisScenarioIsAFailureNamingTheHeaderAndTheFetch() throws {
         let canary = try Canary()
@@ -97,5 +114,29 @@ struct AttackerCanaryRunTests {
         let result = try BuiltTool.run(["run", "--app-arg=--bug=issuer-discovery-trusted"] + shape + filter)
         #expect(result.status == 1, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("expected a refusal"), "\(result.stdout)")
+    }
+
+    /// RFC 9207: not applicable unless the profile declares it; declared, an app that ignores
+    /// `iss` fails both mix-up scenarios and one that checks it (`--require-iss`) passes them.
+    @Test func mixUpScenariosFollowTheDeclaredRFC9207Support() throws {
+        let filter = ["--filter", "attacker-idp.mix-up"]
+        let plain = try BuiltTool.run(["run", "-t", "reference-web-app", "--no-color"] + filter)
+        #expect(plain.status == 0 && plain.stdout.contains("0 passed, 0 failed, 0 skipped, 2 not applicable"), "\(plain.stdout)")
+        #expect(plain.stdout.contains("the profile offers no authorization_response_iss"), "\(plain.stdout)")
+
+        let reference = Interop.root.appendingPathComponent("scenarios/targets/reference-web-app.json")
+        let text = try String(contentsOf: reference, encoding: .utf8).replacingOccurrences(
+            of: #""$schema": "../schema/target-profile.schema.json","#, with: "")
+        let declared = text.replacingOccurrences(
+            of: #""email_claim": "urn:mockidp:email""#, with: #""email_claim": "urn:mockidp:email", "authorization_response_iss": true"#)
+        #expect(declared != text)
+        for (checks, status) in [(false, Int32(1)), (true, Int32(0))] {
+            let profile = try BuiltTool.temporaryFile(
+                "rfc9207.json", checks ? declared.replacingOccurrences(of: #""--test-mode"]"#, with: #""--test-mode", "--require-iss"]"#) : declared)
+            defer { try? FileManager.default.removeItem(at: profile) }
+            let result = try BuiltTool.run(["run", "-t", profile.path, "--no-color"] + filter)
+            #expect(result.status == status, "\(result.stdout)\n\(result.stderr)")
+            #expect(result.stdout.contains(checks ? "2 passed, 0 failed" : "0 passed, 2 failed"), "\(result.stdout)")
+        }
     }
 }

@@ -46,7 +46,8 @@ import Testing
         #expect(Self.scenarios.count >= 50)
         let runnable = Self.scenarios.filter { $0.missingCapabilities(in: profile).isEmpty }
         #expect(check.runnableCount == runnable.count)
-        #expect(runnable.count * 10 >= Self.scenarios.count * 9, "the reference (API-shape) app runs nearly the whole suite")
+        // Code-flow-only families (web-*, RFC 9207 mix-up) grow; the API shape still runs the bulk.
+        #expect(runnable.count * 100 >= Self.scenarios.count * 85, "the reference (API-shape) app runs nearly the whole suite")
         #expect(check.warnings.isEmpty, "\(check.warnings)")
     }
 

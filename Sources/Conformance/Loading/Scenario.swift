@@ -113,6 +113,8 @@ package struct CallbackStep: Sendable {
     /// Code shape (`"browser": "victim"`): login CSRF — a code from an authorize request the
     /// runner builds as an attacker (no PKCE, its own state), delivered in a browser with no cookies.
     package var freshBrowser = false
+    /// Code shape: the authorization response's `iss` as delivered (RFC 9207 mix-up).
+    package var iss: IssuerTampering?
 }
 
 /// How a callback's `state` is tampered with (RFC 6749 §10.12).
@@ -123,6 +125,14 @@ package enum StateTampering: String, Sendable, CaseIterable {
     case altered
     /// The state of another login the app started (in another browser).
     case otherLogin = "other_login"
+}
+
+/// How a callback's `iss` is tampered with (RFC 9207 §2.4: a client that supports it refuses both).
+package enum IssuerTampering: String, Sendable, CaseIterable {
+    /// No `iss` parameter at all.
+    case missing
+    /// The attacker IdP's issuer: the response claims to come from another authorization server.
+    case attacker
 }
 
 package struct ProbeStep: Sendable {
@@ -463,7 +473,7 @@ extension MintStep {
 
 extension CallbackStep {
     init(reading reader: JSONReader) throws(ConfigError) {
-        try reader.checkKeys(["as", "token", "no_token", "login_query", "state", "browser"])
+        try reader.checkKeys(["as", "token", "no_token", "login_query", "state", "browser", "iss"])
         let noToken = try reader.bool("no_token") ?? false
         let token = try reader.string("token")
         if token == nil && !noToken { throw reader.error("token", "is required (or \"no_token\": true)") }
@@ -484,8 +494,14 @@ extension CallbackStep {
             guard browser == "victim" || browser == "same" else { throw reader.error("browser", "'\(browser)' is not victim or same") }
             freshBrowser = browser == "victim"
         }
-        if noToken, !loginQuery.isEmpty || state != nil || freshBrowser {
-            throw reader.error("no_token", "login_query, state and browser shape a code-flow login with a token")
+        if let iss = try reader.string("iss") {
+            guard let parsed = IssuerTampering(rawValue: iss) else {
+                throw reader.error("iss", "'\(iss)' is not one of \(IssuerTampering.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            self.iss = parsed
+        }
+        if noToken, !loginQuery.isEmpty || state != nil || freshBrowser || iss != nil {
+            throw reader.error("no_token", "login_query, state, browser and iss shape a code-flow login with a token")
         }
     }
 }

@@ -29,6 +29,8 @@ package enum Capability: String, CaseIterable, Sendable, Comparable {
     case codeFlow = "code_flow"
     case probe, logout
     case tokenCallback = "token_callback"
+    /// The app checks the authorization response's `iss` (RFC 9207).
+    case authorizationResponseIss = "authorization_response_iss"
 
     package static func < (left: Capability, right: Capability) -> Bool { left.rawValue < right.rawValue }
 }

@@ -99,7 +99,7 @@ import Testing
 struct AttackerCanaryRunTests {
     @Test(arguments: [[], ["-t", "reference-web-app"]])
     func aJkuFetchFailsTheCanaryScenarioWithTheHeaderItCameFrom(_ shape: [String]) throws {
-        let filter = ["--filter", "key-confusion.jku-canary"]
+        let filter = ["--filter", "key-confusion.forgery.jku-canary"]
         #expect(try BuiltTool.run(["run"] + shape + filter).status == 0)
         let result = try BuiltTool.run(["run", "--app-arg=--bug=jku-followed"] + shape + filter)
         #expect(result.status == 1, "\(result.stdout)\n\(result.stderr)")

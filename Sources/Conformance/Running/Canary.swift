@@ -16,6 +16,8 @@ final class Canary: Sendable {
         let hits = Mutex<[Hit]>([])
     }
 
+    static let maxHits = 10_000
+
     private let log: Log
     private let server: HTTPServer
     /// Bound at start: `http://127.0.0.1:PORT`.
@@ -26,7 +28,8 @@ final class Canary: Sendable {
         let log = Log()
         self.log = log
         server = HTTPServer { request in
-            log.hits.withLock { $0.append(Hit(method: request.method, path: request.path)) }
+            // Bounded whatever an app sends: past the cap a scenario has long failed.
+            log.hits.withLock { hits in if hits.count < Self.maxHits { hits.append(Hit(method: request.method, path: request.path)) } }
             // Nothing to find: an app that fetched it has already shown the hole.
             return .error(status: 404, code: "canary", message: "MockIdP canary: a token led here and should not have")
         }

@@ -16,6 +16,7 @@
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 // Swift cannot import function-like macros; these wrap the ones MockIdP needs.
 static inline long mockidp_BIO_get_mem_data(BIO *bio, char **out) {

@@ -6,7 +6,9 @@ enum SelfSignedCertificate {
     static let subjectCommonName = "MockIdP test key"
     static let validitySeconds: Int64 = 3652 * 86_400  // ten years, leap days included
 
-    static func der(for key: PrivateKey, serial: [UInt8], notBefore: Int64) throws(JOSEError) -> [UInt8] {
+    /// `issuerURL`: an Authority Information Access `caIssuers` URL (RFC 5280 §4.2.2.1), where
+    /// a chain builder would fetch the issuer's certificate; the forger points it at a canary.
+    static func der(for key: PrivateKey, serial: [UInt8], notBefore: Int64, issuerURL: String? = nil) throws(JOSEError) -> [UInt8] {
         guard let certificate = X509_new() else { throw OpenSSL.error("X509_new") }
         defer { X509_free(certificate) }
         guard X509_set_version(certificate, 2) == 1 else { throw OpenSSL.error("X509_set_version") }
@@ -29,6 +31,13 @@ enum SelfSignedCertificate {
             X509_set_issuer_name(certificate, name) == 1,
             X509_set_pubkey(certificate, key.pkey) == 1
         else { throw OpenSSL.error("setting names and key") }
+        if let issuerURL {
+            guard let ext = X509V3_EXT_conf_nid(nil, nil, NID_info_access, "caIssuers;URI:\(issuerURL)") else {
+                throw OpenSSL.error("the caIssuers extension for \(issuerURL)")
+            }
+            defer { X509_EXTENSION_free(ext) }
+            guard X509_add_ext(certificate, ext, -1) == 1 else { throw OpenSSL.error("X509_add_ext") }
+        }
 
         guard X509_sign(certificate, key.pkey, EVP_sha256()) > 0 else { throw OpenSSL.error("X509_sign") }
         let length = i2d_X509(certificate, nil)

@@ -35,6 +35,13 @@ package struct SigningKey: Sendable {
 
     package var publicKey: PublicKey { privateKey.publicKey }
 
+    /// Another self-signed certificate for this key whose `caIssuers` names `issuerURL`: the
+    /// forger's embedded `x5c` that invites a fetch.
+    package func certificate(issuerURL: String) throws(JOSEError) -> [UInt8] {
+        try SelfSignedCertificate.der(
+            for: privateKey, serial: try SelfSignedCertificate.randomSerial(), notBefore: Int64(time(nil)), issuerURL: issuerURL)
+    }
+
     /// The public JWK plus `x5c` (standard base64 DER, RFC 7517 §4.7) and `x5t#S256`.
     package func publicJWK() -> JSONObject {
         var jwk = publicKey.jwk(kid: kid)

@@ -54,6 +54,9 @@ package struct SampleAppConfiguration: Sendable {
     package var clock: @Sendable () -> Int64 = { WallClock.nowMilliseconds() }
     /// Per-request timeout for IdP calls.
     package var idpTimeoutMilliseconds: Int64 = 10_000
+    /// Web shape: the callback requires `iss` equal to `issuer` (RFC 9207), as a client of an
+    /// authorization server that sends it must (AuthKit's authorize does not send it).
+    package var requireAuthorizationResponseIss = false
 
     package init(idpBaseURL: String, clientID: String, apiKey: String, issuer: String) {
         var base = idpBaseURL

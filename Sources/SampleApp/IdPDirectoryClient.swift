@@ -47,6 +47,12 @@ struct IdPDirectoryClient: Sendable {
         try get(url: jwksURL, path: "/sso/jwks", authorized: false) ?? .null
     }
 
+    /// Any JSON document by absolute URL, without the API key; only seeded bugs fetch what a
+    /// token names.
+    func document(url: String) throws(UpstreamError) -> JSONValue? {
+        try get(url: url, path: url, authorized: false)
+    }
+
     /// nil when the IdP has no such user.
     func user(id: String) throws(UpstreamError) -> IdPUser? {
         let path = "/user_management/users/\(percentEncodeSegment(id))"

@@ -40,7 +40,8 @@ package final class SampleApp: Sendable {
             fetch: { () throws(UpstreamError) -> JSONValue in try directory.jwks() })
         verifier = TokenVerifier(
             keys: keys, issuer: configuration.issuer, leeway: configuration.leewaySeconds,
-            bug: configuration.bug, clock: configuration.clock)
+            bug: configuration.bug, clock: configuration.clock,
+            fetchDocument: { url in try? directory.document(url: url) })
         // Routes are registered by a static function over the parts, not `self`, because `self`
         // is not fully initialized yet; the closures capture a `Handlers` value instead.
         let provisioner = LoginProvisioner(

@@ -61,11 +61,19 @@ package enum SeededBug: String, Sendable, CaseIterable {
     /// No PKCE, and the same short `state` on every login.
     case constantState = "constant-state"
 
+    // Both shapes, after the web ones (markers in TokenVerifier.swift).
+
+    /// A token header's `jku` is fetched and its keys trusted: SSRF and key injection.
+    case jkuFollowed = "jku-followed"
+    /// A token from an issuer the app was not configured with is verified with the keys that
+    /// issuer's own discovery document names ("multi-tenant support"): any IdP signs anyone in.
+    case issuerDiscoveryTrusted = "issuer-discovery-trusted"
+
     /// The app shapes the bug can be seeded into.
     package var shapes: Set<SampleAppShape> {
         switch self {
         case .idSpaceConfusion, .concurrentDuplicateProvisioning, .emptySidJtiAccepted, .jwksCachedForever,
-            .issuerNotChecked, .expiryNotChecked:
+            .issuerNotChecked, .expiryNotChecked, .jkuFollowed, .issuerDiscoveryTrusted:
             return [.api, .web]
         case .unusedIdempotencyKey, .halfProvisionedMember, .emailClaimSkipsMismatch, .memberWritesOrgCredentials, .algNoneAccepted,
             .kidAbsentSkipsSignature, .appIDSentToIdP, .responseFromSharedVariable, .secretResentToRacers:

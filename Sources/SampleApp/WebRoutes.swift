@@ -106,6 +106,10 @@ struct WebRoutes: Sendable {
             return failed(401, error, request.query["error_description"] ?? "the identity provider did not sign you in")
         }
         guard let code = Self.nonEmpty(request.query["code"]) else { return failed(400, "invalid_request", "the callback has no code") }
+        if configuration.requireAuthorizationResponseIss, request.query["iss"] != configuration.issuer {
+            // RFC 9207 §2.4: a missing or other issuer may be a mix-up; the code is never redeemed.
+            return failed(400, "invalid_issuer", "the authorization response does not come from the issuer this app signs in with")
+        }
 
         let verifier: String?
         let returnTo: String

@@ -23,6 +23,7 @@ enum SampleAppCommand: Subcommand {
                 "shape", placeholder: "SHAPE", default: "api",
                 help: "api: JSON callback taking a bearer token; web: /login, /callback (code flow), cookie session, /account, /logout."),
             .value("public-url", placeholder: "URL", help: "Web shape: the app's own origin for its redirect URI (default: the bound address)."),
+            .flag("require-iss", help: "Web shape: the callback refuses an authorization response whose iss is missing or not --issuer (RFC 9207)."),
             .value(
                 "bug", placeholder: "NAME",
                 help: "Re-introduce one known auth bug. api: "
@@ -47,6 +48,7 @@ enum SampleAppCommand: Subcommand {
             configuration.shape = SampleAppShape(rawValue: shape) ?? .api
         }
         configuration.publicBaseURL = arguments.value("public-url")
+        configuration.requireAuthorizationResponseIss = arguments.has("require-iss")
         if let name = try arguments.choice("bug", from: SeededBug.allCases.map(\.rawValue)) {
             configuration.bug = SeededBug(rawValue: name)
         }

@@ -30,6 +30,12 @@ enum SelftestCommand: Subcommand {
         "concurrent-duplicate-provisioning":
             "duplicate rows from racing first logins can make any scenario that counts rows or logs in concurrently fail",
         "secret-resent-to-racers": "racing first logins each get the one-time secret, which other concurrent scenarios may also notice",
+        "jku-followed":
+            "the forgery matrix's jku tokens name a URL on the mock itself, and the mock's journal shows the app fetching it (the canary scenario is the one that names the bug)",
+        "issuer-discovery-trusted":
+            "a near-miss issuer (a trailing slash) is on loopback too, so the app fetches its discovery from the mock and trusts the mock's own keys under it",
+        "unknown-kid-crashes":
+            "another IdP's key, a URL kid and an embedded key each carry a kid the JWKS lacks, and the app answers 500 before it looks at anything else",
     ]
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {

@@ -9,7 +9,7 @@ import Testing
 /// same black-box check passes on the correct app (CorrectAppTests) and fails here.
 @Suite struct SeededBugTests {
     @Test func everyBugHasACommandLineName() {
-        #expect(SeededBug.applying(to: .api).count == 15)
+        #expect(SeededBug.applying(to: .api).count == 17)
         #expect(SeededBug(rawValue: "id-space-confusion") == .idSpaceConfusion)
         #expect(Set(SeededBug.allCases.map(\.rawValue)).count == SeededBug.allCases.count)
     }
@@ -212,5 +212,60 @@ import Testing
         #expect(try harness.callback(try harness.token("alice", ["expires_in": -3600])).status == 200)
         #expect(try harness.callback(try harness.token("bob", ["not_before_in": 3600])).status == 200)
         #expect(try harness.callback(try harness.token("carol", ["claims": ["iss": "https://evil.example"]])).status == 401)
+    }
+
+    /// A second IdP on loopback signs for alice's `sub`; `iss` is the app's own issuer and the
+    /// header's `jku` names the second IdP's JWKS. Only an app that follows `jku` finds the key.
+    @Test func jkuFollowedTrustsTheKeysTheHeaderNames() throws {
+        let harness = try Harness(bug: .jkuFollowed)
+        let other = try OtherIdP()
+        let token = try other.token(
+            for: try harness.user("alice"), claims: ["iss": .string(harness.idp.issuer)], header: ["jku": .string(other.idp.baseURL + "/oauth2/jwks")]
+        )
+        #expect(try harness.callback(token).status == 200)
+        #expect(other.idp.journal.entries(Journal.Filter(pathPrefix: "/oauth2/jwks")).count == 1)
+        let correct = try Harness()
+        #expect(try correct.callback(token).status == 401)
+        #expect(other.idp.journal.entries(Journal.Filter(pathPrefix: "/oauth2/jwks")).count == 1, "the correct app fetched the jku")
+    }
+
+    /// A second IdP on loopback signs for alice's `sub` under its own issuer; the app looks that
+    /// issuer's discovery document up and trusts the keys it names.
+    @Test func issuerDiscoveryTrustedSignsInWithAnotherIdPsToken() throws {
+        let harness = try Harness(bug: .issuerDiscoveryTrusted)
+        let other = try OtherIdP()
+        let token = try other.token(for: try harness.user("alice"))
+        let answer = try harness.callback(token)
+        #expect(answer.status == 200)
+        #expect(try answer.json()["user"]?["idp_user_id"] == .string(try harness.user("alice").id))
+        #expect(other.idp.journal.entries(Journal.Filter(pathPrefix: "/.well-known/openid-configuration")).count == 1)
+        let correct = try Harness()
+        #expect(try correct.callback(token).status == 401)
+    }
+}
+
+/// Another issuer on loopback, with keys of its own, as the runner's attacker IdP is.
+final class OtherIdP {
+    let idp: MockIdP
+    private let server: IdPServer
+
+    init() throws {
+        var configuration = IdPConfiguration()
+        configuration.keysDirectory = "generate"
+        idp = try MockIdP(configuration: configuration)
+        server = IdPServer(idp: idp)
+        try server.start(host: "127.0.0.1", port: 0)
+    }
+
+    deinit { server.stop() }
+
+    /// Signed by this IdP for `victim`'s `sub` and `email` (a user of another IdP).
+    func token(for victim: User, claims: JSONObject = [:], header: JSONObject = [:]) throws -> String {
+        let own = try #require(idp.directory.user(ref: "alice"))
+        var request = TokenRequest(user: own.id)
+        request.claims = ["sub": .string(victim.id), "email": .string(victim.email)]
+        for member in claims { request.claims[member.key] = member.value }
+        request.header = header
+        return try idp.mintToken(request).token
     }
 }

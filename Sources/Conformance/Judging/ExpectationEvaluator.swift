@@ -20,6 +20,8 @@ struct ExpectationEvaluator {
             return try introspect(user, try check.resolved(by: context))
         case .journal(let check):
             return try journal(try check.resolved(by: context))
+        case .canary(let check):
+            return try canary(check)
         case .anyOf(let alternatives):
             var reasons: [String] = []
             var unknown: [String] = []
@@ -463,6 +465,18 @@ struct ExpectationEvaluator {
             return reason + (sample.isEmpty ? "" : "; e.g. " + sample.joined(separator: "; "))
         }
         return nil
+    }
+
+    /// Each hit names the header that carried its URL: the path segment after the run ID.
+    private func canary(_ check: CanaryCheck) throws -> String? {
+        let hits = try context.sides.canaryListener().hits(run: context.runID)
+        let label = "requests the app sent the runner's canary (URLs only a token named, under /\(context.runID)/)"
+        guard let reason = check.count.failure(hits.count, label: label) else { return nil }
+        let fetches = hits.prefix(5).map { hit -> String in
+            let header = hit.path.split(separator: "/").dropFirst().first.map(String.init) ?? "?"
+            return "the \(header) header led to \(hit.method) \(hit.path)"
+        }
+        return reason + (fetches.isEmpty ? "" : ": " + fetches.joined(separator: "; "))
     }
 
     /// A correct app may fetch the JWKS again once its cache expires or its refetch cooldown

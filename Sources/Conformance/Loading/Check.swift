@@ -213,6 +213,12 @@ package struct JournalCheck: Sendable {
     }
 }
 
+/// How many requests the runner's canary listener got from this scenario (URLs under
+/// `${canary.base_url}/${run}/`): none, for a correct app.
+package struct CanaryCheck: Sendable {
+    package var count = CountRule(exact: 0)
+}
+
 // MARK: - Parsing
 
 extension ScenarioLoader {
@@ -322,6 +328,16 @@ extension ScenarioLoader {
         if let session = reader.value["session_of"] {
             guard let name = session.stringValue else { throw reader.error("session_of", "must be a token name") }
             check.sessionOf = name
+        }
+        return check
+    }
+
+    static func parseCanaryCheck(_ reader: JSONReader) throws(ConfigError) -> CanaryCheck {
+        try reader.checkKeys(["count"])
+        var check = CanaryCheck()
+        if let count = reader.value["count"] {
+            guard let rule = CountRule(count) else { throw reader.error("count", "must be a whole number or {\"min\": n, \"max\": n}") }
+            check.count = rule
         }
         return check
     }

@@ -113,6 +113,8 @@ package struct CallbackStep: Sendable {
     /// Code shape (`"browser": "victim"`): login CSRF — a code from an authorize request the
     /// runner builds as an attacker (no PKCE, its own state), delivered in a browser with no cookies.
     package var freshBrowser = false
+    /// Code shape: the authorization response's `iss` as delivered (RFC 9207 mix-up).
+    package var iss: IssuerTampering?
 }
 
 /// How a callback's `state` is tampered with (RFC 6749 §10.12).
@@ -123,6 +125,14 @@ package enum StateTampering: String, Sendable, CaseIterable {
     case altered
     /// The state of another login the app started (in another browser).
     case otherLogin = "other_login"
+}
+
+/// How a callback's `iss` is tampered with (RFC 9207 §2.4: a client that supports it refuses both).
+package enum IssuerTampering: String, Sendable, CaseIterable {
+    /// No `iss` parameter at all.
+    case missing
+    /// The attacker IdP's issuer: the response claims to come from another authorization server.
+    case attacker
 }
 
 package struct ProbeStep: Sendable {
@@ -184,6 +194,7 @@ package struct Expectation: Sendable {
         case allOf([Expectation])
         /// The IdP session of a token's login: `ended` (true) or still active (false).
         case idpSession(String, ended: Bool)
+        case canary(CanaryCheck)
 
         var kind: CheckKind {
             switch self {
@@ -195,6 +206,7 @@ package struct Expectation: Sendable {
             case .anyOf: return .anyOf
             case .allOf: return .allOf
             case .idpSession: return .idpSession
+            case .canary: return .canary
             }
         }
     }
@@ -213,7 +225,7 @@ package struct Expectation: Sendable {
         switch subject {
         case .response(let name, _), .responses(let name, _), .introspect(let name, _): return [name]
         case .same(let names, _): return names
-        case .journal: return []
+        case .journal, .idpSession, .canary: return []
         case .anyOf(let inner), .allOf(let inner):
             var names: [String] = []
             for name in inner.flatMap(\.responseNames) where !names.contains(name) { names.append(name) }
@@ -408,6 +420,9 @@ package enum ScenarioLoader {
         case .journal:
             guard let journal = reader.child("journal"), journal.object != nil else { throw reader.error("journal", "must be an object") }
             subject = .journal(try parseJournalCheck(journal))
+        case .canary:
+            guard let canary = reader.child("canary"), canary.object != nil else { throw reader.error("canary", "must be an object") }
+            subject = .canary(try parseCanaryCheck(canary))
         case .anyOf, .allOf:
             guard let list = conditions[kind.rawValue]?.arrayValue else { throw reader.error(kind.rawValue, "must be a list of expectations") }
             guard !list.isEmpty else { throw reader.error(kind.rawValue, "needs at least one expectation") }
@@ -453,8 +468,11 @@ extension UserStep {
 extension MintStep {
     init(reading reader: JSONReader) throws(ConfigError) {
         var request = try reader.requireObject()
-        // `filler` and `login_user` are the runner's own; the rest is the mock's TokenRequest.
-        try reader.checkKeys(TokenRequest.fields.union(["as", "filler", "login_user"]))
+        // `filler`, `login_user` and `issuer` are the runner's own; the rest is the mock's TokenRequest.
+        try reader.checkKeys(TokenRequest.fields.union(["as", "filler", "login_user", "issuer"]))
+        if let issuer = try reader.string("issuer"), issuer != "attacker" {
+            throw reader.error("issuer", "'\(issuer)' is not 'attacker' (the runner's second issuer; leave it out for the mock)")
+        }
         request["as"] = nil
         guard request["user"] != nil else { throw reader.error("user", "is required: a user name bound by a user step, or a fixture ref") }
         for field in ["expires_in", "not_before_in", "issued_at_offset"] { _ = try reader.int(field, in: Limits.timeOffsetSeconds, references: true) }
@@ -474,7 +492,7 @@ extension MintStep {
 
 extension CallbackStep {
     init(reading reader: JSONReader) throws(ConfigError) {
-        try reader.checkKeys(["as", "token", "no_token", "login_query", "state", "browser"])
+        try reader.checkKeys(["as", "token", "no_token", "login_query", "state", "browser", "iss"])
         let noToken = try reader.bool("no_token") ?? false
         let token = try reader.string("token")
         if token == nil && !noToken { throw reader.error("token", "is required (or \"no_token\": true)") }
@@ -495,8 +513,14 @@ extension CallbackStep {
             guard browser == "victim" || browser == "same" else { throw reader.error("browser", "'\(browser)' is not victim or same") }
             freshBrowser = browser == "victim"
         }
-        if noToken, !loginQuery.isEmpty || state != nil || freshBrowser {
-            throw reader.error("no_token", "login_query, state and browser shape a code-flow login with a token")
+        if let iss = try reader.string("iss") {
+            guard let parsed = IssuerTampering(rawValue: iss) else {
+                throw reader.error("iss", "'\(iss)' is not one of \(IssuerTampering.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            self.iss = parsed
+        }
+        if noToken, !loginQuery.isEmpty || state != nil || freshBrowser || iss != nil {
+            throw reader.error("no_token", "login_query, state, browser and iss shape a code-flow login with a token")
         }
     }
 }

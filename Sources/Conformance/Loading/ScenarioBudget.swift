@@ -120,7 +120,7 @@ extension Expectation {
         switch subject {
         case .introspect: return true
         case .anyOf(let list), .allOf(let list): return list.contains { $0.readsIntrospection }
-        case .response, .responses, .same, .journal, .idpSession: return false
+        case .response, .responses, .same, .journal, .idpSession, .canary: return false
         }
     }
 }

@@ -15,7 +15,7 @@ struct ScenarioValidation {
     /// mock's fixtures are loaded (`Scenario.checkFixtureReferences`).
     private(set) var fixtureReferences: [FixtureReference] = []
 
-    static let builtinRoots: Set<String> = ["run", "now", "idp", "profile", "org"]
+    static let builtinRoots: Set<String> = ["run", "now", "idp", "profile", "org", "attacker", "canary"]
 
     /// Longest `id`: it names the scenario in file-name-like places (reports, `--filter`, JUnit
     /// test names), so it stays readable there.
@@ -139,7 +139,7 @@ struct ScenarioValidation {
             try checkResponseName(name, step: step, field: "\(path).responses")
         case .same(let names, _):
             for (index, name) in names.enumerated() { try checkResponseName(name, step: step, field: "\(path).same[\(index)]") }
-        case .introspect: break
+        case .introspect, .canary: break
         case .journal(let journal):
             if let name = journal.since, !marks.contains(name) { throw notBound(name, step, "\(path).journal.since", what: "mark") }
             try checkToken(journal.sessionOf, step: step, field: "\(path).journal.session_of")

@@ -169,6 +169,9 @@ package struct TargetProfile: Sendable {
     package var callbackHeaders: [String: String] = [:]
     package var resourceServer: ResourceServer?
     package var sessionCookies = SessionCookies()
+    /// `capabilities.authorization_response_iss`: the app checks `iss` in the authorization
+    /// response (RFC 9207), so the runner delivers the mock's issuer with every callback.
+    package var authorizationResponseIss = false
 
     /// The capabilities scenarios can require.
     package var capabilities: Set<Capability> {
@@ -189,6 +192,7 @@ package struct TargetProfile: Sendable {
         if resourceServer != nil { names.insert(.resourceServer) }
         if resourceServer?.metadataPath != nil { names.insert(.resourceMetadata) }
         if codeFlow?.loginPath != nil { names.insert(.loginRoute) }
+        if authorizationResponseIss, codeFlow != nil { names.insert(.authorizationResponseIss) }
         return names
     }
 
@@ -343,7 +347,7 @@ package struct TargetProfile: Sendable {
     private mutating func readCapabilities(_ capabilities: JSONReader) throws(ConfigError) {
         try capabilities.checkKeys([
             "introspection", "fault_hook", "seeding", "reset", "leeway_seconds", "jwks_cache_ttl_seconds",
-            "jwks_refetch_cooldown_seconds", "email_claim", "organization_credentials",
+            "jwks_refetch_cooldown_seconds", "email_claim", "organization_credentials", "authorization_response_iss",
         ])
         if let reader = capabilities.child("introspection") {
             var introspectionFields: [String: ResponseField] = [:]
@@ -368,6 +372,7 @@ package struct TargetProfile: Sendable {
         jwksCacheTTLSeconds = try capabilities.double("jwks_cache_ttl_seconds", in: Limits.profileSeconds)
         jwksCooldownSeconds = try capabilities.double("jwks_refetch_cooldown_seconds", in: Limits.profileSeconds)
         emailClaim = try capabilities.string("email_claim")
+        authorizationResponseIss = try capabilities.bool("authorization_response_iss") ?? false
         if let reader = capabilities.child("organization_credentials") {
             try reader.checkKeys(["list", "create", "delete", "writer_roles"])
             credentials = Credentials(

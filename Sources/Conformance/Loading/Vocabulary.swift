@@ -34,6 +34,8 @@ package enum Capability: String, CaseIterable, Sendable, Comparable {
     /// The code-flow profile names the app's own login route (`callback.login_path`): the
     /// authorize requests the mock receives are the app's, not ones the runner built.
     case loginRoute = "login_route"
+    /// The app checks the authorization response's `iss` (RFC 9207).
+    case authorizationResponseIss = "authorization_response_iss"
 
     package static func < (left: Capability, right: Capability) -> Bool { left.rawValue < right.rawValue }
 }
@@ -45,6 +47,7 @@ package enum CheckKind: String, CaseIterable, Sendable {
     case allOf = "all_of"
     /// The IdP session (the `sid`) of a token's login, as the mock's own state has it.
     case idpSession = "idp_session"
+    case canary
 
     /// The conditions that may stand beside this subject.
     var conditions: [String] {
@@ -53,7 +56,7 @@ package enum CheckKind: String, CaseIterable, Sendable {
         case .responses: return ResponsesCondition.allCases.map(\.rawValue)
         case .same: return ["ignore"]
         case .introspect: return IntrospectCondition.allCases.map(\.rawValue)
-        case .journal, .anyOf, .allOf: return []
+        case .journal, .anyOf, .allOf, .canary: return []
         case .idpSession: return IDPSessionCondition.allCases.map(\.rawValue)
         }
     }

@@ -23,6 +23,8 @@ package final class ConformanceRunner {
     package let profile: TargetProfile
     package let idp: MockIdP
     let server: IdPServer
+    /// The attacker IdP and the canary listener, started with the mock.
+    private(set) var sides = SideServers()
     package private(set) var app: AppTarget?
     /// A scenario rotated keys and the app may cache them until then (no cache-clearing reset).
     private var cacheSettlesAt: Date?
@@ -60,6 +62,7 @@ package final class ConformanceRunner {
     /// Starts the mock and the app; throws when the app cannot be reached.
     package func start() throws {
         try server.start(host: "127.0.0.1", port: 0)
+        startSideServers()
         let target = AppTarget(profile: profile, placeholders: placeholders)
         try target.checkPlaceholders()
         app = target
@@ -71,8 +74,23 @@ package final class ConformanceRunner {
         try target.start()
     }
 
+    /// Neither failing stops the run: only the scenarios that need one end in a harness error.
+    private func startSideServers() {
+        do {
+            sides.canary = .success(try Canary())
+        } catch {
+            sides.canary = .failure(SideServers.StartProblem(message: "\(error)"))
+        }
+        do {
+            sides.attacker = .success(try AttackerIdP(seed: idp.configuration.seed))
+        } catch {
+            sides.attacker = .failure(SideServers.StartProblem(message: "\(error)"))
+        }
+    }
+
     package func stop() {
         app?.stop()
+        sides.stop()
         server.stop()
         idp.keys.finishPending()
     }
@@ -135,7 +153,7 @@ package final class ConformanceRunner {
                 setupError = unsettled.description
             } else {
                 do {
-                    try prepare(scenarios[shared[0]], ScenarioContext(scenario: scenarios[shared[0]], idp: idp, app: app))
+                    try prepare(scenarios[shared[0]], ScenarioContext(scenario: scenarios[shared[0]], idp: idp, app: app, sides: sides))
                     setupError = nil
                 } catch {
                     setupError = "\(error)"
@@ -204,7 +222,7 @@ package final class ConformanceRunner {
             let reason = stop ?? .harness("app unreachable: the app is not running")
             return ScenarioEnding(started: false, stop: reason).result(scenario, seconds: 0, transcript: [], appLog: logTail)
         }
-        let context = ScenarioContext(scenario: scenario, idp: idp, app: app)
+        let context = ScenarioContext(scenario: scenario, idp: idp, app: app, sides: sides)
         context.maxWait = maxWait
         context.jobSlots = slots
         defer { if reset { noteKeyChanges(context) } }
@@ -300,7 +318,7 @@ package final class ConformanceRunner {
             .callback(CallbackStep(name: "r", token: "t", noToken: false)),
         ]
         let scenario = Scenario(file: profile.file, id: "preflight", family: "preflight", title: "one plain login is accepted", steps: steps)
-        let context = ScenarioContext(scenario: scenario, idp: idp, app: app)
+        let context = ScenarioContext(scenario: scenario, idp: idp, app: app, sides: sides)
         let mark = idp.journal.lastSequence
         var problem: String?
         do {

@@ -33,10 +33,10 @@ struct LoginDriver {
     /// A code-flow login shaped by the callback step: the app's login route with `login_query`,
     /// the callback's `state` tampered with, or delivered in a browser that never started it.
     func login(_ callback: CallbackStep, step: String) throws -> Captured {
-        let shaped = !callback.loginQuery.isEmpty || callback.state != nil || callback.freshBrowser
+        let shaped = !callback.loginQuery.isEmpty || callback.state != nil || callback.freshBrowser || callback.iss != nil
         guard shaped, let tokenName = callback.token else { return try login(tokenName: callback.noToken ? nil : callback.token, step: step) }
         guard let flow = profile.codeFlow else {
-            throw ScenarioStop.notApplicable("login_query, state and browser shape a code-flow login; this profile's callback takes the token")
+            throw ScenarioStop.notApplicable("login_query, state, browser and iss shape a code-flow login; this profile's callback takes the token")
         }
         if !callback.loginQuery.isEmpty && flow.loginPath == nil {
             throw ScenarioStop.notApplicable(
@@ -71,6 +71,13 @@ struct LoginDriver {
                 replacement = Self.query(of: other)["state"] ?? Self.altered(issued)
             }
             if let replacement { url += (url.contains("?") ? "&" : "?") + QueryParameters.encode([(name: "state", value: replacement)]) }
+            browser = BrowserLogin(callbackURL: url, jar: browser.jar, token: browser.token, usedPKCE: browser.usedPKCE)
+        }
+        if let tampering = callback.iss {
+            var url = Self.removingQueryParameter("iss", from: browser.callbackURL)
+            if tampering == .attacker {
+                url += (url.contains("?") ? "&" : "?") + QueryParameters.encode([(name: "iss", value: try context.sides.attackerIdP().issuer)])
+            }
             browser = BrowserLogin(callbackURL: url, jar: browser.jar, token: browser.token, usedPKCE: browser.usedPKCE)
         }
         context.bindings.browserLogins[tokenName] = browser
@@ -218,8 +225,14 @@ struct LoginDriver {
         } catch {
             throw ScenarioStop.harness("\(step): cannot bind the code to \(tokenName): \(error)")
         }
+        var callbackURL = location
+        if profile.authorizationResponseIss, parameters["iss"] == nil {
+            // AuthKit's authorize answers without `iss`; the mock's OpenID Connect authorize
+            // sends it (RFC 9207), and an app that checks it is given it as that one would.
+            callbackURL += (callbackURL.contains("?") ? "&" : "?") + QueryParameters.encode([(name: "iss", value: context.idp.issuer)])
+        }
         return BrowserLogin(
-            callbackURL: location, jar: browser.jar, token: minted.token, usedPKCE: Self.query(of: authorizeURL)["code_challenge"] != nil)
+            callbackURL: callbackURL, jar: browser.jar, token: minted.token, usedPKCE: Self.query(of: authorizeURL)["code_challenge"] != nil)
     }
 
     /// The authorize URL: where the app's login route sends the browser, or one built from the

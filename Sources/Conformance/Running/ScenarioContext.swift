@@ -11,6 +11,8 @@ final class ScenarioContext {
     let scenario: Scenario
     let idp: MockIdP
     let app: AppTarget
+    /// The attacker IdP and the canary listener the runner started, if it did.
+    let sides: SideServers
     let runID: String
     /// What the steps bound by name.
     var bindings = Bindings()
@@ -24,10 +26,11 @@ final class ScenarioContext {
     /// Set when the scenario changed the mock's keys, so the runner can let the app's cache settle.
     var keysChanged = false
 
-    init(scenario: Scenario, idp: MockIdP, app: AppTarget) {
+    init(scenario: Scenario, idp: MockIdP, app: AppTarget, sides: SideServers = SideServers()) {
         self.scenario = scenario
         self.idp = idp
         self.app = app
+        self.sides = sides
         runID = String(idp.ids.ulid().suffix(10)).lowercased()
         wire = Wire(idp: idp, app: app)
     }
@@ -111,6 +114,19 @@ final class ScenarioContext {
             case "kid": return .string(idp.keys.activeKey.kid)
             default: throw ScenarioStop.harness("${idp.\(rest ?? "")}: use base_url, issuer, jwks_url, client_id or kid")
             }
+        }
+        if name == "attacker" {
+            let attacker = try sides.attackerIdP()
+            switch rest {
+            case "base_url": return .string(attacker.baseURL)
+            case "issuer": return .string(attacker.issuer)
+            case "kid": return .string(attacker.idp.keys.activeKey.kid)
+            default: throw ScenarioStop.harness("${attacker.\(rest ?? "")}: use base_url, issuer or kid")
+            }
+        }
+        if name == "canary" {
+            guard rest == "base_url" else { throw ScenarioStop.harness("${canary.\(rest ?? "")}: use base_url") }
+            return .string(try sides.canaryListener().baseURL)
         }
         if name == "profile" {
             switch rest {

@@ -256,9 +256,22 @@ struct StepExecutor {
                 resolved["claims"] = .object(claims)
             }
         }
+        let issuer = resolved["issuer"]
+        resolved["issuer"] = nil
         do {
             let request = try TokenRequest(json: .object(resolved))
-            return (request, try idp.mintToken(request))
+            switch issuer {
+            case nil: return (request, try idp.mintToken(request))
+            case "attacker":
+                // The code flow binds the code to `request` (the mock's user); the token is the attacker's.
+                guard let victim = idp.directory.resolveUser(request.user) else {
+                    throw ScenarioStop.harness("mint: no user '\(request.user)' in the mock")
+                }
+                return (request, try context.sides.attackerIdP().mint(request, victim: victim))
+            case let other?: throw ScenarioStop.harness("mint.issuer: '\(other.stringValue ?? other.serializedString())' is not 'attacker'")
+            }
+        } catch let stop as ScenarioStop {
+            throw stop
         } catch {
             throw ScenarioStop.harness("mint: \(error)")
         }

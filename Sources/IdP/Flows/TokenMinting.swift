@@ -16,6 +16,18 @@ package enum SignMode: String, Sendable, CaseIterable {
     case unknownKey = "unknown-key"
     /// Signed by an attacker key that the header carries as `jwk` (CVE-2018-0114).
     case embeddedJWK = "embedded-jwk"
+    // HS256 keyed with the other encodings of the active key's public half (`hs256-public-key`
+    // is its SPKI PEM with the final newline): each one a library or snippet hands around.
+    case hs256PublicKeyNoNewline = "hs256-public-key-no-newline"
+    case hs256PKCS1PEM = "hs256-pkcs1-pem"
+    case hs256PKCS1PEMNoNewline = "hs256-pkcs1-pem-no-newline"
+    case hs256SPKIDER = "hs256-spki-der"
+    case hs256PKCS1DER = "hs256-pkcs1-der"
+    /// The JWK exactly as the JWKS publishes it, serialized.
+    case hs256JWKJSON = "hs256-jwk-json"
+    case hs256Modulus = "hs256-modulus"
+    /// Signed by an attacker key whose self-signed certificate the header carries as `x5c`.
+    case embeddedX5C = "embedded-x5c"
 }
 
 /// What a scenario or `/_mock/tokens` asks for. Unset fields follow the IdP's normal policy.
@@ -38,6 +50,9 @@ package struct TokenRequest: Sendable {
     /// Exact payload bytes (duplicate keys, odd spacing): replaces the claims entirely.
     package var rawPayload: String?
     package var impersonatorEmail: String?
+    /// Where an embedded attacker key points: `x5u` inside the `jwk`, the `x5c` certificate's
+    /// `caIssuers`. A correct app never fetches it.
+    package var keyURL: String?
 
     package init(user: String, organization: String? = nil) {
         self.user = user
@@ -110,13 +125,27 @@ struct TokenMinter: Sendable {
         case .none:
             header["alg"] = "none"
             signer = nil
-        case .hs256PublicKey:
+        case .hs256PublicKey, .hs256PublicKeyNoNewline, .hs256PKCS1PEM, .hs256PKCS1PEMNoNewline, .hs256SPKIDER, .hs256PKCS1DER,
+            .hs256JWKJSON, .hs256Modulus:
             header["alg"] = "HS256"
-            signer = HMACSigner(secret: Array(signingKey.privateKey.publicKey.spkiPEM.utf8))
-        case .unknownKey, .embeddedJWK:
+            signer = HMACSigner(secret: try Self.confusedSecret(request.sign, signingKey))
+        case .unknownKey, .embeddedJWK, .embeddedX5C:
             let attacker = try keys.attackerKey(algorithm: signingKey.algorithm)
             header["kid"] = .string(attacker.kid)
-            if request.sign == .embeddedJWK { header["jwk"] = .object(attacker.privateKey.publicKey.jwk(kid: attacker.kid)) }
+            if request.sign == .embeddedJWK {
+                var jwk = attacker.privateKey.publicKey.jwk(kid: attacker.kid)
+                if let url = request.keyURL { jwk["x5u"] = .string(url) }
+                header["jwk"] = .object(jwk)
+            }
+            if request.sign == .embeddedX5C {
+                var certificate = attacker.certificateDER
+                if let url = request.keyURL {
+                    do { certificate = try attacker.certificate(issuerURL: url) } catch {
+                        throw .invalidRequest(code: "signing_failed", message: "\(error)")
+                    }
+                }
+                header["x5c"] = [.string(Base64Standard.encode(certificate))]
+            }
             signer = attacker.signer
         }
         header = merged(header, request)
@@ -135,6 +164,27 @@ struct TokenMinter: Sendable {
         return MintedToken(token: jws.serialized, claims: claims, header: header, sessionID: claims["sid"]?.stringValue)
     }
 
+    /// The bytes an RS/HS-confused verifier would use as the HMAC secret, per encoding.
+    private static func confusedSecret(_ mode: SignMode, _ key: SigningKey) throws(IdPError) -> [UInt8] {
+        let publicKey = key.privateKey.publicKey
+        let secret: [UInt8]?
+        switch mode {
+        case .hs256PublicKeyNoNewline: secret = Array(publicKey.spkiPEM.trimmingSuffixNewline().utf8)
+        case .hs256PKCS1PEM: secret = publicKey.pkcs1PEM.map { Array($0.utf8) }
+        case .hs256PKCS1PEMNoNewline: secret = publicKey.pkcs1PEM.map { Array($0.trimmingSuffixNewline().utf8) }
+        case .hs256SPKIDER: secret = publicKey.spkiDER
+        case .hs256PKCS1DER: secret = publicKey.pkcs1DER
+        case .hs256JWKJSON: secret = JSONValue.object(key.publicJWK()).serialized()
+        case .hs256Modulus: secret = publicKey.modulus
+        default: secret = Array(publicKey.spkiPEM.utf8)
+        }
+        guard let secret else {
+            throw .invalidRequest(
+                code: "signing_failed", message: "sign \(mode.rawValue) needs an RSA signing key (this one is \(key.algorithm.rawValue))")
+        }
+        return secret
+    }
+
     private func merged(_ header: JSONObject, _ request: TokenRequest) -> JSONObject {
         var header = header
         for member in request.header { header[member.key] = member.value }
@@ -146,7 +196,7 @@ struct TokenMinter: Sendable {
 extension TokenRequest {
     package static let fields: Set<String> = [
         "user", "organization", "claims", "omit", "header", "omit_header", "sign", "kid", "expires_in",
-        "not_before_in", "issued_at_offset", "raw_payload", "impersonator",
+        "not_before_in", "issued_at_offset", "raw_payload", "impersonator", "key_url",
     ]
 
     /// The `/_mock/tokens` body and the scenario `mint` step (README, "Control API").
@@ -170,6 +220,7 @@ extension TokenRequest {
         issuedAtOffset = try fields.int("issued_at_offset", in: Limits.timeOffsetSeconds) ?? 0
         rawPayload = try fields.string("raw_payload")
         impersonatorEmail = try fields.string("impersonator")
+        keyURL = try fields.string("key_url")
     }
 
     private static func strings(_ fields: BodyFields, _ name: String) throws(IdPError) -> [String] {
@@ -180,4 +231,8 @@ extension TokenRequest {
         }
         return result
     }
+}
+
+extension String {
+    fileprivate func trimmingSuffixNewline() -> String { hasSuffix("\n") ? String(dropLast()) : self }
 }

@@ -54,6 +54,9 @@ package enum SeededBug: String, Sendable, CaseIterable {
     case openRedirectAfterLogin = "open-redirect-after-login"
     /// A refused refresh (revoked session) is treated as transient: the session lives on.
     case refreshIgnoresRevocation = "refresh-ignores-revocation"
+    /// Refreshes of one session are not serialized: two tabs refresh with the same refresh
+    /// token at once, and the one that stores second hits a "session changed" conflict: 500.
+    case concurrentRefreshCrashes = "concurrent-refresh-crashes"
 
     /// The app shapes the bug can be seeded into.
     package var shapes: Set<SampleAppShape> {
@@ -65,7 +68,7 @@ package enum SeededBug: String, Sendable, CaseIterable {
             .kidAbsentSkipsSignature, .appIDSentToIdP, .responseFromSharedVariable, .secretResentToRacers:
             return [.api]
         case .stateNotChecked, .missingSidCrashes, .jwksOutageCrashes, .unknownKidCrashes, .sessionNotRotated,
-            .openRedirectAfterLogin, .refreshIgnoresRevocation:
+            .openRedirectAfterLogin, .refreshIgnoresRevocation, .concurrentRefreshCrashes:
             return [.web]
         }
     }

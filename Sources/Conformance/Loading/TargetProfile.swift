@@ -146,6 +146,9 @@ package struct TargetProfile: Sendable {
     package var jwksCooldownSeconds: Double?
     package var emailClaim: String?
     package var credentials: Credentials?
+    /// How long the app waits for one IdP call before it gives up (its HTTP client's timeout):
+    /// slow-IdP scenarios hold the IdP past it and bound the runner's own wait by it.
+    package var idpTimeoutSeconds: Double? = nil
 
     /// The capabilities scenarios can require.
     package var capabilities: Set<Capability> {
@@ -163,6 +166,7 @@ package struct TargetProfile: Sendable {
         // The token itself goes to the callback: a login a code-flow browser cannot make (one
         // token behind several codes, byte-identical replays) is only meaningful here.
         if codeFlow == nil { names.insert(.tokenCallback) }
+        if idpTimeoutSeconds != nil { names.insert(.idpTimeout) }
         return names
     }
 
@@ -258,7 +262,7 @@ package struct TargetProfile: Sendable {
     private mutating func readCapabilities(_ capabilities: JSONReader) throws(ConfigError) {
         try capabilities.checkKeys([
             "introspection", "fault_hook", "seeding", "reset", "leeway_seconds", "jwks_cache_ttl_seconds",
-            "jwks_refetch_cooldown_seconds", "email_claim", "organization_credentials",
+            "jwks_refetch_cooldown_seconds", "email_claim", "organization_credentials", "idp_timeout_seconds",
         ])
         if let reader = capabilities.child("introspection") {
             var introspectionFields: [String: ResponseField] = [:]
@@ -283,6 +287,7 @@ package struct TargetProfile: Sendable {
         jwksCacheTTLSeconds = try capabilities.double("jwks_cache_ttl_seconds", in: Limits.profileSeconds)
         jwksCooldownSeconds = try capabilities.double("jwks_refetch_cooldown_seconds", in: Limits.profileSeconds)
         emailClaim = try capabilities.string("email_claim")
+        idpTimeoutSeconds = try capabilities.double("idp_timeout_seconds", in: Limits.idpTimeoutSeconds)
         if let reader = capabilities.child("organization_credentials") {
             try reader.checkKeys(["list", "create", "delete", "writer_roles"])
             credentials = Credentials(

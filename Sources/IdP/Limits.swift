@@ -78,6 +78,8 @@ package enum Limits {
     package static let faultJWKSExtraKeys = NumberRange("keys", 1...20_000)
     /// `omit_members` of a mock fault: top-level members removed from the route's JSON answer.
     package static let faultOmittedMembers = 32
+    /// `pad_bytes` of a mock fault: bytes of padding added to a JSON answer (16 MiB at most).
+    package static let faultPadBytes = NumberRange("bytes", 1...16_777_216)
     /// Profile `idp_timeout_seconds`: the mock can hold a request at most `faultLatencyMillis`,
     /// so a timeout it cannot outlast is refused when the profile loads.
     package static let idpTimeoutSeconds = DecimalRange("seconds", 0.1...50)

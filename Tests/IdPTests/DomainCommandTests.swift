@@ -228,7 +228,7 @@ import Testing
         #expect(request.omit == ["sid"])
         #expect(
             FaultRule.fields == [
-                "path", "method", "status", "body", "latency_ms", "drop", "times", "omit_members", "truncate_body", "jwks_extra_keys",
+                "path", "method", "status", "body", "latency_ms", "drop", "times", "omit_members", "truncate_body", "jwks_extra_keys", "pad_bytes",
             ])
         let rule = try FaultRule(json: ["path": "/sso/jwks/*", "status": 503, "times": 2], id: "f1")
         #expect(rule.action == .respond(status: 503, body: nil))

@@ -37,6 +37,13 @@ struct FaultInjection: HTTPMiddleware {
                 object["keys"] = .array(Self.paddingKeys(count) + keys)
                 response.body = JSONValue.object(object).serialized()
             }
+        case .padBytes(let bytes):
+            response = HTTPResponse.answering(request, with: next)
+            if var object = (try? response.json())?.objectValue {
+                // `"mockidp_padding":"…",` costs 21 bytes besides the padding itself.
+                object["mockidp_padding"] = .string(String(repeating: "x", count: max(0, bytes - 21)))
+                response.body = JSONValue.object(object).serialized()
+            }
         }
         response.annotations[Self.annotation] = fault.id
         response.annotations[Self.annotation + ".path"] = fault.path

@@ -39,7 +39,8 @@ import Testing
         (#"[{"parallel": {"as": "pages", "count": 2, "cookies": "nowhere"}}]"#, "parallel.cookies"),
         (#"[{"cookies": {"as": "c", "token": "t"}}, {"parallel": {"as": "pages", "count": 2, "cookies": "c", "token": "t"}}]"#, "mint"),
         (
-            #"[{"cookies": {"as": "c", "token": "t"}}, {"parallel": {"as": "pages", "count": 2, "cookies": "c"}}, {"probe": {"as": "p", "cookies": "pages#3"}}]"#,
+            #"[{"cookies": {"as": "c", "token": "t"}}, {"parallel": {"as": "pages", "count": 2, "cookies": "c"}}, "#
+                + #"{"probe": {"as": "p", "cookies": "pages#3"}}]"#,
             "probe.cookies"
         ),
         (#"[{"deadline": {}}]"#, "idp_timeout_plus"),
@@ -78,7 +79,8 @@ struct DeadlineRunTests {
         return """
             {"name": "web-timeout", "base_url": "http://127.0.0.1:{app_port}",
              "start": {"command": ["{mockidp}", "sample-app", "--shape", "web", "--port", "{app_port}", "--idp", "{idp_base_url}",
-                                   "--client-id", "{client_id}", "--api-key", "{api_key}", "--issuer", "{issuer}"\(flag)], "ready": {"path": "/health"}},
+                                   "--client-id", "{client_id}", "--api-key", "{api_key}", "--issuer", "{issuer}"\(flag)],
+                       "ready": {"path": "/health"}},
              "callback": {"shape": "code", "path": "/callback", "login_path": "/login"},
              "probe": {"path": "/account", "headers": {"Accept": "application/json"}, "signed_in_status": 200},
              "capabilities": {"idp_timeout_seconds": 0.5}}

@@ -532,7 +532,8 @@ extension ParallelStep {
         if [mint != nil, token != nil, cookies != nil].filter({ $0 }).count != 1 {
             throw reader.error(
                 "mint",
-                "give one of mint (a distinct token per request), token (the same token N times) or cookies (the probe in N browsers holding one saved session)"
+                "give one of mint (a distinct token per request), token (the same token N times) "
+                    + "or cookies (the probe in N browsers holding one saved session)"
             )
         }
         let freshUsers = try reader.bool("fresh_users") ?? false

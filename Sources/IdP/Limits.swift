@@ -71,6 +71,23 @@ package enum Limits {
     package static let journalPageBytes = 2 << 20
     /// `GET /_mock/journal` pages built at once; further fetches wait their turn.
     package static let journalConcurrentPages = 4
+    /// `truncate_body` of a mock fault: the answer's first N bytes are sent, the rest never is.
+    package static let faultTruncateBytes = NumberRange("bytes", 0...1_048_576)
+    /// `jwks_extra_keys` of a mock fault: generated keys appended to the published JWKS (20,000
+    /// RSA-2048 keys are about 8 MiB, past any real JWKS).
+    package static let faultJWKSExtraKeys = NumberRange("keys", 1...20_000)
+    /// `omit_members` of a mock fault: top-level members removed from the route's JSON answer.
+    package static let faultOmittedMembers = 32
+    /// `pad_bytes` of a mock fault: bytes of padding added to a JSON answer (16 MiB at most).
+    package static let faultPadBytes = NumberRange("bytes", 1...16_777_216)
+    /// Profile `idp_timeout_seconds`: the mock can hold a request at most `faultLatencyMillis`,
+    /// so a timeout it cannot outlast is refused when the profile loads.
+    package static let idpTimeoutSeconds = DecimalRange("seconds", 0.1...50)
+    /// Scenario `idp_fault.past_app_timeout_ms`: how far past the app's declared IdP timeout the
+    /// mock holds the request (the sum stays within `faultLatencyMillis`).
+    package static let faultPastTimeoutMillis = NumberRange("milliseconds", 0...10_000)
+    /// Scenario `deadline.idp_timeout_plus`: the runner's margin past the app's declared IdP timeout.
+    package static let deadlineMarginSeconds = DecimalRange("seconds", 0...30)
 }
 
 /// A whole-number range with its unit, producing the one message every caller shows.

@@ -60,6 +60,9 @@ package enum SeededBug: String, Sendable, CaseIterable {
     case logoutKeepsIdPSession = "logout-keeps-idp-session"
     /// No PKCE, and the same short `state` on every login.
     case constantState = "constant-state"
+    /// Refreshes of one session are not serialized: two tabs refresh with the same refresh
+    /// token at once, and the one that stores second hits a "session changed" conflict: 500.
+    case concurrentRefreshCrashes = "concurrent-refresh-crashes"
 
     // Both shapes, after the web ones (markers in TokenVerifier.swift).
 
@@ -79,7 +82,7 @@ package enum SeededBug: String, Sendable, CaseIterable {
             .kidAbsentSkipsSignature, .appIDSentToIdP, .responseFromSharedVariable, .secretResentToRacers:
             return [.api]
         case .stateNotChecked, .missingSidCrashes, .jwksOutageCrashes, .unknownKidCrashes, .sessionNotRotated,
-            .openRedirectAfterLogin, .refreshIgnoresRevocation, .sessionCookieNotHTTPOnly, .logoutKeepsIdPSession, .constantState:
+            .openRedirectAfterLogin, .refreshIgnoresRevocation, .sessionCookieNotHTTPOnly, .logoutKeepsIdPSession, .constantState, .concurrentRefreshCrashes:
             return [.web]
         }
     }

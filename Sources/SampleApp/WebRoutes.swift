@@ -225,6 +225,8 @@ struct WebRoutes: Sendable {
         switch resolver.resolve(request) {
         case .signedOut(let clear):
             return WebPages.signInRequired(request, returnTo: "/account", headers: clear ? Self.expireSession : [:])
+        case .crashed(let reason):
+            return WebPages.internalServerError(reason)
         case .signedIn(let session, let account):
             if let crash = layoutCrash(account) { return crash }
             guard let fields = database.withLock({ $0.account(appUserID: account.appUserID) }) else {
@@ -242,6 +244,8 @@ struct WebRoutes: Sendable {
             var response = WebPages.home(signedIn: false)
             if clear { response.headers.add("Set-Cookie", Cookies.expire(Cookies.session)) }
             return response
+        case .crashed(let reason):
+            return WebPages.internalServerError(reason)
         case .signedIn(_, let account):
             return layoutCrash(account) ?? WebPages.home(signedIn: true)
         }

@@ -64,6 +64,18 @@ final class WebSessionStore: Sendable {
         }
     }
 
+    enum ConditionalUpdate { case updated, changed, gone }
+
+    /// `update`, but only while the session still holds `refreshToken` (optimistic locking).
+    func update(_ id: String, account: SignedInAccount, ifRefreshTokenIs refreshToken: String) -> ConditionalUpdate {
+        sessions.withLock { sessions in
+            guard let current = sessions[id] else { return .gone }
+            guard current.account?.refreshToken == refreshToken else { return .changed }
+            sessions[id]?.account = account
+            return .updated
+        }
+    }
+
     func remove(_ id: String) { _ = sessions.withLock { $0.removeValue(forKey: id) } }
 
     func clear() { sessions.withLock { $0.removeAll() } }

@@ -18,6 +18,7 @@ enum SampleAppCommand: Subcommand {
             .value("jwks-cooldown-ms", placeholder: "MS", default: "30000", help: "Minimum interval between JWKS refetches caused by unknown kids."),
             .value("leeway-seconds", placeholder: "S", default: "30", help: "Clock skew tolerated on exp, nbf and iat (at most 60)."),
             .value("email-claim", placeholder: "NAME", default: "urn:mockidp:email", help: "Custom claim carrying the user's email."),
+            .value("idp-timeout-ms", placeholder: "MS", default: "10000", help: "How long one IdP call may take before the app gives up on it."),
             .flag("test-mode", help: "Enable the /_test routes (introspection, faults, seeding, reset)."),
             .value(
                 "shape", placeholder: "SHAPE", default: "api",
@@ -43,6 +44,7 @@ enum SampleAppCommand: Subcommand {
         configuration.jwksCooldownMilliseconds = Int64(try arguments.integer("jwks-cooldown-ms", in: 0...86_400_000) ?? 30_000)
         configuration.leewaySeconds = Int64(try arguments.integer("leeway-seconds", in: 0...60) ?? 30)
         configuration.emailClaim = arguments.value("email-claim") ?? "urn:mockidp:email"
+        configuration.idpTimeoutMilliseconds = Int64(try arguments.integer("idp-timeout-ms", in: 100...600_000) ?? 10_000)
         configuration.testMode = arguments.has("test-mode")
         if let shape = try arguments.choice("shape", from: SampleAppShape.allCases.map(\.rawValue)) {
             configuration.shape = SampleAppShape(rawValue: shape) ?? .api

@@ -119,7 +119,10 @@ struct AnyAppTests {
         #expect(report2.verdict("token.oversized") == "pass")
         #expect(report2.verdict("rotation.jwks-outage-survived") == "pass")
         // Its 60 s TTL waits are skipped by name, not cut short.
-        #expect(Set(report2.ids("skipped")) == ["rotation.removed-key-rejected", "rotation.same-kid-replaced"])
+        #expect(
+            Set(report2.ids("skipped")) == [
+                "rotation.removed-key-rejected", "rotation.same-kid-replaced", "resilience.jwks-1000-keys", "resilience.jwks-5-mb",
+            ])
         #expect(result.stdout.contains("capabilities.jwks_cache_ttl_seconds = 60"))
     }
 

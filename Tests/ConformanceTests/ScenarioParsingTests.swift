@@ -127,6 +127,7 @@ import Testing
             Set(profile.capabilities.map(\.rawValue)) == [
                 "introspection", "fault_hook", "seeding", "reset", "jwks_cache_ttl", "email_claim", "code_flow", "probe", "logout",
                 "login_route",
+                "idp_timeout",
             ])
         #expect(profile.codeFlow?.loginPath == "/login")
         #expect(profile.probe?.call.path == "/account")

@@ -226,7 +226,10 @@ import Testing
         let request = try TokenRequest(json: ["user": "alice", "sign": "none", "omit": ["sid"]])
         #expect(request.sign == .none)
         #expect(request.omit == ["sid"])
-        #expect(FaultRule.fields == ["path", "method", "status", "body", "latency_ms", "drop", "times"])
+        #expect(
+            FaultRule.fields == [
+                "path", "method", "status", "body", "latency_ms", "drop", "times", "omit_members", "truncate_body", "jwks_extra_keys", "pad_bytes",
+            ])
         let rule = try FaultRule(json: ["path": "/sso/jwks/*", "status": 503, "times": 2], id: "f1")
         #expect(rule.action == .respond(status: 503, body: nil))
         #expect(rule.remaining == 2)

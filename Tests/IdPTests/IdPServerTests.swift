@@ -187,6 +187,60 @@ import Testing
     }
 }
 
+/// The faults that let the route answer and then change its answer (resilience scenarios).
+@Suite struct AnswerShapingFaultTests {
+    @Test func extraJWKSKeysComeFirstAndTheRealKeyStillVerifies() throws {
+        let mock = try RunningIdP()
+        let path = "/sso/jwks/\(mock.idp.configuration.clientID)"
+        let plain = try #require(try mock.get(path, authorized: false).json()["keys"]?.arrayValue)
+        #expect(
+            try mock.send("POST", "/_mock/faults", ["path": "/sso/jwks/*", "jwks_extra_keys": 1000, "times": 1], authorized: false).status == 201)
+        let padded = try mock.get(path, authorized: false).json()
+        let keys = try #require(padded["keys"]?.arrayValue)
+        #expect(keys.count == 1000 + plain.count)
+        #expect(Array(keys.suffix(plain.count)) == plain)
+        #expect(Set(keys.compactMap { $0["kid"]?.stringValue }).count == keys.count)
+        // Every padding key parses as an RSA key, and a token of the real key verifies against the whole set.
+        let verifier = try JWSVerifier(jwks: padded, allowedAlgorithms: [.rs256])
+        let minted = try mock.send("POST", "/_mock/tokens", ["user": "alice"], authorized: false).json()
+        _ = try verifier.verify(try #require(minted["access_token"]?.stringValue))
+        #expect(try mock.get(path, authorized: false).json()["keys"]?.arrayValue?.count == plain.count)
+    }
+
+    @Test func paddingMakesTheAnswerThatMuchBigger() throws {
+        let mock = try RunningIdP()
+        let path = "/sso/jwks/\(mock.idp.configuration.clientID)"
+        let plain = try mock.get(path, authorized: false)
+        _ = try mock.send("POST", "/_mock/faults", ["path": .string(path), "pad_bytes": 5_242_880, "times": 1], authorized: false)
+        let padded = try mock.get(path, authorized: false)
+        #expect(padded.body.count == plain.body.count + 5_242_880)
+        #expect(try padded.json()["keys"] == (try plain.json()["keys"]))
+    }
+
+    @Test func omittedMembersAndTruncatedBodies() throws {
+        let mock = try RunningIdP()
+        _ = try mock.send("POST", "/_mock/faults", ["path": "/user_management/users", "omit_members": ["data"], "times": 1], authorized: false)
+        let omitted = try mock.get("/user_management/users").json()
+        #expect(omitted["data"] == nil)
+        #expect(omitted["list_metadata"] != nil)
+        _ = try mock.send("POST", "/_mock/faults", ["path": "/user_management/users", "truncate_body": 40, "times": 1], authorized: false)
+        let cut = try mock.get("/user_management/users")
+        #expect(cut.status == 200)
+        #expect(cut.body.count == 40)
+        #expect(throws: JSONError.self) { try cut.json() }
+        #expect(try mock.get("/user_management/users").json()["data"] != nil)
+    }
+
+    @Test func anAnswerShapingFaultStandsAlone() throws {
+        let mock = try RunningIdP()
+        let both = try mock.send("POST", "/_mock/faults", ["path": "/x", "status": 500, "truncate_body": 3], authorized: false)
+        #expect(both.status == 422)
+        #expect(both.bodyText.contains("one action"))
+        #expect(try mock.send("POST", "/_mock/faults", ["path": "/x", "jwks_extra_keys": 20_001], authorized: false).status == 422)
+        #expect(try mock.send("POST", "/_mock/faults", ["path": "/x", "omit_members": []], authorized: false).status == 422)
+    }
+}
+
 @Suite struct ManagementAPITests {
     @Test func wrongOrMissingAPIKeyGets401() throws {
         let mock = try RunningIdP()

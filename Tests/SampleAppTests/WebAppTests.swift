@@ -164,6 +164,37 @@ import Testing
         #expect(harness.authenticateCalls == exchanges + 1)
     }
 
+    /// Two tabs of one session open a page at once after the token expired: they take turns,
+    /// so one refresh serves both (the mock's refresh grace is never needed).
+    @Test func twoTabsOfOneSessionRefreshOnceBetweenThem() throws {
+        let harness = try WebHarness(transport: .loopback)
+        let first = harness.browser()
+        _ = try harness.signedIn(first, as: "alice")
+        let second = harness.browser()
+        second.setCookie("app_session", first.cookies["app_session"])
+        harness.advanceClocks(seconds: 400)
+        let exchanges = harness.authenticateCalls
+        let results = harness.client.sendConcurrently([
+            first.request("GET", harness.appBase + "/account", json: true), second.request("GET", harness.appBase + "/account", json: true),
+        ])
+        #expect(try results.map { try $0.get().status } == [200, 200])
+        #expect(harness.authenticateCalls == exchanges + 1)
+    }
+
+    /// While the IdP answers 503 (or is slower than the app's timeout) a page that needs a refresh
+    /// is a sign-in page, not a 500 and not a wait past the timeout; the session refreshes afterwards.
+    @Test func anIdPOutageDuringARefreshIsNoServerError() throws {
+        let harness = try WebHarness(transport: .loopback) { $0.idpTimeoutMilliseconds = 300 }
+        let browser = harness.browser()
+        _ = try harness.signedIn(browser, as: "alice")
+        harness.advanceClocks(seconds: 400)
+        try harness.idpControl("POST", "/_mock/faults", ["path": "/user_management/authenticate", "status": 503, "times": 1])
+        #expect(try browser.accountJSON().status == 401)
+        try harness.idpControl("POST", "/_mock/faults", ["path": "/user_management/authenticate", "latency_ms": 1500, "times": 1])
+        #expect(try browser.accountJSON().status == 401)
+        #expect(try browser.accountJSON().status == 200)
+    }
+
     /// How a runner makes the app refresh without waiting: a token that expired a moment ago
     /// (within the leeway) signs in, and the next page refreshes it.
     @Test func aTokenExpiredWithinTheLeewaySignsInAndIsRefreshedAtTheNextPage() throws {
@@ -333,7 +364,7 @@ import Testing
             Set(SeededBug.applying(to: .web).map(\.rawValue)).isSuperset(of: [
                 "state-not-checked", "missing-sid-crashes", "jwks-outage-crashes", "unknown-kid-crashes", "session-not-rotated",
                 "open-redirect-after-login", "refresh-ignores-revocation", "id-space-confusion", "concurrent-duplicate-provisioning",
-                "empty-sid-jti-accepted", "issuer-not-checked", "expiry-not-checked", "jwks-cached-forever",
+                "empty-sid-jti-accepted", "issuer-not-checked", "expiry-not-checked", "jwks-cached-forever", "concurrent-refresh-crashes",
             ]))
     }
 }

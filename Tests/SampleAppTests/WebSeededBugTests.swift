@@ -90,6 +90,26 @@ import Testing
         #expect(harness.authenticateCalls == exchanges + 2)  // refused twice, served twice
     }
 
+    /// Two tabs of one session refresh at once with its one refresh token (the mock's reuse
+    /// grace honours both); the second to store finds the session changed: a 500.
+    @Test func concurrentRefreshCrashesOneOfTwoTabs() throws {
+        let harness = try WebHarness(transport: .loopback, bug: .concurrentRefreshCrashes)
+        let first = harness.browser()
+        _ = try harness.signedIn(first, as: "alice")
+        let second = harness.browser()
+        second.setCookie("app_session", first.cookies["app_session"])
+        harness.advanceClocks(seconds: 400)
+        let exchanges = harness.authenticateCalls
+        let results = harness.client.sendConcurrently([
+            first.request("GET", harness.appBase + "/account", json: true), second.request("GET", harness.appBase + "/account", json: true),
+        ])
+        #expect(try results.map { try $0.get().status }.sorted() == [200, 500])
+        #expect(harness.authenticateCalls == exchanges + 2)
+        // One tab at a time is fine.
+        harness.advanceClocks(seconds: 400)
+        #expect(try first.accountJSON().status == 200)
+    }
+
     /// Strict fixtures: IdP org IDs never equal app org IDs, so no membership links.
     @Test func idSpaceConfusionLinksNoOrganization() throws {
         let harness = try WebHarness(bug: .idSpaceConfusion)

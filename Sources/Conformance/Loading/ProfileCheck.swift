@@ -26,7 +26,7 @@ package struct ProfileCheck {
     /// Where a capability is declared, when its name is not the field's.
     static let capabilityFields: [String: String] = [
         "jwks_cache_ttl": "capabilities.jwks_cache_ttl_seconds", "code_flow": "callback.shape",
-        "token_callback": "callback.shape", "login_route": "callback.login_path",
+        "token_callback": "callback.shape", "login_route": "callback.login_path", "idp_timeout": "capabilities.idp_timeout_seconds",
         "resource_metadata": "resource_server.metadata_path",
     ]
 

@@ -61,6 +61,9 @@ package indirect enum Step: Sendable {
     case jwtTemplate(String)
     case repeatBlock(times: Int, steps: [Step])
     case expect(Expectation)
+    /// Bounds the runner's wait for the app's answers by the profile's declared IdP timeout
+    /// plus `plus` seconds (an answer later than that is a hang); nil: the runner's own timeout again.
+    case deadline(plus: Double?)
 
     /// The step's JSON key, for messages and transcripts.
     package var kind: StepKind {
@@ -84,6 +87,7 @@ package indirect enum Step: Sendable {
         case .jwtTemplate: return .jwtTemplate
         case .repeatBlock: return .repeatBlock
         case .expect: return .expect
+        case .deadline: return .deadline
         }
     }
 }
@@ -157,6 +161,9 @@ package struct ParallelStep: Sendable {
     package var token: String?
     /// Each request is a new user's first login (bound as `<name>_1` … `<name>_N`).
     package var freshUsers = false
+    /// Each request is the probe in a fresh browser holding this `cookies` snapshot: N browsers
+    /// of one session at one instant (their cookies afterwards are saved as `<name>#1` … `<name>#N`).
+    package var cookies: String? = nil
 }
 
 package struct RequestStep: Sendable {
@@ -327,8 +334,12 @@ package enum ScenarioLoader {
         case .credentials: parsed = .credentials(try CredentialsStep(reading: reader))
         case .keys: parsed = .keys(try KeysStep(reading: reader))
         case .idpFault:
-            try reader.checkKeys(FaultRule.fields.union(["body_user", "clear"]))
+            try reader.checkKeys(FaultRule.fields.union(["body_user", "clear", "past_app_timeout_ms"]))
             _ = try reader.int("status", in: Limits.faultStatus, references: true)
+            _ = try reader.int("past_app_timeout_ms", in: Limits.faultPastTimeoutMillis)
+            if reader.value["past_app_timeout_ms"] != nil, reader.value["latency_ms"] != nil {
+                throw reader.error("past_app_timeout_ms", "sets latency_ms itself (the profile's idp_timeout_seconds plus this): give one of them")
+            }
             _ = try reader.int("latency_ms", in: Limits.faultLatencyMillis, references: true)
             _ = try reader.int("times", in: Limits.faultTimes, references: true)
             parsed = .idpFault(try reader.requireObject())
@@ -361,6 +372,14 @@ package enum ScenarioLoader {
             parsed = .repeatBlock(times: times, steps: inner.map(\.step))
         case .expect:
             parsed = .expect(try parseExpectation(body, file: file, step: step, path: kind.rawValue))
+        case .deadline:
+            try reader.checkKeys(["idp_timeout_plus", "clear"])
+            let plus = try reader.double("idp_timeout_plus", in: Limits.deadlineMarginSeconds)
+            let clear = try reader.bool("clear") ?? false
+            guard (plus == nil) == clear else {
+                throw reader.error("idp_timeout_plus", "give idp_timeout_plus (seconds past the app's declared IdP timeout) or \"clear\": true")
+            }
+            parsed = .deadline(plus: plus)
         }
         return ParsedStep(step: parsed, location: step, body: body, inner: inner)
     }
@@ -546,18 +565,23 @@ extension CookieSnapshotStep {
 
 extension ParallelStep {
     init(reading reader: JSONReader) throws(ConfigError) {
-        try reader.checkKeys(["as", "count", "mint", "token", "fresh_users"])
+        try reader.checkKeys(["as", "count", "mint", "token", "fresh_users", "cookies"])
         guard let count = try reader.int("count", in: Limits.parallelCount).map(Int.init) else {
             throw reader.error("count", "is required, from 1 to 256")
         }
         let mint = try reader.objectValue("mint")
         let token = try reader.string("token")
-        if (mint == nil) == (token == nil) {
-            throw reader.error("mint", "give either mint (a distinct token per request) or token (the same token N times)")
+        let cookies = try reader.string("cookies")
+        if [mint != nil, token != nil, cookies != nil].filter({ $0 }).count != 1 {
+            throw reader.error(
+                "mint",
+                "give one of mint (a distinct token per request), token (the same token N times) "
+                    + "or cookies (the probe in N browsers holding one saved session)"
+            )
         }
         let freshUsers = try reader.bool("fresh_users") ?? false
         if freshUsers, token != nil { throw reader.error("fresh_users", "needs mint (each new user gets its own token), not token") }
-        self.init(name: try reader.requiredString("as"), count: count, mint: mint, token: token, freshUsers: freshUsers)
+        self.init(name: try reader.requiredString("as"), count: count, mint: mint, token: token, freshUsers: freshUsers, cookies: cookies)
     }
 }
 

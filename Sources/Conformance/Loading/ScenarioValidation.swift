@@ -56,7 +56,13 @@ struct ScenarioValidation {
             try checkReferences(in: parsed.body, step: location, path: kind)
             switch parsed.step {
             case .callback(let callback): try checkToken(callback.token, step: location, field: "callback.token")
-            case .parallel(let parallel): try checkToken(parallel.token, step: location, field: "parallel.token")
+            case .parallel(let parallel):
+                try checkToken(parallel.token, step: location, field: "parallel.token")
+                if let name = parallel.cookies {
+                    guard bound.contains(name) else { throw notBound(name, location, "parallel.cookies", what: "cookie snapshot") }
+                    // Each racing browser's cookies afterwards, for a probe in that browser later.
+                    for index in 1...max(1, parallel.count) { bound.insert("\(parallel.name)#\(index)") }
+                }
             case .credentials(let credentials): try checkToken(credentials.token, step: location, field: "credentials.token")
             case .cookies(let snapshot): try checkToken(snapshot.token, step: location, field: "cookies.token")
             case .logout(_, let token): try checkToken(token, step: location, field: "logout.token")
@@ -187,7 +193,7 @@ extension Step {
         case .credentials(let step): return step.name
         case .keys(let step): return step.name
         case .mark(let name): return name
-        case .revokeSession, .idpFault, .appFault, .clock, .wait, .waitUntilExpired, .jwtTemplate, .repeatBlock, .expect: return nil
+        case .revokeSession, .idpFault, .appFault, .clock, .wait, .waitUntilExpired, .jwtTemplate, .repeatBlock, .expect, .deadline: return nil
         }
     }
 }

@@ -172,6 +172,9 @@ package struct TargetProfile: Sendable {
     /// `capabilities.authorization_response_iss`: the app checks `iss` in the authorization
     /// response (RFC 9207), so the runner delivers the mock's issuer with every callback.
     package var authorizationResponseIss = false
+    /// How long the app waits for one IdP call before it gives up (its HTTP client's timeout):
+    /// slow-IdP scenarios hold the IdP past it and bound the runner's own wait by it.
+    package var idpTimeoutSeconds: Double? = nil
 
     /// The capabilities scenarios can require.
     package var capabilities: Set<Capability> {
@@ -193,6 +196,7 @@ package struct TargetProfile: Sendable {
         if resourceServer?.metadataPath != nil { names.insert(.resourceMetadata) }
         if codeFlow?.loginPath != nil { names.insert(.loginRoute) }
         if authorizationResponseIss, codeFlow != nil { names.insert(.authorizationResponseIss) }
+        if idpTimeoutSeconds != nil { names.insert(.idpTimeout) }
         return names
     }
 
@@ -348,6 +352,7 @@ package struct TargetProfile: Sendable {
         try capabilities.checkKeys([
             "introspection", "fault_hook", "seeding", "reset", "leeway_seconds", "jwks_cache_ttl_seconds",
             "jwks_refetch_cooldown_seconds", "email_claim", "organization_credentials", "authorization_response_iss",
+            "idp_timeout_seconds",
         ])
         if let reader = capabilities.child("introspection") {
             var introspectionFields: [String: ResponseField] = [:]
@@ -373,6 +378,7 @@ package struct TargetProfile: Sendable {
         jwksCooldownSeconds = try capabilities.double("jwks_refetch_cooldown_seconds", in: Limits.profileSeconds)
         emailClaim = try capabilities.string("email_claim")
         authorizationResponseIss = try capabilities.bool("authorization_response_iss") ?? false
+        idpTimeoutSeconds = try capabilities.double("idp_timeout_seconds", in: Limits.idpTimeoutSeconds)
         if let reader = capabilities.child("organization_credentials") {
             try reader.checkKeys(["list", "create", "delete", "writer_roles"])
             credentials = Credentials(

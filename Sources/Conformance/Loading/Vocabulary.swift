@@ -16,6 +16,7 @@ package enum StepKind: String, CaseIterable, Sendable {
     case jwtTemplate = "jwt_template"
     case repeatBlock = "repeat"
     case expect
+    case deadline
 }
 
 /// What a target profile offers and a scenario may require (`"requires": ["introspection"]`).
@@ -36,6 +37,7 @@ package enum Capability: String, CaseIterable, Sendable, Comparable {
     case loginRoute = "login_route"
     /// The app checks the authorization response's `iss` (RFC 9207).
     case authorizationResponseIss = "authorization_response_iss"
+    case idpTimeout = "idp_timeout"
 
     package static func < (left: Capability, right: Capability) -> Bool { left.rawValue < right.rawValue }
 }

@@ -23,15 +23,24 @@ package final class AppTarget: Sendable {
         }
         self.placeholders = values
         baseURL = AppTarget.fill(profile.baseURL, values).trimmingSuffix("/")
+        client = HTTPClient(configuration: Self.clientConfiguration(readTimeout: .seconds(8)))
+    }
+
+    static func clientConfiguration(readTimeout: Duration) -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
         configuration.connectTimeout = .seconds(2)
-        configuration.readTimeout = .seconds(8)
+        configuration.readTimeout = readTimeout
         // A retried POST would count twice in replay and race scenarios: every send happens once.
         configuration.retryStaleConnections = false
         // As much as a browser takes (Chromium: 256 KiB of response headers): an app that sets
         // a huge cookie is judged by the cookie rules, not cut off by the runner.
         configuration.limits.maxHeadSize = 256 * 1024
-        client = HTTPClient(configuration: configuration)
+        return configuration
+    }
+
+    /// A client like `client` that waits at most `seconds` for an answer (a `deadline` step).
+    func client(waitingAtMost seconds: Double) -> HTTPClient {
+        HTTPClient(configuration: Self.clientConfiguration(readTimeout: .milliseconds(Int64((seconds * 1000).rounded()))))
     }
 
     package let placeholders: [String: String]

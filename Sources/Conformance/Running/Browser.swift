@@ -128,6 +128,31 @@ final class Wire {
         self.app = app
     }
 
+    /// Set by a `deadline` step: the app's answers are awaited `seconds` at most, with `client`.
+    private(set) var deadline: (client: HTTPClient, seconds: Double)?
+    /// Set when a bounded wait ran far past its bound: the runner, not the app, was late (a
+    /// loaded machine), so what it saw proves nothing about the app.
+    private(set) var overdue: String?
+
+    func setDeadline(_ seconds: Double?, client: HTTPClient?) {
+        deadline?.client.closeIdleConnections()
+        deadline = seconds.flatMap { seconds in client.map { (client: $0, seconds: seconds) } }
+    }
+
+    private var sender: HTTPClient { deadline?.client ?? app.client }
+
+    /// Past its bound plus this slack, a timed-out wait was not kept by the machine.
+    static func slack(_ bound: Double) -> Double { max(2, bound / 2) }
+
+    private func noteOverdue(_ url: String, startedAt started: UInt64, failed: Bool) {
+        guard failed, let bound = deadline?.seconds, overdue == nil else { return }
+        let waited = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        guard waited > bound + Self.slack(bound) else { return }
+        overdue =
+            "the runner meant to wait at most \(String(format: "%.1f", bound)) s for \(url) but its wait ended after "
+            + "\(String(format: "%.1f", waited)) s: the machine could not keep the deadline, so no verdict on a hang"
+    }
+
     /// Setup calls are the harness's own: the transcript keeps what the scenario did.
     func forgetTranscript() { kept.removeAll() }
 
@@ -170,7 +195,7 @@ final class Wire {
         let mark = idp.journal.lastSequence
         var captured: Captured
         do {
-            let response = try app.client.send(request)
+            let response = try sender.send(request)
             captured = Captured(
                 status: response.status, body: response.body, json: try? response.json(), error: nil, headers: response.headers.fields)
             exchange.status = response.status
@@ -179,6 +204,7 @@ final class Wire {
         } catch {
             captured = Captured(status: nil, body: [], json: nil, error: error.description)
             exchange.error = error.description
+            noteOverdue(request.url, startedAt: started, failed: true)
         }
         captured.sentAuthorization = request.headers["Authorization"]
         exchange.micros = Int((DispatchTime.now().uptimeNanoseconds - started) / 1000)
@@ -190,7 +216,11 @@ final class Wire {
     /// Fires requests at once over pre-opened connections (the race primitive), in order.
     func sendConcurrently(_ requests: [ClientRequest], step: String, tokens: [String?]) -> [Captured] {
         let mark = idp.journal.lastSequence
-        let (results, timings) = app.client.sendConcurrentlyTimed(requests)
+        let started = DispatchTime.now().uptimeNanoseconds
+        let (results, timings) = sender.sendConcurrentlyTimed(requests)
+        if results.contains(where: { if case .failure = $0 { return true } else { return false } }) {
+            noteOverdue(requests.first?.url ?? "", startedAt: started, failed: true)
+        }
         let answers = idpAnswers(since: mark)
         var captured: [Captured] = []
         for (index, result) in results.enumerated() {

@@ -161,6 +161,27 @@ struct LoginDriver {
         return list
     }
 
+    /// The probe in `count` fresh browsers that each hold `cookies`, sent at one instant over
+    /// pre-opened connections: several browsers (or tabs) of one session at once. Each browser
+    /// keeps what the answer set (a refreshed session cookie), for a later probe in it.
+    func probeConcurrently(cookies: [CookieJar.Cookie], count: Int, step: String) throws -> (answers: [Captured], jars: [CookieJar]) {
+        guard let probe = profile.probe else { throw ScenarioStop.notApplicable("the profile declares no probe") }
+        let url = app.baseURL + probe.call.path
+        let jars = (0..<count).map { _ in CookieJar(cookies: cookies) }
+        let requests = jars.map { jar in
+            var headers = HTTPHeaders()
+            for (name, value) in probe.headers.sorted(by: { $0.key < $1.key }) { headers.add(name, value) }
+            if let cookie = jar.header(for: url, method: probe.call.method) { headers.add("Cookie", cookie) }
+            return ClientRequest(method: probe.call.method, url: url, headers: headers)
+        }
+        var answers = context.wire.sendConcurrently(requests, step: step, tokens: Array(repeating: nil, count: count))
+        for index in answers.indices {
+            jars[index].store(answers[index].setCookies, from: url)
+            answers[index].probe = Captured.Probe(status: answers[index].status, body: answers[index].body, json: answers[index].json)
+        }
+        return (answers, jars)
+    }
+
     /// The probe once more, as the user of an earlier login (its cookies; its bearer token in
     /// the token shape): after a wait this is what makes a code-flow app refresh.
     func probeAgain(tokenName: String, step: String) throws -> Captured {

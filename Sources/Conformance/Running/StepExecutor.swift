@@ -11,7 +11,10 @@ struct StepExecutor {
     var app: AppTarget { context.app }
 
     func run(_ steps: [Step]) throws {
-        for step in steps { try run(step) }
+        for step in steps {
+            try run(step)
+            if let overdue = context.wire.overdue { throw ScenarioStop.harness(overdue) }
+        }
     }
 
     func run(_ step: Step) throws {
@@ -64,6 +67,13 @@ struct StepExecutor {
         case .expect(let expectation):
             let evaluator = ExpectationEvaluator(context: context)
             try context.findings.record(expectation) { try evaluator.failure(of: expectation) }
+        case .deadline(let plus):
+            guard let plus else {
+                context.wire.setDeadline(nil, client: nil)
+                return
+            }
+            let timeout = try Self.declaredIdPTimeout(app.profile)
+            context.wire.setDeadline(timeout + plus, client: app.client(waitingAtMost: timeout + plus))
         }
     }
 
@@ -135,6 +145,15 @@ struct StepExecutor {
         context.jobSlots?.release()
         usleep(useconds_t(Self.sleepSeconds(seconds) * 1_000_000))
         context.jobSlots?.acquire()
+    }
+
+    static func declaredIdPTimeout(_ profile: TargetProfile) throws -> Double {
+        guard let timeout = profile.idpTimeoutSeconds else {
+            throw ScenarioStop.notApplicable(
+                "the profile declares no capabilities.idp_timeout_seconds (how long the app waits for one IdP call): "
+                    + "without it a slow IdP cannot be told from a hung app")
+        }
+        return timeout
     }
 
     static func declaredLeeway(_ profile: TargetProfile) throws -> Double {
@@ -286,6 +305,15 @@ struct StepExecutor {
     }
 
     private func runParallel(_ step: ParallelStep) throws {
+        if let snapshot = step.cookies {
+            guard let cookies = context.bindings.cookieSnapshots[snapshot] else {
+                throw ScenarioStop.harness("parallel \(step.name): no cookies step saved '\(snapshot)'")
+            }
+            let race = try LoginDriver(context: context).probeConcurrently(cookies: cookies, count: step.count, step: "parallel \(step.name)")
+            context.bindings.responseLists[step.name] = race.answers
+            for (index, jar) in race.jars.enumerated() { context.bindings.cookieSnapshots["\(step.name)#\(index + 1)"] = jar.all }
+            return
+        }
         var names: [String] = []
         if var spec = step.mint {
             for index in 1...step.count {
@@ -348,6 +376,16 @@ struct StepExecutor {
             return
         }
         var resolved = try context.resolve(.object(fault)).objectValue ?? [:]
+        if let past = resolved["past_app_timeout_ms"]?.intValue {
+            // Held past the app's own timeout: the app must give up on the IdP, not on its user.
+            let latency = Int64((try Self.declaredIdPTimeout(app.profile) * 1000).rounded()) + past
+            guard Limits.faultLatencyMillis.contains(latency) else {
+                throw ScenarioStop.harness(
+                    "idp_fault.past_app_timeout_ms: \(latency) ms is past the mock's \(Limits.faultLatencyMillis.range.upperBound) ms latency limit")
+            }
+            resolved["latency_ms"] = .int(latency)
+            resolved["past_app_timeout_ms"] = nil
+        }
         // `body_user: "v"` answers with user v's WorkOS JSON: the mock then says a different
         // user lives at the requested ID (the user_id_mismatch case).
         if let other = resolved["body_user"] {

@@ -61,6 +61,8 @@ package indirect enum Step: Sendable {
     case jwtTemplate(String)
     case repeatBlock(times: Int, steps: [Step])
     case expect(Expectation)
+    /// The `/_mock/oauth2/token_overrides` body: the next `/oauth2/token` answers are forged.
+    case tokenOverride(JSONObject)
 
     /// The step's JSON key, for messages and transcripts.
     package var kind: StepKind {
@@ -84,6 +86,7 @@ package indirect enum Step: Sendable {
         case .jwtTemplate: return .jwtTemplate
         case .repeatBlock: return .repeatBlock
         case .expect: return .expect
+        case .tokenOverride: return .tokenOverride
         }
     }
 }
@@ -333,6 +336,12 @@ package enum ScenarioLoader {
             parsed = .repeatBlock(times: times, steps: inner.map(\.step))
         case .expect:
             parsed = .expect(try parseExpectation(body, file: file, step: step, path: kind.rawValue))
+        case .tokenOverride:
+            try reader.checkKeys(["times", "client_id", "id_token", "access_token"])
+            guard body["id_token"] != nil || body["access_token"] != nil else {
+                throw reader.error("", "give id_token and/or access_token, e.g. {\"id_token\": {\"claims\": {\"sub\": \"${v.id}\"}}}")
+            }
+            parsed = .tokenOverride(try reader.requireObject())
         }
         return ParsedStep(step: parsed, location: step, body: body, inner: inner)
     }

@@ -103,7 +103,8 @@ extension Step {
         case .callback, .probe, .logout, .request, .credentials, .appFault: return 1
         case .parallel(let step): return Int64(step.count)
         case .expect(let expectation): return expectation.readsIntrospection ? 1 : 0
-        case .user, .mint, .cookies, .revokeSession, .keys, .idpFault, .clock, .wait, .waitUntilExpired, .mark, .jwtTemplate, .repeatBlock:
+        case .user, .mint, .cookies, .revokeSession, .keys, .idpFault, .clock, .wait, .waitUntilExpired, .mark, .jwtTemplate, .repeatBlock,
+            .tokenOverride:
             return 0
         }
     }

@@ -185,7 +185,8 @@ extension Step {
         case .credentials(let step): return step.name
         case .keys(let step): return step.name
         case .mark(let name): return name
-        case .revokeSession, .idpFault, .appFault, .clock, .wait, .waitUntilExpired, .jwtTemplate, .repeatBlock, .expect: return nil
+        case .revokeSession, .idpFault, .appFault, .clock, .wait, .waitUntilExpired, .jwtTemplate, .repeatBlock, .expect, .tokenOverride:
+            return nil
         }
     }
 }

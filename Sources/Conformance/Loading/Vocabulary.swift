@@ -16,6 +16,7 @@ package enum StepKind: String, CaseIterable, Sendable {
     case jwtTemplate = "jwt_template"
     case repeatBlock = "repeat"
     case expect
+    case tokenOverride = "token_override"
 }
 
 /// What a target profile offers and a scenario may require (`"requires": ["introspection"]`).
@@ -29,6 +30,7 @@ package enum Capability: String, CaseIterable, Sendable, Comparable {
     case codeFlow = "code_flow"
     case probe, logout
     case tokenCallback = "token_callback"
+    case idTokenRole = "id_token_role"
 
     package static func < (left: Capability, right: Capability) -> Bool { left.rawValue < right.rawValue }
 }

@@ -64,6 +64,13 @@ struct StepExecutor {
         case .expect(let expectation):
             let evaluator = ExpectationEvaluator(context: context)
             try context.findings.record(expectation) { try evaluator.failure(of: expectation) }
+        case .tokenOverride(let body):
+            guard app.profile.codeFlow?.tokenRole == .idToken else {
+                throw ScenarioStop.notApplicable("token_override forges /oauth2/token answers: the profile's callback.token_role is not id_token")
+            }
+            do { _ = try idp.addTokenOverride(try context.resolve(.object(body))) } catch let error as IdPError {
+                throw ScenarioStop.harness("token_override: \(error)")
+            }
         }
     }
 

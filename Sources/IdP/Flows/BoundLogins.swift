@@ -12,12 +12,19 @@ package struct BoundLogin: Sendable {
     /// For a code of `/oauth2/authorize`: the `id_token` the token endpoint answers with (nil:
     /// minted for the login as usual). `token` is its access token.
     package var idToken: MintedToken?
+    /// For a code of `/oauth2/authorize` (a profile whose `token_role` is `id_token`): the
+    /// id_token is minted as the exchange would mint it (nonce, aud, azp, at_hash) and then
+    /// changed as this request changes a token; the access token is minted as usual.
+    package var idTokenRequest: TokenRequest?
 
-    package init(request: TokenRequest, token: MintedToken, userObject: String? = nil, idToken: MintedToken? = nil) {
+    package init(
+        request: TokenRequest, token: MintedToken, userObject: String? = nil, idToken: MintedToken? = nil, idTokenRequest: TokenRequest? = nil
+    ) {
         self.request = request
         self.token = token
         self.userObject = userObject
         self.idToken = idToken
+        self.idTokenRequest = idTokenRequest
     }
 }
 
@@ -35,6 +42,12 @@ extension MockIdP {
             record.bound = login
             state.flows.codes[code] = record
         }
+    }
+
+    /// The `nonce` the authorize request of an `/oauth2/authorize` code carried (nil: none, or
+    /// not such a code), so a scenario can replay one login's nonce in another.
+    package func authorizationNonce(code: String) -> String? {
+        state.withLock { $0.flows.oidc.codes[code]?.request.nonce }
     }
 
     /// The session a bound login's refresh tokens hang on: the token's own (its `sid`), or, for a

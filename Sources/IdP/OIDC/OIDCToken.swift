@@ -228,7 +228,7 @@ extension MockIdP {
     func answer(_ grant: OIDCGrant, now: Int64) throws(OAuthError) -> JSONValue {
         let accessToken: String
         do {
-            if let bound = grant.bound {
+            if let bound = grant.bound, bound.idTokenRequest == nil {
                 accessToken = bound.token.token
             } else {
                 accessToken = try mintOIDCAccessToken(grant, now: now)
@@ -239,13 +239,16 @@ extension MockIdP {
         var answer: JSONObject = [
             "access_token": .string(accessToken),
             "token_type": "Bearer",
-            "expires_in": .int(minterLifetime),
+            // The lifetime the access token was minted with, so a client refreshes when it expires.
+            "expires_in": .int(max(0, grant.override?.accessToken?.expiresIn ?? minterLifetime)),
             "scope": .string(grant.scopes.joined(separator: " ")),
         ]
         if grant.scopes.contains("openid") {
             do {
                 if let bound = grant.bound?.idToken {
                     answer["id_token"] = .string(bound.token)
+                } else if let request = grant.bound?.idTokenRequest {
+                    answer["id_token"] = .string(try mintIDToken(grant, accessToken: accessToken, now: now, request: request))
                 } else {
                     answer["id_token"] = .string(try mintIDToken(grant, accessToken: accessToken, now: now))
                 }
@@ -279,7 +282,7 @@ extension MockIdP {
     }
 
     /// The ID token (OIDC Core §2, §3.1.3.6, §5.4): the login's identity for `grant.client`.
-    func mintIDToken(_ grant: OIDCGrant, accessToken: String, now: Int64) throws(IdPError) -> String {
+    func mintIDToken(_ grant: OIDCGrant, accessToken: String, now: Int64, request forged: TokenRequest? = nil) throws(IdPError) -> String {
         let user = grant.inputs.user
         var claims: JSONObject = [
             "iss": .string(issuer),
@@ -294,7 +297,7 @@ extension MockIdP {
         claims["azp"] = .string(grant.client.id)
         claims["sid"] = .string(grant.inputs.sessionID)
         for member in Self.userClaims(user, scopes: grant.scopes) { claims[member.key] = member.value }
-        let request = grant.override?.idToken ?? TokenRequest(user: user.id)
+        let request = forged ?? grant.override?.idToken ?? TokenRequest(user: user.id)
         return try minter.sign(claims: claims, request: request, keys: keys, now: now).token
     }
 

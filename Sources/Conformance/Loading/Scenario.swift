@@ -63,6 +63,8 @@ package indirect enum Step: Sendable {
     case expect(Expectation)
     /// The `/_mock/oauth2/token_overrides` body: the next `/oauth2/token` answers are forged.
     case tokenOverride(JSONObject)
+    /// A refresh token of the login's family that the app already rotated, replayed at the mock.
+    case replayRefresh(token: String)
 
     /// The step's JSON key, for messages and transcripts.
     package var kind: StepKind {
@@ -87,6 +89,7 @@ package indirect enum Step: Sendable {
         case .repeatBlock: return .repeatBlock
         case .expect: return .expect
         case .tokenOverride: return .tokenOverride
+        case .replayRefresh: return .replayRefresh
         }
     }
 }
@@ -342,6 +345,9 @@ package enum ScenarioLoader {
                 throw reader.error("", "give id_token and/or access_token, e.g. {\"id_token\": {\"claims\": {\"sub\": \"${v.id}\"}}}")
             }
             parsed = .tokenOverride(try reader.requireObject())
+        case .replayRefresh:
+            try reader.checkKeys(["token"])
+            parsed = .replayRefresh(token: try reader.requiredString("token"))
         }
         return ParsedStep(step: parsed, location: step, body: body, inner: inner)
     }

@@ -17,6 +17,7 @@ package enum StepKind: String, CaseIterable, Sendable {
     case repeatBlock = "repeat"
     case expect
     case tokenOverride = "token_override"
+    case replayRefresh = "replay_refresh"
 }
 
 /// What a target profile offers and a scenario may require (`"requires": ["introspection"]`).

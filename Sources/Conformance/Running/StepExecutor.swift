@@ -71,6 +71,7 @@ struct StepExecutor {
             do { _ = try idp.addTokenOverride(try context.resolve(.object(body))) } catch let error as IdPError {
                 throw ScenarioStop.harness("token_override: \(error)")
             }
+        case .replayRefresh(let token): try replayRefresh(of: token)
         }
     }
 
@@ -101,6 +102,22 @@ struct StepExecutor {
         } else if let token = probe.token {
             context.bindings.responses[probe.name] = try driver.probeAgain(tokenName: token, step: "probe \(probe.name)")
         }
+    }
+
+    /// The login's session is the minted token's `sid` (the id_token role keeps it through the
+    /// code exchange): a refresh token of it that the app rotated away is presented again.
+    private func replayRefresh(of token: String) throws {
+        guard app.profile.codeFlow?.tokenRole == .idToken else {
+            throw ScenarioStop.notApplicable("replay_refresh replays an OpenID Connect refresh token: the profile's callback.token_role is not id_token")
+        }
+        let minted = try context.bindings.token(token, for: "replay_refresh")
+        guard let sid = minted.sessionID ?? minted.claims["sid"]?.stringValue else {
+            throw ScenarioStop.harness("replay_refresh: token '\(token)' carries no sid")
+        }
+        guard let answer = idp.replayRotatedRefreshToken(sessionID: sid) else {
+            throw ScenarioStop.notApplicable("the app has not rotated a refresh token of this login yet (no refresh before replay_refresh)")
+        }
+        guard answer.error == "invalid_grant" else { throw ScenarioStop.harness("replay_refresh: the mock answered \(answer.error), not invalid_grant") }
     }
 
     private func revokeSessions(of token: String) throws {

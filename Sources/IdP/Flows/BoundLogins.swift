@@ -50,6 +50,23 @@ extension MockIdP {
         state.withLock { $0.flows.oidc.codes[code]?.request.nonce }
     }
 
+    /// Presents again, at the token endpoint, a refresh token of `sessionID`'s family that was
+    /// already used (rotated away), as a thief holding an old copy would. The answer is the
+    /// token endpoint's error (`invalid_grant`, and the family ends: RFC 9700 §4.14.2); nil when
+    /// the family has no rotated token yet.
+    package func replayRotatedRefreshToken(sessionID: String) -> OAuthError? {
+        let used = state.withLock { state in
+            state.flows.oidc.refreshTokens.first { $0.value.sessionID == sessionID && $0.value.used }.map { ($0.key, $0.value.clientID) }
+        }
+        guard let (token, clientID) = used, let client = oidcClient(clientID) else { return nil }
+        do {
+            _ = try refreshOIDC(token, client: client, scope: nil, resources: [])
+            return OAuthError.serverError(IdPError.invalidParameters("a rotated refresh token was honoured"))
+        } catch {
+            return error
+        }
+    }
+
     /// The session a bound login's refresh tokens hang on: the token's own (its `sid`), or, for a
     /// token minted without one, a session made for the exchange so refresh and revocation work.
     static func boundSession(_ state: inout State, ids: IDGenerator, login: BoundLogin, now: Int64) -> String? {

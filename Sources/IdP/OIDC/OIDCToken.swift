@@ -85,6 +85,17 @@ extension MockIdP {
         var refreshToken: String?
         var override: TokenOverride?
         var bound: BoundLogin?
+
+        /// How the access token is minted: an armed override's changes, else the login's own,
+        /// living as long as a bound id_token-role login's mint says when that is in the future
+        /// (a short-lived login then refreshes like one; an expired forgery stays the id_token's alone).
+        var accessRequest: TokenRequest? {
+            if let request = override?.accessToken { return request }
+            guard let lifetime = bound?.idTokenRequest?.expiresIn, lifetime > 0 else { return nil }
+            var request = TokenRequest(user: inputs.user.id)
+            request.expiresIn = lifetime
+            return request
+        }
     }
 
     func exchangeOIDCCode(
@@ -127,9 +138,18 @@ extension MockIdP {
             }
             guard let user = state.directory.users[record.userID] else { throw OAuthError.invalidGrant("the user \(record.userID) was deleted") }
             record.used = true
-            let session = Self.beginOIDCSession(
-                &state, ids: ids, user: user, organizationID: record.organizationID, authTime: record.authTime,
-                now: now)
+            let session: Session
+            // A scripted id_token-role login keeps the session its minted token names, so the
+            // runner can follow that login's refreshes and userinfo calls by `sid`.
+            if record.bound?.idTokenRequest != nil, let sid = record.bound?.token.sessionID, let minted = state.directory.sessions[sid],
+                minted.status == .active, minted.userID == user.id
+            {
+                session = minted
+            } else {
+                session = Self.beginOIDCSession(
+                    &state, ids: ids, user: user, organizationID: record.organizationID, authTime: record.authTime,
+                    now: now)
+            }
             record.sessionID = session.id
             state.flows.oidc.codes[code] = record
             let audience = resources.isEmpty ? request.resources : resources
@@ -240,7 +260,7 @@ extension MockIdP {
             "access_token": .string(accessToken),
             "token_type": "Bearer",
             // The lifetime the access token was minted with, so a client refreshes when it expires.
-            "expires_in": .int(max(0, grant.override?.accessToken?.expiresIn ?? minterLifetime)),
+            "expires_in": .int(max(0, grant.accessRequest?.expiresIn ?? minterLifetime)),
             "scope": .string(grant.scopes.joined(separator: " ")),
         ]
         if grant.scopes.contains("openid") {
@@ -277,7 +297,7 @@ extension MockIdP {
         }
         claims["client_id"] = .string(grant.client.id)
         claims["scope"] = .string(grant.scopes.joined(separator: " "))
-        let request = grant.override?.accessToken ?? TokenRequest(user: inputs.user.id)
+        let request = grant.accessRequest ?? TokenRequest(user: inputs.user.id)
         return try minter.sign(claims: claims, request: request, keys: keys, now: now).token
     }
 

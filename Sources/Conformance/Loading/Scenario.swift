@@ -210,6 +210,21 @@ package struct Expectation: Sendable {
     /// `"else": "not_applicable"`: a premise. When it does not hold, the scenario is not
     /// applicable to this app (it never did what the scenario probes) rather than failed.
     package var premise = false
+    /// `"else": "id_token_signature_optional"` on an `outcome: refused` check of a token whose
+    /// signature cannot verify: in the id_token role OIDC Core §3.1.3.7 rule 6 lets a client
+    /// skip the signature of an id_token it received directly from the token endpoint, so
+    /// acceptance is a pass with a note (a 5xx still fails). In any other role the check is as written.
+    package var idTokenSignatureOptional = false
+
+    /// The check with `outcome: not_5xx` in place of `refused`, for the id_token role's allowance.
+    var relaxedForDirectIDToken: Expectation? {
+        guard idTokenSignatureOptional, case .response(let name, var check) = subject, check.outcome == .refused else { return nil }
+        check.outcome = .not5xx
+        var relaxed = self
+        relaxed.subject = .response(name, check)
+        relaxed.idTokenSignatureOptional = false
+        return relaxed
+    }
 }
 
 // MARK: - Loading
@@ -377,9 +392,17 @@ package enum ScenarioLoader {
         let conditions = try reader.requireObject()
         let because = try reader.string("because")
         var premise = false
+        var signatureOptional = false
         if let otherwise = try reader.string("else") {
-            guard otherwise == "not_applicable" else { throw reader.error("else", "'\(otherwise)' is not not_applicable") }
-            premise = true
+            switch otherwise {
+            case "not_applicable": premise = true
+            case "id_token_signature_optional":
+                guard reader.value["outcome"]?.stringValue == Outcome.refused.rawValue else {
+                    throw reader.error("else", "id_token_signature_optional applies to a response check with \"outcome\": \"refused\"")
+                }
+                signatureOptional = true
+            default: throw reader.error("else", "'\(otherwise)' is not not_applicable or id_token_signature_optional")
+            }
         }
         let subjects = conditions.keys.compactMap(CheckKind.init(rawValue:))
         guard let kind = subjects.first else {
@@ -416,7 +439,7 @@ package enum ScenarioLoader {
             }
             subject = kind == .anyOf ? .anyOf(parsed) : .allOf(parsed)
         }
-        return Expectation(subject: subject, because: because, step: step, premise: premise)
+        return Expectation(subject: subject, because: because, step: step, premise: premise, idTokenSignatureOptional: signatureOptional)
     }
 }
 

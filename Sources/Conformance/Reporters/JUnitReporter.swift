@@ -31,7 +31,9 @@ package enum JUnitReporter {
                 let open =
                     "    <testcase classname=\"conformance.\(escape(family))\" name=\"\(escape(name))\" file=\"\(escape(result.scenario.file))\" time=\"\(format(result.seconds))\""
                 // The OpenID Foundation conformance tests the scenario mirrors, one property each.
-                let oidf = result.scenario.references.oidf.map { "<property name=\"oidf\" value=\"\(escape($0))\"/>" }.joined()
+                var oidf = result.scenario.references.oidf.map { "<property name=\"oidf\" value=\"\(escape($0))\"/>" }.joined()
+                // A pass with a note: what a check found and the rule that allows it.
+                if result.verdict == .pass, let note = result.reason { oidf += "<property name=\"note\" value=\"\(escape(note))\"/>" }
                 switch result.verdict {
                 case .pass:
                     if oidf.isEmpty {

@@ -254,7 +254,8 @@ package struct TargetProfile: Sendable {
                 // The runner-built authorize URL is AuthKit's; an OpenID Connect app's own login
                 // route adds the nonce, state and PKCE the id_token checks need.
                 if parsed == .idToken, codeFlow?.loginPath == nil {
-                    throw reader.error("token_role", "\"id_token\" needs the app's login route (callback.login_path), which starts the OpenID Connect login")
+                    throw reader.error(
+                        "token_role", "\"id_token\" needs the app's login route (callback.login_path), which starts the OpenID Connect login")
                 }
                 codeFlow?.tokenRole = parsed
             }

@@ -220,7 +220,8 @@ struct LoginDriver {
             if let nonce { context.bindings.loginNonces[tokenName] = nonce }
             // OIDC Core §3.1.3.7 rule 11 binds the id_token's nonce only to a nonce the request sent.
             if nonce == nil, request.claims["nonce"] != nil || request.omit.contains("nonce") {
-                throw ScenarioStop.notApplicable("the app's authorize request carried no nonce, so the id_token's nonce is not checked (OIDC Core §3.1.3.7)")
+                throw ScenarioStop.notApplicable(
+                    "the app's authorize request carried no nonce, so the id_token's nonce is not checked (OIDC Core §3.1.3.7)")
             }
         }
         do {

@@ -119,7 +119,8 @@ struct StepExecutor {
     /// code exchange): a refresh token of it that the app rotated away is presented again.
     private func replayRefresh(of token: String) throws {
         guard app.profile.codeFlow?.tokenRole == .idToken else {
-            throw ScenarioStop.notApplicable("replay_refresh replays an OpenID Connect refresh token: the profile's callback.token_role is not id_token")
+            throw ScenarioStop.notApplicable(
+                "replay_refresh replays an OpenID Connect refresh token: the profile's callback.token_role is not id_token")
         }
         let minted = try context.bindings.token(token, for: "replay_refresh")
         guard let sid = minted.sessionID ?? minted.claims["sid"]?.stringValue else {
@@ -128,7 +129,9 @@ struct StepExecutor {
         guard let answer = idp.replayRotatedRefreshToken(sessionID: sid) else {
             throw ScenarioStop.notApplicable("the app has not rotated a refresh token of this login yet (no refresh before replay_refresh)")
         }
-        guard answer.error == "invalid_grant" else { throw ScenarioStop.harness("replay_refresh: the mock answered \(answer.error), not invalid_grant") }
+        guard answer.error == "invalid_grant" else {
+            throw ScenarioStop.harness("replay_refresh: the mock answered \(answer.error), not invalid_grant")
+        }
     }
 
     private func revokeSessions(of token: String) throws {

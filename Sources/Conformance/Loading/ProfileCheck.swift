@@ -26,7 +26,7 @@ package struct ProfileCheck {
     /// Where a capability is declared, when its name is not the field's.
     static let capabilityFields: [String: String] = [
         "jwks_cache_ttl": "capabilities.jwks_cache_ttl_seconds", "code_flow": "callback.shape",
-        "token_callback": "callback.shape",
+        "token_callback": "callback.shape", "id_token_role": "callback.token_role",
     ]
 
     package init(profile: TargetProfile, scenarios: [Scenario], placeholders: [String: String] = [:]) {

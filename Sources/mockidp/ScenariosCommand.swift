@@ -48,8 +48,8 @@ enum ScenariosCommand: Subcommand {
                 var facts: [String] = []
                 if !scenario.references.bugs.isEmpty { facts.append("catches: \(scenario.references.bugs.joined(separator: ", "))") }
                 if !scenario.requires.isEmpty { facts.append("requires: \(scenario.requires.map(\.rawValue).joined(separator: ", "))") }
-                let rules = scenario.references.rfc + scenario.references.oidf
-                if !rules.isEmpty { facts.append("rule: \(rules.joined(separator: "; "))") }
+                if !scenario.references.rfc.isEmpty { facts.append("rule: \(scenario.references.rfc.joined(separator: "; "))") }
+                if !scenario.references.oidf.isEmpty { facts.append("oidf: \(scenario.references.oidf.joined(separator: ", "))") }
                 if !facts.isEmpty { print("      " + facts.joined(separator: "   ")) }
             }
         }

@@ -49,8 +49,11 @@ import Testing
         #expect(Self.scenarios.count >= 50)
         let runnable = Self.scenarios.filter { $0.missingCapabilities(in: profile).isEmpty }
         #expect(check.runnableCount == runnable.count)
-        // Of the scenarios for its shape: code-flow (browser) scenarios and a bearer resource server's family are other shapes'.
-        let ownShape = Self.scenarios.filter { !$0.requires.contains(.resourceServer) && !$0.requires.contains(.codeFlow) }
+        // Of the scenarios for its shape: code-flow (browser) scenarios, a bearer resource server's family and the
+        // OpenID Connect relying-party families (the id_token role) are other shapes'.
+        let ownShape = Self.scenarios.filter {
+            !$0.requires.contains(.resourceServer) && !$0.requires.contains(.codeFlow) && !$0.requires.contains(.idTokenRole)
+        }
         #expect(runnable.count * 10 >= ownShape.count * 9, "the reference (API-shape) app runs nearly the whole suite")
         #expect(check.warnings.isEmpty, "\(check.warnings)")
     }

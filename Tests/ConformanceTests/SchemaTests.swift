@@ -47,6 +47,7 @@ struct SchemaTests {
             "Tests/interop/bearer-app-300.json",
             "Tests/interop/workos5-web.json",
             "Tests/interop/mcp-resource-server.json",
+            "Tests/interop/oidc-rp-authlib.json", "Tests/interop/oidc-rp-django.json",
         ].map { Interop.root.appendingPathComponent($0).path }
         let results = try Interop.run(
             "validate_schema.py", [Interop.root.appendingPathComponent("scenarios/schema/target-profile.schema.json").path] + profiles)

@@ -28,6 +28,7 @@ package struct ProfileCheck {
         "jwks_cache_ttl": "capabilities.jwks_cache_ttl_seconds", "code_flow": "callback.shape",
         "token_callback": "callback.shape", "login_route": "callback.login_path", "idp_timeout": "capabilities.idp_timeout_seconds",
         "resource_metadata": "resource_server.metadata_path",
+        "id_token_role": "callback.token_role",
     ]
 
     package init(profile: TargetProfile, scenarios: [Scenario], placeholders: [String: String] = [:]) {

@@ -104,7 +104,7 @@ extension Step {
         case .parallel(let step): return Int64(step.count)
         case .expect(let expectation): return expectation.readsIntrospection ? 1 : 0
         case .user, .mint, .cookies, .revokeSession, .keys, .idpFault, .clock, .wait, .waitUntilExpired, .mark, .jwtTemplate, .repeatBlock,
-            .deadline:
+            .deadline, .tokenOverride, .replayRefresh:
             return 0
         }
     }

@@ -71,6 +71,7 @@ struct ScenarioValidation {
                 try checkToken(probe.token, step: location, field: "probe.token")
                 if let name = probe.cookies, !bound.contains(name) { throw notBound(name, location, "probe.cookies", what: "cookie snapshot") }
             case .waitUntilExpired(let token): try checkToken(token, step: location, field: "wait.until_expired")
+            case .replayRefresh(let token): try checkToken(token, step: location, field: "replay_refresh.token")
             case .expect(let expectation): try checkExpectation(expectation, step: location, path: StepKind.expect.rawValue)
             case .repeatBlock: try check(parsed.inner)
             case .mark(let name): marks.insert(name)
@@ -193,7 +194,9 @@ extension Step {
         case .credentials(let step): return step.name
         case .keys(let step): return step.name
         case .mark(let name): return name
-        case .revokeSession, .idpFault, .appFault, .clock, .wait, .waitUntilExpired, .jwtTemplate, .repeatBlock, .expect, .deadline: return nil
+        case .revokeSession, .idpFault, .appFault, .clock, .wait, .waitUntilExpired, .jwtTemplate, .repeatBlock, .expect, .deadline, .tokenOverride,
+            .replayRefresh:
+            return nil
         }
     }
 }

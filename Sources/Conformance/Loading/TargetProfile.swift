@@ -72,6 +72,17 @@ package struct TargetProfile: Sendable {
         package var loginPath: String?
         /// The app's registered callback URL (placeholders allowed); default base_url + callback.path.
         package var redirectURI: String?
+        /// Which token of the code exchange a scenario's `mint` shapes.
+        package var tokenRole: TokenRole = .accessToken
+    }
+
+    /// `callback.token_role`: what the app verifies. `access_token` is the WorkOS AuthKit shape
+    /// (the forged token is the access token of `/user_management/authenticate`); `id_token` is an
+    /// OpenID Connect relying party (the forged token is the id_token of `/oauth2/token`, the
+    /// access token beside it stays valid).
+    package enum TokenRole: String, Sendable, CaseIterable {
+        case accessToken = "access_token"
+        case idToken = "id_token"
     }
 
     /// A request sent with the login's cookies after it, to see whether and as whom the user is
@@ -197,6 +208,7 @@ package struct TargetProfile: Sendable {
         if codeFlow?.loginPath != nil { names.insert(.loginRoute) }
         if authorizationResponseIss, codeFlow != nil { names.insert(.authorizationResponseIss) }
         if idpTimeoutSeconds != nil { names.insert(.idpTimeout) }
+        if codeFlow?.tokenRole == .idToken { names.insert(.idTokenRole) }
         return names
     }
 
@@ -273,16 +285,29 @@ package struct TargetProfile: Sendable {
 
     /// `callback`: the route, where the token goes, or the code flow's login route.
     private static func readCallback(_ reader: JSONReader) throws(ConfigError) -> (HTTPCall, TokenPlacement, CodeFlow?) {
-        try reader.checkKeys(["method", "path", "token", "shape", "login_path", "redirect_uri", "body", "headers"])
+        try reader.checkKeys(["method", "path", "token", "shape", "login_path", "redirect_uri", "body", "headers", "token_role"])
         var codeFlow: CodeFlow?
         switch try reader.string("shape") ?? "token" {
         case "token":
-            for key in ["login_path", "redirect_uri"] where reader.value[key] != nil {
+            for key in ["login_path", "redirect_uri", "token_role"] where reader.value[key] != nil {
                 throw reader.error(key, "applies to \"shape\": \"code\" only")
             }
         case "code":
             if reader.value["token"] != nil { throw reader.error("token", "a code-flow callback receives ?code&state, not a token") }
             codeFlow = CodeFlow(loginPath: try reader.string("login_path"), redirectURI: try reader.string("redirect_uri"))
+            if let role = try reader.string("token_role") {
+                let roles = TokenRole.allCases.map(\.rawValue)
+                guard let parsed = TokenRole(rawValue: role) else {
+                    throw reader.error("token_role", "'\(role)' is not \(roles.joined(separator: " or "))")
+                }
+                // The runner-built authorize URL is AuthKit's; an OpenID Connect app's own login
+                // route adds the nonce, state and PKCE the id_token checks need.
+                if parsed == .idToken, codeFlow?.loginPath == nil {
+                    throw reader.error(
+                        "token_role", "\"id_token\" needs the app's login route (callback.login_path), which starts the OpenID Connect login")
+                }
+                codeFlow?.tokenRole = parsed
+            }
         case let other: throw reader.error("shape", "'\(other)' is not token or code")
         }
         let callback = HTTPCall(

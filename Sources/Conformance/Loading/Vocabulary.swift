@@ -17,6 +17,8 @@ package enum StepKind: String, CaseIterable, Sendable {
     case repeatBlock = "repeat"
     case expect
     case deadline
+    case tokenOverride = "token_override"
+    case replayRefresh = "replay_refresh"
 }
 
 /// What a target profile offers and a scenario may require (`"requires": ["introspection"]`).
@@ -38,6 +40,7 @@ package enum Capability: String, CaseIterable, Sendable, Comparable {
     /// The app checks the authorization response's `iss` (RFC 9207).
     case authorizationResponseIss = "authorization_response_iss"
     case idpTimeout = "idp_timeout"
+    case idTokenRole = "id_token_role"
 
     package static func < (left: Capability, right: Capability) -> Bool { left.rawValue < right.rawValue }
 }

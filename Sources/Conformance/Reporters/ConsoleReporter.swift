@@ -34,6 +34,8 @@ package struct ConsoleReporter: Sendable {
         var text = "[\(counter)] \(label) \(result.scenario.id)  \(paint(String(format: "%.2fs", result.seconds), "2"))"
         if result.iteration > 1 { text += " (run \(result.iteration))" }
         if result.verdict == .skipped || result.verdict == .notApplicable, let reason = result.reason { text += "  — \(reason)" }
+        // A pass carries a reason only when a rule allowed what a check found (a note).
+        if result.verdict == .pass, let note = result.reason { text += "  — note: \(note)" }
         return text
     }
 

@@ -30,27 +30,40 @@ package enum JUnitReporter {
                 let name = result.iteration > 1 ? "\(result.scenario.id) (run \(result.iteration))" : result.scenario.id
                 let open =
                     "    <testcase classname=\"conformance.\(escape(family))\" name=\"\(escape(name))\" file=\"\(escape(result.scenario.file))\" time=\"\(format(result.seconds))\""
+                // The OpenID Foundation conformance tests the scenario mirrors, one property each.
+                var oidf = result.scenario.references.oidf.map { "<property name=\"oidf\" value=\"\(escape($0))\"/>" }.joined()
+                // A pass with a note: what a check found and the rule that allows it.
+                if result.verdict == .pass, let note = result.reason { oidf += "<property name=\"note\" value=\"\(escape(note))\"/>" }
                 switch result.verdict {
                 case .pass:
-                    xml.append(open + "/>")
+                    if oidf.isEmpty {
+                        xml.append(open + "/>")
+                    } else {
+                        xml.append(open + ">")
+                        xml.append("      <properties>\(oidf)</properties>")
+                        xml.append("    </testcase>")
+                    }
                 case .skipped:
                     xml.append(open + ">")
+                    if !oidf.isEmpty { xml.append("      <properties>\(oidf)</properties>") }
                     xml.append("      <skipped message=\"\(escape(result.reason ?? "skipped"))\"/>")
                     xml.append("    </testcase>")
                 case .notApplicable:
                     // JUnit has no such outcome: a skip readers understand, marked apart by its property.
                     xml.append(open + ">")
-                    xml.append("      <properties><property name=\"verdict\" value=\"not_applicable\"/></properties>")
+                    xml.append("      <properties><property name=\"verdict\" value=\"not_applicable\"/>\(oidf)</properties>")
                     xml.append("      <skipped message=\"\(escape("not applicable: " + (result.reason ?? "")))\"/>")
                     xml.append("    </testcase>")
                 case .fail:
                     xml.append(open + ">")
+                    if !oidf.isEmpty { xml.append("      <properties>\(oidf)</properties>") }
                     let message = result.findings.first?.message ?? "failed"
                     xml.append(
                         "      <failure message=\"\(escape(message))\" type=\"assertion\">\(escape(body(result, report.reproduction)))</failure>")
                     xml.append("    </testcase>")
                 case .error:
                     xml.append(open + ">")
+                    if !oidf.isEmpty { xml.append("      <properties>\(oidf)</properties>") }
                     let message = (result.reason ?? "error").split(separator: "\n").first.map(String.init) ?? "error"
                     xml.append("      <error message=\"\(escape(message))\" type=\"harness\">\(escape(body(result, report.reproduction)))</error>")
                     xml.append("    </testcase>")

@@ -11,6 +11,11 @@ struct Bindings {
     var userObjects: [String: String] = [:]
     /// Code-flow logins by token name: a second callback with the same token replays its URL.
     var browserLogins: [String: LoginDriver.BrowserLogin] = [:]
+    /// The `nonce` of each id_token-role login's authorize request, by token name (`${t.nonce}`).
+    var loginNonces: [String: String] = [:]
+    /// Tokens another issuer signed (`mint` with `issuer: attacker`): in the id_token role that
+    /// issuer signs the login's id_token too.
+    var foreignIssuers: [String: AttackerIdP] = [:]
     /// Cookies saved by `cookies` steps, replayed by a probe in a fresh browser.
     var cookieSnapshots: [String: [CookieJar.Cookie]] = [:]
     var responses: [String: Captured] = [:]

@@ -240,9 +240,28 @@ struct LoginDriver {
             )
         }
         guard let code = parameters["code"] else { throw ScenarioStop.harness("\(step): the mock's authorize redirect carries no code: \(location)") }
+        var bound = BoundLogin(request: request, token: minted, userObject: context.bindings.userObjects[tokenName])
+        if profile.codeFlow?.tokenRole == .idToken {
+            // The forgery is the id_token; the access token the exchange mints stays valid.
+            bound.idTokenRequest = request
+            if let attacker = context.bindings.foreignIssuers[tokenName] {
+                // The other IdP signs the id_token the exchange shapes (nonce, aud, at_hash), under its own
+                // `iss` unless the scenario claims another.
+                var forged = request
+                if forged.claims["iss"] == nil { forged.claims["iss"] = .string(attacker.issuer) }
+                bound.idTokenRequest = forged
+                bound.idTokenKeys = attacker.idp.keys
+            }
+            let nonce = context.idp.authorizationNonce(code: code)
+            if let nonce { context.bindings.loginNonces[tokenName] = nonce }
+            // OIDC Core §3.1.3.7 rule 11 binds the id_token's nonce only to a nonce the request sent.
+            if nonce == nil, request.claims["nonce"] != nil || request.omit.contains("nonce") {
+                throw ScenarioStop.notApplicable(
+                    "the app's authorize request carried no nonce, so the id_token's nonce is not checked (OIDC Core §3.1.3.7)")
+            }
+        }
         do {
-            try context.idp.bindAuthorizationCode(
-                code, to: BoundLogin(request: request, token: minted, userObject: context.bindings.userObjects[tokenName]))
+            try context.idp.bindAuthorizationCode(code, to: bound)
         } catch {
             throw ScenarioStop.harness("\(step): cannot bind the code to \(tokenName): \(error)")
         }
@@ -260,7 +279,8 @@ struct LoginDriver {
     /// profile's redirect URI when the app has no login route.
     private func authorizeURL(in browser: Browser, loginQuery: [(name: String, value: String)], attacker: Bool, step: String) throws -> String {
         guard let flow = profile.codeFlow else { throw ScenarioStop.harness("not a code-flow profile") }
-        let authorizePrefix = context.idp.baseURL + "/user_management/authorize"
+        let authorizePrefix =
+            context.idp.baseURL + (flow.tokenRole == .idToken ? "/oauth2/authorize" : "/user_management/authorize")
         if let loginPath = flow.loginPath, !attacker {
             var url = app.baseURL + loginPath
             if !loginQuery.isEmpty { url += (url.contains("?") ? "&" : "?") + QueryParameters.encode(loginQuery) }

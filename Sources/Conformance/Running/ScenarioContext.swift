@@ -80,6 +80,13 @@ final class ScenarioContext {
         if let token = bindings.tokens[name] {
             guard let rest else { return .string(token.token) }
             if rest.hasPrefix("header.") { return token.header[String(rest.dropFirst("header.".count))] ?? .null }
+            // The nonce an OpenID Connect login asked for, once its login has run.
+            if rest == "nonce", app.profile.codeFlow?.tokenRole == .idToken, bindings.browserLogins[name] != nil {
+                guard let nonce = bindings.loginNonces[name] else {
+                    throw ScenarioStop.notApplicable("the app's login '\(name)' sent no nonce in its authorize request")
+                }
+                return .string(nonce)
+            }
             return token.claims[rest] ?? .null
         }
         if let response = bindings.responses[name] {

@@ -21,6 +21,7 @@ extension Scenario {
             switch step {
             case .keys: return "changes the IdP's keys"
             case .idpFault, .appFault: return "arms a fault"
+            case .tokenOverride: return "forges the next token answers"
             case .clock: return "moves the mock's clock"
             case .jwtTemplate: return "sets the JWT template"
             // Waiting out a token's expiry concerns that token only; any other wait may be for

@@ -12,12 +12,21 @@ package struct BoundLogin: Sendable {
     /// For a code of `/oauth2/authorize`: the `id_token` the token endpoint answers with (nil:
     /// minted for the login as usual). `token` is its access token.
     package var idToken: MintedToken?
+    /// For a code of `/oauth2/authorize` (a profile whose `token_role` is `id_token`): the
+    /// id_token is minted as the exchange would mint it (nonce, aud, azp, at_hash) and then
+    /// changed as this request changes a token; the access token is minted as usual.
+    package var idTokenRequest: TokenRequest?
+    /// Another issuer's keys that sign that id_token (the runner's attacker IdP); nil: the mock's.
+    package var idTokenKeys: KeyRing?
 
-    package init(request: TokenRequest, token: MintedToken, userObject: String? = nil, idToken: MintedToken? = nil) {
+    package init(
+        request: TokenRequest, token: MintedToken, userObject: String? = nil, idToken: MintedToken? = nil, idTokenRequest: TokenRequest? = nil
+    ) {
         self.request = request
         self.token = token
         self.userObject = userObject
         self.idToken = idToken
+        self.idTokenRequest = idTokenRequest
     }
 }
 
@@ -34,6 +43,29 @@ extension MockIdP {
             guard var record = state.flows.codes[code] else { throw .notFound(entity: "Authorization code", id: code) }
             record.bound = login
             state.flows.codes[code] = record
+        }
+    }
+
+    /// The `nonce` the authorize request of an `/oauth2/authorize` code carried (nil: none, or
+    /// not such a code), so a scenario can replay one login's nonce in another.
+    package func authorizationNonce(code: String) -> String? {
+        state.withLock { $0.flows.oidc.codes[code]?.request.nonce }
+    }
+
+    /// Presents again, at the token endpoint, a refresh token of `sessionID`'s family that was
+    /// already used (rotated away), as a thief holding an old copy would. The answer is the
+    /// token endpoint's error (`invalid_grant`, and the family ends: RFC 9700 §4.14.2); nil when
+    /// the family has no rotated token yet.
+    package func replayRotatedRefreshToken(sessionID: String) -> OAuthError? {
+        let used = state.withLock { state in
+            state.flows.oidc.refreshTokens.first { $0.value.sessionID == sessionID && $0.value.used }.map { ($0.key, $0.value.clientID) }
+        }
+        guard let (token, clientID) = used, let client = oidcClient(clientID) else { return nil }
+        do {
+            _ = try refreshOIDC(token, client: client, scope: nil, resources: [])
+            return OAuthError.serverError(IdPError.invalidParameters("a rotated refresh token was honoured"))
+        } catch {
+            return error
         }
     }
 

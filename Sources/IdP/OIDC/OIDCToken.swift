@@ -85,6 +85,17 @@ extension MockIdP {
         var refreshToken: String?
         var override: TokenOverride?
         var bound: BoundLogin?
+
+        /// How the access token is minted: an armed override's changes, else the login's own,
+        /// living as long as a bound id_token-role login's mint says when that is in the future
+        /// (a short-lived login then refreshes like one; an expired forgery stays the id_token's alone).
+        var accessRequest: TokenRequest? {
+            if let request = override?.accessToken { return request }
+            guard let lifetime = bound?.idTokenRequest?.expiresIn, lifetime > 0 else { return nil }
+            var request = TokenRequest(user: inputs.user.id)
+            request.expiresIn = lifetime
+            return request
+        }
     }
 
     func exchangeOIDCCode(
@@ -127,9 +138,18 @@ extension MockIdP {
             }
             guard let user = state.directory.users[record.userID] else { throw OAuthError.invalidGrant("the user \(record.userID) was deleted") }
             record.used = true
-            let session = Self.beginOIDCSession(
-                &state, ids: ids, user: user, organizationID: record.organizationID, authTime: record.authTime,
-                now: now)
+            let session: Session
+            // A scripted id_token-role login keeps the session its minted token names, so the
+            // runner can follow that login's refreshes and userinfo calls by `sid`.
+            if record.bound?.idTokenRequest != nil, let sid = record.bound?.token.sessionID, let minted = state.directory.sessions[sid],
+                minted.status == .active, minted.userID == user.id
+            {
+                session = minted
+            } else {
+                session = Self.beginOIDCSession(
+                    &state, ids: ids, user: user, organizationID: record.organizationID, authTime: record.authTime,
+                    now: now)
+            }
             record.sessionID = session.id
             state.flows.oidc.codes[code] = record
             let audience = resources.isEmpty ? request.resources : resources
@@ -228,7 +248,7 @@ extension MockIdP {
     func answer(_ grant: OIDCGrant, now: Int64) throws(OAuthError) -> JSONValue {
         let accessToken: String
         do {
-            if let bound = grant.bound {
+            if let bound = grant.bound, bound.idTokenRequest == nil {
                 accessToken = bound.token.token
             } else {
                 accessToken = try mintOIDCAccessToken(grant, now: now)
@@ -239,13 +259,16 @@ extension MockIdP {
         var answer: JSONObject = [
             "access_token": .string(accessToken),
             "token_type": "Bearer",
-            "expires_in": .int(minterLifetime),
+            // The lifetime the access token was minted with, so a client refreshes when it expires.
+            "expires_in": .int(max(0, grant.accessRequest?.expiresIn ?? minterLifetime)),
             "scope": .string(grant.scopes.joined(separator: " ")),
         ]
         if grant.scopes.contains("openid") {
             do {
                 if let bound = grant.bound?.idToken {
                     answer["id_token"] = .string(bound.token)
+                } else if let request = grant.bound?.idTokenRequest {
+                    answer["id_token"] = .string(try mintIDToken(grant, accessToken: accessToken, now: now, request: request))
                 } else {
                     answer["id_token"] = .string(try mintIDToken(grant, accessToken: accessToken, now: now))
                 }
@@ -274,12 +297,12 @@ extension MockIdP {
         }
         claims["client_id"] = .string(grant.client.id)
         claims["scope"] = .string(grant.scopes.joined(separator: " "))
-        let request = grant.override?.accessToken ?? TokenRequest(user: inputs.user.id)
+        let request = grant.accessRequest ?? TokenRequest(user: inputs.user.id)
         return try minter.sign(claims: claims, request: request, keys: keys, now: now).token
     }
 
     /// The ID token (OIDC Core §2, §3.1.3.6, §5.4): the login's identity for `grant.client`.
-    func mintIDToken(_ grant: OIDCGrant, accessToken: String, now: Int64) throws(IdPError) -> String {
+    func mintIDToken(_ grant: OIDCGrant, accessToken: String, now: Int64, request forged: TokenRequest? = nil) throws(IdPError) -> String {
         let user = grant.inputs.user
         var claims: JSONObject = [
             "iss": .string(issuer),
@@ -294,8 +317,8 @@ extension MockIdP {
         claims["azp"] = .string(grant.client.id)
         claims["sid"] = .string(grant.inputs.sessionID)
         for member in Self.userClaims(user, scopes: grant.scopes) { claims[member.key] = member.value }
-        let request = grant.override?.idToken ?? TokenRequest(user: user.id)
-        return try minter.sign(claims: claims, request: request, keys: keys, now: now).token
+        let request = forged ?? grant.override?.idToken ?? TokenRequest(user: user.id)
+        return try minter.sign(claims: claims, request: request, keys: grant.bound?.idTokenKeys ?? keys, now: now).token
     }
 
     /// OIDC Core §3.1.3.6: the left half of SHA-256 of the access token's ASCII, base64url.

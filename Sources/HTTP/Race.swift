@@ -30,7 +30,11 @@ extension HTTPClient {
             do throws(HTTPClientError) {
                 let url = try ParsedURL(request.url)
                 try Self.checkFraming(request)
-                let fd = try connect(url)
+                // A racer waits for the app's accept queue as long as a request waits for its answer:
+                // a listen backlog that is full on a loaded machine (Python's is 5) holds a connect
+                // in SYN retransmits, which is the machine's pace, not the app's answer. The gate
+                // opens once all are connected; one that never opens keeps `connectEnd` nil.
+                let fd = try connect(url, timeout: max(configuration.connectTimeout, configuration.readTimeout))
                 connects[index] = (start, RaceTiming.now())
                 prepared.append((index, fd, Self.encode(request, url), request.method == "HEAD"))
             } catch {

@@ -146,6 +146,10 @@ package struct TargetProfile: Sendable {
     package var jwksCooldownSeconds: Double?
     package var emailClaim: String?
     package var credentials: Credentials?
+    /// `capabilities.every_user_has_workspace`: the app gives every user a personal workspace, so a
+    /// null `workspace_id` is a failure. Otherwise a user without one (an app whose tenant is the
+    /// session's organization) may answer null, and only the IDs it does name are judged.
+    package var everyUserHasWorkspace = false
 
     /// The capabilities scenarios can require.
     package var capabilities: Set<Capability> {
@@ -258,7 +262,7 @@ package struct TargetProfile: Sendable {
     private mutating func readCapabilities(_ capabilities: JSONReader) throws(ConfigError) {
         try capabilities.checkKeys([
             "introspection", "fault_hook", "seeding", "reset", "leeway_seconds", "jwks_cache_ttl_seconds",
-            "jwks_refetch_cooldown_seconds", "email_claim", "organization_credentials",
+            "jwks_refetch_cooldown_seconds", "email_claim", "organization_credentials", "every_user_has_workspace",
         ])
         if let reader = capabilities.child("introspection") {
             var introspectionFields: [String: ResponseField] = [:]
@@ -283,6 +287,7 @@ package struct TargetProfile: Sendable {
         jwksCacheTTLSeconds = try capabilities.double("jwks_cache_ttl_seconds", in: Limits.profileSeconds)
         jwksCooldownSeconds = try capabilities.double("jwks_refetch_cooldown_seconds", in: Limits.profileSeconds)
         emailClaim = try capabilities.string("email_claim")
+        everyUserHasWorkspace = try capabilities.bool("every_user_has_workspace") ?? false
         if let reader = capabilities.child("organization_credentials") {
             try reader.checkKeys(["list", "create", "delete", "writer_roles"])
             credentials = Credentials(

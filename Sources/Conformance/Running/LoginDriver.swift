@@ -124,7 +124,7 @@ struct LoginDriver {
     func loginConcurrently(tokenNames: [String], step: String) throws -> [Captured] {
         guard profile.codeFlow != nil else {
             let tokens = try tokenNames.map { try context.tokenText($0) }
-            var list = context.wire.sendConcurrently(tokens.map { app.callbackRequest(token: $0) }, step: step, tokens: tokens)
+            var list = try context.wire.sendConcurrently(tokens.map { app.callbackRequest(token: $0) }, step: step, tokens: tokens)
             for index in list.indices {
                 let browser = Browser(context: context)
                 browser.jar.store(list[index].setCookies, from: app.baseURL + profile.callback.path)
@@ -144,7 +144,7 @@ struct LoginDriver {
             if let cookie = login.jar.header(for: login.callbackURL, initiatorHost: context.idpHost) { headers.add("Cookie", cookie) }
             return ClientRequest(method: profile.callback.method, url: login.callbackURL, headers: headers)
         }
-        var list = context.wire.sendConcurrently(requests, step: step, tokens: logins.map(\.token))
+        var list = try context.wire.sendConcurrently(requests, step: step, tokens: logins.map(\.token))
         for index in list.indices {
             let browser = Browser(jar: logins[index].jar, context: context)
             browser.jar.store(list[index].setCookies, from: logins[index].callbackURL)

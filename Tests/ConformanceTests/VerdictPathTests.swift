@@ -13,7 +13,8 @@ import Testing
 /// is removed.
 @Suite struct VerdictPathTests {
     static let codeFlowWithProbe =
-        #"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb", "shape": "code"}, "probe": {"path": "/me"}, "response": {"user_id": "/u", "workspace_id": "/w", "api_key_secret": "/k"}}"#
+        #"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb", "shape": "code"}, "probe": {"path": "/me"}, "#
+        + #""response": {"user_id": "/u", "workspace_id": "/w", "api_key_secret": "/k"}}"#
 
     static func evaluate(_ context: ScenarioContext, _ text: String) throws -> String? {
         try ExpectationEvaluator(context: context).failure(
@@ -176,6 +177,12 @@ import Testing
 
     // MARK: Not applicable before it runs (point 8)
 
+    /// A fresh user's login as `r`, then `checks`.
+    static func login(then checks: String) throws -> Scenario {
+        try scenario(
+            #"[{"user": {"as": "u", "fresh": true}}, {"mint": {"as": "t", "user": "u"}}, {"callback": {"as": "r", "token": "t"}}, "# + checks + "]")
+    }
+
     static func scenario(_ steps: String) throws -> Scenario {
         try ScenarioLoader.parse(
             try JSONValue.parse(#"{"id": "a.b", "family": "a", "title": "t", "steps": \#(steps)}"#), file: "s.json")
@@ -183,7 +190,8 @@ import Testing
 
     @Test func aScenarioReadingOnlyUnmappedValuesIsNotApplicableBeforeItRuns() throws {
         let profile = try OutcomeTests.context(
-            #"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb"}, "response": {"user_id": "/u"}, "capabilities": {"introspection": {"path": "/i", "members": "/m"}}}"#
+            #"{"base_url": "http://127.0.0.1:1", "callback": {"path": "/cb"}, "response": {"user_id": "/u"}, "#
+                + #""capabilities": {"introspection": {"path": "/i", "members": "/m"}}}"#
         ).app.profile
         let unmapped = try Self.scenario(
             #"""
@@ -198,24 +206,20 @@ import Testing
         let reason = try #require(UnmappedFields.reason(unmapped, profile: profile))
         #expect(reason.contains("'workspace_id'") && reason.contains("'api_key_secret'") && reason.contains("maps no 'workspaces'"), "\(reason)")
         // One value it reads is mapped: it runs (the others end it not applicable only if nothing fails).
-        let mapped = try Self.scenario(
-            #"[{"user": {"as": "u", "fresh": true}}, {"mint": {"as": "t", "user": "u"}}, {"callback": {"as": "r", "token": "t"}}, {"expect": {"response": "r", "field": "workspace_id", "not_null": true}}, {"expect": {"response": "r", "field": "user_id", "not_null": true}}]"#
-        )
+        let mapped = try Self.login(
+            then: #"{"expect": {"response": "r", "field": "workspace_id", "not_null": true}}, "#
+                + #"{"expect": {"response": "r", "field": "user_id", "not_null": true}}"#)
         #expect(UnmappedFields.reason(mapped, profile: profile) == nil)
         let members = try Self.scenario(#"[{"user": {"as": "u", "fresh": true}}, {"expect": {"introspect": "u", "members": 1}}]"#)
         #expect(UnmappedFields.reason(members, profile: profile) == nil)
         // Status alone reads no mapped value; a JSON Pointer needs no mapping; any_of is readable through one alternative.
-        let statusOnly = try Self.scenario(
-            #"[{"user": {"as": "u", "fresh": true}}, {"mint": {"as": "t", "user": "u"}}, {"callback": {"as": "r", "token": "t"}}, {"expect": {"response": "r", "status": 200}}]"#
-        )
+        let statusOnly = try Self.login(then: #"{"expect": {"response": "r", "status": 200}}"#)
         #expect(UnmappedFields.reason(statusOnly, profile: profile) == nil)
-        let pointer = try Self.scenario(
-            #"[{"user": {"as": "u", "fresh": true}}, {"mint": {"as": "t", "user": "u"}}, {"callback": {"as": "r", "token": "t"}}, {"expect": {"response": "r", "field": "/x", "equals": 1}}]"#
-        )
+        let pointer = try Self.login(then: #"{"expect": {"response": "r", "field": "/x", "equals": 1}}"#)
         #expect(UnmappedFields.reason(pointer, profile: profile) == nil)
-        let either = try Self.scenario(
-            #"[{"user": {"as": "u", "fresh": true}}, {"mint": {"as": "t", "user": "u"}}, {"callback": {"as": "r", "token": "t"}}, {"expect": {"any_of": [{"response": "r", "field": "workspace_id", "not_null": true}, {"response": "r", "field": "user_id", "not_null": true}]}}]"#
-        )
+        let either = try Self.login(
+            then: #"{"expect": {"any_of": [{"response": "r", "field": "workspace_id", "not_null": true}, "#
+                + #"{"response": "r", "field": "user_id", "not_null": true}]}}"#)
         #expect(UnmappedFields.reason(either, profile: profile) == nil)
     }
 
@@ -321,7 +325,8 @@ import Testing
         let app = try StateApp(idp: running.idp)
         let profile = try TargetProfile.parse(
             try JSONValue.parse(
-                #"{"base_url": "http://127.0.0.1:{app_port}", "callback": {"shape": "code", "path": "/callback", "login_path": "/login"}, "probe": {"path": "/me"}}"#
+                #"{"base_url": "http://127.0.0.1:{app_port}", "callback": {"shape": "code", "path": "/callback", "login_path": "/login"}, "#
+                    + #""probe": {"path": "/me"}}"#
             ), file: "state-app.json")
         let scenario = try ScenarioLoader.load(file: "builtin:suite/web-state/\(scenarioFile)")
         let context = ScenarioContext(

@@ -190,7 +190,7 @@ package final class HTTPClient: Sendable {
 
     // MARK: - Connecting
 
-    func connect(_ url: ParsedURL) throws(HTTPClientError) -> Int32 {
+    func connect(_ url: ParsedURL, timeout: Duration? = nil) throws(HTTPClientError) -> Int32 {
         guard let address = Posix.resolveIPv4(url.host) else { throw .hostNotFound(url.host) }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw .resourceExhausted("socket(): \(Posix.errorString(errno))") }
@@ -203,7 +203,7 @@ package final class HTTPClient: Sendable {
         if rc != 0 {
             var code = errno
             if code == EINPROGRESS || code == EINTR {
-                let ready = Posix.waitWritable(fd, timeoutMilliseconds: configuration.connectTimeout.milliseconds)
+                let ready = Posix.waitWritable(fd, timeoutMilliseconds: (timeout ?? configuration.connectTimeout).milliseconds)
                 if ready == 0 {
                     close(fd)
                     throw .connectTimeout(host: url.host, port: url.port)

@@ -30,7 +30,11 @@ extension HTTPClient {
             do throws(HTTPClientError) {
                 let url = try ParsedURL(request.url)
                 try Self.checkFraming(request)
-                let fd = try connect(url)
+                // A racer waits for the app's accept queue (at least 30 s, the kernel's SYN retries at 1, 3, 7, 15 s):
+                // a listen backlog that is full on a loaded machine (Python's is 5) holds a connect
+                // in SYN retransmits, which is the machine's pace, not the app's answer. The gate
+                // opens once all are connected; one that never opens keeps `connectEnd` nil.
+                let fd = try connect(url, timeout: max(configuration.readTimeout, .seconds(30)))
                 connects[index] = (start, RaceTiming.now())
                 prepared.append((index, fd, Self.encode(request, url), request.method == "HEAD"))
             } catch {

@@ -6,8 +6,8 @@ way the SDK's docs show (and hardened where the SDK leaves it to the app), to pr
 checks it, exchanges the code with `authenticate_with_code(session={seal_session,
 cookie_password})`, verifies the access token (the SDK checks neither the issuer nor that a
 JWKS outage is not a crash), provisions the account once, sets the sealed session in a
-`Secure; HttpOnly` cookie and redirects to /account. Pages read the cookie and refresh an
-expired access token. No test hooks.
+`Secure; HttpOnly` cookie (in chunks when it is over a browser's 4 KB) and redirects to /account.
+Pages read the cookie and refresh an expired access token. No test hooks.
 
 Environment: PORT, WORKOS_BASE_URL, WORKOS_API_KEY, WORKOS_CLIENT_ID, ISSUER.
 """
@@ -34,6 +34,21 @@ CLIENT_ID = os.environ["WORKOS_CLIENT_ID"]
 REDIRECT_URI = f"http://127.0.0.1:{PORT}/callback"
 COOKIE_PASSWORD = Fernet.generate_key().decode()
 SESSION_COOKIE = "wos_session"
+# Browsers drop a cookie over 4096 bytes (RFC 6265bis §5.6), and a sealed session whose access token
+# is scoped to an organization (org_id, role, permissions…) is larger: it is split into chunks
+# (wos_session, wos_session.1, …), as Auth.js does with its session cookie.
+COOKIE_CHUNK = 3800
+MAX_CHUNKS = 4
+COOKIE_ATTRIBUTES = "Path=/; Secure; HttpOnly; SameSite=Lax"
+
+
+def session_cookies(sealed):
+    """Set-Cookie values for a sealed session: its chunks, and the unused chunk names cleared."""
+    chunks = [sealed[index:index + COOKIE_CHUNK] for index in range(0, len(sealed), COOKIE_CHUNK)]
+    names = [SESSION_COOKIE] + [f"{SESSION_COOKIE}.{index}" for index in range(1, MAX_CHUNKS)]
+    headers = [("Set-Cookie", f"{name}={chunk}; {COOKIE_ATTRIBUTES}") for name, chunk in zip(names, chunks)]
+    headers += [("Set-Cookie", f"{name}=; {COOKIE_ATTRIBUTES}; Max-Age=0") for name in names[len(chunks):] if name != SESSION_COOKIE]
+    return headers
 
 workos = WorkOSClient(api_key=os.environ["WORKOS_API_KEY"], client_id=CLIENT_ID, base_url=BASE_URL)
 # The JWKS, cached by PyJWT for 5 minutes; an unknown kid refetches it, at most once a second.
@@ -154,16 +169,14 @@ class Handler(BaseHTTPRequestHandler):
             provision(claims, auth.user.dict())
         except Refused as error:
             return self.refused(str(error))
-        self.redirect("/account", [
-            ("Set-Cookie", f"{SESSION_COOKIE}={auth.sealed_session}; Path=/; Secure; HttpOnly; SameSite=Lax"),
-            ("Set-Cookie", "login_state=; Path=/; Max-Age=0"),
-        ])
+        self.redirect("/account", [*session_cookies(auth.sealed_session), ("Set-Cookie", "login_state=; Path=/; Max-Age=0")])
 
     def account(self):
-        sealed = self.cookies().get(SESSION_COOKIE)
+        jar = self.cookies()
+        sealed = "".join(jar.get(name, "") for name in [SESSION_COOKIE] + [f"{SESSION_COOKIE}.{index}" for index in range(1, MAX_CHUNKS)])
         if not sealed:
             return self.refused("no session")
-        new_cookie = None
+        new_cookies = []
         session = workos.user_management.load_sealed_session(sealed_session=sealed, cookie_password=COOKIE_PASSWORD)
         try:
             data = session.unseal_data(sealed, COOKIE_PASSWORD)
@@ -186,13 +199,13 @@ class Handler(BaseHTTPRequestHandler):
             except Refused as again:
                 return self.refused(str(again))
             user = refreshed.user.dict()
-            new_cookie = f"{SESSION_COOKIE}={refreshed.sealed_session}; Path=/; Secure; HttpOnly; SameSite=Lax"
+            new_cookies = session_cookies(refreshed.sealed_session)
         with accounts_lock:
             account = accounts.get(claims["sub"])
         if account is None or user.get("id") != claims["sub"]:
             return self.refused("no account")
         page = {"me": account, "orgs": memberships(claims["sub"])}
-        headers = [("Set-Cookie", new_cookie)] if new_cookie else []
+        headers = new_cookies
         if "application/json" in self.headers.get("Accept", ""):
             self.answer(200, json.dumps(page), "application/json", headers)
         else:

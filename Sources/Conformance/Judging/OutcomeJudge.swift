@@ -15,6 +15,15 @@ struct OutcomeJudge {
         case .accepted:
             let signedIn = try isSignedIn(captured)
             return signedIn ? nil : "\(label): expected the login to be accepted (\(acceptedRule)), got \(describe(captured))"
+        case .acceptedWhileCached:
+            if (profile.jwksCacheTTLSeconds ?? 0) > 0 { return try failure(.accepted, captured, label: label) }
+            // No cached keys: an honest answer to an unverifiable token (RFC 9110 §15.6.3-5) or the token accepted.
+            let upstream: StatusPattern = [502, 503, 504]
+            if upstream.matches(captured.status), server.allSatisfy({ upstream.matches($0) }) { return nil }
+            if try isSignedIn(captured) && server.isEmpty { return nil }
+            guard try failure(.refused, captured, label: label) != nil else { return nil }
+            return "\(label): the profile declares no JWKS cache (jwks_cache_ttl_seconds 0), so the token may be accepted, refused "
+                + "(\(refusedRule)) or answered 502/503/504, got \(describe(captured))"
         case .refused:
             if !server.isEmpty { return "\(label): expected a refusal (\(refusedRule)), got a server error: \(describe(captured))" }
             if try isSignedIn(captured) { return "\(label): expected a refusal, but the user is signed in: \(describe(captured))" }

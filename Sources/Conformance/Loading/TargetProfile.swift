@@ -186,6 +186,10 @@ package struct TargetProfile: Sendable {
     /// How long the app waits for one IdP call before it gives up (its HTTP client's timeout):
     /// slow-IdP scenarios hold the IdP past it and bound the runner's own wait by it.
     package var idpTimeoutSeconds: Double? = nil
+    /// `capabilities.every_user_has_workspace`: the app gives every user a personal workspace, so a
+    /// null `workspace_id` is a failure. Otherwise a user without one (an app whose tenant is the
+    /// session's organization) may answer null, and only the IDs it does name are judged.
+    package var everyUserHasWorkspace = false
 
     /// The capabilities scenarios can require.
     package var capabilities: Set<Capability> {
@@ -377,7 +381,7 @@ package struct TargetProfile: Sendable {
         try capabilities.checkKeys([
             "introspection", "fault_hook", "seeding", "reset", "leeway_seconds", "jwks_cache_ttl_seconds",
             "jwks_refetch_cooldown_seconds", "email_claim", "organization_credentials", "authorization_response_iss",
-            "idp_timeout_seconds",
+            "idp_timeout_seconds", "every_user_has_workspace",
         ])
         if let reader = capabilities.child("introspection") {
             var introspectionFields: [String: ResponseField] = [:]
@@ -404,6 +408,7 @@ package struct TargetProfile: Sendable {
         emailClaim = try capabilities.string("email_claim")
         authorizationResponseIss = try capabilities.bool("authorization_response_iss") ?? false
         idpTimeoutSeconds = try capabilities.double("idp_timeout_seconds", in: Limits.idpTimeoutSeconds)
+        everyUserHasWorkspace = try capabilities.bool("every_user_has_workspace") ?? false
         if let reader = capabilities.child("organization_credentials") {
             try reader.checkKeys(["list", "create", "delete", "writer_roles"])
             credentials = Credentials(

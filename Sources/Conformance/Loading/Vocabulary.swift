@@ -134,6 +134,10 @@ package enum JournalCondition: String, CaseIterable, Sendable {
 package enum Outcome: String, CaseIterable, Sendable {
     case accepted, refused
     case not5xx = "not_5xx"
+    /// `accepted` when the profile declares a JWKS cache (`jwks_cache_ttl_seconds` above 0); with
+    /// none, a valid token while the JWKS is down cannot be verified, and is judged like an
+    /// unknown `kid`: accepted, refused or 502/503/504, never another 5xx or no answer.
+    case acceptedWhileCached = "accepted_while_cached"
 }
 
 /// Which ID space a field's value must come from.

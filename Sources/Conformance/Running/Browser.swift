@@ -213,8 +213,9 @@ final class Wire {
         return captured
     }
 
-    /// Fires requests at once over pre-opened connections (the race primitive), in order.
-    func sendConcurrently(_ requests: [ClientRequest], step: String, tokens: [String?]) -> [Captured] {
+    /// Fires requests at once over pre-opened connections (the race primitive), in order. A racer
+    /// whose connection never opened never reached the app: a harness error, not an answer.
+    func sendConcurrently(_ requests: [ClientRequest], step: String, tokens: [String?]) throws -> [Captured] {
         let mark = idp.journal.lastSequence
         let started = DispatchTime.now().uptimeNanoseconds
         let (results, timings) = sender.sendConcurrentlyTimed(requests)
@@ -244,6 +245,11 @@ final class Wire {
             if index == 0 { exchange.idpAnswers = answers }
             exchange.race = timings[index]
             kept.append(exchange)
+        }
+        if let index = timings.firstIndex(where: { $0.connectEnd == nil }) {
+            throw ScenarioStop.harness(
+                "\(step) #\(index + 1): the race connection to the app never opened (\(captured[index].error ?? "no connection")); "
+                    + "the app was not judged on it")
         }
         return captured
     }

@@ -245,6 +245,7 @@ package final class ConformanceRunner {
         if !missing.isEmpty {
             return .notApplicable("the profile offers no \(missing.joined(separator: ", ")) (requires: \(missing.joined(separator: ", ")))")
         }
+        if let unmapped = UnmappedFields.reason(scenario, profile: profile) { return .notApplicable(unmapped) }
         do {
             try StepExecutor.checkWaits(scenario.steps, profile: profile, maxWait: maxWait)
         } catch let stop as ScenarioStop {

@@ -131,7 +131,7 @@ struct LoginDriver {
     func loginConcurrently(tokenNames: [String], step: String) throws -> [Captured] {
         guard profile.codeFlow != nil else {
             let tokens = try tokenNames.map { try context.tokenText($0) }
-            var list = context.wire.sendConcurrently(tokens.map { app.callbackRequest(token: $0) }, step: step, tokens: tokens)
+            var list = try context.wire.sendConcurrently(tokens.map { app.callbackRequest(token: $0) }, step: step, tokens: tokens)
             for index in list.indices {
                 let browser = Browser(context: context)
                 browser.jar.store(list[index].setCookies, from: app.baseURL + profile.callback.path)
@@ -151,7 +151,7 @@ struct LoginDriver {
             if let cookie = login.jar.header(for: login.callbackURL, initiatorHost: context.idpHost) { headers.add("Cookie", cookie) }
             return ClientRequest(method: profile.callback.method, url: login.callbackURL, headers: headers)
         }
-        var list = context.wire.sendConcurrently(requests, step: step, tokens: logins.map(\.token))
+        var list = try context.wire.sendConcurrently(requests, step: step, tokens: logins.map(\.token))
         for index in list.indices {
             let browser = Browser(jar: logins[index].jar, context: context)
             browser.jar.store(list[index].setCookies, from: logins[index].callbackURL)
@@ -174,7 +174,7 @@ struct LoginDriver {
             if let cookie = jar.header(for: url, method: probe.call.method) { headers.add("Cookie", cookie) }
             return ClientRequest(method: probe.call.method, url: url, headers: headers)
         }
-        var answers = context.wire.sendConcurrently(requests, step: step, tokens: Array(repeating: nil, count: count))
+        var answers = try context.wire.sendConcurrently(requests, step: step, tokens: Array(repeating: nil, count: count))
         for index in answers.indices {
             jars[index].store(answers[index].setCookies, from: url)
             answers[index].probe = Captured.Probe(status: answers[index].status, body: answers[index].body, json: answers[index].json)

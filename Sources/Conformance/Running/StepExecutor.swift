@@ -317,7 +317,12 @@ struct StepExecutor {
         let issuer = resolved["issuer"]
         resolved["issuer"] = nil
         do {
-            let request = try TokenRequest(json: .object(resolved))
+            var request = try TokenRequest(json: .object(resolved))
+            if app.profile.codeFlow != nil, resolved["organization"] == nil, let only = soleActiveOrganization(of: request.user) {
+                // The mock's authenticate scopes a session to a user's one active membership
+                // (WorkOS selects it implicitly); a bound login must carry the org_id it would.
+                request.organization = only
+            }
             switch issuer {
             case nil: return (request, try idp.mintToken(request))
             case "attacker":
@@ -341,6 +346,14 @@ struct StepExecutor {
         let rest = raw[raw.index(after: open)...]
         let member = #""aud":"# + JSONValue.string(audience).serializedString()
         return raw[...open] + member + (rest.drop(while: \.isWhitespace).hasPrefix("}") ? "" : ",") + rest
+    }
+
+    /// The organization of the user's only active membership; nil with none or several.
+    private func soleActiveOrganization(of user: String) -> String? {
+        let directory = idp.directory
+        guard let found = directory.resolveUser(user) else { return nil }
+        let active = directory.activeMemberships(userID: found.id)
+        return active.count == 1 ? active[0].organizationID : nil
     }
 
     private func runParallel(_ step: ParallelStep) throws {

@@ -64,6 +64,7 @@ package struct ProfileCheck {
         } else {
             out.append("  app:          already running at \(profile.baseURL) (no start command)")
         }
+        out.append("  lanes:        " + (profile.laneRefusal().map { "none: \($0)" } ?? "each exclusive scenario gets a fresh mock and app of its own (--lanes)"))
         out.append("  capabilities: \(profile.capabilities.isEmpty ? "none" : profile.capabilities.map(\.rawValue).sorted().joined(separator: ", "))")
         out.append("")
         out.append("can run \(runnableCount) of \(totalCount) scenarios:")

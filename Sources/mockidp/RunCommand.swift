@@ -157,7 +157,7 @@ enum RunCommand: Subcommand {
         // An app the runner does not start cannot get lanes; --check says why.
         let lanes =
             profile.laneRefusal(placeholders: try placeholders(arguments)) == nil
-            ? askedLanes ?? LaneBudget.defaultCount(scenarios: scenarios, jobs: jobs) : 1
+            ? askedLanes ?? LaneBudget.defaultCount(scenarios: scenarios, jobs: jobs, everyScenario: profile.start?.restart == .scenario) : 1
         options.lanes = lanes
         if let text = arguments.value("max-wait") {
             guard let seconds = Double(text), Limits.maxWait.contains(seconds) else {

@@ -98,7 +98,7 @@ package final class ConformanceRunner {
             if lanes > 1 {
                 let started = options.started
                 for var result in runInLanes(
-                    ordered, jobs: jobs, lanes: lanes, started: { started($0, iteration) },
+                    ordered, jobs: options.jobs, lanes: lanes, started: { started($0, iteration) },
                     progress: { result in
                         var numbered = result
                         numbered.iteration = iteration
@@ -225,7 +225,8 @@ package final class ConformanceRunner {
         var lane: ConformanceRunner?
         defer { lane?.stop() }
         do {
-            let fresh = try ConformanceRunner(profile: profile, idpConfiguration: idp.configuration, placeholders: extraPlaceholders, executable: executable)
+            let fresh = try ConformanceRunner(
+                profile: profile, idpConfiguration: idp.configuration, placeholders: extraPlaceholders, executable: executable)
             fresh.maxWait = maxWait
             fresh.freshApp = true
             lane = fresh

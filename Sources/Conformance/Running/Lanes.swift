@@ -1,19 +1,23 @@
 import Foundation
 
 extension ConformanceRunner {
-    /// Exclusive scenarios each in a lane of its own (`runInLane`), up to `lanes - 1` at once,
-    /// while the shared ones run against the shared mock and app as without lanes: on `jobs`
-    /// threads, or one by one when the profile restarts its app between scenarios. One set of
-    /// `jobs` slots bounds the work of both; a scenario asleep in a wait holds its lane but no
-    /// slot. Results come back in `scenarios` order; `progress` sees them as they finish.
+    /// Exclusive scenarios (every scenario, when the profile restarts its app for each) each in a
+    /// lane of its own (`runInLane`), up to `lanes - 1` at once, while the shared ones run against
+    /// the shared mock and app as without lanes: on `jobs` threads, or one by one when the profile
+    /// restarts its app between families. One set of `jobs` slots bounds the work of both; a
+    /// scenario asleep in a wait holds its lane but no slot. Results come back in `scenarios`
+    /// order; `progress` sees them as they finish.
     func runInLanes(
         _ scenarios: [Scenario], jobs: Int, lanes: Int, started: @escaping @Sendable (Scenario) -> Void,
         progress: (ScenarioResult) -> Void
     ) -> [ScenarioResult] {
-        let shared = scenarios.indices.filter { scenarios[$0].exclusiveReason == nil }
+        // An app restarted for every scenario shares nothing between scenarios anyway: a lane
+        // each is the same fresh start, and lets them overlap.
+        let everyScenario = profile.start?.restart == .scenario
+        let shared = everyScenario ? [] : scenarios.indices.filter { scenarios[$0].exclusiveReason == nil }
         // Sleepers first: their waits are the run's critical path, so they start while there is
         // still other work to overlap them with.
-        let exclusive = scenarios.indices.filter { scenarios[$0].exclusiveReason != nil }
+        let exclusive = scenarios.indices.filter { everyScenario || scenarios[$0].exclusiveReason != nil }
         let queue = exclusive.filter { scenarios[$0].waits } + exclusive.filter { !scenarios[$0].waits }
         let slots = JobSlots(jobs)
         let arrivals = IndexedResults<ScenarioResult>(count: scenarios.count)
@@ -46,7 +50,8 @@ extension ConformanceRunner {
                 progress(result)
             }
         }
-        if jobs > 1 {
+        // Restarting the shared app between scenarios and sharing it between threads do not mix.
+        if jobs > 1 && (profile.start?.restart ?? .never) == .never {
             let batch = runConcurrently(shared.map { scenarios[$0] }, jobs: jobs, slots: slots, started: started, progress: progress)
             for (position, result) in zip(shared, batch) {
                 results[position] = result

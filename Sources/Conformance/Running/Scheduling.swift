@@ -107,7 +107,8 @@ extension TargetProfile {
         }
         let idpNames = ["idp_base_url", "issuer", "jwks_url"]
         guard idpNames.contains(where: { startText.contains("{\($0)}") && placeholders[$0] == nil }) else {
-            return "the start command and env name none of {idp_base_url}, {issuer}, {jwks_url}, so a lane's app could not be pointed at the lane's mock"
+            return
+                "the start command and env name none of {idp_base_url}, {issuer}, {jwks_url}, so a lane's app could not be pointed at the lane's mock"
         }
         return nil
     }
@@ -122,9 +123,11 @@ package enum LaneBudget {
     /// The shared lane plus one per exclusive scenario, as far as that can overlap: working
     /// lanes are bounded by the job slots (`jobs`, the cores), so only the waiting ones add
     /// overlap; and every lane's app must fit in the memory available now. 1 when no scenario is
-    /// exclusive.
-    package static func defaultCount(scenarios: [Scenario], jobs: Int, availableMemory: UInt64? = LaneBudget.availableMemory()) -> Int {
-        let exclusive = scenarios.filter { $0.exclusiveReason != nil }
+    /// exclusive. `everyScenario`: the profile restarts its app for each scenario, so each gets a lane.
+    package static func defaultCount(
+        scenarios: [Scenario], jobs: Int, everyScenario: Bool = false, availableMemory: UInt64? = LaneBudget.availableMemory()
+    ) -> Int {
+        let exclusive = scenarios.filter { everyScenario || $0.exclusiveReason != nil }
         let wanted = min(exclusive.count, max(1, jobs) + exclusive.count { $0.waits })
         let memoryCap = availableMemory.map { Int(min(UInt64(Int.max), $0 / bytesPerLane)) } ?? wanted
         return 1 + max(0, min(wanted, memoryCap, 64))

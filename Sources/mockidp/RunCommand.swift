@@ -155,9 +155,10 @@ enum RunCommand: Subcommand {
         options.jobs = jobs
         let askedLanes = try arguments.integer("lanes", in: 1...64)
         // An app the runner does not start cannot get lanes; --check says why.
-        let lanes =
-            profile.laneRefusal(placeholders: try placeholders(arguments)) == nil
-            ? askedLanes ?? LaneBudget.defaultCount(scenarios: scenarios, jobs: jobs, everyScenario: profile.start?.restart == .scenario) : 1
+        let laneRefusal = profile.laneRefusal(placeholders: try placeholders(arguments))
+        if let laneRefusal, let askedLanes, askedLanes > 1 { printError("mockidp run: --lanes \(askedLanes) has no effect: \(laneRefusal)") }
+        let everyScenario = profile.start?.restart == .scenario
+        let lanes = laneRefusal == nil ? askedLanes ?? LaneBudget.defaultCount(scenarios: scenarios, jobs: jobs, everyScenario: everyScenario) : 1
         options.lanes = lanes
         if let text = arguments.value("max-wait") {
             guard let seconds = Double(text), Limits.maxWait.contains(seconds) else {

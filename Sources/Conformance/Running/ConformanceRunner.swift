@@ -230,8 +230,12 @@ package final class ConformanceRunner {
             fresh.maxWait = maxWait
             fresh.freshApp = true
             lane = fresh
+            let starting = DispatchTime.now().uptimeNanoseconds
             try fresh.start()
-            return fresh.runOne(scenario, reset: true, slots: slots)
+            var result = fresh.runOne(scenario, reset: true, slots: slots)
+            // Starting the lane's app is this scenario's work, as a restart is without lanes.
+            if result.seconds > 0 { result.seconds = Double(DispatchTime.now().uptimeNanoseconds - starting) / 1e9 }
+            return result
         } catch {
             let reason = "\(error)".hasPrefix("app unreachable") ? "\(error)" : "app unreachable: a lane's mock or app did not start: \(error)"
             return ScenarioEnding(started: false, stop: ScenarioStop.harness(reason)).result(scenario, seconds: 0, transcript: []) { "" }

@@ -53,7 +53,8 @@ extension Scenario {
 
 /// Lets worker threads call into the runner. Sound because a shared (non-exclusive) scenario
 /// only touches its own `ScenarioContext` plus parts that are thread-safe by design: the
-/// mock (served from many connection threads) and the HTTP client.
+/// mock (served from many connection threads) and the HTTP client; and a lane only reads the
+/// runner's configuration (profile, placeholders, --max-wait) to start a mock and app of its own.
 struct SharedRunner: @unchecked Sendable {
     let runner: ConformanceRunner
 }

@@ -44,6 +44,11 @@ enum RunCommand: Subcommand {
                     "Run up to N scenarios at once (default: the number of cores); scenarios that change keys, clock, faults or the JWT template run alone."
             ),
             .value(
+                "lanes", placeholder: "N",
+                help:
+                    "Mock and app pairs at once: each scenario that changes keys, clock, faults or the JWT template, or waits on the app's caches, gets a fresh mock and app of its own, beside the shared pair (default: enough to overlap the waits, capped by free memory; 1: such scenarios run one at a time; needs a profile that starts its app)."
+            ),
+            .value(
                 "seed", placeholder: "N",
                 help: "Seed for the mock's IDs, token IDs and generated keys (default: random, printed, and part of every reproduce command)."),
             .flag("no-color", help: "Plain output (also when NO_COLOR is set or stdout is not a terminal)."),
@@ -148,6 +153,13 @@ enum RunCommand: Subcommand {
         var options = RunOptions()
         options.repeatCount = repeatCount
         options.jobs = jobs
+        let askedLanes = try arguments.integer("lanes", in: 1...64)
+        // An app the runner does not start cannot get lanes; --check says why.
+        let laneRefusal = profile.laneRefusal(placeholders: try placeholders(arguments))
+        if let laneRefusal, let askedLanes, askedLanes > 1 { printError("mockidp run: --lanes \(askedLanes) has no effect: \(laneRefusal)") }
+        let everyScenario = profile.start?.restart == .scenario
+        let lanes = laneRefusal == nil ? askedLanes ?? LaneBudget.defaultCount(scenarios: scenarios, jobs: jobs, everyScenario: everyScenario) : 1
+        options.lanes = lanes
         if let text = arguments.value("max-wait") {
             guard let seconds = Double(text), Limits.maxWait.contains(seconds) else {
                 throw UsageError("--max-wait takes seconds from 0 to \(Int(Limits.maxWait.range.upperBound)), not '\(text)'")
@@ -189,7 +201,7 @@ enum RunCommand: Subcommand {
         do {
             try runner.start()
             print(
-                "mockidp run: \(scenarios.count) scenario(s) × \(repeatCount) against \(profile.name) at \(runner.app?.baseURL ?? profile.baseURL) (mock IdP at \(runner.idp.baseURL), seed \(seed), \(jobs) job(s))"
+                "mockidp run: \(scenarios.count) scenario(s) × \(repeatCount) against \(profile.name) at \(runner.app?.baseURL ?? profile.baseURL) (mock IdP at \(runner.idp.baseURL), seed \(seed), \(jobs) job(s)\(lanes > 1 ? ", up to \(lanes) lanes" : ""))"
             )
             fflush(nil)  // a CI log (a pipe) shows the run has started, not only once a scenario ends
             if !arguments.has("no-preflight") { try runner.preflight() }

@@ -33,8 +33,9 @@ struct RunnerCleanupTests {
             .write(to: scenario)
         let runner = Process()
         runner.executableURL = URL(fileURLWithPath: tool)
+        // --lanes 1: the slow scenario runs against the shared mock, whose clock the test polls.
         runner.arguments = [
-            "run", "--scenario", scenario.path, "--json", folder.appendingPathComponent("report.json").path,
+            "run", "--scenario", scenario.path, "--lanes", "1", "--json", folder.appendingPathComponent("report.json").path,
             "--junit", folder.appendingPathComponent("report.xml").path,
         ]
         if let pidFile {
@@ -175,7 +176,8 @@ struct RunnerCleanupTests {
         let junit = folder.appendingPathComponent("report.xml")
         let runner = Process()
         runner.executableURL = URL(fileURLWithPath: tool)
-        runner.arguments = ["run", "--jobs", "1", "--no-color", "--json", json.path, "--junit", junit.path]
+        // One job and no lanes: one scenario at a time, so at most one is in progress at the signal.
+        runner.arguments = ["run", "--jobs", "1", "--lanes", "1", "--no-color", "--json", json.path, "--junit", junit.path]
         runner.currentDirectoryURL = Interop.root
         let output = Pipe()
         runner.standardOutput = output

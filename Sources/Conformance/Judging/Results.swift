@@ -96,6 +96,8 @@ package struct ScenarioResult: Sendable {
     package var transcript: [Exchange] = []
     /// Which repetition this was, with --repeat.
     package var iteration: Int = 1
+    /// Of `seconds`, the time asleep in declared waits (wait steps, a rotated key's cache settling).
+    package var waitedSeconds: Double = 0
 }
 
 package struct RunReport: Sendable {

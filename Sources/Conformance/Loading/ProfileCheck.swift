@@ -57,6 +57,11 @@ package struct ProfileCheck {
         return "declare \(field)\(description)"
     }
 
+    private var laneLine: String {
+        let which = profile.start?.restart == .scenario ? "every scenario (the app restarts for each)" : "each exclusive scenario"
+        return "\(which) gets a fresh mock and app of its own, beside the shared pair (--lanes)"
+    }
+
     package var report: String {
         var out: [String] = []
         out.append("\(profile.name) (\(profile.file)): a valid target profile")
@@ -66,6 +71,7 @@ package struct ProfileCheck {
         } else {
             out.append("  app:          already running at \(profile.baseURL) (no start command)")
         }
+        out.append("  lanes:        " + (profile.laneRefusal().map { "none: \($0)" } ?? laneLine))
         out.append("  capabilities: \(profile.capabilities.isEmpty ? "none" : profile.capabilities.map(\.rawValue).sorted().joined(separator: ", "))")
         out.append("")
         out.append("can run \(runnableCount) of \(totalCount) scenarios:")

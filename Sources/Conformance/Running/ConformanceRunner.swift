@@ -14,6 +14,10 @@ package struct RunOptions: Sendable {
     package var shuffleSeed: UInt64?
     /// Told when a scenario is taken up (its iteration), from whichever thread runs it.
     package var started: @Sendable (Scenario, Int) -> Void = { _, _ in }
+    /// Mock and app pairs at once, the shared one included: each exclusive scenario gets a fresh
+    /// mock and a fresh app of its own (a lane) when the profile starts its app. 1: every
+    /// exclusive scenario runs alone against the shared pair, one after another.
+    package var lanes = 1
     package init() {}
 }
 
@@ -31,6 +35,11 @@ package final class ConformanceRunner {
     /// The family of the previous scenario, for `start.restart: family`.
     private var lastFamily: String?
     private var maxWait: Double = 120
+    /// A lane's runner: its app was started for the one scenario it runs, so that scenario
+    /// needs no restart first.
+    var freshApp = false
+    /// Slept in `isolate` waiting out a rotated key's cache, counted into the next result's waits.
+    private var settledSeconds: Double = 0
     let extraPlaceholders: [String: String]
     let executable: String
 
@@ -107,7 +116,23 @@ package final class ConformanceRunner {
         }
         // Restarting the app between scenarios and sharing it between threads do not mix.
         let jobs = (profile.start?.restart ?? .never) == .never ? options.jobs : 1
+        let lanes = options.lanes > 1 && profile.laneRefusal(placeholders: extraPlaceholders) == nil ? options.lanes : 1
         for iteration in 1...max(1, options.repeatCount) {
+            if lanes > 1 {
+                let started = options.started
+                for var result in runInLanes(
+                    ordered, jobs: options.jobs, lanes: lanes, started: { started($0, iteration) },
+                    progress: { result in
+                        var numbered = result
+                        numbered.iteration = iteration
+                        progress(numbered)
+                    })
+                {
+                    result.iteration = iteration
+                    results.append(result)
+                }
+                continue
+            }
             if jobs > 1 {
                 let started = options.started
                 for var result in runConcurrently(
@@ -140,7 +165,7 @@ package final class ConformanceRunner {
     /// each exclusive one runs alone from its own reset. Results come back in `scenarios` order;
     /// `progress` sees them as they finish.
     func runConcurrently(
-        _ scenarios: [Scenario], jobs: Int, started: @escaping @Sendable (Scenario) -> Void = { _ in },
+        _ scenarios: [Scenario], jobs: Int, slots given: JobSlots? = nil, started: @escaping @Sendable (Scenario) -> Void = { _ in },
         progress: (ScenarioResult) -> Void
     ) -> [ScenarioResult] {
         var results = [ScenarioResult?](repeating: nil, count: scenarios.count)
@@ -166,7 +191,7 @@ package final class ConformanceRunner {
             // per sleeper, so `jobs` scenarios still work while they sleep.
             let ordered = shared.map { (index: $0, scenario: scenarios[$0]) }.sorted { $0.scenario.waits && !$1.scenario.waits }
             let sleepers = ordered.count { $0.scenario.waits }
-            let slots = JobSlots(jobs)
+            let slots = given ?? JobSlots(jobs)
             let workers = (0..<min(jobs + sleepers, shared.count)).map { _ in
                 Thread {
                     while true {
@@ -211,6 +236,35 @@ package final class ConformanceRunner {
 
     package func runOne(_ scenario: Scenario) -> ScenarioResult { runOne(scenario, reset: true) }
 
+    /// Runs one scenario in a lane of its own: a fresh mock (same configuration and seed, so the
+    /// same initial keys and fixtures, on a port of its own) and a fresh app started against it,
+    /// both stopped before this returns. The lane's app fetches the lane's JWKS, so whatever the
+    /// scenario does to keys, clock, faults or the template, no other scenario sees it, and no
+    /// cache needs to settle afterwards. Called from a lane's thread, which outlives the app it starts.
+    func runInLane(_ scenario: Scenario, slots: JobSlots) -> ScenarioResult {
+        if let stop = unrunnable(scenario) {
+            return ScenarioEnding(started: false, stop: stop).result(scenario, seconds: 0, transcript: []) { "" }
+        }
+        var lane: ConformanceRunner?
+        defer { lane?.stop() }
+        do {
+            let fresh = try ConformanceRunner(
+                profile: profile, idpConfiguration: idp.configuration, placeholders: extraPlaceholders, executable: executable)
+            fresh.maxWait = maxWait
+            fresh.freshApp = true
+            lane = fresh
+            let starting = DispatchTime.now().uptimeNanoseconds
+            try fresh.start()
+            var result = fresh.runOne(scenario, reset: true, slots: slots)
+            // Starting the lane's app is this scenario's work, as a restart is without lanes.
+            if result.seconds > 0 { result.seconds = Double(DispatchTime.now().uptimeNanoseconds - starting) / 1e9 }
+            return result
+        } catch {
+            let reason = "\(error)".hasPrefix("app unreachable") ? "\(error)" : "app unreachable: a lane's mock or app did not start: \(error)"
+            return ScenarioEnding(started: false, stop: ScenarioStop.harness(reason)).result(scenario, seconds: 0, transcript: []) { "" }
+        }
+    }
+
     /// `reset: false` runs in a shared batch: no reset, restart or cache wait for the mock or
     /// the app, which other scenarios are using at the same moment.
     func runOne(_ scenario: Scenario, reset: Bool, slots: JobSlots? = nil) -> ScenarioResult {
@@ -225,6 +279,8 @@ package final class ConformanceRunner {
         let context = ScenarioContext(scenario: scenario, idp: idp, app: app, sides: sides)
         context.maxWait = maxWait
         context.jobSlots = slots
+        context.waitedSeconds = settledSeconds
+        settledSeconds = 0
         defer { if reset { noteKeyChanges(context) } }
         var ending = ScenarioEnding(started: true)
         do {
@@ -235,12 +291,24 @@ package final class ConformanceRunner {
         }
         ending.findings = context.findings
         ending.appExited = !app.isRunning
-        return ending.result(scenario, seconds: seconds(), transcript: context.wire.transcript, appLog: logTail)
+        var result = ending.result(scenario, seconds: seconds(), transcript: context.wire.transcript, appLog: logTail)
+        result.waitedSeconds = context.waitedSeconds
+        return result
     }
 
     /// Why the scenario cannot start here and now: a capability the profile lacks, a wait over
     /// --max-wait, an app that is not running or could not be isolated; nil when it can.
     private func precondition(_ scenario: Scenario, reset: Bool) -> ScenarioStop? {
+        if let stop = unrunnable(scenario) { return stop }
+        guard let app else { return .harness("app unreachable: the app is not running") }
+        if reset, let unsettled = isolate(scenario, app) { return unsettled }
+        guard app.isRunning else { return .harness("app unreachable: the app is not running\n\(app.logTail())") }
+        return nil
+    }
+
+    /// Why the scenario cannot run against this profile at all (a capability it lacks, a wait
+    /// over --max-wait), whatever mock and app it gets; nil when it can.
+    private func unrunnable(_ scenario: Scenario) -> ScenarioStop? {
         let missing = scenario.requires.filter { !profile.capabilities.contains($0) }.map(\.rawValue)
         if !missing.isEmpty {
             return .notApplicable("the profile offers no \(missing.joined(separator: ", ")) (requires: \(missing.joined(separator: ", ")))")
@@ -253,9 +321,6 @@ package final class ConformanceRunner {
         } catch {
             return .tooLong("\(error)")
         }
-        guard let app else { return .harness("app unreachable: the app is not running") }
-        if reset, let unsettled = isolate(scenario, app) { return unsettled }
-        guard app.isRunning else { return .harness("app unreachable: the app is not running\n\(app.logTail())") }
         return nil
     }
 
@@ -269,6 +334,10 @@ package final class ConformanceRunner {
         case .never: restart = false
         }
         lastFamily = scenario.family
+        if freshApp {
+            freshApp = false
+            return nil
+        }
         if restart {
             do {
                 try app.restart()
@@ -296,7 +365,10 @@ package final class ConformanceRunner {
         }
         // The mock is back to its original keys; an app without a cache-clearing reset sees
         // them only once its cache expires.
-        if remaining > 0 { usleep(useconds_t(remaining * 1_000_000)) }
+        if remaining > 0 {
+            usleep(useconds_t(remaining * 1_000_000))
+            settledSeconds = remaining
+        }
         cacheSettlesAt = nil
         return nil
     }

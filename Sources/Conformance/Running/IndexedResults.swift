@@ -47,6 +47,15 @@ package final class IndexedResults<Value: Sendable>: Sendable {
         }
     }
 
+    /// Takes what arrived since the last take, without blocking (possibly nothing).
+    package func takeArrivedNow() -> [(index: Int, value: Value)] {
+        state.withLock { state in
+            let taken = state.arrived.compactMap { index in state.values[index].map { (index: index, value: $0) } }
+            state.arrived.removeAll()
+            return taken
+        }
+    }
+
     /// What is there now, by index.
     package var all: [Value?] { state.withLock { $0.values } }
 }

@@ -25,6 +25,8 @@ final class ScenarioContext {
     var jobSlots: JobSlots?
     /// Set when the scenario changed the mock's keys, so the runner can let the app's cache settle.
     var keysChanged = false
+    /// Time asleep in wait steps so far, for `bench --suite`'s split of wall time.
+    var waitedSeconds: Double = 0
 
     init(scenario: Scenario, idp: MockIdP, app: AppTarget, sides: SideServers = SideServers()) {
         self.scenario = scenario

@@ -54,7 +54,8 @@ extension Scenario {
 
 /// Lets worker threads call into the runner. Sound because a shared (non-exclusive) scenario
 /// only touches its own `ScenarioContext` plus parts that are thread-safe by design: the
-/// mock (served from many connection threads) and the HTTP client.
+/// mock (served from many connection threads) and the HTTP client; and a lane only reads the
+/// runner's configuration (profile, placeholders, --max-wait) to start a mock and app of its own.
 struct SharedRunner: @unchecked Sendable {
     let runner: ConformanceRunner
 }
@@ -90,4 +91,58 @@ final class TicketCounter: Sendable {
     private let next = Atomic<Int>(0)
 
     func take() -> Int { next.add(1, ordering: .relaxed).oldValue }
+}
+
+extension TargetProfile {
+    /// Why this profile's exclusive scenarios cannot get lanes (a mock and an app of their own),
+    /// or nil when they can. A lane's app must be one the runner starts, on a port of its own,
+    /// pointed at the lane's mock: an app the runner does not start keeps trusting the one mock
+    /// it was configured with, so only one-at-a-time runs against it are sound.
+    package func laneRefusal(placeholders: [String: String] = [:]) -> String? {
+        guard let start else { return "the runner does not start the app (no start command), so exclusive scenarios run one at a time" }
+        let startText = start.command.joined(separator: " ") + " " + start.environment.values.joined(separator: " ") + " " + (start.cwd ?? "")
+        guard baseURL.contains("{app_port}"), placeholders["app_port"] == nil else {
+            return "the app's port is fixed (base_url has no {app_port} the runner fills), so a second app cannot start beside it"
+        }
+        guard startText.contains("{app_port}") else {
+            return "the start command and env never name {app_port}, so a second app would not listen elsewhere"
+        }
+        let idpNames = ["idp_base_url", "issuer", "jwks_url"]
+        guard idpNames.contains(where: { startText.contains("{\($0)}") && placeholders[$0] == nil }) else {
+            return
+                "the start command and env name none of {idp_base_url}, {issuer}, {jwks_url}, so a lane's app could not be pointed at the lane's mock"
+        }
+        return nil
+    }
+}
+
+/// How many lanes (mock and app pairs, the shared one included) run at once by default.
+package enum LaneBudget {
+    /// What one lane is assumed to need: the app process (a Python or Node app takes 30–80 MB)
+    /// plus the in-process mock (a few MB), with room to spare.
+    static let bytesPerLane: UInt64 = 192 << 20
+
+    /// The shared lane plus one per exclusive scenario, as far as that can overlap: working
+    /// lanes are bounded by the job slots (`jobs`, the cores), so only the waiting ones add
+    /// overlap; and every lane's app must fit in the memory available now. 1 when no scenario is
+    /// exclusive. `everyScenario`: the profile restarts its app for each scenario, so each gets a lane.
+    package static func defaultCount(
+        scenarios: [Scenario], jobs: Int, everyScenario: Bool = false, availableMemory: UInt64? = LaneBudget.availableMemory()
+    ) -> Int {
+        let exclusive = scenarios.filter { everyScenario || $0.exclusiveReason != nil }
+        let wanted = min(exclusive.count, max(1, jobs) + exclusive.count { $0.waits })
+        let memoryCap = availableMemory.map { Int(min(UInt64(Int.max), $0 / bytesPerLane)) } ?? wanted
+        return 1 + max(0, min(wanted, memoryCap, 64))
+    }
+
+    /// MemAvailable from /proc/meminfo (Linux), nil elsewhere.
+    static func availableMemory() -> UInt64? {
+        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
+            let words = line.split(separator: " ")
+            guard words.count >= 2, let kib = UInt64(words[1]) else { return nil }
+            return kib.multipliedReportingOverflow(by: 1024).overflow ? nil : kib * 1024
+        }
+        return nil
+    }
 }

@@ -182,7 +182,9 @@ struct StepExecutor {
     private func sleepReleasingSlot(_ seconds: Double) {
         guard seconds > 0 else { return }
         context.jobSlots?.release()
-        usleep(useconds_t(Self.sleepSeconds(seconds) * 1_000_000))
+        let slept = Self.sleepSeconds(seconds)
+        usleep(useconds_t(slept * 1_000_000))
+        context.waitedSeconds += slept
         context.jobSlots?.acquire()
     }
 

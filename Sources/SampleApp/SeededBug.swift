@@ -82,7 +82,8 @@ package enum SeededBug: String, Sendable, CaseIterable {
             .kidAbsentSkipsSignature, .appIDSentToIdP, .responseFromSharedVariable, .secretResentToRacers:
             return [.api]
         case .stateNotChecked, .missingSidCrashes, .jwksOutageCrashes, .unknownKidCrashes, .sessionNotRotated,
-            .openRedirectAfterLogin, .refreshIgnoresRevocation, .sessionCookieNotHTTPOnly, .logoutKeepsIdPSession, .constantState, .concurrentRefreshCrashes:
+            .openRedirectAfterLogin, .refreshIgnoresRevocation, .sessionCookieNotHTTPOnly, .logoutKeepsIdPSession, .constantState,
+            .concurrentRefreshCrashes:
             return [.web]
         }
     }

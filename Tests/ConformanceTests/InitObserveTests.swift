@@ -50,6 +50,38 @@ struct InitObserveTests {
         #expect(run.stdout.contains(" 0 failed,"))
     }
 
+    /// An OpenID Connect relying party (Authlib's Flask client, mozilla-django-oidc): its login goes
+    /// through /oauth2/authorize, so the profile forges the id_token it verifies.
+    @Test(
+        .enabled(if: Virtualenv.oidc.enabled, Comment(rawValue: Virtualenv.oidc.skipReason)),
+        arguments: [
+            ("oidc_rp_authlib_app.py", "/login", "/callback"), ("oidc_rp_django_app.py", "/oidc/authenticate/", "/oidc/callback/"),
+        ])
+    func anOpenIDConnectRelyingPartysObservedProfileRunsWithNoFailure(app: String, loginPath: String, callbackPath: String) throws {
+        let python = Interop.root.appendingPathComponent(".venv-oidc/bin/python").path
+        let script = Interop.root.appendingPathComponent("Tests/interop/\(app)").path
+        let (profile, notes, run) = try Self.observeThenRun(
+            "env OIDC_ISSUER_URL={idp_base_url} OIDC_CLIENT_ID={client_id} OIDC_CLIENT_SECRET={api_key} \(python) \(script)")
+        #expect(profile["callback"]?["token_role"]?.stringValue == "id_token", "\(notes)")
+        #expect(profile["callback"]?["login_path"]?.stringValue == loginPath)
+        #expect(profile["callback"]?["path"]?.stringValue == callbackPath)
+        #expect(profile["response"]?["idp_user_id"]?.stringValue != nil)
+        #expect(notes.contains("seen: the app exchanged the code (POST /oauth2/token)"))
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        #expect(run.stdout.contains(" 0 failed,"))
+    }
+
+    /// An independent app whose tenant is the session's organization (Tests/interop/org_tenant_app.py).
+    @Test(.enabled(if: Interop.available, "needs .venv (created by .ci/run)"))
+    func theOrganizationTenantAppsObservedProfileRunsWithNoFailure() throws {
+        let app = Interop.root.appendingPathComponent("Tests/interop/org_tenant_app.py").path
+        let (profile, notes, run) = try Self.observeThenRun("\(Self.bearerPython) \(app)")
+        #expect(profile["callback"]?["shape"]?.stringValue == "code", "\(notes)")
+        #expect(profile["callback"]?["token_role"] == nil)
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        #expect(run.stdout.contains(" 0 failed,"))
+    }
+
     @Test func theReferenceWebAppsObservedProfileRunsWithNoFailure() throws {
         let (profile, notes, run) = try Self.observeThenRun(
             "{mockidp} sample-app --shape web --port {app_port} --idp {idp_base_url} --client-id {client_id} --api-key {api_key} --issuer {issuer}")

@@ -40,6 +40,8 @@ package struct ProfileObserver {
     package static let commonLoginPaths = [
         "/login", "/auth/login", "/signin", "/sign-in", "/auth/signin", "/account/login", "/users/sign_in", "/sso/login", "/auth/workos",
         "/auth", "/oauth/login",
+        // The login views of common OpenID Connect libraries: mozilla-django-oidc, Authlib's and flask-oidc's examples.
+        "/oidc/authenticate/", "/oidc/login", "/login/oidc",
     ]
     static let commonProbePaths = [
         "/account", "/me", "/api/me", "/profile", "/user", "/api/user", "/whoami", "/session", "/api/session", "/dashboard", "/home", "/",
@@ -77,8 +79,11 @@ package struct ProfileObserver {
             waitForAPerson(context, mark: mark, &observation)
         }
         let journal = runner.idp.journal.entries(Journal.Filter(sinceSequence: mark))
-        let authorize = journal.last { $0.method == "GET" && $0.path == "/user_management/authorize" }
-        let exchanged = journal.contains { $0.method == "POST" && $0.path == "/user_management/authenticate" && $0.status == 200 }
+        let authorize = journal.last { $0.method == "GET" && Self.authorizePaths.contains($0.path) }
+        // An app signing in through the OpenID Connect front door verifies the id_token of /oauth2/token.
+        let openID = authorize?.path == "/oauth2/authorize"
+        let exchangePath = openID ? "/oauth2/token" : "/user_management/authenticate"
+        let exchanged = journal.contains { $0.method == "POST" && $0.path == exchangePath && $0.status == 200 }
         var jwksPaths: [String] = []
         for entry in journal where entry.method == "GET" && entry.path.lowercased().contains("jwks") && !jwksPaths.contains(entry.path) {
             jwksPaths.append(entry.path)
@@ -86,7 +91,7 @@ package struct ProfileObserver {
         let redirectURI = authorize.flatMap { LoginDriver.query(of: "?" + $0.query)["redirect_uri"] }
         guard let redirectURI, let callbackPath = URLComponents(string: redirectURI)?.path, !callbackPath.isEmpty else {
             observation.notInferred += [
-                "the shape: no login reached the mock's /user_management/authorize (tried \(options.loginPaths.joined(separator: ", "))"
+                "the shape: no login reached the mock's /user_management/authorize or /oauth2/authorize (tried \(options.loginPaths.joined(separator: ", "))"
                     + (options.waitSeconds > 0 ? ", and nobody signed in within \(Int(options.waitSeconds)) s" : "")
                     + "); an API that takes the access token (bearer) has no login to watch",
                 "callback.path and callback.token: where and how the app takes the access token",
@@ -98,10 +103,10 @@ package struct ProfileObserver {
         observation.seen.append(
             "the app sends the browser to the mock's authorize endpoint with redirect_uri \(Self.templated(redirectURI, appBaseURL: app.baseURL))")
         if exchanged {
-            observation.seen.append("the app exchanged the code (POST /user_management/authenticate)")
+            observation.seen.append("the app exchanged the code (POST \(exchangePath))")
         } else {
             observation.notInferred.append(
-                "the code exchange: the app never called POST /user_management/authenticate, so the runner's code flow cannot reach it")
+                "the code exchange: the app never called POST \(exchangePath), so the runner's code flow cannot reach it")
         }
         let client = runner.idp.configuration.clientID
         let jwks = jwksPaths.map { "{idp_base_url}" + $0.replacingOccurrences(of: client, with: "{client_id}") }
@@ -113,6 +118,10 @@ package struct ProfileObserver {
 
         var root = options.draft.objectValue ?? [:]
         var callback: JSONObject = ["shape": "code", "path": .string(callbackPath)]
+        if openID {
+            callback["token_role"] = "id_token"
+            observation.seen.append("the app signs in through /oauth2/authorize, so scenarios forge the id_token it verifies (token_role id_token)")
+        }
         if let login {
             callback["login_path"] = .string(login.path)
         } else {
@@ -152,6 +161,9 @@ package struct ProfileObserver {
 
     // MARK: The login
 
+    /// The mock's front doors a code-flow login goes through: AuthKit's, and the OpenID Connect provider's.
+    static let authorizePaths = ["/user_management/authorize", "/oauth2/authorize"]
+
     struct LoginRoute {
         var path: String
         var authorizeURL: String
@@ -167,21 +179,21 @@ package struct ProfileObserver {
 
     private func findLoginRoute(_ context: ScenarioContext, _ observation: inout Observation) -> LoginRoute? {
         let browser = Browser(context: context)
-        let authorize = context.idp.baseURL + "/user_management/authorize"
+        let authorizeURLs = Self.authorizePaths.map { context.idp.baseURL + $0 }
         for path in options.loginPaths {
             var url = context.app.baseURL + path
             for _ in 0..<10 {
                 let answer = browser.navigate(to: url, accept: "text/html", step: "observe \(path)")
                 guard let status = answer.status, (300..<400).contains(status), let location = answer.header("Location") else { break }
                 let next = LoginDriver.resolve(location, against: url)
-                if next.hasPrefix(authorize) {
+                if authorizeURLs.contains(where: next.hasPrefix) {
                     observation.seen.append("GET \(path) redirects to the mock's authorize endpoint")
                     return LoginRoute(path: path, authorizeURL: next)
                 }
                 if LoginDriver.sameOrigin(next, context.idp.baseURL) {
                     observation.notInferred.append(
                         "\(path) redirects to \(URLComponents(string: next)?.path ?? next) on the mock: the runner drives AuthKit's"
-                            + " /user_management/authorize only")
+                            + " /user_management/authorize and /oauth2/authorize only")
                     break
                 }
                 guard LoginDriver.sameOrigin(next, context.app.baseURL) else { break }
@@ -223,8 +235,10 @@ package struct ProfileObserver {
             return nil
         }
         if let code = LoginDriver.query(of: location)["code"] {
-            try context.idp.bindAuthorizationCode(
-                code, to: BoundLogin(request: request, token: minted, userObject: context.bindings.userObjects["t"]))
+            var bound = BoundLogin(request: request, token: minted, userObject: context.bindings.userObjects["t"])
+            // An OpenID Connect login: the id_token is minted for it as a scenario's would be.
+            if route.hasPrefix(context.idp.baseURL + "/oauth2/authorize") { bound.idTokenRequest = request }
+            try context.idp.bindAuthorizationCode(code, to: bound)
         }
         var current = browser.send(
             ClientRequest(method: "GET", url: location, headers: ["Accept": "text/html,application/json"]), initiatorHost: context.idpHost,
@@ -258,7 +272,7 @@ package struct ProfileObserver {
             let answer = browser.navigate(to: url, accept: "text/html", step: "observe login")
             guard let status = answer.status, (300..<400).contains(status), let location = answer.header("Location") else { return nil }
             let next = LoginDriver.resolve(location, against: url)
-            if next.hasPrefix(browser.context.idp.baseURL + "/user_management/authorize") { return next }
+            if Self.authorizePaths.contains(where: { next.hasPrefix(browser.context.idp.baseURL + $0) }) { return next }
             url = next
         }
         return nil

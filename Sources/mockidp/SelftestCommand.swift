@@ -34,6 +34,8 @@ enum SelftestCommand: Subcommand {
             "the forgery matrix's jku tokens name a URL on the mock itself, and the mock's journal shows the app fetching it (the canary scenario is the one that names the bug)",
         "issuer-discovery-trusted":
             "a near-miss issuer (a trailing slash) is on loopback too, so the app fetches its discovery from the mock and trusts the mock's own keys under it",
+        "constant-state":
+            "without PKCE the one constant state is also every other login's state, so a callback carrying another login's state matches too (web-state.other-login-state)",
         "unknown-kid-crashes":
             "another IdP's key, a URL kid and an embedded key each carry a kid the JWKS lacks, and the app answers 500 before it looks at anything else",
     ]

@@ -8,13 +8,7 @@ import Testing
 /// The steps of the refresh-race and slow-IdP scenarios: how they parse, and that a `deadline`
 /// turns an app that answers later than its declared IdP timeout into a failed check.
 @Suite struct DeadlineAndRaceStepTests {
-    func parse(_ steps: String) throws(ConfigError) -> Scenario {
-        let bound = #"[{"user": {"as": "u", "fresh": true}}, {"mint": {"as": "t", "user": "u"}}, "#
-        let text = #"{"id": "t.x", "title": "t", "steps": "# + bound + steps.dropFirst() + "}"
-        let value: JSONValue
-        do { value = try JSONValue.parse(text) } catch { throw ConfigError(file: "t.json", field: "", message: "\(error)") }
-        return try ScenarioLoader.parse(value, file: "t.json")
-    }
+    func parse(_ steps: String) throws(ConfigError) -> Scenario { try ScenarioText.afterALogin(steps) }
 
     @Test func parallelProbesDeadlinesAndFaultsPastTheTimeoutParse() throws {
         let scenario = try parse(

@@ -6,11 +6,7 @@ import Testing
 @testable import Conformance
 
 @Suite struct ScenarioParsingTests {
-    func parse(_ text: String) throws(ConfigError) -> Scenario {
-        let value: JSONValue
-        do { value = try JSONValue.parse(text) } catch { throw ConfigError(file: "t.json", field: "", message: "\(error)") }
-        return try ScenarioLoader.parse(value, file: "t.json")
-    }
+    func parse(_ text: String) throws(ConfigError) -> Scenario { try ScenarioText.parse(text) }
 
     @Test func readsAWellFormedScenario() throws {
         let scenario = try parse(

@@ -7,14 +7,7 @@ import Testing
 /// The steps and the check the web-shape families are written in: how they parse, and how the
 /// runner resolves a redirect as a browser does.
 @Suite struct WebStepTests {
-    func parse(_ steps: String) throws(ConfigError) -> Scenario {
-        // Every step below uses token t of user u.
-        let bound = #"[{"user": {"as": "u", "fresh": true}}, {"mint": {"as": "t", "user": "u"}}, "#
-        let text = #"{"id": "t.x", "title": "t", "steps": "# + bound + steps.dropFirst() + "}"
-        let value: JSONValue
-        do { value = try JSONValue.parse(text) } catch { throw ConfigError(file: "t.json", field: "", message: "\(error)") }
-        return try ScenarioLoader.parse(value, file: "t.json")
-    }
+    func parse(_ steps: String) throws(ConfigError) -> Scenario { try ScenarioText.afterALogin(steps) }
 
     @Test func callbackOptionsProbeSnapshotsLogoutAndRevocationParse() throws {
         let scenario = try parse(

@@ -118,31 +118,18 @@ package final class ConformanceRunner {
         let jobs = (profile.start?.restart ?? .never) == .never ? options.jobs : 1
         let lanes = options.lanes > 1 && profile.laneRefusal(placeholders: extraPlaceholders) == nil ? options.lanes : 1
         for iteration in 1...max(1, options.repeatCount) {
-            if lanes > 1 {
+            if lanes > 1 || jobs > 1 {
                 let started = options.started
-                for var result in runInLanes(
-                    ordered, jobs: options.jobs, lanes: lanes, started: { started($0, iteration) },
-                    progress: { result in
-                        var numbered = result
-                        numbered.iteration = iteration
-                        progress(numbered)
-                    })
-                {
-                    result.iteration = iteration
-                    results.append(result)
+                let numbered = { (result: ScenarioResult) in
+                    var numbered = result
+                    numbered.iteration = iteration
+                    progress(numbered)
                 }
-                continue
-            }
-            if jobs > 1 {
-                let started = options.started
-                for var result in runConcurrently(
-                    ordered, jobs: jobs, started: { started($0, iteration) },
-                    progress: { result in
-                        var numbered = result
-                        numbered.iteration = iteration
-                        progress(numbered)
-                    })
-                {
+                let batch =
+                    lanes > 1
+                    ? runInLanes(ordered, jobs: options.jobs, lanes: lanes, started: { started($0, iteration) }, progress: numbered)
+                    : runConcurrently(ordered, jobs: jobs, started: { started($0, iteration) }, progress: numbered)
+                for var result in batch {
                     result.iteration = iteration
                     results.append(result)
                 }

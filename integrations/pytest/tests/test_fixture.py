@@ -100,7 +100,7 @@ def test_a_refused_control_request_raises_with_the_mocks_message(mockidp):
     with pytest.raises(MockIdPError) as refused:
         mockidp.arm_fault("/sso/jwks/*")
     assert refused.value.status in (400, 422)
-    assert "a fault needs status, latency_ms or drop" in str(refused.value)
+    assert "a fault needs status, latency_ms, drop" in str(refused.value)
     with pytest.raises(MockIdPError) as unknown:
         mockidp.mint_token("nobody-by-this-name")
     assert 400 <= unknown.value.status < 500

@@ -51,8 +51,27 @@ package final class AppTarget: Sendable {
         return result
     }
 
-    /// A port that was free a moment ago: bind 0, read it, close. The app binds it next.
+    /// A port that was free a moment ago: bind 0, read it, close. The app binds it next. Apps of
+    /// several lanes start at once, and the kernel may hand a just-closed port out again before
+    /// the first app binds it: then a lane's readiness check would reach another lane's app (set
+    /// up against another mock). So a port this process handed out recently is never handed out again.
     static func freePort() -> UInt16 {
+        for _ in 0..<64 {
+            let port = boundAndClosedPort()
+            let fresh = handedOut.withLock { recent in
+                guard port != 0, !recent.contains(port) else { return false }
+                recent.append(port)
+                if recent.count > 4096 { recent.removeFirst(recent.count - 4096) }
+                return true
+            }
+            if fresh { return port }
+        }
+        return boundAndClosedPort()
+    }
+
+    private static let handedOut = Mutex<[UInt16]>([])
+
+    private static func boundAndClosedPort() -> UInt16 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()

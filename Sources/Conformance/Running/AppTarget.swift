@@ -12,6 +12,8 @@ package final class AppTarget: Sendable {
     /// The running app, when the profile starts one; replaced by a restart. Only the handle is
     /// behind the lock: starting, stopping and waiting happen outside it.
     private let process = Mutex<AppProcessGroup?>(nil)
+    /// The `{app_port}` the runner chose, claimed until this target (and its app) is gone.
+    private let portLease: PortLease?
 
     /// Values for `{placeholder}`s in the profile: `mockidp`, `app_port`, `idp_base_url`, `issuer`,
     /// `jwks_url`, `client_id`, `api_key`, plus any given with `--set name=value`.
@@ -19,7 +21,11 @@ package final class AppTarget: Sendable {
         self.profile = profile
         var values = placeholders
         if profile.baseURL.contains("{app_port}") || (profile.start?.command.joined().contains("{app_port}") ?? false), values["app_port"] == nil {
-            values["app_port"] = String(AppTarget.freePort())
+            let lease = PortLease.acquire()
+            portLease = lease
+            values["app_port"] = String(lease.port)
+        } else {
+            portLease = nil
         }
         self.placeholders = values
         baseURL = AppTarget.fill(profile.baseURL, values).trimmingSuffix("/")
@@ -51,38 +57,15 @@ package final class AppTarget: Sendable {
         return result
     }
 
-    /// A port that was free a moment ago: bind 0, read it, close. The app binds it next. Apps of
-    /// several lanes start at once, and the kernel may hand a just-closed port out again before
-    /// the first app binds it: then a lane's readiness check would reach another lane's app (set
-    /// up against another mock). So a port this process handed out recently is never handed out again.
+    /// A port nobody listens on, claimed from other mockidp runs until this process ends (tests
+    /// that need a port where no app answers).
     static func freePort() -> UInt16 {
-        for _ in 0..<64 {
-            let port = boundAndClosedPort()
-            let fresh = handedOut.withLock { recent in
-                guard port != 0, !recent.contains(port) else { return false }
-                recent.append(port)
-                if recent.count > 4096 { recent.removeFirst(recent.count - 4096) }
-                return true
-            }
-            if fresh { return port }
-        }
-        return boundAndClosedPort()
+        let lease = PortLease.acquire()
+        keptLeases.withLock { $0.append(lease) }
+        return lease.port
     }
 
-    private static let handedOut = Mutex<[UInt16]>([])
-
-    private static func boundAndClosedPort() -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return UInt16(bigEndian: address.sin_port)
-    }
+    private static let keptLeases = Mutex<[PortLease]>([])
 
     /// Every `{placeholder}` in the profile has a value; otherwise a profile error naming it.
     package func checkPlaceholders() throws(ConfigError) {

@@ -91,6 +91,8 @@ package struct Directory: Sendable, Equatable {
     package var organizations: [String: Organization] = [:]
     package var memberships: [String: Membership] = [:]
     package var sessions: [String: Session] = [:]
+    /// The order `insertSession` added sessions in, for trimming the oldest (SessionBudget.swift).
+    var sessionOrder = SessionOrder()
     package var roles: [Role] = []
     /// OAuth clients of the OpenID Connect provider besides the environment client (OIDCClients.swift).
     package var clients: [String: OIDCClient] = [:]

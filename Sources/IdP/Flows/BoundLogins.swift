@@ -78,7 +78,7 @@ extension MockIdP {
         let session = Session(
             id: ids.id(.session), userID: user.id, organizationID: organization?.id,
             createdAt: now * 1000, updatedAt: now * 1000, expiresAt: (now + 86_400) * 1000)
-        state.directory.sessions[session.id] = session
+        state.directory.insertSession(session)
         return session.id
     }
 

@@ -5,7 +5,7 @@ import PackageDescription
 let package = Package(
     name: "MockIdP",
     products: [
-        .executable(name: "mockidp", targets: ["mockidp"]),
+        .executable(name: "mockidp", targets: ["mockidp"])
     ],
     targets: [
         .systemLibrary(
@@ -26,11 +26,15 @@ let package = Package(
         .target(name: "Arguments", dependencies: ["Essentials"]),
         .target(name: "IdP", dependencies: ["JOSE", "HTTP", "JSON", "Essentials", "BuiltinSuite"]),
         .target(name: "Conformance", dependencies: ["IdP", "JOSE", "HTTP", "JSON", "Essentials", "CSpawn", "BuiltinSuite"]),
-        .target(name: "Benchmarks", dependencies: ["IdP", "JOSE", "HTTP", "JSON"]),
+        .target(name: "Benchmarks", dependencies: ["IdP", "JOSE", "HTTP", "JSON", "Essentials", "CSpawn"]),
         .target(name: "SampleApp", dependencies: ["JOSE", "HTTP", "JSON", "Essentials"]),
         // fork + setpgid + PR_SET_PDEATHSIG + exec for `mockidp serve -- COMMAND`.
         .target(name: "CSpawn"),
-        .executableTarget(name: "mockidp", dependencies: ["Conformance", "Benchmarks", "SampleApp", "IdP", "JOSE", "HTTP", "JSON", "Arguments", "CSpawn", "Essentials", "BuiltinSuite"]),
+        .executableTarget(
+            name: "mockidp",
+            dependencies: [
+                "Conformance", "Benchmarks", "SampleApp", "IdP", "JOSE", "HTTP", "JSON", "Arguments", "CSpawn", "Essentials", "BuiltinSuite",
+            ]),
         // Shared by the test targets: a mock on loopback, and the runner for Python interop checks.
         .target(name: "TestSupport", dependencies: ["IdP", "HTTP", "JSON"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),

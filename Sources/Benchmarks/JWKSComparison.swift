@@ -1,56 +1,33 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Glibc
 import HTTP
 import IdP
 
 /// A `mockidp serve` child process, stopped when the value is stopped.
 package final class ServeProcess {
-    let process = Process()
+    let process: ChildProcess
     package let baseURL: String
 
     /// Starts `executable serve --port 0 ARGUMENTS` and waits for its "listening on" line.
     /// `stderrFile` receives the request log (nil: discarded).
     package init(executable: String, arguments: [String], stderrFile: String? = nil) throws {
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["serve", "--port", "0"] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        if let stderrFile {
-            guard FileManager.default.createFile(atPath: stderrFile, contents: nil), let handle = FileHandle(forWritingAtPath: stderrFile) else {
-                throw BenchError("cannot create \(stderrFile)")
-            }
-            process.standardError = handle
-        } else {
-            process.standardError = FileHandle.nullDevice
-        }
-        try process.run()
-        var firstLine = ""
-        let reader = output.fileHandleForReading
-        while !firstLine.contains("\n") {
-            let chunk = reader.availableData
-            if chunk.isEmpty { break }
-            firstLine += String(decoding: chunk, as: UTF8.self)
-        }
-        guard let line = firstLine.split(separator: "\n").first, line.hasPrefix("listening on ") else {
-            Self.stop(process)
-            throw BenchError("mockidp serve did not print 'listening on': \(firstLine)")
+        var command = [executable, "serve", "--port", "0"] + arguments
+        // The child's stdout and stderr share the pipe; a shell that execs serve sends the log
+        // (stderr) to its file instead.
+        if let stderrFile { command = ["/bin/sh", "-c", "log=$1; shift; exec \"$@\" 2>\"$log\"", "sh", stderrFile] + command }
+        process = try ChildProcess(command, output: .pipe)
+        let line = process.readLine()
+        guard line.hasPrefix("listening on ") else {
+            process.stop()
+            throw BenchError("mockidp serve did not print 'listening on': \(line)")
         }
         baseURL = String(line.dropFirst("listening on ".count))
     }
 
-    package var pid: Int32 { process.processIdentifier }
+    package var pid: Int32 { process.pid }
 
-    package func stop() { Self.stop(process) }
-
-    /// SIGTERM, then SIGKILL after 5 s: `serve` installs its SIGTERM handler after it starts
-    /// answering, so a SIGTERM sent right after the first answer can land while it is ignored.
-    static func stop(_ process: Process) {
-        guard process.isRunning else { return }
-        process.terminate()
-        let deadline = DispatchTime.now().uptimeNanoseconds + 5_000_000_000
-        while process.isRunning && DispatchTime.now().uptimeNanoseconds < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
+    package func stop() { process.stop() }
 }
 
 /// nginx serving one file as a static file, from a throwaway prefix: the reference the JWKS
@@ -61,7 +38,7 @@ package final class StaticFileServer {
             .first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    let process = Process()
+    let process: ChildProcess
     package let url: String
 
     /// Serves `body` at `path` with nginx's defaults otherwise (an access log to a file, as the
@@ -69,7 +46,8 @@ package final class StaticFileServer {
     package init(nginx: String, folder: String, path: String, body: [UInt8]) throws {
         let root = folder + "/www"
         let file = root + path
-        try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: String(file[..<(file.lastIndex(of: "/") ?? file.endIndex)]), withIntermediateDirectories: true)
         guard FileManager.default.createFile(atPath: file, contents: Data(body)) else { throw BenchError("cannot write \(file)") }
         // nginx's workers run as nobody when started by root: they must be able to read the file.
         for folder in [folder, root] { chmod(folder, 0o755) }
@@ -90,11 +68,7 @@ package final class StaticFileServer {
             }
             """
         try configuration.write(toFile: folder + "/nginx.conf", atomically: true, encoding: .utf8)
-        process.executableURL = URL(fileURLWithPath: nginx)
-        process.arguments = ["-p", folder, "-c", folder + "/nginx.conf"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        process = try ChildProcess([nginx, "-p", folder, "-c", folder + "/nginx.conf"], output: .discard)
         url = "http://127.0.0.1:\(port)\(path)"
         // Poll until it answers with the file (at most 5 s): nginx prints nothing when ready.
         let client = HTTPClient()
@@ -115,7 +89,7 @@ package final class StaticFileServer {
         }
     }
 
-    package func stop() { ServeProcess.stop(process) }
+    package func stop() { process.stop() }
 
     /// A port nobody listens on now (the kernel's pick for port 0).
     static func freePort() throws -> UInt16 {
@@ -217,6 +191,7 @@ package enum JWKSComparison {
     }
 
     static func fileSize(_ path: String) -> Int {
-        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
 }

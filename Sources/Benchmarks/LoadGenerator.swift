@@ -1,4 +1,7 @@
-import Foundation
+import Dispatch
+import Essentials
+import FoundationEssentials
+import Glibc
 import HTTP
 import Synchronization
 
@@ -26,16 +29,10 @@ package enum LoadGenerator {
     }
 
     static func runWrk(_ wrk: String, url: String, connections: Int, seconds: Int) -> LoadResult? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: wrk)
-        process.arguments = ["-t", String(min(2, connections)), "-c", String(connections), "-d", "\(seconds)s", "--latency", url]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = Pipe()
-        do { try process.run() } catch { return nil }
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
+        let command = [wrk, "-t", String(min(2, connections)), "-c", String(connections), "-d", "\(seconds)s", "--latency", url]
+        guard let process = try? ChildProcess(command, output: .pipe) else { return nil }
+        let output = process.readToEnd()
+        guard process.waitForExit() == 0 else { return nil }
         return parseWrk(output, connections: connections)
     }
 
@@ -47,7 +44,7 @@ package enum LoadGenerator {
         var requests = 0
         var errors = 0
         for rawLine in output.split(separator: "\n") {
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            let line = rawLine.trimmingWhitespace()
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             if line.hasPrefix("Requests/sec:"), fields.count >= 2 { rate = Double(fields[1]) }
             if line.hasPrefix("50%"), fields.count >= 2 { p50 = micros(String(fields[1])) }
@@ -80,7 +77,7 @@ package enum LoadGenerator {
         let start = DispatchTime.now().uptimeNanoseconds
         for _ in 0..<connections {
             group.enter()
-            let thread = Thread {
+            BackgroundThread.start {
                 defer { group.leave() }
                 let client = HTTPClient()
                 var local: [UInt64] = []
@@ -98,8 +95,6 @@ package enum LoadGenerator {
                 }
                 latencies.withLock { $0.append(contentsOf: local) }
             }
-            thread.stackSize = 512 * 1024
-            thread.start()
         }
         group.wait()
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The files of the repository's `scenarios/` folder (suite, JSON Schemas, fixtures, target
 /// profiles, README), compiled into the binary at build time by the EmbedScenarios plugin, so

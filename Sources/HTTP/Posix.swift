@@ -152,6 +152,17 @@ enum POSIXThread {
     }
 }
 
+/// A detached thread for long-lived work outside Swift concurrency (runner workers, the log's
+/// drain, load generators), with a default pthread's 8 MiB stack: what Foundation's `Thread`
+/// gave, without linking Foundation.
+package enum BackgroundThread {
+    package static func start(stackSize: Int = 8 << 20, _ body: @escaping @Sendable () -> Void) {
+        let thread = POSIXThread.spawn(stackSize: stackSize, detached: true, body)
+        // Only exhausted memory or thread limits fail here; the work cannot go on without it.
+        precondition(thread != nil, "cannot start a thread: \(String(cString: strerror(errno)))")
+    }
+}
+
 // MARK: - Date header
 
 /// The `Date` header's text (IMF-fixdate), re-formatted once a second. Each connection thread

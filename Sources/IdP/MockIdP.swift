@@ -1,4 +1,6 @@
-import Foundation
+import Essentials
+import FoundationEssentials
+import Glibc
 import JOSE
 import JSON
 import Synchronization
@@ -100,10 +102,10 @@ package final class MockIdP: Sendable {
             do {
                 names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".pem") }.sorted()
             } catch {
-                throw StartupError.keys("cannot read the folder \(folder): \(error.localizedDescription)")
+                throw StartupError.keys("cannot read the folder \(folder): \(FileErrorText.reading(folder, error))")
             }
             for name in names {
-                let path = (folder as NSString).appendingPathComponent(name)
+                let path = folder.hasSuffix("/") ? folder + name : folder + "/" + name
                 guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                     throw StartupError.keys("cannot read \(path)")
                 }

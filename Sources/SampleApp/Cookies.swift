@@ -1,3 +1,4 @@
+import Essentials
 import HTTP
 
 /// Reading the `Cookie` header and writing `Set-Cookie` (RFC 6265). The app only ever sets

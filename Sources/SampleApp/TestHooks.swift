@@ -1,4 +1,6 @@
-import Foundation
+import Essentials
+import FoundationEssentials
+import Glibc
 import HTTP
 import JSON
 
@@ -31,7 +33,7 @@ struct TestHooks: Sendable {
         }
         let contentType = request.headers["content-type"]
         if contentType != nil || !request.body.isEmpty {
-            let mediaType = (contentType ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            let mediaType = (contentType ?? "").split(separator: ";").first.map { $0.trimmingWhitespace().lowercased() }
             guard mediaType == "application/json" else { return refuse(415, "the /_test routes take Content-Type: application/json bodies") }
         }
         return nil

@@ -1,6 +1,7 @@
 import CSpawn
 import Dispatch
-import Foundation
+import FoundationEssentials
+import Glibc
 import HTTP
 import Synchronization
 

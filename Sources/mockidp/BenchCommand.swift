@@ -1,7 +1,9 @@
 import Arguments
 import Benchmarks
 import Conformance
-import Foundation
+import Essentials
+import FoundationEssentials
+import Glibc
 import IdP
 
 enum BenchCommand: Subcommand {
@@ -37,27 +39,29 @@ enum BenchCommand: Subcommand {
             return ExitCode.success
         }
         print("signing (one core, thread CPU time)")
-        print(String(format: "  RSA-2048 raw OpenSSL sign   %9.0f /s", signing.rawRSA))
-        print(String(format: "  RS256 JWT mint (mintToken)  %9.0f /s   %5.1f %% of raw", signing.rs256Mint, 100 * signing.rs256Mint / signing.rawRSA))
-        print(String(format: "  P-256 raw OpenSSL sign      %9.0f /s", signing.rawEC))
-        print(String(format: "  ES256 JWT mint (mintToken)  %9.0f /s   %5.1f %% of raw", signing.es256Mint, 100 * signing.es256Mint / signing.rawEC))
-        print(String(format: "  IdP mint, org-scoped        %9.0f /s   %5.1f %% of raw RSA", signing.idpMint, 100 * signing.idpMint / signing.rawRSA))
+        print(String(cFormat: "  RSA-2048 raw OpenSSL sign   %9.0f /s", signing.rawRSA))
+        print(
+            String(cFormat: "  RS256 JWT mint (mintToken)  %9.0f /s   %5.1f %% of raw", signing.rs256Mint, 100 * signing.rs256Mint / signing.rawRSA))
+        print(String(cFormat: "  P-256 raw OpenSSL sign      %9.0f /s", signing.rawEC))
+        print(String(cFormat: "  ES256 JWT mint (mintToken)  %9.0f /s   %5.1f %% of raw", signing.es256Mint, 100 * signing.es256Mint / signing.rawEC))
+        print(
+            String(cFormat: "  IdP mint, org-scoped        %9.0f /s   %5.1f %% of raw RSA", signing.idpMint, 100 * signing.idpMint / signing.rawRSA))
         print("")
 
         print("auth flow (loopback, one keep-alive connection, \(login.iterations) logins)")
-        print(String(format: "  headless login (authorize → authenticate)   p50 %6.0f µs   p99 %6.0f µs", login.p50Micros, login.p99Micros))
+        print(String(cFormat: "  headless login (authorize → authenticate)   p50 %6.0f µs   p99 %6.0f µs", login.p50Micros, login.p99Micros))
         let oidc = try Benchmarks.oidcSignIn(iterations: 300)
-        print(String(format: "  OIDC sign-in (/oauth2/authorize → token)    p50 %6.0f µs   p99 %6.0f µs", oidc.p50Micros, oidc.p99Micros))
+        print(String(cFormat: "  OIDC sign-in (/oauth2/authorize → token)    p50 %6.0f µs   p99 %6.0f µs", oidc.p50Micros, oidc.p99Micros))
         // The sign-in signs twice (the ID token's at_hash needs the signed access token), so its
         // floor is two signatures; each sign-in is timed beside one raw signature, as the login.
         print(
             String(
-                format: "  OIDC sign-in p50 = %.2f × one RSA-2048 signature (two signatures per sign-in)", oidc.p50Micros / oidc.signatureP50Micros))
+                cFormat: "  OIDC sign-in p50 = %.2f × one RSA-2048 signature (two signatures per sign-in)", oidc.p50Micros / oidc.signatureP50Micros))
         print("")
 
         print("process")
-        print(String(format: "  startup to first answer     %9.1f ms (median of 5)", startup.millis))
-        print("  idle RSS                    \(String(format: "%9.1f", Double(startup.idleRSSKiB) / 1024)) MB")
+        print(String(cFormat: "  startup to first answer     %9.1f ms (median of 5)", startup.millis))
+        print("  idle RSS                    \(String(cFormat: "%9.1f", Double(startup.idleRSSKiB) / 1024)) MB")
         print("")
 
         let idp = try MockIdP()
@@ -74,7 +78,7 @@ enum BenchCommand: Subcommand {
                 let result = LoadGenerator.run(url: url, connections: connections, seconds: seconds)
                 print(
                     String(
-                        format: "  %-26@ c=%-3d %9.0f req/s   p50 %7.0f µs   p99 %7.0f µs   errors %d", name as NSString, connections,
+                        cFormat: "  " + name.padded(to: 26) + " c=%-3d %9.0f req/s   p50 %7.0f µs   p99 %7.0f µs   errors %d", connections,
                         result.requestsPerSecond, result.p50Micros, result.p99Micros, result.errors))
             }
         }
@@ -93,31 +97,31 @@ enum BenchCommand: Subcommand {
         func verdict(_ met: Bool) -> String { met ? "met" : "NOT MET" }
         print("targets (each ratio measured side by side in this run)")
         let es256 = 100 * signing.es256Mint / signing.rawEC
-        print(String(format: "  ES256 mint / raw P-256 sign                 %6.1f %%   target >= 90 %%    ", es256) + verdict(es256 >= 90))
+        print(String(cFormat: "  ES256 mint / raw P-256 sign                 %6.1f %%   target >= 90 %%    ", es256) + verdict(es256 >= 90))
         let jwksLine = "  JWKS c=\(jwks.connections), log to a file / "
         if let nginx = jwks.nginx {
             let ratio = jwks.logToFile / nginx
             print(
-                String(format: "%@nginx static   %6.2f x   target >= 0.8 x   ", jwksLine as NSString, ratio) + verdict(ratio >= 0.8)
-                    + String(format: "   (%.0f vs %.0f req/s, %@)", jwks.logToFile, nginx, jwks.tool as NSString))
+                jwksLine + String(cFormat: "nginx static   %6.2f x   target >= 0.8 x   ", ratio) + verdict(ratio >= 0.8)
+                    + String(cFormat: "   (%.0f vs %.0f req/s, ", jwks.logToFile, nginx) + jwks.tool + ")")
         } else {
             print(jwksLine + "nginx static   not measured: \(jwks.nginxMissing ?? "nginx not found")")
         }
         let logCost = jwks.logToFile / jwks.logOff
         print(
-            String(format: "%@--log off      %6.2f x   target >= 0.85 x  ", jwksLine as NSString, logCost) + verdict(logCost >= 0.85)
+            jwksLine + String(cFormat: "--log off      %6.2f x   target >= 0.85 x  ", logCost) + verdict(logCost >= 0.85)
                 + String(
-                    format: "   (%.0f vs %.0f req/s, %.0f log bytes a request, errors %d)", jwks.logToFile, jwks.logOff,
+                    cFormat: "   (%.0f vs %.0f req/s, %.0f log bytes a request, errors %d)", jwks.logToFile, jwks.logOff,
                     jwks.logBytesPerRequest, jwks.errors))
         let rsaMillis = 1000 / signing.rawRSA
         print(
-            String(format: "  startup to first answer                     %6.1f ms  target <= 15 ms   ", startupMillis)
+            String(cFormat: "  startup to first answer                     %6.1f ms  target <= 15 ms   ", startupMillis)
                 + verdict(startupMillis <= 15)
-                + String(format: "   (%.0f RSA-2048 signatures of this machine)", startupMillis / rsaMillis))
+                + String(cFormat: "   (%.0f RSA-2048 signatures of this machine)", startupMillis / rsaMillis))
         let loginRatio = login.p50Micros / login.signatureP50Micros
         print(
-            String(format: "  headless login p50 / one RSA-2048 sign      %6.2f x   target <= 1.5 x   ", loginRatio) + verdict(loginRatio <= 1.5)
-                + String(format: "   (%.0f µs vs %.0f µs)", login.p50Micros, login.signatureP50Micros))
+            String(cFormat: "  headless login p50 / one RSA-2048 sign      %6.2f x   target <= 1.5 x   ", loginRatio) + verdict(loginRatio <= 1.5)
+                + String(cFormat: "   (%.0f µs vs %.0f µs)", login.p50Micros, login.signatureP50Micros))
     }
 }
 
@@ -158,7 +162,7 @@ enum SuiteBench {
             let waiters = report.results.count { $0.waitedSeconds > 0 }
             print(
                 String(
-                    format: "  --lanes %-3d wall %7.2f s   declared waits %7.2f s (%d scenarios)   work %6.2f s   %d passed, %d failed, %d skipped",
+                    cFormat: "  --lanes %-3d wall %7.2f s   declared waits %7.2f s (%d scenarios)   work %6.2f s   %d passed, %d failed, %d skipped",
                     lanes, report.seconds, waited, waiters, work, report.count(.pass), report.count(.fail) + report.count(.error),
                     report.count(.skipped)))
             allPassed = allPassed && report.count(.fail) + report.count(.error) == 0

@@ -1,6 +1,7 @@
 import Arguments
 import Essentials
-import Foundation
+import FoundationEssentials
+import Glibc
 
 let programVersion = "0.1.0"
 
@@ -41,7 +42,7 @@ enum CommandRouter {
             "Commands:",
         ]
         for command in commands {
-            lines.append("  " + command.spec.name.padding(toLength: 12, withPad: " ", startingAt: 0) + command.spec.summary)
+            lines.append("  " + command.spec.name.padded(to: 12) + command.spec.summary)
         }
         lines += ["", "Run 'mockidp <command> --help' for a command's options."]
         return lines.joined(separator: "\n")
@@ -85,5 +86,5 @@ enum CommandRouter {
 }
 
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    StandardStreams.write(text + "\n", to: STDERR_FILENO)
 }

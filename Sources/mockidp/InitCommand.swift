@@ -1,7 +1,9 @@
 import Arguments
 import BuiltinSuite
 import Conformance
-import Foundation
+import Essentials
+import FoundationEssentials
+import Glibc
 
 /// `mockidp init`: a starting target profile on stdout, its field guide on stderr.
 enum InitCommand: Subcommand {
@@ -67,7 +69,7 @@ enum InitCommand: Subcommand {
             return try observe(arguments, name: name.isEmpty ? "my-app" : name, port: port, command: command, reference: reference)
         }
         let template = ProfileTemplate(shape: shape, name: name.isEmpty ? "my-app" : name, port: port, command: command, schemaReference: reference)
-        FileHandle.standardOutput.write(Data(template.text.utf8))
+        StandardStreams.write(template.text)
         var notes = [template.guide, ""]
         notes.append("Next: edit callback (and response) to match the app, then check it with: mockidp run --target mockidp.json --check")
         if command == nil {
@@ -99,7 +101,7 @@ enum InitCommand: Subcommand {
         }
         var loginPaths = arguments.allValues("login-path").map { $0.hasPrefix("/") ? $0 : "/" + $0 }
         for path in ProfileObserver.commonLoginPaths where !loginPaths.contains(path) { loginPaths.append(path) }
-        let file = (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent("mockidp.json")
+        let file = Paths.join(FileManager.default.currentDirectoryPath, "mockidp.json")
         let observer = ProfileObserver(
             options: .init(draft: .object(draft), file: file, loginPaths: loginPaths, waitSeconds: wait, announce: { printError($0) }))
         let observation: ProfileObserver.Observation
@@ -118,7 +120,7 @@ enum InitCommand: Subcommand {
             printError(notes.joined(separator: "\n"))
             return ExitCode.failure
         }
-        FileHandle.standardOutput.write(Data((profile.serializedString(pretty: true) + "\n").utf8))
+        StandardStreams.write(profile.serializedString(pretty: true) + "\n")
         notes.append("Next: mockidp run --target mockidp.json (the profile above, saved)")
         printError(notes.joined(separator: "\n"))
         return ExitCode.success
@@ -133,7 +135,7 @@ enum InitCommand: Subcommand {
             let name = String(path.dropFirst("schema/".count))
             try Data(BuiltinFiles.bytes(path) ?? []).write(to: root.appendingPathComponent(name))
         }
-        let file = (folder as NSString).appendingPathComponent("target-profile.schema.json")
+        let file = Paths.join(folder, "target-profile.schema.json")
         return file.hasPrefix("/") || file.hasPrefix(".") ? file : "./" + file
     }
 }

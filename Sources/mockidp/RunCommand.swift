@@ -1,6 +1,7 @@
 import Arguments
 import Conformance
-import Foundation
+import FoundationEssentials
+import Glibc
 import IdP
 
 enum RunCommand: Subcommand {

@@ -1,7 +1,9 @@
 import Arguments
 import BuiltinSuite
 import Conformance
-import Foundation
+import Essentials
+import FoundationEssentials
+import Glibc
 
 /// `mockidp scenarios list|export`: the suite inside the binary, for reading or adapting.
 enum ScenariosCommand: Subcommand {
@@ -76,14 +78,14 @@ enum ScenariosCommand: Subcommand {
                 try manager.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try Data(BuiltinFiles.bytes(path) ?? []).write(to: target)
             } catch {
-                printError("mockidp scenarios: cannot write \(target.path): \(error.localizedDescription)")
+                printError("mockidp scenarios: cannot write \(target.path): \(FileErrorText.writing(target.path, error))")
                 return ExitCode.failure
             }
         }
         let suite = paths.filter { $0.hasPrefix("suite/") && $0.hasSuffix(".json") }.count
         let tops = Set(paths.map { $0.split(separator: "/").count > 1 ? String($0.split(separator: "/")[0]) + "/" : $0 }).sorted()
         print("wrote \(paths.count) files to \(folder): \(tops.joined(separator: ", ")) (\(suite) scenario files)")
-        print("run them, changed or not, with: mockidp run --scenarios \((folder as NSString).appendingPathComponent("suite"))")
+        print("run them, changed or not, with: mockidp run --scenarios \(Paths.join(folder, "suite"))")
         return ExitCode.success
     }
 }

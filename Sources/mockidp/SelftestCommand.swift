@@ -1,6 +1,9 @@
 import Arguments
 import Conformance
-import Foundation
+import Essentials
+import FoundationEssentials
+import Glibc
+import HTTP
 import SampleApp
 
 enum SelftestCommand: Subcommand {
@@ -81,7 +84,7 @@ enum SelftestCommand: Subcommand {
             for (plan, outcome) in zip(plans, outcomes) {
                 let families = Array(Set(plan.scenarios.map(\.family))).sorted()
                 print("")
-                print("shape \(plan.label.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))): \(plan.profile.name)")
+                print("shape \(plan.label.filter { $0 != "[" && $0 != "]" && $0 != " " }): \(plan.profile.name)")
                 print(SelfTest.matrix(outcome, families: families))
                 for bug in outcome.bugs where !bug.collateral.isEmpty {
                     print(
@@ -97,16 +100,16 @@ enum SelftestCommand: Subcommand {
                     let console = ConsoleReporter(color: false, trace: false)
                     print(console.details(outcome.correct))
                 }
-                print(String(format: "%@%@", plan.label, outcome.passed ? "passed" : "FAILED"))
+                print(plan.label + (outcome.passed ? "passed" : "FAILED"))
                 allPassed = allPassed && outcome.passed
             }
             print("")
             print("legend: ✗ n  n scenarios naming the bug failed (caught)   ·  all passed   ! n  other failures   MISS  a naming scenario passed")
             let passed = outcomes.allSatisfy(\.passed)
-            print(String(format: "self-test %@ in %.1f s", passed ? "PASSED" : "FAILED", Date().timeIntervalSince(roundStarted)))
+            print("self-test \(passed ? "PASSED" : "FAILED") in " + String(cFormat: "%.1f s", Date().timeIntervalSince(roundStarted)))
         }
         if repeatCount > 1 {
-            print(String(format: "%d rounds, %@, %.1f s", repeatCount, allPassed ? "no flake" : "FAILURES", Date().timeIntervalSince(started)))
+            print("\(repeatCount) rounds, \(allPassed ? "no flake" : "FAILURES"), " + String(cFormat: "%.1f s", Date().timeIntervalSince(started)))
         }
         return allPassed ? ExitCode.success : ExitCode.failure
     }
@@ -116,7 +119,7 @@ enum SelftestCommand: Subcommand {
     static func runConcurrently(_ plans: [SelfTest]) -> [SelfTest.Outcome]? {
         let results = IndexedResults<SelfTest.Outcome?>(count: plans.count)
         for (index, plan) in plans.enumerated() {
-            Thread { results.put(index, runOnce(plan)) }.start()
+            BackgroundThread.start { results.put(index, runOnce(plan)) }
         }
         let outcomes = plans.indices.compactMap { results.wait($0) }
         return outcomes.count == plans.count ? outcomes : nil

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import HTTP
 
 // Entry point: pick the subcommand, hand it the rest of the arguments, exit with its code.

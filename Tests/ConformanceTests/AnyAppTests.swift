@@ -198,6 +198,18 @@ struct AnyAppTests {
 
 /// The browser rules the code-flow login follows.
 @Suite struct CookieJarTests {
+    /// The three date forms RFC 9110 §5.6.7 names, and what RFC 6265 §5.1.1 lets browsers read.
+    @Test func expiresDatesAreReadAsBrowsersReadThem() {
+        let november6 = Date(timeIntervalSince1970: 784_111_777)  // Sun, 06 Nov 1994 08:49:37 GMT
+        for text in ["Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994", "6 nov 1994 8:49:37"] {
+            #expect(CookieJar.parseDate(text) == november6, "\(text)")
+        }
+        #expect(CookieJar.parseDate("Thu, 01 Jan 1970 00:00:00 GMT") == Date(timeIntervalSince1970: 0))
+        for text in ["", "tomorrow", "Sun, 32 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT", "06 Nov 1994"] {
+            #expect(CookieJar.parseDate(text) == nil, "\(text)")
+        }
+    }
+
     let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     @Test func secureAndHttpOnlyCookiesGoToLoopbackOverHTTP() {

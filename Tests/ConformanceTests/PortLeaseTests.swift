@@ -5,8 +5,8 @@ import Testing
 @testable import Conformance
 
 /// The ports the runner gives the apps it starts: outside the range the kernel hands out by
-/// itself, and claimed from every other process that honours the lock file (checked with
-/// Python's `fcntl.lockf`, an independent implementation of the same POSIX record locks).
+/// itself, and claimed from every other process by an abstract Unix socket name (checked from
+/// Python, another process binding the same name).
 @Suite struct PortLeaseTests {
     @Test func leasesAreDistinctFreeAndBelowTheEphemeralRange() throws {
         let range = PortLease.candidateRange()
@@ -15,7 +15,7 @@ import Testing
         for lease in leases {
             #expect(range.contains(lease.port), "port \(lease.port) is outside \(range)")
             // Nothing holds it: the app can bind it.
-            #expect(Self.canListen(on: lease.port), "port \(lease.port) cannot be bound")
+            #expect(Self.canListen(on: lease.port), "port \(lease.port) cannot be bound: \(String(cString: strerror(errno)))")
         }
     }
 
@@ -41,21 +41,20 @@ import Testing
         return bound == 0 && listen(fd, 1) == 0
     }
 
-    /// Tries the lock another mockidp process would take on `port`, from a Python child process.
+    /// Tries the claim another mockidp process would make on `port`, from a Python child process.
     static func otherProcessCanClaim(_ port: UInt16) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mockidp-ports-\(getuid()).lock").path
         let script = """
-            import fcntl, os, sys
-            fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+            import socket, sys
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
-                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, int(sys.argv[2]))
+                s.bind("\\0mockidp-port-" + sys.argv[1])
                 print("claimed")
             except OSError:
                 print("taken")
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, path, String(port)]
+        process.arguments = ["python3", "-c", script, String(port)]
         let output = Pipe()
         process.standardOutput = output
         try process.run()

@@ -1,4 +1,6 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Glibc
 import IdP
 import JSON
 
@@ -182,7 +184,7 @@ struct ExpectationEvaluator {
     static func sameURL(_ given: String?, _ wanted: String) -> Bool {
         guard let given else { return false }
         func normalized(_ url: String) -> String {
-            guard let scheme = url.range(of: "://") else { return url }
+            guard let scheme = url.firstRange(of: "://") else { return url }
             return url[scheme.upperBound...].contains("/") ? url : url + "/"
         }
         return normalized(given) == normalized(wanted)
@@ -418,8 +420,8 @@ struct ExpectationEvaluator {
         guard let user = context.bindings.users[userName] ?? context.idp.directory.resolveUser(userName) else {
             throw ScenarioStop.harness("introspect: no user '\(userName)'")
         }
-        let path = introspection.call.path.replacingOccurrences(of: "{idp_user_id}", with: user.id)
-            .replacingOccurrences(of: "{email}", with: user.email)
+        let path = introspection.call.path.replacing("{idp_user_id}", with: user.id)
+            .replacing("{email}", with: user.email)
         let captured = context.wire.send(
             context.app.request(method: introspection.call.method, path: path, token: nil, body: nil), step: "introspect \(userName)", token: nil)
         guard captured.status == 200, let json = captured.json else {

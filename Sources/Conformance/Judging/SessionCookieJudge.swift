@@ -1,4 +1,6 @@
-import Foundation
+import Essentials
+import FoundationEssentials
+import Glibc
 
 /// Judges the session cookies a login set against OWASP ASVS 4.0.3 V3.4 and RFC 6265bis, from
 /// the `Set-Cookie` headers of its callback and the redirects after it (`Captured.hops`).
@@ -17,14 +19,14 @@ struct SessionCookieJudge {
         var attributes: [String: String]
 
         init?(_ header: String) {
-            let parts = header.split(separator: ";", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let parts = header.split(separator: ";", omittingEmptySubsequences: false).map { $0.trimmingWhitespace() }
             guard let pair = parts.first, let equals = pair.firstIndex(of: "=") else { return nil }
-            name = pair[..<equals].trimmingCharacters(in: .whitespaces)
+            name = pair[..<equals].trimmingWhitespace()
             guard !name.isEmpty else { return nil }
-            value = pair[pair.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            value = pair[pair.index(after: equals)...].trimmingWhitespace()
             attributes = [:]
             for attribute in parts.dropFirst() where !attribute.isEmpty {
-                let pieces = attribute.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                let pieces = attribute.split(separator: "=", maxSplits: 1).map { $0.trimmingWhitespace() }
                 attributes[pieces[0].lowercased()] = pieces.count > 1 ? pieces[1] : ""
             }
         }
@@ -98,7 +100,7 @@ struct SessionCookieJudge {
                 }
             case .notInURL:
                 guard cookie.value.utf8.count >= 8 else { continue }
-                let encoded = cookie.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? cookie.value
+                let encoded = Self.percentEncodedExceptAlphanumerics(cookie.value)
                 if let url = urls.first(where: { $0.contains(cookie.value) || $0.contains(encoded) }) {
                     return
                         "the value of session cookie \(cookie.name) appears in a URL of the login (\(url)): URLs end up in logs, history and Referer "
@@ -107,5 +109,18 @@ struct SessionCookieJudge {
             }
         }
         return nil
+    }
+
+    /// Every byte but ASCII letters and digits as `%XX`: how a value shows up in a query string.
+    static func percentEncodedExceptAlphanumerics(_ text: String) -> String {
+        var encoded = ""
+        for byte in text.utf8 {
+            if (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) {
+                encoded.append(Character(Unicode.Scalar(byte)))
+            } else {
+                encoded += "%" + String(cFormat: "%02X", byte)
+            }
+        }
+        return encoded
     }
 }

@@ -1,5 +1,7 @@
 import BuiltinSuite
-import Foundation
+import Essentials
+import FoundationEssentials
+import Glibc
 
 /// Names for the copy of `scenarios/` compiled into the binary: `builtin:suite/token/expired.json`,
 /// `builtin:targets/reference-app.json`. Every loader here reads such a name as it reads a file on
@@ -31,12 +33,8 @@ package enum Builtin {
             let found = BuiltinFiles.paths(under: path).filter { $0.hasSuffix(suffix) }
             return found.isEmpty ? nil : found.map { prefix + $0 }
         }
-        guard let enumerator = FileManager.default.enumerator(atPath: folder) else { return nil }
-        var files: [String] = []
-        while let relative = enumerator.nextObject() as? String {
-            if relative.hasSuffix(suffix) { files.append((folder as NSString).appendingPathComponent(relative)) }
-        }
-        return files.sorted()
+        guard let relatives = try? FileManager.default.subpathsOfDirectory(atPath: folder) else { return nil }
+        return relatives.filter { $0.hasSuffix(suffix) }.map { Paths.join(folder, $0) }.sorted()
     }
 
     /// The embedded target profiles by name (`reference-app`).

@@ -46,7 +46,7 @@ package struct StatusPattern: Sendable, Equatable, CustomStringConvertible {
             }
             return terms.isEmpty ? nil : .anyOf(terms)
         case .string(let text):
-            var pattern = Substring(text.replacingOccurrences(of: " ", with: "").lowercased())
+            var pattern = Substring(text.replacing(" ", with: "").lowercased())
             var negated = false
             if pattern.hasPrefix("!") {
                 pattern = pattern.dropFirst()

@@ -1,5 +1,6 @@
 import Essentials
-import Foundation
+import FoundationEssentials
+import Glibc
 import JSON
 
 /// Typed reads from a JSON object that remember where they are, so every error names its field.

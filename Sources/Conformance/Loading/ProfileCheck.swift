@@ -1,4 +1,6 @@
-import Foundation
+import Essentials
+import FoundationEssentials
+import Glibc
 import JSON
 
 /// What `mockidp run --check` prints for a profile that loaded: how the app is reached, which
@@ -77,7 +79,7 @@ package struct ProfileCheck {
         out.append("can run \(runnableCount) of \(totalCount) scenarios:")
         let width = (families.map(\.family.count).max() ?? 0) + 2
         for line in families {
-            let name = line.family.padding(toLength: width, withPad: " ", startingAt: 0)
+            let name = line.family.padded(to: width)
             let verdict =
                 line.runnable == line.total
                 ? "all \(line.total)" : line.runnable == 0 ? "none of \(line.total) (not applicable)" : "\(line.runnable) of \(line.total)"
@@ -143,8 +145,8 @@ package struct ProfileCheck {
             return []
         }
         if reference == ProfileSchema.id || Builtin.embeddedPath(profile.file) != nil || reference.contains("://") { return [] }
-        let folder = (profile.file as NSString).deletingLastPathComponent
-        let path = reference.hasPrefix("/") ? reference : (folder as NSString).appendingPathComponent(reference)
+        let folder = Paths.parent(profile.file)
+        let path = reference.hasPrefix("/") ? reference : Paths.join(folder, reference)
         guard let exported = FileManager.default.contents(atPath: path) else {
             return [
                 "$schema: \(reference) is not found next to the profile, so editors show no field help; write it with: mockidp scenarios export DIR (or init --schema-dir DIR), or use \"\(ProfileSchema.id)\""

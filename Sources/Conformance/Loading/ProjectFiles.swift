@@ -1,4 +1,6 @@
-import Foundation
+import Essentials
+import FoundationEssentials
+import Glibc
 
 /// Where `mockidp` finds its own data and itself, wherever it was copied to.
 package enum ProjectFiles {
@@ -12,7 +14,7 @@ package enum ProjectFiles {
             if Builtin.contents(of: embedded) != nil || Builtin.files(in: embedded, suffix: "") != nil { return embedded }
         }
         let manager = FileManager.default
-        let here = (manager.currentDirectoryPath as NSString).appendingPathComponent(relative)
+        let here = Paths.join(manager.currentDirectoryPath, relative)
         if manager.fileExists(atPath: here) { return here }
         var folder = (URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent())
         for _ in 0..<5 {

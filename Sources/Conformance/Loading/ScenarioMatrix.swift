@@ -130,7 +130,7 @@ enum ScenarioMatrix {
             var text = template
             for dimension in dimensions {
                 let title = combination.first { $0.dimension == dimension.name }?.value.title ?? ""
-                text = text.replacingOccurrences(of: "{\(dimension.name)}", with: title)
+                text = text.replacing("{\(dimension.name)}", with: title)
             }
             return text
         }

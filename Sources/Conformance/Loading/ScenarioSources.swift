@@ -1,4 +1,6 @@
-import Foundation
+import Essentials
+import FoundationEssentials
+import Glibc
 
 extension ScenarioSuite {
     /// The scenarios of `--scenarios builtin,./auth-scenarios`: a comma-separated list of
@@ -6,7 +8,7 @@ extension ScenarioSuite {
     /// scenario whose id an earlier source already has replaces it, and `notes` says so, so a
     /// team can adapt one built-in scenario without copying the rest.
     package static func load(sources list: String) throws(ConfigError) -> (scenarios: [Scenario], notes: [String]) {
-        let sources = list.split(separator: ",", omittingEmptySubsequences: true).map { $0.trimmingCharacters(in: .whitespaces) }
+        let sources = list.split(separator: ",", omittingEmptySubsequences: true).map { $0.trimmingWhitespace() }
         guard !sources.isEmpty else { throw ConfigError(file: list, field: "", message: "name at least one scenario source: builtin, or a folder") }
         var byID: [String: Scenario] = [:]
         var notes: [String] = []

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Finds, filters and shards scenario files.
 package enum ScenarioSuite {

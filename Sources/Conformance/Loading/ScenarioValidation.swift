@@ -97,7 +97,7 @@ struct ScenarioValidation {
         switch value {
         case .string(let text):
             var rest = Substring(text)
-            while let start = rest.range(of: "${") {
+            while let start = rest.firstRange(of: "${") {
                 guard let end = rest[start.upperBound...].firstIndex(of: "}") else { throw error(step, path, "unclosed ${ in '\(text)'") }
                 try checkReference(String(rest[start.upperBound..<end]), step: step, field: path)
                 rest = rest[rest.index(after: end)...]

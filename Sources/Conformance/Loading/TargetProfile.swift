@@ -1,4 +1,6 @@
-import Foundation
+import Essentials
+import FoundationEssentials
+import Glibc
 import IdP
 import JSON
 
@@ -17,7 +19,7 @@ package enum ResponseField: Sendable, Equatable {
         if reader.value["pattern"] != nil {
             try reader.checkKeys(["pattern"])
             let pattern = try reader.requiredString("pattern")
-            guard let expression = try? NSRegularExpression(pattern: pattern), expression.numberOfCaptureGroups >= 1 else {
+            guard let groups = captureGroupCount(pattern), groups >= 1 else {
                 throw reader.error(
                     "pattern", "'\(pattern)' must be a regular expression with one capture group, e.g. \"data-user-id=\\\"([^\\\"]+)\"")
             }
@@ -33,11 +35,12 @@ package enum ResponseField: Sendable, Equatable {
         case .pointer(let pointer): return json?.value(atPointer: pointer)
         case .list(let array, _, _): return json?.value(atPointer: array)
         case .pattern(let pattern):
-            guard let expression = try? NSRegularExpression(pattern: pattern),
-                let match = expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
-                let range = Range(match.range(at: 1), in: text)
+            // Scalar by scalar, as ICU (and so every other regex engine) matches, not by grapheme.
+            guard let expression = try? Regex(pattern).matchingSemantics(.unicodeScalar),
+                let match = try? expression.firstMatch(in: text), match.output.count > 1,
+                let captured = match.output[1].substring
             else { return nil }
-            return .string(String(text[range]))
+            return .string(String(captured))
         }
     }
 }
@@ -370,7 +373,7 @@ package struct TargetProfile: Sendable {
             throw reader.error("", "applies to a token-shape callback (a resource server takes the bearer token itself), not \"shape\": \"code\"")
         }
         let audience = try reader.requiredString("audience")
-        guard !audience.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard !audience.trimmingWhitespace().isEmpty else {
             throw reader.error("audience", "must not be empty: the resource URL or client ID the app expects in aud")
         }
         return ResourceServer(audience: audience, metadataPath: try reader.string("metadata_path"))
@@ -458,4 +461,13 @@ extension TargetProfile.Probe {
             headers: headers.isEmpty ? ["Accept": "application/json"] : headers,
             signedInStatus: try TargetProfile.statusPattern(reader, "signed_in_status") ?? 200)
     }
+}
+
+/// The number of capture groups in `pattern` (nil if it is no regular expression): matched with
+/// an empty alternative, the pattern always matches "" and its match lists every group.
+private func captureGroupCount(_ pattern: String) -> Int? {
+    guard (try? Regex(pattern)) != nil, let always = try? Regex("(?:" + pattern + ")|"), let match = try? always.firstMatch(in: "") else {
+        return nil
+    }
+    return match.output.count - 1
 }

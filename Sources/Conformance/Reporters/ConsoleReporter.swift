@@ -1,4 +1,6 @@
-import Foundation
+import Essentials
+import FoundationEssentials
+import Glibc
 import HTTP
 import JSON
 
@@ -31,7 +33,7 @@ package struct ConsoleReporter: Sendable {
         }
         let width = String(total).count
         let counter = String(repeating: " ", count: max(0, width - String(index).count)) + "\(index)/\(total)"
-        var text = "[\(counter)] \(label) \(result.scenario.id)  \(paint(String(format: "%.2fs", result.seconds), "2"))"
+        var text = "[\(counter)] \(label) \(result.scenario.id)  \(paint(String(cFormat: "%.2fs", result.seconds), "2"))"
         if result.iteration > 1 { text += " (run \(result.iteration))" }
         if result.verdict == .skipped || result.verdict == .notApplicable, let reason = result.reason { text += "  — \(reason)" }
         // A pass carries a reason only when a rule allowed what a check found (a note).
@@ -124,7 +126,7 @@ package struct ConsoleReporter: Sendable {
         let errors = report.count(.error)
         var lines: [String] = [""]
         if errors > 0 { lines.append("\(errors) scenario(s) could not run (errors count as failed).") }
-        lines.append(String(format: "target %@ — %.2f s", report.targetName, report.seconds))
+        lines.append("target \(report.targetName) — " + String(cFormat: "%.2f s", report.seconds))
         lines.append(
             "\(report.count(.pass)) passed, \(report.count(.fail) + errors) failed, \(report.count(.skipped)) skipped, \(report.count(.notApplicable)) not applicable"
         )

@@ -1,5 +1,6 @@
 import Essentials
-import Foundation
+import FoundationEssentials
+import Glibc
 import HTTP
 import JSON
 
@@ -27,7 +28,7 @@ package enum HTMLReporter {
             <style>\(style)</style></head><body>
             <header><h1>MockIdP conformance report: \(escape(report.targetName))</h1>
             <p class="meta">\(escape(report.targetURL)) · started \(escape(ISO8601.string(milliseconds: report.startedAtMillis))) · \
-            \(escape(String(format: "%.2f", report.seconds))) s\(report.reproduction.map { " · seed \($0.seed)" } ?? "")</p>
+            \(escape(String(cFormat: "%.2f", report.seconds))) s\(report.reproduction.map { " · seed \($0.seed)" } ?? "")</p>
             <p class="totals">\(verdictOrder.map { "<span class=\"badge \(cssClass($0))\">\(report.count($0)) \(label($0))</span>" }
             .joined(separator: " "))</p>
             </header>
@@ -98,7 +99,7 @@ package enum HTMLReporter {
             "<summary><span class=\"badge \(cssClass(result.verdict))\">\(label(result.verdict))</span> "
             + "<code class=\"id\">\(escape(scenario.id))</code> \(escape(scenario.title))"
             + (result.iteration > 1 ? " <span class=\"meta\">(repetition \(result.iteration))</span>" : "")
-            + " <span class=\"meta\">\(escape(String(format: "%.2f", result.seconds))) s</span></summary>\n<div class=\"body\">\n"
+            + " <span class=\"meta\">\(escape(String(cFormat: "%.2f", result.seconds))) s</span></summary>\n<div class=\"body\">\n"
         var facts = "<dl class=\"facts\"><dt>file</dt><dd>\(escape(scenario.file))</dd>"
         if !scenario.references.bugs.isEmpty { facts += "<dt>catches</dt><dd>\(escape(scenario.references.bugs.joined(separator: ", ")))</dd>" }
         let standards = scenario.references.rfc + scenario.references.oidf
@@ -147,7 +148,7 @@ package enum HTMLReporter {
         var groups: [(step: String, racers: [Exchange])] = []
         for exchange in transcript where exchange.race != nil {
             // Racers are recorded together as "STEP #1" … "STEP #N"; a scenario may run a step again (#1 anew).
-            let mark = exchange.step.range(of: " #", options: .backwards)
+            let mark = exchange.step.ranges(of: " #").last
             let step = mark.map { String(exchange.step[..<$0.lowerBound]) } ?? exchange.step
             let number = mark.flatMap { Int(exchange.step[$0.upperBound...]) }
             if let last = groups.indices.last, groups[last].step == step, number != 1 {
@@ -217,7 +218,7 @@ package enum HTMLReporter {
         }
     }
 
-    static func cssClass(_ verdict: Verdict) -> String { "v-" + verdict.rawValue.replacingOccurrences(of: "_", with: "-") }
+    static func cssClass(_ verdict: Verdict) -> String { "v-" + verdict.rawValue.replacing("_", with: "-") }
 
     static let style = """
         body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:1200px;padding:1em 1.5em;color:#1d1f23}
@@ -392,7 +393,7 @@ struct RaceTimeline {
         return svg
     }
 
-    func format(_ value: Double) -> String { String(format: "%.1f", value) }
+    func format(_ value: Double) -> String { String(cFormat: "%.1f", value) }
 
-    func milliseconds(_ nanoseconds: Int64) -> String { String(format: "%.3f ms", Double(nanoseconds) / 1_000_000) }
+    func milliseconds(_ nanoseconds: Int64) -> String { String(cFormat: "%.3f ms", Double(nanoseconds) / 1_000_000) }
 }

@@ -1,5 +1,6 @@
 import Essentials
-import Foundation
+import FoundationEssentials
+import Glibc
 import JSON
 
 /// The machine-readable report: everything the console shows, plus full transcripts.

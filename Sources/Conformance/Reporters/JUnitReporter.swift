@@ -1,5 +1,6 @@
 import Essentials
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// JUnit XML as GitLab, Jenkins and the GitHub report actions read it: a testsuite per family,
 /// a testcase per scenario; `failure` for a failed check, `error` for a harness or app problem,
@@ -85,7 +86,7 @@ package enum JUnitReporter {
         return lines.joined(separator: "\n")
     }
 
-    static func format(_ seconds: Double) -> String { String(format: "%.3f", seconds) }
+    static func format(_ seconds: Double) -> String { String(cFormat: "%.3f", seconds) }
 
     /// XML 1.0 text: escape markup and drop the control characters XML cannot carry.
     static func escape(_ text: String) -> String {

@@ -1,4 +1,7 @@
-import Foundation
+import Essentials
+import FoundationEssentials
+import Glibc
+import HTTP
 import Synchronization
 
 /// The live status line of a long run on a terminal: how many scenarios are done, the failures so
@@ -63,8 +66,8 @@ package struct ProgressLine: Sendable {
     package static func duration(_ seconds: Double) -> String {
         let whole = seconds.isFinite ? Int(min(max(seconds.rounded(), 0), 359_999)) : 0
         if whole < 60 { return "\(whole)s" }
-        if whole < 3600 { return "\(whole / 60)m" + String(format: "%02ds", whole % 60) }
-        return "\(whole / 3600)h" + String(format: "%02dm", whole / 60 % 60)
+        if whole < 3600 { return "\(whole / 60)m" + String(cFormat: "%02ds", whole % 60) }
+        return "\(whole / 3600)h" + String(cFormat: "%02dm", whole / 60 % 60)
     }
 }
 
@@ -90,17 +93,17 @@ package final class ProgressDisplay: Sendable {
     }
 
     package static let standardOutput: @Sendable (String) -> Void = { text in
-        FileHandle.standardOutput.write(Data(text.utf8))
+        StandardStreams.write(text)
     }
 
     /// Starts the once-a-second redraw.
     package func start() {
-        Thread { [self] in
+        BackgroundThread.start { [self] in
             while true {
                 sleep(1)
                 guard redraw() else { return }
             }
-        }.start()
+        }
     }
 
     package func started(_ id: String) {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// A report file that is either the whole new report or absent, never a half-written one or the

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The command that re-runs one scenario of a run on its own and deterministically: the same
 /// profile, `--set` values, app arguments and fixtures, the scenario's exact id, one job, and the
@@ -22,8 +23,11 @@ package struct Reproduction: Sendable, Equatable {
     /// POSIX shell quoting, only where a word needs it.
     static func quoted(_ word: String) -> String {
         let plain =
-            !word.isEmpty && word.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "-_./=:,@%+".unicodeScalars.contains($0) }
-        return plain ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+            !word.isEmpty
+            && word.unicodeScalars.allSatisfy {
+                $0.properties.isAlphabetic || $0.properties.numericType != nil || "-_./=:,@%+".unicodeScalars.contains($0)
+            }
+        return plain ? word : "'" + word.replacing("'", with: "'\\''") + "'"
     }
 }
 

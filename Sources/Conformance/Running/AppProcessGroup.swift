@@ -1,5 +1,6 @@
 import CSpawn
-import Foundation
+import Essentials
+import FoundationEssentials
 import Glibc
 import Synchronization
 
@@ -124,12 +125,4 @@ package final class AppProcessGroup: Sendable {
             return known
         }
     }
-}
-
-/// A NULL-terminated `char *[]` of `strings`, valid inside `body`.
-private func withCStrings<T>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>?) -> T) -> T {
-    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
-    pointers.append(nil)
-    defer { for pointer in pointers { free(pointer) } }
-    return pointers.withUnsafeBufferPointer { body($0.baseAddress) }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 import HTTP
 import JSON
@@ -53,7 +53,7 @@ package final class AppTarget: Sendable {
 
     static func fill(_ text: String, _ values: [String: String]) -> String {
         var result = text
-        for (name, value) in values { result = result.replacingOccurrences(of: "{\(name)}", with: value) }
+        for (name, value) in values { result = result.replacing("{\(name)}", with: value) }
         return result
     }
 
@@ -79,7 +79,7 @@ package final class AppTarget: Sendable {
         if let audience = profile.resourceServer?.audience { fields.append(("resource_server.audience", audience)) }
         for (field, text) in fields {
             let filled = Self.fill(text, placeholders)
-            guard let open = filled.range(of: #"\{[A-Za-z_][A-Za-z0-9_]*\}"#, options: .regularExpression) else { continue }
+            guard let placeholder = try? Regex(#"\{[A-Za-z_][A-Za-z0-9_]*\}"#), let open = filled.firstMatch(of: placeholder)?.range else { continue }
             let name = filled[open].dropFirst().dropLast()
             throw ConfigError(
                 file: profile.file, field: field,

@@ -1,4 +1,7 @@
-import Foundation
+import Dispatch
+import Essentials
+import FoundationEssentials
+import Glibc
 import HTTP
 import IdP
 import JSON
@@ -149,8 +152,8 @@ final class Wire {
         let waited = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         guard waited > bound + Self.slack(bound) else { return }
         overdue =
-            "the runner meant to wait at most \(String(format: "%.1f", bound)) s for \(url) but its wait ended after "
-            + "\(String(format: "%.1f", waited)) s: the machine could not keep the deadline, so no verdict on a hang"
+            "the runner meant to wait at most \(String(cFormat: "%.1f", bound)) s for \(url) but its wait ended after "
+            + "\(String(cFormat: "%.1f", waited)) s: the machine could not keep the deadline, so no verdict on a hang"
     }
 
     /// Setup calls are the harness's own: the transcript keeps what the scenario did.

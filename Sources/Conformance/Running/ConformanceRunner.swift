@@ -1,4 +1,6 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Glibc
 import HTTP
 import IdP
 import JSON
@@ -179,8 +181,8 @@ package final class ConformanceRunner {
             let ordered = shared.map { (index: $0, scenario: scenarios[$0]) }.sorted { $0.scenario.waits && !$1.scenario.waits }
             let sleepers = ordered.count { $0.scenario.waits }
             let slots = given ?? JobSlots(jobs)
-            let workers = (0..<min(jobs + sleepers, shared.count)).map { _ in
-                Thread {
+            let workers = (0..<min(jobs + sleepers, shared.count)).map { _ -> @Sendable () -> Void in
+                {
                     while true {
                         let position = next.take()
                         guard position < ordered.count else { return }
@@ -199,10 +201,7 @@ package final class ConformanceRunner {
                     }
                 }
             }
-            for worker in workers {
-                worker.stackSize = 1 << 20
-                worker.start()
-            }
+            for worker in workers { BackgroundThread.start(stackSize: 1 << 20, worker) }
             var received = 0
             while received < shared.count {
                 for (index, result) in arrivals.takeArrived() {

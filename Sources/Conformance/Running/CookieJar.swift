@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import HTTP
 import Synchronization
 
@@ -132,14 +133,57 @@ final class CookieJar: Sendable {
         return cookie
     }
 
+    /// A cookie's `Expires` date, read the way browsers do (RFC 6265 §5.1.1): the first time,
+    /// day of month, month and year found among the date's tokens, whatever their order and
+    /// format (`Sun, 06 Nov 1994 08:49:37 GMT`, `Sunday, 06-Nov-94 08:49:37 GMT`, `Sun Nov  6 08:49:37 1994`).
     static func parseDate(_ text: String) -> Date? {
-        for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEE, dd-MMM-yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = TimeZone(identifier: "GMT")
-            formatter.dateFormat = format
-            if let date = formatter.date(from: text) { return date }
+        var time: (Int, Int, Int)?
+        var day: Int?
+        var month: Int?
+        var year: Int?
+        let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+        let delimiter: (Character) -> Bool = { character in
+            guard let ascii = character.asciiValue else { return false }
+            return ascii == 0x09 || (0x20...0x2F).contains(ascii) || (0x3B...0x40).contains(ascii) || (0x5B...0x60).contains(ascii)
+                || (0x7B...0x7E).contains(ascii)
         }
-        return nil
+        func leadingNumber(_ token: Substring, digits: ClosedRange<Int>) -> Int? {
+            let number = token.prefix { $0.isASCII && $0.isNumber }
+            guard digits.contains(number.count) else { return nil }
+            return Int(number)
+        }
+        for token in text.split(whereSeparator: delimiter) {
+            if time == nil {
+                let parts = token.split(separator: ":", omittingEmptySubsequences: false)
+                if parts.count == 3, let hour = leadingNumber(parts[0], digits: 1...2), let minute = leadingNumber(parts[1], digits: 1...2),
+                    let second = leadingNumber(parts[2], digits: 1...2)
+                {
+                    time = (hour, minute, second)
+                    continue
+                }
+            }
+            if day == nil, let value = leadingNumber(token, digits: 1...2) {
+                day = value
+                continue
+            }
+            if month == nil, let index = months.firstIndex(of: token.prefix(3).lowercased()) {
+                month = index + 1
+                continue
+            }
+            if year == nil, let value = leadingNumber(token, digits: 2...4) {
+                year = value
+            }
+        }
+        guard let (hour, minute, second) = time, let day, let month, var year else { return nil }
+        if (70...99).contains(year) { year += 1900 } else if (0...69).contains(year) { year += 2000 }
+        guard (1...31).contains(day), year >= 1601, hour <= 23, minute <= 59, second <= 59 else { return nil }
+        var parts = tm()
+        parts.tm_year = Int32(year - 1900)
+        parts.tm_mon = Int32(month - 1)
+        parts.tm_mday = Int32(day)
+        parts.tm_hour = Int32(hour)
+        parts.tm_min = Int32(minute)
+        parts.tm_sec = Int32(second)
+        return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)))
     }
 }

@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import HTTP
 
 extension ConformanceRunner {
     /// Exclusive scenarios (every scenario, when the profile restarts its app for each) each in a
@@ -23,8 +25,8 @@ extension ConformanceRunner {
         let arrivals = IndexedResults<ScenarioResult>(count: scenarios.count)
         let next = TicketCounter()
         let box = SharedRunner(runner: self)
-        let workers = (0..<min(max(1, lanes - 1), queue.count)).map { _ in
-            Thread {
+        let workers = (0..<min(max(1, lanes - 1), queue.count)).map { _ -> @Sendable () -> Void in
+            {
                 while true {
                     let position = next.take()
                     guard position < queue.count else { return }
@@ -37,10 +39,7 @@ extension ConformanceRunner {
                 }
             }
         }
-        for worker in workers {
-            worker.stackSize = 1 << 20
-            worker.start()
-        }
+        for worker in workers { BackgroundThread.start(stackSize: 1 << 20, worker) }
         var results = [ScenarioResult?](repeating: nil, count: scenarios.count)
         var received = 0
         func take(_ arrived: [(index: Int, value: ScenarioResult)]) {

@@ -1,4 +1,6 @@
-import Foundation
+import Essentials
+import FoundationEssentials
+import Glibc
 import HTTP
 import IdP
 import JSON
@@ -358,7 +360,7 @@ struct LoginDriver {
     static func resolve(_ location: String, against base: String) -> String {
         // Browsers read `\` as `/` in http(s) URLs and strip surrounding blanks: `/\evil` and
         // `//evil` are scheme-relative URLs of another host, not paths of this one.
-        let location = location.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\\", with: "/")
+        let location = location.trimmingWhitespace().replacing("\\", with: "/")
         if location.lowercased().hasPrefix("http://") || location.lowercased().hasPrefix("https://") { return location }
         guard let components = URLComponents(string: base), let scheme = components.scheme, let host = components.host else { return location }
         if location.hasPrefix("//") { return scheme + ":" + location }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 import Synchronization
 
@@ -9,25 +9,22 @@ import Synchronization
 /// in those gaps (another run's mock binding port 0, an outgoing connection), and that program
 /// would answer this app's readiness check and scenarios: CI saw a lane reach another test's
 /// server and fail a forgery scenario on its 404. So the port comes from below the kernel's
-/// ephemeral range, which bind(0) and connect() never use, and a byte-range lock on one shared
-/// file claims it from every other mockidp process on the machine; the kernel drops the lock when
-/// the process dies, so a killed run leaves nothing claimed.
+/// ephemeral range, which bind(0) and connect() never use, and a claim on it is a Unix socket
+/// bound to the name `mockidp-port-N` in Linux's abstract namespace: a second bind of that name,
+/// from this process or another run's, fails, and the kernel drops the name when the socket is
+/// closed or the process dies, so a killed run leaves nothing claimed and no file behind.
 package final class PortLease: Sendable {
     package let port: UInt16
-    /// Whether the port is claimed from other processes (false only on the bind(0) fallback).
-    private let claimed: Bool
+    /// The socket holding the claim (-1 on the bind(0) fallback, which claims nothing).
+    private let claim: Int32
 
-    private init(port: UInt16, claimed: Bool) {
+    private init(port: UInt16, claim: Int32) {
         self.port = port
-        self.claimed = claimed
+        self.claim = claim
     }
 
     deinit {
-        guard claimed else { return }
-        Self.registry.withLock { registry in
-            registry.leased.remove(port)
-            if let fd = registry.lockFile { _ = Self.lock(fd, port, type: F_UNLCK) }
-        }
+        if claim >= 0 { close(claim) }
     }
 
     /// A free port claimed for this lease's lifetime; falls back to a bind(0) port when the range
@@ -38,10 +35,10 @@ package final class PortLease: Sendable {
             var generator = SystemRandomNumberGenerator()
             for _ in 0..<256 {
                 let port = UInt16.random(in: range, using: &generator)
-                if let lease = claim(port) { return lease }
+                if let lease = lease(port) { return lease }
             }
         }
-        return PortLease(port: boundAndClosedPort(), claimed: false)
+        return PortLease(port: boundAndClosedPort(), claim: -1)
     }
 
     /// Ports the kernel never hands out by itself: from 10000 (above most well-known services) to
@@ -53,50 +50,43 @@ package final class PortLease: Sendable {
         return 10000...(ephemeralStart - 1)
     }
 
-    private struct Registry {
-        var lockFile: Int32?
-        var leased: Set<UInt16> = []
-        /// Ports leased before, newest last: one is not leased again soon, so a new app never
-        /// binds a port an old app of this run may still be closing.
-        var recent: [UInt16] = []
-    }
+    /// Ports leased before, newest last: one is not leased again soon, so a new app never binds
+    /// a port an old app of this run may still be closing.
+    private static let recent = Mutex<[UInt16]>([])
 
-    /// Byte-range locks belong to the process, so this process's own leases are kept here; the
-    /// lock file stays open for the process's life (closing any descriptor of it would drop
-    /// every lock the process holds on it).
-    private static let registry = Mutex(Registry())
-
-    private static func claim(_ port: UInt16) -> PortLease? {
-        let claimed = registry.withLock { registry -> Bool in
-            guard !registry.leased.contains(port), !registry.recent.contains(port) else { return false }
-            if registry.lockFile == nil { registry.lockFile = openLockFile() }
-            guard let fd = registry.lockFile, lock(fd, port, type: F_WRLCK) else { return false }
-            guard isFree(port) else {
-                _ = lock(fd, port, type: F_UNLCK)
-                return false
-            }
-            registry.leased.insert(port)
-            registry.recent.append(port)
-            if registry.recent.count > 4096 { registry.recent.removeFirst(registry.recent.count - 4096) }
-            return true
+    private static func lease(_ port: UInt16) -> PortLease? {
+        guard !recent.withLock({ $0.contains(port) }) else { return nil }
+        let claim = claimName("mockidp-port-\(port)")
+        guard claim >= 0 else { return nil }
+        guard isFree(port) else {
+            close(claim)
+            return nil
         }
-        return claimed ? PortLease(port: port, claimed: true) : nil
+        recent.withLock { recent in
+            recent.append(port)
+            if recent.count > 4096 { recent.removeFirst(recent.count - 4096) }
+        }
+        return PortLease(port: port, claim: claim)
     }
 
-    private static func openLockFile() -> Int32? {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mockidp-ports-\(getuid()).lock").path
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        return fd >= 0 ? fd : nil
-    }
-
-    /// Sets or clears this process's lock on the one byte at offset `port`, without waiting.
-    private static func lock(_ fd: Int32, _ port: UInt16, type: Int32) -> Bool {
-        var request = flock()
-        request.l_type = Int16(type)
-        request.l_whence = Int16(SEEK_SET)
-        request.l_start = off_t(port)
-        request.l_len = 1
-        return fcntl(fd, F_SETLK, &request) == 0
+    /// A Unix socket bound to `name` in the abstract namespace, or -1 if another socket holds it.
+    static func claimName(_ name: String) -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return -1 }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        // A leading NUL byte puts the name in the abstract namespace: no file is created.
+        let bytes = [0] + Array(name.utf8.prefix(MemoryLayout.size(ofValue: address.sun_path) - 1))
+        withUnsafeMutableBytes(of: &address.sun_path) { path in
+            for (index, byte) in bytes.enumerated() { path[index] = byte }
+        }
+        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        guard bound == 0 else {
+            close(fd)
+            return -1
+        }
+        return fd
     }
 
     /// Nothing listens on or holds the port on any local address right now.

@@ -1,4 +1,6 @@
-import Foundation
+import Essentials
+import FoundationEssentials
+import Glibc
 import HTTP
 import IdP
 import JSON
@@ -109,7 +111,7 @@ package struct ProfileObserver {
                 "the code exchange: the app never called POST \(exchangePath), so the runner's code flow cannot reach it")
         }
         let client = runner.idp.configuration.clientID
-        let jwks = jwksPaths.map { "{idp_base_url}" + $0.replacingOccurrences(of: client, with: "{client_id}") }
+        let jwks = jwksPaths.map { "{idp_base_url}" + $0.replacing(client, with: "{client_id}") }
         if jwks.isEmpty {
             observation.notInferred.append("the JWKS URL: the app fetched no JWKS during the login (it may verify later, or not at all)")
         } else {
@@ -356,7 +358,7 @@ package struct ProfileObserver {
         if json.stringValue == value { return path }
         if let object = json.objectValue {
             for (key, child) in object {
-                let token = key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+                let token = key.replacing("~", with: "~0").replacing("/", with: "~1")
                 if let found = pointer(to: value, in: child, at: path + "/" + token) { return found }
             }
         }
@@ -366,17 +368,27 @@ package struct ProfileObserver {
         return nil
     }
 
+    /// `text` as a regular expression that matches only itself: its metacharacters escaped.
+    static func escapedPattern(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if "*?+[(){}^$|\\./".contains(character) { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
+    }
+
     /// A pattern that captures `value` where the page shows it: the characters just before it
     /// (the longest of 24, 16, 8, 4, 2 or 1 after any of `others`, the user's other values, which
     /// differ from user to user), then the value's run of characters. Kept only when it finds
     /// exactly this value on this page.
     static func pattern(for value: String, in text: String, others: [String] = []) -> String? {
-        guard let range = text.range(of: value) else { return nil }
+        guard let range = text.firstRange(of: value) else { return nil }
         // The prefix starts after the last of the other values before this one: none of it may differ per user.
         var floor = text.startIndex
         for other in others where !other.isEmpty {
             var searched = text.startIndex..<range.lowerBound
-            while let found = text.range(of: other, range: searched) {
+            while let found = text[searched].firstRange(of: other) {
                 floor = max(floor, found.upperBound)
                 searched = found.upperBound..<range.lowerBound
             }
@@ -385,7 +397,7 @@ package struct ProfileObserver {
         for length in [24, 16, 8, 4, 2, 1] where before.count >= length {
             let prefix = String(before.suffix(length))
             guard !prefix.contains("\n") else { continue }
-            let pattern = NSRegularExpression.escapedPattern(for: prefix) + "([^<>\"'\\s]+)"
+            let pattern = Self.escapedPattern(prefix) + "([^<>\"'\\s]+)"
             if ResponseField.pattern(pattern).value(json: nil, text: text)?.stringValue == value { return pattern }
         }
         return nil
@@ -395,17 +407,17 @@ package struct ProfileObserver {
     static func cookiesSet(_ values: [String]) -> [String] {
         values.compactMap { value in
             let pair = value.prefix { $0 != ";" }.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard pair.count == 2, !pair[1].trimmingCharacters(in: .whitespaces).isEmpty, !value.lowercased().contains("max-age=0") else {
+            guard pair.count == 2, !pair[1].trimmingWhitespace().isEmpty, !value.lowercased().contains("max-age=0") else {
                 return nil
             }
-            return pair[0].trimmingCharacters(in: .whitespaces)
+            return pair[0].trimmingWhitespace()
         }
     }
 
     /// The redirect URI with the app's port as `{app_port}`, so the profile works on the port a run picks.
     static func templated(_ uri: String, appBaseURL: String) -> String {
         guard let port = URLComponents(string: appBaseURL)?.port else { return uri }
-        return uri.replacingOccurrences(of: "127.0.0.1:\(port)", with: "127.0.0.1:{app_port}").replacingOccurrences(
-            of: "localhost:\(port)", with: "localhost:{app_port}")
+        return uri.replacing("127.0.0.1:\(port)", with: "127.0.0.1:{app_port}").replacing(
+            "localhost:\(port)", with: "localhost:{app_port}")
     }
 }

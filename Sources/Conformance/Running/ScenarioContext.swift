@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import HTTP
 import IdP
 import JOSE
@@ -58,7 +59,7 @@ final class ScenarioContext {
         }
         var output = ""
         var rest = Substring(text)
-        while let start = rest.range(of: "${") {
+        while let start = rest.firstRange(of: "${") {
             output += rest[..<start.lowerBound]
             guard let end = rest[start.upperBound...].firstIndex(of: "}") else { throw ScenarioStop.harness("unclosed ${ in '\(text)'") }
             let value = try lookup(String(rest[start.upperBound..<end]))
@@ -109,10 +110,10 @@ final class ScenarioContext {
         if name == "now" || name.hasPrefix("now+") || name.hasPrefix("now-") {
             // ${now}, ${now+300}, ${now-60}: the mock's clock in Unix seconds, for raw payloads.
             let offset = name.dropFirst(3)
-            guard offset.isEmpty || Int64(offset.replacingOccurrences(of: "+", with: "")) != nil else {
+            guard offset.isEmpty || Int64(offset.replacing("+", with: "")) != nil else {
                 throw ScenarioStop.harness("${\(name)}: use ${now}, ${now+N} or ${now-N}")
             }
-            return .int(idp.clock.now() + (Int64(offset.replacingOccurrences(of: "+", with: "")) ?? 0))
+            return .int(idp.clock.now() + (Int64(offset.replacing("+", with: "")) ?? 0))
         }
         if name == "idp" {
             switch rest {

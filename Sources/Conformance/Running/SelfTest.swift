@@ -1,4 +1,7 @@
-import Foundation
+import Essentials
+import FoundationEssentials
+import Glibc
+import HTTP
 import IdP
 
 /// Proof that the harness catches what it claims and is quiet on a correct app: the suite runs
@@ -79,8 +82,8 @@ package struct SelfTest: Sendable {
         let test = self
         let scenarios = self.scenarios
         let flag = bugFlag
-        let workers = (0..<max(1, min(parallelRuns, variants.count))).map { _ in
-            Thread {
+        let workers = (0..<max(1, min(parallelRuns, variants.count))).map { _ -> @Sendable () -> Void in
+            {
                 while true {
                     let index = next.take()
                     guard index < variants.count else { return }
@@ -89,7 +92,7 @@ package struct SelfTest: Sendable {
                 }
             }
         }
-        for worker in workers { worker.start() }
+        for worker in workers { BackgroundThread.start(worker) }
         var reports: [RunReport] = []
         for index in variants.indices {
             let report = try slots.wait(index).get()
@@ -108,9 +111,10 @@ package struct SelfTest: Sendable {
             guard index > 0 else {
                 applicable = Set(report.results.filter { $0.verdict != .notApplicable }.map(\.scenario.id))
                 progress(
-                    String(
-                        format: "\(label)correct app: %d passed, %d failed, %d skipped (%.1f s)", report.count(.pass),
-                        report.count(.fail) + report.count(.error), report.count(.skipped), report.seconds))
+                    "\(label)"
+                        + String(
+                            cFormat: "correct app: %d passed, %d failed, %d skipped (%.1f s)", report.count(.pass),
+                            report.count(.fail) + report.count(.error), report.count(.skipped), report.seconds))
                 return
             }
             let bug = bugs[index - 1]
@@ -124,10 +128,10 @@ package struct SelfTest: Sendable {
                 collateral: failing.filter { id in !expected.contains(id) }.sorted())
             outcomes.append(outcome)
             progress(
-                String(
-                    format: "\(label)--bug %@: %@ (%d/%d naming scenarios failed, %d other failures, %.1f s)", bug,
-                    outcome.caught ? "caught" : "MISSED", expected.count - outcome.missed.count, expected.count,
-                    outcome.collateral.count, report.seconds)
+                "\(label)--bug \(bug): \(outcome.caught ? "caught" : "MISSED") "
+                    + String(
+                        cFormat: "(%d/%d naming scenarios failed, %d other failures, %.1f s)", expected.count - outcome.missed.count, expected.count,
+                        outcome.collateral.count, report.seconds)
                     + (outcome.collateral.isEmpty ? "" : "\n      other failures: " + outcome.collateral.joined(separator: ", "))
                     + (outcome.missed.isEmpty ? "" : "\n      missed by: " + outcome.missed.joined(separator: ", ")))
         }
@@ -142,7 +146,7 @@ package struct SelfTest: Sendable {
         let columns = families.map { String($0.prefix(12)) }
         var lines: [String] = []
         lines.append(
-            "".padding(toLength: width, withPad: " ", startingAt: 0) + columns.map { $0.padding(toLength: 13, withPad: " ", startingAt: 0) }.joined()
+            "".padded(to: width) + columns.map { $0.padded(to: 13) }.joined()
                 + "verdict")
         func row(_ name: String, _ report: RunReport, expected: [String], verdict: String) -> String {
             var cells: [String] = []
@@ -160,9 +164,9 @@ package struct SelfTest: Sendable {
                 } else {
                     cell = "·"
                 }
-                cells.append(cell.padding(toLength: 13, withPad: " ", startingAt: 0))
+                cells.append(cell.padded(to: 13))
             }
-            return name.padding(toLength: width, withPad: " ", startingAt: 0) + cells.joined() + verdict
+            return name.padded(to: width) + cells.joined() + verdict
         }
         let correctFailures = outcome.correct.count(.fail) + outcome.correct.count(.error) + outcome.correct.count(.skipped)
         lines.append(

@@ -1,4 +1,7 @@
-import Foundation
+import Dispatch
+import Essentials
+import FoundationEssentials
+import Glibc
 import HTTP
 import IdP
 import JSON
@@ -260,7 +263,7 @@ struct StepExecutor {
     }
 
     static func format(_ seconds: Double) -> String {
-        seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(cFormat: "%.1f", seconds)
     }
 
     private func tokenText(_ name: String) throws -> String { try context.tokenText(name) }
@@ -403,8 +406,8 @@ struct StepExecutor {
         guard let call else { throw ScenarioStop.notApplicable("the profile's capabilities.organization_credentials has no '\(step.action)' route") }
         let organization = try context.text(step.organization)
         let appOrgID = idp.directory.resolveOrganization(organization)?.externalID ?? organization
-        var path = call.path.replacingOccurrences(of: "{org_id}", with: appOrgID)
-        if let credential = step.credential { path = path.replacingOccurrences(of: "{credential_id}", with: try context.text(credential)) }
+        var path = call.path.replacing("{org_id}", with: appOrgID)
+        if let credential = step.credential { path = path.replacing("{credential_id}", with: try context.text(credential)) }
         let token = try tokenText(step.token)
         context.bindings.responses[step.name] = context.wire.send(
             app.request(method: call.method, path: path, token: token, body: call.body),

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import JSON
 
 /// The WorkOS management operations on the directory, on typed values. The REST routes and the

@@ -1,4 +1,6 @@
-import Foundation
+import Essentials
+import FoundationEssentials
+import Glibc
 import JSON
 
 /// A fixture file that cannot be used, naming the file, the JSON path and what to change.
@@ -35,7 +37,7 @@ package struct FixtureLoader: Sendable {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: file))
         } catch {
-            throw FixtureError(file: file, path: "", message: "cannot read the file (\(error.localizedDescription))")
+            throw FixtureError(file: file, path: "", message: "cannot read the file (\(FileErrorText.reading(file, error)))")
         }
         return try load(bytes: Array(data), file: file)
     }

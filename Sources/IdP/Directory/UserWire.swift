@@ -1,4 +1,6 @@
-import Foundation
+import Essentials
+import FoundationEssentials
+import Glibc
 import JSON
 
 /// A user's WorkOS wire fields, spelled here only: the create and update bodies (`NewUser`,
@@ -38,7 +40,7 @@ package struct NewUser: Sendable, Equatable {
     /// A WorkOS create body; `allowPinned` reads `id` and `ref` as well.
     package init(json body: JSONValue, allowPinned: Bool = false) throws(IdPError) {
         let body = try BodyFields(body)
-        email = try body.requiredString(UserField.email.rawValue).trimmingCharacters(in: .whitespaces).lowercased()
+        email = try body.requiredString(UserField.email.rawValue).trimmingWhitespace().lowercased()
         guard email.contains("@") else { throw .invalidParameters("email '\(email)' is not an email address") }
         id = allowPinned ? try body.string("id") : nil
         if let id, !IdPID.has(prefix: .user, id) {

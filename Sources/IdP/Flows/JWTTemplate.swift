@@ -1,4 +1,6 @@
-import Foundation
+import Essentials
+import FoundationEssentials
+import Glibc
 import JSON
 
 /// Renders a WorkOS JWT template: JSON text with `{{ path || path || 'fallback' }}` holes.
@@ -16,14 +18,14 @@ package struct JWTTemplate: Sendable, Equatable {
     }
 
     package func render(context: JSONValue) throws(IdPError) -> JSONObject {
-        if content.trimmingCharacters(in: .whitespaces).isEmpty { return [:] }
+        if content.trimmingWhitespace().isEmpty { return [:] }
         var output = ""
         var inString = false
         var escaped = false
         var rest = Substring(content)
         while let char = rest.first {
             if !inString || !escaped, rest.hasPrefix("{{") {
-                guard let close = rest.range(of: "}}") else {
+                guard let close = rest.firstRange(of: "}}") else {
                     throw .invalidRequest(code: "invalid_jwt_template", message: "a '{{' has no closing '}}'")
                 }
                 let expression = rest[rest.index(rest.startIndex, offsetBy: 2)..<close.lowerBound]
@@ -72,7 +74,7 @@ package struct JWTTemplate: Sendable, Equatable {
 
     private func resolve(_ expression: Substring, in context: JSONValue) -> JSONValue? {
         for alternative in expression.split(separator: "||") {
-            let term = alternative.trimmingCharacters(in: .whitespaces)
+            let term = alternative.trimmingWhitespace()
             if term.count >= 2, term.hasPrefix("'"), term.hasSuffix("'") {
                 return .string(String(term.dropFirst().dropLast()))
             }

@@ -1,5 +1,7 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
 import Glibc
+import HTTP
 import Synchronization
 
 /// Writes log lines to a file descriptor from a thread of its own, so a slow or stuck reader
@@ -39,9 +41,7 @@ package final class LineWriter: Sendable {
         self.fd = fd
         self.capacityBytes = max(1, capacityBytes / max(1, bufferCount))
         buffers = (0..<max(1, bufferCount)).map { _ in Shard() }
-        let thread = Thread { [self] in drain() }
-        thread.name = "mockidp-log"
-        thread.start()
+        BackgroundThread.start { [self] in drain() }
     }
 
     /// Never blocks on the sink.

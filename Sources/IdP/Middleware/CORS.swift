@@ -32,7 +32,7 @@ enum CORS {
     }
 
     static func origin(of uri: String) -> String? {
-        guard let schemeEnd = uri.range(of: "://") else { return nil }
+        guard let schemeEnd = uri.firstRange(of: "://") else { return nil }
         let authority = uri[schemeEnd.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         return String(uri[..<schemeEnd.upperBound]) + authority
     }

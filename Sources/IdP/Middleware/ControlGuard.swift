@@ -1,4 +1,6 @@
-import Foundation
+import Essentials
+import FoundationEssentials
+import Glibc
 import HTTP
 import JSON
 
@@ -44,7 +46,7 @@ package struct ControlGuard: HTTPMiddleware {
         }
         if request.method == "POST" || !request.body.isEmpty {
             let mediaType = (request.headers["content-type"] ?? "").split(separator: ";").first.map {
-                $0.trimmingCharacters(in: .whitespaces).lowercased()
+                $0.trimmingWhitespace().lowercased()
             }
             guard mediaType == "application/json" else {
                 throw refusal(415, "the control API takes Content-Type: application/json bodies (got '\(request.headers["content-type"] ?? "")')")

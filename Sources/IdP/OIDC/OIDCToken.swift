@@ -1,4 +1,6 @@
-import Foundation
+import Essentials
+import FoundationEssentials
+import Glibc
 import HTTP
 import JOSE
 import JSON
@@ -14,7 +16,7 @@ extension MockIdP {
             guard secret == nil else {
                 throw OAuthError.invalidRequest("use one client authentication method: Authorization: Basic or client_secret in the body, not both")
             }
-            let encoded = authorization.dropFirst("basic ".count).trimmingCharacters(in: .whitespaces)
+            let encoded = authorization.dropFirst("basic ".count).trimmingWhitespace()
             guard let data = Data(base64Encoded: encoded), let decoded = String(data: data, encoding: .utf8),
                 let colon = decoded.firstIndex(of: ":")
             else {

@@ -105,12 +105,11 @@ package struct FixtureLoader: Sendable {
                 message: "'\(appID)' is not a UUID; app-side IDs must be UUIDs (use --id-spaces adversarial to allow collisions on purpose)")
         }
         let lowered = appID.lowercased()
-        // The length test first: `contains` goes through NSString, and an IdP ID is mostly shorter than a UUID.
-        for id in idpIDs where id.id == appID || (id.lowered.utf8.count >= lowered.utf8.count && id.lowered.contains(lowered)) {
+        for id in idpIDs where id.id == appID || id.lowered.containsBytes(of: lowered) {
             throw FixtureError(file: file, path: path, message: "'\(appID)' collides with the IdP ID '\(id.id)'")
         }
         let undashed = lowered.replacing("-", with: "")
-        for ulid in ulids where undashed.contains(ulid) {
+        for ulid in ulids where undashed.containsBytes(of: ulid) {
             throw FixtureError(file: file, path: path, message: "'\(appID)' contains the IdP ULID '\(ulid.uppercased())'")
         }
     }

@@ -35,4 +35,11 @@ import Testing
         #expect("api".padded(to: 6) == "api   ")
         #expect("toolong".padded(to: 4) == "tool")
     }
+
+    @Test func containsBytesFindsExactlyWhatContainsFinds() {
+        let cases = [("org_01kdvdn", "01kdv"), ("abc", "abcd"), ("abc", ""), ("aab", "ab"), ("", "a"), ("0a1b-2c", "b-2"), ("xyz", "yx")]
+        for (text, needle) in cases {
+            #expect(text.containsBytes(of: needle) == (needle.isEmpty || text.contains(needle)), "\(text) ∋ \(needle)")
+        }
+    }
 }

@@ -91,6 +91,21 @@ func hostileReport() -> RunReport {
         #expect(users == ["200", "200", "409"])
     }
 
+    @Test func aPassThatARuleAllowedIsFlaggedAndItsNoteShown() {
+        var report = sampleReport()
+        let note = "steps[3]: the app accepted an id_token whose signature does not verify; allowed (OIDC Core §3.1.3.7 rule 6)"
+        guard let index = report.results.firstIndex(where: { $0.verdict == .pass }) else {
+            Issue.record("the sample report has no pass")
+            return
+        }
+        let plain = HTMLReporter.render(report)
+        #expect(!plain.contains("pass with a note"))
+        report.results[index].reason = note
+        let page = HTMLReporter.render(report)
+        #expect(page.components(separatedBy: "pass with a note").count == 2)
+        #expect(page.contains("<strong>note:</strong> " + note.replacingOccurrences(of: "§", with: "§")))
+    }
+
     @Test func theSummaryCountsEachFamilyAndVerdict() {
         let page = HTMLReporter.render(sampleReport())
         #expect(page.contains(#"data-family="token" data-verdict="fail">1</button>"#))

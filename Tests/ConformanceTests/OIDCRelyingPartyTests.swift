@@ -29,6 +29,7 @@ struct OIDCRelyingPartyTests {
         "aud-not-checked": ["oidc-claims.aud-wrong", "oidc-claims.aud-untrusted-extra"],
         "userinfo-sub-not-compared": ["oidc-userinfo.sub-mismatch"],
         "refresh-switches-user": ["oidc-refresh.sub-changed"],
+        "refresh-issuer-not-checked": ["oidc-refresh.iss-changed"],
     ]
 
     /// The app's profile with `{profile_dir}` filled in and its environment changed, in a temporary file.
@@ -85,6 +86,17 @@ struct OIDCRelyingPartyTests {
         }
         // The four id_token families' 18 scenarios, oidc-logout and web-authorize.oidc-nonce (the filter matches ids).
         #expect(report.ids("pass").count + report.ids("fail").count == 20, "\(report.summary)")
+    }
+
+    /// A refresh parsed without the issuer check (the sub still compared), seeded in the Authlib
+    /// app only: one app shows `oidc-refresh.iss-changed` catches it and the sub check alone does not.
+    @Test(.enabled(if: Virtualenv.oidc.enabled, Comment(rawValue: Virtualenv.oidc.skipReason)))
+    func anAdoptedRefreshIssuerIsCaughtByIssChanged() throws {
+        let bug = "refresh-issuer-not-checked"
+        let (result, report) = try Self.run(Self.authlib, environment: ["OIDC_RP_BUG": bug], ["--filter", "oidc-refresh"])
+        #expect(result.status == 1, "\(result.stdout)")
+        #expect(report.summary["errors"] == 0, "\(report.summary)")
+        #expect(Set(report.ids("fail")) == Self.caught[bug], "\(bug): \(report.ids("fail"))")
     }
 
     @Test(.enabled(if: Virtualenv.oidc.enabled, Comment(rawValue: Virtualenv.oidc.skipReason)), arguments: [authlib, django])

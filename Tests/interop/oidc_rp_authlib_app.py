@@ -5,6 +5,8 @@ Correct unless OIDC_RP_BUG names a seeded bug:
   aud-not-checked            the id_token's aud (and azp) are never checked
   userinfo-sub-not-compared  userinfo's sub is not compared with the id_token's
   refresh-switches-user      a refreshed id_token's sub becomes the signed-in user
+  refresh-issuer-not-checked a refreshed id_token is parsed without the issuer check and its iss
+                             adopted (the sub is still compared)
 
 OIDC_RP_TRUST_TLS=1 skips the id_token's signature (every other check stays), which OIDC Core
 §3.1.3.7 rule 6 allows for an id_token received directly from the token endpoint: not a bug.
@@ -32,7 +34,7 @@ from flask import Flask, jsonify, redirect, request, session
 from werkzeug.serving import make_server
 
 BUG = os.environ.get("OIDC_RP_BUG", "")
-BUGS = {"", "nonce-not-checked", "aud-not-checked", "userinfo-sub-not-compared", "refresh-switches-user"}
+BUGS = {"", "nonce-not-checked", "aud-not-checked", "userinfo-sub-not-compared", "refresh-switches-user", "refresh-issuer-not-checked"}
 if BUG not in BUGS:
     raise SystemExit("OIDC_RP_BUG=%r is not one of %s" % (BUG, sorted(BUGS)))
 ISSUER_URL = os.environ["OIDC_ISSUER_URL"].rstrip("/")
@@ -73,9 +75,9 @@ class UncheckedAudience(CodeIDToken):
         pass
 
 
-def claims_options():
+def claims_options(check_issuer=True):
     issuer = oauth.mock.load_server_metadata()["issuer"]
-    options = {"iss": {"essential": True, "values": [issuer]}}
+    options = {"iss": {"essential": True, "values": [issuer]}} if check_issuer else {}
     if BUG != "aud-not-checked":
         options["aud"] = {"essential": True, "values": [CLIENT_ID]}
     return options
@@ -90,16 +92,17 @@ def check_audience(claims):
         raise Refused("aud %r is not this client alone" % (claims["aud"],))
 
 
-def parse(token, nonce):
+def parse(token, nonce, check_issuer=True):
     claims_cls = UncheckedAudience if BUG == "aud-not-checked" else None
     if TRUST_TLS:
         # The claims checks of parse_id_token, on the payload as received (no signature check).
         header, payload = (json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))) for part in token["id_token"].split(".")[:2])
-        claims = (claims_cls or CodeIDToken)(payload, header, claims_options(),
+        claims = (claims_cls or CodeIDToken)(payload, header, claims_options(check_issuer),
                                              {"nonce": nonce, "client_id": CLIENT_ID, "access_token": token["access_token"]})
         claims.validate(leeway=LEEWAY)
     else:
-        claims = oauth.mock.parse_id_token(token, nonce=nonce, claims_options=claims_options(), claims_cls=claims_cls, leeway=LEEWAY)
+        claims = oauth.mock.parse_id_token(token, nonce=nonce, claims_options=claims_options(check_issuer), claims_cls=claims_cls,
+                                           leeway=LEEWAY)
     if claims is None:
         raise Refused("the token answer carries no id_token")
     check_audience(claims)
@@ -162,10 +165,11 @@ def refresh(sid, state):
     updated = dict(state, access_token=token["access_token"], refresh_token=token.get("refresh_token") or state["refresh_token"],
                    expires_at=time.time() + float(token.get("expires_in") or 300))
     if "id_token" in token:
-        claims = parse(token, None)
+        issuer_bug = BUG == "refresh-issuer-not-checked"
+        claims = parse(token, None, check_issuer=not issuer_bug)
         if BUG == "refresh-switches-user":
             updated["sub"] = claims["sub"]
-        elif claims["sub"] != state["sub"] or claims["iss"] != state["iss"]:
+        elif claims["sub"] != state["sub"] or (claims["iss"] != state["iss"] and not issuer_bug):
             raise Refused("the refreshed id_token names iss %r sub %r, the session %r %r" % (claims["iss"], claims["sub"], state["iss"], state["sub"]))
         updated["id_token"] = token["id_token"]
         updated["iss"] = claims["iss"]

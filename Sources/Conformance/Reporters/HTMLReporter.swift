@@ -99,6 +99,8 @@ package enum HTMLReporter {
             "<summary><span class=\"badge \(cssClass(result.verdict))\">\(label(result.verdict))</span> "
             + "<code class=\"id\">\(escape(scenario.id))</code> \(escape(scenario.title))"
             + (result.iteration > 1 ? " <span class=\"meta\">(repetition \(result.iteration))</span>" : "")
+            // A pass carries a reason only when a rule allowed what a check found: flagged, so it is not missed.
+            + (result.verdict == .pass && result.reason != nil ? " <span class=\"badge note\">pass with a note</span>" : "")
             + " <span class=\"meta\">\(escape(String(cFormat: "%.2f", result.seconds))) s</span></summary>\n<div class=\"body\">\n"
         var facts = "<dl class=\"facts\"><dt>file</dt><dd>\(escape(scenario.file))</dd>"
         if !scenario.references.bugs.isEmpty { facts += "<dt>catches</dt><dd>\(escape(scenario.references.bugs.joined(separator: ", ")))</dd>" }
@@ -106,7 +108,8 @@ package enum HTMLReporter {
         if !standards.isEmpty { facts += "<dt>references</dt><dd>\(escape(standards.joined(separator: "; ")))</dd>" }
         html += facts + "</dl>\n"
         if let reason = result.reason {
-            html += "<p class=\"reason\"><strong>\(result.verdict == .error ? "error" : "reason"):</strong> \(escape(reason))</p>\n"
+            let label = result.verdict == .error ? "error" : result.verdict == .pass ? "note" : "reason"
+            html += "<p class=\"reason\"><strong>\(label):</strong> \(escape(reason))</p>\n"
         }
         if failed, let rule = scenario.verdict {
             html +=
@@ -239,7 +242,7 @@ package enum HTMLReporter {
         details.scenario>summary{cursor:pointer;padding:.35em .6em}details.scenario .body{padding:0 .9em .8em}
         .facts,.rule{display:grid;grid-template-columns:max-content 1fr;gap:.1em 1em;margin:.4em 0}dt{color:#666}dd{margin:0}
         .rule{background:#fff8e1;border:1px solid #ffe082;border-radius:4px;padding:.4em .6em}
-        .findings li{margin:.3em 0}.because{color:#555}.reason{background:#eceff1;padding:.4em .6em;border-radius:4px}
+        .findings li{margin:.3em 0}.because{color:#555}.reason{background:#eceff1;padding:.4em .6em;border-radius:4px}.badge.note{background:#fff3cd;color:#5c4400}
         .reproduce code{background:#f6f7f9;padding:.1em .3em}.exchange{border-top:1px dashed #ccc;padding:.4em 0}
         .step{font-weight:600}.status{font-weight:600}.s2{color:#2e7d32}.s3{color:#1565c0}.s4{color:#c62828}.s5,.s0{color:#ad1457}
         .label{margin:.3em 0 .1em;color:#666;font-size:.85em}.headers caption{text-align:left;color:#666;font-size:.85em}

@@ -7,6 +7,7 @@ Correct unless OIDC_RP_BUG names a seeded bug:
   refresh-switches-user      a refreshed id_token's sub becomes the signed-in user
   refresh-issuer-not-checked a refreshed id_token is parsed without the issuer check and its iss
                              adopted (the sub is still compared)
+  refresh-failure-ignored    a refused refresh is taken for a blip: the old session keeps serving
 
 OIDC_RP_TRUST_TLS=1 skips the id_token's signature (every other check stays), which OIDC Core
 §3.1.3.7 rule 6 allows for an id_token received directly from the token endpoint: not a bug.
@@ -34,7 +35,8 @@ from flask import Flask, jsonify, redirect, request, session
 from werkzeug.serving import make_server
 
 BUG = os.environ.get("OIDC_RP_BUG", "")
-BUGS = {"", "nonce-not-checked", "aud-not-checked", "userinfo-sub-not-compared", "refresh-switches-user", "refresh-issuer-not-checked"}
+BUGS = {"", "nonce-not-checked", "aud-not-checked", "userinfo-sub-not-compared", "refresh-switches-user", "refresh-issuer-not-checked",
+        "refresh-failure-ignored"}
 if BUG not in BUGS:
     raise SystemExit("OIDC_RP_BUG=%r is not one of %s" % (BUG, sorted(BUGS)))
 ISSUER_URL = os.environ["OIDC_ISSUER_URL"].rstrip("/")
@@ -187,6 +189,8 @@ def whoami():
         try:
             state = refresh(sid, state)
         except Exception as error:  # a refused refresh ends the session
+            if BUG == "refresh-failure-ignored":
+                return jsonify({"signed_in": True, "sub": state["sub"], "email": state["email"], "iss": state["iss"]})
             with SESSIONS_LOCK:
                 SESSIONS.pop(sid, None)
             return jsonify({"signed_in": False, "error": type(error).__name__, "detail": str(error)}), 401

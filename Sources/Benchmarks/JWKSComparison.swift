@@ -10,7 +10,8 @@ package final class ServeProcess {
     package let baseURL: String
 
     /// Starts `executable serve --port 0 ARGUMENTS` and waits for its "listening on" line.
-    /// `stderrFile` receives the request log (nil: discarded).
+    /// `stderrFile` receives the request log; with nil the log shares the pipe whose first line
+    /// alone is read, so pass `--log off` then (a full pipe would stall serve's log writer).
     package init(executable: String, arguments: [String], stderrFile: String? = nil) throws {
         var command = [executable, "serve", "--port", "0"] + arguments
         // The child's stdout and stderr share the pipe; a shell that execs serve sends the log

@@ -27,8 +27,8 @@ package final class PortLease: Sendable {
         if claim >= 0 { close(claim) }
     }
 
-    /// A free port claimed for this lease's lifetime; falls back to a bind(0) port when the range
-    /// below the ephemeral ports is too small or exhausted, or no lock file can be opened.
+    /// A free port claimed for this lease's lifetime; falls back to an unclaimed bind(0) port when
+    /// the range below the ephemeral ports is too small or 256 random picks found none free.
     package static func acquire() -> PortLease {
         let range = candidateRange()
         if range.count >= 1024 {
